@@ -1,0 +1,151 @@
+#!/usr/bin/env bash
+# Run kubeward once for the kubeward GitHub Action (action.yml, step "run").
+#
+#   kubeward lint --format github|human --sarif-file "$RUNNER_TEMP/kubeward.sarif" \
+#     --fail-on "$KW_FAIL_ON" --no-progress [--config "$KW_CONFIG"] -- <paths>
+#
+# The exit code is recorded, not propagated: the step succeeds so that the
+# SARIF upload runs first, and the action's last step ("gate") fails the job.
+#
+# Environment (inputs arrive only through `env:`):
+#   KW_PATHS        whitespace/newline separated paths (default: .)
+#   KW_CONFIG       config file (optional)
+#   KW_FAIL_ON      critical|high|medium|low|never (default: low)
+#   KW_ANNOTATIONS  true: --format github (annotations + job summary);
+#                   false: --format human
+#   KW_SARIF_FILE   SARIF path (default: $RUNNER_TEMP/kubeward.sarif)
+#   KUBEWARD        kubeward executable (default: kubeward on PATH)
+#   RUNNER_TEMP, GITHUB_OUTPUT (set by the runner)
+#
+# Step outputs: sarif-file (empty if none was written), findings (number of
+# results in the SARIF, all severities; empty if unknown), exit-code.
+set -euo pipefail
+
+gh_escape() {
+  local s=$1
+  s=${s//'%'/'%25'}
+  s=${s//$'\r'/'%0D'}
+  s=${s//$'\n'/'%0A'}
+  printf '%s' "$s"
+}
+error() { printf '::error title=kubeward::%s\n' "$(gh_escape "$*")"; }
+
+trim() {
+  local s=$1
+  s=${s#"${s%%[![:space:]]*}"}
+  s=${s%"${s##*[![:space:]]}"}
+  printf '%s' "$s"
+}
+
+set_output() {
+  if [[ -n ${GITHUB_OUTPUT:-} ]]; then
+    printf '%s=%s\n' "$1" "$2" >>"$GITHUB_OUTPUT"
+  else
+    printf 'output %s=%s\n' "$1" "$2"
+  fi
+}
+
+# Invalid action inputs: record exit code 2 and fail this step.
+usage_error() {
+  error "$*"
+  set_output sarif-file ""
+  set_output findings ""
+  set_output exit-code 2
+  exit 2
+}
+
+# Number of results in a SARIF file, or nothing if it cannot be determined.
+count_findings() {
+  local f=$1 n="" py
+  for py in python3 python; do
+    command -v "$py" >/dev/null 2>&1 || continue
+    n=$("$py" -c '
+import json, sys
+with open(sys.argv[1], encoding="utf-8-sig") as fh:
+    doc = json.load(fh)
+print(sum(len(run.get("results") or []) for run in doc.get("runs") or []))
+' "$f" 2>/dev/null) || n=""
+    [[ $n =~ ^[0-9]+$ ]] && break
+    n=""
+  done
+  if [[ -z $n ]] && command -v jq >/dev/null 2>&1; then
+    n=$(jq '[.runs[]?.results[]?] | length' "$f" 2>/dev/null) || n=""
+    [[ $n =~ ^[0-9]+$ ]] || n=""
+  fi
+  if [[ -z $n ]]; then
+    # Approximation: every kubeward result carries a ruleId; rules use "id".
+    n=$(grep -o '"ruleId"[[:space:]]*:' "$f" 2>/dev/null | wc -l | tr -d '[:space:]') || n=""
+    [[ $n =~ ^[0-9]+$ ]] || n=""
+  fi
+  printf '%s' "$n"
+}
+
+main() {
+  local fail_on annotations format config sarif kw rc findings
+  local -a paths args
+
+  fail_on=$(trim "${KW_FAIL_ON:-low}")
+  [[ -n $fail_on ]] || fail_on=low
+  case "$fail_on" in
+  critical | high | medium | low | never) ;;
+  *) usage_error "invalid fail-on '$fail_on' (expected critical, high, medium, low or never)" ;;
+  esac
+
+  annotations=$(trim "${KW_ANNOTATIONS:-true}")
+  # (No ${var,,}: macOS ships bash 3.2.)
+  case "$annotations" in
+  true | True | TRUE | '') format=github ;;
+  false | False | FALSE) format=human ;;
+  *) usage_error "invalid annotations '$annotations' (expected true or false)" ;;
+  esac
+
+  # Split on spaces, tabs and newlines; `read -a` does no glob expansion.
+  read -r -d '' -a paths <<<"${KW_PATHS:-}" || true
+  ((${#paths[@]})) || paths=(.)
+
+  config=$(trim "${KW_CONFIG:-}")
+  if [[ -n ${KW_SARIF_FILE:-} ]]; then
+    sarif=$KW_SARIF_FILE
+  elif [[ -n ${RUNNER_TEMP:-} ]]; then
+    sarif="$RUNNER_TEMP/kubeward.sarif"
+  else
+    usage_error "RUNNER_TEMP is not set and KW_SARIF_FILE was not given"
+  fi
+  kw=${KUBEWARD:-kubeward}
+
+  args=(lint --format "$format" --sarif-file "$sarif" --fail-on "$fail_on" --no-progress)
+  [[ -n $config ]] && args+=(--config "$config")
+
+  rm -f -- "$sarif"
+  printf '+ %s' "$kw" >&2
+  printf ' %q' "${args[@]}" -- "${paths[@]}" >&2
+  printf '\n' >&2
+
+  set +e
+  "$kw" "${args[@]}" -- "${paths[@]}"
+  rc=$?
+  set -e
+
+  findings=""
+  if [[ -s $sarif ]]; then
+    findings=$(count_findings "$sarif")
+  else
+    if ((rc == 0)); then
+      error "kubeward exited 0 but wrote no SARIF file to $sarif"
+      rc=2
+    fi
+    sarif=""
+  fi
+
+  set_output sarif-file "$sarif"
+  set_output findings "$findings"
+  set_output exit-code "$rc"
+
+  case "$rc" in
+  0) printf 'kubeward: %s finding(s), none at or above fail-on=%s\n' "${findings:-?}" "$fail_on" ;;
+  1) printf 'kubeward: %s finding(s); some at or above fail-on=%s (the job fails after the SARIF upload)\n' "${findings:-?}" "$fail_on" ;;
+  *) printf 'kubeward: exit code %s (usage, configuration or internal error)\n' "$rc" ;;
+  esac
+}
+
+main "$@"

@@ -1,0 +1,386 @@
+//! The lint pipeline: read → parse → objects → rules → resolved findings, in parallel per file,
+//! then the cross-object pass over the index.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use rayon::prelude::*;
+
+use crate::finding::{Finding, Location, Related, stable_hash};
+use crate::input::{Input, InputSource};
+use crate::model::{Facts, Object, ObjectIdent, Site, World};
+use crate::rule::{Context, Draft, Rule, Settings, WorldContext};
+use crate::rule::Target;
+use crate::yaml::{Doc, Label, LineIndex, NodeRef, Pointer, Region, Seg, parse_stream, span_of};
+
+/// A file of the run.
+#[derive(Debug, Clone)]
+pub struct SourceFile {
+    /// Path as shown to the user (relative to the working directory when under it).
+    pub path: String,
+    /// The text, kept only for files whose findings will be rendered with a snippet.
+    pub text: Option<Arc<str>>,
+}
+
+/// Counts for the summary: every file and document is accounted for.
+#[derive(Debug, Default, Clone)]
+pub struct Stats {
+    /// Files read and parsed.
+    pub files_linted: usize,
+    /// Files not linted, by reason.
+    pub files_skipped: BTreeMap<String, usize>,
+    /// Files that could not be read or parsed (completely).
+    pub files_failed: usize,
+    /// Bytes read.
+    pub bytes: u64,
+    /// Documents seen in linted files.
+    pub documents: usize,
+    /// Kubernetes objects linted (List items count one each).
+    pub objects: usize,
+    /// Documents not linted, by reason.
+    pub documents_skipped: BTreeMap<String, usize>,
+    /// Wall time.
+    pub elapsed: Duration,
+}
+
+/// The result of a run.
+#[derive(Debug, Default)]
+pub struct Run {
+    /// Every file of the run, indexed by file id.
+    pub files: Vec<SourceFile>,
+    /// Findings, sorted.
+    pub findings: Vec<Finding>,
+    /// Counts.
+    pub stats: Stats,
+    /// Notices for the summary (e.g. skipped paths in verbose mode).
+    pub skipped_paths: Vec<(String, String)>,
+}
+
+/// How to run.
+pub struct Options<'a> {
+    /// Enabled rules.
+    pub rules: Vec<&'static dyn Rule>,
+    /// Rule settings.
+    pub settings: &'a Settings,
+    /// Keep source text of files with findings (for snippets).
+    pub keep_text: bool,
+}
+
+struct FileOutcome {
+    findings: Vec<Finding>,
+    facts: Vec<Facts>,
+    stats: Stats,
+    text: Option<Arc<str>>,
+}
+
+/// Lint the inputs.
+pub fn lint(inputs: Vec<Input>, skipped: Vec<(String, String)>, opts: &Options<'_>) -> Run {
+    let started = Instant::now();
+    let outcomes: Vec<FileOutcome> = inputs
+        .par_iter()
+        .enumerate()
+        .map(|(i, input)| lint_file(u32::try_from(i).unwrap_or(u32::MAX), input, opts))
+        .collect();
+
+    let mut run = Run { skipped_paths: skipped, ..Run::default() };
+    for (_, reason) in &run.skipped_paths {
+        *run.stats.files_skipped.entry(reason.clone()).or_default() += 1;
+    }
+    let mut world = World::default();
+    for (input, outcome) in inputs.into_iter().zip(outcomes) {
+        merge_stats(&mut run.stats, outcome.stats);
+        run.findings.extend(outcome.findings);
+        world.objects.extend(outcome.facts);
+        run.files.push(SourceFile { path: input.display, text: outcome.text });
+    }
+    let mut wcx = WorldContext::new(opts.settings);
+    for rule in &opts.rules {
+        rule.check_world(&world, &mut wcx);
+    }
+    for draft in wcx.drafts {
+        run.findings.push(finish_site_draft(draft, &run.files));
+    }
+    run.findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    run.findings.dedup_by(|a, b| a.fingerprint == b.fingerprint && a.primary == b.primary);
+    run.stats.elapsed = started.elapsed();
+    run
+}
+
+fn merge_stats(into: &mut Stats, from: Stats) {
+    into.files_linted += from.files_linted;
+    into.files_failed += from.files_failed;
+    into.bytes += from.bytes;
+    into.documents += from.documents;
+    into.objects += from.objects;
+    for (k, v) in from.files_skipped {
+        *into.files_skipped.entry(k).or_default() += v;
+    }
+    for (k, v) in from.documents_skipped {
+        *into.documents_skipped.entry(k).or_default() += v;
+    }
+}
+
+fn read(input: &Input) -> Result<Vec<u8>, String> {
+    match &input.source {
+        InputSource::Path(p) => std::fs::read(p).map_err(|e| format!("cannot read file: {e}")),
+        InputSource::Bytes(b) => Ok(b.to_vec()),
+    }
+}
+
+fn lint_file(file: u32, input: &Input, opts: &Options<'_>) -> FileOutcome {
+    let mut out = FileOutcome { findings: Vec::new(), facts: Vec::new(), stats: Stats::default(), text: None };
+    let bytes = match read(input) {
+        Ok(b) => b,
+        Err(message) => {
+            out.stats.files_failed += 1;
+            out.findings.push(file_error(file, &input.display, message, "", 0));
+            return out;
+        }
+    };
+    out.stats.bytes = bytes.len() as u64;
+    let check = bytes.len().min(8192);
+    if let Some(nul) = bytes[..check].iter().position(|&b| b == 0) {
+        out.stats.files_failed += 1;
+        out.findings.push(file_error(file, &input.display, "binary file (contains NUL bytes)".into(), "", 0));
+        let _ = nul;
+        return out;
+    }
+    let text = match String::from_utf8(bytes) {
+        Ok(t) => t,
+        Err(e) => {
+            let at = e.utf8_error().valid_up_to();
+            let lossy = String::from_utf8_lossy(e.as_bytes()).into_owned();
+            out.stats.files_failed += 1;
+            let lossy_at = String::from_utf8_lossy(&e.as_bytes()[..at]).len();
+            out.findings.push(file_error(file, &input.display, "file is not valid UTF-8".into(), &lossy, lossy_at));
+            if opts.keep_text {
+                out.text = Some(Arc::from(lossy));
+            }
+            return out;
+        }
+    };
+    lint_text(file, input, &text, opts, &mut out);
+    if opts.keep_text && !out.findings.is_empty() {
+        out.text = Some(Arc::from(text));
+    }
+    out
+}
+
+/// A `parse-error` finding for a whole file.
+fn file_error(file: u32, path: &str, message: String, text: &str, offset: usize) -> Finding {
+    let index = LineIndex::new(text);
+    let offset = u32::try_from(offset).unwrap_or(u32::MAX);
+    let end = next_char_boundary(text, offset);
+    let meta = &crate::rules::validity::ParseError::META;
+    Finding {
+        meta,
+        severity: meta.severity,
+        label: Some(message.clone()),
+        message,
+        help: Some("Fix the file so that it is valid YAML or JSON; kubectl would reject it.".into()),
+        primary: Location { file, region: index.region(text, offset, end) },
+        related: Vec::new(),
+        object: None,
+        route: String::new(),
+        fingerprint: stable_hash(&[meta.id, path]),
+        sensitive: Vec::new(),
+        suppressed: None,
+    }
+}
+
+fn next_char_boundary(text: &str, offset: u32) -> u32 {
+    let o = offset as usize;
+    text.get(o..).and_then(|s| s.chars().next()).map_or(offset, |c| offset + u32::try_from(c.len_utf8()).unwrap_or(1))
+}
+
+/// Per-document resolution state: turns labels into locations.
+struct Resolver<'t> {
+    file: u32,
+    path: &'t str,
+    text: &'t str,
+    index: Option<LineIndex>,
+}
+
+impl Resolver<'_> {
+    fn region(&mut self, start: u32, end: u32) -> Region {
+        let text = self.text;
+        self.index.get_or_insert_with(|| LineIndex::new(text)).region(text, start, end)
+    }
+
+    fn location(&mut self, doc: &Doc<'_>, label: &Label) -> Location {
+        let (s, e) = span_of(doc, self.text, label);
+        Location { file: self.file, region: self.region(s, e) }
+    }
+
+    fn site(&mut self, doc: &Doc<'_>, label: &Label, object: &ObjectIdent) -> Site {
+        Site {
+            file: self.file,
+            region: self.location(doc, label).region,
+            object: Some(object.clone()),
+            route: stable_route(doc, &label.pointer),
+        }
+    }
+}
+
+fn lint_text(file: u32, input: &Input, text: &str, opts: &Options<'_>, out: &mut FileOutcome) {
+    let stream = parse_stream(text);
+    let mut res = Resolver { file, path: &input.display, text, index: None };
+    out.stats.files_linted += 1;
+    for doc in &stream.docs {
+        out.stats.documents += 1;
+        let root = doc.root();
+        if root.is_null() {
+            *out.stats.documents_skipped.entry("empty document".into()).or_default() += 1;
+            continue;
+        }
+        let Some(obj) = Object::from_node(root, Pointer::root(), &input.display, doc.index) else {
+            *out.stats.documents_skipped.entry("not a Kubernetes object".into()).or_default() += 1;
+            continue;
+        };
+        if obj.is_list() {
+            for (i, item) in obj.node.get("items").into_iter().flat_map(NodeRef::items).enumerate() {
+                let base = Pointer::root().join([Seg::from("items"), Seg::from(i)]);
+                match Object::from_node(item, base, &input.display, doc.index) {
+                    Some(o) => lint_object(doc, &o, opts, &mut res, out),
+                    None => *out.stats.documents_skipped.entry("List item that is not an object".into()).or_default() += 1,
+                }
+            }
+            continue;
+        }
+        lint_object(doc, &obj, opts, &mut res, out);
+    }
+    if let Some(err) = stream.error {
+        out.stats.files_failed += 1;
+        let mut f = file_error(file, &input.display, format!("YAML syntax error: {}", err.message), "", 0);
+        let end = next_char_boundary(text, err.offset);
+        f.primary.region = res.region(err.offset, end);
+        out.findings.push(f);
+    }
+}
+
+fn lint_object(doc: &Doc<'_>, obj: &Object<'_>, opts: &Options<'_>, res: &mut Resolver<'_>, out: &mut FileOutcome) {
+    out.stats.objects += 1;
+    let mut cx = Context::new(opts.settings);
+    for rule in &opts.rules {
+        rule.check_object(obj, &mut cx);
+    }
+    let ident = obj.ident();
+    for draft in cx.drafts {
+        out.findings.push(finish_label_draft(draft, doc, res, &ident));
+    }
+    out.facts.push(Facts::extract(obj, &mut |l: Label| res.site(doc, &l, &ident)));
+}
+
+fn finish_label_draft(d: Draft, doc: &Doc<'_>, res: &mut Resolver<'_>, ident: &ObjectIdent) -> Finding {
+    let (primary, label_text, route) = match &d.primary {
+        Target::Label(l) => (res.location(doc, l), l.text.as_ref().map(ToString::to_string), stable_route(doc, &l.pointer)),
+        Target::Site(s) => (Location { file: s.file, region: s.region }, None, s.route.clone()),
+    };
+    let related = d
+        .related
+        .iter()
+        .map(|(t, text)| Related {
+            at: match t {
+                Target::Label(l) => res.location(doc, l),
+                Target::Site(s) => Location { file: s.file, region: s.region },
+            },
+            text: text.clone(),
+        })
+        .collect();
+    let sensitive = d.sensitive.iter().map(|l| res.location(doc, l)).collect();
+    let fingerprint = fingerprint(d.meta.id, res.path, Some(ident), &route);
+    Finding {
+        meta: d.meta,
+        severity: d.severity,
+        message: d.message.or_else(|| label_text.clone()).unwrap_or_else(|| d.meta.summary.to_owned()),
+        label: label_text,
+        help: d.help.map(|h| h.into_owned()),
+        primary,
+        related,
+        object: Some(ident.clone()),
+        route,
+        fingerprint,
+        sensitive,
+        suppressed: None,
+    }
+}
+
+fn finish_site_draft(d: Draft, files: &[SourceFile]) -> Finding {
+    let Target::Site(site) = &d.primary else {
+        unreachable!("internal error: cross-object drafts carry sites")
+    };
+    let path = files.get(site.file as usize).map_or("", |f| f.path.as_str());
+    let related = d
+        .related
+        .iter()
+        .filter_map(|(t, text)| match t {
+            Target::Site(s) => Some(Related { at: Location { file: s.file, region: s.region }, text: text.clone() }),
+            Target::Label(_) => None,
+        })
+        .collect();
+    Finding {
+        meta: d.meta,
+        severity: d.severity,
+        message: d.message.unwrap_or_else(|| d.meta.summary.to_owned()),
+        label: None,
+        help: d.help.map(|h| h.into_owned()),
+        primary: Location { file: site.file, region: site.region },
+        related,
+        object: site.object.clone(),
+        route: site.route.clone(),
+        fingerprint: fingerprint(d.meta.id, path, site.object.as_ref(), &site.route),
+        sensitive: Vec::new(),
+        suppressed: None,
+    }
+}
+
+fn fingerprint(rule: &str, path: &str, ident: Option<&ObjectIdent>, route: &str) -> String {
+    let empty = ObjectIdent::default();
+    let i = ident.unwrap_or(&empty);
+    stable_hash(&[
+        rule,
+        path,
+        &i.api_version,
+        &i.kind,
+        i.namespace.as_deref().unwrap_or(""),
+        i.name.as_deref().unwrap_or(""),
+        route,
+    ])
+}
+
+/// The route as text, with list items named by their `name` where they have one
+/// (`containers[name=web]`), so fingerprints survive reordering.
+fn stable_route(doc: &Doc<'_>, pointer: &Pointer) -> String {
+    let mut out = String::new();
+    let mut node = Some(doc.root());
+    for seg in pointer.segs() {
+        match seg {
+            Seg::Key(k) => {
+                if !out.is_empty() {
+                    out.push('.');
+                }
+                out.push_str(k);
+                node = node.and_then(|n| n.get(k));
+            }
+            Seg::Index(i) => {
+                node = node.and_then(|n| n.at(*i as usize));
+                match node.and_then(|n| n.get("name")).and_then(NodeRef::as_str) {
+                    Some(name) => {
+                        out.push_str("[name=");
+                        out.push_str(name);
+                        out.push(']');
+                    }
+                    None => out.push_str(&format!("[{i}]")),
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Lint an in-memory manifest with the given rules (tests and the docs checker use this).
+pub fn lint_str(path: &str, text: &str, rules: Vec<&'static dyn Rule>, settings: &Settings) -> Run {
+    let input = Input { display: path.to_owned(), source: InputSource::Bytes(Arc::from(text.as_bytes())) };
+    lint(vec![input], Vec::new(), &Options { rules, settings, keep_text: true })
+}

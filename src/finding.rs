@@ -1,0 +1,82 @@
+//! A finding, resolved to concrete locations.
+
+use serde::Serialize;
+
+use crate::model::ObjectIdent;
+use crate::rule::{Meta, Severity};
+use crate::yaml::Region;
+
+/// A place in a file of the run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Location {
+    /// File id (index into the run's file table).
+    pub file: u32,
+    /// Where in the file.
+    pub region: Region,
+}
+
+/// A secondary location with its explanation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Related {
+    /// Where.
+    pub at: Location,
+    /// Why it matters.
+    pub text: String,
+}
+
+/// Why a finding is not reported.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Suppression {
+    /// `inSource` (comment or annotation) or `external` (baseline).
+    pub kind: &'static str,
+    /// The reason given.
+    pub justification: String,
+}
+
+/// One problem found.
+#[derive(Debug, Clone)]
+pub struct Finding {
+    /// The rule.
+    pub meta: &'static Meta,
+    /// Severity (the rule's, or lower).
+    pub severity: Severity,
+    /// What was found.
+    pub message: String,
+    /// The short label under the underline.
+    pub label: Option<String>,
+    /// How to fix it.
+    pub help: Option<String>,
+    /// The offending node.
+    pub primary: Location,
+    /// Other places that explain it.
+    pub related: Vec<Related>,
+    /// The object it belongs to (none for file-level findings).
+    pub object: Option<ObjectIdent>,
+    /// Stable route inside the object.
+    pub route: String,
+    /// Stable identity for baselines and SARIF.
+    pub fingerprint: String,
+    /// Regions whose text must never be printed.
+    pub sensitive: Vec<Location>,
+    /// Set when suppressed.
+    pub suppressed: Option<Suppression>,
+}
+
+impl Finding {
+    /// Sort key: file, position, rule, message.
+    pub fn sort_key(&self) -> (u32, u32, u32, &'static str, &str) {
+        (self.primary.file, self.primary.region.line, self.primary.region.col, self.meta.id, &self.message)
+    }
+}
+
+/// FNV-1a 64: stable across platforms and releases, unlike `DefaultHasher`.
+pub fn stable_hash(parts: &[&str]) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for p in parts {
+        for b in p.bytes().chain(std::iter::once(0xff)) {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    format!("{h:016x}")
+}

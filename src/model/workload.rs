@@ -1,0 +1,231 @@
+//! Pod specs wherever they live, and their containers.
+
+use crate::yaml::{Label, NodeRef, Pointer, Seg};
+
+/// Where the pod template of a kind lives: (route to the PodSpec, route to the pod metadata).
+/// From pod-security-admission's `DefaultPodSpecExtractor` plus Argo Rollouts.
+pub fn pod_template_route(api_version: &str, kind: &str) -> Option<(&'static [&'static str], &'static [&'static str])> {
+    let group = api_version.rsplit_once('/').map_or("", |(g, _)| g);
+    match kind {
+        "Pod" if group.is_empty() => Some((&["spec"], &["metadata"])),
+        "PodTemplate" if group.is_empty() => Some((&["template", "spec"], &["template", "metadata"])),
+        "ReplicationController" if group.is_empty() => Some((&["spec", "template", "spec"], &["spec", "template", "metadata"])),
+        "ReplicaSet" | "Deployment" | "StatefulSet" | "DaemonSet" if matches!(group, "apps" | "extensions") => {
+            Some((&["spec", "template", "spec"], &["spec", "template", "metadata"]))
+        }
+        "Job" if group == "batch" => Some((&["spec", "template", "spec"], &["spec", "template", "metadata"])),
+        "CronJob" if group == "batch" => Some((
+            &["spec", "jobTemplate", "spec", "template", "spec"],
+            &["spec", "jobTemplate", "spec", "template", "metadata"],
+        )),
+        "Rollout" if group == "argoproj.io" => Some((&["spec", "template", "spec"], &["spec", "template", "metadata"])),
+        _ => None,
+    }
+}
+
+/// Which list a container is in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum ContainerKind {
+    /// `initContainers`
+    Init,
+    /// `containers`
+    Regular,
+    /// `ephemeralContainers`
+    Ephemeral,
+}
+
+impl ContainerKind {
+    /// The pod spec key of the list.
+    pub fn key(self) -> &'static str {
+        match self {
+            ContainerKind::Init => "initContainers",
+            ContainerKind::Regular => "containers",
+            ContainerKind::Ephemeral => "ephemeralContainers",
+        }
+    }
+
+    /// For messages.
+    pub fn noun(self) -> &'static str {
+        match self {
+            ContainerKind::Init => "init container",
+            ContainerKind::Regular => "container",
+            ContainerKind::Ephemeral => "ephemeral container",
+        }
+    }
+}
+
+/// One container of a pod spec.
+#[derive(Debug)]
+pub struct Container<'d> {
+    /// The container's mapping.
+    pub node: NodeRef<'d>,
+    /// Route from the document root.
+    pub ptr: Pointer,
+    /// Which list it is in.
+    pub kind: ContainerKind,
+    /// Index in that list.
+    pub index: usize,
+    /// `name`.
+    pub name: Option<&'d str>,
+}
+
+impl<'d> Container<'d> {
+    /// A label on a node of this container.
+    pub fn at<I, S>(&self, segs: I) -> Label
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<Seg>,
+    {
+        Label::at(self.ptr.join(segs))
+    }
+
+    /// A label for a setting this container lacks.
+    pub fn missing<I, S>(&self, segs: I) -> Label
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<Seg>,
+    {
+        Label::missing(self.ptr.join(segs))
+    }
+
+    /// A node by route of keys.
+    pub fn get(&self, path: &[&str]) -> Option<NodeRef<'d>> {
+        self.node.path(path)
+    }
+
+    /// `securityContext`, if set (and not null).
+    pub fn security_context(&self) -> Option<NodeRef<'d>> {
+        self.node.get_set("securityContext")
+    }
+
+    /// A `securityContext` field, if set (and not null).
+    pub fn sc(&self, key: &str) -> Option<NodeRef<'d>> {
+        self.security_context()?.get_set(key)
+    }
+
+    /// `container "web"`, `init container "setup"`.
+    pub fn describe(&self) -> String {
+        match self.name {
+            Some(n) => format!("{} \"{n}\"", self.kind.noun()),
+            None => format!("{} #{}", self.kind.noun(), self.index + 1),
+        }
+    }
+}
+
+/// A pod spec: of a Pod, or of a workload's pod template.
+#[derive(Debug)]
+pub struct PodSpec<'d> {
+    /// The PodSpec mapping.
+    pub node: NodeRef<'d>,
+    /// Route to it.
+    pub ptr: Pointer,
+    /// The pod's metadata mapping, if present.
+    pub meta: Option<NodeRef<'d>>,
+    /// Route to the pod's metadata.
+    pub meta_ptr: Pointer,
+    /// Init containers, containers, then ephemeral containers (PSA's visiting order).
+    pub containers: Vec<Container<'d>>,
+}
+
+impl<'d> PodSpec<'d> {
+    /// Extract the pod spec of an object, if its kind has one.
+    pub fn of(obj: NodeRef<'d>, base: &Pointer, api_version: &str, kind: &str) -> Option<Self> {
+        let (spec_route, meta_route) = pod_template_route(api_version, kind)?;
+        let node = obj.path(spec_route).filter(|n| n.is_map())?;
+        let ptr = base.join(spec_route.iter().copied());
+        let mut containers = Vec::new();
+        for ck in [ContainerKind::Init, ContainerKind::Regular, ContainerKind::Ephemeral] {
+            let Some(list) = node.get(ck.key()) else { continue };
+            for (index, c) in list.items().enumerate() {
+                if !c.is_map() {
+                    continue;
+                }
+                containers.push(Container {
+                    node: c,
+                    ptr: ptr.join([Seg::from(ck.key()), Seg::from(index)]),
+                    kind: ck,
+                    index,
+                    name: c.get("name").and_then(NodeRef::as_str),
+                });
+            }
+        }
+        Some(PodSpec {
+            node,
+            ptr,
+            meta: obj.path(meta_route),
+            meta_ptr: base.join(meta_route.iter().copied()),
+            containers,
+        })
+    }
+
+    /// A label on a node of the pod spec.
+    pub fn at<I, S>(&self, segs: I) -> Label
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<Seg>,
+    {
+        Label::at(self.ptr.join(segs))
+    }
+
+    /// A label for a setting the pod spec lacks.
+    pub fn missing<I, S>(&self, segs: I) -> Label
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<Seg>,
+    {
+        Label::missing(self.ptr.join(segs))
+    }
+
+    /// A label on a node of the pod metadata.
+    pub fn meta_at<I, S>(&self, segs: I) -> Label
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<Seg>,
+    {
+        Label::at(self.meta_ptr.join(segs))
+    }
+
+    /// A node by route of keys.
+    pub fn get(&self, path: &[&str]) -> Option<NodeRef<'d>> {
+        self.node.path(path)
+    }
+
+    /// The pod-level `securityContext`, if set.
+    pub fn security_context(&self) -> Option<NodeRef<'d>> {
+        self.node.get_set("securityContext")
+    }
+
+    /// A pod-level `securityContext` field, if set (and not null).
+    pub fn sc(&self, key: &str) -> Option<NodeRef<'d>> {
+        self.security_context()?.get_set(key)
+    }
+
+    /// `spec.os.name == windows` (exempts some restricted controls from v1.25).
+    pub fn is_windows(&self) -> bool {
+        self.node.path(&["os", "name"]).and_then(NodeRef::as_str) == Some("windows")
+    }
+
+    /// `spec.hostUsers: false` (a user-namespaced pod).
+    pub fn host_users_false(&self) -> bool {
+        self.node.get("hostUsers").and_then(NodeRef::as_bool) == Some(false)
+    }
+
+    /// Pod annotations as (key, value).
+    pub fn annotations(&self) -> impl Iterator<Item = (&'d str, NodeRef<'d>)> + 'd {
+        self.meta.and_then(|m| m.get("annotations")).into_iter().flat_map(NodeRef::entries)
+    }
+
+    /// Pod template labels as (key, value).
+    pub fn labels(&self) -> impl Iterator<Item = (&'d str, &'d str)> + 'd {
+        self.meta
+            .and_then(|m| m.get("labels"))
+            .into_iter()
+            .flat_map(NodeRef::entries)
+            .filter_map(|(k, v)| Some((k, v.text()?)))
+    }
+
+    /// `volumes` as (index, volume mapping).
+    pub fn volumes(&self) -> impl Iterator<Item = (usize, NodeRef<'d>)> + 'd {
+        self.node.get("volumes").into_iter().flat_map(NodeRef::items).enumerate()
+    }
+}

@@ -1,0 +1,189 @@
+//! SARIF 2.1.0 for GitHub code scanning (INTEGRATION.md §1): every enabled rule in
+//! `driver.rules` (stable `ruleIndex`), tight regions, related locations, a stable
+//! `partialFingerprints["kubeward/v1"]`, and masked-free messages (rules never put secrets in
+//! messages; no snippets are emitted).
+
+use std::collections::BTreeMap;
+
+use serde_json::json;
+use serde_sarif::sarif::{
+    ArtifactLocation, Location, Message, MultiformatMessageString, PhysicalLocation, PropertyBag, Region,
+    ReportingConfiguration, ReportingDescriptor, Result as SarifResult, ResultLevel, Run as SarifRun,
+    RunAutomationDetails, Sarif, Suppression, Tool, ToolComponent,
+};
+
+use crate::docs;
+use crate::engine::Run;
+use crate::finding::Location as Loc;
+use crate::rule::{Rule, Severity};
+
+const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
+const INFO_URI: &str = "https://github.com/kubeward/kubeward";
+
+fn level(s: Severity) -> ResultLevel {
+    match s {
+        Severity::Low => ResultLevel::Note,
+        Severity::Medium => ResultLevel::Warning,
+        Severity::High | Severity::Critical => ResultLevel::Error,
+    }
+}
+
+fn descriptor(rule: &dyn Rule) -> ReportingDescriptor {
+    let m = rule.meta();
+    let mut props = BTreeMap::new();
+    props.insert("security-severity".to_owned(), json!(m.severity.security_score()));
+    props.insert("precision".to_owned(), json!(if m.pss.is_some() { "very-high" } else { "high" }));
+    props.insert("problem.severity".to_owned(), json!(match m.severity {
+        Severity::Low => "recommendation",
+        Severity::Medium => "warning",
+        Severity::High | Severity::Critical => "error",
+    }));
+    let mut tags = vec!["security".to_owned(), m.category.as_str().to_owned()];
+    if let Some(level) = m.pss {
+        tags.push(format!("pss-{}", level.as_str()));
+    }
+    let mut d = ReportingDescriptor::builder().id(m.id).build();
+    d = ReportingDescriptor {
+        name: Some(m.name.to_owned()),
+        short_description: Some(text(m.summary.to_owned())),
+        full_description: Some(text(truncate(&docs::what_it_flags(m), 1000))),
+        help: Some({
+            let mut h = text(truncate(&m.docs_text(), 20_000));
+            h.markdown = Some(docs::rule_markdown(m));
+            h
+        }),
+        help_uri: Some(m.url.to_owned()),
+        default_configuration: Some(ReportingConfiguration {
+            level: Some(json!(m.severity.sarif_level())),
+            ..Default::default()
+        }),
+        properties: Some(PropertyBag { tags: Some(tags), additional_properties: props }),
+        ..d
+    };
+    d
+}
+
+fn text(t: String) -> MultiformatMessageString {
+    MultiformatMessageString::builder().text(t).build()
+}
+
+fn truncate(s: &str, max: usize) -> String {
+    if s.len() <= max {
+        return s.to_owned();
+    }
+    let mut end = max - 1;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", &s[..end])
+}
+
+fn location(run: &Run, at: &Loc, message: Option<&str>, id: Option<i64>) -> Location {
+    let r = at.region;
+    let path = &run.files[at.file as usize].path;
+    Location {
+        id,
+        message: message.map(|m| Message { text: Some(m.to_owned()), ..Default::default() }),
+        physical_location: Some(PhysicalLocation {
+            artifact_location: Some(ArtifactLocation {
+                uri: Some(uri_escape(path)),
+                uri_base_id: Some("%SRCROOT%".to_owned()),
+                ..Default::default()
+            }),
+            region: Some(Region {
+                start_line: Some(i64::from(r.line)),
+                start_column: Some(i64::from(r.col)),
+                end_line: Some(i64::from(r.end_line)),
+                end_column: Some(i64::from(r.end_col)),
+                ..Default::default()
+            }),
+            ..Default::default()
+        }),
+        ..Default::default()
+    }
+}
+
+/// Percent-encode what a relative URI reference cannot hold as is.
+fn uri_escape(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for b in path.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~/!$&'()*+,;=:@".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// Render the run as SARIF. `rules` are the enabled rules, in registry order.
+pub fn render(run: &Run, rules: &[&'static dyn Rule], category: Option<&str>) -> String {
+    let index: BTreeMap<&str, i64> =
+        rules.iter().enumerate().map(|(i, r)| (r.meta().id, i64::try_from(i).unwrap_or(0))).collect();
+    let results: Vec<SarifResult> = run
+        .findings
+        .iter()
+        .map(|f| {
+            let related: Vec<Location> = f
+                .related
+                .iter()
+                .enumerate()
+                .map(|(i, rel)| location(run, &rel.at, Some(&rel.text), Some(i64::try_from(i + 1).unwrap_or(0))))
+                .collect();
+            let mut fp = BTreeMap::new();
+            fp.insert("kubeward/v1".to_owned(), f.fingerprint.clone());
+            let mut props = BTreeMap::new();
+            props.insert("severity".to_owned(), json!(f.severity.as_str()));
+            if let Some(o) = &f.object {
+                props.insert("object".to_owned(), json!(o));
+            }
+            if !f.route.is_empty() {
+                props.insert("route".to_owned(), json!(f.route));
+            }
+            let mut text = f.message.clone();
+            if let Some(h) = &f.help {
+                text.push_str(". ");
+                text.push_str(h);
+            }
+            let base = SarifResult::builder().message(Message { text: Some(text), ..Default::default() }).build();
+            SarifResult {
+                rule_id: Some(f.meta.id.to_owned()),
+                rule_index: index.get(f.meta.id).copied(),
+                level: Some(level(f.severity)),
+                locations: Some(vec![location(run, &f.primary, None, None)]),
+                related_locations: (!related.is_empty()).then_some(related),
+                partial_fingerprints: Some(fp),
+                suppressions: f.suppressed.as_ref().map(|s| {
+                    let mut sup = Suppression::builder().kind(json!(s.kind)).build();
+                    sup.justification = Some(s.justification.clone());
+                    vec![sup]
+                }),
+                properties: Some(PropertyBag { tags: None, additional_properties: props }),
+                ..base
+            }
+        })
+        .collect();
+    let mut base = BTreeMap::new();
+    base.insert("%SRCROOT%".to_owned(), ArtifactLocation {
+        description: Some(Message { text: Some("The directory kubeward ran in.".into()), ..Default::default() }),
+        ..Default::default()
+    });
+    let mut driver = ToolComponent::builder().name("kubeward").build();
+    driver.semantic_version = Some(env!("CARGO_PKG_VERSION").to_owned());
+    driver.version = Some(env!("CARGO_PKG_VERSION").to_owned());
+    driver.information_uri = Some(INFO_URI.to_owned());
+    driver.rules = Some(rules.iter().map(|r| descriptor(*r)).collect());
+    let mut sarif_run = SarifRun::builder().tool(Tool::builder().driver(driver).build()).build();
+    sarif_run.results = Some(results);
+    sarif_run.column_kind = Some(json!("unicodeCodePoints"));
+    sarif_run.original_uri_base_ids = Some(base);
+    sarif_run.automation_details = Some(RunAutomationDetails {
+        id: Some(format!("{}/", category.unwrap_or("kubeward"))),
+        ..Default::default()
+    });
+    let mut sarif = Sarif::builder().version(json!("2.1.0")).runs(vec![sarif_run]).build();
+    sarif.schema = Some(SCHEMA.to_owned());
+    let mut s = serde_json::to_string_pretty(&sarif).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+    s.push('\n');
+    s
+}

@@ -1,0 +1,68 @@
+//! The run summary: every file and document accounted for.
+
+use std::fmt::Write as _;
+
+use crate::engine::Run;
+use crate::rule::Severity;
+
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// The summary printed after human diagnostics (and with `--verbose`, the skipped paths).
+pub fn summary(run: &Run, verbose: bool, show_time: bool) -> String {
+    let s = &run.stats;
+    let mut out = String::new();
+    if verbose {
+        for (path, reason) in &run.skipped_paths {
+            let _ = writeln!(out, "skipped {path}: {reason}");
+        }
+    }
+    let skipped_files: usize = s.files_skipped.values().sum();
+    let skipped_docs: usize = s.documents_skipped.values().sum();
+    let _ = write!(
+        out,
+        "{} linted ({} skipped), {} ({}, {} skipped)",
+        plural(s.files_linted, "file", "files"),
+        skipped_files,
+        plural(s.documents, "document", "documents"),
+        plural(s.objects, "object", "objects"),
+        skipped_docs,
+    );
+    if show_time {
+        #[allow(clippy::cast_precision_loss)]
+        let mb = s.bytes as f64 / 1_000_000.0;
+        let _ = write!(out, ", {mb:.1} MB in {:.0?}", s.elapsed);
+    }
+    out.push('\n');
+    if s.files_failed > 0 {
+        let _ = writeln!(out, "  could not parse: {}", plural(s.files_failed, "file", "files"));
+    }
+    if !s.files_skipped.is_empty() {
+        let parts: Vec<String> = s.files_skipped.iter().map(|(r, n)| format!("{n} {r}")).collect();
+        let _ = writeln!(out, "  skipped files: {}", parts.join(", "));
+    }
+    if !s.documents_skipped.is_empty() {
+        let parts: Vec<String> = s.documents_skipped.iter().map(|(r, n)| format!("{n} {r}")).collect();
+        let _ = writeln!(out, "  skipped documents: {}", parts.join(", "));
+    }
+    let active: Vec<_> = run.findings.iter().filter(|f| f.suppressed.is_none()).collect();
+    let suppressed = run.findings.len() - active.len();
+    if active.is_empty() {
+        let _ = write!(out, "no findings");
+    } else {
+        let parts: Vec<String> = Severity::ALL
+            .iter()
+            .filter_map(|sev| {
+                let n = active.iter().filter(|f| f.severity == *sev).count();
+                (n > 0).then(|| format!("{n} {sev}"))
+            })
+            .collect();
+        let _ = write!(out, "{}: {}", plural(active.len(), "finding", "findings"), parts.join(", "));
+    }
+    if suppressed > 0 {
+        let _ = write!(out, " ({suppressed} suppressed)");
+    }
+    out.push('\n');
+    out
+}

@@ -1,0 +1,144 @@
+//! What a rule reports through.
+
+use std::borrow::Cow;
+
+use super::meta::{Meta, PssLevel, RuleMeta, Severity};
+use crate::model::Site;
+use crate::yaml::Label;
+
+/// Newest Kubernetes minor version whose Pod Security Standards kubeward knows.
+pub const LATEST_PSS_MINOR: u32 = 37;
+
+/// Rule settings that come from flags and configuration.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Kubernetes minor version whose PSS semantics apply (`--pss-version v1.N`).
+    pub pss_minor: u32,
+    /// The PSS profile being enforced, if any (`--profile`).
+    pub profile: Option<PssLevel>,
+    /// Registry prefixes that are trusted; empty means the default trust.
+    pub trusted_registries: Vec<String>,
+    /// Words that name an environment in image references.
+    pub env_words: Vec<String>,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            pss_minor: LATEST_PSS_MINOR,
+            profile: None,
+            trusted_registries: Vec::new(),
+            env_words: [
+                "dev", "develop", "development", "stage", "staging", "stg", "qa", "test", "uat", "prod",
+                "production", "prd",
+            ]
+            .iter()
+            .map(|s| (*s).to_owned())
+            .collect(),
+        }
+    }
+}
+
+/// Where a finding points: a route inside the current document, or a site recorded in the
+/// cross-object index.
+#[derive(Debug, Clone)]
+pub enum Target {
+    /// A route in the document being checked.
+    Label(Label),
+    /// A location recorded while indexing.
+    Site(Site),
+}
+
+/// A finding being built by a rule.
+#[derive(Debug, Clone)]
+pub struct Draft {
+    pub(crate) meta: &'static Meta,
+    pub(crate) severity: Severity,
+    pub(crate) message: Option<String>,
+    pub(crate) primary: Target,
+    pub(crate) related: Vec<(Target, String)>,
+    pub(crate) help: Option<Cow<'static, str>>,
+    pub(crate) sensitive: Vec<Label>,
+}
+
+impl Draft {
+    fn new(meta: &'static Meta, primary: Target) -> Self {
+        Draft { meta, severity: meta.severity, message: None, primary, related: Vec::new(), help: None, sensitive: Vec::new() }
+    }
+
+    /// The finding's message: what was found and what is required.
+    pub fn message(&mut self, m: impl Into<String>) -> &mut Self {
+        self.message = Some(m.into());
+        self
+    }
+
+    /// How to fix it: an imperative sentence ending with a period.
+    pub fn help(&mut self, h: impl Into<Cow<'static, str>>) -> &mut Self {
+        self.help = Some(h.into());
+        self
+    }
+
+    /// Another place that explains the finding (e.g. the pod-level setting that is inherited).
+    pub fn related(&mut self, at: Label, text: impl Into<String>) -> &mut Self {
+        self.related.push((Target::Label(at), text.into()));
+        self
+    }
+
+    /// A related place recorded in the cross-object index.
+    pub fn related_site(&mut self, at: &Site, text: impl Into<String>) -> &mut Self {
+        self.related.push((Target::Site(at.clone()), text.into()));
+        self
+    }
+
+    /// Mark a node whose text is secret: every renderer masks it.
+    pub fn sensitive(&mut self, at: Label) -> &mut Self {
+        self.sensitive.push(at.value());
+        self
+    }
+
+    /// Lower the severity of this finding (never above the rule's).
+    pub fn severity(&mut self, s: Severity) -> &mut Self {
+        self.severity = s.min(self.meta.severity);
+        self
+    }
+}
+
+/// The context of a single-object check.
+pub struct Context<'c> {
+    /// Flags and configuration.
+    pub settings: &'c Settings,
+    pub(crate) drafts: Vec<Draft>,
+}
+
+impl<'c> Context<'c> {
+    /// A context with no findings yet.
+    pub fn new(settings: &'c Settings) -> Self {
+        Context { settings, drafts: Vec::new() }
+    }
+
+    /// Report a finding of `rule` at `at`.
+    pub fn report<R: RuleMeta + ?Sized>(&mut self, rule: &R, at: Label) -> &mut Draft {
+        self.drafts.push(Draft::new(rule.meta(), Target::Label(at)));
+        self.drafts.last_mut().expect("internal error: draft just pushed")
+    }
+}
+
+/// The context of a cross-object check.
+pub struct WorldContext<'c> {
+    /// Flags and configuration.
+    pub settings: &'c Settings,
+    pub(crate) drafts: Vec<Draft>,
+}
+
+impl<'c> WorldContext<'c> {
+    /// A context with no findings yet.
+    pub fn new(settings: &'c Settings) -> Self {
+        WorldContext { settings, drafts: Vec::new() }
+    }
+
+    /// Report a finding of `rule` at a recorded site.
+    pub fn report<R: RuleMeta + ?Sized>(&mut self, rule: &R, at: &Site) -> &mut Draft {
+        self.drafts.push(Draft::new(rule.meta(), Target::Site(at.clone())));
+        self.drafts.last_mut().expect("internal error: draft just pushed")
+    }
+}

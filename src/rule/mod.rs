@@ -1,0 +1,88 @@
+//! The rule framework: metadata, the `declare_rule!` macro, the `Rule` hook ladder and the
+//! context rules report through.
+#![deny(missing_docs)]
+
+mod context;
+mod meta;
+pub mod registry;
+
+pub use context::{Context, Draft, LATEST_PSS_MINOR, Settings, Target, WorldContext};
+pub use meta::{Category, Meta, PssLevel, RuleMeta, Severity};
+
+use crate::model::{Container, Object, PodSpec, World};
+
+/// A rule. Override only the level you need: `check_object` → `check_pod` → `check_container`
+/// walk down by default. Cross-object rules override `check_world` and read the index.
+pub trait Rule: RuleMeta + Sync + Send {
+    /// Check one Kubernetes object.
+    fn check_object(&self, obj: &Object<'_>, cx: &mut Context<'_>) {
+        if let Some(pod) = obj.pod.as_ref() {
+            self.check_pod(obj, pod, cx);
+        }
+    }
+
+    /// Check a pod spec (of a Pod or of any workload's pod template).
+    fn check_pod(&self, obj: &Object<'_>, pod: &PodSpec<'_>, cx: &mut Context<'_>) {
+        let _ = obj;
+        for c in &pod.containers {
+            self.check_container(pod, c, cx);
+        }
+    }
+
+    /// Check one container, init container or ephemeral container.
+    fn check_container(&self, pod: &PodSpec<'_>, c: &Container<'_>, cx: &mut Context<'_>) {
+        let _ = (pod, c, cx);
+    }
+
+    /// Check facts gathered from every object of the input (cross-object rules).
+    fn check_world(&self, world: &World, cx: &mut WorldContext<'_>) {
+        let _ = (world, cx);
+    }
+}
+
+/// Declare a rule: its docs (the doc comment) and metadata, once.
+///
+/// Generates the unit struct, `const META` and the `RuleMeta` impl.
+macro_rules! declare_rule {
+    (
+        $(#[doc = $doc:literal])*
+        $vis:vis $name:ident {
+            id: $id:literal,
+            category: $cat:ident,
+            severity: $sev:ident,
+            summary: $summary:literal,
+            since: $since:literal
+            $(, pss: $pss:ident)?
+            $(,)?
+        }
+    ) => {
+        $(#[doc = $doc])*
+        #[derive(Debug, Clone, Copy, Default)]
+        $vis struct $name;
+
+        impl $name {
+            /// This rule's metadata.
+            pub const META: $crate::rule::Meta = $crate::rule::Meta {
+                id: $id,
+                name: stringify!($name),
+                category: $crate::rule::Category::$cat,
+                severity: $crate::rule::Severity::$sev,
+                summary: $summary,
+                since: $since,
+                docs: concat!($($doc, "\n"),*),
+                source: concat!(file!(), "#L", line!()),
+                url: concat!("https://github.com/kubeward/kubeward/blob/main/docs/rules/", $id, ".md"),
+                pss: $crate::rule::declare_rule!(@pss $($pss)?),
+            };
+        }
+
+        impl $crate::rule::RuleMeta for $name {
+            fn meta(&self) -> &'static $crate::rule::Meta {
+                &Self::META
+            }
+        }
+    };
+    (@pss) => { None };
+    (@pss $pss:ident) => { Some($crate::rule::PssLevel::$pss) };
+}
+pub(crate) use declare_rule;

@@ -1,0 +1,26 @@
+//! Every rule, in one static list sorted by id: the run order and the docs order.
+//! Adding a rule: write its file, add its `mod` line, add it here. `tests/registry.rs` checks
+//! that nothing is missing.
+
+use super::Rule;
+pub use crate::rules::pod_security::{HostIpc, HostNetwork, HostPid, PrivilegedContainer};
+pub use crate::rules::validity::{DuplicateKey, ParseError};
+
+/// All rules, sorted by id.
+pub static ALL: &[&dyn Rule] = &[
+    &DuplicateKey,
+    &HostIpc,
+    &HostNetwork,
+    &HostPid,
+    &ParseError,
+    &PrivilegedContainer,
+];
+
+/// Renamed rule ids (old → new), kept forever so ignores and configs keep working.
+pub static ALIASES: &[(&str, &str)] = &[];
+
+/// The rule with this id (or a renamed id).
+pub fn by_id(id: &str) -> Option<&'static dyn Rule> {
+    let id = ALIASES.iter().find(|(old, _)| *old == id).map_or(id, |(_, new)| *new);
+    ALL.iter().copied().find(|r| r.meta().id == id)
+}

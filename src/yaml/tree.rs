@@ -1,0 +1,649 @@
+//! A compact, span-carrying tree built from saphyr-parser events.
+//!
+//! One arena per document: nodes, sequence items and mapping entries live in three flat vectors,
+//! scalars borrow from the input where the parser lets them. Aliases share the anchored node
+//! (no copy), `<<` merge keys and duplicate keys are resolved the go-yaml v2 way (sequentially,
+//! the last value wins), and every node knows its byte span in the stream.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+
+use saphyr_parser::{Event, Parser, ScalarStyle, Span, Tag};
+
+use super::scalar::{self, Style, TagHint, Value};
+
+/// Index of a node inside its document.
+pub type NodeId = u32;
+
+/// Nesting deeper than this is refused (a YAML bomb made of brackets, not a manifest).
+pub const MAX_DEPTH: usize = 256;
+/// Alias expansion budget: nodes reachable through aliases, in absolute terms…
+const MIN_EXPANSION_BUDGET: u64 = 1_000_000;
+/// …or relative to the nodes really present, whichever is larger.
+const EXPANSION_RATIO: u64 = 64;
+
+#[derive(Debug)]
+pub(crate) enum Kind<'a> {
+    Scalar { text: Cow<'a, str>, style: Style, tag: TagHint },
+    Seq { first: u32, len: u32 },
+    Map { first: u32, len: u32 },
+}
+
+#[derive(Debug)]
+pub(crate) struct Node<'a> {
+    pub(crate) kind: Kind<'a>,
+    pub(crate) start: u32,
+    pub(crate) end: u32,
+    weight: u32,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Entry {
+    pub(crate) key: NodeId,
+    pub(crate) value: NodeId,
+    merged: bool,
+}
+
+/// A key that appeared twice in one mapping; the later value is the one applied.
+#[derive(Debug, Clone)]
+pub struct Duplicate {
+    /// The mapping holding both keys.
+    pub map: NodeId,
+    /// The key text.
+    pub key: String,
+    /// The earlier, overridden key node.
+    pub(crate) shadowed: NodeId,
+}
+
+/// One YAML document of a stream.
+#[derive(Debug)]
+pub struct Doc<'a> {
+    pub(crate) nodes: Vec<Node<'a>>,
+    pub(crate) items: Vec<NodeId>,
+    pub(crate) entries: Vec<Entry>,
+    pub(crate) root: NodeId,
+    /// 0-based position in the stream.
+    pub index: usize,
+    /// Byte offset where the document's content starts.
+    pub start: u32,
+    /// Keys given twice in one mapping.
+    pub duplicates: Vec<Duplicate>,
+}
+
+/// Why a stream could not be parsed completely.
+#[derive(Debug, Clone)]
+pub struct ParseError {
+    /// What went wrong.
+    pub message: String,
+    /// Byte offset of the problem.
+    pub offset: u32,
+}
+
+/// Every document of a stream that parsed, and the error that stopped parsing, if any.
+#[derive(Debug)]
+pub struct Stream<'a> {
+    /// The complete documents, in order.
+    pub docs: Vec<Doc<'a>>,
+    /// The first syntax error; documents after it are not parsed.
+    pub error: Option<ParseError>,
+}
+
+/// Turns the parser's character indices into byte offsets, cheaply for ASCII input.
+struct Offsets<'a> {
+    text: &'a str,
+    ascii: bool,
+    char_pos: usize,
+    byte_pos: usize,
+}
+
+impl Offsets<'_> {
+    fn byte(&mut self, char_idx: usize) -> u32 {
+        if self.ascii {
+            return u32::try_from(char_idx.min(self.text.len())).unwrap_or(u32::MAX);
+        }
+        if char_idx < self.char_pos / 2 {
+            self.char_pos = 0;
+            self.byte_pos = 0;
+        }
+        let bytes = self.text.as_bytes();
+        while self.char_pos < char_idx && self.byte_pos < bytes.len() {
+            self.byte_pos += utf8_width(bytes[self.byte_pos]);
+            self.char_pos += 1;
+        }
+        while self.char_pos > char_idx && self.byte_pos > 0 {
+            self.byte_pos -= 1;
+            while self.byte_pos > 0 && (bytes[self.byte_pos] & 0xC0) == 0x80 {
+                self.byte_pos -= 1;
+            }
+            self.char_pos -= 1;
+        }
+        u32::try_from(self.byte_pos).unwrap_or(u32::MAX)
+    }
+}
+
+fn utf8_width(b: u8) -> usize {
+    match b {
+        0xF0..=0xFF => 4,
+        0xE0..=0xEF => 3,
+        0xC0..=0xDF => 2,
+        _ => 1,
+    }
+}
+
+struct Frame {
+    is_map: bool,
+    start: u32,
+    flow: bool,
+    anchor: usize,
+    scratch: usize,
+}
+
+struct Builder<'a> {
+    doc: Doc<'a>,
+    stack: Vec<Frame>,
+    scratch: Vec<NodeId>,
+    anchors: HashMap<usize, NodeId>,
+    root: Option<NodeId>,
+}
+
+/// Parse a whole stream. Never panics; stops at the first syntax error.
+pub fn parse_stream(text: &str) -> Stream<'_> {
+    if text.len() >= u32::MAX as usize {
+        return Stream {
+            docs: Vec::new(),
+            error: Some(ParseError { message: "file larger than 4 GiB".into(), offset: 0 }),
+        };
+    }
+    let mut offsets = Offsets { text, ascii: text.is_ascii(), char_pos: 0, byte_pos: 0 };
+    let mut docs = Vec::new();
+    let mut builder: Option<Builder<'_>> = None;
+    let mut error = None;
+    for event in Parser::new_from_str(text) {
+        let (event, span) = match event {
+            Ok(x) => x,
+            Err(e) => {
+                error = Some(ParseError {
+                    message: e.info().to_owned(),
+                    offset: offsets.byte(e.marker().index()),
+                });
+                break;
+            }
+        };
+        let start = offsets.byte(span.start.index());
+        let end = offsets.byte(span.end.index());
+        let result = match event {
+            Event::DocumentStart(_) => {
+                builder = Some(Builder::new(docs.len(), start));
+                Ok(())
+            }
+            Event::DocumentEnd => {
+                if let Some(b) = builder.take() {
+                    docs.push(b.finish(end));
+                }
+                Ok(())
+            }
+            Event::StreamStart | Event::StreamEnd | Event::Nothing => Ok(()),
+            other => match builder.as_mut() {
+                Some(b) => b.event(other, span, start, end, text),
+                None => Ok(()),
+            },
+        };
+        if let Err(message) = result {
+            error = Some(ParseError { message, offset: start });
+            break;
+        }
+    }
+    Stream { docs, error }
+}
+
+impl<'a> Builder<'a> {
+    fn new(index: usize, start: u32) -> Self {
+        Builder {
+            doc: Doc {
+                nodes: Vec::new(),
+                items: Vec::new(),
+                entries: Vec::new(),
+                root: 0,
+                index,
+                start,
+                duplicates: Vec::new(),
+            },
+            stack: Vec::new(),
+            scratch: Vec::new(),
+            anchors: HashMap::new(),
+            root: None,
+        }
+    }
+
+    fn finish(mut self, end: u32) -> Doc<'a> {
+        self.doc.root = match self.root {
+            Some(r) => r,
+            None => self.push_node(Node {
+                kind: Kind::Scalar { text: Cow::Borrowed(""), style: Style::Plain, tag: TagHint::None },
+                start: self.doc.start,
+                end: end.max(self.doc.start),
+                weight: 1,
+            }),
+        };
+        self.doc
+    }
+
+    fn push_node(&mut self, node: Node<'a>) -> NodeId {
+        let id = NodeId::try_from(self.doc.nodes.len()).unwrap_or(NodeId::MAX);
+        self.doc.nodes.push(node);
+        id
+    }
+
+    fn attach(&mut self, id: NodeId, anchor: usize) {
+        if anchor != 0 {
+            self.anchors.insert(anchor, id);
+        }
+        if self.stack.is_empty() {
+            self.root = Some(id);
+        } else {
+            self.scratch.push(id);
+        }
+    }
+
+    fn event(&mut self, ev: Event<'a>, span: Span, start: u32, end: u32, text: &str) -> Result<(), String> {
+        match ev {
+            Event::Scalar(value, style, anchor, tag) => {
+                let style = match style {
+                    ScalarStyle::Plain => Style::Plain,
+                    ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted => Style::Quoted,
+                    ScalarStyle::Literal | ScalarStyle::Folded => Style::Block,
+                };
+                let tag = tag.map_or(TagHint::None, |t| tag_hint(&t));
+                let start = skip_properties(text, start, end);
+                let id = self.push_node(Node { kind: Kind::Scalar { text: value, style, tag }, start, end, weight: 1 });
+                self.attach(id, anchor);
+            }
+            Event::Alias(anchor) => {
+                let Some(&id) = self.anchors.get(&anchor) else {
+                    return Err("unknown anchor".into());
+                };
+                self.attach(id, 0);
+            }
+            Event::SequenceStart(anchor, _) | Event::MappingStart(anchor, _) => {
+                if self.stack.len() >= MAX_DEPTH {
+                    return Err(format!("nesting deeper than {MAX_DEPTH} levels"));
+                }
+                let is_map = matches!(ev, Event::MappingStart(..));
+                let flow = span.end.index() > span.start.index();
+                self.stack.push(Frame {
+                    is_map,
+                    start: skip_properties(text, start, end.max(start)),
+                    flow,
+                    anchor,
+                    scratch: self.scratch.len(),
+                });
+            }
+            Event::SequenceEnd | Event::MappingEnd => {
+                let Some(frame) = self.stack.pop() else {
+                    return Err("unbalanced collection end".into());
+                };
+                let id = if frame.is_map { self.close_map(&frame, end)? } else { self.close_seq(&frame, end)? };
+                self.attach(id, frame.anchor);
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    fn container_end(&self, frame: &Frame, children: &[NodeId], end: u32) -> u32 {
+        if frame.flow {
+            return end;
+        }
+        children.iter().map(|&c| self.doc.nodes[c as usize].end).max().unwrap_or(frame.start).max(frame.start)
+    }
+
+    fn budget(&self) -> u64 {
+        MIN_EXPANSION_BUDGET.max(EXPANSION_RATIO * self.doc.nodes.len() as u64)
+    }
+
+    fn close_seq(&mut self, frame: &Frame, end: u32) -> Result<NodeId, String> {
+        let children: Vec<NodeId> = self.scratch.drain(frame.scratch..).collect();
+        let weight: u64 = 1 + children.iter().map(|&c| u64::from(self.doc.nodes[c as usize].weight)).sum::<u64>();
+        if weight > self.budget() {
+            return Err("alias expansion exceeds the budget (a YAML bomb?)".into());
+        }
+        let end = self.container_end(frame, &children, end);
+        let first = u32::try_from(self.doc.items.len()).unwrap_or(u32::MAX);
+        let len = u32::try_from(children.len()).unwrap_or(u32::MAX);
+        self.doc.items.extend(children);
+        #[allow(clippy::cast_possible_truncation)]
+        Ok(self.push_node(Node { kind: Kind::Seq { first, len }, start: frame.start, end, weight: weight as u32 }))
+    }
+
+    fn close_map(&mut self, frame: &Frame, end: u32) -> Result<NodeId, String> {
+        let children: Vec<NodeId> = self.scratch.drain(frame.scratch..).collect();
+        let end = self.container_end(frame, &children, end);
+        let map_id = NodeId::try_from(self.doc.nodes.len()).unwrap_or(NodeId::MAX);
+        let mut out: Vec<Entry> = Vec::with_capacity(children.len() / 2);
+        let mut index: HashMap<String, usize> = HashMap::new();
+        for pair in children.chunks(2) {
+            let (k, v) = (pair[0], pair.get(1).copied().unwrap_or(pair[0]));
+            if self.is_merge_key(k) {
+                for (mk, mv) in self.merge_sources(v) {
+                    self.insert(&mut out, &mut index, map_id, Entry { key: mk, value: mv, merged: true });
+                }
+                continue;
+            }
+            self.normalize_key(k);
+            self.insert(&mut out, &mut index, map_id, Entry { key: k, value: v, merged: false });
+        }
+        let weight: u64 = 1 + out
+            .iter()
+            .map(|e| u64::from(self.doc.nodes[e.key as usize].weight) + u64::from(self.doc.nodes[e.value as usize].weight))
+            .sum::<u64>();
+        if weight > self.budget() {
+            return Err("alias expansion exceeds the budget (a YAML bomb?)".into());
+        }
+        let first = u32::try_from(self.doc.entries.len()).unwrap_or(u32::MAX);
+        let len = u32::try_from(out.len()).unwrap_or(u32::MAX);
+        self.doc.entries.extend(out);
+        #[allow(clippy::cast_possible_truncation)]
+        Ok(self.push_node(Node { kind: Kind::Map { first, len }, start: frame.start, end, weight: weight as u32 }))
+    }
+
+    fn is_merge_key(&self, k: NodeId) -> bool {
+        matches!(&self.doc.nodes[k as usize].kind, Kind::Scalar { text, style: Style::Plain, .. } if text == "<<")
+    }
+
+    /// The entries a `<<` value contributes, in the order go-yaml v2 applies them (a sequence of
+    /// maps is applied last to first, so earlier maps take precedence).
+    fn merge_sources(&self, v: NodeId) -> Vec<(NodeId, NodeId)> {
+        let map_entries = |id: NodeId| -> Vec<(NodeId, NodeId)> {
+            match self.doc.nodes[id as usize].kind {
+                Kind::Map { first, len } => {
+                    self.doc.entries[first as usize..(first + len) as usize].iter().map(|e| (e.key, e.value)).collect()
+                }
+                _ => Vec::new(),
+            }
+        };
+        match self.doc.nodes[v as usize].kind {
+            Kind::Map { .. } => map_entries(v),
+            Kind::Seq { first, len } => self.doc.items[first as usize..(first + len) as usize]
+                .iter()
+                .rev()
+                .flat_map(|&m| map_entries(m))
+                .collect(),
+            Kind::Scalar { .. } => Vec::new(),
+        }
+    }
+
+    /// Plain keys that YAML 1.1 reads as non-strings become their JSON spelling (`y:` → `"true"`).
+    fn normalize_key(&mut self, k: NodeId) {
+        if let Kind::Scalar { text, style, tag } = &mut self.doc.nodes[k as usize].kind {
+            if let Some(s) = scalar::resolve(text, *style, *tag).key_string() {
+                *text = Cow::Owned(s);
+            }
+        }
+    }
+
+    fn key_text(&self, k: NodeId) -> Option<&str> {
+        match &self.doc.nodes[k as usize].kind {
+            Kind::Scalar { text, .. } => Some(text),
+            _ => None,
+        }
+    }
+
+    fn insert(&mut self, out: &mut Vec<Entry>, index: &mut HashMap<String, usize>, map: NodeId, entry: Entry) {
+        let Some(key) = self.key_text(entry.key).map(str::to_owned) else {
+            out.push(entry);
+            return;
+        };
+        let existing = if out.len() < 16 && index.is_empty() {
+            out.iter().position(|e| self.key_text(e.key) == Some(key.as_str()))
+        } else {
+            if index.is_empty() {
+                for (i, e) in out.iter().enumerate() {
+                    if let Some(t) = self.key_text(e.key) {
+                        index.insert(t.to_owned(), i);
+                    }
+                }
+            }
+            index.get(&key).copied()
+        };
+        match existing {
+            Some(i) => {
+                if !entry.merged && !out[i].merged {
+                    self.doc.duplicates.push(Duplicate { map, key, shadowed: out[i].key });
+                }
+                out[i] = entry;
+            }
+            None => {
+                if !index.is_empty() {
+                    index.insert(key, out.len());
+                }
+                out.push(entry);
+            }
+        }
+    }
+}
+
+fn tag_hint(tag: &Tag) -> TagHint {
+    if tag.handle != "!!" && tag.handle != "tag:yaml.org,2002:" {
+        return TagHint::None;
+    }
+    match tag.suffix.as_str() {
+        "str" => TagHint::Str,
+        "bool" => TagHint::Bool,
+        "int" => TagHint::Int,
+        "float" => TagHint::Float,
+        "null" => TagHint::Null,
+        _ => TagHint::None,
+    }
+}
+
+/// Node spans from the parser start at an anchor (`&a`) or tag (`!!str`); move past them.
+fn skip_properties(text: &str, start: u32, end: u32) -> u32 {
+    let b = text.as_bytes();
+    let mut i = start as usize;
+    while i < b.len() && (b[i] == b'&' || b[i] == b'!') && i < end as usize {
+        while i < b.len() && !b[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        while i < b.len() && b[i].is_ascii_whitespace() {
+            i += 1;
+        }
+    }
+    u32::try_from(i).unwrap_or(start)
+}
+
+/// A read-only handle on one node; everything a rule may ask of YAML, and no byte offsets.
+#[derive(Clone, Copy)]
+pub struct NodeRef<'d> {
+    pub(crate) doc: &'d Doc<'d>,
+    pub(crate) id: NodeId,
+}
+
+impl std::fmt::Debug for NodeRef<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "NodeRef({})", self.id)
+    }
+}
+
+impl<'d> Doc<'d> {
+    /// The document's root node.
+    pub fn root(&'d self) -> NodeRef<'d> {
+        NodeRef { doc: self, id: self.root }
+    }
+
+    /// The node with this id.
+    pub fn node(&'d self, id: NodeId) -> NodeRef<'d> {
+        NodeRef { doc: self, id }
+    }
+}
+
+impl<'d> NodeRef<'d> {
+    fn raw(self) -> &'d Node<'d> {
+        &self.doc.nodes[self.id as usize]
+    }
+
+    /// The node's id in its document.
+    pub fn id(self) -> NodeId {
+        self.id
+    }
+
+    /// Whether this is a mapping.
+    pub fn is_map(self) -> bool {
+        matches!(self.raw().kind, Kind::Map { .. })
+    }
+
+    /// Whether this is a sequence.
+    pub fn is_seq(self) -> bool {
+        matches!(self.raw().kind, Kind::Seq { .. })
+    }
+
+    /// The entries of a mapping (key text, value), in order; empty for other nodes.
+    pub fn entries(self) -> impl Iterator<Item = (&'d str, NodeRef<'d>)> + 'd {
+        let doc = self.doc;
+        let slice: &'d [Entry] = match self.raw().kind {
+            Kind::Map { first, len } => &doc.entries[first as usize..(first + len) as usize],
+            _ => &[],
+        };
+        slice.iter().filter_map(move |e| match &doc.nodes[e.key as usize].kind {
+            Kind::Scalar { text, .. } => Some((text.as_ref(), NodeRef { doc, id: e.value })),
+            _ => None,
+        })
+    }
+
+    /// Mapping entries as (key node, value node).
+    pub fn entry_nodes(self) -> impl Iterator<Item = (NodeRef<'d>, NodeRef<'d>)> + 'd {
+        let doc = self.doc;
+        let slice: &'d [Entry] = match self.raw().kind {
+            Kind::Map { first, len } => &doc.entries[first as usize..(first + len) as usize],
+            _ => &[],
+        };
+        slice.iter().map(move |e| (NodeRef { doc, id: e.key }, NodeRef { doc, id: e.value }))
+    }
+
+    /// The items of a sequence; empty for other nodes.
+    pub fn items(self) -> impl Iterator<Item = NodeRef<'d>> + 'd {
+        let doc = self.doc;
+        let slice: &'d [NodeId] = match self.raw().kind {
+            Kind::Seq { first, len } => &doc.items[first as usize..(first + len) as usize],
+            _ => &[],
+        };
+        slice.iter().map(move |&id| NodeRef { doc, id })
+    }
+
+    /// Number of entries or items (0 for scalars).
+    pub fn len(self) -> usize {
+        match self.raw().kind {
+            Kind::Map { len, .. } | Kind::Seq { len, .. } => len as usize,
+            Kind::Scalar { .. } => 0,
+        }
+    }
+
+    /// Whether a container has no entries (scalars count as empty).
+    pub fn is_empty(self) -> bool {
+        self.len() == 0
+    }
+
+    /// The entry-key node for `key` in a mapping.
+    pub(crate) fn key_node(self, key: &str) -> Option<NodeRef<'d>> {
+        self.entry_nodes().find(|(k, _)| k.text() == Some(key)).map(|(k, _)| k)
+    }
+
+    /// The value under `key` in a mapping.
+    pub fn get(self, key: &str) -> Option<NodeRef<'d>> {
+        self.entries().find(|(k, _)| *k == key).map(|(_, v)| v)
+    }
+
+    /// The value under `key`, unless it is null (YAML `key:` or `key: ~` count as unset).
+    pub fn get_set(self, key: &str) -> Option<NodeRef<'d>> {
+        self.get(key).filter(|n| !n.is_null())
+    }
+
+    /// Walk a route of keys.
+    pub fn path(self, keys: &[&str]) -> Option<NodeRef<'d>> {
+        keys.iter().try_fold(self, |n, k| n.get(k))
+    }
+
+    /// The `i`-th item of a sequence.
+    pub fn at(self, i: usize) -> Option<NodeRef<'d>> {
+        self.items().nth(i)
+    }
+
+    /// The scalar's text as written (after unescaping), whatever type it resolves to.
+    pub fn text(self) -> Option<&'d str> {
+        match &self.raw().kind {
+            Kind::Scalar { text, .. } => Some(text.as_ref()),
+            _ => None,
+        }
+    }
+
+    /// The scalar's decoded value, as the cluster sees it.
+    pub fn value(self) -> Option<Value<'d>> {
+        match &self.raw().kind {
+            Kind::Scalar { text, style, tag } => Some(scalar::resolve(text, *style, *tag)),
+            _ => None,
+        }
+    }
+
+    /// A string value (quoted, or plain text that YAML 1.1 does not read as something else).
+    pub fn as_str(self) -> Option<&'d str> {
+        match self.value()? {
+            Value::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// A boolean value (`true`, `yes`, `on`, … unquoted).
+    pub fn as_bool(self) -> Option<bool> {
+        match self.value()? {
+            Value::Bool(b) => Some(b),
+            _ => None,
+        }
+    }
+
+    /// An integral value (`0x0`, `0.0` and `1e3` included).
+    pub fn as_i64(self) -> Option<i64> {
+        self.value()?.as_i64()
+    }
+
+    /// Whether this is a null scalar.
+    pub fn is_null(self) -> bool {
+        matches!(self.value(), Some(Value::Null))
+    }
+
+    /// Whether the scalar was written as a quoted string.
+    pub fn is_quoted(self) -> bool {
+        matches!(self.raw().kind, Kind::Scalar { style: Style::Quoted, .. })
+    }
+
+    /// Every string scalar below this node (keys excluded), depth-first, with its route.
+    pub fn walk_strings(self, mut f: impl FnMut(&[super::Seg], NodeRef<'d>)) {
+        let mut route = Vec::new();
+        self.walk_inner(&mut route, &mut f, 0);
+    }
+
+    fn walk_inner(self, route: &mut Vec<super::Seg>, f: &mut impl FnMut(&[super::Seg], NodeRef<'d>), depth: usize) {
+        if depth > MAX_DEPTH {
+            return;
+        }
+        match self.raw().kind {
+            Kind::Scalar { .. } => {
+                if self.as_str().is_some() {
+                    f(route, self);
+                }
+            }
+            Kind::Seq { .. } => {
+                for (i, item) in self.items().enumerate() {
+                    route.push(super::Seg::Index(u32::try_from(i).unwrap_or(u32::MAX)));
+                    item.walk_inner(route, f, depth + 1);
+                    route.pop();
+                }
+            }
+            Kind::Map { .. } => {
+                for (k, v) in self.entries() {
+                    route.push(super::Seg::Key(Cow::Owned(k.to_owned())));
+                    v.walk_inner(route, f, depth + 1);
+                    route.pop();
+                }
+            }
+        }
+    }
+}
