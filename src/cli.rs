@@ -91,6 +91,10 @@ pub struct LintArgs {
     /// Enter hidden directories and read hidden files.
     #[arg(long)]
     pub hidden: bool,
+    /// When files are given, do not read the rest of their repository as context for
+    /// cross-object rules (NetworkPolicy coverage, RBAC chains).
+    #[arg(long)]
+    pub no_context: bool,
     /// Worker threads (default: one per core).
     #[arg(long, short = 'j', value_name = "N")]
     pub jobs: Option<usize>,

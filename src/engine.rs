@@ -21,6 +21,8 @@ pub struct SourceFile {
     pub path: String,
     /// The text, kept only for files whose findings will be rendered with a snippet.
     pub text: Option<Arc<str>>,
+    /// Findings in this file are reported (else it was read as context only).
+    pub report: bool,
 }
 
 /// Counts for the summary: every file and document is accounted for.
@@ -28,6 +30,8 @@ pub struct SourceFile {
 pub struct Stats {
     /// Files read and parsed.
     pub files_linted: usize,
+    /// Files read only as context for cross-object rules (not reported).
+    pub files_context: usize,
     /// Files not linted, by reason.
     pub files_skipped: BTreeMap<String, usize>,
     /// Files that could not be read or parsed (completely).
@@ -88,18 +92,38 @@ pub fn lint(inputs: Vec<Input>, skipped: Vec<(String, String)>, opts: &Options<'
         *run.stats.files_skipped.entry(reason.clone()).or_default() += 1;
     }
     let mut world = World::default();
-    for (input, outcome) in inputs.into_iter().zip(outcomes) {
-        merge_stats(&mut run.stats, outcome.stats);
-        run.findings.extend(outcome.findings);
+    for (input, outcome) in inputs.iter().zip(outcomes) {
+        if input.report {
+            merge_stats(&mut run.stats, outcome.stats);
+            run.findings.extend(outcome.findings);
+        } else {
+            run.stats.files_context += 1;
+            run.stats.bytes += outcome.stats.bytes;
+        }
         world.objects.extend(outcome.facts);
-        run.files.push(SourceFile { path: input.display, text: outcome.text });
+        run.files.push(SourceFile { path: input.display.clone(), text: outcome.text, report: input.report });
     }
+    world.finalise();
     let mut wcx = WorldContext::new(opts.settings);
     for rule in &opts.rules {
         rule.check_world(&world, &mut wcx);
     }
     for draft in wcx.drafts {
-        run.findings.push(finish_site_draft(draft, &run.files));
+        let Target::Site(site) = &draft.primary else { continue };
+        // Findings located in context files are not reported.
+        if run.files.get(site.file as usize).is_some_and(|f| f.report) {
+            run.findings.push(finish_site_draft(draft, &run.files));
+        }
+    }
+    if opts.keep_text {
+        // Cross-object findings can land in files that had none of their own.
+        for f in &run.findings {
+            let file = &mut run.files[f.primary.file as usize];
+            if file.text.is_none() {
+                let bytes = read(&inputs[f.primary.file as usize]).unwrap_or_default();
+                file.text = Some(Arc::from(String::from_utf8_lossy(&bytes).into_owned()));
+            }
+        }
     }
     run.findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     run.findings.dedup_by(|a, b| a.fingerprint == b.fingerprint && a.primary == b.primary);
@@ -109,6 +133,7 @@ pub fn lint(inputs: Vec<Input>, skipped: Vec<(String, String)>, opts: &Options<'
 
 fn merge_stats(into: &mut Stats, from: Stats) {
     into.files_linted += from.files_linted;
+    into.files_context += from.files_context;
     into.files_failed += from.files_failed;
     into.bytes += from.bytes;
     into.documents += from.documents;
@@ -161,7 +186,10 @@ fn lint_file(file: u32, input: &Input, opts: &Options<'_>) -> FileOutcome {
         }
     };
     lint_text(file, input, &text, opts, &mut out);
-    if opts.keep_text && !out.findings.is_empty() {
+    if !input.report {
+        out.findings.clear();
+    }
+    if opts.keep_text && input.report && !out.findings.is_empty() {
         out.text = Some(Arc::from(text));
     }
     out
@@ -242,13 +270,13 @@ fn lint_text(file: u32, input: &Input, text: &str, opts: &Options<'_>, out: &mut
             for (i, item) in obj.node.get("items").into_iter().flat_map(NodeRef::items).enumerate() {
                 let base = Pointer::root().join([Seg::from("items"), Seg::from(i)]);
                 match Object::from_node(item, base, &input.display, doc.index) {
-                    Some(o) => lint_object(doc, &o, opts, &mut res, out),
+                    Some(o) => lint_object(doc, &o, input, opts, &mut res, out),
                     None => *out.stats.documents_skipped.entry("List item that is not an object".into()).or_default() += 1,
                 }
             }
             continue;
         }
-        lint_object(doc, &obj, opts, &mut res, out);
+        lint_object(doc, &obj, input, opts, &mut res, out);
     }
     if let Some(err) = stream.error {
         out.stats.files_failed += 1;
@@ -259,17 +287,28 @@ fn lint_text(file: u32, input: &Input, text: &str, opts: &Options<'_>, out: &mut
     }
 }
 
-fn lint_object(doc: &Doc<'_>, obj: &Object<'_>, opts: &Options<'_>, res: &mut Resolver<'_>, out: &mut FileOutcome) {
+fn lint_object(
+    doc: &Doc<'_>,
+    obj: &Object<'_>,
+    input: &Input,
+    opts: &Options<'_>,
+    res: &mut Resolver<'_>,
+    out: &mut FileOutcome,
+) {
     out.stats.objects += 1;
-    let mut cx = Context::new(opts.settings);
-    for rule in &opts.rules {
-        rule.check_object(obj, &mut cx);
-    }
     let ident = obj.ident();
-    for draft in cx.drafts {
-        out.findings.push(finish_label_draft(draft, doc, res, &ident));
+    // Context files feed only the cross-object index.
+    if input.report {
+        let mut cx = Context::new(opts.settings);
+        for rule in &opts.rules {
+            rule.check_object(obj, &mut cx);
+        }
+        for draft in cx.drafts {
+            out.findings.push(finish_label_draft(draft, doc, res, &ident));
+        }
     }
-    out.facts.push(Facts::extract(obj, &mut |l: Label| res.site(doc, &l, &ident)));
+    let ns = input.namespace.as_deref();
+    out.facts.push(Facts::extract(obj, ns, &mut |l: Label| res.site(doc, &l, &ident)));
 }
 
 fn finish_label_draft(d: Draft, doc: &Doc<'_>, res: &mut Resolver<'_>, ident: &ObjectIdent) -> Finding {
@@ -277,6 +316,7 @@ fn finish_label_draft(d: Draft, doc: &Doc<'_>, res: &mut Resolver<'_>, ident: &O
         Target::Label(l) => (res.location(doc, l), l.text.as_ref().map(ToString::to_string), stable_route(doc, &l.pointer)),
         Target::Site(s) => (Location { file: s.file, region: s.region }, None, s.route.clone()),
     };
+    let label_text = d.label.clone().or(label_text);
     let related = d
         .related
         .iter()
@@ -323,7 +363,7 @@ fn finish_site_draft(d: Draft, files: &[SourceFile]) -> Finding {
         meta: d.meta,
         severity: d.severity,
         message: d.message.unwrap_or_else(|| d.meta.summary.to_owned()),
-        label: None,
+        label: d.label,
         help: d.help.map(|h| h.into_owned()),
         primary: Location { file: site.file, region: site.region },
         related,
@@ -381,6 +421,6 @@ fn stable_route(doc: &Doc<'_>, pointer: &Pointer) -> String {
 
 /// Lint an in-memory manifest with the given rules (tests and the docs checker use this).
 pub fn lint_str(path: &str, text: &str, rules: Vec<&'static dyn Rule>, settings: &Settings) -> Run {
-    let input = Input { display: path.to_owned(), source: InputSource::Bytes(Arc::from(text.as_bytes())) };
+    let input = Input::new(path.to_owned(), InputSource::Bytes(Arc::from(text.as_bytes())));
     lint(vec![input], Vec::new(), &Options { rules, settings, keep_text: true })
 }

@@ -159,7 +159,11 @@ fn lint(args: &LintArgs) -> Result<u8, Error> {
         exclude,
         threads: args.jobs.unwrap_or(0),
     };
-    let (inputs, skipped) = input::discover(&args.paths, &opts)?;
+    let (mut inputs, skipped) = input::discover(&args.paths, &opts)?;
+    if !args.no_context {
+        input::add_context(&args.paths, &mut inputs, &opts);
+    }
+    input::kustomize_namespaces(&mut inputs);
     let settings = Settings::default();
     let human = args.format == Format::Human;
     let mut run = engine::lint(inputs, skipped, &engine::Options { rules: rules.clone(), settings: &settings, keep_text: human });

@@ -38,6 +38,17 @@ pub struct Input {
     pub display: String,
     /// Where to read it.
     pub source: InputSource,
+    /// Report its findings (else it is context: read only for the cross-object index).
+    pub report: bool,
+    /// Namespace of the kustomization that lists the file, for objects that name none.
+    pub namespace: Option<String>,
+}
+
+impl Input {
+    /// A reported input with no kustomization namespace.
+    pub fn new(display: String, source: InputSource) -> Self {
+        Input { display, source, report: true, namespace: None }
+    }
 }
 
 /// How to discover.
@@ -96,7 +107,7 @@ pub fn discover(paths: &[String], opts: &DiscoverOptions) -> Result<(Vec<Input>,
         if arg == "-" {
             let mut buf = Vec::new();
             std::io::stdin().read_to_end(&mut buf).map_err(Error::Stdin)?;
-            inputs.push(Input { display: "<stdin>".into(), source: InputSource::Bytes(Arc::from(buf)) });
+            inputs.push(Input::new("<stdin>".into(), InputSource::Bytes(Arc::from(buf))));
             continue;
         }
         let path = PathBuf::from(arg);
@@ -113,7 +124,7 @@ pub fn discover(paths: &[String], opts: &DiscoverOptions) -> Result<(Vec<Input>,
         } else if helm_template(&path, &mut charts) {
             skipped.push((display, "Helm template (not rendered)".into()));
         } else {
-            inputs.push(Input { display, source: InputSource::Path(path) });
+            inputs.push(Input::new(display, InputSource::Path(path)));
         }
     }
     inputs.sort_by(|a, b| a.display.cmp(&b.display));
@@ -206,7 +217,7 @@ fn walk(
                 } else if helm_template(&p, charts) {
                     skipped.push((display, "Helm template (not rendered)".into()));
                 } else {
-                    inputs.push(Input { display, source: InputSource::Path(p) });
+                    inputs.push(Input::new(display, InputSource::Path(p)));
                 }
             }
         }

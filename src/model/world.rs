@@ -1,50 +1,52 @@
-//! The cross-object index: facts gathered from every object in a first pass, so rules that need
-//! other objects never read another file's tree.
+//! The cross-object index: facts gathered from every object in a first pass, indexed once per
+//! namespace after it, so rules that need other objects never read another file's tree.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
-use super::object::{Object, ObjectIdent};
-use crate::yaml::{Label, NodeRef, Region};
+use super::facts::{BindingFacts, Facts, KindFacts, NsOrigin, Site, SubjectFacts};
+use super::rbac::{AGGREGATE_LABELS, Hit, builtin_cluster_role, risks};
+use super::selector::PodTarget;
+use crate::yaml::NodeRef;
 
-/// A resolved place in the input, recorded while the file's tree was alive.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Site {
-    /// File id (index into the run's file table).
-    pub file: u32,
-    /// Where.
-    pub region: Region,
-    /// The object the place belongs to.
-    pub object: Option<ObjectIdent>,
-    /// Stable route inside the object (for fingerprints).
-    pub route: String,
+/// An effective namespace; `None` is the shared "unknown" namespace of objects that name none.
+pub type NsKey = Option<String>;
+
+/// Objects of one effective namespace.
+#[derive(Debug, Default)]
+pub struct NsIndex {
+    /// Workloads (objects with a pod template), in input order.
+    pub workloads: Vec<usize>,
+    /// Namespaced network policies of every flavour.
+    pub policies: Vec<usize>,
+    /// ResourceQuotas.
+    pub quotas: Vec<usize>,
+    /// Whether some object here got its namespace from nowhere (unknown namespace).
+    pub unknown: bool,
 }
 
-/// What the index keeps of one object.
-#[derive(Debug, Clone)]
-pub struct Facts {
-    /// Identity.
-    pub ident: ObjectIdent,
-    /// The object's `kind:` entry.
-    pub site: Site,
-    /// `metadata.labels`.
-    pub labels: BTreeMap<String, String>,
-    /// Pod template labels, for workloads.
-    pub pod_labels: Option<BTreeMap<String, String>>,
-}
-
-impl Facts {
-    /// Gather the facts of `obj`; `site` resolves labels of its document.
-    pub fn extract(obj: &Object<'_>, site: &mut dyn FnMut(Label) -> Site) -> Self {
-        let owned = |it: &mut dyn Iterator<Item = (&str, &str)>| -> BTreeMap<String, String> {
-            it.map(|(k, v)| (k.to_owned(), v.to_owned())).collect()
-        };
-        Facts {
-            ident: obj.ident(),
-            site: site(obj.at(["kind"])),
-            labels: owned(&mut obj.labels()),
-            pod_labels: obj.pod.as_ref().map(|p| owned(&mut p.labels())),
-        }
-    }
+/// Indexes built once after the first pass. Values are indices into `World::objects`.
+#[derive(Debug, Default)]
+pub struct Index {
+    /// Namespaced objects by effective namespace.
+    pub namespaces: BTreeMap<NsKey, NsIndex>,
+    /// Namespace objects by name.
+    pub namespace_objects: HashMap<String, Vec<usize>>,
+    /// ClusterRoles by name.
+    pub cluster_roles: HashMap<String, Vec<usize>>,
+    /// Every ClusterRole, in input order.
+    pub cluster_role_list: Vec<usize>,
+    /// Roles by (namespace, name).
+    pub roles: HashMap<(NsKey, String), Vec<usize>>,
+    /// RoleBindings and ClusterRoleBindings.
+    pub bindings: Vec<usize>,
+    /// ServiceAccount subjects by (namespace, name): (binding, subject index).
+    pub sa_subjects: HashMap<(NsKey, String), Vec<(usize, usize)>>,
+    /// Group subjects by name: (binding, subject index).
+    pub group_subjects: HashMap<String, Vec<(usize, usize)>>,
+    /// ServiceAccounts by (namespace, name).
+    pub service_accounts: HashMap<(NsKey, String), Vec<usize>>,
+    /// Cluster-wide network policies (Cilium clusterwide, Calico global).
+    pub cluster_policies: Vec<usize>,
 }
 
 /// Every object's facts, for cross-object rules.
@@ -52,12 +54,207 @@ impl Facts {
 pub struct World {
     /// One entry per linted object, in input order.
     pub objects: Vec<Facts>,
+    /// Built by [`World::finalise`].
+    pub index: Index,
+}
+
+/// A dangerous permission reached through a role reference.
+#[derive(Debug, Clone)]
+pub struct RoleRisk<'w> {
+    /// What it allows.
+    pub hit: Hit,
+    /// The verb of the rule that grants it, when the rule is in the input.
+    pub rule_site: Option<&'w Site>,
+    /// Index of the rule in its role.
+    pub rule: usize,
+    /// The role object holding the rule, when it is in the input.
+    pub role: Option<&'w Facts>,
+    /// How the rule got there: `built-in ClusterRole "edit"`, `aggregated from …`.
+    pub via: Option<String>,
+}
+
+/// A binding that applies to a workload's ServiceAccount.
+#[derive(Debug, Clone, Copy)]
+pub struct BindingUse<'w> {
+    /// The binding object.
+    pub facts: &'w Facts,
+    /// Its binding facts.
+    pub binding: &'w BindingFacts,
+    /// The subject that matches.
+    pub subject: &'w SubjectFacts,
 }
 
 impl World {
     /// Objects of a kind.
     pub fn of_kind<'w>(&'w self, kind: &'w str) -> impl Iterator<Item = &'w Facts> + 'w {
         self.objects.iter().filter(move |f| f.ident.kind == kind)
+    }
+
+    /// Build the indexes; the engine calls this once after the first pass.
+    pub fn finalise(&mut self) {
+        let mut ix = Index::default();
+        for (i, f) in self.objects.iter().enumerate() {
+            let ns = f.namespace.clone();
+            let unknown = f.ns_origin == NsOrigin::Unknown;
+            fn slot<'i>(ix: &'i mut Index, ns: &NsKey, unknown: bool) -> &'i mut NsIndex {
+                let e = ix.namespaces.entry(ns.clone()).or_default();
+                e.unknown |= unknown;
+                e
+            }
+            match &f.kind {
+                KindFacts::Workload(_) => slot(&mut ix, &ns, unknown).workloads.push(i),
+                KindFacts::Policy(p) if p.flavor.cluster_wide() => ix.cluster_policies.push(i),
+                KindFacts::Policy(_) => slot(&mut ix, &ns, unknown).policies.push(i),
+                KindFacts::ResourceQuota => slot(&mut ix, &ns, unknown).quotas.push(i),
+                KindFacts::Namespace { .. } => ix.namespace_objects.entry(f.name().to_owned()).or_default().push(i),
+                KindFacts::ServiceAccount { .. } => {
+                    ix.service_accounts.entry((ns, f.name().to_owned())).or_default().push(i);
+                }
+                KindFacts::Role(r) if r.cluster => {
+                    ix.cluster_roles.entry(f.name().to_owned()).or_default().push(i);
+                    ix.cluster_role_list.push(i);
+                }
+                KindFacts::Role(_) => ix.roles.entry((ns, f.name().to_owned())).or_default().push(i),
+                KindFacts::Binding(b) => {
+                    ix.bindings.push(i);
+                    for (s, subj) in b.subjects.iter().enumerate() {
+                        match subj.kind.as_str() {
+                            "ServiceAccount" => {
+                                // A RoleBinding's ServiceAccount subject defaults to the
+                                // binding's namespace.
+                                let sns = match (&subj.namespace, b.cluster) {
+                                    (Some(n), _) => Some(n.clone()),
+                                    (None, false) => ns.clone(),
+                                    (None, true) => continue,
+                                };
+                                ix.sa_subjects.entry((sns, subj.name.clone())).or_default().push((i, s));
+                            }
+                            "Group" => ix.group_subjects.entry(subj.name.clone()).or_default().push((i, s)),
+                            _ => {}
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        self.index = ix;
+    }
+
+    /// Labels of a namespace, when its Namespace object is in the input.
+    pub fn namespace_labels(&self, ns: &NsKey) -> Option<&BTreeMap<String, String>> {
+        let name = ns.as_ref()?;
+        let i = *self.index.namespace_objects.get(name)?.first()?;
+        Some(&self.objects[i].labels)
+    }
+
+    /// The Namespace object of a namespace, if in the input.
+    pub fn namespace_object(&self, ns: &NsKey) -> Option<&Facts> {
+        let i = *self.index.namespace_objects.get(ns.as_ref()?)?.first()?;
+        Some(&self.objects[i])
+    }
+
+    /// What selectors evaluate against for a workload.
+    pub fn pod_target<'w>(&'w self, f: &'w Facts, empty: &'w BTreeMap<String, String>) -> PodTarget<'w> {
+        PodTarget {
+            labels: f.pod_labels.as_ref().unwrap_or(empty),
+            namespace: f.namespace.as_deref(),
+            ns_labels: self.namespace_labels(&f.namespace),
+        }
+    }
+
+    /// The bindings whose subjects include the ServiceAccount `name` of namespace `ns`
+    /// (directly, or through the `system:serviceaccounts[:ns]` and `system:authenticated`
+    /// groups).
+    pub fn bindings_of_service_account(&self, ns: &NsKey, name: &str) -> Vec<BindingUse<'_>> {
+        let mut refs: Vec<(usize, usize)> =
+            self.index.sa_subjects.get(&(ns.clone(), name.to_owned())).cloned().unwrap_or_default();
+        let mut groups = vec!["system:serviceaccounts".to_owned(), "system:authenticated".to_owned()];
+        if let Some(n) = ns {
+            groups.push(format!("system:serviceaccounts:{n}"));
+        }
+        for g in &groups {
+            refs.extend(self.index.group_subjects.get(g).into_iter().flatten().copied());
+        }
+        refs.sort_unstable();
+        refs.dedup();
+        refs.into_iter()
+            .filter_map(|(b, s)| {
+                let facts = &self.objects[b];
+                let binding = facts.binding()?;
+                Some(BindingUse { facts, binding, subject: binding.subjects.get(s)? })
+            })
+            .collect()
+    }
+
+    /// The dangerous permissions a binding's roleRef grants, resolving Roles in the binding's
+    /// namespace, ClusterRoles in the input (with `aggregationRule`), and the built-in
+    /// `cluster-admin`/`admin`/`edit`/`view` plus ClusterRoles aggregated into them.
+    pub fn role_risks<'w>(&'w self, binding: &Facts) -> Vec<RoleRisk<'w>> {
+        let Some(b) = binding.binding() else { return Vec::new() };
+        let mut out = Vec::new();
+        let from_role = |out: &mut Vec<RoleRisk<'w>>, i: usize, via: Option<String>| {
+            let f = &self.objects[i];
+            if let Some(r) = f.role() {
+                for (n, rule) in r.rules.iter().enumerate() {
+                    for (hit, at) in &rule.risks {
+                        out.push(RoleRisk { hit: hit.clone(), rule_site: Some(at), rule: n, role: Some(f), via: via.clone() });
+                    }
+                }
+            }
+        };
+        match b.role_kind.as_str() {
+            "Role" if !b.cluster => {
+                for &i in self.index.roles.get(&(binding.namespace.clone(), b.role_name.clone())).into_iter().flatten() {
+                    from_role(&mut out, i, None);
+                }
+            }
+            "ClusterRole" => match self.index.cluster_roles.get(&b.role_name) {
+                Some(list) => {
+                    for &i in list {
+                        match self.objects[i].role().and_then(|r| r.aggregation.as_ref()) {
+                            Some(selectors) => {
+                                for &j in &self.index.cluster_role_list {
+                                    let f = &self.objects[j];
+                                    let empty = BTreeMap::new();
+                                    let t = PodTarget { labels: &f.labels, namespace: None, ns_labels: Some(&empty) };
+                                    if j != i && selectors.iter().any(|s| s.matches(&t) == Some(true)) {
+                                        from_role(&mut out, j, Some(format!("aggregated into \"{}\" by its aggregationRule", b.role_name)));
+                                    }
+                                }
+                            }
+                            None => from_role(&mut out, i, None),
+                        }
+                    }
+                }
+                None => {
+                    if let Some(rules) = builtin_cluster_role(&b.role_name) {
+                        for rule in rules {
+                            for hit in risks(&rule, true) {
+                                let via = Some(format!("built-in ClusterRole \"{}\"", b.role_name));
+                                out.push(RoleRisk { hit, rule_site: None, rule: 0, role: None, via });
+                            }
+                        }
+                        for &i in &self.index.cluster_role_list {
+                            let f = &self.objects[i];
+                            let into = f.role().map(|r| r.aggregated_into.as_slice()).unwrap_or_default();
+                            if into.contains(&b.role_name.as_str()) {
+                                let label = AGGREGATE_LABELS
+                                    .iter()
+                                    .find(|(l, _)| f.labels.get(*l).map(String::as_str) == Some("true"))
+                                    .map_or("", |(l, _)| l);
+                                from_role(
+                                    &mut out,
+                                    i,
+                                    Some(format!("aggregated into built-in \"{}\" by its `{label}` label", b.role_name)),
+                                );
+                            }
+                        }
+                    }
+                }
+            },
+            _ => {}
+        }
+        out
     }
 }
 

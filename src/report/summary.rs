@@ -20,9 +20,14 @@ pub fn summary(run: &Run, verbose: bool, show_time: bool) -> String {
     }
     let skipped_files: usize = s.files_skipped.values().sum();
     let skipped_docs: usize = s.documents_skipped.values().sum();
+    let context = if s.files_context > 0 {
+        format!(" + {} read as context", plural(s.files_context, "file", "files"))
+    } else {
+        String::new()
+    };
     let _ = write!(
         out,
-        "{} linted ({} skipped), {} ({}, {} skipped)",
+        "{} linted ({} skipped){context}, {} ({}, {} skipped)",
         plural(s.files_linted, "file", "files"),
         skipped_files,
         plural(s.documents, "document", "documents"),

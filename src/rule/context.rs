@@ -59,11 +59,28 @@ pub struct Draft {
     pub(crate) related: Vec<(Target, String)>,
     pub(crate) help: Option<Cow<'static, str>>,
     pub(crate) sensitive: Vec<Label>,
+    pub(crate) label: Option<String>,
 }
 
 impl Draft {
     fn new(meta: &'static Meta, primary: Target) -> Self {
-        Draft { meta, severity: meta.severity, message: None, primary, related: Vec::new(), help: None, sensitive: Vec::new() }
+        Draft {
+            meta,
+            severity: meta.severity,
+            message: None,
+            primary,
+            related: Vec::new(),
+            help: None,
+            sensitive: Vec::new(),
+            label: None,
+        }
+    }
+
+    /// The text under the primary underline, for findings at a recorded site (a label
+    /// carries its own).
+    pub fn label(&mut self, text: impl Into<String>) -> &mut Self {
+        self.label = Some(text.into());
+        self
     }
 
     /// The finding's message: what was found and what is required.

@@ -4,16 +4,29 @@
 
 use super::Rule;
 pub use crate::rules::pod_security::{HostIpc, HostNetwork, HostPid, PrivilegedContainer};
+pub use crate::rules::rbac::{
+    ClusterAdminBinding, RbacAnonymousSubject, RbacPodExec, RbacPrivilegeEscalation, RbacSecretsAccess,
+    RbacSecurityPolicyWrite, RbacUserBinding, RbacWildcard, WorkloadRbacRisk,
+};
 pub use crate::rules::validity::{DuplicateKey, ParseError};
 
 /// All rules, sorted by id.
 pub static ALL: &[&dyn Rule] = &[
+    &ClusterAdminBinding,
     &DuplicateKey,
     &HostIpc,
     &HostNetwork,
     &HostPid,
     &ParseError,
     &PrivilegedContainer,
+    &RbacAnonymousSubject,
+    &RbacPodExec,
+    &RbacPrivilegeEscalation,
+    &RbacSecretsAccess,
+    &RbacSecurityPolicyWrite,
+    &RbacUserBinding,
+    &RbacWildcard,
+    &WorkloadRbacRisk,
 ];
 
 /// Renamed rule ids (old → new), kept forever so ignores and configs keep working.

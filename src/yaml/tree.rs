@@ -255,6 +255,8 @@ impl<'a> Builder<'a> {
                 };
                 let tag = tag.map_or(TagHint::None, |t| tag_hint(&t));
                 let start = skip_properties(text, start, end);
+                // The parser's span of a quoted scalar can run on over a trailing comment.
+                let end = if style == Style::Quoted { quoted_end(text, start).unwrap_or(end).min(end) } else { end };
                 let id = self.push_node(Node { kind: Kind::Scalar { text: value, style, tag }, start, end, weight: 1 });
                 self.attach(id, anchor);
             }
@@ -434,6 +436,25 @@ fn tag_hint(tag: &Tag) -> TagHint {
         "null" => TagHint::Null,
         _ => TagHint::None,
     }
+}
+
+/// The end of the quoted scalar starting at `start` (just past its closing quote).
+fn quoted_end(text: &str, start: u32) -> Option<u32> {
+    let b = text.as_bytes();
+    let q = *b.get(start as usize)?;
+    if q != b'"' && q != b'\'' {
+        return None;
+    }
+    let mut i = start as usize + 1;
+    while i < b.len() {
+        match b[i] {
+            b'\\' if q == b'"' => i += 2,
+            c if c == q && q == b'\'' && b.get(i + 1) == Some(&b'\'') => i += 2,
+            c if c == q => return u32::try_from(i + 1).ok(),
+            _ => i += 1,
+        }
+    }
+    None
 }
 
 /// Node spans from the parser start at an anchor (`&a`) or tag (`!!str`); move past them.

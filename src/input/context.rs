@@ -1,0 +1,112 @@
+//! Context and namespaces: when explicit files are given (pre-commit passes only the changed
+//! files), the rest of the enclosing repository is read for the cross-object index but not
+//! reported; and objects without `metadata.namespace` take the `namespace:` of the
+//! kustomization that lists their file.
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+
+use super::discover::{DiscoverOptions, Input, InputSource, discover};
+use crate::yaml::{NodeRef, parse_stream};
+
+/// The directory whose files give context to `file`: the nearest ancestor holding `.git`.
+fn git_root(file: &Path) -> Option<PathBuf> {
+    file.ancestors().skip(1).find(|d| d.join(".git").exists()).map(Path::to_path_buf)
+}
+
+fn common_ancestor(dirs: &[PathBuf]) -> Option<PathBuf> {
+    let mut it = dirs.iter();
+    let mut common = it.next()?.clone();
+    for d in it {
+        while !d.starts_with(&common) {
+            if !common.pop() {
+                return None;
+            }
+        }
+    }
+    Some(common)
+}
+
+/// Add the rest of the repository enclosing the explicit files in `paths` as context inputs
+/// (`report: false`). Directories and standard input need no context.
+pub fn add_context(paths: &[String], inputs: &mut Vec<Input>, opts: &DiscoverOptions) {
+    let files: Vec<PathBuf> = paths
+        .iter()
+        .filter(|p| *p != "-")
+        .map(PathBuf::from)
+        .filter(|p| p.is_file())
+        .filter_map(|p| std::fs::canonicalize(p).ok())
+        .collect();
+    if files.is_empty() {
+        return;
+    }
+    let mut roots: Vec<PathBuf> = Vec::new();
+    let mut loose: Vec<PathBuf> = Vec::new();
+    for f in &files {
+        match git_root(f) {
+            Some(r) => roots.push(r),
+            None => loose.extend(f.parent().map(Path::to_path_buf)),
+        }
+    }
+    roots.extend(common_ancestor(&loose));
+    roots.sort();
+    roots.dedup();
+    let mut known: HashSet<PathBuf> = inputs
+        .iter()
+        .filter_map(|i| match &i.source {
+            InputSource::Path(p) => std::fs::canonicalize(p).ok(),
+            InputSource::Bytes(_) => None,
+        })
+        .collect();
+    for root in roots {
+        let Ok((found, _)) = discover(&[root.to_string_lossy().into_owned()], opts) else { continue };
+        for mut input in found {
+            let InputSource::Path(p) = &input.source else { continue };
+            let canon = std::fs::canonicalize(p).unwrap_or_else(|_| p.clone());
+            if known.insert(canon) {
+                input.report = false;
+                inputs.push(input);
+            }
+        }
+    }
+    inputs.sort_by(|a, b| a.display.cmp(&b.display));
+}
+
+/// A kustomization's namespace and the files it lists in its own directory.
+struct Kustomization {
+    namespace: String,
+    resources: HashSet<String>,
+}
+
+fn read_kustomization(dir: &Path) -> Option<Kustomization> {
+    let text = ["kustomization.yaml", "kustomization.yml", "Kustomization"]
+        .iter()
+        .find_map(|n| std::fs::read_to_string(dir.join(n)).ok())?;
+    let stream = parse_stream(&text);
+    let doc = stream.docs.first()?;
+    let root = doc.root();
+    let namespace = root.get("namespace").and_then(NodeRef::as_str)?.to_owned();
+    let resources = root
+        .get("resources")
+        .into_iter()
+        .flat_map(NodeRef::items)
+        .filter_map(NodeRef::as_str)
+        .map(|r| r.strip_prefix("./").unwrap_or(r).to_owned())
+        .collect();
+    Some(Kustomization { namespace, resources })
+}
+
+/// Set `Input::namespace` from the kustomization in each file's directory that lists it.
+pub fn kustomize_namespaces(inputs: &mut [Input]) {
+    let mut cache: HashMap<PathBuf, Option<Kustomization>> = HashMap::new();
+    for input in inputs.iter_mut() {
+        let InputSource::Path(p) = &input.source else { continue };
+        let (Some(dir), Some(name)) = (p.parent(), p.file_name().and_then(|n| n.to_str())) else { continue };
+        let k = cache.entry(dir.to_path_buf()).or_insert_with(|| read_kustomization(dir));
+        if let Some(k) = k {
+            if k.resources.contains(name) {
+                input.namespace = Some(k.namespace.clone());
+            }
+        }
+    }
+}

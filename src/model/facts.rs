@@ -1,0 +1,334 @@
+//! What the first pass keeps of each object: identity, effective namespace, labels, and a few
+//! typed facts for the kinds cross-object rules read. Extraction is cheap for every other kind.
+
+use std::collections::BTreeMap;
+
+use super::netpol::PolicyFacts;
+use super::object::{Object, ObjectIdent};
+use super::rbac::{Hit, PolicyRule, RoleView, risks, rule_item};
+use super::selector::{LabelSelector, pod_key};
+use crate::yaml::{Label, NodeRef, Region};
+
+/// A resolved place in the input, recorded while the file's tree was alive.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Site {
+    /// File id (index into the run's file table).
+    pub file: u32,
+    /// Where.
+    pub region: Region,
+    /// The object the place belongs to.
+    pub object: Option<ObjectIdent>,
+    /// Stable route inside the object (for fingerprints).
+    pub route: String,
+}
+
+/// Where an object's effective namespace comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NsOrigin {
+    /// `metadata.namespace`.
+    Explicit,
+    /// The `namespace:` of the kustomization that lists the file.
+    Kustomization,
+    /// Neither: the shared "unknown" namespace.
+    Unknown,
+}
+
+/// What the index keeps of one object.
+#[derive(Debug, Clone)]
+pub struct Facts {
+    /// Identity.
+    pub ident: ObjectIdent,
+    /// The object's `kind:` entry.
+    pub site: Site,
+    /// Effective namespace (`None`: unknown, or a cluster-scoped kind).
+    pub namespace: Option<String>,
+    /// Where `namespace` comes from.
+    pub ns_origin: NsOrigin,
+    /// `metadata.labels`.
+    pub labels: BTreeMap<String, String>,
+    /// Pod template labels, for workloads.
+    pub pod_labels: Option<BTreeMap<String, String>>,
+    /// Typed facts of the kinds cross-object rules read.
+    pub kind: KindFacts,
+}
+
+/// Typed facts per kind.
+#[derive(Debug, Clone, Default)]
+pub enum KindFacts {
+    /// A kind no cross-object rule reads.
+    #[default]
+    Other,
+    /// A Pod or a workload with a pod template.
+    Workload(Box<WorkloadFacts>),
+    /// A network policy (core, Cilium or Calico).
+    Policy(Box<PolicyFacts>),
+    /// A Role or ClusterRole.
+    Role(Box<RoleFacts>),
+    /// A RoleBinding or ClusterRoleBinding.
+    Binding(Box<BindingFacts>),
+    /// A Namespace.
+    Namespace {
+        /// Its `metadata.name` entry.
+        name_site: Site,
+    },
+    /// A ServiceAccount.
+    ServiceAccount {
+        /// `automountServiceAccountToken`.
+        automount: Option<bool>,
+    },
+    /// A ResourceQuota.
+    ResourceQuota,
+}
+
+/// A workload's pod template.
+#[derive(Debug, Clone)]
+pub struct WorkloadFacts {
+    /// `metadata.name` entry of the workload.
+    pub name_site: Site,
+    /// The pod template's `metadata.labels` (or where they are missing).
+    pub labels_site: Site,
+    /// `serviceAccountName` (or the deprecated `serviceAccount`), if set.
+    pub service_account: Option<String>,
+    /// The `serviceAccountName` entry, or the pod spec when it is not set.
+    pub sa_site: Site,
+    /// Pod-level `automountServiceAccountToken`.
+    pub automount: Option<bool>,
+    /// `hostNetwork: true`.
+    pub host_network: bool,
+    /// Runs the Kubernetes Dashboard image.
+    pub dashboard: bool,
+}
+
+impl WorkloadFacts {
+    /// The ServiceAccount the pods run as.
+    pub fn service_account(&self) -> &str {
+        self.service_account.as_deref().unwrap_or("default")
+    }
+}
+
+/// One rule of a Role or ClusterRole with its dangerous permissions.
+#[derive(Debug, Clone)]
+pub struct RuleFacts {
+    /// The rule.
+    pub rule: PolicyRule,
+    /// The rule's entry in `rules:`.
+    pub site: Site,
+    /// Dangerous permissions (scored as if bound cluster-wide), each with the verb that
+    /// grants it.
+    pub risks: Vec<(Hit, Site)>,
+}
+
+/// A Role or ClusterRole.
+#[derive(Debug, Clone)]
+pub struct RoleFacts {
+    /// ClusterRole.
+    pub cluster: bool,
+    /// Its rules.
+    pub rules: Vec<RuleFacts>,
+    /// Built-in roles it is aggregated into.
+    pub aggregated_into: Vec<&'static str>,
+    /// `aggregationRule.clusterRoleSelectors` (`None`: no aggregation rule; an unparsable
+    /// selector is left out).
+    pub aggregation: Option<Vec<LabelSelector>>,
+}
+
+/// A subject of a binding.
+#[derive(Debug, Clone)]
+pub struct SubjectFacts {
+    /// `kind` (User, Group, ServiceAccount).
+    pub kind: String,
+    /// `name`.
+    pub name: String,
+    /// `namespace` as written.
+    pub namespace: Option<String>,
+    /// The subject's `name` entry.
+    pub site: Site,
+}
+
+/// A RoleBinding or ClusterRoleBinding.
+#[derive(Debug, Clone)]
+pub struct BindingFacts {
+    /// ClusterRoleBinding.
+    pub cluster: bool,
+    /// `roleRef.kind`.
+    pub role_kind: String,
+    /// `roleRef.name`.
+    pub role_name: String,
+    /// The `roleRef.name` entry.
+    pub role_site: Site,
+    /// `subjects`.
+    pub subjects: Vec<SubjectFacts>,
+}
+
+fn owned<'a>(it: impl Iterator<Item = (&'a str, &'a str)>) -> BTreeMap<String, String> {
+    it.map(|(k, v)| (k.to_owned(), v.to_owned())).collect()
+}
+
+impl Facts {
+    /// Gather the facts of `obj`. `default_ns` is the namespace of the kustomization that lists
+    /// the file; `site` resolves labels of the object's document.
+    pub fn extract(obj: &Object<'_>, default_ns: Option<&str>, site: &mut dyn FnMut(Label) -> Site) -> Self {
+        let (namespace, ns_origin) = match (obj.namespace, default_ns) {
+            (Some(ns), _) => (Some(ns.to_owned()), NsOrigin::Explicit),
+            (None, Some(ns)) => (Some(ns.to_owned()), NsOrigin::Kustomization),
+            (None, None) => (None, NsOrigin::Unknown),
+        };
+        let kind = kind_facts(obj, site);
+        Facts {
+            ident: obj.ident(),
+            site: site(obj.at(["kind"])),
+            namespace,
+            ns_origin,
+            labels: owned(obj.labels()),
+            pod_labels: obj.pod.as_ref().map(|p| owned(p.labels())),
+            kind,
+        }
+    }
+
+    /// The workload facts, if this is a workload.
+    pub fn workload(&self) -> Option<&WorkloadFacts> {
+        match &self.kind {
+            KindFacts::Workload(w) => Some(w),
+            _ => None,
+        }
+    }
+
+    /// The policy facts, if this is a network policy.
+    pub fn policy(&self) -> Option<&PolicyFacts> {
+        match &self.kind {
+            KindFacts::Policy(p) => Some(p),
+            _ => None,
+        }
+    }
+
+    /// The role facts, if this is a Role or ClusterRole.
+    pub fn role(&self) -> Option<&RoleFacts> {
+        match &self.kind {
+            KindFacts::Role(r) => Some(r),
+            _ => None,
+        }
+    }
+
+    /// The binding facts, if this is a binding.
+    pub fn binding(&self) -> Option<&BindingFacts> {
+        match &self.kind {
+            KindFacts::Binding(b) => Some(b),
+            _ => None,
+        }
+    }
+
+    /// `Kind "name"`, for messages.
+    pub fn describe(&self) -> String {
+        format!("{} \"{}\"", self.ident.kind, self.ident.name.as_deref().unwrap_or("<unnamed>"))
+    }
+
+    /// The object's name.
+    pub fn name(&self) -> &str {
+        self.ident.name.as_deref().unwrap_or("")
+    }
+}
+
+fn kind_facts(obj: &Object<'_>, site: &mut dyn FnMut(Label) -> Site) -> KindFacts {
+    if let Some(pod) = &obj.pod {
+        let sa_key = if pod.node.get_set("serviceAccountName").is_some() { "serviceAccountName" } else { "serviceAccount" };
+        let service_account = pod.node.get_set(sa_key).and_then(NodeRef::text).map(str::to_owned);
+        let sa_site = if service_account.is_some() {
+            site(pod.at([sa_key]).value())
+        } else {
+            site(pod.missing(["serviceAccountName"]))
+        };
+        let labels_site = match pod.meta.and_then(|m| m.get_set("labels")) {
+            Some(_) => site(pod.meta_at(["labels"]).key()),
+            None => site(Label::missing(pod.meta_ptr.join(["labels"]))),
+        };
+        let dashboard = pod.containers.iter().any(|c| {
+            c.node.get("image").and_then(NodeRef::text).is_some_and(|i| {
+                let repo = i.split('@').next().unwrap_or(i);
+                let repo = repo.rsplit_once(':').filter(|(_, t)| !t.contains('/')).map_or(repo, |(r, _)| r);
+                repo.ends_with("kubernetes-dashboard") || repo.ends_with("kubernetesui/dashboard")
+                    || repo.ends_with("kubernetesui/dashboard-api") || repo.ends_with("kubernetesui/dashboard-web")
+            })
+        });
+        return KindFacts::Workload(Box::new(WorkloadFacts {
+            name_site: site(name_label(obj)),
+            labels_site,
+            service_account,
+            sa_site,
+            automount: pod.node.get("automountServiceAccountToken").and_then(NodeRef::as_bool),
+            host_network: pod.node.get("hostNetwork").and_then(NodeRef::as_bool) == Some(true),
+            dashboard,
+        }));
+    }
+    if let Some(p) = PolicyFacts::of(obj) {
+        return KindFacts::Policy(Box::new(p));
+    }
+    if let Some(role) = RoleView::of(obj) {
+        let rules = role
+            .rules
+            .into_iter()
+            .map(|(i, _, rule)| RuleFacts {
+                risks: risks(&rule, true).into_iter().map(|h| {
+                    let at = site(rule_item(obj, i, "verbs", h.at.verb));
+                    (h, at)
+                }).collect(),
+                site: site(obj.at([crate::yaml::Seg::from("rules"), crate::yaml::Seg::from(i)])),
+                rule,
+            })
+            .collect();
+        let aggregation = role.has_aggregation_rule.then(|| {
+            obj.node
+                .path(&["aggregationRule", "clusterRoleSelectors"])
+                .into_iter()
+                .flat_map(NodeRef::items)
+                .filter_map(|s| LabelSelector::parse(Some(s), &pod_key))
+                .collect()
+        });
+        return KindFacts::Role(Box::new(RoleFacts {
+            cluster: role.cluster,
+            rules,
+            aggregated_into: role.aggregated_into,
+            aggregation,
+        }));
+    }
+    match (obj.group(), obj.kind) {
+        ("rbac.authorization.k8s.io", "RoleBinding" | "ClusterRoleBinding") => {
+            let text = |path: &[&str]| obj.get(path).and_then(NodeRef::text).unwrap_or("").to_owned();
+            let subjects = obj
+                .node
+                .get("subjects")
+                .into_iter()
+                .flat_map(NodeRef::items)
+                .enumerate()
+                .filter_map(|(i, s)| {
+                    let name = s.get("name").and_then(NodeRef::text)?;
+                    let seg = |k: &'static str| {
+                        [crate::yaml::Seg::from("subjects"), crate::yaml::Seg::from(i), crate::yaml::Seg::from(k)]
+                    };
+                    Some(SubjectFacts {
+                        kind: s.get("kind").and_then(NodeRef::text).unwrap_or("").to_owned(),
+                        name: name.to_owned(),
+                        namespace: s.get_set("namespace").and_then(NodeRef::text).map(str::to_owned),
+                        site: site(obj.at(seg("name"))),
+                    })
+                })
+                .collect();
+            KindFacts::Binding(Box::new(BindingFacts {
+                cluster: obj.kind == "ClusterRoleBinding",
+                role_kind: text(&["roleRef", "kind"]),
+                role_name: text(&["roleRef", "name"]),
+                role_site: site(obj.at(["roleRef", "name"])),
+                subjects,
+            }))
+        }
+        ("", "Namespace") => KindFacts::Namespace { name_site: site(name_label(obj)) },
+        ("", "ServiceAccount") => KindFacts::ServiceAccount {
+            automount: obj.node.get("automountServiceAccountToken").and_then(NodeRef::as_bool),
+        },
+        ("", "ResourceQuota") => KindFacts::ResourceQuota,
+        _ => KindFacts::Other,
+    }
+}
+
+fn name_label(obj: &Object<'_>) -> Label {
+    if obj.get(&["metadata", "name"]).is_some() { obj.at(["metadata", "name"]) } else { obj.missing(["metadata", "name"]) }
+}

@@ -1,0 +1,224 @@
+//! Network policies of every flavour kubeward reads, reduced to what coverage needs: which pods
+//! they select and whether they isolate ingress/egress (docs "Network Policies";
+//! kubernetes `pkg/apis/networking/v1/defaults.go`; Cilium and Calico policy references).
+
+use super::object::Object;
+use super::selector::{CalicoExpr, LabelSelector, PodTarget, calico_key, calico_ns_key, cilium_key, pod_key};
+use crate::yaml::NodeRef;
+
+/// Which policy API.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flavor {
+    /// `networking.k8s.io` NetworkPolicy.
+    Core,
+    /// `cilium.io` CiliumNetworkPolicy.
+    Cilium,
+    /// `cilium.io` CiliumClusterwideNetworkPolicy.
+    CiliumClusterwide,
+    /// `projectcalico.org` NetworkPolicy.
+    Calico,
+    /// `projectcalico.org` GlobalNetworkPolicy.
+    CalicoGlobal,
+}
+
+impl Flavor {
+    /// Whether it applies across namespaces.
+    pub fn cluster_wide(self) -> bool {
+        matches!(self, Flavor::CiliumClusterwide | Flavor::CalicoGlobal)
+    }
+
+    /// The flavour of an object, if it is a network policy.
+    pub fn of(obj: &Object<'_>) -> Option<Self> {
+        match (obj.group(), obj.kind) {
+            ("networking.k8s.io", "NetworkPolicy") => Some(Flavor::Core),
+            ("cilium.io", "CiliumNetworkPolicy") => Some(Flavor::Cilium),
+            ("cilium.io", "CiliumClusterwideNetworkPolicy") => Some(Flavor::CiliumClusterwide),
+            ("projectcalico.org" | "crd.projectcalico.org", "NetworkPolicy") => Some(Flavor::Calico),
+            ("projectcalico.org" | "crd.projectcalico.org", "GlobalNetworkPolicy") => Some(Flavor::CalicoGlobal),
+            _ => None,
+        }
+    }
+}
+
+/// Which pods a policy part selects.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PodSel {
+    /// A Kubernetes/Cilium label selector.
+    Labels(LabelSelector),
+    /// A Calico selector, with the namespace selector of global policies.
+    Calico(CalicoExpr, Option<CalicoExpr>),
+}
+
+impl PodSel {
+    /// Whether it selects the pod (`None`: unknown).
+    pub fn matches(&self, t: &PodTarget<'_>) -> Option<bool> {
+        match self {
+            PodSel::Labels(s) => s.matches(t),
+            PodSel::Calico(pods, ns) => {
+                let p = pods.matches(t);
+                let n = ns.as_ref().map_or(Some(true), |n| n.matches(t));
+                match (p, n) {
+                    (Some(false), _) | (_, Some(false)) => Some(false),
+                    (Some(true), Some(true)) => Some(true),
+                    _ => None,
+                }
+            }
+        }
+    }
+
+    /// Whether it selects every pod (of its namespace, or of the cluster).
+    pub fn is_all(&self) -> bool {
+        match self {
+            PodSel::Labels(s) => s.is_empty(),
+            PodSel::Calico(p, ns) => p.is_all() && ns.as_ref().is_none_or(CalicoExpr::is_all),
+        }
+    }
+}
+
+/// One selector of a policy with the directions it isolates (a Cilium `specs:` list has
+/// several).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PolicyPart {
+    /// Selected pods; `None` when kubeward cannot evaluate the selector.
+    pub selector: Option<PodSel>,
+    /// Selected pods become ingress-isolated.
+    pub ingress: bool,
+    /// Selected pods become egress-isolated.
+    pub egress: bool,
+    /// Ingress isolation with no allowed peer at all.
+    pub deny_all_ingress: bool,
+    /// Egress isolation with no allowed peer at all.
+    pub deny_all_egress: bool,
+}
+
+/// A network policy as coverage sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PolicyFacts {
+    /// Which API.
+    pub flavor: Flavor,
+    /// Its selectors.
+    pub parts: Vec<PolicyPart>,
+}
+
+impl PolicyFacts {
+    /// Extract from a network policy object.
+    pub fn of(obj: &Object<'_>) -> Option<Self> {
+        let flavor = Flavor::of(obj)?;
+        let spec = obj.node.get("spec");
+        let parts = match flavor {
+            Flavor::Core => vec![core_part(spec)],
+            Flavor::Cilium | Flavor::CiliumClusterwide => {
+                let mut v: Vec<PolicyPart> = spec.filter(|s| s.is_map()).map(cilium_part).into_iter().flatten().collect();
+                for s in obj.node.get("specs").into_iter().flat_map(NodeRef::items) {
+                    v.extend(cilium_part(s));
+                }
+                v
+            }
+            Flavor::Calico | Flavor::CalicoGlobal => vec![calico_part(spec, flavor == Flavor::CalicoGlobal)],
+        };
+        Some(PolicyFacts { flavor, parts })
+    }
+
+    /// Whether every selector can be evaluated.
+    pub fn evaluable(&self) -> bool {
+        self.parts.iter().all(|p| p.selector.is_some())
+    }
+
+    /// A default-deny for ingress: selects every pod, isolates ingress, allows nothing.
+    pub fn default_deny_ingress(&self) -> bool {
+        self.parts.iter().any(|p| p.deny_all_ingress && p.selector.as_ref().is_some_and(PodSel::is_all))
+    }
+
+    /// A default-deny for egress.
+    pub fn default_deny_egress(&self) -> bool {
+        self.parts.iter().any(|p| p.deny_all_egress && p.selector.as_ref().is_some_and(PodSel::is_all))
+    }
+
+    /// Whether the policy isolates the pod for ingress (`None`: cannot tell).
+    pub fn isolates_ingress(&self, t: &PodTarget<'_>) -> Option<bool> {
+        let mut unknown = false;
+        for p in self.parts.iter().filter(|p| p.ingress) {
+            match p.selector.as_ref().and_then(|s| s.matches(t)) {
+                Some(true) => return Some(true),
+                Some(false) => {}
+                None => unknown = true,
+            }
+        }
+        if unknown { None } else { Some(false) }
+    }
+}
+
+fn seq_len(n: Option<NodeRef<'_>>) -> usize {
+    n.map_or(0, NodeRef::len)
+}
+
+/// Core NetworkPolicy: `policyTypes` defaults to `[Ingress]`, plus `Egress` iff `egress` is
+/// non-empty.
+fn core_part(spec: Option<NodeRef<'_>>) -> PolicyPart {
+    let selector = LabelSelector::parse(spec.and_then(|s| s.get("podSelector")), &pod_key).map(PodSel::Labels);
+    let types: Vec<&str> =
+        spec.and_then(|s| s.get("policyTypes")).into_iter().flat_map(NodeRef::items).filter_map(NodeRef::text).collect();
+    let ingress_rules = seq_len(spec.and_then(|s| s.get("ingress")));
+    let egress_rules = seq_len(spec.and_then(|s| s.get("egress")));
+    let (ingress, egress) =
+        if types.is_empty() { (true, egress_rules > 0) } else { (types.contains(&"Ingress"), types.contains(&"Egress")) };
+    PolicyPart {
+        selector,
+        ingress,
+        egress,
+        deny_all_ingress: ingress && ingress_rules == 0,
+        deny_all_egress: egress && egress_rules == 0,
+    }
+}
+
+/// Cilium: a section `ingress`/`ingressDeny` (even `[{}]`) puts selected endpoints in
+/// default-deny unless `enableDefaultDeny` turns that off. `nodeSelector` policies select
+/// nodes, not pods.
+fn cilium_part(spec: NodeRef<'_>) -> Option<PolicyPart> {
+    let sel = spec.get("endpointSelector")?;
+    let selector = LabelSelector::parse(Some(sel), &cilium_key).map(PodSel::Labels);
+    let present = |k: &str| spec.get_set(k).is_some();
+    let default_deny = |dir: &str| spec.path(&["enableDefaultDeny", dir]).and_then(NodeRef::as_bool) != Some(false);
+    let ingress = (present("ingress") || present("ingressDeny")) && default_deny("ingress");
+    let egress = (present("egress") || present("egressDeny")) && default_deny("egress");
+    let all_empty = |k: &str| spec.get(k).into_iter().flat_map(NodeRef::items).all(|r| r.is_map() && r.is_empty());
+    Some(PolicyPart {
+        selector,
+        ingress,
+        egress,
+        deny_all_ingress: ingress && !present("ingressDeny") && all_empty("ingress"),
+        deny_all_egress: egress && !present("egressDeny") && all_empty("egress"),
+    })
+}
+
+/// Calico: `types` defaults to Ingress, plus Egress when there are egress rules (Egress only
+/// when there are egress rules and no ingress rules).
+fn calico_part(spec: Option<NodeRef<'_>>, global: bool) -> PolicyPart {
+    let text = |k: &str| spec.and_then(|s| s.get_set(k)).and_then(NodeRef::text);
+    let pods = CalicoExpr::parse(text("selector").unwrap_or(""), &calico_key);
+    let ns = if global { text("namespaceSelector").map(|s| CalicoExpr::parse(s, &calico_ns_key)) } else { None };
+    let has_sa_selector = text("serviceAccountSelector").is_some_and(|s| !s.trim().is_empty());
+    let selector = match (pods, ns) {
+        (Some(p), None) if !has_sa_selector => Some(PodSel::Calico(p, None)),
+        (Some(p), Some(Some(n))) if !has_sa_selector => Some(PodSel::Calico(p, Some(n))),
+        _ => None,
+    };
+    let types: Vec<&str> =
+        spec.and_then(|s| s.get("types")).into_iter().flat_map(NodeRef::items).filter_map(NodeRef::text).collect();
+    let ingress_rules = seq_len(spec.and_then(|s| s.get("ingress")));
+    let egress_rules = seq_len(spec.and_then(|s| s.get("egress")));
+    let (ingress, egress) = if types.is_empty() {
+        (ingress_rules > 0 || egress_rules == 0, egress_rules > 0)
+    } else {
+        (types.contains(&"Ingress"), types.contains(&"Egress"))
+    };
+    let denies = |k: &str| {
+        spec.and_then(|s| s.get(k)).into_iter().flat_map(NodeRef::items).all(|r| {
+            r.get("action").and_then(NodeRef::text) == Some("Deny")
+                && r.get("source").is_none()
+                && r.get("destination").is_none()
+                && r.get("protocol").is_none()
+        })
+    };
+    PolicyPart { selector, ingress, egress, deny_all_ingress: ingress && denies("ingress"), deny_all_egress: egress && denies("egress") }
+}

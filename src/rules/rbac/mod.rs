@@ -1,0 +1,21 @@
+//! Role-based access control: dangerous permissions, bindings, and what workloads hold.
+
+mod cluster_admin_binding;
+mod rbac_anonymous_subject;
+mod rbac_pod_exec;
+mod rbac_privilege_escalation;
+mod rbac_secrets_access;
+mod rbac_security_policy_write;
+mod rbac_user_binding;
+mod rbac_wildcard;
+mod workload_rbac_risk;
+
+pub use cluster_admin_binding::ClusterAdminBinding;
+pub use rbac_anonymous_subject::RbacAnonymousSubject;
+pub use rbac_pod_exec::RbacPodExec;
+pub use rbac_privilege_escalation::RbacPrivilegeEscalation;
+pub use rbac_secrets_access::RbacSecretsAccess;
+pub use rbac_security_policy_write::RbacSecurityPolicyWrite;
+pub use rbac_user_binding::RbacUserBinding;
+pub use rbac_wildcard::RbacWildcard;
+pub use workload_rbac_risk::WorkloadRbacRisk;

@@ -1,0 +1,127 @@
+use crate::model::{Object, RoleView, rule_item, security_policy_write};
+use crate::rule::{Context, Rule, declare_rule};
+
+declare_rule! {
+    /// ## What it flags
+    /// A rule of a Role or ClusterRole that can change the cluster's security policy:
+    /// - write (`create`, `update`, `patch`, `delete`, `deletecollection`) on validating or
+    ///   mutating webhook configurations and admission policies (high);
+    /// - write on NetworkPolicies (core, Cilium, Calico) (medium);
+    /// - `update`/`patch` on `namespaces`, whose labels set Pod Security Admission levels (medium);
+    /// - `update` on `certificatesigningrequests/approval` or `approve` on `signers` (medium).
+    ///
+    /// `"*"` counts. A rule with `"*"` in verbs, resources and API groups is left to
+    /// `rbac-wildcard`.
+    ///
+    /// ## Why it matters
+    /// Whoever can rewrite admission webhooks can read or mutate every object sent to the API
+    /// server, or switch policy enforcement off. NetworkPolicy writes open the network;
+    /// relabelling a namespace to `pod-security.kubernetes.io/enforce: privileged` switches Pod
+    /// Security Admission off for it; approving CSRs issues client certificates.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// apiVersion: rbac.authorization.k8s.io/v1
+    /// kind: ClusterRole
+    /// metadata: {name: installer}
+    /// rules:
+    /// - apiGroups: [admissionregistration.k8s.io]
+    ///   resources: [mutatingwebhookconfigurations]
+    ///   verbs: [get, list, patch]
+    /// ```
+    /// Use instead:
+    /// ```yaml
+    /// apiVersion: rbac.authorization.k8s.io/v1
+    /// kind: ClusterRole
+    /// metadata: {name: installer}
+    /// rules:
+    /// - apiGroups: [admissionregistration.k8s.io]
+    ///   resources: [mutatingwebhookconfigurations]
+    ///   verbs: [get, list]
+    /// ```
+    ///
+    /// ## References
+    /// - Kubernetes RBAC good practices, "Control admission webhooks", "Namespace modification", "CSRs and certificate issuing": <https://kubernetes.io/docs/concepts/security/rbac-good-practices/>
+    /// - Trivy KSV-0114; Kubescape C-0280, C-0281
+    pub RbacSecurityPolicyWrite {
+        id: "rbac-security-policy-write",
+        category: Rbac,
+        severity: High,
+        summary: "RBAC rule can rewrite admission, network or namespace security policy",
+        since: "0.1.0",
+    }
+}
+
+fn reason(all: &[String]) -> &'static str {
+    let has = |w: &str| all.iter().any(|a| a.contains(w));
+    if has("webhookconfigurations") || has("admissionpolic") {
+        "admission webhooks and policies see or change every object sent to the API server"
+    } else if has("networkpolicies") {
+        "network policies decide which pods may talk to each other"
+    } else if has("namespaces") {
+        "namespace labels set the Pod Security Admission level"
+    } else {
+        "approving certificate signing requests issues client certificates"
+    }
+}
+
+impl Rule for RbacSecurityPolicyWrite {
+    fn check_object(&self, obj: &Object<'_>, cx: &mut Context<'_>) {
+        let Some(role) = RoleView::of(obj) else { return };
+        if role.has_aggregation_rule {
+            return;
+        }
+        let note = role.aggregation_note().unwrap_or_default();
+        for (i, _, rule) in &role.rules {
+            if rule.is_full_wildcard() {
+                continue;
+            }
+            let Some(hit) = security_policy_write(rule) else { continue };
+            cx.report(self, rule_item(obj, *i, "verbs", hit.at.verb).label("can rewrite security policy"))
+                .message(format!("{} allows {}: {}{note}", obj.describe(), hit.all.join("; "), reason(&hit.all)))
+                .related(rule_item(obj, *i, "resources", hit.at.resource), "on this resource")
+                .help("Grant read-only verbs (get, list, watch) and leave these writes to cluster administrators or the GitOps controller.")
+                .severity(hit.severity);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::RbacSecurityPolicyWrite;
+    use crate::testing::RuleTest;
+
+    #[test]
+    fn rbac_security_policy_write() {
+        RuleTest::of(&RbacSecurityPolicyWrite)
+            .pass(r##"apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {name: ok}
+rules:
+- apiGroups: [admissionregistration.k8s.io, networking.k8s.io]
+  resources: [validatingwebhookconfigurations, networkpolicies]
+  verbs: [get, list, watch]
+- apiGroups: [""]
+  resources: [namespaces]
+  verbs: [get, create]
+"##)
+            .fail(r##"apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {name: installer}
+rules:
+- apiGroups: [admissionregistration.k8s.io]
+  resources: [mutatingwebhookconfigurations, validatingwebhookconfigurations]
+  verbs: [get, patch]   #~ rbac-security-policy-write
+- apiGroups: [networking.k8s.io]
+  resources: [networkpolicies]
+  verbs: ["*"]   #~ rbac-security-policy-write
+- apiGroups: [""]
+  resources: [namespaces]
+  verbs: [patch]   #~ rbac-security-policy-write
+- apiGroups: [certificates.k8s.io]
+  resources: [certificatesigningrequests/approval]
+  verbs: [update]   #~ rbac-security-policy-write
+"##)
+            .snapshot();
+    }
+}

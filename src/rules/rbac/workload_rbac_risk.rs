@@ -1,0 +1,314 @@
+use std::collections::BTreeMap;
+
+use crate::model::{BindingUse, KindFacts, Risk, RoleRisk, World};
+use crate::rule::{Rule, Severity, WorldContext, declare_rule};
+
+declare_rule! {
+    /// ## What it flags
+    /// A workload whose ServiceAccount, through the RoleBindings and ClusterRoleBindings in the
+    /// input, can read secrets, escalate privileges (escalate, bind, impersonate, RBAC writes,
+    /// token creation), exec into pods, or holds a `*`/`*`/`*` rule. The finding sits on the
+    /// pod template's `serviceAccountName` (or on the pod spec when the workload runs as
+    /// `default`) and lists the chain as related locations: binding subject → roleRef → rule.
+    ///
+    /// Bindings match the ServiceAccount by name and namespace (a RoleBinding subject without
+    /// `namespace` is in the binding's namespace), or through the groups
+    /// `system:serviceaccounts`, `system:serviceaccounts:<namespace>` and
+    /// `system:authenticated`. Roles resolve in the binding's namespace; ClusterRoles from the
+    /// input (an `aggregationRule` takes the rules of the ClusterRoles it selects), else the
+    /// built-in `cluster-admin`, `admin`, `edit` and `view`, plus ClusterRoles aggregated into
+    /// them by their `aggregate-to-*` labels. Severity is high for cluster-wide reach, medium
+    /// for one namespace, low when the pod does not mount its token
+    /// (`automountServiceAccountToken: false`).
+    ///
+    /// ## Why it matters
+    /// The permissions of a role matter once a pod can use them: anyone who compromises the
+    /// container (an RCE, a malicious dependency) gets the mounted token and, with it, every
+    /// secret or pod the role reaches. Reviewing a role alone misses which workloads hold it.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// apiVersion: apps/v1
+    /// kind: Deployment
+    /// metadata: {name: web, namespace: shop}
+    /// spec:
+    ///   template:
+    ///     metadata: {labels: {app: web}}
+    ///     spec:
+    ///       serviceAccountName: web
+    ///       containers: [{name: web, image: nginx:1.27}]
+    /// ---
+    /// apiVersion: rbac.authorization.k8s.io/v1
+    /// kind: RoleBinding
+    /// metadata: {name: web, namespace: shop}
+    /// roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: web}
+    /// subjects: [{kind: ServiceAccount, name: web}]
+    /// ---
+    /// apiVersion: rbac.authorization.k8s.io/v1
+    /// kind: Role
+    /// metadata: {name: web, namespace: shop}
+    /// rules:
+    /// - {apiGroups: [""], resources: [secrets], verbs: [list]}
+    /// ```
+    /// Use instead:
+    /// ```yaml
+    /// apiVersion: apps/v1
+    /// kind: Deployment
+    /// metadata: {name: web, namespace: shop}
+    /// spec:
+    ///   template:
+    ///     metadata: {labels: {app: web}}
+    ///     spec:
+    ///       serviceAccountName: web
+    ///       containers: [{name: web, image: nginx:1.27}]
+    /// ---
+    /// apiVersion: rbac.authorization.k8s.io/v1
+    /// kind: RoleBinding
+    /// metadata: {name: web, namespace: shop}
+    /// roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: web}
+    /// subjects: [{kind: ServiceAccount, name: web}]
+    /// ---
+    /// apiVersion: rbac.authorization.k8s.io/v1
+    /// kind: Role
+    /// metadata: {name: web, namespace: shop}
+    /// rules:
+    /// - {apiGroups: [""], resources: [configmaps], verbs: [get]}
+    /// ```
+    ///
+    /// ## References
+    /// - Kubernetes RBAC good practices, "Minimize distribution of privileged tokens": <https://kubernetes.io/docs/concepts/security/rbac-good-practices/>
+    /// - Kubernetes RBAC, "Referring to subjects" and "Aggregated ClusterRoles": <https://kubernetes.io/docs/reference/access-authn-authz/rbac/>
+    pub WorkloadRbacRisk {
+        id: "workload-rbac-risk",
+        category: Rbac,
+        severity: High,
+        summary: "workload's service account holds dangerous RBAC permissions",
+        since: "0.1.0",
+    }
+}
+
+/// At most this many bindings are drawn as chains, and this many rules per binding.
+const MAX_CHAINS: usize = 3;
+const MAX_RULES: usize = 3;
+
+struct Chain<'w> {
+    binding: BindingUse<'w>,
+    risks: Vec<RoleRisk<'w>>,
+}
+
+impl Rule for WorkloadRbacRisk {
+    fn check_world(&self, world: &World, cx: &mut WorldContext<'_>) {
+        for (ns, index) in &world.index.namespaces {
+            for &wi in &index.workloads {
+                let f = &world.objects[wi];
+                let Some(w) = f.workload() else { continue };
+                let sa = w.service_account();
+                let chains: Vec<Chain<'_>> = world
+                    .bindings_of_service_account(ns, sa)
+                    .into_iter()
+                    .map(|b| Chain { binding: b, risks: world.role_risks(b.facts) })
+                    .filter(|c| !c.risks.is_empty())
+                    .collect();
+                if chains.is_empty() {
+                    continue;
+                }
+                // The first grant of each kind of danger, for the message.
+                let mut abilities: BTreeMap<Risk, String> = BTreeMap::new();
+                for c in &chains {
+                    for r in &c.risks {
+                        abilities.entry(r.hit.risk).or_insert_with(|| r.hit.all.join(", "));
+                    }
+                }
+                let cluster_wide = chains.iter().any(|c| c.binding.binding.cluster);
+                let sa_automount = world
+                    .index
+                    .service_accounts
+                    .get(&(ns.clone(), sa.to_owned()))
+                    .and_then(|v| v.first())
+                    .and_then(|&i| match world.objects[i].kind {
+                        KindFacts::ServiceAccount { automount } => automount,
+                        _ => None,
+                    });
+                let mounted = w.automount.or(sa_automount) != Some(false);
+                let sev = match (mounted, cluster_wide) {
+                    (false, _) => Severity::Low,
+                    (true, true) => Severity::High,
+                    (true, false) => Severity::Medium,
+                };
+                let what: Vec<String> = abilities.iter().map(|(r, how)| format!("{} ({how})", r.ability())).collect();
+                let scope = if cluster_wide { "cluster-wide" } else { "in the bound namespaces" };
+                let via: Vec<String> = chains.iter().map(|c| c.binding.facts.describe()).collect();
+                let sa_desc = match ns {
+                    Some(n) => format!("{n}/{sa}"),
+                    None => sa.to_owned(),
+                };
+                let mut message = format!(
+                    "{} runs as ServiceAccount \"{sa_desc}\", which can {} {scope} through {}",
+                    f.describe(),
+                    what.join(", "),
+                    via.join(", ")
+                );
+                if !mounted {
+                    message.push_str("; the pods do not mount its token (automountServiceAccountToken: false)");
+                }
+                if ns.is_none() {
+                    message.push_str(
+                        "; the namespace is unknown (no metadata.namespace and no kustomization namespace), so objects without one were matched as one shared namespace",
+                    );
+                }
+                let d = cx.report(self, &w.sa_site);
+                d.label(if w.service_account.is_some() { "this ServiceAccount" } else { "runs as the `default` ServiceAccount" })
+                    .message(message)
+                    .help(format!(
+                        "Give the workload its own ServiceAccount bound to a Role with only the verbs and resources it needs{}; set `automountServiceAccountToken: false` if it does not call the API.",
+                        if w.service_account.is_none() { " (it runs as `default`)" } else { "" }
+                    ))
+                    .severity(sev);
+                let mut step = 0;
+                for c in chains.iter().take(MAX_CHAINS) {
+                    let b = c.binding;
+                    step += 1;
+                    d.related_site(
+                        &b.subject.site,
+                        format!("{step}. {} {} is a subject of {}", b.subject.kind, b.subject.name, b.facts.describe()),
+                    );
+                    let builtin = c.risks.iter().find(|r| r.rule_site.is_none()).and_then(|r| r.via.clone());
+                    step += 1;
+                    let role_text = match &builtin {
+                        Some(via) => {
+                            let mut can: Vec<&str> =
+                                c.risks.iter().filter(|r| r.rule_site.is_none()).map(|r| r.hit.risk.ability()).collect();
+                            can.dedup();
+                            format!("{step}. roleRef: {via}, which can {}", can.join(", "))
+                        }
+                        None => format!("{step}. roleRef: {} \"{}\"", b.binding.role_kind, b.binding.role_name),
+                    };
+                    d.related_site(&b.binding.role_site, role_text);
+                    let mut seen = Vec::new();
+                    for r in c.risks.iter().filter(|r| r.rule_site.is_some()) {
+                        let Some(site) = r.rule_site else { continue };
+                        if seen.contains(&site) || seen.len() >= MAX_RULES {
+                            continue;
+                        }
+                        seen.push(site);
+                        step += 1;
+                        let via = r.via.as_ref().map(|v| format!(" ({v})")).unwrap_or_default();
+                        let role = r.role.map(|f| format!(" of {}", f.describe())).unwrap_or_default();
+                        d.related_site(site, format!("{step}. rule #{}{role}{via} allows {}", r.rule + 1, r.hit.all.join(", ")));
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::WorkloadRbacRisk;
+    use crate::testing::RuleTest;
+
+    #[test]
+    fn workload_rbac_risk() {
+        RuleTest::of(&WorkloadRbacRisk)
+            .pass(r##"apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: shop}
+spec:
+  template:
+    spec:
+      serviceAccountName: web
+      containers: [{name: web, image: nginx:1.27}]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {name: web, namespace: shop}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: view}
+subjects: [{kind: ServiceAccount, name: web}]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {name: other, namespace: other}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: cluster-admin}
+subjects: [{kind: ServiceAccount, name: web}]
+"##)
+            .fail(r##"apiVersion: apps/v1
+kind: Deployment
+metadata: {name: operator, namespace: monitoring}
+spec:
+  template:
+    spec:
+      serviceAccountName: operator   #~ workload-rbac-risk
+      containers: [{name: op, image: example/op:1.0}]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: {name: operator}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: operator}
+subjects:
+- {kind: ServiceAccount, name: operator, namespace: monitoring}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {name: operator}
+rules:
+- apiGroups: [""]
+  resources: [configmaps, secrets]
+  verbs: ["*"]
+- apiGroups: [""]
+  resources: [pods/exec]
+  verbs: [create]
+"##)
+            .fail(r##"apiVersion: batch/v1
+kind: CronJob
+metadata: {name: report}
+spec:
+  schedule: "@daily"
+  jobTemplate:
+    spec:
+      template:
+        spec:   #~ workload-rbac-risk
+          automountServiceAccountToken: false
+          containers: [{name: r, image: example/report:1.0}]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {name: default-edit}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: edit}
+subjects: [{kind: ServiceAccount, name: default}]
+"##)
+            .fail(r##"apiVersion: apps/v1
+kind: Deployment
+metadata: {name: agg, namespace: ops}
+spec:
+  template:
+    spec:
+      serviceAccountName: agg   #~ workload-rbac-risk
+      containers: [{name: a, image: example/agg:1.0}]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {name: agg, namespace: ops}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: monitoring}
+subjects: [{kind: ServiceAccount, name: agg}]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {name: monitoring}
+aggregationRule:
+  clusterRoleSelectors:
+  - matchLabels: {example.com/aggregate-to-monitoring: "true"}
+rules: []
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata:
+  name: monitoring-secrets
+  labels: {example.com/aggregate-to-monitoring: "true"}
+rules:
+- apiGroups: [""]
+  resources: [secrets]
+  verbs: [watch]
+"##)
+            .snapshot();
+    }
+}
