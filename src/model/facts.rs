@@ -241,14 +241,7 @@ fn kind_facts(obj: &Object<'_>, site: &mut dyn FnMut(Label) -> Site) -> KindFact
             Some(_) => site(pod.meta_at(["labels"]).key()),
             None => site(Label::missing(pod.meta_ptr.join(["labels"]))),
         };
-        let dashboard = pod.containers.iter().any(|c| {
-            c.node.get("image").and_then(NodeRef::text).is_some_and(|i| {
-                let repo = i.split('@').next().unwrap_or(i);
-                let repo = repo.rsplit_once(':').filter(|(_, t)| !t.contains('/')).map_or(repo, |(r, _)| r);
-                repo.ends_with("kubernetes-dashboard") || repo.ends_with("kubernetesui/dashboard")
-                    || repo.ends_with("kubernetesui/dashboard-api") || repo.ends_with("kubernetesui/dashboard-web")
-            })
-        });
+        let dashboard = pod.containers.iter().any(|c| c.node.get("image").and_then(NodeRef::text).is_some_and(dashboard_image));
         return KindFacts::Workload(Box::new(WorkloadFacts {
             name_site: site(name_label(obj)),
             labels_site,
@@ -327,6 +320,14 @@ fn kind_facts(obj: &Object<'_>, site: &mut dyn FnMut(Label) -> Site) -> KindFact
         ("", "ResourceQuota") => KindFacts::ResourceQuota,
         _ => KindFacts::Other,
     }
+}
+
+/// Whether an image is the Kubernetes Dashboard (`kubernetesui/dashboard[-api|-web|…]`, or a
+/// mirror named `…/kubernetes-dashboard`).
+pub fn dashboard_image(image: &str) -> bool {
+    let repo = image.split('@').next().unwrap_or(image);
+    let repo = repo.rsplit_once(':').filter(|(_, t)| !t.contains('/')).map_or(repo, |(r, _)| r);
+    repo.contains("kubernetesui/dashboard") || repo.ends_with("/kubernetes-dashboard") || repo == "kubernetes-dashboard"
 }
 
 fn name_label(obj: &Object<'_>) -> Label {

@@ -8,7 +8,7 @@ mod selector;
 mod workload;
 mod world;
 
-pub use facts::{BindingFacts, Facts, KindFacts, NsOrigin, RoleFacts, RuleFacts, Site, SubjectFacts, WorkloadFacts};
+pub use facts::{dashboard_image, BindingFacts, Facts, KindFacts, NsOrigin, RoleFacts, RuleFacts, Site, SubjectFacts, WorkloadFacts};
 pub use netpol::{Flavor, PodSel, PolicyFacts, PolicyPart};
 pub use object::{DuplicateKey, Object, ObjectIdent};
 pub use rbac::{
@@ -17,4 +17,4 @@ pub use rbac::{
 };
 pub use selector::{CalicoExpr, Key, LabelSelector, Op, PodTarget, Requirement};
 pub use workload::{Container, ContainerKind, PodSpec, pod_template_route};
-pub use world::{BindingUse, Index, NsIndex, NsKey, RoleRisk, World, text_of};
+pub use world::{BindingUse, Index, NsIndex, NsKey, RoleRisk, World, describe_ns, text_of};

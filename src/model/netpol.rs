@@ -134,6 +134,19 @@ impl PolicyFacts {
         self.parts.iter().any(|p| p.deny_all_egress && p.selector.as_ref().is_some_and(PodSel::is_all))
     }
 
+    /// Whether some selector of the policy selects the pod, whatever the direction.
+    pub fn selects(&self, t: &PodTarget<'_>) -> Option<bool> {
+        let mut unknown = false;
+        for p in &self.parts {
+            match p.selector.as_ref().and_then(|s| s.matches(t)) {
+                Some(true) => return Some(true),
+                Some(false) => {}
+                None => unknown = true,
+            }
+        }
+        if unknown { None } else { Some(false) }
+    }
+
     /// Whether the policy isolates the pod for ingress (`None`: cannot tell).
     pub fn isolates_ingress(&self, t: &PodTarget<'_>) -> Option<bool> {
         let mut unknown = false;

@@ -258,6 +258,26 @@ impl World {
     }
 }
 
+/// A namespace for messages: `namespace "shop"`, or what the unknown namespace is.
+pub fn describe_ns(ns: &NsKey) -> String {
+    match ns {
+        Some(n) => format!("namespace \"{n}\""),
+        None => "the unknown namespace (objects with no metadata.namespace and no kustomization namespace, treated as one namespace)"
+            .to_owned(),
+    }
+}
+
+impl World {
+    /// Where to report a namespace-level finding: the Namespace object's `metadata.name` if it
+    /// is in the input, else the `metadata.name` of its first workload.
+    pub fn namespace_site(&self, ns: &NsKey, index: &NsIndex) -> Option<&Site> {
+        if let Some(KindFacts::Namespace { name_site }) = self.namespace_object(ns).map(|f| &f.kind) {
+            return Some(name_site);
+        }
+        index.workloads.iter().find_map(|&i| self.objects[i].workload()).map(|w| &w.name_site)
+    }
+}
+
 /// Helper for rules: the text of a mapping value, if it is a scalar.
 pub fn text_of<'d>(n: Option<NodeRef<'d>>) -> Option<&'d str> {
     n.and_then(NodeRef::text)

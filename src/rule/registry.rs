@@ -3,6 +3,11 @@
 //! that nothing is missing.
 
 use super::Rule;
+pub use crate::rules::deprecation::DeprecatedApi;
+pub use crate::rules::network::{
+    DefaultNamespace, ExposedLoadBalancer, IngressWithoutTls, InsecureDashboard, KubeSystemWorkload, MissingNetworkPolicy,
+    NamespaceWithoutDefaultDeny, NamespaceWithoutResourceQuota, NodePortService,
+};
 pub use crate::rules::pod_security::{HostIpc, HostNetwork, HostPid, PrivilegedContainer};
 pub use crate::rules::rbac::{
     ClusterAdminBinding, RbacAnonymousSubject, RbacPodExec, RbacPrivilegeEscalation, RbacSecretsAccess,
@@ -13,10 +18,20 @@ pub use crate::rules::validity::{DuplicateKey, ParseError};
 /// All rules, sorted by id.
 pub static ALL: &[&dyn Rule] = &[
     &ClusterAdminBinding,
+    &DefaultNamespace,
+    &DeprecatedApi,
     &DuplicateKey,
+    &ExposedLoadBalancer,
     &HostIpc,
     &HostNetwork,
     &HostPid,
+    &IngressWithoutTls,
+    &InsecureDashboard,
+    &KubeSystemWorkload,
+    &MissingNetworkPolicy,
+    &NamespaceWithoutDefaultDeny,
+    &NamespaceWithoutResourceQuota,
+    &NodePortService,
     &ParseError,
     &PrivilegedContainer,
     &RbacAnonymousSubject,

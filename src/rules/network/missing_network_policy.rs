@@ -1,0 +1,306 @@
+use std::collections::BTreeMap;
+
+use crate::model::{Facts, Flavor, World, describe_ns};
+use crate::rule::{Rule, Severity, WorldContext, declare_rule};
+
+declare_rule! {
+    /// ## What it flags
+    /// A workload whose pod-template labels no network policy in its namespace selects for
+    /// Ingress. Selection follows the API server: `matchLabels` and `matchExpressions`
+    /// (`In`, `NotIn`, `Exists`, `DoesNotExist`) are ANDed, an empty `podSelector` selects every
+    /// pod of the namespace, and `policyTypes` defaults to `Ingress` (plus `Egress` when there
+    /// are egress rules). Cilium (`CiliumNetworkPolicy`, `CiliumClusterwideNetworkPolicy`) and
+    /// Calico (`projectcalico.org` `NetworkPolicy`, `GlobalNetworkPolicy`) policies in the input
+    /// count when kubeward can evaluate their selectors; otherwise the message says that a
+    /// policy exists that was not analysed.
+    ///
+    /// The namespace is `metadata.namespace`, else the `namespace:` of the kustomization that
+    /// lists the file; objects with neither share one "unknown" namespace. `hostNetwork` pods
+    /// are skipped: NetworkPolicy does not reliably apply to them (`host-network` reports them).
+    ///
+    /// ## Why it matters
+    /// A pod no policy selects accepts connections from every pod in the cluster, so one
+    /// compromised workload can reach it directly. Isolation starts when a policy selects the
+    /// pod.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// apiVersion: apps/v1
+    /// kind: Deployment
+    /// metadata: {name: api, namespace: shop}
+    /// spec:
+    ///   template:
+    ///     metadata: {labels: {app: api}}
+    ///     spec:
+    ///       containers: [{name: api, image: example/api:1.0}]
+    /// ---
+    /// apiVersion: networking.k8s.io/v1
+    /// kind: NetworkPolicy
+    /// metadata: {name: web, namespace: shop}
+    /// spec:
+    ///   podSelector: {matchLabels: {app: web}}
+    /// ```
+    /// Use instead:
+    /// ```yaml
+    /// apiVersion: apps/v1
+    /// kind: Deployment
+    /// metadata: {name: api, namespace: shop}
+    /// spec:
+    ///   template:
+    ///     metadata: {labels: {app: api}}
+    ///     spec:
+    ///       containers: [{name: api, image: example/api:1.0}]
+    /// ---
+    /// apiVersion: networking.k8s.io/v1
+    /// kind: NetworkPolicy
+    /// metadata: {name: api, namespace: shop}
+    /// spec:
+    ///   podSelector: {matchLabels: {app: api}}
+    ///   ingress:
+    ///   - from: [{podSelector: {matchLabels: {app: web}}}]
+    /// ```
+    ///
+    /// ## References
+    /// - Kubernetes, "Network Policies": <https://kubernetes.io/docs/concepts/services-networking/network-policies/>
+    /// - kube-linter `non-isolated-pod`; Kubescape C-0260
+    pub MissingNetworkPolicy {
+        id: "missing-network-policy",
+        category: Network,
+        severity: Medium,
+        summary: "workload is not selected by any NetworkPolicy for ingress",
+        since: "0.1.0",
+    }
+}
+
+/// At most this many non-selecting policies are shown as related locations.
+const MAX_RELATED: usize = 3;
+
+fn flavor_name(f: Flavor) -> &'static str {
+    match f {
+        Flavor::Core => "NetworkPolicy",
+        Flavor::Cilium => "CiliumNetworkPolicy",
+        Flavor::CiliumClusterwide => "CiliumClusterwideNetworkPolicy",
+        Flavor::Calico => "Calico NetworkPolicy",
+        Flavor::CalicoGlobal => "Calico GlobalNetworkPolicy",
+    }
+}
+
+fn labels_text(labels: Option<&BTreeMap<String, String>>) -> String {
+    match labels {
+        Some(l) if !l.is_empty() => {
+            let v: Vec<String> = l.iter().take(4).map(|(k, v)| format!("{k}={v}")).collect();
+            let more = if l.len() > 4 { ", …" } else { "" };
+            format!("pod labels {}{more}", v.join(", "))
+        }
+        _ => "no pod labels".to_owned(),
+    }
+}
+
+impl Rule for MissingNetworkPolicy {
+    fn check_world(&self, world: &World, cx: &mut WorldContext<'_>) {
+        let empty = BTreeMap::new();
+        let cluster: Vec<&Facts> = world.index.cluster_policies.iter().map(|&i| &world.objects[i]).collect();
+        for (ns, index) in &world.index.namespaces {
+            let policies: Vec<&Facts> = index.policies.iter().map(|&i| &world.objects[i]).chain(cluster.iter().copied()).collect();
+            for &wi in &index.workloads {
+                let f = &world.objects[wi];
+                let Some(w) = f.workload() else { continue };
+                if w.host_network {
+                    continue;
+                }
+                let target = world.pod_target(f, &empty);
+                let mut unknown: Vec<&Facts> = Vec::new();
+                let mut others: Vec<&Facts> = Vec::new();
+                let mut selected = false;
+                for p in &policies {
+                    let Some(pf) = p.policy() else { continue };
+                    match pf.isolates_ingress(&target) {
+                        Some(true) => {
+                            selected = true;
+                            break;
+                        }
+                        Some(false) => others.push(p),
+                        None => unknown.push(p),
+                    }
+                }
+                if selected {
+                    continue;
+                }
+                let where_ = describe_ns(ns);
+                let mut message = if policies.is_empty() {
+                    format!(
+                        "{} ({}) is not isolated for Ingress: {where_} has no NetworkPolicy at all, so its pods accept connections from every pod in the cluster",
+                        f.describe(),
+                        labels_text(f.pod_labels.as_ref())
+                    )
+                } else {
+                    let n = policies.len();
+                    format!(
+                        "{} ({}) is not selected for Ingress by {} of {where_}",
+                        f.describe(),
+                        labels_text(f.pod_labels.as_ref()),
+                        if n == 1 { "the network policy".to_owned() } else { format!("any of the {n} network policies") }
+                    )
+                };
+                for u in &unknown {
+                    let flavor = u.policy().map_or("policy", |p| flavor_name(p.flavor));
+                    let flavor = if flavor == u.ident.kind { String::new() } else { format!(" ({flavor})") };
+                    message.push_str(&format!(
+                        "; {}{flavor} exists but kubeward could not analyse its selector",
+                        u.describe()
+                    ));
+                }
+                let d = cx.report(self, &w.labels_site);
+                d.label("no NetworkPolicy selects these labels")
+                    .message(message)
+                    .help(format!(
+                        "Add a NetworkPolicy in {} whose `podSelector` matches these labels and lists the allowed `ingress` sources, or a default-deny policy (`podSelector: {{}}`, `policyTypes: [Ingress]`).",
+                        ns.as_ref().map_or("the workload's namespace".to_owned(), |n| format!("namespace \"{n}\""))
+                    ));
+                if !unknown.is_empty() {
+                    d.severity(Severity::Low);
+                }
+                for p in others.iter().chain(unknown.iter()).take(MAX_RELATED) {
+                    let text = if unknown.iter().any(|u| std::ptr::eq(*u, *p)) {
+                        format!("{} (not analysed)", p.describe())
+                    } else if p.policy().and_then(|pf| pf.selects(&target)) == Some(true) {
+                        format!("{} selects these pods for Egress only", p.describe())
+                    } else {
+                        format!("{} selects other pods", p.describe())
+                    };
+                    d.related_site(&p.site, text);
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::MissingNetworkPolicy;
+    use crate::testing::RuleTest;
+
+    #[test]
+    fn missing_network_policy() {
+        RuleTest::of(&MissingNetworkPolicy)
+            // Selected: matchExpressions NotIn on an absent key, and an empty selector.
+            .pass(r##"apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: shop}
+spec:
+  template:
+    metadata: {labels: {app: web}}
+    spec: {containers: [{name: web, image: nginx:1.27}]}
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: not-db, namespace: shop}
+spec:
+  podSelector:
+    matchExpressions:
+    - {key: tier, operator: NotIn, values: [db]}
+    - {key: app, operator: Exists}
+  policyTypes: [Ingress]
+---
+apiVersion: batch/v1
+kind: Job
+metadata: {name: migrate, namespace: billing}
+spec:
+  template:
+    spec:
+      containers: [{name: m, image: example/migrate:1.0}]
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: default-deny, namespace: billing}
+spec:
+  podSelector: {}
+---
+apiVersion: apps/v1
+kind: DaemonSet
+metadata: {name: agent, namespace: billing}
+spec:
+  template:
+    spec:
+      hostNetwork: true
+      containers: [{name: a, image: example/agent:1.0}]
+"##)
+            // Cilium and Calico policies count.
+            .pass(r##"apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: shop}
+spec:
+  template:
+    metadata: {labels: {app: web, tier: fe}}
+    spec: {containers: [{name: web, image: nginx:1.27}]}
+---
+apiVersion: cilium.io/v2
+kind: CiliumNetworkPolicy
+metadata: {name: web, namespace: shop}
+spec:
+  endpointSelector: {matchLabels: {"k8s:app": web}}
+  ingress: [{fromEndpoints: [{matchLabels: {app: lb}}]}]
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: api, namespace: shop}
+spec:
+  template:
+    metadata: {labels: {app: api}}
+    spec: {containers: [{name: api, image: example/api:1.0}]}
+---
+apiVersion: projectcalico.org/v3
+kind: GlobalNetworkPolicy
+metadata: {name: api}
+spec:
+  selector: app == 'api' && projectcalico.org/namespace == 'shop'
+  ingress: [{action: Allow, source: {selector: app == 'web'}}]
+"##)
+            .fail(r##"apiVersion: apps/v1
+kind: Deployment
+metadata: {name: api, namespace: shop}
+spec:
+  template:
+    metadata:
+      labels:   #~ missing-network-policy
+        app: api
+    spec: {containers: [{name: api, image: example/api:1.0}]}
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: web, namespace: shop}
+spec:
+  podSelector: {matchLabels: {app: web}}
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: egress-only, namespace: shop}
+spec:
+  podSelector: {}
+  policyTypes: [Egress]
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: lonely, namespace: empty}
+spec:
+  template:
+    metadata:
+      labels: {app: lonely}   #~ missing-network-policy
+    spec: {containers: [{name: l, image: example/l:1.0}]}
+"##)
+            .fail(r##"apiVersion: v1
+kind: Pod
+metadata: {name: debug}   #~ missing-network-policy
+spec:
+  containers: [{name: d, image: busybox:1.36}]
+---
+apiVersion: cilium.io/v2
+kind: CiliumNetworkPolicy
+metadata: {name: odd}
+spec:
+  endpointSelector: {matchLabels: {"reserved:host": ""}}
+  ingress: [{}]
+"##)
+            .snapshot();
+    }
+}

@@ -1,0 +1,21 @@
+//! Network segmentation and exposure: NetworkPolicy coverage, Services, Ingresses, namespaces.
+
+mod default_namespace;
+mod exposed_load_balancer;
+mod ingress_without_tls;
+mod insecure_dashboard;
+mod kube_system_workload;
+mod missing_network_policy;
+mod namespace_without_default_deny;
+mod namespace_without_resource_quota;
+mod node_port_service;
+
+pub use default_namespace::DefaultNamespace;
+pub use exposed_load_balancer::ExposedLoadBalancer;
+pub use ingress_without_tls::IngressWithoutTls;
+pub use insecure_dashboard::InsecureDashboard;
+pub use kube_system_workload::KubeSystemWorkload;
+pub use missing_network_policy::MissingNetworkPolicy;
+pub use namespace_without_default_deny::NamespaceWithoutDefaultDeny;
+pub use namespace_without_resource_quota::NamespaceWithoutResourceQuota;
+pub use node_port_service::NodePortService;
