@@ -121,24 +121,7 @@ pub fn render_finding(f: &Finding, files: &[SourceFile], style: Style) -> String
         Some(m) => Arc::from(m),
         None => text,
     };
-    let mut help = f.help.clone();
-    let elsewhere: Vec<String> = f
-        .related
-        .iter()
-        .filter(|r| r.at.file != f.primary.file)
-        .map(|r| format!("{}:{}:{}: {}", files[r.at.file as usize].path, r.at.region.line, r.at.region.col, r.text))
-        .collect();
-    if !elsewhere.is_empty() {
-        let mut h = help.unwrap_or_default();
-        for e in elsewhere {
-            if !h.is_empty() {
-                h.push('\n');
-            }
-            h.push_str("related: ");
-            h.push_str(&e);
-        }
-        help = Some(h);
-    }
+    let help = f.help.clone();
     let diag = Diag { f, files, source: NamedSource::new(file.path.clone(), text).with_language("yaml"), help };
     let theme = match (style.unicode, style.color) {
         (true, true) => GraphicalTheme::unicode(),
@@ -153,6 +136,25 @@ pub fn render_finding(f: &Finding, files: &[SourceFile], style: Style) -> String
             "{}:{}:{}: {} [{}]\n",
             file.path, f.primary.region.line, f.primary.region.col, f.message, f.meta.id
         );
+    }
+    out.push_str(&related_elsewhere(f, files));
+    out
+}
+
+/// Related locations in other files cannot be drawn in the snippet: list them under the
+/// diagnostic. When any is elsewhere, every related location is listed, in order, so a chain
+/// (binding subject → roleRef → rule) reads top to bottom. Texts that number their steps
+/// (`1. …`) keep their numbers; others get a bullet.
+fn related_elsewhere(f: &Finding, files: &[SourceFile]) -> String {
+    if f.related.iter().all(|r| r.at.file == f.primary.file) {
+        return String::new();
+    }
+    let mut out = String::from("  related:\n");
+    for r in &f.related {
+        let path = files.get(r.at.file as usize).map_or("?", |x| x.path.as_str());
+        let numbered = r.text.split_once(". ").is_some_and(|(n, _)| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
+        let bullet = if numbered { "" } else { "- " };
+        out.push_str(&format!("    {bullet}{} ({path}:{}:{})\n", r.text, r.at.region.line, r.at.region.col));
     }
     out
 }
