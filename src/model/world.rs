@@ -76,6 +76,8 @@ pub struct RoleRisk<'w> {
 /// A binding that applies to a workload's ServiceAccount.
 #[derive(Debug, Clone, Copy)]
 pub struct BindingUse<'w> {
+    /// Index of the binding object in `World::objects`.
+    pub index: usize,
     /// The binding object.
     pub facts: &'w Facts,
     /// Its binding facts.
@@ -181,7 +183,7 @@ impl World {
             .filter_map(|(b, s)| {
                 let facts = &self.objects[b];
                 let binding = facts.binding()?;
-                Some(BindingUse { facts, binding, subject: binding.subjects.get(s)? })
+                Some(BindingUse { index: b, facts, binding, subject: binding.subjects.get(s)? })
             })
             .collect()
     }

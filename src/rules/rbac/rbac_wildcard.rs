@@ -1,4 +1,6 @@
-use crate::model::{Object, RoleView, pod_exec, privilege_escalation, rule_item, secrets_access, wildcards};
+use crate::model::{
+    Object, RoleView, pod_exec, privilege_escalation, rule_item, secrets_access, wildcards,
+};
 use crate::rule::{Context, Rule, Severity, declare_rule};
 
 declare_rule! {
@@ -14,7 +16,9 @@ declare_rule! {
     /// future Kubernetes releases and CRDs: `resources: ["*"]` covers every subresource too
     /// (`pods/exec`, `secrets`), and `verbs: ["*"]` includes `escalate`, `bind` and
     /// `impersonate`. The finding is high when the wildcard reaches secrets, exec or RBAC,
-    /// medium for other verb or resource wildcards, and low for an `apiGroups` wildcard alone.
+    /// medium for other verb or resource wildcards, and low for an `apiGroups` wildcard alone
+    /// or for wildcards limited to the read-only metrics APIs (`metrics.k8s.io`,
+    /// `custom.metrics.k8s.io`, `external.metrics.k8s.io`).
     ///
     /// ## Example
     /// ```yaml
@@ -49,16 +53,27 @@ declare_rule! {
     }
 }
 
+/// Aggregated APIs that serve only get/list/watch: a wildcard there grants little.
+const READ_ONLY_GROUPS: &[&str] = &[
+    "metrics.k8s.io",
+    "custom.metrics.k8s.io",
+    "external.metrics.k8s.io",
+];
+
 impl Rule for RbacWildcard {
     fn check_object(&self, obj: &Object<'_>, cx: &mut Context<'_>) {
-        let Some(role) = RoleView::of(obj) else { return };
+        let Some(role) = RoleView::of(obj) else {
+            return;
+        };
         if role.has_aggregation_rule {
             return;
         }
         let note = role.aggregation_note().unwrap_or_default();
         for (i, _, rule) in &role.rules {
             let stars = wildcards(rule);
-            let Some(&(field, j)) = stars.first() else { continue };
+            let Some(&(field, j)) = stars.first() else {
+                continue;
+            };
             let noun = |f: &str| match f {
                 "verbs" => "verb",
                 "resources" => "resource",
@@ -77,14 +92,27 @@ impl Rule for RbacWildcard {
                 )
             } else {
                 let axes: Vec<String> = stars.iter().map(|(f, _)| format!("`{f}`")).collect();
+                let read_only = !rule.api_groups.is_empty()
+                    && rule
+                        .api_groups
+                        .iter()
+                        .all(|g| READ_ONLY_GROUPS.contains(&g.as_str()));
                 let sev = if dangerous {
                     Severity::High
+                } else if read_only {
+                    Severity::Low
                 } else if stars.iter().any(|(f, _)| *f != "apiGroups") {
                     Severity::Medium
                 } else {
                     Severity::Low
                 };
-                let reach = if dangerous { ", which reaches secrets, pod exec or RBAC itself" } else { "" };
+                let reach = if dangerous {
+                    ", which reaches secrets, pod exec or RBAC itself"
+                } else if read_only {
+                    " (on a read-only metrics API)"
+                } else {
+                    ""
+                };
                 (
                     format!(
                         "{} uses `*` in {} of rule #{}{reach}; wildcards also grant whatever future releases and CRDs add{note}",
@@ -95,7 +123,10 @@ impl Rule for RbacWildcard {
                     sev,
                 )
             };
-            let d = cx.report(self, rule_item(obj, *i, field, j).label(format!("wildcard {}", noun(field))));
+            let d = cx.report(
+                self,
+                rule_item(obj, *i, field, j).label(format!("wildcard {}", noun(field))),
+            );
             d.message(message)
                 .help("List the verbs, resources and API groups the subject needs explicitly instead of `*`.")
                 .severity(if role.aggregated_into.is_empty() { severity } else { severity.max(Severity::Medium) });
@@ -114,7 +145,8 @@ mod tests {
     #[test]
     fn rbac_wildcard() {
         RuleTest::of(&RbacWildcard)
-            .pass(r##"apiVersion: rbac.authorization.k8s.io/v1
+            .pass(
+                r##"apiVersion: rbac.authorization.k8s.io/v1
 kind: Role
 metadata: {name: reader, namespace: shop}
 rules:
@@ -123,8 +155,10 @@ rules:
   verbs: [get, list]
 - nonResourceURLs: ["/healthz"]
   verbs: [get]
-"##)
-            .pass(r##"apiVersion: rbac.authorization.k8s.io/v1
+"##,
+            )
+            .pass(
+                r##"apiVersion: rbac.authorization.k8s.io/v1
 kind: ClusterRole
 metadata: {name: monitoring}
 aggregationRule:
@@ -134,8 +168,10 @@ rules:
 - apiGroups: ["*"]
   resources: ["*"]
   verbs: ["*"]
-"##)
-            .fail(r##"apiVersion: rbac.authorization.k8s.io/v1
+"##,
+            )
+            .fail(
+                r##"apiVersion: rbac.authorization.k8s.io/v1
 kind: ClusterRole
 metadata: {name: god}
 rules:
@@ -153,8 +189,13 @@ rules:
 - apiGroups: [""]
   resources: ["*"]   #~ rbac-wildcard
   verbs: [get, list]
-"##)
-            .fail(r##"apiVersion: rbac.authorization.k8s.io/v1
+- apiGroups: [metrics.k8s.io]
+  resources: ["*"]
+  verbs: ["*"]   #~ rbac-wildcard
+"##,
+            )
+            .fail(
+                r##"apiVersion: rbac.authorization.k8s.io/v1
 kind: ClusterRole
 metadata:
   name: extra-view
@@ -164,7 +205,8 @@ rules:
 - apiGroups: [example.com]
   resources: ["*"]   #~ rbac-wildcard
   verbs: [get, list, watch]
-"##)
+"##,
+            )
             .snapshot();
     }
 }

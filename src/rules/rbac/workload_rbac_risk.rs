@@ -1,4 +1,4 @@
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use crate::model::{BindingUse, KindFacts, Risk, RoleRisk, World};
 use crate::rule::{Rule, Severity, WorldContext, declare_rule};
@@ -91,23 +91,36 @@ declare_rule! {
 const MAX_CHAINS: usize = 3;
 const MAX_RULES: usize = 3;
 
-struct Chain<'w> {
+/// At most this many bindings are named in the message.
+const MAX_NAMED: usize = 3;
+
+struct Chain<'w, 'c> {
     binding: BindingUse<'w>,
-    risks: Vec<RoleRisk<'w>>,
+    risks: &'c [RoleRisk<'w>],
 }
 
 impl Rule for WorkloadRbacRisk {
     fn check_world(&self, world: &World, cx: &mut WorldContext<'_>) {
+        // What each binding grants does not depend on the workload: resolve it once.
+        let mut granted: HashMap<usize, Vec<RoleRisk<'_>>> = HashMap::new();
+        for &b in &world.index.bindings {
+            let risks = world.role_risks(&world.objects[b]);
+            if !risks.is_empty() {
+                granted.insert(b, risks);
+            }
+        }
+        if granted.is_empty() {
+            return;
+        }
         for (ns, index) in &world.index.namespaces {
             for &wi in &index.workloads {
                 let f = &world.objects[wi];
                 let Some(w) = f.workload() else { continue };
                 let sa = w.service_account();
-                let chains: Vec<Chain<'_>> = world
+                let chains: Vec<Chain<'_, '_>> = world
                     .bindings_of_service_account(ns, sa)
                     .into_iter()
-                    .map(|b| Chain { binding: b, risks: world.role_risks(b.facts) })
-                    .filter(|c| !c.risks.is_empty())
+                    .filter_map(|b| Some(Chain { binding: b, risks: granted.get(&b.index)? }))
                     .collect();
                 if chains.is_empty() {
                     continue;
@@ -115,7 +128,7 @@ impl Rule for WorkloadRbacRisk {
                 // The first grant of each kind of danger, for the message.
                 let mut abilities: BTreeMap<Risk, String> = BTreeMap::new();
                 for c in &chains {
-                    for r in &c.risks {
+                    for r in c.risks {
                         abilities.entry(r.hit.risk).or_insert_with(|| r.hit.all.join(", "));
                     }
                 }
@@ -137,7 +150,10 @@ impl Rule for WorkloadRbacRisk {
                 };
                 let what: Vec<String> = abilities.iter().map(|(r, how)| format!("{} ({how})", r.ability())).collect();
                 let scope = if cluster_wide { "cluster-wide" } else { "in the bound namespaces" };
-                let via: Vec<String> = chains.iter().map(|c| c.binding.facts.describe()).collect();
+                let mut via: Vec<String> = chains.iter().take(MAX_NAMED).map(|c| c.binding.facts.describe()).collect();
+                if chains.len() > MAX_NAMED {
+                    via.push(format!("{} more bindings", chains.len() - MAX_NAMED));
+                }
                 let sa_desc = match ns {
                     Some(n) => format!("{n}/{sa}"),
                     None => sa.to_owned(),
