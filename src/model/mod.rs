@@ -1,5 +1,6 @@
 //! Typed, span-free views of Kubernetes objects. Each view carries its route.
 
+pub mod image;
 mod object;
 mod workload;
 mod world;
