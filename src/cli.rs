@@ -94,6 +94,11 @@ pub struct LintArgs {
     /// Worker threads (default: one per core).
     #[arg(long, short = 'j', value_name = "N")]
     pub jobs: Option<usize>,
+    /// Trust only images whose normalised name starts with this prefix, e.g. `ghcr.io/acme`
+    /// (repeatable; replaces the default trust: every registry but Docker Hub, plus official
+    /// Docker Hub images).
+    #[arg(long = "trusted-registry", value_name = "PREFIX")]
+    pub trusted_registries: Vec<String>,
     /// When to colour the human output (NO_COLOR is honoured).
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,

@@ -160,7 +160,7 @@ fn lint(args: &LintArgs) -> Result<u8, Error> {
         threads: args.jobs.unwrap_or(0),
     };
     let (inputs, skipped) = input::discover(&args.paths, &opts)?;
-    let settings = Settings::default();
+    let settings = Settings { trusted_registries: args.trusted_registries.clone(), ..Settings::default() };
     let human = args.format == Format::Human;
     let mut run = engine::lint(inputs, skipped, &engine::Options { rules: rules.clone(), settings: &settings, keep_text: human });
     let enabled: Vec<&str> = rules.iter().map(|r| r.meta().id).collect();

@@ -90,3 +90,23 @@ impl RuleTest {
         settings.bind(|| insta::assert_snapshot!(name, gallery));
     }
 }
+
+/// The docs' `## Example` YAML must fire the rule and the "Use instead:" YAML must not (the
+/// executed-docs guarantee of STYLE §7b, for one rule).
+pub fn check_doc_examples<R: RuleMeta>(rule: &R) {
+    let meta = rule.meta();
+    let rule = registry::by_id(meta.id).unwrap_or_else(|| panic!("rule {} is not in registry::ALL", meta.id));
+    let sections = crate::docs::sections(meta);
+    let example = sections.iter().find(|(h, _)| h == "Example").map(|(_, b)| b.as_str()).unwrap_or_else(|| panic!("{}: no ## Example", meta.id));
+    let (bad, good) = example.split_once("Use instead:").unwrap_or_else(|| panic!("{}: no `Use instead:`", meta.id));
+    let settings = Settings::default();
+    for yaml in crate::docs::yaml_blocks(bad) {
+        let run = lint_str("example.yaml", &yaml, vec![rule], &settings);
+        assert!(!run.findings.is_empty(), "{}: the ## Example does not fire the rule:\n{yaml}", meta.id);
+    }
+    for yaml in crate::docs::yaml_blocks(good) {
+        let run = lint_str("use-instead.yaml", &yaml, vec![rule], &settings);
+        let out = render(&run, Style::snapshot());
+        assert!(run.findings.is_empty(), "{}: the `Use instead:` example fires the rule:\n{yaml}\n{out}", meta.id);
+    }
+}

@@ -24,6 +24,8 @@
 use std::fmt;
 use std::ops::Range;
 
+use super::Container;
+
 /// Docker Hub, as references name it after normalisation.
 pub const DOCKER_HUB: &str = "docker.io";
 /// The legacy name of Docker Hub, canonicalised to [`DOCKER_HUB`].
@@ -193,6 +195,15 @@ impl fmt::Display for ImageRef {
 /// dependent variables `$(`): not a literal value, so not something to judge.
 pub fn is_templated(s: &str) -> bool {
     s.contains("{{") || s.contains("${") || s.contains("$(")
+}
+
+/// A container's `image`, with its parse result; `None` when unset, not a string, or templated.
+pub fn container_image<'d>(c: &Container<'d>) -> Option<(&'d str, Result<ImageRef, ImageError>)> {
+    let text = c.node.get("image")?.as_str()?;
+    if is_templated(text) {
+        return None;
+    }
+    Some((text, parse(text)))
 }
 
 /// Parse an image reference as the kubelet does. Never panics.

@@ -3,6 +3,9 @@
 //! that nothing is missing.
 
 use super::Rule;
+pub use crate::rules::images::{
+    ImageEnvTag, ImageLatestTag, ImageNotPinned, ImagePullPolicy, ImageUntrustedRegistry, InvalidImageReference,
+};
 pub use crate::rules::pod_security::{HostIpc, HostNetwork, HostPid, PrivilegedContainer};
 pub use crate::rules::validity::{DuplicateKey, ParseError};
 
@@ -12,6 +15,12 @@ pub static ALL: &[&dyn Rule] = &[
     &HostIpc,
     &HostNetwork,
     &HostPid,
+    &ImageEnvTag,
+    &ImageLatestTag,
+    &ImageNotPinned,
+    &ImagePullPolicy,
+    &ImageUntrustedRegistry,
+    &InvalidImageReference,
     &ParseError,
     &PrivilegedContainer,
 ];
