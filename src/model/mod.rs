@@ -1,7 +1,9 @@
 //! Typed, span-free views of Kubernetes objects. Each view carries its route.
 
+pub mod credentials;
 pub mod image;
 mod object;
+pub mod secret;
 mod workload;
 mod world;
 

@@ -4,7 +4,7 @@ use std::borrow::Cow;
 
 use super::meta::{Meta, PssLevel, RuleMeta, Severity};
 use crate::model::Site;
-use crate::yaml::Label;
+use crate::yaml::{Focus, Label};
 
 /// Newest Kubernetes minor version whose Pod Security Standards kubeward knows.
 pub const LATEST_PSS_MINOR: u32 = 37;
@@ -90,9 +90,11 @@ impl Draft {
         self
     }
 
-    /// Mark a node whose text is secret: every renderer masks it.
+    /// Mark a node whose text is secret: every renderer masks it (the whole value, or only the
+    /// part a `Label::sub` names).
     pub fn sensitive(&mut self, at: Label) -> &mut Self {
-        self.sensitive.push(at.value());
+        let at = if matches!(at.focus, Focus::Sub(..)) { at } else { at.value() };
+        self.sensitive.push(at);
         self
     }
 
