@@ -7,11 +7,20 @@ pub use crate::rules::images::{
     ImageEnvTag, ImageLatestTag, ImageNotPinned, ImagePullPolicy, ImageUntrustedRegistry, InvalidImageReference,
 };
 pub use crate::rules::pod_security::{HostIpc, HostNetwork, HostPid, PrivilegedContainer};
+pub use crate::rules::secrets::{
+    AzureKeyvaultFlexvolumeDeprecated, AzurePodIdentityDeprecated, ConfigmapCredentials, EnvLiteralSecret,
+    HardcodedCredential, PlaintextSecret,
+};
 pub use crate::rules::validity::{DuplicateKey, ParseError};
 
 /// All rules, sorted by id.
 pub static ALL: &[&dyn Rule] = &[
+    &AzureKeyvaultFlexvolumeDeprecated,
+    &AzurePodIdentityDeprecated,
+    &ConfigmapCredentials,
     &DuplicateKey,
+    &EnvLiteralSecret,
+    &HardcodedCredential,
     &HostIpc,
     &HostNetwork,
     &HostPid,
@@ -22,6 +31,7 @@ pub static ALL: &[&dyn Rule] = &[
     &ImageUntrustedRegistry,
     &InvalidImageReference,
     &ParseError,
+    &PlaintextSecret,
     &PrivilegedContainer,
 ];
 

@@ -2,4 +2,5 @@
 
 pub mod images;
 pub mod pod_security;
+pub mod secrets;
 pub mod validity;
