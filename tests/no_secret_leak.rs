@@ -1,0 +1,65 @@
+//! A secret kubeward flags must never appear, whole, in anything it writes: not in messages,
+//! not in the human snippets (where it is masked), not in SARIF or JSON.
+
+use assert_cmd::Command;
+
+const FIXTURE: &str = "testdata/secrets/leak.yaml";
+
+/// The secret values of the fixture: each must never be printed.
+const CANARIES: &[&str] = &[
+    // env var literal value
+    "Tr0ub4dor-env-canary-9",
+    // Secret stringData
+    "stringdata-canary-Zq9",
+    // Secret stringData, inside a block scalar
+    "blockscalar-canary-Kw4",
+    // Secret data: the base64 as written and the decoded plaintext
+    "ZGF0YS1jYW5hcnktWHk3cGxhaW50ZXh0",
+    "data-canary-Xy7plaintext",
+    // AWS access key id in a ConfigMap file
+    "AKIAQX7MZK2VB4NT6WRJ",
+];
+
+fn run(args: &[&str]) -> String {
+    let out = Command::cargo_bin("kubeward")
+        .expect("internal error: binary built")
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env_remove("NO_COLOR")
+        .env_remove("CI")
+        .env("COLUMNS", "100")
+        .arg("lint")
+        .arg(FIXTURE)
+        .args(args)
+        .output()
+        .expect("internal error: kubeward runs");
+    assert_eq!(out.status.code(), Some(1), "findings expected for {args:?}");
+    let mut text = String::from_utf8_lossy(&out.stdout).into_owned();
+    text.push_str(&String::from_utf8_lossy(&out.stderr));
+    text
+}
+
+#[test]
+fn no_secret_in_any_format() {
+    for format in ["human", "json", "sarif"] {
+        for color in ["never", "always"] {
+            let out = run(&["--format", format, "--color", color]);
+            for rule in ["env-literal-secret", "plaintext-secret", "hardcoded-credential"] {
+                assert!(out.contains(rule), "{format}/{color}: expected a {rule} finding:\n{out}");
+            }
+            for canary in CANARIES {
+                assert!(!out.contains(canary), "{format}/{color}: the secret {canary:?} was printed:\n{out}");
+            }
+        }
+    }
+}
+
+#[test]
+fn human_output_masks_values_but_keeps_lines() {
+    let out = run(&["--format", "human", "--color", "never", "--select", "env-literal-secret,plaintext-secret,hardcoded-credential"]);
+    // The snippet keeps the first two characters and the line structure.
+    assert!(out.contains("value: Tr********************"), "{out}");
+    assert!(out.contains("aws_access_key_id = AK******************"), "{out}");
+    // Multi-line block scalars stay line by line, masked after their first two characters.
+    assert!(out.contains("    [d**\n"), "{out}");
+    assert!(out.contains("password: st*******************"), "{out}");
+}
