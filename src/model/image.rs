@@ -197,10 +197,12 @@ pub fn is_templated(s: &str) -> bool {
     s.contains("{{") || s.contains("${") || s.contains("$(")
 }
 
-/// A container's `image`, with its parse result; `None` when unset, not a string, or templated.
+/// A container's `image`, with its parse result; `None` when unset, not a string, templated, or
+/// a `<placeholder>`.
 pub fn container_image<'d>(c: &Container<'d>) -> Option<(&'d str, Result<ImageRef, ImageError>)> {
     let text = c.node.get("image")?.as_str()?;
-    if is_templated(text) {
+    // `<your-image>`: a documentation placeholder, not an attempt at a reference.
+    if is_templated(text) || (text.starts_with('<') && text.ends_with('>')) {
         return None;
     }
     Some((text, parse(text)))

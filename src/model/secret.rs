@@ -63,6 +63,25 @@ const PLACEHOLDER_VALUES: &[&str] = &[
     "your-password", "yourpassword", "your_token", "your_api_key", "insert_here", "fill_me", "fillme",
 ];
 
+/// Prefixes of fill-in-the-blank values (`INSERT_ETCD_TOKEN`, `your-api-key-here`).
+const PLACEHOLDER_PREFIXES: &[&str] = &[
+    "insert_", "insert-", "insert ", "your_", "your-", "your ", "replace_", "replace-", "replace ", "put_your", "put-your",
+    "enter_", "enter-", "enter ", "fill_in", "fill-in", "todo:", "todo_", "changeme_to", "change_me_to",
+];
+
+/// Endings of Secret keys that name who or where, not the secret (`username`, `apiAddress`).
+const IDENTIFIER_KEY_SUFFIXES: &[&str] = &[
+    "username", "user", "login", "email", "name", "address", "host", "hostname", "url", "uri", "endpoint", "port",
+    "namespace", "region", "server", "database", "tenantid", "clientid", "accountid", "projectid",
+];
+
+/// Whether a Secret key names an identifier that accompanies a secret rather than the secret
+/// itself (`username`, `admin-user`, `apiAddress`, `azurestorageaccountname`).
+pub fn is_identifier_key(key: &str) -> bool {
+    let flat: String = key.chars().filter(char::is_ascii_alphanumeric).map(|c| c.to_ascii_lowercase()).collect();
+    !is_secret_name(key) && IDENTIFIER_KEY_SUFFIXES.iter().any(|s| flat.ends_with(s))
+}
+
 /// Split a name into lower-case tokens on non-alphanumerics and camelCase boundaries:
 /// `DB_PASSWORD` → `db password`, `apiKey` → `api key`, `DBPassword` → `db password`.
 pub fn name_tokens(name: &str) -> Vec<String> {
@@ -111,7 +130,7 @@ pub fn is_placeholder(value: &str) -> bool {
         return true;
     }
     let lower = v.to_ascii_lowercase();
-    if PLACEHOLDER_VALUES.contains(&lower.as_str()) {
+    if PLACEHOLDER_VALUES.contains(&lower.as_str()) || PLACEHOLDER_PREFIXES.iter().any(|p| lower.starts_with(p)) {
         return true;
     }
     let bytes = v.as_bytes();
@@ -215,6 +234,25 @@ pub fn is_file_key(key: &str) -> bool {
     key.rsplit_once('.').is_some_and(|(_, ext)| FILE_EXTENSIONS.contains(&ext.to_ascii_lowercase().as_str()))
 }
 
+/// Passwords embedded in URLs (`postgres://app:pw@db:5432/app`): their byte ranges.
+pub fn url_passwords(text: &str) -> Vec<Range<usize>> {
+    let mut out = Vec::new();
+    for (i, _) in text.match_indices("://") {
+        let auth_start = i + 3;
+        let rest = &text[auth_start..];
+        let auth_len = rest.find(|c: char| c == '/' || c == '?' || c == '#' || c.is_whitespace() || "\"'`<>".contains(c)).unwrap_or(rest.len());
+        let auth = &rest[..auth_len];
+        let Some(at) = auth.rfind('@') else { continue };
+        let Some(colon) = auth[..at].find(':') else { continue };
+        let password = &auth[colon + 1..at];
+        if password.is_empty() || is_placeholder(password) {
+            continue;
+        }
+        out.push(auth_start + colon + 1..auth_start + at);
+    }
+    out
+}
+
 /// One `key = value` / `key: value` / `"key": "value"` line of a configuration text.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Assignment {
@@ -313,7 +351,10 @@ mod tests {
             "/run/secrets/db", "REPLACE_ME", "xxxx", "****", "redacted", "ENC[AES256_GCM,data:Zm9v,iv:x,tag:y,type:str]", "$DB_PASS"] {
             assert!(is_placeholder(v), "{v:?} should be a placeholder");
         }
-        for v in ["hunter2", "changeme", "admin", "s3cr3t!", "P@ssw0rd", "a b c"] {
+        for v in ["INSERT_ETCD_INITIAL_CLUSTER_TOKEN", "your-api-key-here"] {
+            assert!(is_placeholder(v), "{v:?} should be a placeholder");
+        }
+        for v in ["hunter2", "changeme", "admin", "s3cr3t!", "P@ssw0rd", "a b c", "minio", "sst"] {
             assert!(!is_placeholder(v), "{v:?} should be a real value");
         }
     }
@@ -332,6 +373,13 @@ mod tests {
                 ("token".to_owned(), "quoted-tok"),
             ]
         );
+    }
+
+    #[test]
+    fn url_passwords() {
+        let t = "a postgres://app:pw-1@db:5432/x b http://h/x?u=a@b c amqp://guest@q d redis://:${PW}@r e mongodb://u:p%40ss@m1,m2/db";
+        let got: Vec<&str> = super::url_passwords(t).into_iter().map(|r| &t[r]).collect();
+        assert_eq!(got, ["pw-1", "p%40ss"]);
     }
 
     #[test]

@@ -13,7 +13,8 @@ declare_rule! {
     /// `qa`, `test`, `uat`, `prod`, `production`, `prd`), case-insensitively, optionally followed
     /// by digits (`qa2`, `prod01`). Substrings never match (`product`, `devtools`, `devel`,
     /// `testing`), and the registry host is never examined (`dev.example.com/app` is fine).
-    /// A match in the tag is medium severity, one in the repository path low.
+    /// A match in the tag is medium severity, one in the repository path low; in the path,
+    /// `test` and `qa` count only as a whole component (`acme/qa/app`, not `test-webserver`).
     ///
     /// ## Why it matters
     /// An image built per environment usually has that environment's configuration (endpoints,
@@ -73,7 +74,7 @@ impl Rule for ImageEnvTag {
                     .path_components()
                     .into_iter()
                     .filter_map(|(_, span)| span)
-                    .find_map(|span| env_token(text, span, words))
+                    .find_map(|span| env_token(text, span.clone(), words).filter(|t| standalone_or_clear(text, t, &span)))
                 else {
                     return;
                 };
@@ -92,6 +93,15 @@ impl Rule for ImageEnvTag {
             d.severity(Severity::Low);
         }
     }
+}
+
+/// `test` and `qa` also name test tooling (`test-webserver`, `qa-automation`): in the
+/// repository path they count only as a whole component (`acme/qa/app`).
+const AMBIGUOUS: &[&str] = &["test", "qa"];
+
+fn standalone_or_clear(text: &str, token: &Range<usize>, component: &Range<usize>) -> bool {
+    let stem = text[token.clone()].trim_end_matches(|c: char| c.is_ascii_digit()).to_ascii_lowercase();
+    !AMBIGUOUS.contains(&stem.as_str()) || token == component
 }
 
 /// The first token of `text[span]` (split on `.`, `-`, `_`) that is an environment word,
@@ -141,6 +151,8 @@ mod tests {
             "app@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
             "ghcr.io/open-telemetry/demo:3.0.0-product-catalog",
             "\"{{ .Values.env }}/app:prod\"",
+            "registry.k8s.io/test-webserver",
+            "acme/qa-automation:2",
         ] {
             t = t.pass(&pod(ok));
         }
@@ -151,6 +163,7 @@ mod tests {
             .fail(&pod("registry.gitlab.com/acme/app/uat:sha-1a2b   #~ image-env-tag"))
             .fail(&pod("acme/api:qa2   #~ image-env-tag"))
             .fail(&pod("test   #~ image-env-tag"))
+            .fail(&pod("acme/qa/app:1   #~ image-env-tag"))
             .snapshot();
     }
 

@@ -7,7 +7,7 @@ declare_rule! {
     /// A container whose `image` is not a valid image reference under the grammar the kubelet
     /// uses (distribution/reference): upper case in the repository path, an empty path component,
     /// a malformed tag, a digest that is not `sha256:` plus 64 lower-case hex digits, whitespace.
-    /// Templated values (`{{ … }}`, `${…}`, `$(…)`) are skipped.
+    /// Templated values (`{{ … }}`, `${…}`, `$(…)`) and `<placeholders>` are skipped.
     ///
     /// ## Why it matters
     /// The kubelet cannot pull such an image: the pod stays in `InvalidImageName` and never
@@ -73,6 +73,7 @@ mod tests {
             "localhost:5000/app",
             "\"{{ .Values.image }}\"",
             "${IMAGE}",
+            "<YOUR-CONTAINER>",
             "app@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
         ] {
             t = t.pass(&pod(ok));

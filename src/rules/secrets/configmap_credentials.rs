@@ -1,5 +1,5 @@
 use crate::model::Object;
-use crate::model::secret::{is_file_key, is_placeholder, is_secret_name, secret_assignments};
+use crate::model::secret::{is_file_key, is_placeholder, is_secret_name, secret_assignments, url_passwords};
 use crate::rule::{Context, Rule, declare_rule};
 use crate::yaml::Seg;
 
@@ -7,6 +7,7 @@ declare_rule! {
     /// ## What it flags
     /// Credentials in a ConfigMap's `data`: a key whose name means a secret (`DB_PASSWORD`,
     /// `apiKey`; same tokenizer and exceptions as `env-literal-secret`) with a literal value, and
+    /// passwords embedded in URLs (`postgres://app:pw@db/app`), and
     /// `key=value` / `key: value` / `"key": "value"` lines inside embedded files
     /// (`application.properties`, `.env`, INI, YAML, JSON) that set a secret-like key. Keys that
     /// name a file (`password-policy.json`) are scanned line by line instead of judged by
@@ -69,6 +70,13 @@ impl Rule for ConfigmapCredentials {
                     .sensitive(at);
                 continue;
             }
+            for range in url_passwords(text) {
+                let label = at.clone().sub(range);
+                cx.report(self, label.clone().label("password in a URL"))
+                    .message(format!("{} embeds a password in a URL in `{key}`; credentials belong in a Secret", obj.describe()))
+                    .help(help)
+                    .sensitive(label);
+            }
             for a in secret_assignments(text) {
                 let label = at.clone().sub(a.value.clone());
                 cx.report(self, label.clone().label(format!("`{}` set to a literal", a.key)))
@@ -108,6 +116,7 @@ mod tests {
                 "  config.yaml: |\n    db:\n      user: app\n      password: \"s3cret-value\"   #~ configmap-credentials\n",
             ))
             .fail("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\ndata: {settings.ini: \"admin_password = admin\"}   #~ configmap-credentials\n")
+            .fail("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\ndata:\n  DATABASE_URL: postgres://app:pw-canary@db:5432/app   #~ configmap-credentials\n")
             .snapshot();
     }
 

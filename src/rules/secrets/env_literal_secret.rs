@@ -1,4 +1,4 @@
-use crate::model::secret::{is_placeholder, is_secret_name};
+use crate::model::secret::{is_placeholder, is_secret_name, url_passwords};
 use crate::model::{Container, PodSpec};
 use crate::rule::{Context, Rule, declare_rule};
 use crate::yaml::{NodeRef, Seg};
@@ -12,7 +12,9 @@ declare_rule! {
     /// `API_KEY`, `ACCESS_KEY`, `PRIVATE_KEY`, `CONNECTION_STRING`, unless the last token says it
     /// is not the secret itself (`*_FILE`, `*_PATH`, `*_NAME`, `*_ID`, `*_ENABLED`, `*_TTL`,
     /// `*_URL`, `*_HOST`, …). Empty, templated (`$(VAR)`, `${VAR}`, `{{ }}`), boolean, numeric
-    /// and placeholder values are ignored. The value is masked in the output.
+    /// and placeholder values are ignored. A URL with an embedded password
+    /// (`postgres://app:pw@db/app`) is flagged whatever the variable's name. The value is
+    /// masked in the output.
     ///
     /// ## Why it matters
     /// A literal value is committed with the manifest, shown by `kubectl get -o yaml` and
@@ -68,14 +70,24 @@ impl Rule for EnvLiteralSecret {
         let Some(env) = c.node.get("env") else { return };
         for (i, item) in env.items().enumerate() {
             let Some(name) = item.get("name").and_then(NodeRef::as_str) else { continue };
-            if item.get_set("valueFrom").is_some() || !is_secret_name(name) {
+            if item.get_set("valueFrom").is_some() {
                 continue;
             }
             let Some(value) = item.get("value").and_then(NodeRef::as_str) else { continue };
+            let at = c.at([Seg::from("env"), Seg::from(i), Seg::from("value")]);
+            if !is_secret_name(name) {
+                for range in url_passwords(value) {
+                    let label = at.clone().sub(range);
+                    cx.report(self, label.clone().label("password in a URL"))
+                        .message(format!("{} sets `{name}` to a URL with an embedded password; the password belongs in a Secret", c.describe()))
+                        .help("Keep the password in a Secret and build the URL at run time, e.g. `value: postgres://app:$(DB_PASSWORD)@db:5432/app` with `DB_PASSWORD` from `valueFrom.secretKeyRef` declared before it.")
+                        .sensitive(label);
+                }
+                continue;
+            }
             if is_placeholder(value) {
                 continue;
             }
-            let at = c.at([Seg::from("env"), Seg::from(i), Seg::from("value")]);
             cx.report(self, at.clone().label("literal secret value"))
                 .message(format!(
                     "{} sets `{name}` to a literal value; a secret belongs in a Secret referenced with `valueFrom.secretKeyRef`",
@@ -113,11 +125,14 @@ mod tests {
                 "    - {name: API_TOKEN, value: \"\"}\n",
                 "    - {name: GRPC_PORT, value: \"9090\"}\n",
                 "    - {name: PASSTHROUGH, value: all}\n",
+                "    - {name: DATABASE_URL, value: \"postgres://app:$(DB_PASSWORD)@db/app\"}\n",
+                "    - {name: BROKER_URL, value: \"amqp://guest@mq:5672\"}\n",
             )))
             .fail(&pod(concat!(
                 "    - name: DB_PASSWORD\n      value: s3cr3t   #~ env-literal-secret\n",
                 "    - name: apiKey\n      value: \"9f8a7b6c5d4e\"   #~ env-literal-secret\n",
                 "    - {name: GITHUB_TOKEN, value: not-a-real-token-value}   #~ env-literal-secret\n",
+                "    - {name: DATABASE_URL, value: \"postgres://app:pw-canary@db/app\"}   #~ env-literal-secret\n",
                 "    - name: PRIVATE_KEY\n      value: |   #~ env-literal-secret\n        line-one-of-the-key\n        line-two-of-the-key\n",
             )))
             .fail(concat!(

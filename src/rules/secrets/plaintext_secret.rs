@@ -1,5 +1,9 @@
 use crate::model::Object;
-use crate::model::secret::{base64_decode, is_placeholder, is_public_certificate, is_sops_ciphertext, is_sops_document};
+use crate::model::credentials::find_credentials;
+use crate::model::secret::{
+    base64_decode, is_file_key, is_identifier_key, is_placeholder, is_public_certificate, is_sops_ciphertext,
+    is_sops_document, secret_assignments, url_passwords,
+};
 use crate::rule::{Context, Rule, declare_rule};
 use crate::yaml::{NodeRef, Seg};
 
@@ -12,8 +16,11 @@ declare_rule! {
     /// with a `mac`, values `ENC[AES256_GCM,…]`; a plain value left in one is still flagged) and
     /// service-account-token Secrets that the controller fills. For `kubernetes.io/tls` only
     /// `tls.key` counts, for `kubernetes.io/basic-auth` only `password`, for bootstrap tokens
-    /// only `token-secret`. One finding per Secret; every value it counts is masked in the
-    /// output.
+    /// only `token-secret`. In other Secrets, keys that name an identifier rather than a secret
+    /// (`username`, `admin-user`, `apiAddress`) do not count, and a whole configuration file
+    /// (`alertmanager.yaml`, `grafana.ini`) counts only when it holds a secret: a secret-like
+    /// `key = value` line, a password in a URL, or a known credential format. One finding per
+    /// Secret; every value it counts is masked in the output.
     ///
     /// ## Why it matters
     /// base64 is an encoding, not encryption: anyone who can read the repository (or any fork,
@@ -96,6 +103,19 @@ impl Rule for PlaintextSecret {
                 if is_placeholder(&plain) || is_placeholder(raw) || is_public_certificate(&plain) {
                     continue;
                 }
+                if counted.is_none() && is_identifier_key(key) {
+                    continue;
+                }
+                // A whole configuration file kept in a Secret counts only if it holds a secret.
+                if counted.is_none()
+                    && is_file_key(key)
+                    && plain.contains('\n')
+                    && secret_assignments(&plain).is_empty()
+                    && find_credentials(&plain).is_empty()
+                    && url_passwords(&plain).is_empty()
+                {
+                    continue;
+                }
                 found.push((field, key));
             }
         }
@@ -152,12 +172,14 @@ mod tests {
             ))
             .pass("apiVersion: bitnami.com/v1alpha1\nkind: SealedSecret\nmetadata: {name: a}\nspec:\n  encryptedData: {password: AgBy3i4OJSWK+PiTySYZZA==}\n")
             .pass("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\ndata: {password: x}\n")
+            .pass("apiVersion: v1\nkind: Secret\nmetadata: {name: am}\nstringData:\n  alertmanager.yaml: |\n    global:\n      resolve_timeout: 5m\n    receivers:\n    - name: web\n      webhook_configs: [{url: \"http://hook:8080/\"}]\n  user: admin\n")
             .fail("apiVersion: v1\nkind: Secret\nmetadata: {name: db}\nstringData:\n  password: hunter2   #~ plaintext-secret\n")
             .fail(concat!(
                 "apiVersion: v1\nkind: Secret\nmetadata: {name: db}\ntype: Opaque\ndata:\n",
-                "  username: YWRtaW4=   #~ plaintext-secret\n  password: Y2hhbmdlbWU=\n  empty: \"\"\n",
+                "  username: YWRtaW4=\n  password: Y2hhbmdlbWU=   #~ plaintext-secret\n  empty: \"\"\n",
                 "  dsn: |\n    cG9zdGdyZXM6Ly9hZG1pbjpodW50ZXIyQGRiOjU0MzIvYXBw\n",
             ))
+            .fail("apiVersion: v1\nkind: Secret\nmetadata: {name: am}\nstringData:\n  alertmanager.yaml: |   #~ plaintext-secret\n    global:\n      slack_api_url_file: /x\n      smtp_auth_password: hunter2-canary\n")
             .fail(concat!(
                 "apiVersion: v1\nkind: Secret\nmetadata: {name: web-tls}\ntype: kubernetes.io/tls\ndata:\n",
                 "  tls.crt: LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCk1JSUI=\n",
