@@ -253,6 +253,33 @@ pub fn url_passwords(text: &str) -> Vec<Range<usize>> {
     out
 }
 
+/// Passwords in SQL statements: `CREATE USER … WITH PASSWORD '…'`, `ALTER ROLE … PASSWORD '…'`,
+/// MySQL `IDENTIFIED BY '…'`. Their byte ranges.
+pub fn sql_passwords(text: &str) -> Vec<Range<usize>> {
+    let lower = text.to_ascii_lowercase();
+    let mut out = Vec::new();
+    for needle in ["password", "identified by"] {
+        for (i, _) in lower.match_indices(needle) {
+            let after = i + needle.len();
+            let rest = &text[after..];
+            let value = rest.trim_start_matches([' ', '\t']);
+            if value.len() == rest.len() {
+                continue;
+            }
+            let Some(q) = value.chars().next().filter(|c| *c == '\'' || *c == '"') else { continue };
+            let start = after + (rest.len() - value.len()) + 1;
+            let Some(len) = text[start..].find(q) else { continue };
+            let v = &text[start..start + len];
+            if v.is_empty() || v.contains('\n') || is_placeholder(v) {
+                continue;
+            }
+            out.push(start..start + len);
+        }
+    }
+    out.sort_by_key(|r| r.start);
+    out
+}
+
 /// One `key = value` / `key: value` / `"key": "value"` line of a configuration text.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Assignment {
@@ -380,6 +407,13 @@ mod tests {
         let t = "a postgres://app:pw-1@db:5432/x b http://h/x?u=a@b c amqp://guest@q d redis://:${PW}@r e mongodb://u:p%40ss@m1,m2/db";
         let got: Vec<&str> = super::url_passwords(t).into_iter().map(|r| &t[r]).collect();
         assert_eq!(got, ["pw-1", "p%40ss"]);
+    }
+
+    #[test]
+    fn sql_passwords() {
+        let t = "CREATE USER a WITH PASSWORD 'pw-a';\nGRANT x;\nCREATE USER b IDENTIFIED BY \"pw-b\";\nALTER ROLE c PASSWORD :'var';\nALTER ROLE d PASSWORD '${PW}';\n-- password policy";
+        let got: Vec<&str> = super::sql_passwords(t).into_iter().map(|r| &t[r]).collect();
+        assert_eq!(got, ["pw-a", "pw-b"]);
     }
 
     #[test]

@@ -1,5 +1,5 @@
 use crate::model::Object;
-use crate::model::secret::{is_file_key, is_placeholder, is_secret_name, secret_assignments, url_passwords};
+use crate::model::secret::{is_file_key, is_placeholder, is_secret_name, secret_assignments, sql_passwords, url_passwords};
 use crate::rule::{Context, Rule, declare_rule};
 use crate::yaml::Seg;
 
@@ -7,7 +7,8 @@ declare_rule! {
     /// ## What it flags
     /// Credentials in a ConfigMap's `data`: a key whose name means a secret (`DB_PASSWORD`,
     /// `apiKey`; same tokenizer and exceptions as `env-literal-secret`) with a literal value, and
-    /// passwords embedded in URLs (`postgres://app:pw@db/app`), and
+    /// passwords embedded in URLs (`postgres://app:pw@db/app`) or SQL statements
+    /// (`CREATE USER app WITH PASSWORD '…'`, `IDENTIFIED BY '…'`), and
     /// `key=value` / `key: value` / `"key": "value"` lines inside embedded files
     /// (`application.properties`, `.env`, INI, YAML, JSON) that set a secret-like key. Keys that
     /// name a file (`password-policy.json`) are scanned line by line instead of judged by
@@ -70,10 +71,11 @@ impl Rule for ConfigmapCredentials {
                     .sensitive(at);
                 continue;
             }
-            for range in url_passwords(text) {
+            let embedded = url_passwords(text).into_iter().map(|r| (r, "a URL")).chain(sql_passwords(text).into_iter().map(|r| (r, "an SQL statement")));
+            for (range, place) in embedded {
                 let label = at.clone().sub(range);
-                cx.report(self, label.clone().label("password in a URL"))
-                    .message(format!("{} embeds a password in a URL in `{key}`; credentials belong in a Secret", obj.describe()))
+                cx.report(self, label.clone().label(format!("password in {place}")))
+                    .message(format!("{} embeds a password in {place} in `{key}`; credentials belong in a Secret", obj.describe()))
                     .help(help)
                     .sensitive(label);
             }
@@ -117,6 +119,7 @@ mod tests {
             ))
             .fail("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\ndata: {settings.ini: \"admin_password = admin\"}   #~ configmap-credentials\n")
             .fail("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\ndata:\n  DATABASE_URL: postgres://app:pw-canary@db:5432/app   #~ configmap-credentials\n")
+            .fail("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\ndata:\n  init.sql: |\n    CREATE USER app WITH PASSWORD 'app-pw-canary';   #~ configmap-credentials\n    GRANT ALL ON DATABASE app TO app;\n")
             .snapshot();
     }
 

@@ -2,7 +2,7 @@ use crate::model::Object;
 use crate::model::credentials::find_credentials;
 use crate::model::secret::{
     base64_decode, is_file_key, is_identifier_key, is_placeholder, is_public_certificate, is_sops_ciphertext,
-    is_sops_document, secret_assignments, url_passwords,
+    is_sops_document, secret_assignments, sql_passwords, url_passwords,
 };
 use crate::rule::{Context, Rule, declare_rule};
 use crate::yaml::{NodeRef, Seg};
@@ -19,7 +19,8 @@ declare_rule! {
     /// only `token-secret`. In other Secrets, keys that name an identifier rather than a secret
     /// (`username`, `admin-user`, `apiAddress`) do not count, and a whole configuration file
     /// (`alertmanager.yaml`, `grafana.ini`) counts only when it holds a secret: a secret-like
-    /// `key = value` line, a password in a URL, or a known credential format. One finding per
+    /// `key = value` line, a password in a URL or an SQL statement, or a known credential
+    /// format. One finding per
     /// Secret; every value it counts is masked in the output.
     ///
     /// ## Why it matters
@@ -113,6 +114,7 @@ impl Rule for PlaintextSecret {
                     && secret_assignments(&plain).is_empty()
                     && find_credentials(&plain).is_empty()
                     && url_passwords(&plain).is_empty()
+                    && sql_passwords(&plain).is_empty()
                 {
                     continue;
                 }
