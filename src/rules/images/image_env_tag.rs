@@ -14,7 +14,8 @@ declare_rule! {
     /// by digits (`qa2`, `prod01`). Substrings never match (`product`, `devtools`, `devel`,
     /// `testing`), and the registry host is never examined (`dev.example.com/app` is fine).
     /// A match in the tag is medium severity, one in the repository path low; in the path,
-    /// `test` and `qa` count only as a whole component (`acme/qa/app`, not `test-webserver`).
+    /// `test` and `qa` count only as a whole namespace component (`acme/qa/app`; not
+    /// `test-webserver` or `quay.io/test`, which name test images).
     ///
     /// ## Why it matters
     /// An image built per environment usually has that environment's configuration (endpoints,
@@ -70,11 +71,12 @@ impl Rule for ImageEnvTag {
         let (range, place) = match in_tag {
             Some(range) => (range, "tag"),
             None => {
-                let Some(range) = r
-                    .path_components()
-                    .into_iter()
-                    .filter_map(|(_, span)| span)
-                    .find_map(|span| env_token(text, span.clone(), words).filter(|t| standalone_or_clear(text, t, &span)))
+                let comps: Vec<_> = r.path_components().into_iter().filter_map(|(_, span)| span).collect();
+                let last = comps.len().saturating_sub(1);
+                let Some(range) = comps
+                    .iter()
+                    .enumerate()
+                    .find_map(|(i, span)| env_token(text, span.clone(), words).filter(|t| unambiguous(text, t, span, i < last)))
                 else {
                     return;
                 };
@@ -95,13 +97,14 @@ impl Rule for ImageEnvTag {
     }
 }
 
-/// `test` and `qa` also name test tooling (`test-webserver`, `qa-automation`): in the
-/// repository path they count only as a whole component (`acme/qa/app`).
+/// `test` and `qa` also name test tooling and test images (`test-webserver`, `quay.io/test`,
+/// `qa-automation`): in the repository path they count only as a whole namespace component
+/// (`acme/qa/app`), never in the image's own name.
 const AMBIGUOUS: &[&str] = &["test", "qa"];
 
-fn standalone_or_clear(text: &str, token: &Range<usize>, component: &Range<usize>) -> bool {
+fn unambiguous(text: &str, token: &Range<usize>, component: &Range<usize>, namespace: bool) -> bool {
     let stem = text[token.clone()].trim_end_matches(|c: char| c.is_ascii_digit()).to_ascii_lowercase();
-    !AMBIGUOUS.contains(&stem.as_str()) || token == component
+    !AMBIGUOUS.contains(&stem.as_str()) || (namespace && token == component)
 }
 
 /// The first token of `text[span]` (split on `.`, `-`, `_`) that is an environment word,
@@ -153,6 +156,9 @@ mod tests {
             "\"{{ .Values.env }}/app:prod\"",
             "registry.k8s.io/test-webserver",
             "acme/qa-automation:2",
+            "quay.io/test:0.1",
+            "test:latest",
+            "acme/app/qa:1",
         ] {
             t = t.pass(&pod(ok));
         }
@@ -162,7 +168,6 @@ mod tests {
             .fail(&pod("registry.example.com/acme/api-prd:3.1   #~ image-env-tag"))
             .fail(&pod("registry.gitlab.com/acme/app/uat:sha-1a2b   #~ image-env-tag"))
             .fail(&pod("acme/api:qa2   #~ image-env-tag"))
-            .fail(&pod("test   #~ image-env-tag"))
             .fail(&pod("acme/qa/app:1   #~ image-env-tag"))
             .snapshot();
     }
