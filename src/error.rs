@@ -9,7 +9,10 @@ pub enum Error {
     Input(#[from] crate::input::Error),
     /// An unknown rule id in `--select`/`--ignore`/`explain`.
     #[error("unknown rule `{0}`")]
-    #[diagnostic(code(kubeward::unknown_rule), help("Run `kubeward rules` to list the rule ids."))]
+    #[diagnostic(
+        code(kubeward::unknown_rule),
+        help("Run `kubeward rules` to list the rule ids.")
+    )]
     UnknownRule(String),
     /// A bad `--exclude` glob.
     #[error("invalid glob `{0}`: {1}")]
@@ -19,8 +22,4 @@ pub enum Error {
     #[error("cannot write {0}: {1}")]
     #[diagnostic(code(kubeward::io))]
     Write(String, std::io::Error),
-    /// A bad `--pss-version`/`--profile` or similar value.
-    #[error("{0}")]
-    #[diagnostic(code(kubeward::usage))]
-    Usage(String),
 }

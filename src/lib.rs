@@ -94,10 +94,20 @@ fn print_rules(format: RulesFormat) {
         }
         RulesFormat::Markdown => out = docs::rules_table(registry::ALL),
         RulesFormat::Table => {
-            let w = registry::ALL.iter().map(|r| r.meta().id.len()).max().unwrap_or(10);
+            let w = registry::ALL
+                .iter()
+                .map(|r| r.meta().id.len())
+                .max()
+                .unwrap_or(10);
             for r in registry::ALL {
                 let m = r.meta();
-                out.push_str(&format!("{:w$}  {:8}  {:12}  {}\n", m.id, m.severity.as_str(), m.category.as_str(), m.summary));
+                out.push_str(&format!(
+                    "{:w$}  {:8}  {:12}  {}\n",
+                    m.id,
+                    m.severity.as_str(),
+                    m.category.as_str(),
+                    m.summary
+                ));
             }
         }
     }
@@ -106,7 +116,11 @@ fn print_rules(format: RulesFormat) {
 
 fn rule_ids(list: &[String]) -> Result<Vec<&'static str>, Error> {
     list.iter()
-        .map(|id| registry::by_id(id.trim()).map(|r| r.meta().id).ok_or_else(|| Error::UnknownRule(id.clone())))
+        .map(|id| {
+            registry::by_id(id.trim())
+                .map(|r| r.meta().id)
+                .ok_or_else(|| Error::UnknownRule(id.clone()))
+        })
         .collect()
 }
 
@@ -137,7 +151,8 @@ fn use_color(choice: ColorChoice) -> bool {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
         ColorChoice::Auto => {
-            std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+            std::io::stderr().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
         }
     }
 }
@@ -148,10 +163,14 @@ fn lint(args: &LintArgs) -> Result<u8, Error> {
     for g in &args.exclude {
         globs.add(Glob::new(g).map_err(|e| Error::Glob(g.clone(), e.to_string()))?);
     }
-    let exclude = globs.build().map_err(|e| Error::Glob(args.exclude.join(","), e.to_string()))?;
+    let exclude = globs
+        .build()
+        .map_err(|e| Error::Glob(args.exclude.join(","), e.to_string()))?;
     if let Some(j) = args.jobs {
         // Fails only if a pool exists already (tests calling run twice); that pool is fine.
-        let _ = rayon::ThreadPoolBuilder::new().num_threads(j.max(1)).build_global();
+        let _ = rayon::ThreadPoolBuilder::new()
+            .num_threads(j.max(1))
+            .build_global();
     }
     let opts = input::DiscoverOptions {
         no_ignore: args.no_ignore,
@@ -162,7 +181,15 @@ fn lint(args: &LintArgs) -> Result<u8, Error> {
     let (inputs, skipped) = input::discover(&args.paths, &opts)?;
     let settings = Settings::default();
     let human = args.format == Format::Human;
-    let mut run = engine::lint(inputs, skipped, &engine::Options { rules: rules.clone(), settings: &settings, keep_text: human });
+    let mut run = engine::lint(
+        inputs,
+        skipped,
+        &engine::Options {
+            rules: rules.clone(),
+            settings: &settings,
+            keep_text: human,
+        },
+    );
     let enabled: Vec<&str> = rules.iter().map(|r| r.meta().id).collect();
     run.findings.retain(|f| enabled.contains(&f.meta.id));
 
@@ -174,8 +201,18 @@ fn lint(args: &LintArgs) -> Result<u8, Error> {
     };
     let mut stderr = String::new();
     if human {
-        let width = std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok()).unwrap_or(100);
-        stderr.push_str(&report::human::render(&run, report::human::Style { color, unicode: true, width }));
+        let width = std::env::var("COLUMNS")
+            .ok()
+            .and_then(|c| c.parse().ok())
+            .unwrap_or(100);
+        stderr.push_str(&report::human::render(
+            &run,
+            report::human::Style {
+                color,
+                unicode: true,
+                width,
+            },
+        ));
     }
     if !args.quiet {
         stderr.push_str(&report::summary(&run, args.verbose, true));
@@ -183,13 +220,31 @@ fn lint(args: &LintArgs) -> Result<u8, Error> {
     let _ = std::io::stderr().write_all(stderr.as_bytes());
     if let Some(text) = report {
         match &args.output {
-            Some(path) => std::fs::write(path, text).map_err(|e| Error::Write(path.display().to_string(), e))?,
+            Some(path) => std::fs::write(path, text)
+                .map_err(|e| Error::Write(path.display().to_string(), e))?,
             None => {
                 let _ = std::io::stdout().write_all(text.as_bytes());
             }
         }
     }
-    let failing = threshold(args.fail_on)
-        .is_some_and(|t| run.findings.iter().any(|f| f.suppressed.is_none() && f.severity >= t));
+    let failing = threshold(args.fail_on).is_some_and(|t| {
+        run.findings
+            .iter()
+            .any(|f| f.suppressed.is_none() && f.severity >= t)
+    });
     Ok(if failing { EXIT_FINDINGS } else { EXIT_OK })
+}
+
+/// Lint a manifest given as text with only the named rules, returning `(rule id, line)` of each
+/// finding. Used by the black-box docs tests to execute each rule's documented examples.
+pub fn check_text(text: &str, rule_ids: &[&str]) -> Vec<(String, u32)> {
+    let rules: Vec<&'static dyn Rule> = rule_ids
+        .iter()
+        .filter_map(|id| registry::by_id(id))
+        .collect();
+    let run = engine::lint_str("example.yaml", text, rules, &Settings::default());
+    run.findings
+        .iter()
+        .map(|f| (f.meta.id.to_owned(), f.primary.region.line))
+        .collect()
 }

@@ -4,6 +4,8 @@ mod object;
 mod workload;
 mod world;
 
+#[allow(unused_imports)]
 pub use object::{DuplicateKey, Object, ObjectIdent};
+#[allow(unused_imports)]
 pub use workload::{Container, ContainerKind, PodSpec, pod_template_route};
-pub use world::{Facts, Site, World, text_of};
+pub use world::{Facts, Site, World};

@@ -4,7 +4,9 @@
 use std::fmt;
 use std::sync::Arc;
 
-use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceSpan};
+use miette::{
+    Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceSpan,
+};
 
 use crate::engine::{Run, SourceFile};
 use crate::finding::Finding;
@@ -22,9 +24,14 @@ pub struct Style {
 }
 
 impl Style {
+    #[cfg(test)]
     /// The pinned style of snapshots: no colour, unicode, width 100.
     pub fn snapshot() -> Self {
-        Style { color: false, unicode: true, width: 100 }
+        Style {
+            color: false,
+            unicode: true,
+            width: 100,
+        }
     }
 }
 
@@ -55,7 +62,10 @@ fn span(r: &crate::yaml::Region) -> SourceSpan {
 
 impl Diagnostic for Diag<'_> {
     fn code<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
-        Some(Box::new(format!("{} ({})", self.f.meta.id, self.f.severity)))
+        Some(Box::new(format!(
+            "{} ({})",
+            self.f.meta.id, self.f.severity
+        )))
     }
 
     fn severity(&self) -> Option<miette::Severity> {
@@ -71,7 +81,9 @@ impl Diagnostic for Diag<'_> {
     }
 
     fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
-        self.help.as_ref().map(|h| Box::new(h) as Box<dyn fmt::Display>)
+        self.help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
     }
 
     fn source_code(&self) -> Option<&dyn miette::SourceCode> {
@@ -94,13 +106,20 @@ impl Diagnostic for Diag<'_> {
 /// Replace every character of the sensitive regions after the first two with `*`, keeping byte
 /// offsets intact.
 pub fn mask(text: &str, f: &Finding) -> Option<String> {
-    let regions: Vec<_> = f.sensitive.iter().filter(|l| l.file == f.primary.file).map(|l| l.region).collect();
+    let regions: Vec<_> = f
+        .sensitive
+        .iter()
+        .filter(|l| l.file == f.primary.file)
+        .map(|l| l.region)
+        .collect();
     if regions.is_empty() {
         return None;
     }
     let mut bytes = text.as_bytes().to_vec();
     for r in regions {
-        let Some(slice) = text.get(r.start as usize..r.end as usize) else { continue };
+        let Some(slice) = text.get(r.start as usize..r.end as usize) else {
+            continue;
+        };
         for (n, (i, c)) in slice.char_indices().enumerate() {
             if n < 2 {
                 continue;
@@ -126,7 +145,12 @@ pub fn render_finding(f: &Finding, files: &[SourceFile], style: Style) -> String
         .related
         .iter()
         .filter(|r| r.at.file != f.primary.file)
-        .map(|r| format!("{}:{}:{}: {}", files[r.at.file as usize].path, r.at.region.line, r.at.region.col, r.text))
+        .map(|r| {
+            format!(
+                "{}:{}:{}: {}",
+                files[r.at.file as usize].path, r.at.region.line, r.at.region.col, r.text
+            )
+        })
         .collect();
     if !elsewhere.is_empty() {
         let mut h = help.unwrap_or_default();
@@ -139,14 +163,22 @@ pub fn render_finding(f: &Finding, files: &[SourceFile], style: Style) -> String
         }
         help = Some(h);
     }
-    let diag = Diag { f, files, source: NamedSource::new(file.path.clone(), text).with_language("yaml"), help };
+    let diag = Diag {
+        f,
+        files,
+        source: NamedSource::new(file.path.clone(), text).with_language("yaml"),
+        help,
+    };
     let theme = match (style.unicode, style.color) {
         (true, true) => GraphicalTheme::unicode(),
         (true, false) => GraphicalTheme::unicode_nocolor(),
         (false, true) => GraphicalTheme::ascii(),
         (false, false) => GraphicalTheme::none(),
     };
-    let handler = GraphicalReportHandler::new_themed(theme).with_width(style.width).with_links(false).with_urls(true);
+    let handler = GraphicalReportHandler::new_themed(theme)
+        .with_width(style.width)
+        .with_links(false)
+        .with_urls(true);
     let mut out = String::new();
     if handler.render_report(&mut out, &diag).is_err() {
         out = format!(

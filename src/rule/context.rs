@@ -29,8 +29,18 @@ impl Default for Settings {
             profile: None,
             trusted_registries: Vec::new(),
             env_words: [
-                "dev", "develop", "development", "stage", "staging", "stg", "qa", "test", "uat", "prod",
-                "production", "prd",
+                "dev",
+                "develop",
+                "development",
+                "stage",
+                "staging",
+                "stg",
+                "qa",
+                "test",
+                "uat",
+                "prod",
+                "production",
+                "prd",
             ]
             .iter()
             .map(|s| (*s).to_owned())
@@ -63,7 +73,15 @@ pub struct Draft {
 
 impl Draft {
     fn new(meta: &'static Meta, primary: Target) -> Self {
-        Draft { meta, severity: meta.severity, message: None, primary, related: Vec::new(), help: None, sensitive: Vec::new() }
+        Draft {
+            meta,
+            severity: meta.severity,
+            message: None,
+            primary,
+            related: Vec::new(),
+            help: None,
+            sensitive: Vec::new(),
+        }
     }
 
     /// The finding's message: what was found and what is required.
@@ -113,13 +131,18 @@ pub struct Context<'c> {
 impl<'c> Context<'c> {
     /// A context with no findings yet.
     pub fn new(settings: &'c Settings) -> Self {
-        Context { settings, drafts: Vec::new() }
+        Context {
+            settings,
+            drafts: Vec::new(),
+        }
     }
 
     /// Report a finding of `rule` at `at`.
     pub fn report<R: RuleMeta + ?Sized>(&mut self, rule: &R, at: Label) -> &mut Draft {
         self.drafts.push(Draft::new(rule.meta(), Target::Label(at)));
-        self.drafts.last_mut().expect("internal error: draft just pushed")
+        self.drafts
+            .last_mut()
+            .expect("internal error: draft just pushed")
     }
 }
 
@@ -133,12 +156,18 @@ pub struct WorldContext<'c> {
 impl<'c> WorldContext<'c> {
     /// A context with no findings yet.
     pub fn new(settings: &'c Settings) -> Self {
-        WorldContext { settings, drafts: Vec::new() }
+        WorldContext {
+            settings,
+            drafts: Vec::new(),
+        }
     }
 
     /// Report a finding of `rule` at a recorded site.
     pub fn report<R: RuleMeta + ?Sized>(&mut self, rule: &R, at: &Site) -> &mut Draft {
-        self.drafts.push(Draft::new(rule.meta(), Target::Site(at.clone())));
-        self.drafts.last_mut().expect("internal error: draft just pushed")
+        self.drafts
+            .push(Draft::new(rule.meta(), Target::Site(at.clone())));
+        self.drafts
+            .last_mut()
+            .expect("internal error: draft just pushed")
     }
 }

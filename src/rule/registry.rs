@@ -21,6 +21,9 @@ pub static ALIASES: &[(&str, &str)] = &[];
 
 /// The rule with this id (or a renamed id).
 pub fn by_id(id: &str) -> Option<&'static dyn Rule> {
-    let id = ALIASES.iter().find(|(old, _)| *old == id).map_or(id, |(_, new)| *new);
+    let id = ALIASES
+        .iter()
+        .find(|(old, _)| *old == id)
+        .map_or(id, |(_, new)| *new);
     ALL.iter().copied().find(|r| r.meta().id == id)
 }

@@ -6,7 +6,11 @@ mod resolve;
 mod scalar;
 mod tree;
 
+#[allow(unused_imports)]
 pub use pointer::{Focus, Label, Pointer, Seg};
+#[allow(unused_imports)]
 pub use resolve::{LineIndex, Region, route_to, span_of};
+#[allow(unused_imports)]
 pub use scalar::Value;
+#[allow(unused_imports)]
 pub use tree::{Doc, Duplicate, MAX_DEPTH, NodeId, NodeRef, ParseError, Stream, parse_stream};

@@ -24,9 +24,19 @@ const EXPANSION_RATIO: u64 = 64;
 
 #[derive(Debug)]
 pub(crate) enum Kind<'a> {
-    Scalar { text: Cow<'a, str>, style: Style, tag: TagHint },
-    Seq { first: u32, len: u32 },
-    Map { first: u32, len: u32 },
+    Scalar {
+        text: Cow<'a, str>,
+        style: Style,
+        tag: TagHint,
+    },
+    Seq {
+        first: u32,
+        len: u32,
+    },
+    Map {
+        first: u32,
+        len: u32,
+    },
 }
 
 #[derive(Debug)]
@@ -151,10 +161,18 @@ pub fn parse_stream(text: &str) -> Stream<'_> {
     if text.len() >= u32::MAX as usize {
         return Stream {
             docs: Vec::new(),
-            error: Some(ParseError { message: "file larger than 4 GiB".into(), offset: 0 }),
+            error: Some(ParseError {
+                message: "file larger than 4 GiB".into(),
+                offset: 0,
+            }),
         };
     }
-    let mut offsets = Offsets { text, ascii: text.is_ascii(), char_pos: 0, byte_pos: 0 };
+    let mut offsets = Offsets {
+        text,
+        ascii: text.is_ascii(),
+        char_pos: 0,
+        byte_pos: 0,
+    };
     let mut docs = Vec::new();
     let mut builder: Option<Builder<'_>> = None;
     let mut error = None;
@@ -189,7 +207,10 @@ pub fn parse_stream(text: &str) -> Stream<'_> {
             },
         };
         if let Err(message) = result {
-            error = Some(ParseError { message, offset: start });
+            error = Some(ParseError {
+                message,
+                offset: start,
+            });
             break;
         }
     }
@@ -219,7 +240,11 @@ impl<'a> Builder<'a> {
         self.doc.root = match self.root {
             Some(r) => r,
             None => self.push_node(Node {
-                kind: Kind::Scalar { text: Cow::Borrowed(""), style: Style::Plain, tag: TagHint::None },
+                kind: Kind::Scalar {
+                    text: Cow::Borrowed(""),
+                    style: Style::Plain,
+                    tag: TagHint::None,
+                },
                 start: self.doc.start,
                 end: end.max(self.doc.start),
                 weight: 1,
@@ -245,7 +270,14 @@ impl<'a> Builder<'a> {
         }
     }
 
-    fn event(&mut self, ev: Event<'a>, span: Span, start: u32, end: u32, text: &str) -> Result<(), String> {
+    fn event(
+        &mut self,
+        ev: Event<'a>,
+        span: Span,
+        start: u32,
+        end: u32,
+        text: &str,
+    ) -> Result<(), String> {
         match ev {
             Event::Scalar(value, style, anchor, tag) => {
                 let style = match style {
@@ -255,7 +287,16 @@ impl<'a> Builder<'a> {
                 };
                 let tag = tag.map_or(TagHint::None, |t| tag_hint(&t));
                 let start = skip_properties(text, start, end);
-                let id = self.push_node(Node { kind: Kind::Scalar { text: value, style, tag }, start, end, weight: 1 });
+                let id = self.push_node(Node {
+                    kind: Kind::Scalar {
+                        text: value,
+                        style,
+                        tag,
+                    },
+                    start,
+                    end,
+                    weight: 1,
+                });
                 self.attach(id, anchor);
             }
             Event::Alias(anchor) => {
@@ -282,7 +323,11 @@ impl<'a> Builder<'a> {
                 let Some(frame) = self.stack.pop() else {
                     return Err("unbalanced collection end".into());
                 };
-                let id = if frame.is_map { self.close_map(&frame, end)? } else { self.close_seq(&frame, end)? };
+                let id = if frame.is_map {
+                    self.close_map(&frame, end)?
+                } else {
+                    self.close_seq(&frame, end)?
+                };
                 self.attach(id, frame.anchor);
             }
             _ => {}
@@ -294,7 +339,12 @@ impl<'a> Builder<'a> {
         if frame.flow {
             return end;
         }
-        children.iter().map(|&c| self.doc.nodes[c as usize].end).max().unwrap_or(frame.start).max(frame.start)
+        children
+            .iter()
+            .map(|&c| self.doc.nodes[c as usize].end)
+            .max()
+            .unwrap_or(frame.start)
+            .max(frame.start)
     }
 
     fn budget(&self) -> u64 {
@@ -303,7 +353,10 @@ impl<'a> Builder<'a> {
 
     fn close_seq(&mut self, frame: &Frame, end: u32) -> Result<NodeId, String> {
         let children: Vec<NodeId> = self.scratch.drain(frame.scratch..).collect();
-        let weight: u64 = 1 + children.iter().map(|&c| u64::from(self.doc.nodes[c as usize].weight)).sum::<u64>();
+        let weight: u64 = 1 + children
+            .iter()
+            .map(|&c| u64::from(self.doc.nodes[c as usize].weight))
+            .sum::<u64>();
         if weight > self.budget() {
             return Err("alias expansion exceeds the budget (a YAML bomb?)".into());
         }
@@ -312,7 +365,12 @@ impl<'a> Builder<'a> {
         let len = u32::try_from(children.len()).unwrap_or(u32::MAX);
         self.doc.items.extend(children);
         #[allow(clippy::cast_possible_truncation)]
-        Ok(self.push_node(Node { kind: Kind::Seq { first, len }, start: frame.start, end, weight: weight as u32 }))
+        Ok(self.push_node(Node {
+            kind: Kind::Seq { first, len },
+            start: frame.start,
+            end,
+            weight: weight as u32,
+        }))
     }
 
     fn close_map(&mut self, frame: &Frame, end: u32) -> Result<NodeId, String> {
@@ -325,16 +383,37 @@ impl<'a> Builder<'a> {
             let (k, v) = (pair[0], pair.get(1).copied().unwrap_or(pair[0]));
             if self.is_merge_key(k) {
                 for (mk, mv) in self.merge_sources(v) {
-                    self.insert(&mut out, &mut index, map_id, Entry { key: mk, value: mv, merged: true });
+                    self.insert(
+                        &mut out,
+                        &mut index,
+                        map_id,
+                        Entry {
+                            key: mk,
+                            value: mv,
+                            merged: true,
+                        },
+                    );
                 }
                 continue;
             }
             self.normalize_key(k);
-            self.insert(&mut out, &mut index, map_id, Entry { key: k, value: v, merged: false });
+            self.insert(
+                &mut out,
+                &mut index,
+                map_id,
+                Entry {
+                    key: k,
+                    value: v,
+                    merged: false,
+                },
+            );
         }
         let weight: u64 = 1 + out
             .iter()
-            .map(|e| u64::from(self.doc.nodes[e.key as usize].weight) + u64::from(self.doc.nodes[e.value as usize].weight))
+            .map(|e| {
+                u64::from(self.doc.nodes[e.key as usize].weight)
+                    + u64::from(self.doc.nodes[e.value as usize].weight)
+            })
             .sum::<u64>();
         if weight > self.budget() {
             return Err("alias expansion exceeds the budget (a YAML bomb?)".into());
@@ -343,7 +422,12 @@ impl<'a> Builder<'a> {
         let len = u32::try_from(out.len()).unwrap_or(u32::MAX);
         self.doc.entries.extend(out);
         #[allow(clippy::cast_possible_truncation)]
-        Ok(self.push_node(Node { kind: Kind::Map { first, len }, start: frame.start, end, weight: weight as u32 }))
+        Ok(self.push_node(Node {
+            kind: Kind::Map { first, len },
+            start: frame.start,
+            end,
+            weight: weight as u32,
+        }))
     }
 
     fn is_merge_key(&self, k: NodeId) -> bool {
@@ -355,9 +439,11 @@ impl<'a> Builder<'a> {
     fn merge_sources(&self, v: NodeId) -> Vec<(NodeId, NodeId)> {
         let map_entries = |id: NodeId| -> Vec<(NodeId, NodeId)> {
             match self.doc.nodes[id as usize].kind {
-                Kind::Map { first, len } => {
-                    self.doc.entries[first as usize..(first + len) as usize].iter().map(|e| (e.key, e.value)).collect()
-                }
+                Kind::Map { first, len } => self.doc.entries
+                    [first as usize..(first + len) as usize]
+                    .iter()
+                    .map(|e| (e.key, e.value))
+                    .collect(),
                 _ => Vec::new(),
             }
         };
@@ -374,10 +460,10 @@ impl<'a> Builder<'a> {
 
     /// Plain keys that YAML 1.1 reads as non-strings become their JSON spelling (`y:` → `"true"`).
     fn normalize_key(&mut self, k: NodeId) {
-        if let Kind::Scalar { text, style, tag } = &mut self.doc.nodes[k as usize].kind {
-            if let Some(s) = scalar::resolve(text, *style, *tag).key_string() {
-                *text = Cow::Owned(s);
-            }
+        if let Kind::Scalar { text, style, tag } = &mut self.doc.nodes[k as usize].kind
+            && let Some(s) = scalar::resolve(text, *style, *tag).key_string()
+        {
+            *text = Cow::Owned(s);
         }
     }
 
@@ -388,13 +474,20 @@ impl<'a> Builder<'a> {
         }
     }
 
-    fn insert(&mut self, out: &mut Vec<Entry>, index: &mut HashMap<String, usize>, map: NodeId, entry: Entry) {
+    fn insert(
+        &mut self,
+        out: &mut Vec<Entry>,
+        index: &mut HashMap<String, usize>,
+        map: NodeId,
+        entry: Entry,
+    ) {
         let Some(key) = self.key_text(entry.key).map(str::to_owned) else {
             out.push(entry);
             return;
         };
         let existing = if out.len() < 16 && index.is_empty() {
-            out.iter().position(|e| self.key_text(e.key) == Some(key.as_str()))
+            out.iter()
+                .position(|e| self.key_text(e.key) == Some(key.as_str()))
         } else {
             if index.is_empty() {
                 for (i, e) in out.iter().enumerate() {
@@ -408,7 +501,11 @@ impl<'a> Builder<'a> {
         match existing {
             Some(i) => {
                 if !entry.merged && !out[i].merged {
-                    self.doc.duplicates.push(Duplicate { map, key, shadowed: out[i].key });
+                    self.doc.duplicates.push(Duplicate {
+                        map,
+                        key,
+                        shadowed: out[i].key,
+                    });
                 }
                 out[i] = entry;
             }
@@ -467,7 +564,10 @@ impl std::fmt::Debug for NodeRef<'_> {
 impl<'d> Doc<'d> {
     /// The document's root node.
     pub fn root(&'d self) -> NodeRef<'d> {
-        NodeRef { doc: self, id: self.root }
+        NodeRef {
+            doc: self,
+            id: self.root,
+        }
     }
 
     /// The node with this id.
@@ -503,10 +603,12 @@ impl<'d> NodeRef<'d> {
             Kind::Map { first, len } => &doc.entries[first as usize..(first + len) as usize],
             _ => &[],
         };
-        slice.iter().filter_map(move |e| match &doc.nodes[e.key as usize].kind {
-            Kind::Scalar { text, .. } => Some((text.as_ref(), NodeRef { doc, id: e.value })),
-            _ => None,
-        })
+        slice
+            .iter()
+            .filter_map(move |e| match &doc.nodes[e.key as usize].kind {
+                Kind::Scalar { text, .. } => Some((text.as_ref(), NodeRef { doc, id: e.value })),
+                _ => None,
+            })
     }
 
     /// Mapping entries as (key node, value node).
@@ -516,7 +618,9 @@ impl<'d> NodeRef<'d> {
             Kind::Map { first, len } => &doc.entries[first as usize..(first + len) as usize],
             _ => &[],
         };
-        slice.iter().map(move |e| (NodeRef { doc, id: e.key }, NodeRef { doc, id: e.value }))
+        slice
+            .iter()
+            .map(move |e| (NodeRef { doc, id: e.key }, NodeRef { doc, id: e.value }))
     }
 
     /// The items of a sequence; empty for other nodes.
@@ -544,7 +648,9 @@ impl<'d> NodeRef<'d> {
 
     /// The entry-key node for `key` in a mapping.
     pub(crate) fn key_node(self, key: &str) -> Option<NodeRef<'d>> {
-        self.entry_nodes().find(|(k, _)| k.text() == Some(key)).map(|(k, _)| k)
+        self.entry_nodes()
+            .find(|(k, _)| k.text() == Some(key))
+            .map(|(k, _)| k)
     }
 
     /// The value under `key` in a mapping.
@@ -611,7 +717,13 @@ impl<'d> NodeRef<'d> {
 
     /// Whether the scalar was written as a quoted string.
     pub fn is_quoted(self) -> bool {
-        matches!(self.raw().kind, Kind::Scalar { style: Style::Quoted, .. })
+        matches!(
+            self.raw().kind,
+            Kind::Scalar {
+                style: Style::Quoted,
+                ..
+            }
+        )
     }
 
     /// Every string scalar below this node (keys excluded), depth-first, with its route.
@@ -620,7 +732,12 @@ impl<'d> NodeRef<'d> {
         self.walk_inner(&mut route, &mut f, 0);
     }
 
-    fn walk_inner(self, route: &mut Vec<super::Seg>, f: &mut impl FnMut(&[super::Seg], NodeRef<'d>), depth: usize) {
+    fn walk_inner(
+        self,
+        route: &mut Vec<super::Seg>,
+        f: &mut impl FnMut(&[super::Seg], NodeRef<'d>),
+        depth: usize,
+    ) {
         if depth > MAX_DEPTH {
             return;
         }
