@@ -154,6 +154,7 @@ struct Builder<'a> {
     scratch: Vec<NodeId>,
     anchors: HashMap<usize, NodeId>,
     root: Option<NodeId>,
+    map_buf: Vec<Entry>,
 }
 
 /// Parse a whole stream. Never panics; stops at the first syntax error.
@@ -233,6 +234,7 @@ impl<'a> Builder<'a> {
             scratch: Vec::new(),
             anchors: HashMap::new(),
             root: None,
+            map_buf: Vec::new(),
         }
     }
 
@@ -335,11 +337,11 @@ impl<'a> Builder<'a> {
         Ok(())
     }
 
-    fn container_end(&self, frame: &Frame, children: &[NodeId], end: u32) -> u32 {
+    fn container_end(&self, frame: &Frame, children: std::ops::Range<usize>, end: u32) -> u32 {
         if frame.flow {
             return end;
         }
-        children
+        self.scratch[children]
             .iter()
             .map(|&c| self.doc.nodes[c as usize].end)
             .max()
@@ -351,19 +353,24 @@ impl<'a> Builder<'a> {
         MIN_EXPANSION_BUDGET.max(EXPANSION_RATIO * self.doc.nodes.len() as u64)
     }
 
+    fn weight_of(&self, id: NodeId) -> u64 {
+        u64::from(self.doc.nodes[id as usize].weight)
+    }
+
     fn close_seq(&mut self, frame: &Frame, end: u32) -> Result<NodeId, String> {
-        let children: Vec<NodeId> = self.scratch.drain(frame.scratch..).collect();
-        let weight: u64 = 1 + children
+        let range = frame.scratch..self.scratch.len();
+        let weight: u64 = 1 + self.scratch[range.clone()]
             .iter()
-            .map(|&c| u64::from(self.doc.nodes[c as usize].weight))
+            .map(|&c| self.weight_of(c))
             .sum::<u64>();
         if weight > self.budget() {
             return Err("alias expansion exceeds the budget (a YAML bomb?)".into());
         }
-        let end = self.container_end(frame, &children, end);
+        let end = self.container_end(frame, range.clone(), end);
         let first = u32::try_from(self.doc.items.len()).unwrap_or(u32::MAX);
-        let len = u32::try_from(children.len()).unwrap_or(u32::MAX);
-        self.doc.items.extend(children);
+        let len = u32::try_from(range.len()).unwrap_or(u32::MAX);
+        self.doc.items.extend_from_slice(&self.scratch[range]);
+        self.scratch.truncate(frame.scratch);
         #[allow(clippy::cast_possible_truncation)]
         Ok(self.push_node(Node {
             kind: Kind::Seq { first, len },
@@ -374,13 +381,15 @@ impl<'a> Builder<'a> {
     }
 
     fn close_map(&mut self, frame: &Frame, end: u32) -> Result<NodeId, String> {
-        let children: Vec<NodeId> = self.scratch.drain(frame.scratch..).collect();
-        let end = self.container_end(frame, &children, end);
+        let range = frame.scratch..self.scratch.len();
+        let end = self.container_end(frame, range.clone(), end);
         let map_id = NodeId::try_from(self.doc.nodes.len()).unwrap_or(NodeId::MAX);
-        let mut out: Vec<Entry> = Vec::with_capacity(children.len() / 2);
+        let mut out = std::mem::take(&mut self.map_buf);
+        out.clear();
         let mut index: HashMap<String, usize> = HashMap::new();
-        for pair in children.chunks(2) {
-            let (k, v) = (pair[0], pair.get(1).copied().unwrap_or(pair[0]));
+        for i in range.clone().step_by(2) {
+            let k = self.scratch[i];
+            let v = self.scratch.get(i + 1).copied().unwrap_or(k);
             if self.is_merge_key(k) {
                 for (mk, mv) in self.merge_sources(v) {
                     self.insert(
@@ -408,19 +417,19 @@ impl<'a> Builder<'a> {
                 },
             );
         }
+        self.scratch.truncate(frame.scratch);
         let weight: u64 = 1 + out
             .iter()
-            .map(|e| {
-                u64::from(self.doc.nodes[e.key as usize].weight)
-                    + u64::from(self.doc.nodes[e.value as usize].weight)
-            })
+            .map(|e| self.weight_of(e.key) + self.weight_of(e.value))
             .sum::<u64>();
         if weight > self.budget() {
+            self.map_buf = out;
             return Err("alias expansion exceeds the budget (a YAML bomb?)".into());
         }
         let first = u32::try_from(self.doc.entries.len()).unwrap_or(u32::MAX);
         let len = u32::try_from(out.len()).unwrap_or(u32::MAX);
-        self.doc.entries.extend(out);
+        self.doc.entries.extend_from_slice(&out);
+        self.map_buf = out;
         #[allow(clippy::cast_possible_truncation)]
         Ok(self.push_node(Node {
             kind: Kind::Map { first, len },
@@ -481,37 +490,40 @@ impl<'a> Builder<'a> {
         map: NodeId,
         entry: Entry,
     ) {
-        let Some(key) = self.key_text(entry.key).map(str::to_owned) else {
-            out.push(entry);
-            return;
-        };
-        let existing = if out.len() < 16 && index.is_empty() {
-            out.iter()
-                .position(|e| self.key_text(e.key) == Some(key.as_str()))
-        } else {
-            if index.is_empty() {
-                for (i, e) in out.iter().enumerate() {
-                    if let Some(t) = self.key_text(e.key) {
-                        index.insert(t.to_owned(), i);
+        let existing = {
+            let Some(key) = self.key_text(entry.key) else {
+                out.push(entry);
+                return;
+            };
+            if out.len() < 16 && index.is_empty() {
+                out.iter().position(|e| self.key_text(e.key) == Some(key))
+            } else {
+                if index.is_empty() {
+                    for (i, e) in out.iter().enumerate() {
+                        if let Some(t) = self.key_text(e.key) {
+                            index.insert(t.to_owned(), i);
+                        }
                     }
                 }
+                index.get(key).copied()
             }
-            index.get(&key).copied()
         };
+        let owned_key = || self.key_text(entry.key).unwrap_or_default().to_owned();
         match existing {
             Some(i) => {
                 if !entry.merged && !out[i].merged {
-                    self.doc.duplicates.push(Duplicate {
+                    let dup = Duplicate {
                         map,
-                        key,
+                        key: owned_key(),
                         shadowed: out[i].key,
-                    });
+                    };
+                    self.doc.duplicates.push(dup);
                 }
                 out[i] = entry;
             }
             None => {
                 if !index.is_empty() {
-                    index.insert(key, out.len());
+                    index.insert(owned_key(), out.len());
                 }
                 out.push(entry);
             }
