@@ -100,11 +100,7 @@ fn location(run: &Run, at: &Loc, message: Option<&str>, id: Option<i64>) -> Loca
             ..Default::default()
         }),
         physical_location: Some(PhysicalLocation {
-            artifact_location: Some(ArtifactLocation {
-                uri: Some(uri_escape(path)),
-                uri_base_id: Some("%SRCROOT%".to_owned()),
-                ..Default::default()
-            }),
+            artifact_location: Some(artifact(path)),
             region: Some(Region {
                 start_line: Some(i64::from(r.line)),
                 start_column: Some(i64::from(r.col)),
@@ -115,6 +111,23 @@ fn location(run: &Run, at: &Loc, message: Option<&str>, id: Option<i64>) -> Loca
             ..Default::default()
         }),
         ..Default::default()
+    }
+}
+
+/// A repository-relative URI under `%SRCROOT%`; paths outside the working directory (absolute)
+/// become `file://` URIs, and standard input keeps its name.
+fn artifact(path: &str) -> ArtifactLocation {
+    if path.starts_with('/') {
+        ArtifactLocation {
+            uri: Some(format!("file://{}", uri_escape(path))),
+            ..Default::default()
+        }
+    } else {
+        ArtifactLocation {
+            uri: Some(uri_escape(path)),
+            uri_base_id: Some("%SRCROOT%".to_owned()),
+            ..Default::default()
+        }
     }
 }
 
