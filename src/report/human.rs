@@ -135,7 +135,7 @@ pub fn mask(text: &str, f: &Finding) -> Option<String> {
 /// Render one finding.
 pub fn render_finding(f: &Finding, files: &[SourceFile], style: Style) -> String {
     let file = &files[f.primary.file as usize];
-    let text: Arc<str> = file.text.clone().unwrap_or_else(|| Arc::from(""));
+    let text: Arc<str> = file.load();
     let text = match mask(&text, f) {
         Some(m) => Arc::from(m),
         None => text,

@@ -171,3 +171,17 @@ impl<'c> WorldContext<'c> {
             .expect("internal error: draft just pushed")
     }
 }
+
+/// Parse `v1.N`, `1.N` or `latest` into a PSS minor version kubeward knows.
+pub fn parse_pss_version(s: &str) -> Option<u32> {
+    if s == "latest" {
+        return Some(LATEST_PSS_MINOR);
+    }
+    let minor = s
+        .strip_prefix('v')
+        .unwrap_or(s)
+        .strip_prefix("1.")?
+        .parse::<u32>()
+        .ok()?;
+    (minor <= LATEST_PSS_MINOR).then_some(minor)
+}

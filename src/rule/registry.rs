@@ -4,16 +4,22 @@
 
 use super::Rule;
 pub use crate::rules::pod_security::{HostIpc, HostNetwork, HostPid, PrivilegedContainer};
+pub use crate::rules::suppression::{
+    ExpiredSuppression, SuppressionWithoutReason, UnusedSuppression,
+};
 pub use crate::rules::validity::{DuplicateKey, ParseError};
 
 /// All rules, sorted by id.
 pub static ALL: &[&dyn Rule] = &[
     &DuplicateKey,
+    &ExpiredSuppression,
     &HostIpc,
     &HostNetwork,
     &HostPid,
     &ParseError,
     &PrivilegedContainer,
+    &SuppressionWithoutReason,
+    &UnusedSuppression,
 ];
 
 /// Renamed rule ids (old → new), kept forever so ignores and configs keep working.

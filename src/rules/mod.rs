@@ -1,4 +1,5 @@
 //! The rules, one file each, grouped by category.
 
 pub mod pod_security;
+pub mod suppression;
 pub mod validity;

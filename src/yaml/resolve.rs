@@ -119,6 +119,7 @@ pub fn span_of(doc: &Doc<'_>, text: &str, label: &Label) -> (u32, u32) {
         }
         Focus::Key => key.map_or_else(|| tight(node), raw),
         Focus::Sub(a, b) => sub_span(node, text, *a, *b),
+        Focus::Whole => raw(node),
         Focus::Shadowed(i) => doc
             .duplicates
             .get(*i as usize)

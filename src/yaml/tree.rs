@@ -582,6 +582,12 @@ impl<'d> Doc<'d> {
         }
     }
 
+    /// Byte span of the document's content (its root node).
+    pub fn content_span(&self) -> (u32, u32) {
+        let n = &self.nodes[self.root as usize];
+        (n.start, n.end)
+    }
+
     /// The node with this id.
     pub fn node(&'d self, id: NodeId) -> NodeRef<'d> {
         NodeRef { doc: self, id }
