@@ -1,5 +1,6 @@
 //! A secret kubeward flags must never appear, whole, in anything it writes: not in messages,
-//! not in the human snippets (where it is masked), not in SARIF or JSON.
+//! not in the human snippets (where it is masked), not in SARIF, JSON, GitHub annotations,
+//! GitLab Code Quality or JUnit, nor in a file written with `--output` / `--sarif-file`.
 
 use assert_cmd::Command;
 
@@ -40,14 +41,24 @@ fn run(args: &[&str]) -> String {
 
 #[test]
 fn no_secret_in_any_format() {
-    for format in ["human", "json", "sarif"] {
+    for format in ["human", "json", "sarif", "github", "gitlab", "junit"] {
         for color in ["never", "always"] {
             let out = run(&["--format", format, "--color", color]);
-            for rule in ["env-literal-secret", "plaintext-secret", "hardcoded-credential"] {
-                assert!(out.contains(rule), "{format}/{color}: expected a {rule} finding:\n{out}");
+            for rule in [
+                "env-literal-secret",
+                "plaintext-secret",
+                "hardcoded-credential",
+            ] {
+                assert!(
+                    out.contains(rule),
+                    "{format}/{color}: expected a {rule} finding:\n{out}"
+                );
             }
             for canary in CANARIES {
-                assert!(!out.contains(canary), "{format}/{color}: the secret {canary:?} was printed:\n{out}");
+                assert!(
+                    !out.contains(canary),
+                    "{format}/{color}: the secret {canary:?} was printed:\n{out}"
+                );
             }
         }
     }
@@ -55,11 +66,61 @@ fn no_secret_in_any_format() {
 
 #[test]
 fn human_output_masks_values_but_keeps_lines() {
-    let out = run(&["--format", "human", "--color", "never", "--select", "env-literal-secret,plaintext-secret,hardcoded-credential"]);
+    let out = run(&[
+        "--format",
+        "human",
+        "--color",
+        "never",
+        "--select",
+        "env-literal-secret,plaintext-secret,hardcoded-credential",
+    ]);
     // The snippet keeps the first two characters and the line structure.
     assert!(out.contains("value: Tr********************"), "{out}");
-    assert!(out.contains("aws_access_key_id = AK******************"), "{out}");
+    assert!(
+        out.contains("aws_access_key_id = AK******************"),
+        "{out}"
+    );
     // Multi-line block scalars stay line by line, masked after their first two characters.
     assert!(out.contains("    [d**\n"), "{out}");
     assert!(out.contains("password: st*******************"), "{out}");
+}
+
+#[test]
+fn no_secret_in_written_files() {
+    let dir = tempfile::tempdir().expect("internal error: temp dir");
+    let report = dir.path().join("report.json");
+    let sarif = dir.path().join("report.sarif");
+    let summary = dir.path().join("summary.md");
+    let out = Command::cargo_bin("kubeward")
+        .expect("internal error: binary built")
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("GITHUB_STEP_SUMMARY", &summary)
+        .args(["lint", FIXTURE, "--format", "github", "--sarif-file"])
+        .arg(&sarif)
+        .output()
+        .expect("internal error: kubeward runs");
+    assert_eq!(out.status.code(), Some(1));
+    let out = Command::cargo_bin("kubeward")
+        .expect("internal error: binary built")
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["lint", FIXTURE, "--format", "json", "--output"])
+        .arg(&report)
+        .output()
+        .expect("internal error: kubeward runs");
+    assert_eq!(out.status.code(), Some(1));
+    for path in [&report, &sarif, &summary] {
+        let text = std::fs::read_to_string(path).unwrap_or_default();
+        assert!(
+            !text.is_empty() || path == &summary,
+            "{} was written",
+            path.display()
+        );
+        for canary in CANARIES {
+            assert!(
+                !text.contains(canary),
+                "{}: the secret {canary:?} was written",
+                path.display()
+            );
+        }
+    }
 }

@@ -127,7 +127,10 @@ impl ImageRef {
     /// Whether this is a Docker Hub official image (`library/<name>`).
     pub fn is_official(&self) -> bool {
         self.is_docker_hub()
-            && self.path.strip_prefix(OFFICIAL_PREFIX).is_some_and(|rest| !rest.contains('/'))
+            && self
+                .path
+                .strip_prefix(OFFICIAL_PREFIX)
+                .is_some_and(|rest| !rest.contains('/'))
     }
 
     /// The tag the kubelet pulls: the written tag, or `latest` when there is neither tag nor
@@ -216,7 +219,10 @@ pub fn parse(s: &str) -> Result<ImageRef, ImageError> {
     if s.chars().any(|c| c.is_whitespace() || c.is_control()) {
         return Err(ImageError::Whitespace);
     }
-    if let Some(c) = s.chars().find(|&c| !(c.is_ascii_alphanumeric() || "._-/:@[]".contains(c))) {
+    if let Some(c) = s
+        .chars()
+        .find(|&c| !(c.is_ascii_alphanumeric() || "._-/:@[]".contains(c)))
+    {
         return Err(ImageError::InvalidCharacter(c));
     }
     if s.len() == 64 && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
@@ -230,17 +236,20 @@ pub fn parse(s: &str) -> Result<ImageRef, ImageError> {
     let (domain_span, rest_start) = split_domain(name_tag);
     let rest = &name_tag[rest_start..];
     let (path_span, tag_span) = match rest.find(':') {
-        Some(c) => (rest_start..rest_start + c, Some(rest_start + c + 1..name_tag.len())),
+        Some(c) => (
+            rest_start..rest_start + c,
+            Some(rest_start + c + 1..name_tag.len()),
+        ),
         None => (rest_start..name_tag.len(), None),
     };
     let written_path = &s[path_span.clone()];
     if written_path.bytes().any(|b| b.is_ascii_uppercase()) {
         return Err(ImageError::UppercaseRepository);
     }
-    if let Some(d) = &domain_span {
-        if !valid_domain(&s[d.clone()]) {
-            return Err(ImageError::InvalidRegistry);
-        }
+    if let Some(d) = &domain_span
+        && !valid_domain(&s[d.clone()])
+    {
+        return Err(ImageError::InvalidRegistry);
     }
     if !written_path.split('/').all(valid_component) {
         return Err(ImageError::InvalidPathComponent);
@@ -278,18 +287,26 @@ pub fn parse(s: &str) -> Result<ImageRef, ImageError> {
 
 /// `splitDockerDomain`: the registry's range (if any) and where the rest starts.
 fn split_domain(name: &str) -> (Option<Range<usize>>, usize) {
-    let Some(slash) = name.find('/') else { return (None, 0) };
+    let Some(slash) = name.find('/') else {
+        return (None, 0);
+    };
     let first = &name[..slash];
     let is_domain = first == "localhost"
         || first.contains(['.', ':'])
         || first.bytes().any(|b| b.is_ascii_uppercase());
-    if is_domain { (Some(0..slash), slash + 1) } else { (None, 0) }
+    if is_domain {
+        (Some(0..slash), slash + 1)
+    } else {
+        (None, 0)
+    }
 }
 
 /// `domainAndPort`: a DNS-ish host or a bracketed IPv6 address, then an optional `:digits`.
 fn valid_domain(d: &str) -> bool {
     let (host, port) = if let Some(inner) = d.strip_prefix('[') {
-        let Some(close) = inner.find(']') else { return false };
+        let Some(close) = inner.find(']') else {
+            return false;
+        };
         let addr = &inner[..close];
         if addr.is_empty() || !addr.bytes().all(|b| b.is_ascii_hexdigit() || b == b':') {
             return false;
@@ -306,10 +323,10 @@ fn valid_domain(d: &str) -> bool {
             None => (d, None),
         }
     };
-    if let Some(p) = port {
-        if p.is_empty() || !p.bytes().all(|b| b.is_ascii_digit()) {
-            return false;
-        }
+    if let Some(p) = port
+        && (p.is_empty() || !p.bytes().all(|b| b.is_ascii_digit()))
+    {
+        return false;
     }
     if d.starts_with('[') {
         return true;
@@ -369,7 +386,9 @@ fn validate_tag(t: &str) -> Result<(), ImageError> {
 
 /// `digestPat`, then go-digest's validation of the registered algorithms.
 fn validate_digest(d: &str) -> Result<(), ImageError> {
-    let Some((algo, hex)) = d.split_once(':') else { return Err(ImageError::InvalidDigest) };
+    let Some((algo, hex)) = d.split_once(':') else {
+        return Err(ImageError::InvalidDigest);
+    };
     let algo_ok = !algo.is_empty()
         && algo.split(['-', '_', '+', '.']).all(|part| {
             let b = part.as_bytes();
@@ -409,33 +428,126 @@ mod tests {
         // (input, domain, path, tag, digest)
         let cases: &[(&str, &str, &str, Option<&str>, bool)] = &[
             ("nginx", "docker.io", "library/nginx", None, false),
-            ("nginx:1.25", "docker.io", "library/nginx", Some("1.25"), false),
+            (
+                "nginx:1.25",
+                "docker.io",
+                "library/nginx",
+                Some("1.25"),
+                false,
+            ),
             ("library/nginx", "docker.io", "library/nginx", None, false),
             ("docker.io/nginx", "docker.io", "library/nginx", None, false),
-            ("index.docker.io/nginx:1", "docker.io", "library/nginx", Some("1"), false),
-            ("docker.io/bitnami/redis:7", "docker.io", "bitnami/redis", Some("7"), false),
+            (
+                "index.docker.io/nginx:1",
+                "docker.io",
+                "library/nginx",
+                Some("1"),
+                false,
+            ),
+            (
+                "docker.io/bitnami/redis:7",
+                "docker.io",
+                "bitnami/redis",
+                Some("7"),
+                false,
+            ),
             ("bitnami/redis", "docker.io", "bitnami/redis", None, false),
             ("localhost/app", "localhost", "app", None, false),
             ("localhost:5000/app", "localhost:5000", "app", None, false),
-            ("registry:5000/team/app", "registry:5000", "team/app", None, false),
-            ("myregistry:5000/app:2", "myregistry:5000", "app", Some("2"), false),
-            ("ghcr.io/acme/api:dev", "ghcr.io", "acme/api", Some("dev"), false),
-            ("Registry.Example.com/app:V1", "Registry.Example.com", "app", Some("V1"), false),
+            (
+                "registry:5000/team/app",
+                "registry:5000",
+                "team/app",
+                None,
+                false,
+            ),
+            (
+                "myregistry:5000/app:2",
+                "myregistry:5000",
+                "app",
+                Some("2"),
+                false,
+            ),
+            (
+                "ghcr.io/acme/api:dev",
+                "ghcr.io",
+                "acme/api",
+                Some("dev"),
+                false,
+            ),
+            (
+                "Registry.Example.com/app:V1",
+                "Registry.Example.com",
+                "app",
+                Some("V1"),
+                false,
+            ),
             ("MyRegistry/app", "MyRegistry", "app", None, false),
             ("[::1]:5000/app", "[::1]:5000", "app", None, false),
-            ("[2001:db8::1]/app:x", "[2001:db8::1]", "app", Some("x"), false),
-            ("127.0.0.1:5000/a/b/c", "127.0.0.1:5000", "a/b/c", None, false),
+            (
+                "[2001:db8::1]/app:x",
+                "[2001:db8::1]",
+                "app",
+                Some("x"),
+                false,
+            ),
+            (
+                "127.0.0.1:5000/a/b/c",
+                "127.0.0.1:5000",
+                "a/b/c",
+                None,
+                false,
+            ),
             // Bare `localhost` / `example.com` are Docker Hub names (distribution's FIXME).
             ("localhost", "docker.io", "library/localhost", None, false),
-            ("example.com", "docker.io", "library/example.com", None, false),
-            ("localhost:5000", "docker.io", "library/localhost", Some("5000"), false),
-            ("app@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef", "docker.io", "library/app", None, true),
-            ("app:1.2@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef", "docker.io", "library/app", Some("1.2"), true),
-            ("a__b/c-d--e/f.g_h", "docker.io", "a__b/c-d--e/f.g_h", None, false),
+            (
+                "example.com",
+                "docker.io",
+                "library/example.com",
+                None,
+                false,
+            ),
+            (
+                "localhost:5000",
+                "docker.io",
+                "library/localhost",
+                Some("5000"),
+                false,
+            ),
+            (
+                "app@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+                "docker.io",
+                "library/app",
+                None,
+                true,
+            ),
+            (
+                "app:1.2@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+                "docker.io",
+                "library/app",
+                Some("1.2"),
+                true,
+            ),
+            (
+                "a__b/c-d--e/f.g_h",
+                "docker.io",
+                "a__b/c-d--e/f.g_h",
+                None,
+                false,
+            ),
         ];
         for &(input, domain, path, tag, digest) in cases {
             let r = ok(input);
-            assert_eq!((r.domain.as_str(), r.path.as_str(), r.tag.as_deref(), r.digest.is_some()), (domain, path, tag, digest), "{input}");
+            assert_eq!(
+                (
+                    r.domain.as_str(),
+                    r.path.as_str(),
+                    r.tag.as_deref(),
+                    r.digest.is_some()
+                ),
+                (domain, path, tag, digest),
+                "{input}"
+            );
         }
     }
 
@@ -453,8 +565,15 @@ mod tests {
         assert_eq!(comps, vec![("library", None), ("nginx", Some(0..5))]);
         let s = "ghcr.io/acme/api-prd:3";
         let r = ok(s);
-        let comps: Vec<_> = r.path_components().into_iter().map(|(c, sp)| (c, sp.map(|x| &s[x]))).collect();
-        assert_eq!(comps, vec![("acme", Some("acme")), ("api-prd", Some("api-prd"))]);
+        let comps: Vec<_> = r
+            .path_components()
+            .into_iter()
+            .map(|(c, sp)| (c, sp.map(|x| &s[x])))
+            .collect();
+        assert_eq!(
+            comps,
+            vec![("acme", Some("acme")), ("api-prd", Some("api-prd"))]
+        );
     }
 
     #[test]
@@ -465,12 +584,21 @@ mod tests {
             ("nginx:1.25", Some("1.25"), false, "IfNotPresent"),
             ("localhost:5000/app", Some("latest"), true, "Always"),
             (&*format!("nginx@{D}"), None, false, "IfNotPresent"),
-            (&*format!("nginx:latest@{D}"), Some("latest"), false, "Always"),
+            (
+                &*format!("nginx:latest@{D}"),
+                Some("latest"),
+                false,
+                "Always",
+            ),
             ("nginx:Latest", Some("Latest"), false, "IfNotPresent"),
         ];
         for (input, tag, latest, policy) in cases {
             let r = ok(input);
-            assert_eq!((r.effective_tag(), r.is_latest(), r.default_pull_policy()), (tag, latest, policy), "{input}");
+            assert_eq!(
+                (r.effective_tag(), r.is_latest(), r.default_pull_policy()),
+                (tag, latest, policy),
+                "{input}"
+            );
         }
     }
 
@@ -496,9 +624,18 @@ mod tests {
             ("Nginx", ImageError::UppercaseRepository),
             ("ghcr.io/Acme/app", ImageError::UppercaseRepository),
             ("app@sha256:abc", ImageError::InvalidDigest),
-            ("app@sha256:0123456789ABCDEF0123456789abcdef0123456789abcdef0123456789abcdef", ImageError::InvalidDigestLength),
-            ("app@sha256:0123456789abcdef0123456789abcdef", ImageError::InvalidDigestLength),
-            ("app@md5:0123456789abcdef0123456789abcdef", ImageError::UnsupportedDigest),
+            (
+                "app@sha256:0123456789ABCDEF0123456789abcdef0123456789abcdef0123456789abcdef",
+                ImageError::InvalidDigestLength,
+            ),
+            (
+                "app@sha256:0123456789abcdef0123456789abcdef",
+                ImageError::InvalidDigestLength,
+            ),
+            (
+                "app@md5:0123456789abcdef0123456789abcdef",
+                ImageError::UnsupportedDigest,
+            ),
             ("app@", ImageError::InvalidDigest),
             ("app:", ImageError::InvalidTag),
             ("app:-x", ImageError::InvalidTag),
@@ -519,18 +656,41 @@ mod tests {
             ("[::1/a", ImageError::InvalidRegistry),
             ("ngïnx", ImageError::InvalidCharacter('ï')),
             ("nginx!", ImageError::InvalidCharacter('!')),
-            ("0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef", ImageError::HexIdentifier),
+            (
+                "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+                ImageError::HexIdentifier,
+            ),
         ];
         for (input, want) in cases {
             assert_eq!(err(input), want, "{input}");
         }
         // Messages are plain sentences.
-        assert_eq!(ImageError::UppercaseRepository.to_string(), "the repository name must be lower case");
+        assert_eq!(
+            ImageError::UppercaseRepository.to_string(),
+            "the repository name must be lower case"
+        );
     }
 
     #[test]
     fn never_panics() {
-        let alphabet = ["a", "A", "0", ".", "-", "_", "/", ":", "@", "[", "]", "é", " ", "sha256", "localhost", "::"];
+        let alphabet = [
+            "a",
+            "A",
+            "0",
+            ".",
+            "-",
+            "_",
+            "/",
+            ":",
+            "@",
+            "[",
+            "]",
+            "é",
+            " ",
+            "sha256",
+            "localhost",
+            "::",
+        ];
         // Every string of up to 4 pieces from the alphabet: exhaustive, cheap, and a smoke test
         // for the fuzz target to come.
         let mut stack = vec![(String::new(), 0)];

@@ -7,6 +7,8 @@ pub mod secret;
 mod workload;
 mod world;
 
+#[allow(unused_imports)]
 pub use object::{DuplicateKey, Object, ObjectIdent};
+#[allow(unused_imports)]
 pub use workload::{Container, ContainerKind, PodSpec, pod_template_route};
-pub use world::{Facts, Site, World, text_of};
+pub use world::{Facts, Site, World};

@@ -10,13 +10,42 @@ use crate::yaml::NodeRef;
 /// Single tokens that name a secret (detect-secrets `plugins/keyword.py` DENYLIST, split into
 /// tokens; SEMANTICS SEC-ENV-LITERAL).
 const SECRET_TOKENS: &[&str] = &[
-    "password", "passwd", "pwd", "pass", "passphrase", "secret", "secrets", "token", "credential",
-    "credentials", "creds", "apikey", "privatekey", "privkey", "connectionstring", "sas", "keypass",
-    "secretkey", "accesskey", "accountkey", "clientsecret", "authtoken", "apitoken", "contrasena",
+    "password",
+    "passwd",
+    "pwd",
+    "pass",
+    "passphrase",
+    "secret",
+    "secrets",
+    "token",
+    "credential",
+    "credentials",
+    "creds",
+    "apikey",
+    "privatekey",
+    "privkey",
+    "connectionstring",
+    "sas",
+    "keypass",
+    "secretkey",
+    "accesskey",
+    "accountkey",
+    "clientsecret",
+    "authtoken",
+    "apitoken",
+    "contrasena",
 ];
 
 /// Suffixes that make a run-together token secret (`dbpassword`, `jwtsecret`, `accesstoken`).
-const SECRET_SUFFIXES: &[&str] = &["password", "passwd", "passphrase", "secret", "token", "apikey", "privatekey"];
+const SECRET_SUFFIXES: &[&str] = &[
+    "password",
+    "passwd",
+    "passphrase",
+    "secret",
+    "token",
+    "apikey",
+    "privatekey",
+];
 
 /// `(first, second)` adjacent token pairs that name a secret (`API_KEY`, `ACCESS_KEY`, …).
 const SECRET_PAIRS: &[(&str, &str)] = &[
@@ -42,43 +71,202 @@ const SECRET_PAIRS: &[(&str, &str)] = &[
 /// a limit or an address rather than the secret itself (`PASSWORD_FILE`, `TOKEN_TTL`,
 /// `SECRET_NAME`, `AWS_ACCESS_KEY_ID`).
 const HARMLESS_LAST: &[&str] = &[
-    "file", "files", "path", "dir", "directory", "name", "names", "ref", "id", "ids", "enabled", "enable",
-    "disabled", "disable", "required", "length", "len", "min", "max", "ttl", "expiry", "expiration",
-    "expires", "lifetime", "timeout", "url", "uri", "endpoint", "host", "hostname", "port", "type", "mode",
-    "policy", "header", "version", "user", "username", "owner", "count", "size", "format", "store", "provider",
-    "backend", "source", "namespace", "class", "kind", "method", "strategy", "algorithm", "alg", "scope",
-    "scopes", "audience", "issuer", "realm", "mount", "volume", "prefix", "suffix", "field", "key_name",
-    "label", "annotation", "rotation", "interval", "period", "duration", "retries", "limit", "reset",
-    "location", "template", "env", "var", "variable", "ref_name", "selector", "generator", "hint",
-    "placeholder", "regex", "pattern", "validation", "complexity", "strength", "history",
+    "file",
+    "files",
+    "path",
+    "dir",
+    "directory",
+    "name",
+    "names",
+    "ref",
+    "id",
+    "ids",
+    "enabled",
+    "enable",
+    "disabled",
+    "disable",
+    "required",
+    "length",
+    "len",
+    "min",
+    "max",
+    "ttl",
+    "expiry",
+    "expiration",
+    "expires",
+    "lifetime",
+    "timeout",
+    "url",
+    "uri",
+    "endpoint",
+    "host",
+    "hostname",
+    "port",
+    "type",
+    "mode",
+    "policy",
+    "header",
+    "version",
+    "user",
+    "username",
+    "owner",
+    "count",
+    "size",
+    "format",
+    "store",
+    "provider",
+    "backend",
+    "source",
+    "namespace",
+    "class",
+    "kind",
+    "method",
+    "strategy",
+    "algorithm",
+    "alg",
+    "scope",
+    "scopes",
+    "audience",
+    "issuer",
+    "realm",
+    "mount",
+    "volume",
+    "prefix",
+    "suffix",
+    "field",
+    "key_name",
+    "label",
+    "annotation",
+    "rotation",
+    "interval",
+    "period",
+    "duration",
+    "retries",
+    "limit",
+    "reset",
+    "location",
+    "template",
+    "env",
+    "var",
+    "variable",
+    "ref_name",
+    "selector",
+    "generator",
+    "hint",
+    "placeholder",
+    "regex",
+    "pattern",
+    "validation",
+    "complexity",
+    "strength",
+    "history",
 ];
 
 /// Values that are not secrets whatever the name (detect-secrets keyword.py `FALSE_POSITIVES`,
 /// plus common placeholders). Weak but real values (`changeme`, `admin`) are not listed.
 const PLACEHOLDER_VALUES: &[&str] = &[
-    "dummy", "dummy_secret", "dummy_value", "none", "null", "nil", "undef", "undefined", "not_real_key",
-    "redacted", "some_key", "string", "test", "todo", "tbd", "true", "false", "yes", "no", "on", "off",
-    "password", "secret", "pass", "token", "prompt", "thisisnottherealsecret", "test-access-key", "disable",
-    "disabled", "enabled", "replace_me", "replaceme", "replace-me", "placeholder", "example", "your_password",
-    "your-password", "yourpassword", "your_token", "your_api_key", "insert_here", "fill_me", "fillme",
+    "dummy",
+    "dummy_secret",
+    "dummy_value",
+    "none",
+    "null",
+    "nil",
+    "undef",
+    "undefined",
+    "not_real_key",
+    "redacted",
+    "some_key",
+    "string",
+    "test",
+    "todo",
+    "tbd",
+    "true",
+    "false",
+    "yes",
+    "no",
+    "on",
+    "off",
+    "password",
+    "secret",
+    "pass",
+    "token",
+    "prompt",
+    "thisisnottherealsecret",
+    "test-access-key",
+    "disable",
+    "disabled",
+    "enabled",
+    "replace_me",
+    "replaceme",
+    "replace-me",
+    "placeholder",
+    "example",
+    "your_password",
+    "your-password",
+    "yourpassword",
+    "your_token",
+    "your_api_key",
+    "insert_here",
+    "fill_me",
+    "fillme",
 ];
 
 /// Prefixes of fill-in-the-blank values (`INSERT_ETCD_TOKEN`, `your-api-key-here`).
 const PLACEHOLDER_PREFIXES: &[&str] = &[
-    "insert_", "insert-", "insert ", "your_", "your-", "your ", "replace_", "replace-", "replace ", "put_your", "put-your",
-    "enter_", "enter-", "enter ", "fill_in", "fill-in", "todo:", "todo_", "changeme_to", "change_me_to",
+    "insert_",
+    "insert-",
+    "insert ",
+    "your_",
+    "your-",
+    "your ",
+    "replace_",
+    "replace-",
+    "replace ",
+    "put_your",
+    "put-your",
+    "enter_",
+    "enter-",
+    "enter ",
+    "fill_in",
+    "fill-in",
+    "todo:",
+    "todo_",
+    "changeme_to",
+    "change_me_to",
 ];
 
 /// Endings of Secret keys that name who or where, not the secret (`username`, `apiAddress`).
 const IDENTIFIER_KEY_SUFFIXES: &[&str] = &[
-    "username", "user", "login", "email", "name", "address", "host", "hostname", "url", "uri", "endpoint", "port",
-    "namespace", "region", "server", "database", "tenantid", "clientid", "accountid", "projectid",
+    "username",
+    "user",
+    "login",
+    "email",
+    "name",
+    "address",
+    "host",
+    "hostname",
+    "url",
+    "uri",
+    "endpoint",
+    "port",
+    "namespace",
+    "region",
+    "server",
+    "database",
+    "tenantid",
+    "clientid",
+    "accountid",
+    "projectid",
 ];
 
 /// Whether a Secret key names an identifier that accompanies a secret rather than the secret
 /// itself (`username`, `admin-user`, `apiAddress`, `azurestorageaccountname`).
 pub fn is_identifier_key(key: &str) -> bool {
-    let flat: String = key.chars().filter(char::is_ascii_alphanumeric).map(|c| c.to_ascii_lowercase()).collect();
+    let flat: String = key
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .map(|c| c.to_ascii_lowercase())
+        .collect();
     !is_secret_name(key) && IDENTIFIER_KEY_SUFFIXES.iter().any(|s| flat.ends_with(s))
 }
 
@@ -93,8 +281,11 @@ pub fn name_tokens(name: &str) -> Vec<String> {
             let prev = i.checked_sub(1).map(|j| chars[j]);
             let next = chars.get(i + 1).copied();
             let boundary = c.is_ascii_uppercase()
-                && prev.is_some_and(|p| p.is_ascii_lowercase() || p.is_ascii_digit()
-                    || (p.is_ascii_uppercase() && next.is_some_and(|n| n.is_ascii_lowercase())));
+                && prev.is_some_and(|p| {
+                    p.is_ascii_lowercase()
+                        || p.is_ascii_digit()
+                        || (p.is_ascii_uppercase() && next.is_some_and(|n| n.is_ascii_lowercase()))
+                });
             if boundary && !cur.is_empty() {
                 out.push(std::mem::take(&mut cur));
             }
@@ -111,15 +302,23 @@ pub fn name_tokens(name: &str) -> Vec<String> {
 /// a secret token pair, and no harmless last token.
 pub fn is_secret_name(name: &str) -> bool {
     let tokens = name_tokens(name);
-    let Some(last) = tokens.last() else { return false };
+    let Some(last) = tokens.last() else {
+        return false;
+    };
     let stem = |t: &str| t.trim_end_matches(|c: char| c.is_ascii_digit()).to_owned();
     let last = stem(last);
     if HARMLESS_LAST.contains(&last.as_str()) {
         return false;
     }
     let stems: Vec<String> = tokens.iter().map(|t| stem(t)).collect();
-    stems.iter().any(|t| SECRET_TOKENS.contains(&t.as_str()) || SECRET_SUFFIXES.iter().any(|s| t.len() > s.len() && t.ends_with(s)))
-        || stems.windows(2).any(|w| SECRET_PAIRS.contains(&(w[0].as_str(), w[1].as_str())))
+    stems.iter().any(|t| {
+        SECRET_TOKENS.contains(&t.as_str())
+            || SECRET_SUFFIXES
+                .iter()
+                .any(|s| t.len() > s.len() && t.ends_with(s))
+    }) || stems
+        .windows(2)
+        .any(|w| SECRET_PAIRS.contains(&(w[0].as_str(), w[1].as_str())))
 }
 
 /// Whether a value is not a literal secret: empty, templated, a placeholder, a boolean or
@@ -130,18 +329,25 @@ pub fn is_placeholder(value: &str) -> bool {
         return true;
     }
     let lower = v.to_ascii_lowercase();
-    if PLACEHOLDER_VALUES.contains(&lower.as_str()) || PLACEHOLDER_PREFIXES.iter().any(|p| lower.starts_with(p)) {
+    if PLACEHOLDER_VALUES.contains(&lower.as_str())
+        || PLACEHOLDER_PREFIXES.iter().any(|p| lower.starts_with(p))
+    {
         return true;
     }
     let bytes = v.as_bytes();
     // `<password>`, `$VAR`, `%VAR%`, `@VAR@`, `***`, `xxxx`, `...`
     (bytes[0] == b'<' && bytes[bytes.len() - 1] == b'>')
-        || (bytes[0] == b'$' && v[1..].bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'))
+        || (bytes[0] == b'$'
+            && v[1..]
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_'))
         || (bytes.len() > 2 && bytes[0] == b'%' && bytes[bytes.len() - 1] == b'%')
         || (bytes.len() > 2 && bytes[0] == b'@' && bytes[bytes.len() - 1] == b'@')
-        || v.chars().all(|c| c == '*' || c == '.' || c == 'x' || c == 'X' || c == '-' || c == '_')
+        || v.chars()
+            .all(|c| c == '*' || c == '.' || c == 'x' || c == 'X' || c == '-' || c == '_')
         || bytes.iter().all(u8::is_ascii_digit)
-        || ((v.starts_with('/') || v.starts_with("./") || v.starts_with("file://")) && !v.contains(char::is_whitespace))
+        || ((v.starts_with('/') || v.starts_with("./") || v.starts_with("file://"))
+            && !v.contains(char::is_whitespace))
 }
 
 /// SOPS ciphertext: `ENC[AES256_GCM,data:…,iv:…,tag:…,type:…]` (getsops/sops `aes/cipher.go`).
@@ -152,7 +358,9 @@ pub fn is_sops_ciphertext(v: &str) -> bool {
 /// Whether the object carries SOPS metadata: a top-level `sops:` mapping with `mac` (and
 /// `lastmodified`), so its `ENC[…]` values are ciphertext.
 pub fn is_sops_document(obj: &Object<'_>) -> bool {
-    obj.node.get("sops").is_some_and(|s| s.is_map() && s.get("mac").is_some())
+    obj.node
+        .get("sops")
+        .is_some_and(|s| s.is_map() && s.get("mac").is_some())
 }
 
 /// Decode standard or URL-safe base64 (padding optional, whitespace ignored). `None` when the
@@ -224,14 +432,53 @@ pub fn decoded(node: NodeRef<'_>) -> Option<String> {
 /// File extensions of ConfigMap keys that hold a whole file (scanned line by line, not judged
 /// by their name).
 const FILE_EXTENSIONS: &[&str] = &[
-    "json", "yaml", "yml", "properties", "props", "conf", "cfg", "config", "ini", "xml", "toml", "txt", "env",
-    "sh", "bash", "py", "js", "lua", "tpl", "tmpl", "template", "rules", "html", "css", "sql", "cnf", "pem", "crt",
-    "cert", "key", "rb", "php", "vcl", "hcl", "tf", "md", "csv", "j2", "jinja", "conf.d", "sample",
+    "json",
+    "yaml",
+    "yml",
+    "properties",
+    "props",
+    "conf",
+    "cfg",
+    "config",
+    "ini",
+    "xml",
+    "toml",
+    "txt",
+    "env",
+    "sh",
+    "bash",
+    "py",
+    "js",
+    "lua",
+    "tpl",
+    "tmpl",
+    "template",
+    "rules",
+    "html",
+    "css",
+    "sql",
+    "cnf",
+    "pem",
+    "crt",
+    "cert",
+    "key",
+    "rb",
+    "php",
+    "vcl",
+    "hcl",
+    "tf",
+    "md",
+    "csv",
+    "j2",
+    "jinja",
+    "conf.d",
+    "sample",
 ];
 
 /// Whether a ConfigMap key names a file (`application.properties`, `nginx.conf`, `.env`).
 pub fn is_file_key(key: &str) -> bool {
-    key.rsplit_once('.').is_some_and(|(_, ext)| FILE_EXTENSIONS.contains(&ext.to_ascii_lowercase().as_str()))
+    key.rsplit_once('.')
+        .is_some_and(|(_, ext)| FILE_EXTENSIONS.contains(&ext.to_ascii_lowercase().as_str()))
 }
 
 /// Passwords embedded in URLs (`postgres://app:pw@db:5432/app`): their byte ranges.
@@ -240,10 +487,16 @@ pub fn url_passwords(text: &str) -> Vec<Range<usize>> {
     for (i, _) in text.match_indices("://") {
         let auth_start = i + 3;
         let rest = &text[auth_start..];
-        let auth_len = rest.find(|c: char| c == '/' || c == '?' || c == '#' || c.is_whitespace() || "\"'`<>".contains(c)).unwrap_or(rest.len());
+        let auth_len = rest
+            .find(|c: char| {
+                c == '/' || c == '?' || c == '#' || c.is_whitespace() || "\"'`<>".contains(c)
+            })
+            .unwrap_or(rest.len());
         let auth = &rest[..auth_len];
         let Some(at) = auth.rfind('@') else { continue };
-        let Some(colon) = auth[..at].find(':') else { continue };
+        let Some(colon) = auth[..at].find(':') else {
+            continue;
+        };
         let password = &auth[colon + 1..at];
         if password.is_empty() || is_placeholder(password) {
             continue;
@@ -266,9 +519,13 @@ pub fn sql_passwords(text: &str) -> Vec<Range<usize>> {
             if value.len() == rest.len() {
                 continue;
             }
-            let Some(q) = value.chars().next().filter(|c| *c == '\'' || *c == '"') else { continue };
+            let Some(q) = value.chars().next().filter(|c| *c == '\'' || *c == '"') else {
+                continue;
+            };
             let start = after + (rest.len() - value.len()) + 1;
-            let Some(len) = text[start..].find(q) else { continue };
+            let Some(len) = text[start..].find(q) else {
+                continue;
+            };
             let v = &text[start..start + len];
             if v.is_empty() || v.contains('\n') || is_placeholder(v) {
                 continue;
@@ -300,14 +557,27 @@ pub fn secret_assignments(text: &str) -> Vec<Assignment> {
         offset += line.len();
         let body = line.trim_end_matches(['\n', '\r']);
         let trimmed = body.trim_start();
-        if trimmed.is_empty() || ["#", ";", "//", "!", "<!--", "--"].iter().any(|c| trimmed.starts_with(c)) {
+        if trimmed.is_empty()
+            || ["#", ";", "//", "!", "<!--", "--"]
+                .iter()
+                .any(|c| trimmed.starts_with(c))
+        {
             continue;
         }
         // `t` is always a suffix of `body`, so its offset is `body.len() - t.len()`.
-        let t = trimmed.strip_prefix("export ").unwrap_or(trimmed).trim_start_matches("- ");
-        let Some(sep) = t.find([':', '=']) else { continue };
+        let t = trimmed
+            .strip_prefix("export ")
+            .unwrap_or(trimmed)
+            .trim_start_matches("- ");
+        let Some(sep) = t.find([':', '=']) else {
+            continue;
+        };
         let key = t[..sep].trim().trim_matches(|c| c == '"' || c == '\'');
-        if key.is_empty() || !key.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-')) {
+        if key.is_empty()
+            || !key
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'))
+        {
             continue;
         }
         let mut vstart = sep + 1;
@@ -320,7 +590,9 @@ pub fn secret_assignments(text: &str) -> Vec<Assignment> {
         v = v.trim_end();
         if v.starts_with(['"', '\'']) {
             // A quoted value ends at its closing quote (a comment or `,` may follow).
-            let Some(close) = v[1..].find(&v[..1]) else { continue };
+            let Some(close) = v[1..].find(&v[..1]) else {
+                continue;
+            };
             v = &v[1..=close];
             vs += 1;
         } else {
@@ -329,44 +601,100 @@ pub fn secret_assignments(text: &str) -> Vec<Assignment> {
             }
             v = v.trim_end_matches([',', ';']);
         }
-        if v.is_empty() || v.starts_with(['{', '[', '|', '>', '&', '*', '!']) || v.starts_with("ENC(") || !is_secret_name(key) || is_placeholder(v) {
+        if v.is_empty()
+            || v.starts_with(['{', '[', '|', '>', '&', '*', '!'])
+            || v.starts_with("ENC(")
+            || !is_secret_name(key)
+            || is_placeholder(v)
+        {
             continue;
         }
         let start = base + (body.len() - t.len()) + vs;
-        out.push(Assignment { key: key.to_owned(), value: start..start + v.len() });
+        out.push(Assignment {
+            key: key.to_owned(),
+            value: start..start + v.len(),
+        });
     }
     out
 }
 
 #[cfg(test)]
 mod tests {
-    use super::{base64_decode, entropy, is_placeholder, is_secret_name, name_tokens, secret_assignments};
+    use super::{
+        base64_decode, entropy, is_placeholder, is_secret_name, name_tokens, secret_assignments,
+    };
 
     #[test]
     fn tokens() {
         assert_eq!(name_tokens("DB_PASSWORD"), ["db", "password"]);
         assert_eq!(name_tokens("apiKey"), ["api", "key"]);
         assert_eq!(name_tokens("DBPassword"), ["db", "password"]);
-        assert_eq!(name_tokens("spring.datasource.password"), ["spring", "datasource", "password"]);
-        assert_eq!(name_tokens("AWS_ACCESS_KEY_ID"), ["aws", "access", "key", "id"]);
+        assert_eq!(
+            name_tokens("spring.datasource.password"),
+            ["spring", "datasource", "password"]
+        );
+        assert_eq!(
+            name_tokens("AWS_ACCESS_KEY_ID"),
+            ["aws", "access", "key", "id"]
+        );
         assert_eq!(name_tokens("x-api-token2"), ["x", "api", "token2"]);
     }
 
     #[test]
     fn secret_names() {
         for n in [
-            "DB_PASSWORD", "password", "PASSWD", "MYSQL_ROOT_PWD", "apiKey", "API_KEY", "GITHUB_TOKEN", "CLIENT_SECRET",
-            "AWS_SECRET_ACCESS_KEY", "privateKey", "SSH_PRIVATE_KEY", "ConnectionStrings__Default", "connection_string",
-            "AZURE_STORAGE_SAS", "dbpassword", "jwtSecret", "credentials", "REDIS_PASS", "SECRET_KEY_BASE",
-            "DB_PASSWORD2", "STORAGE_ACCOUNT_KEY", "admin_password",
+            "DB_PASSWORD",
+            "password",
+            "PASSWD",
+            "MYSQL_ROOT_PWD",
+            "apiKey",
+            "API_KEY",
+            "GITHUB_TOKEN",
+            "CLIENT_SECRET",
+            "AWS_SECRET_ACCESS_KEY",
+            "privateKey",
+            "SSH_PRIVATE_KEY",
+            "ConnectionStrings__Default",
+            "connection_string",
+            "AZURE_STORAGE_SAS",
+            "dbpassword",
+            "jwtSecret",
+            "credentials",
+            "REDIS_PASS",
+            "SECRET_KEY_BASE",
+            "DB_PASSWORD2",
+            "STORAGE_ACCOUNT_KEY",
+            "admin_password",
         ] {
             assert!(is_secret_name(n), "{n} should be secret-like");
         }
         for n in [
-            "PASSWORD_FILE", "TOKEN_PATH", "SECRET_NAME", "TOKEN_TTL", "AUTH_ENABLED", "AWS_ACCESS_KEY_ID", "KEY_NAME",
-            "PASSWORD_MIN_LENGTH", "TOKEN_URL", "DB_HOST", "USERNAME", "PATH", "PASSTHROUGH", "BYPASS", "COMPASS_URL",
-            "passthrough", "KEYCLOAK_REALM", "SECRET_STORE", "token-ttl", "password-policy", "TOKEN_AUDIENCE",
-            "SECRETS_DIR", "product", "MONKEY", "TOKENIZER_MODEL_DIR", "",
+            "PASSWORD_FILE",
+            "TOKEN_PATH",
+            "SECRET_NAME",
+            "TOKEN_TTL",
+            "AUTH_ENABLED",
+            "AWS_ACCESS_KEY_ID",
+            "KEY_NAME",
+            "PASSWORD_MIN_LENGTH",
+            "TOKEN_URL",
+            "DB_HOST",
+            "USERNAME",
+            "PATH",
+            "PASSTHROUGH",
+            "BYPASS",
+            "COMPASS_URL",
+            "passthrough",
+            "KEYCLOAK_REALM",
+            "SECRET_STORE",
+            "token-ttl",
+            "password-policy",
+            "TOKEN_AUDIENCE",
+            "SECRETS_DIR",
+            "product",
+            "MONKEY",
+            "TOKENIZER_MODEL_DIR",
+            "",
         ] {
             assert!(!is_secret_name(n), "{n} should not be secret-like");
         }
@@ -374,14 +702,32 @@ mod tests {
 
     #[test]
     fn placeholders() {
-        for v in ["", "  ", "\"\"", "{{ .Values.pw }}", "${DB_PASSWORD}", "$(PW)", "<password>", "true", "3600",
-            "/run/secrets/db", "REPLACE_ME", "xxxx", "****", "redacted", "ENC[AES256_GCM,data:Zm9v,iv:x,tag:y,type:str]", "$DB_PASS"] {
+        for v in [
+            "",
+            "  ",
+            "\"\"",
+            "{{ .Values.pw }}",
+            "${DB_PASSWORD}",
+            "$(PW)",
+            "<password>",
+            "true",
+            "3600",
+            "/run/secrets/db",
+            "REPLACE_ME",
+            "xxxx",
+            "****",
+            "redacted",
+            "ENC[AES256_GCM,data:Zm9v,iv:x,tag:y,type:str]",
+            "$DB_PASS",
+        ] {
             assert!(is_placeholder(v), "{v:?} should be a placeholder");
         }
         for v in ["INSERT_ETCD_INITIAL_CLUSTER_TOKEN", "your-api-key-here"] {
             assert!(is_placeholder(v), "{v:?} should be a placeholder");
         }
-        for v in ["hunter2", "changeme", "admin", "s3cr3t!", "P@ssw0rd", "a b c", "minio", "sst"] {
+        for v in [
+            "hunter2", "changeme", "admin", "s3cr3t!", "P@ssw0rd", "a b c", "minio", "sst",
+        ] {
             assert!(!is_placeholder(v), "{v:?} should be a real value");
         }
     }
@@ -389,7 +735,10 @@ mod tests {
     #[test]
     fn assignments() {
         let text = "# db\nspring.datasource.url=jdbc:x\nspring.datasource.password=Pr0d!\nexport API_TOKEN=\"abc123\"\ndb:\n  password: hunter2 # old\n  token_ttl: 3600\n  \"apiKey\": \"k-9\",\n  token: 'quoted-tok' # c\nsecret: ${SECRET}\npassthrough: true\nproxy_pass http://a:80;\nPASSWORD_FILE=/x\npassword:\n";
-        let got: Vec<(String, &str)> = secret_assignments(text).into_iter().map(|a| (a.key, &text[a.value])).collect();
+        let got: Vec<(String, &str)> = secret_assignments(text)
+            .into_iter()
+            .map(|a| (a.key, &text[a.value]))
+            .collect();
         assert_eq!(
             got,
             vec![
@@ -418,8 +767,14 @@ mod tests {
 
     #[test]
     fn base64() {
-        assert_eq!(base64_decode("aHVudGVyMg==").as_deref(), Some(&b"hunter2"[..]));
-        assert_eq!(base64_decode("aHVudGVyMg").as_deref(), Some(&b"hunter2"[..]));
+        assert_eq!(
+            base64_decode("aHVudGVyMg==").as_deref(),
+            Some(&b"hunter2"[..])
+        );
+        assert_eq!(
+            base64_decode("aHVudGVyMg").as_deref(),
+            Some(&b"hunter2"[..])
+        );
         assert_eq!(base64_decode("").as_deref(), Some(&b""[..]));
         assert_eq!(base64_decode("a GVs\nbG8=").as_deref(), Some(&b"hello"[..]));
         assert_eq!(base64_decode("not base64!"), None);

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use super::object::{Object, ObjectIdent};
-use crate::yaml::{Label, NodeRef, Region};
+use crate::yaml::{Label, Region};
 
 /// A resolved place in the input, recorded while the file's tree was alive.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -59,9 +59,4 @@ impl World {
     pub fn of_kind<'w>(&'w self, kind: &'w str) -> impl Iterator<Item = &'w Facts> + 'w {
         self.objects.iter().filter(move |f| f.ident.kind == kind)
     }
-}
-
-/// Helper for rules: the text of a mapping value, if it is a scalar.
-pub fn text_of<'d>(n: Option<NodeRef<'d>>) -> Option<&'d str> {
-    n.and_then(NodeRef::text)
 }

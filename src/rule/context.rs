@@ -29,8 +29,18 @@ impl Default for Settings {
             profile: None,
             trusted_registries: Vec::new(),
             env_words: [
-                "dev", "develop", "development", "stage", "staging", "stg", "qa", "test", "uat", "prod",
-                "production", "prd",
+                "dev",
+                "develop",
+                "development",
+                "stage",
+                "staging",
+                "stg",
+                "qa",
+                "test",
+                "uat",
+                "prod",
+                "production",
+                "prd",
             ]
             .iter()
             .map(|s| (*s).to_owned())
@@ -63,7 +73,15 @@ pub struct Draft {
 
 impl Draft {
     fn new(meta: &'static Meta, primary: Target) -> Self {
-        Draft { meta, severity: meta.severity, message: None, primary, related: Vec::new(), help: None, sensitive: Vec::new() }
+        Draft {
+            meta,
+            severity: meta.severity,
+            message: None,
+            primary,
+            related: Vec::new(),
+            help: None,
+            sensitive: Vec::new(),
+        }
     }
 
     /// The finding's message: what was found and what is required.
@@ -93,7 +111,11 @@ impl Draft {
     /// Mark a node whose text is secret: every renderer masks it (the whole value, or only the
     /// part a `Label::sub` names).
     pub fn sensitive(&mut self, at: Label) -> &mut Self {
-        let at = if matches!(at.focus, Focus::Sub(..)) { at } else { at.value() };
+        let at = if matches!(at.focus, Focus::Sub(..)) {
+            at
+        } else {
+            at.value()
+        };
         self.sensitive.push(at);
         self
     }
@@ -115,13 +137,18 @@ pub struct Context<'c> {
 impl<'c> Context<'c> {
     /// A context with no findings yet.
     pub fn new(settings: &'c Settings) -> Self {
-        Context { settings, drafts: Vec::new() }
+        Context {
+            settings,
+            drafts: Vec::new(),
+        }
     }
 
     /// Report a finding of `rule` at `at`.
     pub fn report<R: RuleMeta + ?Sized>(&mut self, rule: &R, at: Label) -> &mut Draft {
         self.drafts.push(Draft::new(rule.meta(), Target::Label(at)));
-        self.drafts.last_mut().expect("internal error: draft just pushed")
+        self.drafts
+            .last_mut()
+            .expect("internal error: draft just pushed")
     }
 }
 
@@ -135,12 +162,32 @@ pub struct WorldContext<'c> {
 impl<'c> WorldContext<'c> {
     /// A context with no findings yet.
     pub fn new(settings: &'c Settings) -> Self {
-        WorldContext { settings, drafts: Vec::new() }
+        WorldContext {
+            settings,
+            drafts: Vec::new(),
+        }
     }
 
     /// Report a finding of `rule` at a recorded site.
     pub fn report<R: RuleMeta + ?Sized>(&mut self, rule: &R, at: &Site) -> &mut Draft {
-        self.drafts.push(Draft::new(rule.meta(), Target::Site(at.clone())));
-        self.drafts.last_mut().expect("internal error: draft just pushed")
+        self.drafts
+            .push(Draft::new(rule.meta(), Target::Site(at.clone())));
+        self.drafts
+            .last_mut()
+            .expect("internal error: draft just pushed")
     }
+}
+
+/// Parse `v1.N`, `1.N` or `latest` into a PSS minor version kubeward knows.
+pub fn parse_pss_version(s: &str) -> Option<u32> {
+    if s == "latest" {
+        return Some(LATEST_PSS_MINOR);
+    }
+    let minor = s
+        .strip_prefix('v')
+        .unwrap_or(s)
+        .strip_prefix("1.")?
+        .parse::<u32>()
+        .ok()?;
+    (minor <= LATEST_PSS_MINOR).then_some(minor)
 }

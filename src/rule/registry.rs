@@ -4,12 +4,16 @@
 
 use super::Rule;
 pub use crate::rules::images::{
-    ImageEnvTag, ImageLatestTag, ImageNotPinned, ImagePullPolicy, ImageUntrustedRegistry, InvalidImageReference,
+    ImageEnvTag, ImageLatestTag, ImageNotPinned, ImagePullPolicy, ImageUntrustedRegistry,
+    InvalidImageReference,
 };
 pub use crate::rules::pod_security::{HostIpc, HostNetwork, HostPid, PrivilegedContainer};
 pub use crate::rules::secrets::{
-    AzureKeyvaultFlexvolumeDeprecated, AzurePodIdentityDeprecated, ConfigmapCredentials, EnvLiteralSecret,
-    HardcodedCredential, PlaintextSecret,
+    AzureKeyvaultFlexvolumeDeprecated, AzurePodIdentityDeprecated, ConfigmapCredentials,
+    EnvLiteralSecret, HardcodedCredential, PlaintextSecret,
+};
+pub use crate::rules::suppression::{
+    ExpiredSuppression, SuppressionWithoutReason, UnusedSuppression,
 };
 pub use crate::rules::validity::{DuplicateKey, ParseError};
 
@@ -20,6 +24,7 @@ pub static ALL: &[&dyn Rule] = &[
     &ConfigmapCredentials,
     &DuplicateKey,
     &EnvLiteralSecret,
+    &ExpiredSuppression,
     &HardcodedCredential,
     &HostIpc,
     &HostNetwork,
@@ -33,6 +38,8 @@ pub static ALL: &[&dyn Rule] = &[
     &ParseError,
     &PlaintextSecret,
     &PrivilegedContainer,
+    &SuppressionWithoutReason,
+    &UnusedSuppression,
 ];
 
 /// Renamed rule ids (old → new), kept forever so ignores and configs keep working.
@@ -40,6 +47,9 @@ pub static ALIASES: &[(&str, &str)] = &[];
 
 /// The rule with this id (or a renamed id).
 pub fn by_id(id: &str) -> Option<&'static dyn Rule> {
-    let id = ALIASES.iter().find(|(old, _)| *old == id).map_or(id, |(_, new)| *new);
+    let id = ALIASES
+        .iter()
+        .find(|(old, _)| *old == id)
+        .map_or(id, |(_, new)| *new);
     ALL.iter().copied().find(|r| r.meta().id == id)
 }

@@ -3,4 +3,5 @@
 pub mod images;
 pub mod pod_security;
 pub mod secrets;
+pub mod suppression;
 pub mod validity;

@@ -53,7 +53,9 @@ declare_rule! {
 
 impl Rule for ImagePullPolicy {
     fn check_container(&self, _pod: &PodSpec<'_>, c: &Container<'_>, cx: &mut Context<'_>) {
-        let Some((text, Ok(r))) = container_image(c) else { return };
+        let Some((text, Ok(r))) = container_image(c) else {
+            return;
+        };
         if r.is_pinned() {
             return;
         }
@@ -83,13 +85,17 @@ impl Rule for ImagePullPolicy {
 #[cfg(test)]
 mod tests {
     use super::ImagePullPolicy;
-    use crate::testing::{RuleTest, check_doc_examples};
+    use crate::testing::RuleTest;
 
     const DIGEST: &str = "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
 
     fn pod(image: &str, policy: Option<&str>) -> String {
-        let p = policy.map(|p| format!("    imagePullPolicy: {p}\n")).unwrap_or_default();
-        format!("apiVersion: v1\nkind: Pod\nmetadata: {{name: a}}\nspec:\n  containers:\n  - name: a\n    image: {image}\n{p}")
+        let p = policy
+            .map(|p| format!("    imagePullPolicy: {p}\n"))
+            .unwrap_or_default();
+        format!(
+            "apiVersion: v1\nkind: Pod\nmetadata: {{name: a}}\nspec:\n  containers:\n  - name: a\n    image: {image}\n{p}"
+        )
     }
 
     #[test]
@@ -101,14 +107,12 @@ mod tests {
             .pass(&pod(&format!("nginx:1.27@{DIGEST}"), Some("IfNotPresent")))
             .pass(&pod(&format!("nginx@{DIGEST}"), None))
             .pass(&pod("\"{{ .Values.image }}\"", Some("IfNotPresent")))
-            .fail(&pod("nginx:1.27", Some("IfNotPresent   #~ image-pull-policy")))
+            .fail(&pod(
+                "nginx:1.27",
+                Some("IfNotPresent   #~ image-pull-policy"),
+            ))
             .fail(&pod("nginx:latest", Some("Never   #~ image-pull-policy")))
             .fail(&pod("nginx:1.27   #~ image-pull-policy", None))
             .snapshot();
-    }
-
-    #[test]
-    fn doc_examples() {
-        check_doc_examples(&ImagePullPolicy);
     }
 }

@@ -64,7 +64,9 @@ declare_rule! {
 impl Rule for AzureKeyvaultFlexvolumeDeprecated {
     fn check_pod(&self, obj: &Object<'_>, pod: &PodSpec<'_>, cx: &mut Context<'_>) {
         for (i, volume) in pod.volumes() {
-            let driver = volume.path(&["flexVolume", "driver"]).and_then(NodeRef::as_str);
+            let driver = volume
+                .path(&["flexVolume", "driver"])
+                .and_then(NodeRef::as_str);
             if driver != Some("azure/kv") {
                 continue;
             }
@@ -79,7 +81,7 @@ impl Rule for AzureKeyvaultFlexvolumeDeprecated {
 #[cfg(test)]
 mod tests {
     use super::AzureKeyvaultFlexvolumeDeprecated;
-    use crate::testing::{RuleTest, check_doc_examples};
+    use crate::testing::RuleTest;
 
     #[test]
     fn azure_keyvault_flexvolume_deprecated() {
@@ -87,10 +89,5 @@ mod tests {
             .pass("apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec:\n  containers: [{name: a, image: x:1}]\n  volumes:\n  - {name: v, csi: {driver: secrets-store.csi.k8s.io}}\n  - {name: w, flexVolume: {driver: example/lvm}}\n")
             .fail("apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: a}\nspec:\n  template:\n    spec:\n      containers: [{name: a, image: x:1}]\n      volumes:\n      - name: kv\n        flexVolume:\n          driver: azure/kv   #~ azure-keyvault-flexvolume-deprecated\n")
             .snapshot();
-    }
-
-    #[test]
-    fn doc_examples() {
-        check_doc_examples(&AzureKeyvaultFlexvolumeDeprecated);
     }
 }

@@ -66,7 +66,7 @@ impl Rule for AzurePodIdentityDeprecated {
 #[cfg(test)]
 mod tests {
     use super::AzurePodIdentityDeprecated;
-    use crate::testing::{RuleTest, check_doc_examples};
+    use crate::testing::RuleTest;
 
     #[test]
     fn azure_pod_identity_deprecated() {
@@ -75,10 +75,5 @@ mod tests {
             .pass("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: a\n  labels: {aadpodidbinding: x}\nspec:\n  template:\n    spec:\n      containers: [{name: a, image: x:1}]\n")
             .fail("apiVersion: v1\nkind: Pod\nmetadata:\n  name: a\n  labels:\n    aadpodidbinding: my-id   #~ azure-pod-identity-deprecated\nspec:\n  containers: [{name: a, image: x:1}]\n")
             .snapshot();
-    }
-
-    #[test]
-    fn doc_examples() {
-        check_doc_examples(&AzurePodIdentityDeprecated);
     }
 }

@@ -1,5 +1,7 @@
 use crate::model::Object;
-use crate::model::secret::{is_file_key, is_placeholder, is_secret_name, secret_assignments, sql_passwords, url_passwords};
+use crate::model::secret::{
+    is_file_key, is_placeholder, is_secret_name, secret_assignments, sql_passwords, url_passwords,
+};
 use crate::rule::{Context, Rule, declare_rule};
 use crate::yaml::Seg;
 
@@ -59,19 +61,29 @@ impl Rule for ConfigmapCredentials {
         if obj.kind != "ConfigMap" || !obj.group().is_empty() {
             return;
         }
-        let Some(data) = obj.node.get("data") else { return };
+        let Some(data) = obj.node.get("data") else {
+            return;
+        };
         let help = "Move the credential into a Secret (not committed in plain text) and inject it with `valueFrom.secretKeyRef` or a Secret volume; reference it from the file as `${VAR}`.";
         for (key, value) in data.entries() {
             let Some(text) = value.as_str() else { continue };
             let at = obj.at([Seg::from("data"), Seg::from(key.to_owned())]);
-            if !is_file_key(key) && !text.contains('\n') && is_secret_name(key) && !is_placeholder(text) {
+            if !is_file_key(key)
+                && !text.contains('\n')
+                && is_secret_name(key)
+                && !is_placeholder(text)
+            {
                 cx.report(self, at.clone().label("credential in a ConfigMap"))
                     .message(format!("{} stores a literal value under the secret-like key `{key}`; credentials belong in a Secret", obj.describe()))
                     .help(help)
                     .sensitive(at);
                 continue;
             }
-            let embedded = url_passwords(text).into_iter().map(|r| (r, "a URL")).chain(sql_passwords(text).into_iter().map(|r| (r, "an SQL statement")));
+            let embedded = url_passwords(text).into_iter().map(|r| (r, "a URL")).chain(
+                sql_passwords(text)
+                    .into_iter()
+                    .map(|r| (r, "an SQL statement")),
+            );
             for (range, place) in embedded {
                 let label = at.clone().sub(range);
                 cx.report(self, label.clone().label(format!("password in {place}")))
@@ -97,7 +109,7 @@ impl Rule for ConfigmapCredentials {
 #[cfg(test)]
 mod tests {
     use super::ConfigmapCredentials;
-    use crate::testing::{RuleTest, check_doc_examples};
+    use crate::testing::RuleTest;
 
     #[test]
     fn configmap_credentials() {
@@ -121,10 +133,5 @@ mod tests {
             .fail("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\ndata:\n  DATABASE_URL: postgres://app:pw-canary@db:5432/app   #~ configmap-credentials\n")
             .fail("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\ndata:\n  init.sql: |\n    CREATE USER app WITH PASSWORD 'app-pw-canary';   #~ configmap-credentials\n    GRANT ALL ON DATABASE app TO app;\n")
             .snapshot();
-    }
-
-    #[test]
-    fn doc_examples() {
-        check_doc_examples(&ConfigmapCredentials);
     }
 }

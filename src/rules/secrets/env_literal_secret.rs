@@ -69,11 +69,15 @@ impl Rule for EnvLiteralSecret {
     fn check_container(&self, _pod: &PodSpec<'_>, c: &Container<'_>, cx: &mut Context<'_>) {
         let Some(env) = c.node.get("env") else { return };
         for (i, item) in env.items().enumerate() {
-            let Some(name) = item.get("name").and_then(NodeRef::as_str) else { continue };
+            let Some(name) = item.get("name").and_then(NodeRef::as_str) else {
+                continue;
+            };
             if item.get_set("valueFrom").is_some() {
                 continue;
             }
-            let Some(value) = item.get("value").and_then(NodeRef::as_str) else { continue };
+            let Some(value) = item.get("value").and_then(NodeRef::as_str) else {
+                continue;
+            };
             let at = c.at([Seg::from("env"), Seg::from(i), Seg::from("value")]);
             if !is_secret_name(name) {
                 for range in url_passwords(value) {
@@ -104,10 +108,12 @@ impl Rule for EnvLiteralSecret {
 #[cfg(test)]
 mod tests {
     use super::EnvLiteralSecret;
-    use crate::testing::{RuleTest, check_doc_examples};
+    use crate::testing::RuleTest;
 
     fn pod(env: &str) -> String {
-        format!("apiVersion: v1\nkind: Pod\nmetadata: {{name: a}}\nspec:\n  containers:\n  - name: a\n    image: nginx:1.27\n    env:\n{env}")
+        format!(
+            "apiVersion: v1\nkind: Pod\nmetadata: {{name: a}}\nspec:\n  containers:\n  - name: a\n    image: nginx:1.27\n    env:\n{env}"
+        )
     }
 
     #[test]
@@ -142,10 +148,5 @@ mod tests {
                 "          containers: [{name: a, image: busybox:1.36}]\n",
             ))
             .snapshot();
-    }
-
-    #[test]
-    fn doc_examples() {
-        check_doc_examples(&EnvLiteralSecret);
     }
 }

@@ -102,7 +102,11 @@ impl Rule for HardcodedCredential {
 use crate::yaml::Label;
 
 fn article(what: &str) -> &'static str {
-    if what.starts_with(['A', 'E', 'I', 'O', 'U', 'a', 'e', 'i', 'o', 'u']) { "an" } else { "a" }
+    if what.starts_with(['A', 'E', 'I', 'O', 'U', 'a', 'e', 'i', 'o', 'u']) {
+        "an"
+    } else {
+        "a"
+    }
 }
 
 /// The route inside the object, e.g. `spec.template.spec.containers[0].env[1].value`.
@@ -113,7 +117,7 @@ fn display(ptr: &Pointer, base: &Pointer) -> String {
 #[cfg(test)]
 mod tests {
     use super::HardcodedCredential;
-    use crate::testing::{RuleTest, check_doc_examples};
+    use crate::testing::RuleTest;
 
     // Built at run time so the source holds no credential-shaped literal.
     fn aws() -> String {
@@ -144,10 +148,5 @@ mod tests {
                 aws()
             ))
             .snapshot();
-    }
-
-    #[test]
-    fn doc_examples() {
-        check_doc_examples(&HardcodedCredential);
     }
 }
