@@ -76,6 +76,10 @@ pub struct Run {
     pub stats: Stats,
     /// Notices for the summary (e.g. skipped paths in verbose mode).
     pub skipped_paths: Vec<(String, String)>,
+    /// Regions that hold secrets, never to be printed: those of every finding (even one later
+    /// dropped by a baseline or the configuration) and, when snippets are rendered, those the
+    /// secret checks mark even if they are not enabled.
+    pub masks: Vec<Location>,
 }
 
 /// How to run.
@@ -92,6 +96,7 @@ pub struct Options<'a> {
 
 struct FileOutcome {
     findings: Vec<Finding>,
+    masks: Vec<Location>,
     facts: Vec<Facts>,
     directives: Vec<Directive>,
     stats: Stats,
@@ -125,6 +130,7 @@ pub fn lint(inputs: Vec<Input>, skipped: Vec<(String, String)>, opts: &Options<'
     for (input, outcome) in inputs.into_iter().zip(outcomes) {
         merge_stats(&mut run.stats, outcome.stats);
         run.findings.extend(outcome.findings);
+        run.masks.extend(outcome.masks);
         directives.extend(outcome.directives);
         world.objects.extend(outcome.facts);
         let disk = match input.source {
@@ -197,6 +203,7 @@ fn read(input: &Input) -> Result<Vec<u8>, String> {
 fn lint_file(file: u32, input: &Input, opts: &Options<'_>) -> FileOutcome {
     let mut out = FileOutcome {
         findings: Vec::new(),
+        masks: Vec::new(),
         facts: Vec::new(),
         directives: Vec::new(),
         stats: Stats::default(),
@@ -473,8 +480,25 @@ fn lint_object(
     }
     let ident = obj.ident();
     for draft in cx.drafts {
-        out.findings
-            .push(finish_label_draft(draft, doc, res, &ident));
+        let f = finish_label_draft(draft, doc, res, &ident);
+        out.masks.extend(f.sensitive.iter().copied());
+        out.findings.push(f);
+    }
+    if opts.keep_text {
+        // Snippets show neighbouring lines: let the secret checks that are not enabled mark
+        // what must be masked all the same.
+        let mut scratch = Context::new(opts.settings);
+        for rule in crate::rule::registry::ALL.iter().filter(|r| {
+            r.meta().category == crate::rule::Category::Secrets
+                && !opts.rules.iter().any(|e| e.meta().id == r.meta().id)
+        }) {
+            rule.check_object(obj, &mut scratch);
+        }
+        for draft in &scratch.drafts {
+            for l in &draft.sensitive {
+                out.masks.push(res.location(doc, l));
+            }
+        }
     }
     out.facts.push(Facts::extract(obj, &mut |l: Label| {
         res.site(doc, &l, &ident)

@@ -10,6 +10,8 @@ const FIXTURE: &str = "testdata/secrets/leak.yaml";
 const CANARIES: &[&str] = &[
     // env var literal value
     "Tr0ub4dor-env-canary-9",
+    // env var literal next to a line another rule points at
+    "sidecar-token-canary-7",
     // Secret stringData
     "stringdata-canary-Zq9",
     // Secret stringData, inside a block scalar
@@ -122,5 +124,29 @@ fn no_secret_in_written_files() {
                 path.display()
             );
         }
+    }
+}
+
+#[test]
+fn secrets_are_masked_even_when_their_checks_are_off() {
+    // Only `privileged-container` runs; its snippet shows the env line above it.
+    let out = run(&[
+        "--format",
+        "human",
+        "--color",
+        "never",
+        "--select",
+        "privileged-container",
+    ]);
+    assert!(out.contains("privileged-container"), "{out}");
+    assert!(
+        out.contains("API_TOKEN, value: si"),
+        "the neighbouring line is shown: {out}"
+    );
+    for canary in CANARIES {
+        assert!(
+            !out.contains(canary),
+            "the secret {canary:?} was printed:\n{out}"
+        );
     }
 }

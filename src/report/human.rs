@@ -207,13 +207,15 @@ fn render_masked(
     out
 }
 
-/// Render every unsuppressed finding. A snippet shows neighbouring lines, so every secret any
-/// finding marked (suppressed ones included) is masked in every snippet of its file.
+/// Render every unsuppressed finding. A snippet shows neighbouring lines, so every secret the
+/// run knows of (`Run::masks`: from suppressed, filtered and disabled checks too) is masked in
+/// every snippet of its file.
 pub fn render(run: &Run, style: Style) -> String {
     let sensitive: Vec<Location> = run
         .findings
         .iter()
         .flat_map(|f| f.sensitive.iter().copied())
+        .chain(run.masks.iter().copied())
         .collect();
     let mut out = String::new();
     for f in run.findings.iter().filter(|f| f.suppressed.is_none()) {
