@@ -638,6 +638,66 @@ mod tests {
     }
 
     #[test]
+    fn never_panics_on_random_input() {
+        let pieces = [
+            "AKIA",
+            "ghp_",
+            "xoxb-",
+            "xoxp-",
+            "-----BEGIN",
+            " PRIVATE KEY-----",
+            "-----END",
+            "Q~",
+            "AccountKey=",
+            "AIza",
+            "sk_live_",
+            "://",
+            "@",
+            ":",
+            "=",
+            "'",
+            "\"",
+            "\n",
+            " ",
+            "password",
+            "é",
+            "日本",
+            "A",
+            "z",
+            "7",
+            "-",
+            "_",
+            "{",
+            "service_account",
+            "\\n",
+            "hooks.slack.com/services/",
+        ];
+        let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+        for _ in 0..4000 {
+            let mut s = String::new();
+            for _ in 0..(seed % 24) {
+                seed = seed
+                    .wrapping_mul(6_364_136_223_846_793_005)
+                    .wrapping_add(1_442_695_040_888_963_407);
+                s.push_str(pieces[(seed >> 33) as usize % pieces.len()]);
+            }
+            seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+            for c in find_credentials(&s) {
+                assert!(s.get(c.range.clone()).is_some(), "{s:?}");
+            }
+            for r in crate::model::secret::url_passwords(&s)
+                .into_iter()
+                .chain(crate::model::secret::sql_passwords(&s))
+            {
+                assert!(s.get(r).is_some(), "{s:?}");
+            }
+            for a in crate::model::secret::secret_assignments(&s) {
+                assert!(s.get(a.value).is_some(), "{s:?}");
+            }
+        }
+    }
+
+    #[test]
     fn never_panics_on_odd_input() {
         for s in [
             "",
