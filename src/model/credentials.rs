@@ -685,13 +685,13 @@ mod tests {
             for c in find_credentials(&s) {
                 assert!(s.get(c.range.clone()).is_some(), "{s:?}");
             }
-            for r in crate::model::secret::url_passwords(&s)
+            for r in crate::model::embedded::url_passwords(&s)
                 .into_iter()
-                .chain(crate::model::secret::sql_passwords(&s))
+                .chain(crate::model::embedded::sql_passwords(&s))
             {
                 assert!(s.get(r).is_some(), "{s:?}");
             }
-            for a in crate::model::secret::secret_assignments(&s) {
+            for a in crate::model::embedded::secret_assignments(&s) {
                 assert!(s.get(a.value).is_some(), "{s:?}");
             }
         }

@@ -1,6 +1,7 @@
 //! Typed, span-free views of Kubernetes objects. Each view carries its route.
 
 pub mod credentials;
+pub mod embedded;
 pub mod image;
 mod object;
 pub mod secret;

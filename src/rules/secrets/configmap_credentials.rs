@@ -1,7 +1,6 @@
 use crate::model::Object;
-use crate::model::secret::{
-    is_file_key, is_placeholder, is_secret_name, secret_assignments, sql_passwords, url_passwords,
-};
+use crate::model::embedded::{is_file_key, secret_assignments, sql_passwords, url_passwords};
+use crate::model::secret::{is_placeholder, is_secret_name};
 use crate::rule::{Context, Rule, declare_rule};
 use crate::yaml::Seg;
 

@@ -1,4 +1,5 @@
-use crate::model::secret::{is_placeholder, is_secret_name, url_passwords};
+use crate::model::embedded::url_passwords;
+use crate::model::secret::{is_placeholder, is_secret_name};
 use crate::model::{Container, PodSpec};
 use crate::rule::{Context, Rule, declare_rule};
 use crate::yaml::{NodeRef, Seg};

@@ -1,8 +1,9 @@
 use crate::model::Object;
 use crate::model::credentials::find_credentials;
+use crate::model::embedded::{is_file_key, secret_assignments, sql_passwords, url_passwords};
 use crate::model::secret::{
-    base64_decode, is_file_key, is_identifier_key, is_placeholder, is_public_certificate,
-    is_sops_ciphertext, is_sops_document, secret_assignments, sql_passwords, url_passwords,
+    base64_decode, is_identifier_key, is_placeholder, is_public_certificate, is_sops_ciphertext,
+    is_sops_document,
 };
 use crate::rule::{Context, Rule, declare_rule};
 use crate::yaml::{NodeRef, Seg};
