@@ -493,3 +493,27 @@ pub fn check_text(text: &str, rule_ids: &[&str]) -> Vec<(String, u32)> {
         .map(|f| (f.meta.id.to_owned(), f.primary.region.line))
         .collect()
 }
+
+/// Entry points for benchmarks and fuzzing; not a stable API.
+#[doc(hidden)]
+pub mod bench_api {
+    /// Parse a YAML stream into the span tree; returns the number of documents and nodes seen.
+    pub fn parse(text: &str) -> (usize, usize) {
+        let stream = crate::yaml::parse_stream(text);
+        let nodes = stream.docs.iter().map(|d| d.root().len() + 1).sum();
+        (stream.docs.len(), nodes)
+    }
+
+    /// Lint a stream in memory with every rule; returns the number of findings.
+    pub fn lint(text: &str) -> usize {
+        let settings = crate::rule::Settings::default();
+        crate::engine::lint_str(
+            "bench.yaml",
+            text,
+            crate::rule::registry::ALL.to_vec(),
+            &settings,
+        )
+        .findings
+        .len()
+    }
+}
