@@ -67,12 +67,15 @@ pub fn yaml_blocks(body: &str) -> Vec<String> {
 
 fn capitalize(s: &str) -> String {
     let mut c = s.chars();
-    c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or_default()
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
 }
 
 /// The markdown rule table (README and `rules --format markdown`).
 pub fn rules_table(rules: &[&dyn Rule]) -> String {
-    let mut out = String::from("| Rule | Severity | Category | PSS | Summary |\n|---|---|---|---|---|\n");
+    let mut out =
+        String::from("| Rule | Severity | Category | PSS | Summary |\n|---|---|---|---|---|\n");
     for r in rules {
         let m = r.meta();
         let _ = writeln!(

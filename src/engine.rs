@@ -10,9 +10,12 @@ use rayon::prelude::*;
 use crate::finding::{Finding, Location, Related, stable_hash};
 use crate::input::{Input, InputSource};
 use crate::model::{Facts, Object, ObjectIdent, Site, World};
-use crate::rule::{Context, Draft, Rule, Settings, WorldContext};
 use crate::rule::Target;
-use crate::yaml::{Doc, Label, LineIndex, NodeRef, Pointer, Region, Seg, parse_stream, span_of};
+use crate::rule::{Context, Draft, Rule, Settings, WorldContext};
+use crate::suppress::{self, Directive};
+use crate::yaml::{
+    Doc, Focus, Label, LineIndex, NodeRef, Pointer, Region, Seg, comments, parse_stream, span_of,
+};
 
 /// A file of the run.
 #[derive(Debug, Clone)]
@@ -21,8 +24,26 @@ pub struct SourceFile {
     pub path: String,
     /// The text, kept only for files whose findings will be rendered with a snippet.
     pub text: Option<Arc<str>>,
+    /// Where to read the text again if it was not kept (findings of the cross-object pass).
+    pub disk: Option<std::path::PathBuf>,
     /// Findings in this file are reported (else it was read as context only).
     pub report: bool,
+}
+
+impl SourceFile {
+    /// The text: kept, or read again from disk.
+    pub fn load(&self) -> Arc<str> {
+        if let Some(t) = &self.text {
+            return t.clone();
+        }
+        self.disk
+            .as_ref()
+            .and_then(|p| std::fs::read(p).ok())
+            .map_or_else(
+                || Arc::from(""),
+                |b| Arc::from(String::from_utf8_lossy(&b).into_owned()),
+            )
+    }
 }
 
 /// Counts for the summary: every file and document is accounted for.
@@ -59,6 +80,10 @@ pub struct Run {
     pub stats: Stats,
     /// Notices for the summary (e.g. skipped paths in verbose mode).
     pub skipped_paths: Vec<(String, String)>,
+    /// Regions that hold secrets, never to be printed: those of every finding (even one later
+    /// dropped by a baseline or the configuration) and, when snippets are rendered, those the
+    /// secret checks mark even if they are not enabled.
+    pub masks: Vec<Location>,
 }
 
 /// How to run.
@@ -69,11 +94,15 @@ pub struct Options<'a> {
     pub settings: &'a Settings,
     /// Keep source text of files with findings (for snippets).
     pub keep_text: bool,
+    /// Called after each file (progress bar).
+    pub progress: Option<&'a (dyn Fn() + Sync)>,
 }
 
 struct FileOutcome {
     findings: Vec<Finding>,
+    masks: Vec<Location>,
     facts: Vec<Facts>,
+    directives: Vec<Directive>,
     stats: Stats,
     text: Option<Arc<str>>,
 }
@@ -84,24 +113,58 @@ pub fn lint(inputs: Vec<Input>, skipped: Vec<(String, String)>, opts: &Options<'
     let outcomes: Vec<FileOutcome> = inputs
         .par_iter()
         .enumerate()
-        .map(|(i, input)| lint_file(u32::try_from(i).unwrap_or(u32::MAX), input, opts))
+        .map(|(i, input)| {
+            let out = lint_file(u32::try_from(i).unwrap_or(u32::MAX), input, opts);
+            if let Some(p) = opts.progress {
+                p();
+            }
+            out
+        })
         .collect();
 
-    let mut run = Run { skipped_paths: skipped, ..Run::default() };
+    let mut run = Run {
+        skipped_paths: skipped,
+        ..Run::default()
+    };
     for (_, reason) in &run.skipped_paths {
         *run.stats.files_skipped.entry(reason.clone()).or_default() += 1;
     }
     let mut world = World::default();
-    for (input, outcome) in inputs.iter().zip(outcomes) {
+    let mut directives = Vec::new();
+    for (input, outcome) in inputs.into_iter().zip(outcomes) {
         if input.report {
             merge_stats(&mut run.stats, outcome.stats);
             run.findings.extend(outcome.findings);
+            run.masks.extend(outcome.masks);
+            directives.extend(outcome.directives);
         } else {
+            // Context: read for the cross-object index only.
             run.stats.files_context += 1;
             run.stats.bytes += outcome.stats.bytes;
         }
         world.objects.extend(outcome.facts);
-        run.files.push(SourceFile { path: input.display.clone(), text: outcome.text, report: input.report });
+        let report = input.report;
+        let disk = match input.source {
+            InputSource::Path(p) => Some(p),
+            InputSource::Bytes(b) if outcome.text.is_none() => {
+                // In-memory input (stdin): keep it, it cannot be read again.
+                let text = String::from_utf8_lossy(&b).into_owned();
+                run.files.push(SourceFile {
+                    path: input.display,
+                    text: Some(Arc::from(text)),
+                    disk: None,
+                    report,
+                });
+                continue;
+            }
+            InputSource::Bytes(_) => None,
+        };
+        run.files.push(SourceFile {
+            path: input.display,
+            text: outcome.text,
+            disk,
+            report,
+        });
     }
     world.finalise();
     let mut wcx = WorldContext::new(opts.settings);
@@ -109,24 +172,29 @@ pub fn lint(inputs: Vec<Input>, skipped: Vec<(String, String)>, opts: &Options<'
         rule.check_world(&world, &mut wcx);
     }
     for draft in wcx.drafts {
-        let Target::Site(site) = &draft.primary else { continue };
+        let Target::Site(site) = &draft.primary else {
+            continue;
+        };
         // Findings located in context files are not reported.
         if run.files.get(site.file as usize).is_some_and(|f| f.report) {
             run.findings.push(finish_site_draft(draft, &run.files));
         }
     }
-    if opts.keep_text {
-        // Cross-object findings can land in files that had none of their own.
-        for f in &run.findings {
-            let file = &mut run.files[f.primary.file as usize];
-            if file.text.is_none() {
-                let bytes = read(&inputs[f.primary.file as usize]).unwrap_or_default();
-                file.text = Some(Arc::from(String::from_utf8_lossy(&bytes).into_owned()));
-            }
-        }
+    if !directives.is_empty() {
+        let enabled: Vec<&str> = opts.rules.iter().map(|r| r.meta().id).collect();
+        let paths: Vec<String> = run.files.iter().map(|f| f.path.clone()).collect();
+        let meta = suppress::apply(
+            &mut run.findings,
+            &directives,
+            &enabled,
+            suppress::today(),
+            &paths,
+        );
+        run.findings.extend(meta);
     }
     run.findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-    run.findings.dedup_by(|a, b| a.fingerprint == b.fingerprint && a.primary == b.primary);
+    run.findings
+        .dedup_by(|a, b| a.fingerprint == b.fingerprint && a.primary == b.primary);
     run.stats.elapsed = started.elapsed();
     run
 }
@@ -154,12 +222,20 @@ fn read(input: &Input) -> Result<Vec<u8>, String> {
 }
 
 fn lint_file(file: u32, input: &Input, opts: &Options<'_>) -> FileOutcome {
-    let mut out = FileOutcome { findings: Vec::new(), facts: Vec::new(), stats: Stats::default(), text: None };
+    let mut out = FileOutcome {
+        findings: Vec::new(),
+        masks: Vec::new(),
+        facts: Vec::new(),
+        directives: Vec::new(),
+        stats: Stats::default(),
+        text: None,
+    };
     let bytes = match read(input) {
         Ok(b) => b,
         Err(message) => {
             out.stats.files_failed += 1;
-            out.findings.push(file_error(file, &input.display, message, "", 0));
+            out.findings
+                .push(file_error(file, &input.display, message, "", 0));
             return out;
         }
     };
@@ -167,7 +243,13 @@ fn lint_file(file: u32, input: &Input, opts: &Options<'_>) -> FileOutcome {
     let check = bytes.len().min(8192);
     if let Some(nul) = bytes[..check].iter().position(|&b| b == 0) {
         out.stats.files_failed += 1;
-        out.findings.push(file_error(file, &input.display, "binary file (contains NUL bytes)".into(), "", 0));
+        out.findings.push(file_error(
+            file,
+            &input.display,
+            "binary file (contains NUL bytes)".into(),
+            "",
+            0,
+        ));
         let _ = nul;
         return out;
     }
@@ -178,7 +260,13 @@ fn lint_file(file: u32, input: &Input, opts: &Options<'_>) -> FileOutcome {
             let lossy = String::from_utf8_lossy(e.as_bytes()).into_owned();
             out.stats.files_failed += 1;
             let lossy_at = String::from_utf8_lossy(&e.as_bytes()[..at]).len();
-            out.findings.push(file_error(file, &input.display, "file is not valid UTF-8".into(), &lossy, lossy_at));
+            out.findings.push(file_error(
+                file,
+                &input.display,
+                "file is not valid UTF-8".into(),
+                &lossy,
+                lossy_at,
+            ));
             if opts.keep_text {
                 out.text = Some(Arc::from(lossy));
             }
@@ -188,8 +276,10 @@ fn lint_file(file: u32, input: &Input, opts: &Options<'_>) -> FileOutcome {
     lint_text(file, input, &text, opts, &mut out);
     if !input.report {
         out.findings.clear();
+        out.masks.clear();
+        out.directives.clear();
     }
-    if opts.keep_text && input.report && !out.findings.is_empty() {
+    if opts.keep_text && input.report && (!out.findings.is_empty() || !out.directives.is_empty()) {
         out.text = Some(Arc::from(text));
     }
     out
@@ -206,8 +296,13 @@ fn file_error(file: u32, path: &str, message: String, text: &str, offset: usize)
         severity: meta.severity,
         label: Some(message.clone()),
         message,
-        help: Some("Fix the file so that it is valid YAML or JSON; kubectl would reject it.".into()),
-        primary: Location { file, region: index.region(text, offset, end) },
+        help: Some(
+            "Fix the file so that it is valid YAML or JSON; kubectl would reject it.".into(),
+        ),
+        primary: Location {
+            file,
+            region: index.region(text, offset, end),
+        },
         related: Vec::new(),
         object: None,
         route: String::new(),
@@ -219,7 +314,11 @@ fn file_error(file: u32, path: &str, message: String, text: &str, offset: usize)
 
 fn next_char_boundary(text: &str, offset: u32) -> u32 {
     let o = offset as usize;
-    text.get(o..).and_then(|s| s.chars().next()).map_or(offset, |c| offset + u32::try_from(c.len_utf8()).unwrap_or(1))
+    text.get(o..)
+        .and_then(|s| s.chars().next())
+        .map_or(offset, |c| {
+            offset + u32::try_from(c.len_utf8()).unwrap_or(1)
+        })
 }
 
 /// Per-document resolution state: turns labels into locations.
@@ -233,12 +332,17 @@ struct Resolver<'t> {
 impl Resolver<'_> {
     fn region(&mut self, start: u32, end: u32) -> Region {
         let text = self.text;
-        self.index.get_or_insert_with(|| LineIndex::new(text)).region(text, start, end)
+        self.index
+            .get_or_insert_with(|| LineIndex::new(text))
+            .region(text, start, end)
     }
 
     fn location(&mut self, doc: &Doc<'_>, label: &Label) -> Location {
         let (s, e) = span_of(doc, self.text, label);
-        Location { file: self.file, region: self.region(s, e) }
+        Location {
+            file: self.file,
+            region: self.region(s, e),
+        }
     }
 
     fn site(&mut self, doc: &Doc<'_>, label: &Label, object: &ObjectIdent) -> Site {
@@ -253,38 +357,136 @@ impl Resolver<'_> {
 
 fn lint_text(file: u32, input: &Input, text: &str, opts: &Options<'_>, out: &mut FileOutcome) {
     let stream = parse_stream(text);
-    let mut res = Resolver { file, path: &input.display, text, index: None };
+    let mut res = Resolver {
+        file,
+        path: &input.display,
+        text,
+        index: None,
+    };
     out.stats.files_linted += 1;
     for doc in &stream.docs {
         out.stats.documents += 1;
         let root = doc.root();
         if root.is_null() {
-            *out.stats.documents_skipped.entry("empty document".into()).or_default() += 1;
+            *out.stats
+                .documents_skipped
+                .entry("empty document".into())
+                .or_default() += 1;
             continue;
         }
         let Some(obj) = Object::from_node(root, Pointer::root(), &input.display, doc.index) else {
-            *out.stats.documents_skipped.entry("not a Kubernetes object".into()).or_default() += 1;
+            *out.stats
+                .documents_skipped
+                .entry("not a Kubernetes object".into())
+                .or_default() += 1;
             continue;
         };
         if obj.is_list() {
-            for (i, item) in obj.node.get("items").into_iter().flat_map(NodeRef::items).enumerate() {
+            for (i, item) in obj
+                .node
+                .get("items")
+                .into_iter()
+                .flat_map(NodeRef::items)
+                .enumerate()
+            {
                 let base = Pointer::root().join([Seg::from("items"), Seg::from(i)]);
                 match Object::from_node(item, base, &input.display, doc.index) {
                     Some(o) => lint_object(doc, &o, input, opts, &mut res, out),
-                    None => *out.stats.documents_skipped.entry("List item that is not an object".into()).or_default() += 1,
+                    None => {
+                        *out.stats
+                            .documents_skipped
+                            .entry("List item that is not an object".into())
+                            .or_default() += 1
+                    }
                 }
             }
             continue;
         }
         lint_object(doc, &obj, input, opts, &mut res, out);
     }
+    if text.contains("kubeward:") {
+        out.directives
+            .extend(comment_directives(&stream.docs, &mut res));
+    }
     if let Some(err) = stream.error {
         out.stats.files_failed += 1;
-        let mut f = file_error(file, &input.display, format!("YAML syntax error: {}", err.message), "", 0);
+        let mut f = file_error(
+            file,
+            &input.display,
+            format!("YAML syntax error: {}", err.message),
+            "",
+            0,
+        );
         let end = next_char_boundary(text, err.offset);
         f.primary.region = res.region(err.offset, end);
         out.findings.push(f);
     }
+}
+
+/// Suppression directives written as comments in this file.
+fn comment_directives(docs: &[Doc<'_>], res: &mut Resolver<'_>) -> Vec<Directive> {
+    let text = res.text;
+    let comments = comments(text);
+    let regions: Vec<Region> = comments
+        .iter()
+        .map(|c| res.region(c.start, c.end))
+        .collect();
+    let doc_lines: Vec<(u32, u32)> = docs
+        .iter()
+        .map(|d| {
+            let (s, e) = d.content_span();
+            (res.region(s, s).line, res.region(e, e).line)
+        })
+        .collect();
+    let lines: Vec<&str> = text.lines().collect();
+    suppress::from_comments(res.file, &comments, &regions, &doc_lines, &lines)
+}
+
+/// The `kubeward.io/ignore` annotation of an object, as a directive covering the object.
+fn annotation_directive(
+    doc: &Doc<'_>,
+    obj: &Object<'_>,
+    res: &mut Resolver<'_>,
+) -> Option<Directive> {
+    let value = obj.annotation(suppress::ANNOTATION)?;
+    let at = res.location(
+        doc,
+        &obj.at(["metadata", "annotations", suppress::ANNOTATION]),
+    );
+    let whole = res.location(
+        doc,
+        &Label {
+            focus: Focus::Whole,
+            ..obj.at(std::iter::empty::<Seg>())
+        },
+    );
+    let scope = suppress::Scope::Lines(whole.region.line, whole.region.end_line);
+    let object = Some(obj.ident());
+    Some(match suppress::parse_annotation(value) {
+        Ok(suppress::Parsed {
+            rules,
+            until,
+            reason,
+            ..
+        }) => Directive {
+            at,
+            scope,
+            rules,
+            reason,
+            until,
+            object,
+            malformed: None,
+        },
+        Err(why) => Directive {
+            at,
+            scope,
+            rules: Vec::new(),
+            reason: None,
+            until: None,
+            object,
+            malformed: Some(format!("`{}`: {why}", suppress::ANNOTATION)),
+        },
+    })
 }
 
 fn lint_object(
@@ -297,24 +499,67 @@ fn lint_object(
 ) {
     out.stats.objects += 1;
     let ident = obj.ident();
-    // Context files feed only the cross-object index.
-    if input.report {
-        let mut cx = Context::new(opts.settings);
-        for rule in &opts.rules {
-            rule.check_object(obj, &mut cx);
+    let ns = input.namespace.as_deref();
+    if !input.report {
+        // Context files feed only the cross-object index.
+        out.facts.push(Facts::extract(obj, ns, &mut |l: Label| {
+            res.site(doc, &l, &ident)
+        }));
+        return;
+    }
+    if let Some(d) = annotation_directive(doc, obj, res) {
+        out.directives.push(d);
+    }
+    let mut cx = Context::new(opts.settings);
+    for rule in &opts.rules {
+        rule.check_object(obj, &mut cx);
+    }
+    for draft in cx.drafts {
+        let f = finish_label_draft(draft, doc, res, &ident);
+        out.masks.extend(f.sensitive.iter().copied());
+        out.findings.push(f);
+    }
+    if opts.keep_text {
+        // Snippets show neighbouring lines: let the secret checks that are not enabled mark
+        // what must be masked all the same.
+        let mut scratch = Context::new(opts.settings);
+        for rule in crate::rule::registry::ALL.iter().filter(|r| {
+            r.meta().category == crate::rule::Category::Secrets
+                && !opts.rules.iter().any(|e| e.meta().id == r.meta().id)
+        }) {
+            rule.check_object(obj, &mut scratch);
         }
-        for draft in cx.drafts {
-            out.findings.push(finish_label_draft(draft, doc, res, &ident));
+        for draft in &scratch.drafts {
+            for l in &draft.sensitive {
+                out.masks.push(res.location(doc, l));
+            }
         }
     }
-    let ns = input.namespace.as_deref();
-    out.facts.push(Facts::extract(obj, ns, &mut |l: Label| res.site(doc, &l, &ident)));
+    out.facts.push(Facts::extract(obj, ns, &mut |l: Label| {
+        res.site(doc, &l, &ident)
+    }));
 }
 
-fn finish_label_draft(d: Draft, doc: &Doc<'_>, res: &mut Resolver<'_>, ident: &ObjectIdent) -> Finding {
+fn finish_label_draft(
+    d: Draft,
+    doc: &Doc<'_>,
+    res: &mut Resolver<'_>,
+    ident: &ObjectIdent,
+) -> Finding {
     let (primary, label_text, route) = match &d.primary {
-        Target::Label(l) => (res.location(doc, l), l.text.as_ref().map(ToString::to_string), stable_route(doc, &l.pointer)),
-        Target::Site(s) => (Location { file: s.file, region: s.region }, None, s.route.clone()),
+        Target::Label(l) => (
+            res.location(doc, l),
+            l.text.as_ref().map(ToString::to_string),
+            stable_route(doc, &l.pointer),
+        ),
+        Target::Site(s) => (
+            Location {
+                file: s.file,
+                region: s.region,
+            },
+            None,
+            s.route.clone(),
+        ),
     };
     let label_text = d.label.clone().or(label_text);
     let related = d
@@ -323,7 +568,10 @@ fn finish_label_draft(d: Draft, doc: &Doc<'_>, res: &mut Resolver<'_>, ident: &O
         .map(|(t, text)| Related {
             at: match t {
                 Target::Label(l) => res.location(doc, l),
-                Target::Site(s) => Location { file: s.file, region: s.region },
+                Target::Site(s) => Location {
+                    file: s.file,
+                    region: s.region,
+                },
             },
             text: text.clone(),
         })
@@ -333,7 +581,10 @@ fn finish_label_draft(d: Draft, doc: &Doc<'_>, res: &mut Resolver<'_>, ident: &O
     Finding {
         meta: d.meta,
         severity: d.severity,
-        message: d.message.or_else(|| label_text.clone()).unwrap_or_else(|| d.meta.summary.to_owned()),
+        message: d
+            .message
+            .or_else(|| label_text.clone())
+            .unwrap_or_else(|| d.meta.summary.to_owned()),
         label: label_text,
         help: d.help.map(|h| h.into_owned()),
         primary,
@@ -350,12 +601,20 @@ fn finish_site_draft(d: Draft, files: &[SourceFile]) -> Finding {
     let Target::Site(site) = &d.primary else {
         unreachable!("internal error: cross-object drafts carry sites")
     };
-    let path = files.get(site.file as usize).map_or("", |f| f.path.as_str());
+    let path = files
+        .get(site.file as usize)
+        .map_or("", |f| f.path.as_str());
     let related = d
         .related
         .iter()
         .filter_map(|(t, text)| match t {
-            Target::Site(s) => Some(Related { at: Location { file: s.file, region: s.region }, text: text.clone() }),
+            Target::Site(s) => Some(Related {
+                at: Location {
+                    file: s.file,
+                    region: s.region,
+                },
+                text: text.clone(),
+            }),
             Target::Label(_) => None,
         })
         .collect();
@@ -365,7 +624,10 @@ fn finish_site_draft(d: Draft, files: &[SourceFile]) -> Finding {
         message: d.message.unwrap_or_else(|| d.meta.summary.to_owned()),
         label: d.label,
         help: d.help.map(|h| h.into_owned()),
-        primary: Location { file: site.file, region: site.region },
+        primary: Location {
+            file: site.file,
+            region: site.region,
+        },
         related,
         object: site.object.clone(),
         route: site.route.clone(),
@@ -421,6 +683,18 @@ fn stable_route(doc: &Doc<'_>, pointer: &Pointer) -> String {
 
 /// Lint an in-memory manifest with the given rules (tests and the docs checker use this).
 pub fn lint_str(path: &str, text: &str, rules: Vec<&'static dyn Rule>, settings: &Settings) -> Run {
-    let input = Input::new(path.to_owned(), InputSource::Bytes(Arc::from(text.as_bytes())));
-    lint(vec![input], Vec::new(), &Options { rules, settings, keep_text: true })
+    let input = Input::new(
+        path.to_owned(),
+        InputSource::Bytes(Arc::from(text.as_bytes())),
+    );
+    lint(
+        vec![input],
+        Vec::new(),
+        &Options {
+            rules,
+            settings,
+            keep_text: true,
+            progress: None,
+        },
+    )
 }

@@ -65,7 +65,13 @@ pub struct Finding {
 impl Finding {
     /// Sort key: file, position, rule, message.
     pub fn sort_key(&self) -> (u32, u32, u32, &'static str, &str) {
-        (self.primary.file, self.primary.region.line, self.primary.region.col, self.meta.id, &self.message)
+        (
+            self.primary.file,
+            self.primary.region.line,
+            self.primary.region.col,
+            self.meta.id,
+            &self.message,
+        )
     }
 }
 

@@ -324,7 +324,7 @@ main() {
       [[ $("$bindir/kubeward$exe" --version 2>/dev/null || true) == "kubeward $version" ]]; then
       log "kubeward $version already installed in $bindir"
     elif ! install_release "$repo" "$version" "$target" "$root"; then
-      warn "release v$version of $repo has no asset for $target; building kubeward from the action's source instead (this takes a few minutes)"
+      warn "could not download kubeward-$version-$target from release v$version of $repo (no such asset, or the download failed); building kubeward from the action's source instead (this takes a few minutes)"
       method=source
     fi
   fi

@@ -11,7 +11,10 @@ use crate::yaml::{NodeRef, parse_stream};
 
 /// The directory whose files give context to `file`: the nearest ancestor holding `.git`.
 fn git_root(file: &Path) -> Option<PathBuf> {
-    file.ancestors().skip(1).find(|d| d.join(".git").exists()).map(Path::to_path_buf)
+    file.ancestors()
+        .skip(1)
+        .find(|d| d.join(".git").exists())
+        .map(Path::to_path_buf)
 }
 
 fn common_ancestor(dirs: &[PathBuf]) -> Option<PathBuf> {
@@ -59,9 +62,13 @@ pub fn add_context(paths: &[String], inputs: &mut Vec<Input>, opts: &DiscoverOpt
         })
         .collect();
     for root in roots {
-        let Ok((found, _)) = discover(&[root.to_string_lossy().into_owned()], opts) else { continue };
+        let Ok((found, _)) = discover(&[root.to_string_lossy().into_owned()], opts) else {
+            continue;
+        };
         for mut input in found {
-            let InputSource::Path(p) = &input.source else { continue };
+            let InputSource::Path(p) = &input.source else {
+                continue;
+            };
             let canon = std::fs::canonicalize(p).unwrap_or_else(|_| p.clone());
             if known.insert(canon) {
                 input.report = false;
@@ -93,20 +100,29 @@ fn read_kustomization(dir: &Path) -> Option<Kustomization> {
         .filter_map(NodeRef::as_str)
         .map(|r| r.strip_prefix("./").unwrap_or(r).to_owned())
         .collect();
-    Some(Kustomization { namespace, resources })
+    Some(Kustomization {
+        namespace,
+        resources,
+    })
 }
 
 /// Set `Input::namespace` from the kustomization in each file's directory that lists it.
 pub fn kustomize_namespaces(inputs: &mut [Input]) {
     let mut cache: HashMap<PathBuf, Option<Kustomization>> = HashMap::new();
     for input in inputs.iter_mut() {
-        let InputSource::Path(p) = &input.source else { continue };
-        let (Some(dir), Some(name)) = (p.parent(), p.file_name().and_then(|n| n.to_str())) else { continue };
-        let k = cache.entry(dir.to_path_buf()).or_insert_with(|| read_kustomization(dir));
-        if let Some(k) = k {
-            if k.resources.contains(name) {
-                input.namespace = Some(k.namespace.clone());
-            }
+        let InputSource::Path(p) = &input.source else {
+            continue;
+        };
+        let (Some(dir), Some(name)) = (p.parent(), p.file_name().and_then(|n| n.to_str())) else {
+            continue;
+        };
+        let k = cache
+            .entry(dir.to_path_buf())
+            .or_insert_with(|| read_kustomization(dir));
+        if let Some(k) = k
+            && k.resources.contains(name)
+        {
+            input.namespace = Some(k.namespace.clone());
         }
     }
 }

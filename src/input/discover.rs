@@ -14,7 +14,10 @@ use ignore::{WalkBuilder, WalkState};
 pub enum Error {
     /// A path on the command line does not exist.
     #[error("path not found: {0}")]
-    #[diagnostic(code(kubeward::input::not_found), help("Check the path; use `-` to read standard input."))]
+    #[diagnostic(
+        code(kubeward::input::not_found),
+        help("Check the path; use `-` to read standard input.")
+    )]
     NotFound(String),
     /// Standard input could not be read.
     #[error("cannot read standard input: {0}")]
@@ -47,9 +50,17 @@ pub struct Input {
 impl Input {
     /// A reported input with no kustomization namespace.
     pub fn new(display: String, source: InputSource) -> Self {
-        Input { display, source, report: true, namespace: None }
+        Input {
+            display,
+            source,
+            report: true,
+            namespace: None,
+        }
     }
 }
+
+/// The inputs to lint (sorted) and the skipped paths with their reasons.
+pub type Discovered = (Vec<Input>, Vec<(String, String)>);
 
 /// How to discover.
 #[derive(Debug, Default, Clone)]
@@ -67,7 +78,10 @@ pub struct DiscoverOptions {
 /// Path relative to the working directory when under it, with `/` separators.
 pub fn display_path(p: &Path) -> String {
     let cwd = std::env::current_dir().ok();
-    let rel = cwd.as_deref().and_then(|c| p.strip_prefix(c).ok()).unwrap_or(p);
+    let rel = cwd
+        .as_deref()
+        .and_then(|c| p.strip_prefix(c).ok())
+        .unwrap_or(p);
     let rel = rel.strip_prefix("./").unwrap_or(rel);
     let s = rel.to_string_lossy().replace('\\', "/");
     if s.is_empty() { ".".to_owned() } else { s }
@@ -75,7 +89,9 @@ pub fn display_path(p: &Path) -> String {
 
 fn is_manifest_ext(p: &Path) -> bool {
     p.extension().and_then(|e| e.to_str()).is_some_and(|e| {
-        e.eq_ignore_ascii_case("yaml") || e.eq_ignore_ascii_case("yml") || e.eq_ignore_ascii_case("json")
+        e.eq_ignore_ascii_case("yaml")
+            || e.eq_ignore_ascii_case("yml")
+            || e.eq_ignore_ascii_case("json")
     })
 }
 
@@ -83,13 +99,13 @@ fn is_manifest_ext(p: &Path) -> bool {
 fn helm_template(p: &Path, charts: &mut HashMap<PathBuf, bool>) -> bool {
     let mut dir = p.parent();
     while let Some(d) = dir {
-        if d.file_name().is_some_and(|n| n == "templates") {
-            if let Some(chart) = d.parent() {
-                let is_chart = *charts.entry(chart.to_path_buf()).or_insert_with(|| chart.join("Chart.yaml").is_file());
-                if is_chart {
-                    return true;
-                }
-            }
+        if d.file_name().is_some_and(|n| n == "templates")
+            && let Some(chart) = d.parent()
+            && *charts
+                .entry(chart.to_path_buf())
+                .or_insert_with(|| chart.join("Chart.yaml").is_file())
+        {
+            return true;
         }
         dir = d.parent();
     }
@@ -98,7 +114,7 @@ fn helm_template(p: &Path, charts: &mut HashMap<PathBuf, bool>) -> bool {
 
 /// Find the files to lint under `paths`; returns the inputs (sorted) and the skipped paths
 /// with their reasons.
-pub fn discover(paths: &[String], opts: &DiscoverOptions) -> Result<(Vec<Input>, Vec<(String, String)>), Error> {
+pub fn discover(paths: &[String], opts: &DiscoverOptions) -> Result<Discovered, Error> {
     let mut inputs = Vec::new();
     let mut skipped = Vec::new();
     let mut charts = HashMap::new();
@@ -106,8 +122,13 @@ pub fn discover(paths: &[String], opts: &DiscoverOptions) -> Result<(Vec<Input>,
     for arg in paths {
         if arg == "-" {
             let mut buf = Vec::new();
-            std::io::stdin().read_to_end(&mut buf).map_err(Error::Stdin)?;
-            inputs.push(Input::new("<stdin>".into(), InputSource::Bytes(Arc::from(buf))));
+            std::io::stdin()
+                .read_to_end(&mut buf)
+                .map_err(Error::Stdin)?;
+            inputs.push(Input::new(
+                "<stdin>".into(),
+                InputSource::Bytes(Arc::from(buf)),
+            ));
             continue;
         }
         let path = PathBuf::from(arg);
@@ -118,7 +139,10 @@ pub fn discover(paths: &[String], opts: &DiscoverOptions) -> Result<(Vec<Input>,
         }
         let display = display_path(&path);
         if meta.file_type().is_symlink() && !inside(&path, &cwd) {
-            skipped.push((display, "symbolic link points outside the scanned tree".into()));
+            skipped.push((
+                display,
+                "symbolic link points outside the scanned tree".into(),
+            ));
         } else if opts.exclude.is_match(&display) {
             skipped.push((display, "excluded by --exclude".into()));
         } else if helm_template(&path, &mut charts) {
@@ -182,7 +206,9 @@ fn walk(
                                 Ok(t) if !t.starts_with(canon_root) => {
                                     Found::Skip(p, "symbolic link points outside the scanned tree")
                                 }
-                                Ok(t) if t.is_dir() => Found::Skip(p, "symbolic link to a directory (not followed)"),
+                                Ok(t) if t.is_dir() => {
+                                    Found::Skip(p, "symbolic link to a directory (not followed)")
+                                }
                                 Ok(_) if is_manifest_ext(&p) => Found::File(p),
                                 Ok(_) => Found::Skip(p, "not a .yaml, .yml or .json file"),
                                 Err(_) => Found::Skip(p, "broken symbolic link"),
@@ -197,12 +223,23 @@ fn walk(
                             ignore::Error::WithPath { path, .. } => path.clone(),
                             _ => PathBuf::from("?"),
                         };
-                        let reason = if err.is_io() { "unreadable (I/O error)" } else { "walk error" };
-                        let reason = if err.to_string().contains("loop") { "filesystem loop" } else { reason };
+                        let reason = if err.is_io() {
+                            "unreadable (I/O error)"
+                        } else {
+                            "walk error"
+                        };
+                        let reason = if err.to_string().contains("loop") {
+                            "filesystem loop"
+                        } else {
+                            reason
+                        };
                         Found::Skip(path, reason)
                     }
                 };
-                found.lock().expect("internal error: walker lock poisoned").push(item);
+                found
+                    .lock()
+                    .expect("internal error: walker lock poisoned")
+                    .push(item);
                 WalkState::Continue
             })
         });

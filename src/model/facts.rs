@@ -167,7 +167,11 @@ fn owned<'a>(it: impl Iterator<Item = (&'a str, &'a str)>) -> BTreeMap<String, S
 impl Facts {
     /// Gather the facts of `obj`. `default_ns` is the namespace of the kustomization that lists
     /// the file; `site` resolves labels of the object's document.
-    pub fn extract(obj: &Object<'_>, default_ns: Option<&str>, site: &mut dyn FnMut(Label) -> Site) -> Self {
+    pub fn extract(
+        obj: &Object<'_>,
+        default_ns: Option<&str>,
+        site: &mut dyn FnMut(Label) -> Site,
+    ) -> Self {
         let (namespace, ns_origin) = match (obj.namespace, default_ns) {
             (Some(ns), _) => (Some(ns.to_owned()), NsOrigin::Explicit),
             (None, Some(ns)) => (Some(ns.to_owned()), NsOrigin::Kustomization),
@@ -219,7 +223,11 @@ impl Facts {
 
     /// `Kind "name"`, for messages.
     pub fn describe(&self) -> String {
-        format!("{} \"{}\"", self.ident.kind, self.ident.name.as_deref().unwrap_or("<unnamed>"))
+        format!(
+            "{} \"{}\"",
+            self.ident.kind,
+            self.ident.name.as_deref().unwrap_or("<unnamed>")
+        )
     }
 
     /// The object's name.
@@ -230,8 +238,16 @@ impl Facts {
 
 fn kind_facts(obj: &Object<'_>, site: &mut dyn FnMut(Label) -> Site) -> KindFacts {
     if let Some(pod) = &obj.pod {
-        let sa_key = if pod.node.get_set("serviceAccountName").is_some() { "serviceAccountName" } else { "serviceAccount" };
-        let service_account = pod.node.get_set(sa_key).and_then(NodeRef::text).map(str::to_owned);
+        let sa_key = if pod.node.get_set("serviceAccountName").is_some() {
+            "serviceAccountName"
+        } else {
+            "serviceAccount"
+        };
+        let service_account = pod
+            .node
+            .get_set(sa_key)
+            .and_then(NodeRef::text)
+            .map(str::to_owned);
         let sa_site = if service_account.is_some() {
             site(pod.at([sa_key]).value())
         } else {
@@ -241,13 +257,21 @@ fn kind_facts(obj: &Object<'_>, site: &mut dyn FnMut(Label) -> Site) -> KindFact
             Some(_) => site(pod.meta_at(["labels"]).key()),
             None => site(Label::missing(pod.meta_ptr.join(["labels"]))),
         };
-        let dashboard = pod.containers.iter().any(|c| c.node.get("image").and_then(NodeRef::text).is_some_and(dashboard_image));
+        let dashboard = pod.containers.iter().any(|c| {
+            c.node
+                .get("image")
+                .and_then(NodeRef::text)
+                .is_some_and(dashboard_image)
+        });
         return KindFacts::Workload(Box::new(WorkloadFacts {
             name_site: site(name_label(obj)),
             labels_site,
             service_account,
             sa_site,
-            automount: pod.node.get("automountServiceAccountToken").and_then(NodeRef::as_bool),
+            automount: pod
+                .node
+                .get("automountServiceAccountToken")
+                .and_then(NodeRef::as_bool),
             host_network: pod.node.get("hostNetwork").and_then(NodeRef::as_bool) == Some(true),
             dashboard,
         }));
@@ -260,10 +284,13 @@ fn kind_facts(obj: &Object<'_>, site: &mut dyn FnMut(Label) -> Site) -> KindFact
             .rules
             .into_iter()
             .map(|(i, _, rule)| RuleFacts {
-                risks: risks(&rule, true).into_iter().map(|h| {
-                    let at = site(rule_item(obj, i, "verbs", h.at.verb));
-                    (h, at)
-                }).collect(),
+                risks: risks(&rule, true)
+                    .into_iter()
+                    .map(|h| {
+                        let at = site(rule_item(obj, i, "verbs", h.at.verb));
+                        (h, at)
+                    })
+                    .collect(),
                 site: site(obj.at([crate::yaml::Seg::from("rules"), crate::yaml::Seg::from(i)])),
                 rule,
             })
@@ -285,7 +312,12 @@ fn kind_facts(obj: &Object<'_>, site: &mut dyn FnMut(Label) -> Site) -> KindFact
     }
     match (obj.group(), obj.kind) {
         ("rbac.authorization.k8s.io", "RoleBinding" | "ClusterRoleBinding") => {
-            let text = |path: &[&str]| obj.get(path).and_then(NodeRef::text).unwrap_or("").to_owned();
+            let text = |path: &[&str]| {
+                obj.get(path)
+                    .and_then(NodeRef::text)
+                    .unwrap_or("")
+                    .to_owned()
+            };
             let subjects = obj
                 .node
                 .get("subjects")
@@ -295,12 +327,23 @@ fn kind_facts(obj: &Object<'_>, site: &mut dyn FnMut(Label) -> Site) -> KindFact
                 .filter_map(|(i, s)| {
                     let name = s.get("name").and_then(NodeRef::text)?;
                     let seg = |k: &'static str| {
-                        [crate::yaml::Seg::from("subjects"), crate::yaml::Seg::from(i), crate::yaml::Seg::from(k)]
+                        [
+                            crate::yaml::Seg::from("subjects"),
+                            crate::yaml::Seg::from(i),
+                            crate::yaml::Seg::from(k),
+                        ]
                     };
                     Some(SubjectFacts {
-                        kind: s.get("kind").and_then(NodeRef::text).unwrap_or("").to_owned(),
+                        kind: s
+                            .get("kind")
+                            .and_then(NodeRef::text)
+                            .unwrap_or("")
+                            .to_owned(),
                         name: name.to_owned(),
-                        namespace: s.get_set("namespace").and_then(NodeRef::text).map(str::to_owned),
+                        namespace: s
+                            .get_set("namespace")
+                            .and_then(NodeRef::text)
+                            .map(str::to_owned),
                         site: site(obj.at(seg("name"))),
                     })
                 })
@@ -313,9 +356,14 @@ fn kind_facts(obj: &Object<'_>, site: &mut dyn FnMut(Label) -> Site) -> KindFact
                 subjects,
             }))
         }
-        ("", "Namespace") => KindFacts::Namespace { name_site: site(name_label(obj)) },
+        ("", "Namespace") => KindFacts::Namespace {
+            name_site: site(name_label(obj)),
+        },
         ("", "ServiceAccount") => KindFacts::ServiceAccount {
-            automount: obj.node.get("automountServiceAccountToken").and_then(NodeRef::as_bool),
+            automount: obj
+                .node
+                .get("automountServiceAccountToken")
+                .and_then(NodeRef::as_bool),
         },
         ("", "ResourceQuota") => KindFacts::ResourceQuota,
         _ => KindFacts::Other,
@@ -326,10 +374,19 @@ fn kind_facts(obj: &Object<'_>, site: &mut dyn FnMut(Label) -> Site) -> KindFact
 /// mirror named `…/kubernetes-dashboard`).
 pub fn dashboard_image(image: &str) -> bool {
     let repo = image.split('@').next().unwrap_or(image);
-    let repo = repo.rsplit_once(':').filter(|(_, t)| !t.contains('/')).map_or(repo, |(r, _)| r);
-    repo.contains("kubernetesui/dashboard") || repo.ends_with("/kubernetes-dashboard") || repo == "kubernetes-dashboard"
+    let repo = repo
+        .rsplit_once(':')
+        .filter(|(_, t)| !t.contains('/'))
+        .map_or(repo, |(r, _)| r);
+    repo.contains("kubernetesui/dashboard")
+        || repo.ends_with("/kubernetes-dashboard")
+        || repo == "kubernetes-dashboard"
 }
 
 fn name_label(obj: &Object<'_>) -> Label {
-    if obj.get(&["metadata", "name"]).is_some() { obj.at(["metadata", "name"]) } else { obj.missing(["metadata", "name"]) }
+    if obj.get(&["metadata", "name"]).is_some() {
+        obj.at(["metadata", "name"])
+    } else {
+        obj.missing(["metadata", "name"])
+    }
 }

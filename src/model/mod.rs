@@ -1,20 +1,35 @@
 //! Typed, span-free views of Kubernetes objects. Each view carries its route.
 
+pub mod credentials;
+pub mod embedded;
 mod facts;
+pub mod image;
 mod netpol;
 mod object;
 mod rbac;
+pub mod secret;
 mod selector;
 mod workload;
 mod world;
 
-pub use facts::{dashboard_image, BindingFacts, Facts, KindFacts, NsOrigin, RoleFacts, RuleFacts, Site, SubjectFacts, WorkloadFacts};
-pub use netpol::{Flavor, PodSel, PolicyFacts, PolicyPart};
-pub use object::{DuplicateKey, Object, ObjectIdent};
-pub use rbac::{
-    AGGREGATE_LABELS, Grant, Hit, PolicyRule, Risk, RoleView, builtin_cluster_role, describe_subjects, pod_exec, privilege_escalation, risks, rule_item,
-    secrets_access, security_policy_write, wildcards,
+#[allow(unused_imports)]
+pub use facts::{
+    BindingFacts, Facts, KindFacts, NsOrigin, RoleFacts, RuleFacts, Site, SubjectFacts,
+    WorkloadFacts, dashboard_image,
 };
+#[allow(unused_imports)]
+pub use netpol::{Flavor, PodSel, PolicyFacts, PolicyPart};
+#[allow(unused_imports)]
+pub use object::{DuplicateKey, Object, ObjectIdent};
+#[allow(unused_imports)]
+pub use rbac::{
+    AGGREGATE_LABELS, Grant, Hit, PolicyRule, Risk, RoleView, builtin_cluster_role,
+    describe_subjects, pod_exec, privilege_escalation, risks, rule_item, secrets_access,
+    security_policy_write, wildcards,
+};
+#[allow(unused_imports)]
 pub use selector::{CalicoExpr, Key, LabelSelector, Op, PodTarget, Requirement};
+#[allow(unused_imports)]
 pub use workload::{Container, ContainerKind, PodSpec, pod_template_route};
-pub use world::{BindingUse, Index, NsIndex, NsKey, RoleRisk, World, describe_ns, text_of};
+#[allow(unused_imports)]
+pub use world::{BindingUse, Index, NsIndex, NsKey, RoleRisk, World, describe_ns};

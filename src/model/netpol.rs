@@ -3,7 +3,9 @@
 //! kubernetes `pkg/apis/networking/v1/defaults.go`; Cilium and Calico policy references).
 
 use super::object::Object;
-use super::selector::{CalicoExpr, LabelSelector, PodTarget, calico_key, calico_ns_key, cilium_key, pod_key};
+use super::selector::{
+    CalicoExpr, LabelSelector, PodTarget, calico_key, calico_ns_key, cilium_key, pod_key,
+};
 use crate::yaml::NodeRef;
 
 /// Which policy API.
@@ -33,8 +35,12 @@ impl Flavor {
             ("networking.k8s.io", "NetworkPolicy") => Some(Flavor::Core),
             ("cilium.io", "CiliumNetworkPolicy") => Some(Flavor::Cilium),
             ("cilium.io", "CiliumClusterwideNetworkPolicy") => Some(Flavor::CiliumClusterwide),
-            ("projectcalico.org" | "crd.projectcalico.org", "NetworkPolicy") => Some(Flavor::Calico),
-            ("projectcalico.org" | "crd.projectcalico.org", "GlobalNetworkPolicy") => Some(Flavor::CalicoGlobal),
+            ("projectcalico.org" | "crd.projectcalico.org", "NetworkPolicy") => {
+                Some(Flavor::Calico)
+            }
+            ("projectcalico.org" | "crd.projectcalico.org", "GlobalNetworkPolicy") => {
+                Some(Flavor::CalicoGlobal)
+            }
             _ => None,
         }
     }
@@ -108,13 +114,20 @@ impl PolicyFacts {
         let parts = match flavor {
             Flavor::Core => vec![core_part(spec)],
             Flavor::Cilium | Flavor::CiliumClusterwide => {
-                let mut v: Vec<PolicyPart> = spec.filter(|s| s.is_map()).map(cilium_part).into_iter().flatten().collect();
+                let mut v: Vec<PolicyPart> = spec
+                    .filter(|s| s.is_map())
+                    .map(cilium_part)
+                    .into_iter()
+                    .flatten()
+                    .collect();
                 for s in obj.node.get("specs").into_iter().flat_map(NodeRef::items) {
                     v.extend(cilium_part(s));
                 }
                 v
             }
-            Flavor::Calico | Flavor::CalicoGlobal => vec![calico_part(spec, flavor == Flavor::CalicoGlobal)],
+            Flavor::Calico | Flavor::CalicoGlobal => {
+                vec![calico_part(spec, flavor == Flavor::CalicoGlobal)]
+            }
         };
         Some(PolicyFacts { flavor, parts })
     }
@@ -126,12 +139,16 @@ impl PolicyFacts {
 
     /// A default-deny for ingress: selects every pod, isolates ingress, allows nothing.
     pub fn default_deny_ingress(&self) -> bool {
-        self.parts.iter().any(|p| p.deny_all_ingress && p.selector.as_ref().is_some_and(PodSel::is_all))
+        self.parts
+            .iter()
+            .any(|p| p.deny_all_ingress && p.selector.as_ref().is_some_and(PodSel::is_all))
     }
 
     /// A default-deny for egress.
     pub fn default_deny_egress(&self) -> bool {
-        self.parts.iter().any(|p| p.deny_all_egress && p.selector.as_ref().is_some_and(PodSel::is_all))
+        self.parts
+            .iter()
+            .any(|p| p.deny_all_egress && p.selector.as_ref().is_some_and(PodSel::is_all))
     }
 
     /// Whether some selector of the policy selects the pod, whatever the direction.
@@ -168,13 +185,21 @@ fn seq_len(n: Option<NodeRef<'_>>) -> usize {
 /// Core NetworkPolicy: `policyTypes` defaults to `[Ingress]`, plus `Egress` iff `egress` is
 /// non-empty.
 fn core_part(spec: Option<NodeRef<'_>>) -> PolicyPart {
-    let selector = LabelSelector::parse(spec.and_then(|s| s.get("podSelector")), &pod_key).map(PodSel::Labels);
-    let types: Vec<&str> =
-        spec.and_then(|s| s.get("policyTypes")).into_iter().flat_map(NodeRef::items).filter_map(NodeRef::text).collect();
+    let selector =
+        LabelSelector::parse(spec.and_then(|s| s.get("podSelector")), &pod_key).map(PodSel::Labels);
+    let types: Vec<&str> = spec
+        .and_then(|s| s.get("policyTypes"))
+        .into_iter()
+        .flat_map(NodeRef::items)
+        .filter_map(NodeRef::text)
+        .collect();
     let ingress_rules = seq_len(spec.and_then(|s| s.get("ingress")));
     let egress_rules = seq_len(spec.and_then(|s| s.get("egress")));
-    let (ingress, egress) =
-        if types.is_empty() { (true, egress_rules > 0) } else { (types.contains(&"Ingress"), types.contains(&"Egress")) };
+    let (ingress, egress) = if types.is_empty() {
+        (true, egress_rules > 0)
+    } else {
+        (types.contains(&"Ingress"), types.contains(&"Egress"))
+    };
     PolicyPart {
         selector,
         ingress,
@@ -191,10 +216,19 @@ fn cilium_part(spec: NodeRef<'_>) -> Option<PolicyPart> {
     let sel = spec.get("endpointSelector")?;
     let selector = LabelSelector::parse(Some(sel), &cilium_key).map(PodSel::Labels);
     let present = |k: &str| spec.get_set(k).is_some();
-    let default_deny = |dir: &str| spec.path(&["enableDefaultDeny", dir]).and_then(NodeRef::as_bool) != Some(false);
+    let default_deny = |dir: &str| {
+        spec.path(&["enableDefaultDeny", dir])
+            .and_then(NodeRef::as_bool)
+            != Some(false)
+    };
     let ingress = (present("ingress") || present("ingressDeny")) && default_deny("ingress");
     let egress = (present("egress") || present("egressDeny")) && default_deny("egress");
-    let all_empty = |k: &str| spec.get(k).into_iter().flat_map(NodeRef::items).all(|r| r.is_map() && r.is_empty());
+    let all_empty = |k: &str| {
+        spec.get(k)
+            .into_iter()
+            .flat_map(NodeRef::items)
+            .all(|r| r.is_map() && r.is_empty())
+    };
     Some(PolicyPart {
         selector,
         ingress,
@@ -209,15 +243,23 @@ fn cilium_part(spec: NodeRef<'_>) -> Option<PolicyPart> {
 fn calico_part(spec: Option<NodeRef<'_>>, global: bool) -> PolicyPart {
     let text = |k: &str| spec.and_then(|s| s.get_set(k)).and_then(NodeRef::text);
     let pods = CalicoExpr::parse(text("selector").unwrap_or(""), &calico_key);
-    let ns = if global { text("namespaceSelector").map(|s| CalicoExpr::parse(s, &calico_ns_key)) } else { None };
+    let ns = if global {
+        text("namespaceSelector").map(|s| CalicoExpr::parse(s, &calico_ns_key))
+    } else {
+        None
+    };
     let has_sa_selector = text("serviceAccountSelector").is_some_and(|s| !s.trim().is_empty());
     let selector = match (pods, ns) {
         (Some(p), None) if !has_sa_selector => Some(PodSel::Calico(p, None)),
         (Some(p), Some(Some(n))) if !has_sa_selector => Some(PodSel::Calico(p, Some(n))),
         _ => None,
     };
-    let types: Vec<&str> =
-        spec.and_then(|s| s.get("types")).into_iter().flat_map(NodeRef::items).filter_map(NodeRef::text).collect();
+    let types: Vec<&str> = spec
+        .and_then(|s| s.get("types"))
+        .into_iter()
+        .flat_map(NodeRef::items)
+        .filter_map(NodeRef::text)
+        .collect();
     let ingress_rules = seq_len(spec.and_then(|s| s.get("ingress")));
     let egress_rules = seq_len(spec.and_then(|s| s.get("egress")));
     let (ingress, egress) = if types.is_empty() {
@@ -226,12 +268,21 @@ fn calico_part(spec: Option<NodeRef<'_>>, global: bool) -> PolicyPart {
         (types.contains(&"Ingress"), types.contains(&"Egress"))
     };
     let denies = |k: &str| {
-        spec.and_then(|s| s.get(k)).into_iter().flat_map(NodeRef::items).all(|r| {
-            r.get("action").and_then(NodeRef::text) == Some("Deny")
-                && r.get("source").is_none()
-                && r.get("destination").is_none()
-                && r.get("protocol").is_none()
-        })
+        spec.and_then(|s| s.get(k))
+            .into_iter()
+            .flat_map(NodeRef::items)
+            .all(|r| {
+                r.get("action").and_then(NodeRef::text) == Some("Deny")
+                    && r.get("source").is_none()
+                    && r.get("destination").is_none()
+                    && r.get("protocol").is_none()
+            })
     };
-    PolicyPart { selector, ingress, egress, deny_all_ingress: ingress && denies("ingress"), deny_all_egress: egress && denies("egress") }
+    PolicyPart {
+        selector,
+        ingress,
+        egress,
+        deny_all_ingress: ingress && denies("ingress"),
+        deny_all_egress: egress && denies("egress"),
+    }
 }

@@ -55,14 +55,33 @@ pub struct Object<'d> {
 
 impl<'d> Object<'d> {
     /// View `node` as a Kubernetes object, if it is one.
-    pub fn from_node(node: NodeRef<'d>, base: Pointer, path: &'d str, doc_index: usize) -> Option<Self> {
+    pub fn from_node(
+        node: NodeRef<'d>,
+        base: Pointer,
+        path: &'d str,
+        doc_index: usize,
+    ) -> Option<Self> {
         let api_version = node.get("apiVersion")?.as_str()?;
         let kind = node.get("kind")?.as_str()?;
         let meta = node.get("metadata");
-        let name = meta.and_then(|m| m.get("name").or_else(|| m.get("generateName"))).and_then(NodeRef::as_str);
-        let namespace = meta.and_then(|m| m.get("namespace")).and_then(NodeRef::as_str);
+        let name = meta
+            .and_then(|m| m.get("name").or_else(|| m.get("generateName")))
+            .and_then(NodeRef::as_str);
+        let namespace = meta
+            .and_then(|m| m.get("namespace"))
+            .and_then(NodeRef::as_str);
         let pod = PodSpec::of(node, &base, api_version, kind);
-        Some(Object { node, base, api_version, kind, name, namespace, pod, path, doc_index })
+        Some(Object {
+            node,
+            base,
+            api_version,
+            kind,
+            name,
+            namespace,
+            pod,
+            path,
+            doc_index,
+        })
     }
 
     /// Whether this is a list whose `items` are objects (`kind: List`, `PodList`, …).
@@ -100,12 +119,16 @@ impl<'d> Object<'d> {
 
     /// The value of `metadata.labels[key]`.
     pub fn label(&self, key: &str) -> Option<&'d str> {
-        self.node.path(&["metadata", "labels", key]).and_then(NodeRef::text)
+        self.node
+            .path(&["metadata", "labels", key])
+            .and_then(NodeRef::text)
     }
 
     /// The value of `metadata.annotations[key]`.
     pub fn annotation(&self, key: &str) -> Option<&'d str> {
-        self.node.path(&["metadata", "annotations", key]).and_then(NodeRef::text)
+        self.node
+            .path(&["metadata", "annotations", key])
+            .and_then(NodeRef::text)
     }
 
     /// `metadata.labels` as (key, value) pairs.
@@ -153,7 +176,9 @@ impl Object<'_> {
         let doc = self.node.doc;
         let mut out = Vec::new();
         for (i, dup) in doc.duplicates.iter().enumerate() {
-            let Some(route) = crate::yaml::route_to(doc, dup.map) else { continue };
+            let Some(route) = crate::yaml::route_to(doc, dup.map) else {
+                continue;
+            };
             let map_ptr = Pointer::from_segs(&route);
             if !map_ptr.starts_with(&self.base) {
                 continue;

@@ -22,7 +22,11 @@ pub struct PolicyRule {
 }
 
 fn strings(n: Option<NodeRef<'_>>) -> Vec<String> {
-    n.into_iter().flat_map(NodeRef::items).filter_map(NodeRef::text).map(str::to_owned).collect()
+    n.into_iter()
+        .flat_map(NodeRef::items)
+        .filter_map(NodeRef::text)
+        .map(str::to_owned)
+        .collect()
 }
 
 impl PolicyRule {
@@ -40,28 +44,42 @@ impl PolicyRule {
     /// A rule from literals (built-in roles).
     pub fn of(groups: &[&str], resources: &[&str], verbs: &[&str]) -> Self {
         let own = |l: &[&str]| l.iter().map(|s| (*s).to_owned()).collect();
-        PolicyRule { verbs: own(verbs), api_groups: own(groups), resources: own(resources), ..PolicyRule::default() }
+        PolicyRule {
+            verbs: own(verbs),
+            api_groups: own(groups),
+            resources: own(resources),
+            ..PolicyRule::default()
+        }
     }
 
     /// Index of the `verbs` entry that grants `verb` (exact, or `*`).
     pub fn verb(&self, verb: &str) -> Option<usize> {
-        self.verbs.iter().position(|v| v == verb).or_else(|| self.verbs.iter().position(|v| v == "*"))
+        self.verbs
+            .iter()
+            .position(|v| v == verb)
+            .or_else(|| self.verbs.iter().position(|v| v == "*"))
     }
 
     /// Index of the `apiGroups` entry that covers `group`.
     pub fn group(&self, group: &str) -> Option<usize> {
-        self.api_groups.iter().position(|g| g == group).or_else(|| self.api_groups.iter().position(|g| g == "*"))
+        self.api_groups
+            .iter()
+            .position(|g| g == group)
+            .or_else(|| self.api_groups.iter().position(|g| g == "*"))
     }
 
     /// Index of the `resources` entry that covers `resource` (`pods` or `pods/exec`): exact,
     /// `*` (every resource and subresource) or `*/sub`. `pods/*` is a literal, never a pattern.
     pub fn resource(&self, resource: &str) -> Option<usize> {
         let sub = resource.split_once('/').map(|(_, s)| s);
-        self.resources.iter().position(|r| r == resource).or_else(|| {
-            self.resources.iter().position(|r| {
-                r == "*" || sub.is_some_and(|s| r.strip_prefix("*/") == Some(s))
+        self.resources
+            .iter()
+            .position(|r| r == resource)
+            .or_else(|| {
+                self.resources
+                    .iter()
+                    .position(|r| r == "*" || sub.is_some_and(|s| r.strip_prefix("*/") == Some(s)))
             })
-        })
     }
 
     /// Whether `resourceNames` restricts the rule.
@@ -81,7 +99,11 @@ impl PolicyRule {
         let r = self.resource(resource)?;
         let (verb, v) = verbs.iter().find_map(|v| self.verb(v).map(|i| (*v, i)))?;
         let _ = g;
-        Some(Grant { verb: v, resource: r, what: format!("{verb} on {resource}") })
+        Some(Grant {
+            verb: v,
+            resource: r,
+            what: format!("{verb} on {resource}"),
+        })
     }
 }
 
@@ -141,14 +163,26 @@ const CORE: &[&str] = &[""];
 const RBAC: &[&str] = &["rbac.authorization.k8s.io"];
 const WRITE: &[&str] = &["create", "update", "patch", "delete", "deletecollection"];
 
-fn collect(rule: &PolicyRule, checks: &[(&[&str], &[&str], &str, Severity)], risk: Risk) -> Option<Hit> {
+fn collect(
+    rule: &PolicyRule,
+    checks: &[(&[&str], &[&str], &str, Severity)],
+    risk: Risk,
+) -> Option<Hit> {
     let mut best: Option<(Grant, Severity)> = None;
     // (verbs, resources): "create, update on roles, rolebindings".
     let mut grouped: Vec<(String, Vec<&str>)> = Vec::new();
     for (verbs, groups, resource, sev) in checks {
         if let Some(g) = rule.grant(verbs, groups, resource) {
-            let names: Vec<&str> = verbs.iter().copied().filter(|v| rule.verb(v).is_some()).collect();
-            let verbs = if rule.verbs.iter().any(|v| v == "*") { "*".to_owned() } else { names.join(", ") };
+            let names: Vec<&str> = verbs
+                .iter()
+                .copied()
+                .filter(|v| rule.verb(v).is_some())
+                .collect();
+            let verbs = if rule.verbs.iter().any(|v| v == "*") {
+                "*".to_owned()
+            } else {
+                names.join(", ")
+            };
             match grouped.iter_mut().find(|(v, _)| *v == verbs) {
                 Some((_, res)) if !res.contains(resource) => res.push(resource),
                 Some(_) => {}
@@ -160,8 +194,16 @@ fn collect(rule: &PolicyRule, checks: &[(&[&str], &[&str], &str, Severity)], ris
         }
     }
     let (at, severity) = best?;
-    let all = grouped.into_iter().map(|(v, r)| format!("{v} on {}", r.join(", "))).collect();
-    Some(Hit { risk, at, all, severity })
+    let all = grouped
+        .into_iter()
+        .map(|(v, r)| format!("{v} on {}", r.join(", ")))
+        .collect();
+    Some(Hit {
+        risk,
+        at,
+        all,
+        severity,
+    })
 }
 
 /// get/list/watch on core `secrets`. list/watch return every secret's content; `get` needs a
@@ -169,20 +211,34 @@ fn collect(rule: &PolicyRule, checks: &[(&[&str], &[&str], &str, Severity)], ris
 pub fn secrets_access(rule: &PolicyRule, cluster: bool) -> Option<Hit> {
     let bulk = rule.grant(&["list", "watch"], CORE, "secrets");
     let get = rule.grant(&["get"], CORE, "secrets");
-    let verbs: Vec<&str> =
-        ["get", "list", "watch"].into_iter().filter(|v| rule.grant(&[v], CORE, "secrets").is_some()).collect();
+    let verbs: Vec<&str> = ["get", "list", "watch"]
+        .into_iter()
+        .filter(|v| rule.grant(&[v], CORE, "secrets").is_some())
+        .collect();
     let all = if rule.verbs.iter().any(|v| v == "*") {
         vec!["* on secrets".to_owned()]
     } else {
         vec![format!("{} on secrets", verbs.join(", "))]
     };
     let (at, severity) = match (bulk, get) {
-        (Some(g), _) => (g, if cluster { Severity::High } else { Severity::Medium }),
+        (Some(g), _) => (
+            g,
+            if cluster {
+                Severity::High
+            } else {
+                Severity::Medium
+            },
+        ),
         (None, Some(g)) if rule.named() => (g, Severity::Low),
         (None, Some(g)) => (g, Severity::Medium),
         (None, None) => return None,
     };
-    Some(Hit { risk: Risk::ReadSecrets, at, all, severity })
+    Some(Hit {
+        risk: Risk::ReadSecrets,
+        at,
+        all,
+        severity,
+    })
 }
 
 /// escalate/bind on roles, impersonation, RBAC writes, `serviceaccounts/token` create.
@@ -245,19 +301,44 @@ pub fn security_policy_write(rule: &PolicyRule) -> Option<Hit> {
     collect(
         rule,
         &[
-            (WRITE, adm, "validatingwebhookconfigurations", Severity::High),
+            (
+                WRITE,
+                adm,
+                "validatingwebhookconfigurations",
+                Severity::High,
+            ),
             (WRITE, adm, "mutatingwebhookconfigurations", Severity::High),
             (WRITE, adm, "validatingadmissionpolicies", Severity::High),
-            (WRITE, adm, "validatingadmissionpolicybindings", Severity::High),
+            (
+                WRITE,
+                adm,
+                "validatingadmissionpolicybindings",
+                Severity::High,
+            ),
             (WRITE, adm, "mutatingadmissionpolicies", Severity::High),
-            (WRITE, adm, "mutatingadmissionpolicybindings", Severity::High),
+            (
+                WRITE,
+                adm,
+                "mutatingadmissionpolicybindings",
+                Severity::High,
+            ),
             (WRITE, net, "networkpolicies", Severity::Medium),
             (WRITE, cilium, "ciliumnetworkpolicies", Severity::Medium),
-            (WRITE, cilium, "ciliumclusterwidenetworkpolicies", Severity::Medium),
+            (
+                WRITE,
+                cilium,
+                "ciliumclusterwidenetworkpolicies",
+                Severity::Medium,
+            ),
             (WRITE, calico, "networkpolicies", Severity::Medium),
             (WRITE, calico, "globalnetworkpolicies", Severity::Medium),
             (&["update", "patch"], CORE, "namespaces", Severity::Medium),
-            (&["update", "patch"], cert, "certificatesigningrequests/approval", Severity::Medium),
+            (
+                &["update", "patch"],
+                cert,
+                "certificatesigningrequests/approval",
+                Severity::Medium,
+            ),
             (&["approve"], cert, "signers", Severity::Medium),
         ],
         Risk::PolicyWrite,
@@ -267,7 +348,11 @@ pub fn security_policy_write(rule: &PolicyRule) -> Option<Hit> {
 /// `*` entries of a rule: (field, index) for verbs, resources and apiGroups, in that order.
 pub fn wildcards(rule: &PolicyRule) -> Vec<(&'static str, usize)> {
     let mut out = Vec::new();
-    for (field, list) in [("verbs", &rule.verbs), ("resources", &rule.resources), ("apiGroups", &rule.api_groups)] {
+    for (field, list) in [
+        ("verbs", &rule.verbs),
+        ("resources", &rule.resources),
+        ("apiGroups", &rule.api_groups),
+    ] {
         if let Some(i) = list.iter().position(|s| s == "*") {
             out.push((field, i));
         }
@@ -281,7 +366,11 @@ pub fn risks(rule: &PolicyRule, cluster: bool) -> Vec<Hit> {
     if rule.is_full_wildcard() {
         out.push(Hit {
             risk: Risk::Wildcard,
-            at: Grant { verb: rule.verb("*").unwrap_or(0), resource: rule.resource("*").unwrap_or(0), what: "* on *".into() },
+            at: Grant {
+                verb: rule.verb("*").unwrap_or(0),
+                resource: rule.resource("*").unwrap_or(0),
+                what: "* on *".into(),
+            },
             all: vec!["every verb on every resource".into()],
             severity: Severity::High,
         });
@@ -296,8 +385,14 @@ pub fn risks(rule: &PolicyRule, cluster: bool) -> Vec<Hit> {
 /// The built-in aggregation targets and the roles they aggregate into.
 pub const AGGREGATE_LABELS: &[(&str, &[&str])] = &[
     ("rbac.authorization.k8s.io/aggregate-to-admin", &["admin"]),
-    ("rbac.authorization.k8s.io/aggregate-to-edit", &["edit", "admin"]),
-    ("rbac.authorization.k8s.io/aggregate-to-view", &["view", "edit", "admin"]),
+    (
+        "rbac.authorization.k8s.io/aggregate-to-edit",
+        &["edit", "admin"],
+    ),
+    (
+        "rbac.authorization.k8s.io/aggregate-to-view",
+        &["view", "edit", "admin"],
+    ),
 ];
 
 /// The dangerous rules of the default ClusterRoles that kubeward knows without seeing them
@@ -309,11 +404,19 @@ pub fn builtin_cluster_role(name: &str) -> Option<Vec<PolicyRule>> {
         "admin" | "edit" => {
             let mut v = vec![
                 PolicyRule::of(&[""], &["secrets"], &[&read[..], WRITE].concat()),
-                PolicyRule::of(&[""], &["pods/exec", "pods/attach", "pods/portforward", "pods/proxy"], &["create", "get"]),
+                PolicyRule::of(
+                    &[""],
+                    &["pods/exec", "pods/attach", "pods/portforward", "pods/proxy"],
+                    &["create", "get"],
+                ),
                 PolicyRule::of(&[""], &["serviceaccounts"], &["impersonate"]),
             ];
             if name == "admin" {
-                v.push(PolicyRule::of(&["rbac.authorization.k8s.io"], &["roles", "rolebindings"], &[&read[..], WRITE].concat()));
+                v.push(PolicyRule::of(
+                    &["rbac.authorization.k8s.io"],
+                    &["roles", "rolebindings"],
+                    &[&read[..], WRITE].concat(),
+                ));
             }
             v
         }
@@ -338,7 +441,8 @@ pub struct RoleView<'d> {
 impl<'d> RoleView<'d> {
     /// View an RBAC Role or ClusterRole.
     pub fn of(obj: &Object<'d>) -> Option<Self> {
-        if obj.group() != "rbac.authorization.k8s.io" || !matches!(obj.kind, "Role" | "ClusterRole") {
+        if obj.group() != "rbac.authorization.k8s.io" || !matches!(obj.kind, "Role" | "ClusterRole")
+        {
             return None;
         }
         let cluster = obj.kind == "ClusterRole";
@@ -371,17 +475,16 @@ impl<'d> RoleView<'d> {
         })
     }
 
-    /// Words for messages: where the permission applies.
-    pub fn scope(&self) -> &'static str {
-        if self.cluster { "in every namespace it is bound to (cluster-wide via a ClusterRoleBinding)" } else { "in its namespace" }
-    }
-
     /// A note for messages about aggregation, if any.
     pub fn aggregation_note(&self) -> Option<String> {
         if self.aggregated_into.is_empty() {
             return None;
         }
-        let names: Vec<String> = self.aggregated_into.iter().map(|r| format!("`{r}`")).collect();
+        let names: Vec<String> = self
+            .aggregated_into
+            .iter()
+            .map(|r| format!("`{r}`"))
+            .collect();
         Some(format!(
             "; this ClusterRole is aggregated into the built-in {} role{}, so everyone bound to {} gets it",
             names.join(", "),
@@ -393,7 +496,13 @@ impl<'d> RoleView<'d> {
 
 /// A label on an item of a rule's list, e.g. the `"*"` in `rules[0].verbs`.
 pub fn rule_item(obj: &Object<'_>, rule: usize, field: &'static str, item: usize) -> Label {
-    obj.at([Seg::from("rules"), Seg::from(rule), Seg::from(field), Seg::from(item)]).value()
+    obj.at([
+        Seg::from("rules"),
+        Seg::from(rule),
+        Seg::from(field),
+        Seg::from(item),
+    ])
+    .value()
 }
 
 /// The subjects of a binding as `ServiceAccount monitoring/prometheus, Group devs`.
@@ -412,7 +521,11 @@ pub fn describe_subjects(obj: &Object<'_>) -> String {
             })
         })
         .collect();
-    if subjects.is_empty() { "no subject".to_owned() } else { subjects.join(", ") }
+    if subjects.is_empty() {
+        "no subject".to_owned()
+    } else {
+        subjects.join(", ")
+    }
 }
 
 #[cfg(test)]
@@ -436,16 +549,35 @@ mod tests {
     #[test]
     fn secrets_severity() {
         let list = PolicyRule::of(&[""], &["secrets"], &["list"]);
-        assert_eq!(secrets_access(&list, true).map(|h| h.severity), Some(Severity::High));
-        assert_eq!(secrets_access(&list, false).map(|h| h.severity), Some(Severity::Medium));
+        assert_eq!(
+            secrets_access(&list, true).map(|h| h.severity),
+            Some(Severity::High)
+        );
+        assert_eq!(
+            secrets_access(&list, false).map(|h| h.severity),
+            Some(Severity::Medium)
+        );
         let mut named = PolicyRule::of(&[""], &["secrets"], &["get"]);
         named.resource_names = vec!["tls".into()];
-        assert_eq!(secrets_access(&named, true).map(|h| h.severity), Some(Severity::Low));
+        assert_eq!(
+            secrets_access(&named, true).map(|h| h.severity),
+            Some(Severity::Low)
+        );
         assert!(secrets_access(&PolicyRule::of(&["apps"], &["secrets"], &["get"]), true).is_none());
-        let esc = privilege_escalation(&PolicyRule::of(&["rbac.authorization.k8s.io"], &["clusterroles"], &["bind", "create"]));
+        let esc = privilege_escalation(&PolicyRule::of(
+            &["rbac.authorization.k8s.io"],
+            &["clusterroles"],
+            &["bind", "create"],
+        ));
         assert_eq!(
             esc.map(|h| (h.severity, h.all)),
-            Some((Severity::High, vec!["bind on clusterroles".to_owned(), "create on clusterroles".to_owned()]))
+            Some((
+                Severity::High,
+                vec![
+                    "bind on clusterroles".to_owned(),
+                    "create on clusterroles".to_owned()
+                ]
+            ))
         );
     }
 }

@@ -60,10 +60,10 @@ impl PodTarget<'_> {
             Key::Pod(k) => Some(self.labels.get(k).map(String::as_str)),
             Key::Namespace => self.namespace.map(Some),
             Key::NsLabel(k) => {
-                if k == "kubernetes.io/metadata.name" {
-                    if let Some(ns) = self.namespace {
-                        return Some(Some(ns));
-                    }
+                if k == "kubernetes.io/metadata.name"
+                    && let Some(ns) = self.namespace
+                {
+                    return Some(Some(ns));
                 }
                 self.ns_labels.map(|l| l.get(k).map(String::as_str))
             }
@@ -83,13 +83,19 @@ impl LabelSelector {
     /// non-scalar values) and so cannot be evaluated. Absent or null selects everything.
     pub fn parse(node: Option<NodeRef<'_>>, key: &dyn Fn(&str) -> Option<Key>) -> Option<Self> {
         let mut reqs = Vec::new();
-        let Some(node) = node.filter(|n| !n.is_null()) else { return Some(LabelSelector::default()) };
+        let Some(node) = node.filter(|n| !n.is_null()) else {
+            return Some(LabelSelector::default());
+        };
         if !node.is_map() {
             return None;
         }
         if let Some(ml) = node.get_set("matchLabels") {
             for (k, v) in ml.entries() {
-                reqs.push(Requirement { key: key(k)?, op: Op::In, values: vec![v.text()?.to_owned()] });
+                reqs.push(Requirement {
+                    key: key(k)?,
+                    op: Op::In,
+                    values: vec![v.text()?.to_owned()],
+                });
             }
         }
         if let Some(me) = node.get_set("matchExpressions") {
@@ -102,9 +108,18 @@ impl LabelSelector {
                     "DoesNotExist" => Op::DoesNotExist,
                     _ => return None,
                 };
-                let values: Vec<String> =
-                    e.get("values").into_iter().flat_map(NodeRef::items).filter_map(NodeRef::text).map(str::to_owned).collect();
-                reqs.push(Requirement { key: key(k)?, op, values });
+                let values: Vec<String> = e
+                    .get("values")
+                    .into_iter()
+                    .flat_map(NodeRef::items)
+                    .filter_map(NodeRef::text)
+                    .map(str::to_owned)
+                    .collect();
+                reqs.push(Requirement {
+                    key: key(k)?,
+                    op,
+                    values,
+                });
             }
         }
         Some(LabelSelector { reqs })
@@ -201,7 +216,11 @@ pub enum StrOp {
 impl CalicoExpr {
     /// Parse a Calico selector; `None` if kubeward does not understand it.
     pub fn parse(src: &str, key: &dyn Fn(&str) -> Key) -> Option<Self> {
-        let mut p = CalicoParser { s: src.as_bytes(), i: 0, key };
+        let mut p = CalicoParser {
+            s: src.as_bytes(),
+            i: 0,
+            key,
+        };
         p.ws();
         if p.i == p.s.len() {
             return Some(CalicoExpr::All);
@@ -219,7 +238,9 @@ impl CalicoExpr {
             CalicoExpr::Eq(k, v) => Some(t.lookup(k)? == Some(v.as_str())),
             CalicoExpr::Ne(k, v) => Some(t.lookup(k)? != Some(v.as_str())),
             CalicoExpr::In(k, vs) => Some(t.lookup(k)?.is_some_and(|x| vs.iter().any(|v| v == x))),
-            CalicoExpr::NotIn(k, vs) => Some(t.lookup(k)?.is_none_or(|x| !vs.iter().any(|v| v == x))),
+            CalicoExpr::NotIn(k, vs) => {
+                Some(t.lookup(k)?.is_none_or(|x| !vs.iter().any(|v| v == x)))
+            }
             CalicoExpr::Str(k, op, v) => Some(t.lookup(k)?.is_some_and(|x| match op {
                 StrOp::StartsWith => x.starts_with(v.as_str()),
                 StrOp::EndsWith => x.ends_with(v.as_str()),
@@ -328,7 +349,11 @@ impl CalicoParser<'_, '_> {
         if self.eat("in") {
             return Some(CalicoExpr::In(k, self.set()?));
         }
-        for (tok, op) in [("starts with", StrOp::StartsWith), ("ends with", StrOp::EndsWith), ("contains", StrOp::Contains)] {
+        for (tok, op) in [
+            ("starts with", StrOp::StartsWith),
+            ("ends with", StrOp::EndsWith),
+            ("contains", StrOp::Contains),
+        ] {
             if self.eat(tok) {
                 return Some(CalicoExpr::Str(k, op, self.string()?));
             }
@@ -340,7 +365,8 @@ impl CalicoParser<'_, '_> {
         self.ws();
         let start = self.i;
         while self.i < self.s.len()
-            && (self.s[self.i].is_ascii_alphanumeric() || matches!(self.s[self.i], b'_' | b'-' | b'.' | b'/'))
+            && (self.s[self.i].is_ascii_alphanumeric()
+                || matches!(self.s[self.i], b'_' | b'-' | b'.' | b'/'))
         {
             self.i += 1;
         }
@@ -386,13 +412,20 @@ mod tests {
     use super::{CalicoExpr, PodTarget, calico_key};
 
     fn labels(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-        pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
     }
 
     #[test]
     fn calico_expressions() {
         let l = labels(&[("app", "web"), ("tier", "fe")]);
-        let t = PodTarget { labels: &l, namespace: Some("shop"), ns_labels: None };
+        let t = PodTarget {
+            labels: &l,
+            namespace: Some("shop"),
+            ns_labels: None,
+        };
         let eval = |s: &str| CalicoExpr::parse(s, &calico_key).and_then(|e| e.matches(&t));
         assert_eq!(eval("app == 'web'"), Some(true));
         assert_eq!(eval("app == 'web' && !has(db)"), Some(true));

@@ -4,21 +4,40 @@ use crate::yaml::{Label, NodeRef, Pointer, Seg};
 
 /// Where the pod template of a kind lives: (route to the PodSpec, route to the pod metadata).
 /// From pod-security-admission's `DefaultPodSpecExtractor` plus Argo Rollouts.
-pub fn pod_template_route(api_version: &str, kind: &str) -> Option<(&'static [&'static str], &'static [&'static str])> {
+pub fn pod_template_route(
+    api_version: &str,
+    kind: &str,
+) -> Option<(&'static [&'static str], &'static [&'static str])> {
     let group = api_version.rsplit_once('/').map_or("", |(g, _)| g);
     match kind {
         "Pod" if group.is_empty() => Some((&["spec"], &["metadata"])),
-        "PodTemplate" if group.is_empty() => Some((&["template", "spec"], &["template", "metadata"])),
-        "ReplicationController" if group.is_empty() => Some((&["spec", "template", "spec"], &["spec", "template", "metadata"])),
-        "ReplicaSet" | "Deployment" | "StatefulSet" | "DaemonSet" if matches!(group, "apps" | "extensions") => {
-            Some((&["spec", "template", "spec"], &["spec", "template", "metadata"]))
+        "PodTemplate" if group.is_empty() => {
+            Some((&["template", "spec"], &["template", "metadata"]))
         }
-        "Job" if group == "batch" => Some((&["spec", "template", "spec"], &["spec", "template", "metadata"])),
+        "ReplicationController" if group.is_empty() => Some((
+            &["spec", "template", "spec"],
+            &["spec", "template", "metadata"],
+        )),
+        "ReplicaSet" | "Deployment" | "StatefulSet" | "DaemonSet"
+            if matches!(group, "apps" | "extensions") =>
+        {
+            Some((
+                &["spec", "template", "spec"],
+                &["spec", "template", "metadata"],
+            ))
+        }
+        "Job" if group == "batch" => Some((
+            &["spec", "template", "spec"],
+            &["spec", "template", "metadata"],
+        )),
         "CronJob" if group == "batch" => Some((
             &["spec", "jobTemplate", "spec", "template", "spec"],
             &["spec", "jobTemplate", "spec", "template", "metadata"],
         )),
-        "Rollout" if group == "argoproj.io" => Some((&["spec", "template", "spec"], &["spec", "template", "metadata"])),
+        "Rollout" if group == "argoproj.io" => Some((
+            &["spec", "template", "spec"],
+            &["spec", "template", "metadata"],
+        )),
         _ => None,
     }
 }
@@ -134,8 +153,14 @@ impl<'d> PodSpec<'d> {
         let node = obj.path(spec_route).filter(|n| n.is_map())?;
         let ptr = base.join(spec_route.iter().copied());
         let mut containers = Vec::new();
-        for ck in [ContainerKind::Init, ContainerKind::Regular, ContainerKind::Ephemeral] {
-            let Some(list) = node.get(ck.key()) else { continue };
+        for ck in [
+            ContainerKind::Init,
+            ContainerKind::Regular,
+            ContainerKind::Ephemeral,
+        ] {
+            let Some(list) = node.get(ck.key()) else {
+                continue;
+            };
             for (index, c) in list.items().enumerate() {
                 if !c.is_map() {
                     continue;
@@ -212,7 +237,10 @@ impl<'d> PodSpec<'d> {
 
     /// Pod annotations as (key, value).
     pub fn annotations(&self) -> impl Iterator<Item = (&'d str, NodeRef<'d>)> + 'd {
-        self.meta.and_then(|m| m.get("annotations")).into_iter().flat_map(NodeRef::entries)
+        self.meta
+            .and_then(|m| m.get("annotations"))
+            .into_iter()
+            .flat_map(NodeRef::entries)
     }
 
     /// Pod template labels as (key, value).
@@ -226,6 +254,10 @@ impl<'d> PodSpec<'d> {
 
     /// `volumes` as (index, volume mapping).
     pub fn volumes(&self) -> impl Iterator<Item = (usize, NodeRef<'d>)> + 'd {
-        self.node.get("volumes").into_iter().flat_map(NodeRef::items).enumerate()
+        self.node
+            .get("volumes")
+            .into_iter()
+            .flat_map(NodeRef::items)
+            .enumerate()
     }
 }

@@ -6,7 +6,6 @@ use std::collections::{BTreeMap, HashMap};
 use super::facts::{BindingFacts, Facts, KindFacts, NsOrigin, Site, SubjectFacts};
 use super::rbac::{AGGREGATE_LABELS, Hit, builtin_cluster_role, risks};
 use super::selector::PodTarget;
-use crate::yaml::NodeRef;
 
 /// An effective namespace; `None` is the shared "unknown" namespace of objects that name none.
 pub type NsKey = Option<String>;
@@ -108,15 +107,29 @@ impl World {
                 KindFacts::Policy(p) if p.flavor.cluster_wide() => ix.cluster_policies.push(i),
                 KindFacts::Policy(_) => slot(&mut ix, &ns, unknown).policies.push(i),
                 KindFacts::ResourceQuota => slot(&mut ix, &ns, unknown).quotas.push(i),
-                KindFacts::Namespace { .. } => ix.namespace_objects.entry(f.name().to_owned()).or_default().push(i),
+                KindFacts::Namespace { .. } => ix
+                    .namespace_objects
+                    .entry(f.name().to_owned())
+                    .or_default()
+                    .push(i),
                 KindFacts::ServiceAccount { .. } => {
-                    ix.service_accounts.entry((ns, f.name().to_owned())).or_default().push(i);
+                    ix.service_accounts
+                        .entry((ns, f.name().to_owned()))
+                        .or_default()
+                        .push(i);
                 }
                 KindFacts::Role(r) if r.cluster => {
-                    ix.cluster_roles.entry(f.name().to_owned()).or_default().push(i);
+                    ix.cluster_roles
+                        .entry(f.name().to_owned())
+                        .or_default()
+                        .push(i);
                     ix.cluster_role_list.push(i);
                 }
-                KindFacts::Role(_) => ix.roles.entry((ns, f.name().to_owned())).or_default().push(i),
+                KindFacts::Role(_) => ix
+                    .roles
+                    .entry((ns, f.name().to_owned()))
+                    .or_default()
+                    .push(i),
                 KindFacts::Binding(b) => {
                     ix.bindings.push(i);
                     for (s, subj) in b.subjects.iter().enumerate() {
@@ -129,9 +142,16 @@ impl World {
                                     (None, false) => ns.clone(),
                                     (None, true) => continue,
                                 };
-                                ix.sa_subjects.entry((sns, subj.name.clone())).or_default().push((i, s));
+                                ix.sa_subjects
+                                    .entry((sns, subj.name.clone()))
+                                    .or_default()
+                                    .push((i, s));
                             }
-                            "Group" => ix.group_subjects.entry(subj.name.clone()).or_default().push((i, s)),
+                            "Group" => ix
+                                .group_subjects
+                                .entry(subj.name.clone())
+                                .or_default()
+                                .push((i, s)),
                             _ => {}
                         }
                     }
@@ -156,7 +176,11 @@ impl World {
     }
 
     /// What selectors evaluate against for a workload.
-    pub fn pod_target<'w>(&'w self, f: &'w Facts, empty: &'w BTreeMap<String, String>) -> PodTarget<'w> {
+    pub fn pod_target<'w>(
+        &'w self,
+        f: &'w Facts,
+        empty: &'w BTreeMap<String, String>,
+    ) -> PodTarget<'w> {
         PodTarget {
             labels: f.pod_labels.as_ref().unwrap_or(empty),
             namespace: f.namespace.as_deref(),
@@ -168,14 +192,28 @@ impl World {
     /// (directly, or through the `system:serviceaccounts[:ns]` and `system:authenticated`
     /// groups).
     pub fn bindings_of_service_account(&self, ns: &NsKey, name: &str) -> Vec<BindingUse<'_>> {
-        let mut refs: Vec<(usize, usize)> =
-            self.index.sa_subjects.get(&(ns.clone(), name.to_owned())).cloned().unwrap_or_default();
-        let mut groups = vec!["system:serviceaccounts".to_owned(), "system:authenticated".to_owned()];
+        let mut refs: Vec<(usize, usize)> = self
+            .index
+            .sa_subjects
+            .get(&(ns.clone(), name.to_owned()))
+            .cloned()
+            .unwrap_or_default();
+        let mut groups = vec![
+            "system:serviceaccounts".to_owned(),
+            "system:authenticated".to_owned(),
+        ];
         if let Some(n) = ns {
             groups.push(format!("system:serviceaccounts:{n}"));
         }
         for g in &groups {
-            refs.extend(self.index.group_subjects.get(g).into_iter().flatten().copied());
+            refs.extend(
+                self.index
+                    .group_subjects
+                    .get(g)
+                    .into_iter()
+                    .flatten()
+                    .copied(),
+            );
         }
         refs.sort_unstable();
         refs.dedup();
@@ -183,7 +221,12 @@ impl World {
             .filter_map(|(b, s)| {
                 let facts = &self.objects[b];
                 let binding = facts.binding()?;
-                Some(BindingUse { index: b, facts, binding, subject: binding.subjects.get(s)? })
+                Some(BindingUse {
+                    index: b,
+                    facts,
+                    binding,
+                    subject: binding.subjects.get(s)?,
+                })
             })
             .collect()
     }
@@ -192,21 +235,35 @@ impl World {
     /// namespace, ClusterRoles in the input (with `aggregationRule`), and the built-in
     /// `cluster-admin`/`admin`/`edit`/`view` plus ClusterRoles aggregated into them.
     pub fn role_risks<'w>(&'w self, binding: &Facts) -> Vec<RoleRisk<'w>> {
-        let Some(b) = binding.binding() else { return Vec::new() };
+        let Some(b) = binding.binding() else {
+            return Vec::new();
+        };
         let mut out = Vec::new();
         let from_role = |out: &mut Vec<RoleRisk<'w>>, i: usize, via: Option<String>| {
             let f = &self.objects[i];
             if let Some(r) = f.role() {
                 for (n, rule) in r.rules.iter().enumerate() {
                     for (hit, at) in &rule.risks {
-                        out.push(RoleRisk { hit: hit.clone(), rule_site: Some(at), rule: n, role: Some(f), via: via.clone() });
+                        out.push(RoleRisk {
+                            hit: hit.clone(),
+                            rule_site: Some(at),
+                            rule: n,
+                            role: Some(f),
+                            via: via.clone(),
+                        });
                     }
                 }
             }
         };
         match b.role_kind.as_str() {
             "Role" if !b.cluster => {
-                for &i in self.index.roles.get(&(binding.namespace.clone(), b.role_name.clone())).into_iter().flatten() {
+                for &i in self
+                    .index
+                    .roles
+                    .get(&(binding.namespace.clone(), b.role_name.clone()))
+                    .into_iter()
+                    .flatten()
+                {
                     from_role(&mut out, i, None);
                 }
             }
@@ -218,9 +275,22 @@ impl World {
                                 for &j in &self.index.cluster_role_list {
                                     let f = &self.objects[j];
                                     let empty = BTreeMap::new();
-                                    let t = PodTarget { labels: &f.labels, namespace: None, ns_labels: Some(&empty) };
-                                    if j != i && selectors.iter().any(|s| s.matches(&t) == Some(true)) {
-                                        from_role(&mut out, j, Some(format!("aggregated into \"{}\" by its aggregationRule", b.role_name)));
+                                    let t = PodTarget {
+                                        labels: &f.labels,
+                                        namespace: None,
+                                        ns_labels: Some(&empty),
+                                    };
+                                    if j != i
+                                        && selectors.iter().any(|s| s.matches(&t) == Some(true))
+                                    {
+                                        from_role(
+                                            &mut out,
+                                            j,
+                                            Some(format!(
+                                                "aggregated into \"{}\" by its aggregationRule",
+                                                b.role_name
+                                            )),
+                                        );
                                     }
                                 }
                             }
@@ -233,21 +303,35 @@ impl World {
                         for rule in rules {
                             for hit in risks(&rule, true) {
                                 let via = Some(format!("built-in ClusterRole \"{}\"", b.role_name));
-                                out.push(RoleRisk { hit, rule_site: None, rule: 0, role: None, via });
+                                out.push(RoleRisk {
+                                    hit,
+                                    rule_site: None,
+                                    rule: 0,
+                                    role: None,
+                                    via,
+                                });
                             }
                         }
                         for &i in &self.index.cluster_role_list {
                             let f = &self.objects[i];
-                            let into = f.role().map(|r| r.aggregated_into.as_slice()).unwrap_or_default();
+                            let into = f
+                                .role()
+                                .map(|r| r.aggregated_into.as_slice())
+                                .unwrap_or_default();
                             if into.contains(&b.role_name.as_str()) {
                                 let label = AGGREGATE_LABELS
                                     .iter()
-                                    .find(|(l, _)| f.labels.get(*l).map(String::as_str) == Some("true"))
+                                    .find(|(l, _)| {
+                                        f.labels.get(*l).map(String::as_str) == Some("true")
+                                    })
                                     .map_or("", |(l, _)| l);
                                 from_role(
                                     &mut out,
                                     i,
-                                    Some(format!("aggregated into built-in \"{}\" by its `{label}` label", b.role_name)),
+                                    Some(format!(
+                                        "aggregated into built-in \"{}\" by its `{label}` label",
+                                        b.role_name
+                                    )),
                                 );
                             }
                         }
@@ -273,14 +357,14 @@ impl World {
     /// Where to report a namespace-level finding: the Namespace object's `metadata.name` if it
     /// is in the input, else the `metadata.name` of its first workload.
     pub fn namespace_site(&self, ns: &NsKey, index: &NsIndex) -> Option<&Site> {
-        if let Some(KindFacts::Namespace { name_site }) = self.namespace_object(ns).map(|f| &f.kind) {
+        if let Some(KindFacts::Namespace { name_site }) = self.namespace_object(ns).map(|f| &f.kind)
+        {
             return Some(name_site);
         }
-        index.workloads.iter().find_map(|&i| self.objects[i].workload()).map(|w| &w.name_site)
+        index
+            .workloads
+            .iter()
+            .find_map(|&i| self.objects[i].workload())
+            .map(|w| &w.name_site)
     }
-}
-
-/// Helper for rules: the text of a mapping value, if it is a scalar.
-pub fn text_of<'d>(n: Option<NodeRef<'d>>) -> Option<&'d str> {
-    n.and_then(NodeRef::text)
 }

@@ -110,7 +110,10 @@ pub fn render(run: &Run) -> String {
     }
     let out = Output {
         schema_version: SCHEMA_VERSION,
-        tool: Tool { name: "kubeward", version: env!("CARGO_PKG_VERSION") },
+        tool: Tool {
+            name: "kubeward",
+            version: env!("CARGO_PKG_VERSION"),
+        },
         summary: Summary {
             files_linted: run.stats.files_linted,
             files_failed: run.stats.files_failed,
@@ -119,12 +122,17 @@ pub fn render(run: &Run) -> String {
             objects: run.stats.objects,
             documents_skipped: &run.stats.documents_skipped,
             findings: active.count(),
-            suppressed: run.findings.iter().filter(|f| f.suppressed.is_some()).count(),
+            suppressed: run
+                .findings
+                .iter()
+                .filter(|f| f.suppressed.is_some())
+                .count(),
             by_severity,
         },
         findings,
     };
-    let mut s = serde_json::to_string_pretty(&out).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+    let mut s =
+        serde_json::to_string_pretty(&out).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
     s.push('\n');
     s
 }

@@ -7,9 +7,9 @@ use std::collections::BTreeMap;
 
 use serde_json::json;
 use serde_sarif::sarif::{
-    ArtifactLocation, Location, Message, MultiformatMessageString, PhysicalLocation, PropertyBag, Region,
-    ReportingConfiguration, ReportingDescriptor, Result as SarifResult, ResultLevel, Run as SarifRun,
-    RunAutomationDetails, Sarif, Suppression, Tool, ToolComponent,
+    ArtifactLocation, Location, Message, MultiformatMessageString, PhysicalLocation, PropertyBag,
+    Region, ReportingConfiguration, ReportingDescriptor, Result as SarifResult, ResultLevel,
+    Run as SarifRun, RunAutomationDetails, Sarif, Suppression, Tool, ToolComponent,
 };
 
 use crate::docs;
@@ -31,13 +31,22 @@ fn level(s: Severity) -> ResultLevel {
 fn descriptor(rule: &dyn Rule) -> ReportingDescriptor {
     let m = rule.meta();
     let mut props = BTreeMap::new();
-    props.insert("security-severity".to_owned(), json!(m.severity.security_score()));
-    props.insert("precision".to_owned(), json!(if m.pss.is_some() { "very-high" } else { "high" }));
-    props.insert("problem.severity".to_owned(), json!(match m.severity {
-        Severity::Low => "recommendation",
-        Severity::Medium => "warning",
-        Severity::High | Severity::Critical => "error",
-    }));
+    props.insert(
+        "security-severity".to_owned(),
+        json!(m.severity.security_score()),
+    );
+    props.insert(
+        "precision".to_owned(),
+        json!(if m.pss.is_some() { "very-high" } else { "high" }),
+    );
+    props.insert(
+        "problem.severity".to_owned(),
+        json!(match m.severity {
+            Severity::Low => "recommendation",
+            Severity::Medium => "warning",
+            Severity::High | Severity::Critical => "error",
+        }),
+    );
     let mut tags = vec!["security".to_owned(), m.category.as_str().to_owned()];
     if let Some(level) = m.pss {
         tags.push(format!("pss-{}", level.as_str()));
@@ -57,7 +66,10 @@ fn descriptor(rule: &dyn Rule) -> ReportingDescriptor {
             level: Some(json!(m.severity.sarif_level())),
             ..Default::default()
         }),
-        properties: Some(PropertyBag { tags: Some(tags), additional_properties: props }),
+        properties: Some(PropertyBag {
+            tags: Some(tags),
+            additional_properties: props,
+        }),
         ..d
     };
     d
@@ -83,13 +95,12 @@ fn location(run: &Run, at: &Loc, message: Option<&str>, id: Option<i64>) -> Loca
     let path = &run.files[at.file as usize].path;
     Location {
         id,
-        message: message.map(|m| Message { text: Some(m.to_owned()), ..Default::default() }),
+        message: message.map(|m| Message {
+            text: Some(m.to_owned()),
+            ..Default::default()
+        }),
         physical_location: Some(PhysicalLocation {
-            artifact_location: Some(ArtifactLocation {
-                uri: Some(uri_escape(path)),
-                uri_base_id: Some("%SRCROOT%".to_owned()),
-                ..Default::default()
-            }),
+            artifact_location: Some(artifact(path)),
             region: Some(Region {
                 start_line: Some(i64::from(r.line)),
                 start_column: Some(i64::from(r.col)),
@@ -100,6 +111,23 @@ fn location(run: &Run, at: &Loc, message: Option<&str>, id: Option<i64>) -> Loca
             ..Default::default()
         }),
         ..Default::default()
+    }
+}
+
+/// A repository-relative URI under `%SRCROOT%`; paths outside the working directory (absolute)
+/// become `file://` URIs, and standard input keeps its name.
+fn artifact(path: &str) -> ArtifactLocation {
+    if path.starts_with('/') {
+        ArtifactLocation {
+            uri: Some(format!("file://{}", uri_escape(path))),
+            ..Default::default()
+        }
+    } else {
+        ArtifactLocation {
+            uri: Some(uri_escape(path)),
+            uri_base_id: Some("%SRCROOT%".to_owned()),
+            ..Default::default()
+        }
     }
 }
 
@@ -118,8 +146,11 @@ fn uri_escape(path: &str) -> String {
 
 /// Render the run as SARIF. `rules` are the enabled rules, in registry order.
 pub fn render(run: &Run, rules: &[&'static dyn Rule], category: Option<&str>) -> String {
-    let index: BTreeMap<&str, i64> =
-        rules.iter().enumerate().map(|(i, r)| (r.meta().id, i64::try_from(i).unwrap_or(0))).collect();
+    let index: BTreeMap<&str, i64> = rules
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (r.meta().id, i64::try_from(i).unwrap_or(0)))
+        .collect();
     let results: Vec<SarifResult> = run
         .findings
         .iter()
@@ -128,7 +159,14 @@ pub fn render(run: &Run, rules: &[&'static dyn Rule], category: Option<&str>) ->
                 .related
                 .iter()
                 .enumerate()
-                .map(|(i, rel)| location(run, &rel.at, Some(&rel.text), Some(i64::try_from(i + 1).unwrap_or(0))))
+                .map(|(i, rel)| {
+                    location(
+                        run,
+                        &rel.at,
+                        Some(&rel.text),
+                        Some(i64::try_from(i + 1).unwrap_or(0)),
+                    )
+                })
                 .collect();
             let mut fp = BTreeMap::new();
             fp.insert("kubeward/v1".to_owned(), f.fingerprint.clone());
@@ -145,7 +183,12 @@ pub fn render(run: &Run, rules: &[&'static dyn Rule], category: Option<&str>) ->
                 text.push_str(". ");
                 text.push_str(h);
             }
-            let base = SarifResult::builder().message(Message { text: Some(text), ..Default::default() }).build();
+            let base = SarifResult::builder()
+                .message(Message {
+                    text: Some(text),
+                    ..Default::default()
+                })
+                .build();
             SarifResult {
                 rule_id: Some(f.meta.id.to_owned()),
                 rule_index: index.get(f.meta.id).copied(),
@@ -158,22 +201,33 @@ pub fn render(run: &Run, rules: &[&'static dyn Rule], category: Option<&str>) ->
                     sup.justification = Some(s.justification.clone());
                     vec![sup]
                 }),
-                properties: Some(PropertyBag { tags: None, additional_properties: props }),
+                properties: Some(PropertyBag {
+                    tags: None,
+                    additional_properties: props,
+                }),
                 ..base
             }
         })
         .collect();
     let mut base = BTreeMap::new();
-    base.insert("%SRCROOT%".to_owned(), ArtifactLocation {
-        description: Some(Message { text: Some("The directory kubeward ran in.".into()), ..Default::default() }),
-        ..Default::default()
-    });
+    base.insert(
+        "%SRCROOT%".to_owned(),
+        ArtifactLocation {
+            description: Some(Message {
+                text: Some("The directory kubeward ran in.".into()),
+                ..Default::default()
+            }),
+            ..Default::default()
+        },
+    );
     let mut driver = ToolComponent::builder().name("kubeward").build();
     driver.semantic_version = Some(env!("CARGO_PKG_VERSION").to_owned());
     driver.version = Some(env!("CARGO_PKG_VERSION").to_owned());
     driver.information_uri = Some(INFO_URI.to_owned());
     driver.rules = Some(rules.iter().map(|r| descriptor(*r)).collect());
-    let mut sarif_run = SarifRun::builder().tool(Tool::builder().driver(driver).build()).build();
+    let mut sarif_run = SarifRun::builder()
+        .tool(Tool::builder().driver(driver).build())
+        .build();
     sarif_run.results = Some(results);
     sarif_run.column_kind = Some(json!("unicodeCodePoints"));
     sarif_run.original_uri_base_ids = Some(base);
@@ -181,9 +235,13 @@ pub fn render(run: &Run, rules: &[&'static dyn Rule], category: Option<&str>) ->
         id: Some(format!("{}/", category.unwrap_or("kubeward"))),
         ..Default::default()
     });
-    let mut sarif = Sarif::builder().version(json!("2.1.0")).runs(vec![sarif_run]).build();
+    let mut sarif = Sarif::builder()
+        .version(json!("2.1.0"))
+        .runs(vec![sarif_run])
+        .build();
     sarif.schema = Some(SCHEMA.to_owned());
-    let mut s = serde_json::to_string_pretty(&sarif).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+    let mut s =
+        serde_json::to_string_pretty(&sarif).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
     s.push('\n');
     s
 }

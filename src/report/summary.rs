@@ -21,7 +21,10 @@ pub fn summary(run: &Run, verbose: bool, show_time: bool) -> String {
     let skipped_files: usize = s.files_skipped.values().sum();
     let skipped_docs: usize = s.documents_skipped.values().sum();
     let context = if s.files_context > 0 {
-        format!(" + {} read as context", plural(s.files_context, "file", "files"))
+        format!(
+            " + {} read as context",
+            plural(s.files_context, "file", "files")
+        )
     } else {
         String::new()
     };
@@ -41,17 +44,33 @@ pub fn summary(run: &Run, verbose: bool, show_time: bool) -> String {
     }
     out.push('\n');
     if s.files_failed > 0 {
-        let _ = writeln!(out, "  could not parse: {}", plural(s.files_failed, "file", "files"));
+        let _ = writeln!(
+            out,
+            "  could not parse: {}",
+            plural(s.files_failed, "file", "files")
+        );
     }
     if !s.files_skipped.is_empty() {
-        let parts: Vec<String> = s.files_skipped.iter().map(|(r, n)| format!("{n} {r}")).collect();
+        let parts: Vec<String> = s
+            .files_skipped
+            .iter()
+            .map(|(r, n)| format!("{n} {r}"))
+            .collect();
         let _ = writeln!(out, "  skipped files: {}", parts.join(", "));
     }
     if !s.documents_skipped.is_empty() {
-        let parts: Vec<String> = s.documents_skipped.iter().map(|(r, n)| format!("{n} {r}")).collect();
+        let parts: Vec<String> = s
+            .documents_skipped
+            .iter()
+            .map(|(r, n)| format!("{n} {r}"))
+            .collect();
         let _ = writeln!(out, "  skipped documents: {}", parts.join(", "));
     }
-    let active: Vec<_> = run.findings.iter().filter(|f| f.suppressed.is_none()).collect();
+    let active: Vec<_> = run
+        .findings
+        .iter()
+        .filter(|f| f.suppressed.is_none())
+        .collect();
     let suppressed = run.findings.len() - active.len();
     if active.is_empty() {
         let _ = write!(out, "no findings");
@@ -63,7 +82,12 @@ pub fn summary(run: &Run, verbose: bool, show_time: bool) -> String {
                 (n > 0).then(|| format!("{n} {sev}"))
             })
             .collect();
-        let _ = write!(out, "{}: {}", plural(active.len(), "finding", "findings"), parts.join(", "));
+        let _ = write!(
+            out,
+            "{}: {}",
+            plural(active.len(), "finding", "findings"),
+            parts.join(", ")
+        );
     }
     if suppressed > 0 {
         let _ = write!(out, " ({suppressed} suppressed)");

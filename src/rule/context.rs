@@ -4,7 +4,7 @@ use std::borrow::Cow;
 
 use super::meta::{Meta, PssLevel, RuleMeta, Severity};
 use crate::model::Site;
-use crate::yaml::Label;
+use crate::yaml::{Focus, Label};
 
 /// Newest Kubernetes minor version whose Pod Security Standards kubeward knows.
 pub const LATEST_PSS_MINOR: u32 = 37;
@@ -29,8 +29,18 @@ impl Default for Settings {
             profile: None,
             trusted_registries: Vec::new(),
             env_words: [
-                "dev", "develop", "development", "stage", "staging", "stg", "qa", "test", "uat", "prod",
-                "production", "prd",
+                "dev",
+                "develop",
+                "development",
+                "stage",
+                "staging",
+                "stg",
+                "qa",
+                "test",
+                "uat",
+                "prod",
+                "production",
+                "prd",
             ]
             .iter()
             .map(|s| (*s).to_owned())
@@ -107,9 +117,15 @@ impl Draft {
         self
     }
 
-    /// Mark a node whose text is secret: every renderer masks it.
+    /// Mark a node whose text is secret: every renderer masks it (the whole value, or only the
+    /// part a `Label::sub` names).
     pub fn sensitive(&mut self, at: Label) -> &mut Self {
-        self.sensitive.push(at.value());
+        let at = if matches!(at.focus, Focus::Sub(..)) {
+            at
+        } else {
+            at.value()
+        };
+        self.sensitive.push(at);
         self
     }
 
@@ -130,13 +146,18 @@ pub struct Context<'c> {
 impl<'c> Context<'c> {
     /// A context with no findings yet.
     pub fn new(settings: &'c Settings) -> Self {
-        Context { settings, drafts: Vec::new() }
+        Context {
+            settings,
+            drafts: Vec::new(),
+        }
     }
 
     /// Report a finding of `rule` at `at`.
     pub fn report<R: RuleMeta + ?Sized>(&mut self, rule: &R, at: Label) -> &mut Draft {
         self.drafts.push(Draft::new(rule.meta(), Target::Label(at)));
-        self.drafts.last_mut().expect("internal error: draft just pushed")
+        self.drafts
+            .last_mut()
+            .expect("internal error: draft just pushed")
     }
 }
 
@@ -150,12 +171,32 @@ pub struct WorldContext<'c> {
 impl<'c> WorldContext<'c> {
     /// A context with no findings yet.
     pub fn new(settings: &'c Settings) -> Self {
-        WorldContext { settings, drafts: Vec::new() }
+        WorldContext {
+            settings,
+            drafts: Vec::new(),
+        }
     }
 
     /// Report a finding of `rule` at a recorded site.
     pub fn report<R: RuleMeta + ?Sized>(&mut self, rule: &R, at: &Site) -> &mut Draft {
-        self.drafts.push(Draft::new(rule.meta(), Target::Site(at.clone())));
-        self.drafts.last_mut().expect("internal error: draft just pushed")
+        self.drafts
+            .push(Draft::new(rule.meta(), Target::Site(at.clone())));
+        self.drafts
+            .last_mut()
+            .expect("internal error: draft just pushed")
     }
+}
+
+/// Parse `v1.N`, `1.N` or `latest` into a PSS minor version kubeward knows.
+pub fn parse_pss_version(s: &str) -> Option<u32> {
+    if s == "latest" {
+        return Some(LATEST_PSS_MINOR);
+    }
+    let minor = s
+        .strip_prefix('v')
+        .unwrap_or(s)
+        .strip_prefix("1.")?
+        .parse::<u32>()
+        .ok()?;
+    (minor <= LATEST_PSS_MINOR).then_some(minor)
 }

@@ -46,7 +46,12 @@ impl Severity {
     }
 
     /// All severities, most severe first.
-    pub const ALL: [Severity; 4] = [Severity::Critical, Severity::High, Severity::Medium, Severity::Low];
+    pub const ALL: [Severity; 4] = [
+        Severity::Critical,
+        Severity::High,
+        Severity::Medium,
+        Severity::Low,
+    ];
 }
 
 impl fmt::Display for Severity {

@@ -4,35 +4,60 @@
 
 use super::Rule;
 pub use crate::rules::deprecation::DeprecatedApi;
+pub use crate::rules::images::{
+    ImageEnvTag, ImageLatestTag, ImageNotPinned, ImagePullPolicy, ImageUntrustedRegistry,
+    InvalidImageReference,
+};
 pub use crate::rules::network::{
-    DefaultNamespace, ExposedLoadBalancer, IngressWithoutTls, InsecureDashboard, KubeSystemWorkload, MissingNetworkPolicy,
-    NamespaceWithoutDefaultDeny, NamespaceWithoutResourceQuota, NodePortService,
+    DefaultNamespace, ExposedLoadBalancer, IngressWithoutTls, InsecureDashboard,
+    KubeSystemWorkload, MissingNetworkPolicy, NamespaceWithoutDefaultDeny,
+    NamespaceWithoutResourceQuota, NodePortService,
 };
 pub use crate::rules::pod_security::{HostIpc, HostNetwork, HostPid, PrivilegedContainer};
 pub use crate::rules::rbac::{
-    ClusterAdminBinding, RbacAnonymousSubject, RbacPodExec, RbacPrivilegeEscalation, RbacSecretsAccess,
-    RbacSecurityPolicyWrite, RbacUserBinding, RbacWildcard, WorkloadRbacRisk,
+    ClusterAdminBinding, RbacAnonymousSubject, RbacPodExec, RbacPrivilegeEscalation,
+    RbacSecretsAccess, RbacSecurityPolicyWrite, RbacUserBinding, RbacWildcard, WorkloadRbacRisk,
+};
+pub use crate::rules::secrets::{
+    AzureKeyvaultFlexvolumeDeprecated, AzurePodIdentityDeprecated, ConfigmapCredentials,
+    EnvLiteralSecret, HardcodedCredential, PlaintextSecret,
+};
+pub use crate::rules::suppression::{
+    ExpiredSuppression, SuppressionWithoutReason, UnusedSuppression,
 };
 pub use crate::rules::validity::{DuplicateKey, ParseError};
 
 /// All rules, sorted by id.
 pub static ALL: &[&dyn Rule] = &[
+    &AzureKeyvaultFlexvolumeDeprecated,
+    &AzurePodIdentityDeprecated,
     &ClusterAdminBinding,
+    &ConfigmapCredentials,
     &DefaultNamespace,
     &DeprecatedApi,
     &DuplicateKey,
+    &EnvLiteralSecret,
+    &ExpiredSuppression,
     &ExposedLoadBalancer,
+    &HardcodedCredential,
     &HostIpc,
     &HostNetwork,
     &HostPid,
+    &ImageEnvTag,
+    &ImageLatestTag,
+    &ImageNotPinned,
+    &ImagePullPolicy,
+    &ImageUntrustedRegistry,
     &IngressWithoutTls,
     &InsecureDashboard,
+    &InvalidImageReference,
     &KubeSystemWorkload,
     &MissingNetworkPolicy,
     &NamespaceWithoutDefaultDeny,
     &NamespaceWithoutResourceQuota,
     &NodePortService,
     &ParseError,
+    &PlaintextSecret,
     &PrivilegedContainer,
     &RbacAnonymousSubject,
     &RbacPodExec,
@@ -41,6 +66,8 @@ pub static ALL: &[&dyn Rule] = &[
     &RbacSecurityPolicyWrite,
     &RbacUserBinding,
     &RbacWildcard,
+    &SuppressionWithoutReason,
+    &UnusedSuppression,
     &WorkloadRbacRisk,
 ];
 
@@ -49,6 +76,9 @@ pub static ALIASES: &[(&str, &str)] = &[];
 
 /// The rule with this id (or a renamed id).
 pub fn by_id(id: &str) -> Option<&'static dyn Rule> {
-    let id = ALIASES.iter().find(|(old, _)| *old == id).map_or(id, |(_, new)| *new);
+    let id = ALIASES
+        .iter()
+        .find(|(old, _)| *old == id)
+        .map_or(id, |(_, new)| *new);
     ALL.iter().copied().find(|r| r.meta().id == id)
 }

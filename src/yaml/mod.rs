@@ -1,12 +1,18 @@
 //! The YAML layer: the only module that knows byte offsets.
 #![deny(missing_docs)]
 
+mod comments;
 mod pointer;
 mod resolve;
 mod scalar;
 mod tree;
 
+pub use comments::{Comment, comments};
+#[allow(unused_imports)]
 pub use pointer::{Focus, Label, Pointer, Seg};
+#[allow(unused_imports)]
 pub use resolve::{LineIndex, Region, route_to, span_of};
+#[allow(unused_imports)]
 pub use scalar::Value;
+#[allow(unused_imports)]
 pub use tree::{Doc, Duplicate, MAX_DEPTH, NodeId, NodeRef, ParseError, Stream, parse_stream};

@@ -78,7 +78,11 @@ impl fmt::Display for Pointer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         for (i, s) in self.0.iter().enumerate() {
             match s {
-                Seg::Key(k) if !k.is_empty() && k.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-') => {
+                Seg::Key(k)
+                    if !k.is_empty()
+                        && k.bytes()
+                            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-') =>
+                {
                     if i > 0 {
                         f.write_str(".")?;
                     }
@@ -103,6 +107,8 @@ pub enum Focus {
     Key,
     /// A byte range inside a scalar's decoded text, e.g. the `:latest` of an image.
     Sub(u32, u32),
+    /// The node's whole extent, every line of it (for scopes, not for underlining).
+    Whole,
     /// The earlier occurrence of a duplicate key (index into the document's duplicates).
     Shadowed(u32),
 }
@@ -123,12 +129,22 @@ pub struct Label {
 impl Label {
     /// A label on an existing node.
     pub fn at(pointer: Pointer) -> Self {
-        Label { pointer, focus: Focus::Entry, text: None, missing: false }
+        Label {
+            pointer,
+            focus: Focus::Entry,
+            text: None,
+            missing: false,
+        }
     }
 
     /// A label for a setting that is absent; resolves to the deepest existing ancestor.
     pub fn missing(pointer: Pointer) -> Self {
-        Label { pointer, focus: Focus::Key, text: None, missing: true }
+        Label {
+            pointer,
+            focus: Focus::Key,
+            text: None,
+            missing: true,
+        }
     }
 
     /// Underline the value.

@@ -2,6 +2,7 @@
 //! position in the file.
 
 use super::pointer::{Focus, Label, Seg};
+use super::scalar::Style;
 use super::tree::{Doc, Kind, NodeRef};
 
 /// A concrete region of a file: byte span plus 1-based line/column (columns in characters,
@@ -45,9 +46,11 @@ impl LineIndex {
         let offset = offset.min(u32::try_from(text.len()).unwrap_or(u32::MAX));
         let line = self.starts.partition_point(|&s| s <= offset).max(1);
         let start = self.starts[line - 1].min(offset);
-        let col = text.get(start as usize..offset as usize).map_or(offset - start, |s| {
-            u32::try_from(s.chars().filter(|&c| c != '\r').count()).unwrap_or(u32::MAX)
-        });
+        let col = text
+            .get(start as usize..offset as usize)
+            .map_or(offset - start, |s| {
+                u32::try_from(s.chars().filter(|&c| c != '\r').count()).unwrap_or(u32::MAX)
+            });
         (u32::try_from(line).unwrap_or(u32::MAX), col + 1)
     }
 
@@ -55,24 +58,19 @@ impl LineIndex {
     pub fn region(&self, text: &str, start: u32, end: u32) -> Region {
         let (line, col) = self.line_col(text, start);
         let (end_line, end_col) = self.line_col(text, end.max(start));
-        let end_col = if end_line == line && end_col <= col { col + 1 } else { end_col };
-        Region { line, col, end_line, end_col, start, end: end.max(start) }
-    }
-
-    /// Byte range of the 1-based line (without its line break).
-    pub fn line_span(&self, text: &str, line: u32) -> Option<(u32, u32)> {
-        let i = line.checked_sub(1)? as usize;
-        let start = *self.starts.get(i)?;
-        let mut end = self.starts.get(i + 1).map_or(u32::try_from(text.len()).unwrap_or(u32::MAX), |&e| e - 1);
-        if end > start && text.as_bytes().get(end as usize - 1) == Some(&b'\r') {
-            end -= 1;
+        let end_col = if end_line == line && end_col <= col {
+            col + 1
+        } else {
+            end_col
+        };
+        Region {
+            line,
+            col,
+            end_line,
+            end_col,
+            start,
+            end: end.max(start),
         }
-        Some((start, end))
-    }
-
-    /// Number of lines.
-    pub fn lines(&self) -> usize {
-        self.starts.len()
     }
 }
 
@@ -84,7 +82,10 @@ pub fn span_of(doc: &Doc<'_>, text: &str, label: &Label) -> (u32, u32) {
     let mut found = true;
     for seg in label.pointer.segs() {
         let next = match seg {
-            Seg::Key(k) => node.key_node(k).zip(node.get(k)).map(|(kn, v)| (Some(kn), v)),
+            Seg::Key(k) => node
+                .key_node(k)
+                .zip(node.get(k))
+                .map(|(kn, v)| (Some(kn), v)),
             Seg::Index(i) => node.at(*i as usize).map(|v| (None, v)),
         };
         match next {
@@ -119,6 +120,7 @@ pub fn span_of(doc: &Doc<'_>, text: &str, label: &Label) -> (u32, u32) {
         }
         Focus::Key => key.map_or_else(|| tight(node), raw),
         Focus::Sub(a, b) => sub_span(node, text, *a, *b),
+        Focus::Whole => raw(node),
         Focus::Shadowed(i) => doc
             .duplicates
             .get(*i as usize)
@@ -138,25 +140,80 @@ fn is_container(n: NodeRef<'_>) -> bool {
 /// A collection's first line: its first entry (or item), kept to one line.
 fn tight(n: NodeRef<'_>) -> (u32, u32) {
     if let Some((k, v)) = n.entry_nodes().next() {
-        return if is_container(v) { raw(k) } else { (raw(k).0, raw(v).1) };
+        return if is_container(v) {
+            raw(k)
+        } else {
+            (raw(k).0, raw(v).1)
+        };
     }
     if let Some(item) = n.items().next() {
-        return if is_container(item) { tight(item) } else { raw(item) };
+        return if is_container(item) {
+            tight(item)
+        } else {
+            raw(item)
+        };
     }
     raw(n)
 }
 
 fn sub_span(n: NodeRef<'_>, text: &str, a: u32, b: u32) -> (u32, u32) {
     let (start, end) = raw(n);
-    let Some(value) = n.text() else { return (start, end) };
-    let Some(src) = text.get(start as usize..end as usize) else { return (start, end) };
-    match src.find(value) {
-        Some(pos) if !value.is_empty() && b <= u32::try_from(value.len()).unwrap_or(0) && a < b => {
-            let base = start + u32::try_from(pos).unwrap_or(0);
-            (base + a, base + b)
-        }
-        _ => (start, end),
+    let Some(value) = n.text() else {
+        return (start, end);
+    };
+    let Some(src) = text.get(start as usize..end as usize) else {
+        return (start, end);
+    };
+    if value.is_empty() || a >= b || b > u32::try_from(value.len()).unwrap_or(0) {
+        return (start, end);
     }
+    if let Some(pos) = src.find(value) {
+        let base = start + u32::try_from(pos).unwrap_or(0);
+        return (base + a, base + b);
+    }
+    if matches!(
+        n.doc.nodes[n.id as usize].kind,
+        Kind::Scalar {
+            style: Style::Block,
+            ..
+        }
+    ) {
+        let indent = start as usize - text[..start as usize].rfind('\n').map_or(0, |p| p + 1);
+        if let (Some(sa), Some(sb)) = (
+            block_offset(src, value, a as usize, indent),
+            block_offset(src, value, b as usize, indent),
+        ) && sa < sb
+        {
+            return (
+                start + u32::try_from(sa).unwrap_or(0),
+                start + u32::try_from(sb).unwrap_or(0),
+            );
+        }
+    }
+    (start, end)
+}
+
+/// Map an offset in a block scalar's decoded text to an offset in its source span (which starts
+/// at the first content line), line by line: decoded line `i` is source line `i` without the
+/// block's indentation. Every line is verified, so folded scalars (whose lines are joined)
+/// and anything unexpected yield `None`.
+fn block_offset(src: &str, value: &str, off: usize, indent: usize) -> Option<usize> {
+    let before = value.get(..off)?;
+    let line = before.matches('\n').count();
+    let col = off - before.rfind('\n').map_or(0, |p| p + 1);
+    let mut pos = 0;
+    for (i, (dec, raw)) in value.split('\n').zip(src.split('\n')).enumerate() {
+        let skip = if i == 0 || dec.is_empty() { 0 } else { indent };
+        let content = raw.get(skip..)?;
+        if !content.starts_with(dec) {
+            return None;
+        }
+        if i == line {
+            return Some(pos + skip + col);
+        }
+        pos += raw.len() + 1;
+    }
+    None
 }
 
 /// The route from the root to a node (depth-first search; for rare lookups such as duplicates).

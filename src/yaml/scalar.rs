@@ -83,7 +83,9 @@ pub fn resolve<'n>(text: &'n str, style: Style, tag: TagHint) -> Value<'n> {
     }
     match text {
         "" | "~" | "null" | "Null" | "NULL" => return Value::Null,
-        ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" => return Value::Float(f64::INFINITY),
+        ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" => {
+            return Value::Float(f64::INFINITY);
+        }
         "-.inf" | "-.Inf" | "-.INF" => return Value::Float(f64::NEG_INFINITY),
         ".nan" | ".NaN" | ".NAN" => return Value::Float(f64::NAN),
         _ => {}
@@ -92,10 +94,10 @@ pub fn resolve<'n>(text: &'n str, style: Style, tag: TagHint) -> Value<'n> {
         return Value::Bool(b);
     }
     let first = text.as_bytes()[0];
-    if first.is_ascii_digit() || matches!(first, b'-' | b'+' | b'.') {
-        if let Some(v) = number_of(text) {
-            return v;
-        }
+    if (first.is_ascii_digit() || matches!(first, b'-' | b'+' | b'.'))
+        && let Some(v) = number_of(text)
+    {
+        return v;
     }
     Value::Str(text)
 }
@@ -119,10 +121,10 @@ fn number_of(text: &str) -> Option<Value<'static>> {
     if let Some(i) = go_parse_int(&plain) {
         return Some(Value::Int(i));
     }
-    if is_yaml_float(&plain) {
-        if let Ok(f) = plain.parse::<f64>() {
-            return Some(Value::Float(f));
-        }
+    if is_yaml_float(&plain)
+        && let Ok(f) = plain.parse::<f64>()
+    {
+        return Some(Value::Float(f));
     }
     None
 }
@@ -207,15 +209,25 @@ mod tests {
 
     #[test]
     fn yaml11_booleans() {
-        for t in ["y", "Y", "yes", "Yes", "YES", "on", "On", "ON", "true", "True", "TRUE"] {
+        for t in [
+            "y", "Y", "yes", "Yes", "YES", "on", "On", "ON", "true", "True", "TRUE",
+        ] {
             assert_eq!(plain(t), Value::Bool(true), "{t}");
         }
-        for f in ["n", "N", "no", "No", "NO", "off", "Off", "OFF", "false", "False", "FALSE"] {
+        for f in [
+            "n", "N", "no", "No", "NO", "off", "Off", "OFF", "false", "False", "FALSE",
+        ] {
             assert_eq!(plain(f), Value::Bool(false), "{f}");
         }
         assert_eq!(plain("yEs"), Value::Str("yEs"));
-        assert_eq!(resolve("yes", Style::Quoted, TagHint::None), Value::Str("yes"));
-        assert_eq!(resolve("yes", Style::Quoted, TagHint::Bool), Value::Bool(true));
+        assert_eq!(
+            resolve("yes", Style::Quoted, TagHint::None),
+            Value::Str("yes")
+        );
+        assert_eq!(
+            resolve("yes", Style::Quoted, TagHint::Bool),
+            Value::Bool(true)
+        );
     }
 
     #[test]

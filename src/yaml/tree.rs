@@ -24,9 +24,19 @@ const EXPANSION_RATIO: u64 = 64;
 
 #[derive(Debug)]
 pub(crate) enum Kind<'a> {
-    Scalar { text: Cow<'a, str>, style: Style, tag: TagHint },
-    Seq { first: u32, len: u32 },
-    Map { first: u32, len: u32 },
+    Scalar {
+        text: Cow<'a, str>,
+        style: Style,
+        tag: TagHint,
+    },
+    Seq {
+        first: u32,
+        len: u32,
+    },
+    Map {
+        first: u32,
+        len: u32,
+    },
 }
 
 #[derive(Debug)]
@@ -144,6 +154,7 @@ struct Builder<'a> {
     scratch: Vec<NodeId>,
     anchors: HashMap<usize, NodeId>,
     root: Option<NodeId>,
+    map_buf: Vec<Entry>,
 }
 
 /// Parse a whole stream. Never panics; stops at the first syntax error.
@@ -151,10 +162,18 @@ pub fn parse_stream(text: &str) -> Stream<'_> {
     if text.len() >= u32::MAX as usize {
         return Stream {
             docs: Vec::new(),
-            error: Some(ParseError { message: "file larger than 4 GiB".into(), offset: 0 }),
+            error: Some(ParseError {
+                message: "file larger than 4 GiB".into(),
+                offset: 0,
+            }),
         };
     }
-    let mut offsets = Offsets { text, ascii: text.is_ascii(), char_pos: 0, byte_pos: 0 };
+    let mut offsets = Offsets {
+        text,
+        ascii: text.is_ascii(),
+        char_pos: 0,
+        byte_pos: 0,
+    };
     let mut docs = Vec::new();
     let mut builder: Option<Builder<'_>> = None;
     let mut error = None;
@@ -189,7 +208,10 @@ pub fn parse_stream(text: &str) -> Stream<'_> {
             },
         };
         if let Err(message) = result {
-            error = Some(ParseError { message, offset: start });
+            error = Some(ParseError {
+                message,
+                offset: start,
+            });
             break;
         }
     }
@@ -212,6 +234,7 @@ impl<'a> Builder<'a> {
             scratch: Vec::new(),
             anchors: HashMap::new(),
             root: None,
+            map_buf: Vec::new(),
         }
     }
 
@@ -219,7 +242,11 @@ impl<'a> Builder<'a> {
         self.doc.root = match self.root {
             Some(r) => r,
             None => self.push_node(Node {
-                kind: Kind::Scalar { text: Cow::Borrowed(""), style: Style::Plain, tag: TagHint::None },
+                kind: Kind::Scalar {
+                    text: Cow::Borrowed(""),
+                    style: Style::Plain,
+                    tag: TagHint::None,
+                },
                 start: self.doc.start,
                 end: end.max(self.doc.start),
                 weight: 1,
@@ -245,7 +272,14 @@ impl<'a> Builder<'a> {
         }
     }
 
-    fn event(&mut self, ev: Event<'a>, span: Span, start: u32, end: u32, text: &str) -> Result<(), String> {
+    fn event(
+        &mut self,
+        ev: Event<'a>,
+        span: Span,
+        start: u32,
+        end: u32,
+        text: &str,
+    ) -> Result<(), String> {
         match ev {
             Event::Scalar(value, style, anchor, tag) => {
                 let style = match style {
@@ -255,9 +289,21 @@ impl<'a> Builder<'a> {
                 };
                 let tag = tag.map_or(TagHint::None, |t| tag_hint(&t));
                 let start = skip_properties(text, start, end);
-                // The parser's span of a quoted scalar can run on over a trailing comment.
-                let end = if style == Style::Quoted { quoted_end(text, start).unwrap_or(end).min(end) } else { end };
-                let id = self.push_node(Node { kind: Kind::Scalar { text: value, style, tag }, start, end, weight: 1 });
+                let end = if style == Style::Quoted {
+                    quoted_end(text, start, end)
+                } else {
+                    end
+                };
+                let id = self.push_node(Node {
+                    kind: Kind::Scalar {
+                        text: value,
+                        style,
+                        tag,
+                    },
+                    start,
+                    end,
+                    weight: 1,
+                });
                 self.attach(id, anchor);
             }
             Event::Alias(anchor) => {
@@ -284,7 +330,11 @@ impl<'a> Builder<'a> {
                 let Some(frame) = self.stack.pop() else {
                     return Err("unbalanced collection end".into());
                 };
-                let id = if frame.is_map { self.close_map(&frame, end)? } else { self.close_seq(&frame, end)? };
+                let id = if frame.is_map {
+                    self.close_map(&frame, end)?
+                } else {
+                    self.close_seq(&frame, end)?
+                };
                 self.attach(id, frame.anchor);
             }
             _ => {}
@@ -292,60 +342,106 @@ impl<'a> Builder<'a> {
         Ok(())
     }
 
-    fn container_end(&self, frame: &Frame, children: &[NodeId], end: u32) -> u32 {
+    fn container_end(&self, frame: &Frame, children: std::ops::Range<usize>, end: u32) -> u32 {
         if frame.flow {
             return end;
         }
-        children.iter().map(|&c| self.doc.nodes[c as usize].end).max().unwrap_or(frame.start).max(frame.start)
+        self.scratch[children]
+            .iter()
+            .map(|&c| self.doc.nodes[c as usize].end)
+            .max()
+            .unwrap_or(frame.start)
+            .max(frame.start)
     }
 
     fn budget(&self) -> u64 {
         MIN_EXPANSION_BUDGET.max(EXPANSION_RATIO * self.doc.nodes.len() as u64)
     }
 
-    fn close_seq(&mut self, frame: &Frame, end: u32) -> Result<NodeId, String> {
-        let children: Vec<NodeId> = self.scratch.drain(frame.scratch..).collect();
-        let weight: u64 = 1 + children.iter().map(|&c| u64::from(self.doc.nodes[c as usize].weight)).sum::<u64>();
-        if weight > self.budget() {
-            return Err("alias expansion exceeds the budget (a YAML bomb?)".into());
-        }
-        let end = self.container_end(frame, &children, end);
-        let first = u32::try_from(self.doc.items.len()).unwrap_or(u32::MAX);
-        let len = u32::try_from(children.len()).unwrap_or(u32::MAX);
-        self.doc.items.extend(children);
-        #[allow(clippy::cast_possible_truncation)]
-        Ok(self.push_node(Node { kind: Kind::Seq { first, len }, start: frame.start, end, weight: weight as u32 }))
+    fn weight_of(&self, id: NodeId) -> u64 {
+        u64::from(self.doc.nodes[id as usize].weight)
     }
 
-    fn close_map(&mut self, frame: &Frame, end: u32) -> Result<NodeId, String> {
-        let children: Vec<NodeId> = self.scratch.drain(frame.scratch..).collect();
-        let end = self.container_end(frame, &children, end);
-        let map_id = NodeId::try_from(self.doc.nodes.len()).unwrap_or(NodeId::MAX);
-        let mut out: Vec<Entry> = Vec::with_capacity(children.len() / 2);
-        let mut index: HashMap<String, usize> = HashMap::new();
-        for pair in children.chunks(2) {
-            let (k, v) = (pair[0], pair.get(1).copied().unwrap_or(pair[0]));
-            if self.is_merge_key(k) {
-                for (mk, mv) in self.merge_sources(v) {
-                    self.insert(&mut out, &mut index, map_id, Entry { key: mk, value: mv, merged: true });
-                }
-                continue;
-            }
-            self.normalize_key(k);
-            self.insert(&mut out, &mut index, map_id, Entry { key: k, value: v, merged: false });
-        }
-        let weight: u64 = 1 + out
+    fn close_seq(&mut self, frame: &Frame, end: u32) -> Result<NodeId, String> {
+        let range = frame.scratch..self.scratch.len();
+        let weight: u64 = 1 + self.scratch[range.clone()]
             .iter()
-            .map(|e| u64::from(self.doc.nodes[e.key as usize].weight) + u64::from(self.doc.nodes[e.value as usize].weight))
+            .map(|&c| self.weight_of(c))
             .sum::<u64>();
         if weight > self.budget() {
             return Err("alias expansion exceeds the budget (a YAML bomb?)".into());
         }
+        let end = self.container_end(frame, range.clone(), end);
+        let first = u32::try_from(self.doc.items.len()).unwrap_or(u32::MAX);
+        let len = u32::try_from(range.len()).unwrap_or(u32::MAX);
+        self.doc.items.extend_from_slice(&self.scratch[range]);
+        self.scratch.truncate(frame.scratch);
+        #[allow(clippy::cast_possible_truncation)]
+        Ok(self.push_node(Node {
+            kind: Kind::Seq { first, len },
+            start: frame.start,
+            end,
+            weight: weight as u32,
+        }))
+    }
+
+    fn close_map(&mut self, frame: &Frame, end: u32) -> Result<NodeId, String> {
+        let range = frame.scratch..self.scratch.len();
+        let end = self.container_end(frame, range.clone(), end);
+        let map_id = NodeId::try_from(self.doc.nodes.len()).unwrap_or(NodeId::MAX);
+        let mut out = std::mem::take(&mut self.map_buf);
+        out.clear();
+        let mut index: HashMap<String, usize> = HashMap::new();
+        for i in range.clone().step_by(2) {
+            let k = self.scratch[i];
+            let v = self.scratch.get(i + 1).copied().unwrap_or(k);
+            if self.is_merge_key(k) {
+                for (mk, mv) in self.merge_sources(v) {
+                    self.insert(
+                        &mut out,
+                        &mut index,
+                        map_id,
+                        Entry {
+                            key: mk,
+                            value: mv,
+                            merged: true,
+                        },
+                    );
+                }
+                continue;
+            }
+            self.normalize_key(k);
+            self.insert(
+                &mut out,
+                &mut index,
+                map_id,
+                Entry {
+                    key: k,
+                    value: v,
+                    merged: false,
+                },
+            );
+        }
+        self.scratch.truncate(frame.scratch);
+        let weight: u64 = 1 + out
+            .iter()
+            .map(|e| self.weight_of(e.key) + self.weight_of(e.value))
+            .sum::<u64>();
+        if weight > self.budget() {
+            self.map_buf = out;
+            return Err("alias expansion exceeds the budget (a YAML bomb?)".into());
+        }
         let first = u32::try_from(self.doc.entries.len()).unwrap_or(u32::MAX);
         let len = u32::try_from(out.len()).unwrap_or(u32::MAX);
-        self.doc.entries.extend(out);
+        self.doc.entries.extend_from_slice(&out);
+        self.map_buf = out;
         #[allow(clippy::cast_possible_truncation)]
-        Ok(self.push_node(Node { kind: Kind::Map { first, len }, start: frame.start, end, weight: weight as u32 }))
+        Ok(self.push_node(Node {
+            kind: Kind::Map { first, len },
+            start: frame.start,
+            end,
+            weight: weight as u32,
+        }))
     }
 
     fn is_merge_key(&self, k: NodeId) -> bool {
@@ -357,9 +453,11 @@ impl<'a> Builder<'a> {
     fn merge_sources(&self, v: NodeId) -> Vec<(NodeId, NodeId)> {
         let map_entries = |id: NodeId| -> Vec<(NodeId, NodeId)> {
             match self.doc.nodes[id as usize].kind {
-                Kind::Map { first, len } => {
-                    self.doc.entries[first as usize..(first + len) as usize].iter().map(|e| (e.key, e.value)).collect()
-                }
+                Kind::Map { first, len } => self.doc.entries
+                    [first as usize..(first + len) as usize]
+                    .iter()
+                    .map(|e| (e.key, e.value))
+                    .collect(),
                 _ => Vec::new(),
             }
         };
@@ -376,10 +474,10 @@ impl<'a> Builder<'a> {
 
     /// Plain keys that YAML 1.1 reads as non-strings become their JSON spelling (`y:` → `"true"`).
     fn normalize_key(&mut self, k: NodeId) {
-        if let Kind::Scalar { text, style, tag } = &mut self.doc.nodes[k as usize].kind {
-            if let Some(s) = scalar::resolve(text, *style, *tag).key_string() {
-                *text = Cow::Owned(s);
-            }
+        if let Kind::Scalar { text, style, tag } = &mut self.doc.nodes[k as usize].kind
+            && let Some(s) = scalar::resolve(text, *style, *tag).key_string()
+        {
+            *text = Cow::Owned(s);
         }
     }
 
@@ -390,33 +488,47 @@ impl<'a> Builder<'a> {
         }
     }
 
-    fn insert(&mut self, out: &mut Vec<Entry>, index: &mut HashMap<String, usize>, map: NodeId, entry: Entry) {
-        let Some(key) = self.key_text(entry.key).map(str::to_owned) else {
-            out.push(entry);
-            return;
-        };
-        let existing = if out.len() < 16 && index.is_empty() {
-            out.iter().position(|e| self.key_text(e.key) == Some(key.as_str()))
-        } else {
-            if index.is_empty() {
-                for (i, e) in out.iter().enumerate() {
-                    if let Some(t) = self.key_text(e.key) {
-                        index.insert(t.to_owned(), i);
+    fn insert(
+        &mut self,
+        out: &mut Vec<Entry>,
+        index: &mut HashMap<String, usize>,
+        map: NodeId,
+        entry: Entry,
+    ) {
+        let existing = {
+            let Some(key) = self.key_text(entry.key) else {
+                out.push(entry);
+                return;
+            };
+            if out.len() < 16 && index.is_empty() {
+                out.iter().position(|e| self.key_text(e.key) == Some(key))
+            } else {
+                if index.is_empty() {
+                    for (i, e) in out.iter().enumerate() {
+                        if let Some(t) = self.key_text(e.key) {
+                            index.insert(t.to_owned(), i);
+                        }
                     }
                 }
+                index.get(key).copied()
             }
-            index.get(&key).copied()
         };
+        let owned_key = || self.key_text(entry.key).unwrap_or_default().to_owned();
         match existing {
             Some(i) => {
                 if !entry.merged && !out[i].merged {
-                    self.doc.duplicates.push(Duplicate { map, key, shadowed: out[i].key });
+                    let dup = Duplicate {
+                        map,
+                        key: owned_key(),
+                        shadowed: out[i].key,
+                    };
+                    self.doc.duplicates.push(dup);
                 }
                 out[i] = entry;
             }
             None => {
                 if !index.is_empty() {
-                    index.insert(key, out.len());
+                    index.insert(owned_key(), out.len());
                 }
                 out.push(entry);
             }
@@ -438,23 +550,25 @@ fn tag_hint(tag: &Tag) -> TagHint {
     }
 }
 
-/// The end of the quoted scalar starting at `start` (just past its closing quote).
-fn quoted_end(text: &str, start: u32) -> Option<u32> {
+/// The parser's span of a quoted scalar runs on to the next token (past spaces and a comment);
+/// end it just after the closing quote.
+fn quoted_end(text: &str, start: u32, end: u32) -> u32 {
     let b = text.as_bytes();
-    let q = *b.get(start as usize)?;
-    if q != b'"' && q != b'\'' {
-        return None;
+    let s = start as usize;
+    let Some(&q) = b.get(s) else { return end };
+    if q != b'\'' && q != b'"' {
+        return end;
     }
-    let mut i = start as usize + 1;
-    while i < b.len() {
+    let mut i = s + 1;
+    while i < b.len() && i < end as usize {
         match b[i] {
             b'\\' if q == b'"' => i += 2,
-            c if c == q && q == b'\'' && b.get(i + 1) == Some(&b'\'') => i += 2,
-            c if c == q => return u32::try_from(i + 1).ok(),
+            b'\'' if q == b'\'' && b.get(i + 1) == Some(&b'\'') => i += 2,
+            c if c == q => return u32::try_from(i + 1).unwrap_or(end),
             _ => i += 1,
         }
     }
-    None
+    end
 }
 
 /// Node spans from the parser start at an anchor (`&a`) or tag (`!!str`); move past them.
@@ -488,7 +602,16 @@ impl std::fmt::Debug for NodeRef<'_> {
 impl<'d> Doc<'d> {
     /// The document's root node.
     pub fn root(&'d self) -> NodeRef<'d> {
-        NodeRef { doc: self, id: self.root }
+        NodeRef {
+            doc: self,
+            id: self.root,
+        }
+    }
+
+    /// Byte span of the document's content (its root node).
+    pub fn content_span(&self) -> (u32, u32) {
+        let n = &self.nodes[self.root as usize];
+        (n.start, n.end)
     }
 
     /// The node with this id.
@@ -524,10 +647,12 @@ impl<'d> NodeRef<'d> {
             Kind::Map { first, len } => &doc.entries[first as usize..(first + len) as usize],
             _ => &[],
         };
-        slice.iter().filter_map(move |e| match &doc.nodes[e.key as usize].kind {
-            Kind::Scalar { text, .. } => Some((text.as_ref(), NodeRef { doc, id: e.value })),
-            _ => None,
-        })
+        slice
+            .iter()
+            .filter_map(move |e| match &doc.nodes[e.key as usize].kind {
+                Kind::Scalar { text, .. } => Some((text.as_ref(), NodeRef { doc, id: e.value })),
+                _ => None,
+            })
     }
 
     /// Mapping entries as (key node, value node).
@@ -537,7 +662,9 @@ impl<'d> NodeRef<'d> {
             Kind::Map { first, len } => &doc.entries[first as usize..(first + len) as usize],
             _ => &[],
         };
-        slice.iter().map(move |e| (NodeRef { doc, id: e.key }, NodeRef { doc, id: e.value }))
+        slice
+            .iter()
+            .map(move |e| (NodeRef { doc, id: e.key }, NodeRef { doc, id: e.value }))
     }
 
     /// The items of a sequence; empty for other nodes.
@@ -565,7 +692,9 @@ impl<'d> NodeRef<'d> {
 
     /// The entry-key node for `key` in a mapping.
     pub(crate) fn key_node(self, key: &str) -> Option<NodeRef<'d>> {
-        self.entry_nodes().find(|(k, _)| k.text() == Some(key)).map(|(k, _)| k)
+        self.entry_nodes()
+            .find(|(k, _)| k.text() == Some(key))
+            .map(|(k, _)| k)
     }
 
     /// The value under `key` in a mapping.
@@ -632,7 +761,13 @@ impl<'d> NodeRef<'d> {
 
     /// Whether the scalar was written as a quoted string.
     pub fn is_quoted(self) -> bool {
-        matches!(self.raw().kind, Kind::Scalar { style: Style::Quoted, .. })
+        matches!(
+            self.raw().kind,
+            Kind::Scalar {
+                style: Style::Quoted,
+                ..
+            }
+        )
     }
 
     /// Every string scalar below this node (keys excluded), depth-first, with its route.
@@ -641,7 +776,12 @@ impl<'d> NodeRef<'d> {
         self.walk_inner(&mut route, &mut f, 0);
     }
 
-    fn walk_inner(self, route: &mut Vec<super::Seg>, f: &mut impl FnMut(&[super::Seg], NodeRef<'d>), depth: usize) {
+    fn walk_inner(
+        self,
+        route: &mut Vec<super::Seg>,
+        f: &mut impl FnMut(&[super::Seg], NodeRef<'d>),
+        depth: usize,
+    ) {
         if depth > MAX_DEPTH {
             return;
         }

@@ -5,7 +5,7 @@ declare_rule! {
     /// ## What it flags
     /// A workload (an object with a pod template) that sets `metadata.namespace: default`.
     ///
-    /// ## Why restrict this?
+    /// ## Why it matters
     /// The `default` namespace is shared by everything that forgot to choose one. Workloads
     /// there cannot get their own RBAC, quotas, NetworkPolicies or Pod Security level without
     /// affecting unrelated objects, and its `default` ServiceAccount is a common target of

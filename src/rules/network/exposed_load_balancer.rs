@@ -59,19 +59,34 @@ declare_rule! {
         id: "exposed-load-balancer",
         category: Network,
         severity: High,
-        summary: "LoadBalancer Service is open to the internet",
+        summary: "load balancer Service open to the internet",
         since: "0.1.0",
     }
 }
 
 const INTERNAL: &[(&str, &str)] = &[
-    ("service.beta.kubernetes.io/azure-load-balancer-internal", "true"),
-    ("service.beta.kubernetes.io/aws-load-balancer-scheme", "internal"),
+    (
+        "service.beta.kubernetes.io/azure-load-balancer-internal",
+        "true",
+    ),
+    (
+        "service.beta.kubernetes.io/aws-load-balancer-scheme",
+        "internal",
+    ),
     ("networking.gke.io/load-balancer-type", "internal"),
     ("cloud.google.com/load-balancer-type", "internal"),
-    ("service.beta.kubernetes.io/openstack-internal-load-balancer", "true"),
-    ("service.beta.kubernetes.io/oci-load-balancer-internal", "true"),
-    ("service.kubernetes.io/ibm-load-balancer-cloud-provider-ip-type", "private"),
+    (
+        "service.beta.kubernetes.io/openstack-internal-load-balancer",
+        "true",
+    ),
+    (
+        "service.beta.kubernetes.io/oci-load-balancer-internal",
+        "true",
+    ),
+    (
+        "service.kubernetes.io/ibm-load-balancer-cloud-provider-ip-type",
+        "private",
+    ),
 ];
 
 fn is_open(cidr: &str) -> bool {
@@ -87,50 +102,85 @@ impl Rule for ExposedLoadBalancer {
             return;
         }
         let ann = |k: &str| obj.annotation(k).map(str::trim);
-        if INTERNAL.iter().any(|(k, v)| ann(k).is_some_and(|a| a.eq_ignore_ascii_case(v))) {
+        if INTERNAL
+            .iter()
+            .any(|(k, v)| ann(k).is_some_and(|a| a.eq_ignore_ascii_case(v)))
+        {
             return;
         }
         // In-tree AWS: any value but "false" makes it internal (old manifests use "0.0.0.0/0").
-        if ann("service.beta.kubernetes.io/aws-load-balancer-internal").is_some_and(|v| !v.eq_ignore_ascii_case("false")) {
+        if ann("service.beta.kubernetes.io/aws-load-balancer-internal")
+            .is_some_and(|v| !v.eq_ignore_ascii_case("false"))
+        {
             return;
         }
-        let class = obj.get(&["spec", "loadBalancerClass"]).and_then(NodeRef::text);
+        let class = obj
+            .get(&["spec", "loadBalancerClass"])
+            .and_then(NodeRef::text);
         if class == Some("networking.gke.io/l4-regional-internal") {
             return;
         }
         let scheme = ann("service.beta.kubernetes.io/aws-load-balancer-scheme");
         let aws_lbc = class == Some("service.k8s.aws/nlb")
-            || matches!(ann("service.beta.kubernetes.io/aws-load-balancer-type"), Some("external" | "nlb-ip"));
+            || matches!(
+                ann("service.beta.kubernetes.io/aws-load-balancer-type"),
+                Some("external" | "nlb-ip")
+            );
         let ambiguous = aws_lbc && scheme.is_none();
 
-        let ranges = obj.get(&["spec", "loadBalancerSourceRanges"]).filter(|n| n.len() > 0);
-        let legacy = ann("service.beta.kubernetes.io/load-balancer-source-ranges").filter(|v| !v.is_empty());
+        let ranges = obj
+            .get(&["spec", "loadBalancerSourceRanges"])
+            .filter(|n| !n.is_empty());
+        let legacy =
+            ann("service.beta.kubernetes.io/load-balancer-source-ranges").filter(|v| !v.is_empty());
         let name = obj.describe();
         let (label, message) = if let Some(r) = ranges {
-            let Some(i) = r.items().position(|c| c.text().is_some_and(is_open)) else { return };
+            let Some(i) = r.items().position(|c| c.text().is_some_and(is_open)) else {
+                return;
+            };
             let cidr = r.at(i).and_then(NodeRef::text).unwrap_or_default();
             (
-                obj.at([Seg::from("spec"), Seg::from("loadBalancerSourceRanges"), Seg::from(i)]).value().label("open to every address"),
-                format!("{name} is a public load balancer whose `loadBalancerSourceRanges` include {cidr}: reachable from the whole internet"),
+                obj.at([
+                    Seg::from("spec"),
+                    Seg::from("loadBalancerSourceRanges"),
+                    Seg::from(i),
+                ])
+                .value()
+                .label("open to every address"),
+                format!(
+                    "{name} is a public load balancer whose `loadBalancerSourceRanges` include {cidr}: reachable from the whole internet"
+                ),
             )
         } else if let Some(v) = legacy {
             if !v.split(',').any(is_open) {
                 return;
             }
             (
-                obj.at(["metadata", "annotations", "service.beta.kubernetes.io/load-balancer-source-ranges"]).value().label("open to every address"),
-                format!("{name} is a public load balancer whose source-ranges annotation allows every address: reachable from the whole internet"),
+                obj.at([
+                    "metadata",
+                    "annotations",
+                    "service.beta.kubernetes.io/load-balancer-source-ranges",
+                ])
+                .value()
+                .label("open to every address"),
+                format!(
+                    "{name} is a public load balancer whose source-ranges annotation allows every address: reachable from the whole internet"
+                ),
             )
         } else if ambiguous {
             (
-                obj.at(["spec", "type"]).value().label("public or internal depends on the controller"),
+                obj.at(["spec", "type"])
+                    .value()
+                    .label("public or internal depends on the controller"),
                 format!(
                     "{name} is a LoadBalancer without source ranges and without `aws-load-balancer-scheme`: the AWS Load Balancer Controller makes it internal, the in-tree controller makes it internet-facing"
                 ),
             )
         } else {
             (
-                obj.at(["spec", "type"]).value().label("public load balancer"),
+                obj.at(["spec", "type"])
+                    .value()
+                    .label("public load balancer"),
                 format!(
                     "{name} is a LoadBalancer with no `loadBalancerSourceRanges` and no internal-load-balancer annotation: cloud providers make it reachable from the whole internet"
                 ),
@@ -154,7 +204,8 @@ mod tests {
     #[test]
     fn exposed_load_balancer() {
         RuleTest::of(&ExposedLoadBalancer)
-            .pass(r##"apiVersion: v1
+            .pass(
+                r##"apiVersion: v1
 kind: Service
 metadata:
   name: internal
@@ -187,8 +238,10 @@ apiVersion: v1
 kind: Service
 metadata: {name: cluster-ip}
 spec: {ports: [{port: 80}]}
-"##)
-            .fail(r##"apiVersion: v1
+"##,
+            )
+            .fail(
+                r##"apiVersion: v1
 kind: Service
 metadata: {name: web}
 spec:
@@ -219,7 +272,8 @@ metadata:
   annotations:
     service.beta.kubernetes.io/azure-load-balancer-internal: "false"
 spec: {type: LoadBalancer}   #~ exposed-load-balancer
-"##)
+"##,
+            )
             .snapshot();
     }
 }

@@ -46,7 +46,7 @@ declare_rule! {
         id: "ingress-without-tls",
         category: Network,
         severity: Medium,
-        summary: "Ingress serves its hosts without TLS",
+        summary: "ingress serves its hosts without TLS",
         since: "0.1.0",
     }
 }
@@ -63,15 +63,25 @@ impl Rule for IngressWithoutTls {
         if obj.kind != "Ingress" || !matches!(obj.group(), "networking.k8s.io" | "extensions") {
             return;
         }
-        let Some(rules) = obj.get(&["spec", "rules"]).filter(|r| r.len() > 0) else { return };
-        if obj.get(&["spec", "tls"]).is_some_and(|t| t.len() > 0) {
+        let Some(rules) = obj.get(&["spec", "rules"]).filter(|r| !r.is_empty()) else {
+            return;
+        };
+        if obj.get(&["spec", "tls"]).is_some_and(|t| !t.is_empty()) {
             return;
         }
         if CERT_ANNOTATIONS.iter().any(|a| obj.annotation(a).is_some()) {
             return;
         }
-        let hosts: Vec<&str> = rules.items().filter_map(|r| r.get("host").and_then(NodeRef::text)).take(3).collect();
-        let served = if hosts.is_empty() { "every host".to_owned() } else { hosts.join(", ") };
+        let hosts: Vec<&str> = rules
+            .items()
+            .filter_map(|r| r.get("host").and_then(NodeRef::text))
+            .take(3)
+            .collect();
+        let served = if hosts.is_empty() {
+            "every host".to_owned()
+        } else {
+            hosts.join(", ")
+        };
         cx.report(self, obj.at(["spec", "rules"]).key().label("served over plain HTTP"))
             .message(format!("{} has rules but no `tls` section: {served} served over plain HTTP", obj.describe()))
             .help("Add `spec.tls` with the hosts and a `secretName` holding their certificate (e.g. issued by cert-manager).");

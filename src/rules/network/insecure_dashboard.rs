@@ -50,7 +50,7 @@ declare_rule! {
         id: "insecure-dashboard",
         category: Network,
         severity: Critical,
-        summary: "Kubernetes Dashboard is reachable without login or with cluster-admin",
+        summary: "dashboard reachable without login or running as cluster-admin",
         since: "0.1.0",
     }
 }
@@ -70,7 +70,10 @@ const FLAGS: &[(&str, &str, &str)] = &[
 ];
 
 fn is_dashboard(c: &Container<'_>) -> bool {
-    c.node.get("image").and_then(NodeRef::text).is_some_and(dashboard_image)
+    c.node
+        .get("image")
+        .and_then(NodeRef::text)
+        .is_some_and(dashboard_image)
 }
 
 impl Rule for InsecureDashboard {
@@ -79,16 +82,34 @@ impl Rule for InsecureDashboard {
             return;
         }
         for list in ["command", "args"] {
-            for (i, arg) in c.node.get(list).into_iter().flat_map(NodeRef::items).enumerate() {
+            for (i, arg) in c
+                .node
+                .get(list)
+                .into_iter()
+                .flat_map(NodeRef::items)
+                .enumerate()
+            {
                 let Some(text) = arg.text() else { continue };
-                let (flag, value) = text.split_once('=').map_or((text, None), |(f, v)| (f, Some(v)));
-                let Some((flag, why, fix)) = FLAGS.iter().find(|(f, _, _)| *f == flag) else { continue };
+                let (flag, value) = text
+                    .split_once('=')
+                    .map_or((text, None), |(f, v)| (f, Some(v)));
+                let Some((flag, why, fix)) = FLAGS.iter().find(|(f, _, _)| *f == flag) else {
+                    continue;
+                };
                 if value.is_some_and(|v| v.eq_ignore_ascii_case("false")) {
                     continue;
                 }
-                cx.report(self, c.at([Seg::from(list), Seg::from(i)]).value().label("insecure Dashboard flag"))
-                    .message(format!("{} runs the Kubernetes Dashboard with `{flag}`, which {why}", c.describe()))
-                    .help(*fix);
+                cx.report(
+                    self,
+                    c.at([Seg::from(list), Seg::from(i)])
+                        .value()
+                        .label("insecure Dashboard flag"),
+                )
+                .message(format!(
+                    "{} runs the Kubernetes Dashboard with `{flag}`, which {why}",
+                    c.describe()
+                ))
+                .help(*fix);
             }
         }
     }
@@ -98,10 +119,14 @@ impl Rule for InsecureDashboard {
         for (ns, index) in &world.index.namespaces {
             for &wi in &index.workloads {
                 let f = &world.objects[wi];
-                let Some(w) = f.workload().filter(|w| w.dashboard) else { continue };
+                let Some(w) = f.workload().filter(|w| w.dashboard) else {
+                    continue;
+                };
                 covered.push((ns.clone(), w.service_account().to_owned()));
                 for b in world.bindings_of_service_account(ns, w.service_account()) {
-                    if b.binding.role_kind != "ClusterRole" || b.binding.role_name != "cluster-admin" {
+                    if b.binding.role_kind != "ClusterRole"
+                        || b.binding.role_name != "cluster-admin"
+                    {
                         continue;
                     }
                     cx.report(self, &w.sa_site)
@@ -128,7 +153,10 @@ impl Rule for InsecureDashboard {
                 if s.kind != "ServiceAccount" || s.name != "kubernetes-dashboard" {
                     continue;
                 }
-                let sns = s.namespace.clone().or_else(|| if b.cluster { None } else { f.namespace.clone() });
+                let sns = s
+                    .namespace
+                    .clone()
+                    .or_else(|| if b.cluster { None } else { f.namespace.clone() });
                 if covered.contains(&(sns, s.name.clone())) {
                     continue;
                 }
@@ -153,7 +181,8 @@ mod tests {
     #[test]
     fn insecure_dashboard() {
         RuleTest::of(&InsecureDashboard)
-            .pass(r##"apiVersion: apps/v1
+            .pass(
+                r##"apiVersion: apps/v1
 kind: Deployment
 metadata: {name: kubernetes-dashboard, namespace: kubernetes-dashboard}
 spec:
@@ -170,8 +199,10 @@ kind: ClusterRoleBinding
 metadata: {name: dashboard-view}
 roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: view}
 subjects: [{kind: ServiceAccount, name: kubernetes-dashboard, namespace: kubernetes-dashboard}]
-"##)
-            .fail(r##"apiVersion: apps/v1
+"##,
+            )
+            .fail(
+                r##"apiVersion: apps/v1
 kind: Deployment
 metadata: {name: kubernetes-dashboard, namespace: kubernetes-dashboard}
 spec:
@@ -191,8 +222,10 @@ kind: ClusterRoleBinding
 metadata: {name: dashboard-admin}
 roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: cluster-admin}
 subjects: [{kind: ServiceAccount, name: kubernetes-dashboard, namespace: kubernetes-dashboard}]
-"##)
-            .fail(r##"apiVersion: rbac.authorization.k8s.io/v1
+"##,
+            )
+            .fail(
+                r##"apiVersion: rbac.authorization.k8s.io/v1
 kind: ClusterRoleBinding
 metadata: {name: dashboard-admin}
 roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: cluster-admin}
@@ -200,7 +233,8 @@ subjects:
 - kind: ServiceAccount
   name: kubernetes-dashboard   #~ insecure-dashboard
   namespace: kube-system
-"##)
+"##,
+            )
             .snapshot();
     }
 }

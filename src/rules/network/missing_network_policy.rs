@@ -99,9 +99,19 @@ fn labels_text(labels: Option<&BTreeMap<String, String>>) -> String {
 impl Rule for MissingNetworkPolicy {
     fn check_world(&self, world: &World, cx: &mut WorldContext<'_>) {
         let empty = BTreeMap::new();
-        let cluster: Vec<&Facts> = world.index.cluster_policies.iter().map(|&i| &world.objects[i]).collect();
+        let cluster: Vec<&Facts> = world
+            .index
+            .cluster_policies
+            .iter()
+            .map(|&i| &world.objects[i])
+            .collect();
         for (ns, index) in &world.index.namespaces {
-            let policies: Vec<&Facts> = index.policies.iter().map(|&i| &world.objects[i]).chain(cluster.iter().copied()).collect();
+            let policies: Vec<&Facts> = index
+                .policies
+                .iter()
+                .map(|&i| &world.objects[i])
+                .chain(cluster.iter().copied())
+                .collect();
             for &wi in &index.workloads {
                 let f = &world.objects[wi];
                 let Some(w) = f.workload() else { continue };
@@ -139,12 +149,20 @@ impl Rule for MissingNetworkPolicy {
                         "{} ({}) is not selected for Ingress by {} of {where_}",
                         f.describe(),
                         labels_text(f.pod_labels.as_ref()),
-                        if n == 1 { "the network policy".to_owned() } else { format!("any of the {n} network policies") }
+                        if n == 1 {
+                            "the network policy".to_owned()
+                        } else {
+                            format!("any of the {n} network policies")
+                        }
                     )
                 };
                 for u in &unknown {
                     let flavor = u.policy().map_or("policy", |p| flavor_name(p.flavor));
-                    let flavor = if flavor == u.ident.kind { String::new() } else { format!(" ({flavor})") };
+                    let flavor = if flavor == u.ident.kind {
+                        String::new()
+                    } else {
+                        format!(" ({flavor})")
+                    };
                     message.push_str(&format!(
                         "; {}{flavor} exists but kubeward could not analyse its selector",
                         u.describe()
@@ -184,7 +202,8 @@ mod tests {
     fn missing_network_policy() {
         RuleTest::of(&MissingNetworkPolicy)
             // Selected: matchExpressions NotIn on an absent key, and an empty selector.
-            .pass(r##"apiVersion: apps/v1
+            .pass(
+                r##"apiVersion: apps/v1
 kind: Deployment
 metadata: {name: web, namespace: shop}
 spec:
@@ -224,9 +243,11 @@ spec:
     spec:
       hostNetwork: true
       containers: [{name: a, image: example/agent:1.0}]
-"##)
+"##,
+            )
             // Cilium and Calico policies count.
-            .pass(r##"apiVersion: apps/v1
+            .pass(
+                r##"apiVersion: apps/v1
 kind: Deployment
 metadata: {name: web, namespace: shop}
 spec:
@@ -255,8 +276,10 @@ metadata: {name: api}
 spec:
   selector: app == 'api' && projectcalico.org/namespace == 'shop'
   ingress: [{action: Allow, source: {selector: app == 'web'}}]
-"##)
-            .fail(r##"apiVersion: apps/v1
+"##,
+            )
+            .fail(
+                r##"apiVersion: apps/v1
 kind: Deployment
 metadata: {name: api, namespace: shop}
 spec:
@@ -287,8 +310,10 @@ spec:
     metadata:
       labels: {app: lonely}   #~ missing-network-policy
     spec: {containers: [{name: l, image: example/l:1.0}]}
-"##)
-            .fail(r##"apiVersion: v1
+"##,
+            )
+            .fail(
+                r##"apiVersion: v1
 kind: Pod
 metadata: {name: debug}   #~ missing-network-policy
 spec:
@@ -300,7 +325,8 @@ metadata: {name: odd}
 spec:
   endpointSelector: {matchLabels: {"reserved:host": ""}}
   ingress: [{}]
-"##)
+"##,
+            )
             .snapshot();
     }
 }

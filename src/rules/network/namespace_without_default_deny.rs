@@ -67,18 +67,34 @@ declare_rule! {
 
 impl Rule for NamespaceWithoutDefaultDeny {
     fn check_world(&self, world: &World, cx: &mut WorldContext<'_>) {
-        let cluster: Vec<&Facts> = world.index.cluster_policies.iter().map(|&i| &world.objects[i]).collect();
+        let cluster: Vec<&Facts> = world
+            .index
+            .cluster_policies
+            .iter()
+            .map(|&i| &world.objects[i])
+            .collect();
         for (ns, index) in &world.index.namespaces {
             if index.workloads.is_empty() {
                 continue;
             }
-            let policies: Vec<&Facts> = index.policies.iter().map(|&i| &world.objects[i]).chain(cluster.iter().copied()).collect();
-            let deny_in = policies.iter().find(|p| p.policy().is_some_and(|p| p.default_deny_ingress()));
+            let policies: Vec<&Facts> = index
+                .policies
+                .iter()
+                .map(|&i| &world.objects[i])
+                .chain(cluster.iter().copied())
+                .collect();
+            let deny_in = policies
+                .iter()
+                .find(|p| p.policy().is_some_and(|p| p.default_deny_ingress()));
             if deny_in.is_some() {
                 continue;
             }
-            let deny_out = policies.iter().find(|p| p.policy().is_some_and(|p| p.default_deny_egress()));
-            let Some(site) = world.namespace_site(ns, index) else { continue };
+            let deny_out = policies
+                .iter()
+                .find(|p| p.policy().is_some_and(|p| p.default_deny_egress()));
+            let Some(site) = world.namespace_site(ns, index) else {
+                continue;
+            };
             let egress = match deny_out {
                 Some(p) => format!("Egress is denied by default ({})", p.describe()),
                 None => "Egress is not denied by default either".to_owned(),
@@ -107,7 +123,8 @@ mod tests {
     #[test]
     fn namespace_without_default_deny() {
         RuleTest::of(&NamespaceWithoutDefaultDeny)
-            .pass(r##"apiVersion: apps/v1
+            .pass(
+                r##"apiVersion: apps/v1
 kind: Deployment
 metadata: {name: web, namespace: shop}
 spec:
@@ -123,8 +140,10 @@ spec:
 apiVersion: v1
 kind: Namespace
 metadata: {name: empty}
-"##)
-            .pass(r##"apiVersion: apps/v1
+"##,
+            )
+            .pass(
+                r##"apiVersion: apps/v1
 kind: Deployment
 metadata: {name: web, namespace: shop}
 spec:
@@ -137,8 +156,10 @@ metadata: {name: deny-all}
 spec:
   endpointSelector: {}
   ingress: [{}]
-"##)
-            .fail(r##"apiVersion: v1
+"##,
+            )
+            .fail(
+                r##"apiVersion: v1
 kind: Namespace
 metadata:
   name: shop   #~ namespace-without-default-deny
@@ -163,8 +184,10 @@ metadata: {name: allow-all, namespace: shop}
 spec:
   podSelector: {}
   ingress: [{}]
-"##)
-            .fail(r##"apiVersion: apps/v1
+"##,
+            )
+            .fail(
+                r##"apiVersion: apps/v1
 kind: Deployment
 metadata:
   name: web   #~ namespace-without-default-deny
@@ -179,7 +202,8 @@ spec:
   podSelector: {}
   egress: []
   ingress: [{from: [{podSelector: {}}]}]
-"##)
+"##,
+            )
             .snapshot();
     }
 }

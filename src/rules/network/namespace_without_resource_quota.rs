@@ -8,7 +8,7 @@ declare_rule! {
     /// workload of the namespace. Objects with no namespace (and no kustomization namespace)
     /// share one "unknown" namespace.
     ///
-    /// ## Why restrict this?
+    /// ## Why it matters
     /// Without a quota, one namespace can exhaust the cluster's CPU, memory, pods or load
     /// balancers, whether by a bug, a runaway autoscaler or an attacker; limits on containers
     /// alone do not cap the number of pods.
@@ -66,7 +66,9 @@ impl Rule for NamespaceWithoutResourceQuota {
             if index.workloads.is_empty() || !index.quotas.is_empty() {
                 continue;
             }
-            let Some(site) = world.namespace_site(ns, index) else { continue };
+            let Some(site) = world.namespace_site(ns, index) else {
+                continue;
+            };
             let n = index.workloads.len();
             cx.report(self, site)
                 .label("no ResourceQuota")
@@ -88,7 +90,8 @@ mod tests {
     #[test]
     fn namespace_without_resource_quota() {
         RuleTest::of(&NamespaceWithoutResourceQuota)
-            .pass(r##"apiVersion: apps/v1
+            .pass(
+                r##"apiVersion: apps/v1
 kind: Deployment
 metadata: {name: web, namespace: shop}
 spec:
@@ -99,8 +102,10 @@ apiVersion: v1
 kind: ResourceQuota
 metadata: {name: quota, namespace: shop}
 spec: {hard: {pods: "20"}}
-"##)
-            .fail(r##"apiVersion: v1
+"##,
+            )
+            .fail(
+                r##"apiVersion: v1
 kind: Namespace
 metadata: {name: shop}   #~ namespace-without-resource-quota
 ---
@@ -115,7 +120,8 @@ apiVersion: v1
 kind: ResourceQuota
 metadata: {name: quota, namespace: other}
 spec: {hard: {pods: "20"}}
-"##)
+"##,
+            )
             .snapshot();
     }
 }

@@ -6,7 +6,7 @@ declare_rule! {
     /// ## What it flags
     /// A Service of `type: NodePort`.
     ///
-    /// ## Why restrict this?
+    /// ## Why it matters
     /// A NodePort opens the same port on every node of the cluster, on every node address,
     /// bypassing the ingress controller and its TLS and authentication. Whoever can reach a
     /// node can reach the Service, and node firewalls are easy to get wrong.
@@ -38,7 +38,7 @@ declare_rule! {
         id: "node-port-service",
         category: Network,
         severity: Low,
-        summary: "Service opens a port on every node",
+        summary: "service opens a port on every node",
         since: "0.1.0",
     }
 }

@@ -46,26 +46,41 @@ declare_rule! {
 
 impl Rule for ClusterAdminBinding {
     fn check_object(&self, obj: &Object<'_>, cx: &mut Context<'_>) {
-        if obj.group() != "rbac.authorization.k8s.io" || !matches!(obj.kind, "ClusterRoleBinding" | "RoleBinding") {
+        if obj.group() != "rbac.authorization.k8s.io"
+            || !matches!(obj.kind, "ClusterRoleBinding" | "RoleBinding")
+        {
             return;
         }
         let text = |k: &str| obj.get(&["roleRef", k]).and_then(NodeRef::text);
         if text("kind") != Some("ClusterRole") || text("name") != Some("cluster-admin") {
             return;
         }
-        let subjects: Vec<NodeRef<'_>> = obj.node.get("subjects").into_iter().flat_map(NodeRef::items).collect();
+        let subjects: Vec<NodeRef<'_>> = obj
+            .node
+            .get("subjects")
+            .into_iter()
+            .flat_map(NodeRef::items)
+            .collect();
         let masters = |s: &NodeRef<'_>| {
-            s.get("kind").and_then(NodeRef::text) == Some("Group") && s.get("name").and_then(NodeRef::text) == Some("system:masters")
+            s.get("kind").and_then(NodeRef::text) == Some("Group")
+                && s.get("name").and_then(NodeRef::text) == Some("system:masters")
         };
         if !subjects.is_empty() && subjects.iter().all(masters) {
             return;
         }
         let cluster = obj.kind == "ClusterRoleBinding";
         let (scope, sev) = if cluster {
-            ("every action on every resource in the cluster".to_owned(), Severity::Critical)
+            (
+                "every action on every resource in the cluster".to_owned(),
+                Severity::Critical,
+            )
         } else {
             (
-                format!("every action on every resource of namespace {}", obj.namespace.map_or("(its namespace)".to_owned(), |n| format!("\"{n}\""))),
+                format!(
+                    "every action on every resource of namespace {}",
+                    obj.namespace
+                        .map_or("(its namespace)".to_owned(), |n| format!("\"{n}\""))
+                ),
                 Severity::High,
             )
         };

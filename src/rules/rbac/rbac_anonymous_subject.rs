@@ -46,31 +46,62 @@ declare_rule! {
     }
 }
 
-const HARMLESS: &[&str] = &["system:basic-user", "system:discovery", "system:public-info-viewer"];
+const HARMLESS: &[&str] = &[
+    "system:basic-user",
+    "system:discovery",
+    "system:public-info-viewer",
+];
 
 impl Rule for RbacAnonymousSubject {
     fn check_object(&self, obj: &Object<'_>, cx: &mut Context<'_>) {
-        if obj.group() != "rbac.authorization.k8s.io" || !matches!(obj.kind, "ClusterRoleBinding" | "RoleBinding") {
+        if obj.group() != "rbac.authorization.k8s.io"
+            || !matches!(obj.kind, "ClusterRoleBinding" | "RoleBinding")
+        {
             return;
         }
-        let role = obj.get(&["roleRef", "name"]).and_then(NodeRef::text).unwrap_or("?");
-        let role_kind = obj.get(&["roleRef", "kind"]).and_then(NodeRef::text).unwrap_or("role");
-        for (i, s) in obj.node.get("subjects").into_iter().flat_map(NodeRef::items).enumerate() {
+        let role = obj
+            .get(&["roleRef", "name"])
+            .and_then(NodeRef::text)
+            .unwrap_or("?");
+        let role_kind = obj
+            .get(&["roleRef", "kind"])
+            .and_then(NodeRef::text)
+            .unwrap_or("role");
+        for (i, s) in obj
+            .node
+            .get("subjects")
+            .into_iter()
+            .flat_map(NodeRef::items)
+            .enumerate()
+        {
             let kind = s.get("kind").and_then(NodeRef::text);
             let name = s.get("name").and_then(NodeRef::text);
             let (who, sev) = match (kind, name) {
-                (Some("User"), Some("system:anonymous")) => ("every anonymous request", Severity::Critical),
-                (Some("Group"), Some("system:unauthenticated")) => ("every unauthenticated request", Severity::Critical),
-                (Some("Group"), Some("system:authenticated")) if !HARMLESS.contains(&role) => {
-                    ("every authenticated identity, including every pod's service account", Severity::High)
+                (Some("User"), Some("system:anonymous")) => {
+                    ("every anonymous request", Severity::Critical)
                 }
+                (Some("Group"), Some("system:unauthenticated")) => {
+                    ("every unauthenticated request", Severity::Critical)
+                }
+                (Some("Group"), Some("system:authenticated")) if !HARMLESS.contains(&role) => (
+                    "every authenticated identity, including every pod's service account",
+                    Severity::High,
+                ),
                 _ => continue,
             };
             let name = name.unwrap_or_default();
-            cx.report(self, obj.at([Seg::from("subjects"), Seg::from(i), Seg::from("name")]).value().label(format!("{name} subject")))
-                .message(format!("{} grants {role_kind} \"{role}\" to {name}: {who}", obj.describe()))
-                .help("Bind the role to the specific groups or service accounts that need it.")
-                .severity(sev);
+            cx.report(
+                self,
+                obj.at([Seg::from("subjects"), Seg::from(i), Seg::from("name")])
+                    .value()
+                    .label(format!("{name} subject")),
+            )
+            .message(format!(
+                "{} grants {role_kind} \"{role}\" to {name}: {who}",
+                obj.describe()
+            ))
+            .help("Bind the role to the specific groups or service accounts that need it.")
+            .severity(sev);
         }
     }
 }
@@ -83,15 +114,18 @@ mod tests {
     #[test]
     fn rbac_anonymous_subject() {
         RuleTest::of(&RbacAnonymousSubject)
-            .pass(r##"apiVersion: rbac.authorization.k8s.io/v1
+            .pass(
+                r##"apiVersion: rbac.authorization.k8s.io/v1
 kind: ClusterRoleBinding
 metadata: {name: discovery}
 roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: "system:discovery"}
 subjects:
 - {apiGroup: rbac.authorization.k8s.io, kind: Group, name: "system:authenticated"}
 - {apiGroup: rbac.authorization.k8s.io, kind: Group, name: "system:anonymous"}
-"##)
-            .fail(r##"apiVersion: rbac.authorization.k8s.io/v1
+"##,
+            )
+            .fail(
+                r##"apiVersion: rbac.authorization.k8s.io/v1
 kind: ClusterRoleBinding
 metadata: {name: public}
 roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: view}
@@ -102,7 +136,8 @@ subjects:
   name: "system:anonymous"   #~ rbac-anonymous-subject
 - kind: Group
   name: "system:authenticated"   #~ rbac-anonymous-subject
-"##)
+"##,
+            )
             .snapshot();
     }
 }

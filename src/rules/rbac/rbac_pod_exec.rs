@@ -43,14 +43,16 @@ declare_rule! {
         id: "rbac-pod-exec",
         category: Rbac,
         severity: High,
-        summary: "RBAC rule allows exec into pods or the kubelet proxy",
+        summary: "role rule allows exec into pods or the kubelet proxy",
         since: "0.1.0",
     }
 }
 
 impl Rule for RbacPodExec {
     fn check_object(&self, obj: &Object<'_>, cx: &mut Context<'_>) {
-        let Some(role) = RoleView::of(obj) else { return };
+        let Some(role) = RoleView::of(obj) else {
+            return;
+        };
         if role.has_aggregation_rule {
             return;
         }
@@ -83,7 +85,8 @@ mod tests {
     #[test]
     fn rbac_pod_exec() {
         RuleTest::of(&RbacPodExec)
-            .pass(r##"apiVersion: rbac.authorization.k8s.io/v1
+            .pass(
+                r##"apiVersion: rbac.authorization.k8s.io/v1
 kind: Role
 metadata: {name: ok, namespace: shop}
 rules:
@@ -93,8 +96,10 @@ rules:
 - apiGroups: [""]
   resources: [nodes/stats, nodes/metrics]
   verbs: [get]
-"##)
-            .fail(r##"apiVersion: rbac.authorization.k8s.io/v1
+"##,
+            )
+            .fail(
+                r##"apiVersion: rbac.authorization.k8s.io/v1
 kind: ClusterRole
 metadata: {name: debug}
 rules:
@@ -110,7 +115,8 @@ rules:
 - apiGroups: [""]
   resources: [pods/exec]
   verbs: [get]   #~ rbac-pod-exec
-"##)
+"##,
+            )
             .snapshot();
     }
 }

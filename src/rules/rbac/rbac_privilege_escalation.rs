@@ -48,7 +48,7 @@ declare_rule! {
         id: "rbac-privilege-escalation",
         category: Rbac,
         severity: High,
-        summary: "RBAC rule allows privilege escalation",
+        summary: "role rule allows privilege escalation",
         since: "0.1.0",
     }
 }
@@ -58,7 +58,11 @@ fn reason(all: &[String]) -> &'static str {
     let has = |w: &str| all.iter().any(|a| a.contains(w));
     if has("escalate") || has("bind on") || has("* on clusterroles") || has("* on roles") {
         "escalate and bind switch off RBAC's check that you may only grant permissions you already hold"
-    } else if has("impersonate") || has("* on users") || has("* on groups") || has("* on serviceaccounts") {
+    } else if has("impersonate")
+        || has("* on users")
+        || has("* on groups")
+        || has("* on serviceaccounts")
+    {
         "impersonation lets the holder act as other users, groups or service accounts"
     } else if has("serviceaccounts/token") {
         "creating service account tokens lets the holder borrow any service account's permissions in scope"
@@ -69,7 +73,9 @@ fn reason(all: &[String]) -> &'static str {
 
 impl Rule for RbacPrivilegeEscalation {
     fn check_object(&self, obj: &Object<'_>, cx: &mut Context<'_>) {
-        let Some(role) = RoleView::of(obj) else { return };
+        let Some(role) = RoleView::of(obj) else {
+            return;
+        };
         if role.has_aggregation_rule {
             return;
         }
@@ -78,8 +84,14 @@ impl Rule for RbacPrivilegeEscalation {
             if rule.is_full_wildcard() {
                 continue;
             }
-            let Some(hit) = privilege_escalation(rule) else { continue };
-            let label = if hit.severity == Severity::High { "grants privilege escalation" } else { "can rewrite RBAC" };
+            let Some(hit) = privilege_escalation(rule) else {
+                continue;
+            };
+            let label = if hit.severity == Severity::High {
+                "grants privilege escalation"
+            } else {
+                "can rewrite RBAC"
+            };
             cx.report(self, rule_item(obj, *i, "verbs", hit.at.verb).label(label))
                 .message(format!("{} allows {}: {}{note}", obj.describe(), hit.all.join("; "), reason(&hit.all)))
                 .related(rule_item(obj, *i, "resources", hit.at.resource), "on this resource")
@@ -97,7 +109,8 @@ mod tests {
     #[test]
     fn rbac_privilege_escalation() {
         RuleTest::of(&RbacPrivilegeEscalation)
-            .pass(r##"apiVersion: rbac.authorization.k8s.io/v1
+            .pass(
+                r##"apiVersion: rbac.authorization.k8s.io/v1
 kind: ClusterRole
 metadata: {name: ok}
 rules:
@@ -110,8 +123,10 @@ rules:
 - apiGroups: [""]
   resources: [roles]
   verbs: [bind]
-"##)
-            .fail(r##"apiVersion: rbac.authorization.k8s.io/v1
+"##,
+            )
+            .fail(
+                r##"apiVersion: rbac.authorization.k8s.io/v1
 kind: ClusterRole
 metadata: {name: ci}
 rules:
@@ -130,7 +145,8 @@ rules:
 - apiGroups: ["*"]
   resources: ["*"]
   verbs: [impersonate]   #~ rbac-privilege-escalation
-"##)
+"##,
+            )
             .snapshot();
     }
 }

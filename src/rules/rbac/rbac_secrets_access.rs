@@ -42,14 +42,16 @@ declare_rule! {
         id: "rbac-secrets-access",
         category: Rbac,
         severity: High,
-        summary: "RBAC rule can read secrets",
+        summary: "role rule can read secrets",
         since: "0.1.0",
     }
 }
 
 impl Rule for RbacSecretsAccess {
     fn check_object(&self, obj: &Object<'_>, cx: &mut Context<'_>) {
-        let Some(role) = RoleView::of(obj) else { return };
+        let Some(role) = RoleView::of(obj) else {
+            return;
+        };
         if role.has_aggregation_rule {
             return;
         }
@@ -58,8 +60,11 @@ impl Rule for RbacSecretsAccess {
             if rule.is_full_wildcard() {
                 continue;
             }
-            let Some(hit) = secrets_access(rule, role.cluster) else { continue };
-            let bulk = hit.severity > Severity::Low && rule.verb("list").or(rule.verb("watch")).is_some();
+            let Some(hit) = secrets_access(rule, role.cluster) else {
+                continue;
+            };
+            let bulk =
+                hit.severity > Severity::Low && rule.verb("list").or(rule.verb("watch")).is_some();
             let what = &hit.all[0];
             let (message, label) = if bulk {
                 let scope = if role.cluster {
@@ -67,19 +72,36 @@ impl Rule for RbacSecretsAccess {
                 } else {
                     "every secret in its namespace"
                 };
-                (format!("{} allows {what}: list and watch return the content of {scope}{note}", obj.describe()), "reads every secret in scope")
+                (
+                    format!(
+                        "{} allows {what}: list and watch return the content of {scope}{note}",
+                        obj.describe()
+                    ),
+                    "reads every secret in scope",
+                )
             } else if rule.named() {
                 (
-                    format!("{} allows {what}, limited to {} named secret(s){note}", obj.describe(), rule.resource_names.len()),
+                    format!(
+                        "{} allows {what}, limited to {} named secret(s){note}",
+                        obj.describe(),
+                        rule.resource_names.len()
+                    ),
                     "reads the named secrets",
                 )
             } else {
                 (
-                    format!("{} allows {what} for any secret whose name the holder knows{note}", obj.describe()),
+                    format!(
+                        "{} allows {what} for any secret whose name the holder knows{note}",
+                        obj.describe()
+                    ),
                     "reads any secret by name",
                 )
             };
-            let sev = if role.aggregated_into.is_empty() { hit.severity } else { Severity::High };
+            let sev = if role.aggregated_into.is_empty() {
+                hit.severity
+            } else {
+                Severity::High
+            };
             cx.report(self, rule_item(obj, *i, "verbs", hit.at.verb).label(label))
                 .message(message)
                 .related(rule_item(obj, *i, "resources", hit.at.resource), "on secrets")
@@ -97,7 +119,8 @@ mod tests {
     #[test]
     fn rbac_secrets_access() {
         RuleTest::of(&RbacSecretsAccess)
-            .pass(r##"apiVersion: rbac.authorization.k8s.io/v1
+            .pass(
+                r##"apiVersion: rbac.authorization.k8s.io/v1
 kind: ClusterRole
 metadata: {name: ok}
 rules:
@@ -113,8 +136,10 @@ rules:
 - apiGroups: ["*"]
   resources: ["*"]
   verbs: ["*"]
-"##)
-            .fail(r##"apiVersion: rbac.authorization.k8s.io/v1
+"##,
+            )
+            .fail(
+                r##"apiVersion: rbac.authorization.k8s.io/v1
 kind: ClusterRole
 metadata: {name: reader}
 rules:
@@ -128,8 +153,10 @@ rules:
 - apiGroups: ["*"]
   resources: ["*"]
   verbs: [get]   #~ rbac-secrets-access
-"##)
-            .fail(r##"apiVersion: rbac.authorization.k8s.io/v1
+"##,
+            )
+            .fail(
+                r##"apiVersion: rbac.authorization.k8s.io/v1
 kind: Role
 metadata: {name: operator, namespace: shop}
 rules:
@@ -138,7 +165,8 @@ rules:
   - secrets
   verbs:
   - "*"   #~ rbac-secrets-access
-"##)
+"##,
+            )
             .snapshot();
     }
 }

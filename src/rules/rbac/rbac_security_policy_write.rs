@@ -47,7 +47,7 @@ declare_rule! {
         id: "rbac-security-policy-write",
         category: Rbac,
         severity: High,
-        summary: "RBAC rule can rewrite admission, network or namespace security policy",
+        summary: "role rule can rewrite admission, network or namespace security policy",
         since: "0.1.0",
     }
 }
@@ -67,7 +67,9 @@ fn reason(all: &[String]) -> &'static str {
 
 impl Rule for RbacSecurityPolicyWrite {
     fn check_object(&self, obj: &Object<'_>, cx: &mut Context<'_>) {
-        let Some(role) = RoleView::of(obj) else { return };
+        let Some(role) = RoleView::of(obj) else {
+            return;
+        };
         if role.has_aggregation_rule {
             return;
         }
@@ -76,7 +78,9 @@ impl Rule for RbacSecurityPolicyWrite {
             if rule.is_full_wildcard() {
                 continue;
             }
-            let Some(hit) = security_policy_write(rule) else { continue };
+            let Some(hit) = security_policy_write(rule) else {
+                continue;
+            };
             cx.report(self, rule_item(obj, *i, "verbs", hit.at.verb).label("can rewrite security policy"))
                 .message(format!("{} allows {}: {}{note}", obj.describe(), hit.all.join("; "), reason(&hit.all)))
                 .related(rule_item(obj, *i, "resources", hit.at.resource), "on this resource")
@@ -94,7 +98,8 @@ mod tests {
     #[test]
     fn rbac_security_policy_write() {
         RuleTest::of(&RbacSecurityPolicyWrite)
-            .pass(r##"apiVersion: rbac.authorization.k8s.io/v1
+            .pass(
+                r##"apiVersion: rbac.authorization.k8s.io/v1
 kind: ClusterRole
 metadata: {name: ok}
 rules:
@@ -104,8 +109,10 @@ rules:
 - apiGroups: [""]
   resources: [namespaces]
   verbs: [get, create]
-"##)
-            .fail(r##"apiVersion: rbac.authorization.k8s.io/v1
+"##,
+            )
+            .fail(
+                r##"apiVersion: rbac.authorization.k8s.io/v1
 kind: ClusterRole
 metadata: {name: installer}
 rules:
@@ -121,7 +128,8 @@ rules:
 - apiGroups: [certificates.k8s.io]
   resources: [certificatesigningrequests/approval]
   verbs: [update]   #~ rbac-security-policy-write
-"##)
+"##,
+            )
             .snapshot();
     }
 }

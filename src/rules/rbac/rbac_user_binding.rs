@@ -7,7 +7,7 @@ declare_rule! {
     /// A RoleBinding or ClusterRoleBinding subject of `kind: User`, other than the `system:`
     /// identities of cluster components (`system:anonymous` is `rbac-anonymous-subject`'s).
     ///
-    /// ## Why restrict this?
+    /// ## Why it matters
     /// Access granted to individual people is hard to review and is forgotten when they change
     /// teams or leave. Binding roles to groups from the identity provider keeps membership in
     /// one place, audited and revocable.
@@ -44,15 +44,28 @@ declare_rule! {
 
 impl Rule for RbacUserBinding {
     fn check_object(&self, obj: &Object<'_>, cx: &mut Context<'_>) {
-        if obj.group() != "rbac.authorization.k8s.io" || !matches!(obj.kind, "ClusterRoleBinding" | "RoleBinding") {
+        if obj.group() != "rbac.authorization.k8s.io"
+            || !matches!(obj.kind, "ClusterRoleBinding" | "RoleBinding")
+        {
             return;
         }
-        let role = obj.get(&["roleRef", "name"]).and_then(NodeRef::text).unwrap_or("?");
-        for (i, s) in obj.node.get("subjects").into_iter().flat_map(NodeRef::items).enumerate() {
+        let role = obj
+            .get(&["roleRef", "name"])
+            .and_then(NodeRef::text)
+            .unwrap_or("?");
+        for (i, s) in obj
+            .node
+            .get("subjects")
+            .into_iter()
+            .flat_map(NodeRef::items)
+            .enumerate()
+        {
             if s.get("kind").and_then(NodeRef::text) != Some("User") {
                 continue;
             }
-            let Some(name) = s.get("name").and_then(NodeRef::text) else { continue };
+            let Some(name) = s.get("name").and_then(NodeRef::text) else {
+                continue;
+            };
             if name.starts_with("system:") {
                 continue;
             }

@@ -48,7 +48,7 @@ declare_rule! {
         id: "rbac-wildcard",
         category: Rbac,
         severity: High,
-        summary: "RBAC rule grants a wildcard verb, resource or API group",
+        summary: "role rule grants a wildcard verb, resource or API group",
         since: "0.1.0",
     }
 }

@@ -120,7 +120,12 @@ impl Rule for WorkloadRbacRisk {
                 let chains: Vec<Chain<'_, '_>> = world
                     .bindings_of_service_account(ns, sa)
                     .into_iter()
-                    .filter_map(|b| Some(Chain { binding: b, risks: granted.get(&b.index)? }))
+                    .filter_map(|b| {
+                        Some(Chain {
+                            binding: b,
+                            risks: granted.get(&b.index)?,
+                        })
+                    })
                     .collect();
                 if chains.is_empty() {
                     continue;
@@ -129,7 +134,9 @@ impl Rule for WorkloadRbacRisk {
                 let mut abilities: BTreeMap<Risk, String> = BTreeMap::new();
                 for c in &chains {
                     for r in c.risks {
-                        abilities.entry(r.hit.risk).or_insert_with(|| r.hit.all.join(", "));
+                        abilities
+                            .entry(r.hit.risk)
+                            .or_insert_with(|| r.hit.all.join(", "));
                     }
                 }
                 let cluster_wide = chains.iter().any(|c| c.binding.binding.cluster);
@@ -148,9 +155,20 @@ impl Rule for WorkloadRbacRisk {
                     (true, true) => Severity::High,
                     (true, false) => Severity::Medium,
                 };
-                let what: Vec<String> = abilities.iter().map(|(r, how)| format!("{} ({how})", r.ability())).collect();
-                let scope = if cluster_wide { "cluster-wide" } else { "in the bound namespaces" };
-                let mut via: Vec<String> = chains.iter().take(MAX_NAMED).map(|c| c.binding.facts.describe()).collect();
+                let what: Vec<String> = abilities
+                    .iter()
+                    .map(|(r, how)| format!("{} ({how})", r.ability()))
+                    .collect();
+                let scope = if cluster_wide {
+                    "cluster-wide"
+                } else {
+                    "in the bound namespaces"
+                };
+                let mut via: Vec<String> = chains
+                    .iter()
+                    .take(MAX_NAMED)
+                    .map(|c| c.binding.facts.describe())
+                    .collect();
                 if chains.len() > MAX_NAMED {
                     via.push(format!("{} more bindings", chains.len() - MAX_NAMED));
                 }
@@ -165,7 +183,9 @@ impl Rule for WorkloadRbacRisk {
                     via.join(", ")
                 );
                 if !mounted {
-                    message.push_str("; the pods do not mount its token (automountServiceAccountToken: false)");
+                    message.push_str(
+                        "; the pods do not mount its token (automountServiceAccountToken: false)",
+                    );
                 }
                 if ns.is_none() {
                     message.push_str(
@@ -186,18 +206,34 @@ impl Rule for WorkloadRbacRisk {
                     step += 1;
                     d.related_site(
                         &b.subject.site,
-                        format!("{step}. {} {} is a subject of {}", b.subject.kind, b.subject.name, b.facts.describe()),
+                        format!(
+                            "{step}. {} {} is a subject of {}",
+                            b.subject.kind,
+                            b.subject.name,
+                            b.facts.describe()
+                        ),
                     );
-                    let builtin = c.risks.iter().find(|r| r.rule_site.is_none()).and_then(|r| r.via.clone());
+                    let builtin = c
+                        .risks
+                        .iter()
+                        .find(|r| r.rule_site.is_none())
+                        .and_then(|r| r.via.clone());
                     step += 1;
                     let role_text = match &builtin {
                         Some(via) => {
-                            let mut can: Vec<&str> =
-                                c.risks.iter().filter(|r| r.rule_site.is_none()).map(|r| r.hit.risk.ability()).collect();
+                            let mut can: Vec<&str> = c
+                                .risks
+                                .iter()
+                                .filter(|r| r.rule_site.is_none())
+                                .map(|r| r.hit.risk.ability())
+                                .collect();
                             can.dedup();
                             format!("{step}. roleRef: {via}, which can {}", can.join(", "))
                         }
-                        None => format!("{step}. roleRef: {} \"{}\"", b.binding.role_kind, b.binding.role_name),
+                        None => format!(
+                            "{step}. roleRef: {} \"{}\"",
+                            b.binding.role_kind, b.binding.role_name
+                        ),
                     };
                     d.related_site(&b.binding.role_site, role_text);
                     let mut seen = Vec::new();
@@ -208,9 +244,23 @@ impl Rule for WorkloadRbacRisk {
                         }
                         seen.push(site);
                         step += 1;
-                        let via = r.via.as_ref().map(|v| format!(" ({v})")).unwrap_or_default();
-                        let role = r.role.map(|f| format!(" of {}", f.describe())).unwrap_or_default();
-                        d.related_site(site, format!("{step}. rule #{}{role}{via} allows {}", r.rule + 1, r.hit.all.join(", ")));
+                        let via = r
+                            .via
+                            .as_ref()
+                            .map(|v| format!(" ({v})"))
+                            .unwrap_or_default();
+                        let role = r
+                            .role
+                            .map(|f| format!(" of {}", f.describe()))
+                            .unwrap_or_default();
+                        d.related_site(
+                            site,
+                            format!(
+                                "{step}. rule #{}{role}{via} allows {}",
+                                r.rule + 1,
+                                r.hit.all.join(", ")
+                            ),
+                        );
                     }
                 }
             }
@@ -226,7 +276,8 @@ mod tests {
     #[test]
     fn workload_rbac_risk() {
         RuleTest::of(&WorkloadRbacRisk)
-            .pass(r##"apiVersion: apps/v1
+            .pass(
+                r##"apiVersion: apps/v1
 kind: Deployment
 metadata: {name: web, namespace: shop}
 spec:
@@ -246,8 +297,10 @@ kind: RoleBinding
 metadata: {name: other, namespace: other}
 roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: cluster-admin}
 subjects: [{kind: ServiceAccount, name: web}]
-"##)
-            .fail(r##"apiVersion: apps/v1
+"##,
+            )
+            .fail(
+                r##"apiVersion: apps/v1
 kind: Deployment
 metadata: {name: operator, namespace: monitoring}
 spec:
@@ -273,8 +326,10 @@ rules:
 - apiGroups: [""]
   resources: [pods/exec]
   verbs: [create]
-"##)
-            .fail(r##"apiVersion: batch/v1
+"##,
+            )
+            .fail(
+                r##"apiVersion: batch/v1
 kind: CronJob
 metadata: {name: report}
 spec:
@@ -291,8 +346,10 @@ kind: RoleBinding
 metadata: {name: default-edit}
 roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: edit}
 subjects: [{kind: ServiceAccount, name: default}]
-"##)
-            .fail(r##"apiVersion: apps/v1
+"##,
+            )
+            .fail(
+                r##"apiVersion: apps/v1
 kind: Deployment
 metadata: {name: agg, namespace: ops}
 spec:
@@ -324,7 +381,8 @@ rules:
 - apiGroups: [""]
   resources: [secrets]
   verbs: [watch]
-"##)
+"##,
+            )
             .snapshot();
     }
 }
