@@ -166,6 +166,7 @@ pub fn lint(inputs: Vec<Input>, skipped: Vec<(String, String)>, opts: &Options<'
             report,
         });
     }
+    world.paths = run.files.iter().map(|f| f.path.clone()).collect();
     world.finalise();
     let mut wcx = WorldContext::new(opts.settings);
     for rule in &opts.rules {

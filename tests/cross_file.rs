@@ -256,3 +256,24 @@ fn human_output_lists_the_chain_across_files() {
 
     "#);
 }
+
+#[test]
+fn objects_sharing_a_name_resolve_to_the_nearest_variant() {
+    // Two rendered variants of one app; only the `prod` ClusterRole reads secrets.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join(".git")).unwrap();
+    let safe = RBAC.replace("resources: [secrets]", "resources: [configmaps]");
+    write(dir.path(), "dev/deploy.yaml", DEPLOY);
+    write(dir.path(), "dev/rbac.yaml", &safe);
+    write(dir.path(), "prod/deploy.yaml", DEPLOY);
+    write(dir.path(), "prod/rbac.yaml", RBAC);
+    let got = findings(dir.path(), &["--select", "workload-rbac-risk", "."]);
+    assert_eq!(
+        got,
+        vec![(
+            "workload-rbac-risk".to_owned(),
+            "prod/deploy.yaml".to_owned(),
+            9
+        )]
+    );
+}

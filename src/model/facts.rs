@@ -5,7 +5,8 @@ use std::collections::BTreeMap;
 
 use super::netpol::PolicyFacts;
 use super::object::{Object, ObjectIdent};
-use super::rbac::{Hit, PolicyRule, RoleView, risks, rule_item};
+use super::rbac::{PolicyRule, RoleView, rule_item};
+use super::rbac_risk::{Hit, risks};
 use super::selector::{LabelSelector, pod_key};
 use crate::yaml::{Label, NodeRef, Region};
 

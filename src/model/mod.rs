@@ -7,6 +7,7 @@ pub mod image;
 mod netpol;
 mod object;
 mod rbac;
+mod rbac_risk;
 pub mod secret;
 mod selector;
 mod workload;
@@ -22,9 +23,10 @@ pub use netpol::{Flavor, PodSel, PolicyFacts, PolicyPart};
 #[allow(unused_imports)]
 pub use object::{DuplicateKey, Object, ObjectIdent};
 #[allow(unused_imports)]
-pub use rbac::{
-    AGGREGATE_LABELS, Grant, Hit, PolicyRule, Risk, RoleView, builtin_cluster_role,
-    describe_subjects, pod_exec, privilege_escalation, risks, rule_item, secrets_access,
+pub use rbac::{AGGREGATE_LABELS, PolicyRule, RoleView, describe_subjects, rule_item};
+#[allow(unused_imports)]
+pub use rbac_risk::{
+    Grant, Hit, Risk, builtin_cluster_role, pod_exec, privilege_escalation, risks, secrets_access,
     security_policy_write, wildcards,
 };
 #[allow(unused_imports)]

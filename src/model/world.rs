@@ -4,7 +4,8 @@
 use std::collections::{BTreeMap, HashMap};
 
 use super::facts::{BindingFacts, Facts, KindFacts, NsOrigin, Site, SubjectFacts};
-use super::rbac::{AGGREGATE_LABELS, Hit, builtin_cluster_role, risks};
+use super::rbac::AGGREGATE_LABELS;
+use super::rbac_risk::{Hit, builtin_cluster_role, risks};
 use super::selector::PodTarget;
 
 /// An effective namespace; `None` is the shared "unknown" namespace of objects that name none.
@@ -55,6 +56,8 @@ pub struct World {
     pub objects: Vec<Facts>,
     /// Built by [`World::finalise`].
     pub index: Index,
+    /// Display path of each file id, to prefer the nearest of objects that share a name.
+    pub paths: Vec<String>,
 }
 
 /// A dangerous permission reached through a role reference.
@@ -162,6 +165,38 @@ impl World {
         self.index = ix;
     }
 
+    /// Of objects that share an identity (the same Role in several overlays, clusters or
+    /// rendered variants of one repository), those whose file is nearest to `near`: most
+    /// leading directories in common.
+    pub fn nearest(&self, candidates: &[usize], near: &Site) -> Vec<usize> {
+        if candidates.len() < 2 {
+            return candidates.to_vec();
+        }
+        let score = |i: usize| self.proximity(self.objects[i].site.file, near.file);
+        let best = candidates.iter().map(|&i| score(i)).max().unwrap_or(0);
+        candidates
+            .iter()
+            .copied()
+            .filter(|&i| score(i) == best)
+            .collect()
+    }
+
+    /// Number of leading directories two files share.
+    pub fn proximity(&self, a: u32, b: u32) -> usize {
+        let dir = |f: u32| {
+            let p = self.paths.get(f as usize).map_or("", String::as_str);
+            p.rsplit_once('/').map_or("", |(d, _)| d)
+        };
+        if a == b {
+            return usize::MAX;
+        }
+        dir(a)
+            .split('/')
+            .zip(dir(b).split('/'))
+            .take_while(|(x, y)| x == y)
+            .count()
+    }
+
     /// Labels of a namespace, when its Namespace object is in the input.
     pub fn namespace_labels(&self, ns: &NsKey) -> Option<&BTreeMap<String, String>> {
         let name = ns.as_ref()?;
@@ -257,19 +292,17 @@ impl World {
         };
         match b.role_kind.as_str() {
             "Role" if !b.cluster => {
-                for &i in self
+                let list = self
                     .index
                     .roles
-                    .get(&(binding.namespace.clone(), b.role_name.clone()))
-                    .into_iter()
-                    .flatten()
-                {
+                    .get(&(binding.namespace.clone(), b.role_name.clone()));
+                for i in self.nearest(list.map_or(&[][..], Vec::as_slice), &binding.site) {
                     from_role(&mut out, i, None);
                 }
             }
             "ClusterRole" => match self.index.cluster_roles.get(&b.role_name) {
                 Some(list) => {
-                    for &i in list {
+                    for i in self.nearest(list, &binding.site) {
                         match self.objects[i].role().and_then(|r| r.aggregation.as_ref()) {
                             Some(selectors) => {
                                 for &j in &self.index.cluster_role_list {

@@ -117,8 +117,16 @@ impl Rule for WorkloadRbacRisk {
                 let f = &world.objects[wi];
                 let Some(w) = f.workload() else { continue };
                 let sa = w.service_account();
-                let chains: Vec<Chain<'_, '_>> = world
-                    .bindings_of_service_account(ns, sa)
+                let mut uses = world.bindings_of_service_account(ns, sa);
+                // The same binding in several overlays or rendered variants: keep the nearest.
+                uses.sort_by_key(|u| {
+                    (
+                        u.facts.ident.clone(),
+                        std::cmp::Reverse(world.proximity(u.facts.site.file, f.site.file)),
+                    )
+                });
+                uses.dedup_by(|a, b| a.facts.ident == b.facts.ident);
+                let chains: Vec<Chain<'_, '_>> = uses
                     .into_iter()
                     .filter_map(|b| {
                         Some(Chain {
