@@ -225,14 +225,24 @@ impl World {
 
     /// The bindings whose subjects include the ServiceAccount `name` of namespace `ns`
     /// (directly, or through the `system:serviceaccounts[:ns]` and `system:authenticated`
-    /// groups).
+    /// groups), each binding once.
     pub fn bindings_of_service_account(&self, ns: &NsKey, name: &str) -> Vec<BindingUse<'_>> {
-        let mut refs: Vec<(usize, usize)> = self
-            .index
-            .sa_subjects
-            .get(&(ns.clone(), name.to_owned()))
-            .cloned()
-            .unwrap_or_default();
+        let mut v = self.bindings_of_account(ns, name);
+        v.extend(self.bindings_of_account_groups(ns));
+        v.sort_by_key(|u| u.index);
+        v.dedup_by_key(|u| u.index);
+        v
+    }
+
+    /// The bindings that name the ServiceAccount `name` of namespace `ns` as a subject.
+    pub fn bindings_of_account(&self, ns: &NsKey, name: &str) -> Vec<BindingUse<'_>> {
+        let refs = self.index.sa_subjects.get(&(ns.clone(), name.to_owned()));
+        self.uses(refs.into_iter().flatten().copied())
+    }
+
+    /// The bindings that reach every ServiceAccount of namespace `ns` through a group
+    /// (`system:serviceaccounts`, `system:serviceaccounts:<ns>`, `system:authenticated`).
+    pub fn bindings_of_account_groups(&self, ns: &NsKey) -> Vec<BindingUse<'_>> {
         let mut groups = vec![
             "system:serviceaccounts".to_owned(),
             "system:authenticated".to_owned(),
@@ -240,30 +250,29 @@ impl World {
         if let Some(n) = ns {
             groups.push(format!("system:serviceaccounts:{n}"));
         }
-        for g in &groups {
-            refs.extend(
-                self.index
-                    .group_subjects
-                    .get(g)
-                    .into_iter()
-                    .flatten()
-                    .copied(),
-            );
-        }
-        refs.sort_unstable();
-        refs.dedup();
-        refs.into_iter()
-            .filter_map(|(b, s)| {
-                let facts = &self.objects[b];
-                let binding = facts.binding()?;
-                Some(BindingUse {
-                    index: b,
-                    facts,
-                    binding,
-                    subject: binding.subjects.get(s)?,
-                })
+        let refs = groups.iter().flat_map(|g| {
+            self.index
+                .group_subjects
+                .get(g)
+                .into_iter()
+                .flatten()
+                .copied()
+        });
+        self.uses(refs)
+    }
+
+    fn uses(&self, refs: impl Iterator<Item = (usize, usize)>) -> Vec<BindingUse<'_>> {
+        refs.filter_map(|(b, s)| {
+            let facts = &self.objects[b];
+            let binding = facts.binding()?;
+            Some(BindingUse {
+                index: b,
+                facts,
+                binding,
+                subject: binding.subjects.get(s)?,
             })
-            .collect()
+        })
+        .collect()
     }
 
     /// The dangerous permissions a binding's roleRef grants, resolving Roles in the binding's

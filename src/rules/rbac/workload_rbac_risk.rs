@@ -1,6 +1,6 @@
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
-use crate::model::{BindingUse, KindFacts, Risk, RoleRisk, World};
+use crate::model::{BindingUse, KindFacts, NsKey, ObjectIdent, Risk, RoleRisk, World};
 use crate::rule::{Rule, Severity, WorldContext, declare_rule};
 
 declare_rule! {
@@ -99,8 +99,36 @@ struct Chain<'w, 'c> {
     risks: &'c [RoleRisk<'w>],
 }
 
+/// Merge two lists sorted by `key`, dropping repeats.
+fn merge_sorted<T: Copy, K: Ord>(a: &[T], b: &[T], key: impl Fn(&T) -> K) -> Vec<T> {
+    let mut out = Vec::with_capacity(a.len() + b.len());
+    let (mut i, mut j) = (0, 0);
+    while i < a.len() || j < b.len() {
+        let next = match (a.get(i), b.get(j)) {
+            (Some(x), Some(y)) if key(x) <= key(y) => {
+                i += 1;
+                if key(x) == key(y) {
+                    j += 1;
+                }
+                *x
+            }
+            (Some(_), Some(y)) | (None, Some(y)) => {
+                j += 1;
+                *y
+            }
+            (Some(x), None) => {
+                i += 1;
+                *x
+            }
+            (None, None) => break,
+        };
+        out.push(next);
+    }
+    out
+}
+
 impl Rule for WorkloadRbacRisk {
-    fn check_world(&self, world: &World, cx: &mut WorldContext<'_>) {
+    fn check_world<'w>(&self, world: &'w World, cx: &mut WorldContext<'_>) {
         // What each binding grants does not depend on the workload: resolve it once.
         let mut granted: HashMap<usize, Vec<RoleRisk<'_>>> = HashMap::new();
         for &b in &world.index.bindings {
@@ -112,29 +140,68 @@ impl Rule for WorkloadRbacRisk {
         if granted.is_empty() {
             return;
         }
+        // Bindings that share an identity (overlays, rendered variants) form a group; a
+        // workload uses the nearest member of each group.
+        let mut groups: HashMap<&ObjectIdent, usize> = HashMap::new();
+        let group_of: HashMap<usize, usize> = world
+            .index
+            .bindings
+            .iter()
+            .map(|&b| {
+                let n = groups.len();
+                (b, *groups.entry(&world.objects[b].ident).or_insert(n))
+            })
+            .collect();
+        // Candidate bindings, sorted by group, keeping only groups with a risky member:
+        // per ServiceAccount (direct subjects) and per namespace (group subjects), shared by
+        // the workloads that run there.
+        let prepare = |mut v: Vec<BindingUse<'w>>| {
+            v.sort_by_key(|u| (group_of[&u.index], u.index));
+            v.dedup_by_key(|u| u.index);
+            let risky: HashSet<usize> = v
+                .iter()
+                .filter(|u| granted.contains_key(&u.index))
+                .map(|u| group_of[&u.index])
+                .collect();
+            v.retain(|u| risky.contains(&group_of[&u.index]));
+            v
+        };
+        let mut by_account: HashMap<(&NsKey, &str), Vec<BindingUse<'_>>> = HashMap::new();
+        let mut by_namespace: HashMap<&NsKey, Vec<BindingUse<'_>>> = HashMap::new();
         for (ns, index) in &world.index.namespaces {
             for &wi in &index.workloads {
                 let f = &world.objects[wi];
                 let Some(w) = f.workload() else { continue };
                 let sa = w.service_account();
-                let mut uses = world.bindings_of_service_account(ns, sa);
-                // The same binding in several overlays or rendered variants: keep the nearest.
-                uses.sort_by_key(|u| {
-                    (
-                        u.facts.ident.clone(),
-                        std::cmp::Reverse(world.proximity(u.facts.site.file, f.site.file)),
-                    )
-                });
-                uses.dedup_by(|a, b| a.facts.ident == b.facts.ident);
-                let chains: Vec<Chain<'_, '_>> = uses
-                    .into_iter()
-                    .filter_map(|b| {
-                        Some(Chain {
-                            binding: b,
-                            risks: granted.get(&b.index)?,
-                        })
-                    })
-                    .collect();
+                let direct = by_account
+                    .entry((ns, sa))
+                    .or_insert_with(|| prepare(world.bindings_of_account(ns, sa)));
+                let groups = by_namespace
+                    .entry(ns)
+                    .or_insert_with(|| prepare(world.bindings_of_account_groups(ns)));
+                if direct.is_empty() && groups.is_empty() {
+                    continue;
+                }
+                let key = |u: &BindingUse<'_>| (group_of[&u.index], u.index);
+                let uses = merge_sorted(direct, groups, key);
+                let mut chains: Vec<Chain<'_, '_>> = Vec::new();
+                for group in uses.chunk_by(|a, b| group_of[&a.index] == group_of[&b.index]) {
+                    let nearest = if group.len() == 1 {
+                        group[0]
+                    } else {
+                        *group
+                            .iter()
+                            .rev()
+                            .max_by_key(|u| world.proximity(u.facts.site.file, f.site.file))
+                            .unwrap_or(&group[0])
+                    };
+                    if let Some(risks) = granted.get(&nearest.index) {
+                        chains.push(Chain {
+                            binding: nearest,
+                            risks,
+                        });
+                    }
+                }
                 if chains.is_empty() {
                     continue;
                 }
