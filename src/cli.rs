@@ -103,6 +103,24 @@ pub struct LintArgs {
     /// Also list skipped files with their reasons.
     #[arg(long, short = 'v', conflicts_with = "quiet")]
     pub verbose: bool,
+    /// Render Helm charts and Kustomize overlays before linting them (`never`: lint raw files).
+    #[arg(long, value_enum, default_value_t = RenderChoice::Auto)]
+    pub render: RenderChoice,
+    /// The `helm` program that renders charts (default: `helm` from PATH).
+    #[arg(long, value_name = "PATH")]
+    pub helm: Option<PathBuf>,
+    /// A values file for `helm template`, on top of the chart's values.yaml (repeatable).
+    #[arg(long, value_name = "FILE")]
+    pub helm_values: Vec<PathBuf>,
+}
+
+/// `--render`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RenderChoice {
+    /// Render when `helm` / `kustomize` or `kubectl` is available.
+    Auto,
+    /// Never render.
+    Never,
 }
 
 /// Formats of `rules`.

@@ -10,6 +10,7 @@ use rayon::prelude::*;
 use crate::finding::{Finding, Location, Related, stable_hash};
 use crate::input::{Input, InputSource};
 use crate::model::{Facts, Object, ObjectIdent, Site, World};
+use crate::render;
 use crate::rule::Target;
 use crate::rule::{Context, Draft, Rule, Settings, WorldContext};
 use crate::yaml::{Doc, Label, LineIndex, NodeRef, Pointer, Region, Seg, parse_stream, span_of};
@@ -55,6 +56,8 @@ pub struct Run {
     pub stats: Stats,
     /// Notices for the summary (e.g. skipped paths in verbose mode).
     pub skipped_paths: Vec<(String, String)>,
+    /// What the summary must say about the run (e.g. charts or overlays not rendered).
+    pub notices: Vec<String>,
 }
 
 /// How to run.
@@ -77,10 +80,13 @@ struct FileOutcome {
 /// Lint the inputs.
 pub fn lint(inputs: Vec<Input>, skipped: Vec<(String, String)>, opts: &Options<'_>) -> Run {
     let started = Instant::now();
+    let registry = render::Registry::new(inputs.len());
     let outcomes: Vec<FileOutcome> = inputs
         .par_iter()
         .enumerate()
-        .map(|(i, input)| lint_file(u32::try_from(i).unwrap_or(u32::MAX), input, opts))
+        .map(|(i, input)| {
+            lint_file(u32::try_from(i).unwrap_or(u32::MAX), input, opts, &registry)
+        })
         .collect();
 
     let mut run = Run {
@@ -100,6 +106,7 @@ pub fn lint(inputs: Vec<Input>, skipped: Vec<(String, String)>, opts: &Options<'
             text: outcome.text,
         });
     }
+    run.files.extend(registry.finish(opts.keep_text));
     let mut wcx = WorldContext::new(opts.settings);
     for rule in &opts.rules {
         rule.check_world(&world, &mut wcx);
@@ -107,7 +114,11 @@ pub fn lint(inputs: Vec<Input>, skipped: Vec<(String, String)>, opts: &Options<'
     for draft in wcx.drafts {
         run.findings.push(finish_site_draft(draft, &run.files));
     }
-    run.findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    render::merge_overlays(&mut run.findings);
+    let files = &run.files;
+    let path = |f: &Finding| files.get(f.primary.file as usize).map_or("", |s| s.path.as_str());
+    run.findings
+        .sort_by(|a, b| (path(a), a.sort_key()).cmp(&(path(b), b.sort_key())));
     run.findings
         .dedup_by(|a, b| a.fingerprint == b.fingerprint && a.primary == b.primary);
     run.stats.elapsed = started.elapsed();
@@ -132,10 +143,11 @@ fn read(input: &Input) -> Result<Vec<u8>, String> {
     match &input.source {
         InputSource::Path(p) => std::fs::read(p).map_err(|e| format!("cannot read file: {e}")),
         InputSource::Bytes(b) => Ok(b.to_vec()),
+        InputSource::Rendered(r) => Ok(r.text.as_bytes().to_vec()),
     }
 }
 
-fn lint_file(file: u32, input: &Input, opts: &Options<'_>) -> FileOutcome {
+fn lint_file(file: u32, input: &Input, opts: &Options<'_>, registry: &render::Registry) -> FileOutcome {
     let mut out = FileOutcome {
         findings: Vec::new(),
         facts: Vec::new(),
@@ -185,7 +197,7 @@ fn lint_file(file: u32, input: &Input, opts: &Options<'_>) -> FileOutcome {
             return out;
         }
     };
-    lint_text(file, input, &text, opts, &mut out);
+    lint_text(file, input, &text, opts, &mut out, registry);
     if opts.keep_text && !out.findings.is_empty() {
         out.text = Some(Arc::from(text));
     }
@@ -216,6 +228,7 @@ fn file_error(file: u32, path: &str, message: String, text: &str, offset: usize)
         fingerprint: stable_hash(&[meta.id, path]),
         sensitive: Vec::new(),
         suppressed: None,
+        trace: None,
     }
 }
 
@@ -234,6 +247,8 @@ struct Resolver<'t> {
     path: &'t str,
     text: &'t str,
     index: Option<LineIndex>,
+    /// For rendered output: maps labels onto the files that wrote them.
+    tracer: Option<&'t render::Tracer<'t>>,
 }
 
 impl Resolver<'_> {
@@ -252,23 +267,42 @@ impl Resolver<'_> {
         }
     }
 
+    /// The location in the file that wrote `label` (for rendered output), else in this file.
+    fn traced(&mut self, doc: &Doc<'_>, label: &Label) -> Location {
+        let tracer = self.tracer;
+        tracer
+            .and_then(|t| t.locate(doc, label))
+            .unwrap_or_else(|| self.location(doc, label))
+    }
+
     fn site(&mut self, doc: &Doc<'_>, label: &Label, object: &ObjectIdent) -> Site {
+        let at = self.traced(doc, label);
         Site {
-            file: self.file,
-            region: self.location(doc, label).region,
+            file: at.file,
+            region: at.region,
             object: Some(object.clone()),
             route: stable_route(doc, &label.pointer),
         }
     }
 }
 
-fn lint_text(file: u32, input: &Input, text: &str, opts: &Options<'_>, out: &mut FileOutcome) {
+fn lint_text(
+    file: u32,
+    input: &Input,
+    text: &str,
+    opts: &Options<'_>,
+    out: &mut FileOutcome,
+    registry: &render::Registry,
+) {
     let stream = parse_stream(text);
+    let sources = render::Sources::new(input, text, &stream, registry);
+    let tracer = sources.as_ref().map(render::Tracer::new);
     let mut res = Resolver {
         file,
         path: &input.display,
         text,
         index: None,
+        tracer: tracer.as_ref(),
     };
     out.stats.files_linted += 1;
     for doc in &stream.docs {
@@ -354,12 +388,17 @@ fn finish_label_draft(
     res: &mut Resolver<'_>,
     ident: &ObjectIdent,
 ) -> Finding {
+    let mut traced = None;
     let (primary, label_text, route) = match &d.primary {
-        Target::Label(l) => (
-            res.location(doc, l),
-            l.text.as_ref().map(ToString::to_string),
-            stable_route(doc, &l.pointer),
-        ),
+        Target::Label(l) => {
+            let rendered = res.location(doc, l);
+            traced = res.tracer.and_then(|t| t.primary(doc, l, rendered));
+            (
+                traced.as_ref().map_or(rendered, |t| t.at),
+                l.text.as_ref().map(ToString::to_string),
+                stable_route(doc, &l.pointer),
+            )
+        }
         Target::Site(s) => (
             Location {
                 file: s.file,
@@ -369,12 +408,12 @@ fn finish_label_draft(
             s.route.clone(),
         ),
     };
-    let related = d
+    let mut related: Vec<Related> = d
         .related
         .iter()
         .map(|(t, text)| Related {
             at: match t {
-                Target::Label(l) => res.location(doc, l),
+                Target::Label(l) => res.traced(doc, l),
                 Target::Site(s) => Location {
                     file: s.file,
                     region: s.region,
@@ -383,8 +422,20 @@ fn finish_label_draft(
             text: text.clone(),
         })
         .collect();
-    let sensitive = d.sensitive.iter().map(|l| res.location(doc, l)).collect();
-    let fingerprint = fingerprint(d.meta.id, res.path, Some(ident), &route);
+    let sensitive = d.sensitive.iter().map(|l| res.traced(doc, l)).collect();
+    let fingerprint = match &traced {
+        Some(t) => fingerprint(
+            d.meta.id,
+            &t.fingerprint_path,
+            Some(t.fingerprint_ident.as_ref().unwrap_or(ident)),
+            &route,
+        ),
+        None => fingerprint(d.meta.id, res.path, Some(ident), &route),
+    };
+    let trace = traced.map(|t| {
+        related.extend(t.related.into_iter().map(|(at, text)| Related { at, text }));
+        Box::new(t.trace)
+    });
     Finding {
         meta: d.meta,
         severity: d.severity,
@@ -401,6 +452,7 @@ fn finish_label_draft(
         fingerprint,
         sensitive,
         suppressed: None,
+        trace,
     }
 }
 
@@ -441,6 +493,7 @@ fn finish_site_draft(d: Draft, files: &[SourceFile]) -> Finding {
         fingerprint: fingerprint(d.meta.id, path, site.object.as_ref(), &site.route),
         sensitive: Vec::new(),
         suppressed: None,
+        trace: None,
     }
 }
 

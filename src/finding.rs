@@ -33,6 +33,22 @@ pub struct Suppression {
     pub justification: String,
 }
 
+/// How a finding in rendered output was traced back to what wrote it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Trace {
+    /// `helm` or `kustomize`.
+    pub via: &'static str,
+    /// The Helm template named by the document's `# Source:` comment, as written.
+    pub template: Option<String>,
+    /// Where the finding sits in the rendered stream.
+    pub rendered: Location,
+    /// Whether the rendered stream is one of the user's inputs (a rendered file, standard
+    /// input) rather than a render kubeward ran in memory.
+    pub rendered_is_input: bool,
+    /// The Kustomize overlays (their kustomization files) the object is rendered in.
+    pub overlays: Vec<Location>,
+}
+
 /// One problem found.
 #[derive(Debug, Clone)]
 pub struct Finding {
@@ -60,6 +76,8 @@ pub struct Finding {
     pub sensitive: Vec<Location>,
     /// Set when suppressed.
     pub suppressed: Option<Suppression>,
+    /// Set when the finding was found in rendered output.
+    pub trace: Option<Box<Trace>>,
 }
 
 impl Finding {

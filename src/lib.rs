@@ -11,6 +11,7 @@ pub(crate) mod error;
 pub(crate) mod finding;
 pub(crate) mod input;
 pub(crate) mod model;
+pub(crate) mod render;
 pub(crate) mod report;
 pub mod rule;
 pub(crate) mod rules;
@@ -157,6 +158,17 @@ fn use_color(choice: ColorChoice) -> bool {
     }
 }
 
+fn render_options(args: &LintArgs) -> render::Options {
+    render::Options {
+        mode: match args.render {
+            cli::RenderChoice::Auto => render::Mode::Auto,
+            cli::RenderChoice::Never => render::Mode::Never,
+        },
+        helm: args.helm.clone(),
+        helm_values: args.helm_values.clone(),
+    }
+}
+
 fn lint(args: &LintArgs) -> Result<u8, Error> {
     let rules = enabled_rules(args)?;
     let mut globs = GlobSetBuilder::new();
@@ -179,17 +191,19 @@ fn lint(args: &LintArgs) -> Result<u8, Error> {
         threads: args.jobs.unwrap_or(0),
     };
     let (inputs, skipped) = input::discover(&args.paths, &opts)?;
+    let prepared = render::prepare(inputs, skipped, &render_options(args));
     let settings = Settings::default();
     let human = args.format == Format::Human;
     let mut run = engine::lint(
-        inputs,
-        skipped,
+        prepared.inputs,
+        prepared.skipped,
         &engine::Options {
             rules: rules.clone(),
             settings: &settings,
             keep_text: human,
         },
     );
+    run.notices = prepared.notices;
     let enabled: Vec<&str> = rules.iter().map(|r| r.meta().id).collect();
     run.findings.retain(|f| enabled.contains(&f.meta.id));
 

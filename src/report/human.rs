@@ -9,7 +9,7 @@ use miette::{
 };
 
 use crate::engine::{Run, SourceFile};
-use crate::finding::Finding;
+use crate::finding::{Finding, Trace};
 use crate::rule::Severity;
 
 /// How to draw.
@@ -152,13 +152,19 @@ pub fn render_finding(f: &Finding, files: &[SourceFile], style: Style) -> String
             )
         })
         .collect();
+    let mut elsewhere = elsewhere;
+    if let Some(t) = &f.trace {
+        elsewhere.extend(trace_lines(f, t, files));
+    }
     if !elsewhere.is_empty() {
         let mut h = help.unwrap_or_default();
         for e in elsewhere {
             if !h.is_empty() {
                 h.push('\n');
             }
-            h.push_str("related: ");
+            if !e.starts_with("rendered") && !e.starts_with("from ") {
+                h.push_str("related: ");
+            }
             h.push_str(&e);
         }
         help = Some(h);
@@ -185,6 +191,34 @@ pub fn render_finding(f: &Finding, files: &[SourceFile], style: Style) -> String
             "{}:{}:{}: {} [{}]\n",
             file.path, f.primary.region.line, f.primary.region.col, f.message, f.meta.id
         );
+    }
+    out
+}
+
+/// What the human output says about where a finding in rendered output came from.
+fn trace_lines(f: &Finding, t: &Trace, files: &[SourceFile]) -> Vec<String> {
+    let path = |l: &crate::finding::Location| files[l.file as usize].path.as_str();
+    let mut out = Vec::new();
+    let moved = f.primary.file != t.rendered.file;
+    match (&t.template, moved) {
+        (Some(tpl), true) if t.rendered_is_input => out.push(format!(
+            "rendered at {}:{}:{} from Helm template {tpl}",
+            path(&t.rendered),
+            t.rendered.region.line,
+            t.rendered.region.col
+        )),
+        (Some(tpl), true) => out.push(format!(
+            "rendered by {} from Helm template {tpl}",
+            path(&t.rendered)
+        )),
+        (Some(tpl), false) => out.push(format!(
+            "from Helm template {tpl} (not found in the repository)"
+        )),
+        (None, _) => {}
+    }
+    if !t.overlays.is_empty() {
+        let list: Vec<&str> = t.overlays.iter().map(path).collect();
+        out.push(format!("rendered in Kustomize overlays: {}", list.join(", ")));
     }
     out
 }

@@ -36,6 +36,8 @@ struct Summary<'a> {
     findings: usize,
     suppressed: usize,
     by_severity: BTreeMap<&'static str, usize>,
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    notices: &'a [String],
 }
 
 #[derive(Serialize)]
@@ -64,7 +66,28 @@ struct Finding<'a> {
     related: Vec<Related<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     suppressed: Option<&'a Suppression>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    trace: Option<TraceOut<'a>>,
     docs: &'static str,
+}
+
+/// Where a finding in rendered output came from.
+#[derive(Serialize)]
+struct TraceOut<'a> {
+    via: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    template: Option<&'a str>,
+    rendered: Position<'a>,
+    rendered_is_input: bool,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    overlays: Vec<&'a str>,
+}
+
+#[derive(Serialize)]
+struct Position<'a> {
+    path: &'a str,
+    line: u32,
+    column: u32,
 }
 
 /// Render the run as JSON.
@@ -99,6 +122,21 @@ pub fn render(run: &Run) -> String {
                     })
                     .collect(),
                 suppressed: f.suppressed.as_ref(),
+                trace: f.trace.as_deref().map(|t| TraceOut {
+                    via: t.via,
+                    template: t.template.as_deref(),
+                    rendered: Position {
+                        path: &run.files[t.rendered.file as usize].path,
+                        line: t.rendered.region.line,
+                        column: t.rendered.region.col,
+                    },
+                    rendered_is_input: t.rendered_is_input,
+                    overlays: t
+                        .overlays
+                        .iter()
+                        .map(|o| run.files[o.file as usize].path.as_str())
+                        .collect(),
+                }),
                 docs: f.meta.url,
             }
         })
@@ -128,6 +166,7 @@ pub fn render(run: &Run) -> String {
                 .filter(|f| f.suppressed.is_some())
                 .count(),
             by_severity,
+            notices: &run.notices,
         },
         findings,
     };

@@ -168,6 +168,20 @@ pub fn render(run: &Run, rules: &[&'static dyn Rule], category: Option<&str>) ->
                     )
                 })
                 .collect();
+            let mut related = related;
+            if let Some(t) = f.trace.as_deref() {
+                let mut extra = Vec::new();
+                if t.rendered_is_input && t.rendered.file != f.primary.file {
+                    extra.push((t.rendered, "rendered output (Helm)".to_owned()));
+                }
+                for o in &t.overlays {
+                    extra.push((*o, "rendered in this Kustomize overlay".to_owned()));
+                }
+                for (at, msg) in extra {
+                    let id = i64::try_from(related.len() + 1).unwrap_or(0);
+                    related.push(location(run, &at, Some(&msg), Some(id)));
+                }
+            }
             let mut fp = BTreeMap::new();
             fp.insert("kubeward/v1".to_owned(), f.fingerprint.clone());
             let mut props = BTreeMap::new();
@@ -177,6 +191,30 @@ pub fn render(run: &Run, rules: &[&'static dyn Rule], category: Option<&str>) ->
             }
             if !f.route.is_empty() {
                 props.insert("route".to_owned(), json!(f.route));
+            }
+            if let Some(t) = f.trace.as_deref() {
+                props.insert("renderedBy".to_owned(), json!(t.via));
+                if let Some(tpl) = &t.template {
+                    props.insert("helmTemplate".to_owned(), json!(tpl));
+                }
+                if !t.rendered_is_input {
+                    props.insert(
+                        "rendered".to_owned(),
+                        json!({
+                            "stream": run.files[t.rendered.file as usize].path,
+                            "line": t.rendered.region.line,
+                            "column": t.rendered.region.col,
+                        }),
+                    );
+                }
+                if !t.overlays.is_empty() {
+                    let paths: Vec<&str> = t
+                        .overlays
+                        .iter()
+                        .map(|o| run.files[o.file as usize].path.as_str())
+                        .collect();
+                    props.insert("kustomizeOverlays".to_owned(), json!(paths));
+                }
             }
             let mut text = f.message.clone();
             if let Some(h) = &f.help {

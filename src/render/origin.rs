@@ -1,0 +1,449 @@
+//! Kustomize: map a route of a rendered object onto the file that wrote its value — a patch that
+//! set it (strategic merge or JSON 6902, in a file or inline), an `images:` entry, a generator,
+//! else the resource file the object came from (the same route resolved there).
+
+use std::path::Path;
+
+use super::kustomize::{KDoc, Patch, Selector};
+use super::trace::{Tracer, node_at};
+use crate::finding::Location;
+use crate::model::ObjectIdent;
+use crate::yaml::{Doc, Focus, Label, NodeRef, Pointer, Seg, block_scalar_span, span_of};
+
+/// Keys that identify a list item across a rendered object and its sources (strategic merge
+/// keys of the core types).
+const MERGE_KEYS: [&str; 7] = [
+    "name",
+    "containerPort",
+    "port",
+    "mountPath",
+    "devicePath",
+    "ip",
+    "topologyKey",
+];
+
+/// Where a label of a rendered object was written.
+pub(super) struct Mapped {
+    pub(super) at: Location,
+    /// The object as its resource file names it.
+    pub(super) ident: Option<ObjectIdent>,
+    pub(super) related: Vec<(Location, String)>,
+}
+
+impl Mapped {
+    pub(super) fn at(at: Location) -> Self {
+        Mapped {
+            at,
+            ident: None,
+            related: Vec::new(),
+        }
+    }
+}
+
+fn str_at<'d>(n: NodeRef<'d>, keys: &[&str]) -> Option<&'d str> {
+    n.path(keys).and_then(NodeRef::as_str)
+}
+
+/// Follow `segs` (a route in `from`) in `to`. List items are matched by merge key when the
+/// item in `from` has one (a patch may list only some containers, in another order), else by
+/// position. Returns the route in `to` of the deepest node reached, and the node when all of
+/// `segs` was found.
+fn translate<'t>(
+    from: Option<NodeRef<'_>>,
+    to: NodeRef<'t>,
+    segs: &[Seg],
+) -> (Vec<Seg>, Option<NodeRef<'t>>) {
+    let mut f = from;
+    let mut t = to;
+    let mut out = Vec::with_capacity(segs.len());
+    for seg in segs {
+        match seg {
+            Seg::Key(k) => {
+                let Some(next) = t.get(k) else {
+                    return (out, None);
+                };
+                t = next;
+                f = f.and_then(|n| n.get(k));
+                out.push(seg.clone());
+            }
+            Seg::Index(i) => {
+                let item = f.and_then(|n| n.at(*i as usize));
+                let j = match item.and_then(|it| {
+                    MERGE_KEYS
+                        .iter()
+                        .find_map(|k| it.get(k).and_then(NodeRef::text).map(|v| (*k, v)))
+                }) {
+                    Some((k, v)) => t
+                        .items()
+                        .position(|x| x.get(k).and_then(NodeRef::text) == Some(v)),
+                    None => ((*i as usize) < t.len()).then_some(*i as usize),
+                };
+                let Some(next) = j.and_then(|j| t.at(j)) else {
+                    return (out, None);
+                };
+                out.push(Seg::from(j.unwrap_or_default()));
+                t = next;
+                f = item;
+            }
+        }
+    }
+    (out, Some(t))
+}
+
+fn is_scalar(n: NodeRef<'_>) -> bool {
+    n.text().is_some()
+}
+
+/// Whether a patch node `t` is what produced the rendered node `rn`: the same scalar value, or,
+/// for a mapping or list, one that the resource file does not have at all.
+fn accept(rn: NodeRef<'_>, t: NodeRef<'_>, origin_has: bool) -> bool {
+    if is_scalar(rn) {
+        is_scalar(t) && rn.value() == t.value()
+    } else {
+        !origin_has
+    }
+}
+
+fn may_match_name(pattern: &str, name: &str) -> bool {
+    pattern == name
+        || name.contains(pattern)
+        || pattern.contains(['(', '|', '*', '[', '^', '$', '.', '+', '?'])
+}
+
+fn selects(t: &Selector, kind: &str, name: &str) -> bool {
+    t.kind.as_deref().is_none_or(|k| k == kind)
+        && t.name.as_deref().is_none_or(|n| may_match_name(n, name))
+}
+
+fn same_object(patch: NodeRef<'_>, kind: &str, name: &str) -> bool {
+    str_at(patch, &["kind"]).is_none_or(|k| k == kind)
+        && str_at(patch, &["metadata", "name"]).is_none_or(|n| n == name || name.contains(n))
+}
+
+/// The segments of a JSON pointer (`/spec/containers/0`), unescaped.
+fn json_pointer(p: &str) -> Vec<String> {
+    p.split('/')
+        .skip(1)
+        .map(|s| s.replace("~1", "/").replace("~0", "~"))
+        .collect()
+}
+
+/// The route inside a JSON 6902 patch (`[op index, "value", …]`) of the operation that set the
+/// node at `pointer` of the rendered object `root`.
+fn json6902(
+    ops: NodeRef<'_>,
+    root: NodeRef<'_>,
+    pointer: &Pointer,
+    rn: NodeRef<'_>,
+    origin_has: bool,
+) -> Option<Pointer> {
+    let segs = pointer.segs();
+    for (i, op) in ops.items().enumerate().collect::<Vec<_>>().into_iter().rev() {
+        if !matches!(str_at(op, &["op"]), Some("add" | "replace")) {
+            continue;
+        }
+        let Some(path) = str_at(op, &["path"]) else {
+            continue;
+        };
+        let js = json_pointer(path);
+        if js.len() > segs.len()
+            || !js.iter().zip(segs).all(|(j, s)| match s {
+                Seg::Key(k) => j == k,
+                Seg::Index(n) => j == "-" || j.parse::<u32>() == Ok(*n),
+            })
+        {
+            continue;
+        }
+        let Some(value) = op.get("value") else {
+            continue;
+        };
+        let from = node_at(root, &Pointer::from_segs(&segs[..js.len()]));
+        let (rest, t) = translate(from, value, &segs[js.len()..]);
+        if t.is_some_and(|t| accept(rn, t, origin_has)) {
+            let mut route = vec![Seg::from(i), Seg::from("value")];
+            route.extend(rest);
+            return Some(Pointer::from_segs(&route));
+        }
+    }
+    None
+}
+
+/// The image name without tag or digest (`nginx` of `nginx:1.27`).
+fn image_repo(image: &str) -> &str {
+    let image = image.split('@').next().unwrap_or(image);
+    match (image.rfind(':'), image.rfind('/')) {
+        (Some(c), Some(s)) if c > s => &image[..c],
+        (Some(c), None) => &image[..c],
+        _ => image,
+    }
+}
+
+/// A label on the same route with another focus when the route is only partly there.
+fn relabel(label: &Label, segs: Vec<Seg>, complete: bool) -> Label {
+    let focus = match &label.focus {
+        Focus::Shadowed(_) => Focus::Entry,
+        _ if !complete => Focus::Key,
+        f => f.clone(),
+    };
+    Label {
+        pointer: Pointer::from_segs(&segs),
+        focus,
+        text: None,
+        missing: label.missing || !complete,
+    }
+}
+
+impl Tracer<'_> {
+    fn file(&self, p: &Path) -> Option<usize> {
+        self.src.by_path.get(p).copied()
+    }
+
+    /// The document of resource file `f` that holds the object `kind`/`name` (kustomize may
+    /// have prefixed or suffixed the name).
+    fn pick_doc(&self, f: usize, kind: &str, name: &str) -> Option<&Doc<'_>> {
+        fn named<'a>(d: &'a Doc<'a>) -> Option<&'a str> {
+            str_at(d.root(), &["metadata", "name"])
+        }
+        let docs = &self.streams.get(f)?.as_ref()?.docs;
+        let of_kind: Vec<&Doc<'_>> = docs
+            .iter()
+            .filter(|d| str_at(d.root(), &["kind"]) == Some(kind))
+            .collect();
+        of_kind
+            .iter()
+            .find(|d| named(d) == Some(name))
+            .or_else(|| {
+                of_kind
+                    .iter()
+                    .filter(|d| named(d).is_some_and(|n| name.contains(n)))
+                    .max_by_key(|d| named(d).map_or(0, str::len))
+            })
+            .or(of_kind.first())
+            .copied()
+            .or_else(|| (docs.len() == 1).then(|| &docs[0]))
+    }
+
+    /// Where `label` of the rendered document `doc` was written.
+    pub(super) fn kustomize(&self, kd: &KDoc, doc: &Doc<'_>, label: &Label) -> Option<Mapped> {
+        let root = doc.root();
+        let kind = str_at(root, &["kind"]).unwrap_or("");
+        let name = str_at(root, &["metadata", "name"]).unwrap_or("");
+        let rn = (!label.missing)
+            .then(|| node_at(root, &label.pointer))
+            .flatten();
+        let origin = kd.origin.as_deref().and_then(|p| self.file(p));
+        let odoc = origin.and_then(|f| self.pick_doc(f, kind, name).map(|d| (f, d)));
+        let otrans = odoc.map(|(f, d)| (f, d, translate(Some(root), d.root(), label.pointer.segs())));
+        let origin_has = otrans.as_ref().is_some_and(|(_, _, (_, t))| t.is_some());
+        let ident = odoc.map(|(_, d)| {
+            let r = d.root();
+            ObjectIdent {
+                api_version: str_at(r, &["apiVersion"]).unwrap_or_default().to_owned(),
+                kind: str_at(r, &["kind"]).unwrap_or_default().to_owned(),
+                namespace: str_at(r, &["metadata", "namespace"]).map(str::to_owned),
+                name: str_at(r, &["metadata", "name"]).map(str::to_owned),
+            }
+        });
+        let object_site = || {
+            odoc.map(|(f, d)| {
+                let label = Label::at(Pointer::root().key("kind"));
+                (
+                    self.location(f, span_of(d, &self.src.files[f].text, &label)),
+                    "the patched object is defined here".to_owned(),
+                )
+            })
+        };
+        if let Some(rn) = rn {
+            for p in kd.patches.iter().rev() {
+                if let Some(at) = self.patch(p, root, label, rn, kind, name, origin_has) {
+                    return Some(Mapped {
+                        at,
+                        ident,
+                        related: object_site().into_iter().collect(),
+                    });
+                }
+            }
+            if let (Some(Seg::Key(k)), Some(rendered)) = (label.pointer.segs().last(), rn.as_str())
+                && k == "image"
+            {
+                let original = otrans
+                    .as_ref()
+                    .and_then(|(_, _, (_, t))| t.and_then(NodeRef::as_str));
+                if let Some(original) = original.filter(|o| *o != rendered) {
+                    for k in kd.images.iter().rev() {
+                        if let Some(at) = self.image(k, original, rendered) {
+                            return Some(Mapped {
+                                at,
+                                ident,
+                                related: object_site().into_iter().collect(),
+                            });
+                        }
+                    }
+                }
+            }
+        }
+        if let Some((f, d, (segs, t))) = otrans {
+            let l = relabel(label, segs, t.is_some());
+            return Some(Mapped {
+                at: self.location(f, span_of(d, &self.src.files[f].text, &l)),
+                ident,
+                related: Vec::new(),
+            });
+        }
+        let (k, generator) = kd.generated.as_ref()?;
+        self.generated(k, generator, root, label).map(Mapped::at)
+    }
+
+    /// The location in patch `p` that set the rendered node `rn`, if it did.
+    #[allow(clippy::too_many_arguments)]
+    fn patch(
+        &self,
+        p: &Patch,
+        root: NodeRef<'_>,
+        label: &Label,
+        rn: NodeRef<'_>,
+        kind: &str,
+        name: &str,
+        origin_has: bool,
+    ) -> Option<Location> {
+        if p.target.as_ref().is_some_and(|t| !selects(t, kind, name)) {
+            return None;
+        }
+        let file = self.file(&p.file)?;
+        let inline = match &p.inline {
+            Some(ptr) => Some(
+                self.src
+                    .inline
+                    .iter()
+                    .position(|(f, q, _)| *f == file && q == ptr)?,
+            ),
+            None => None,
+        };
+        let stream = match inline {
+            Some(i) => &self.inline[i],
+            None => self.streams[file].as_ref()?,
+        };
+        for pdoc in stream.docs.iter().rev() {
+            let proot = pdoc.root();
+            let hit = if proot.is_seq() {
+                json6902(proot, root, &label.pointer, rn, origin_has)
+            } else if proot.is_map() && (p.target.is_some() || same_object(proot, kind, name)) {
+                let (segs, t) = translate(Some(root), proot, label.pointer.segs());
+                t.filter(|t| accept(rn, *t, origin_has))
+                    .map(|_| Pointer::from_segs(&segs))
+            } else {
+                None
+            };
+            let Some(pointer) = hit else { continue };
+            let l = relabel(label, pointer.segs().to_vec(), true);
+            let ktext = &self.src.files[file].text;
+            let span = match (inline, &p.inline) {
+                (Some(i), Some(ptr)) => {
+                    let inner = span_of(pdoc, &self.src.inline[i].2, &l);
+                    let kdoc = self.streams[file].as_ref()?.docs.first()?;
+                    block_scalar_span(kdoc, ktext, ptr, inner)
+                        .unwrap_or_else(|| span_of(kdoc, ktext, &Label::at(ptr.clone()).key()))
+                }
+                _ => span_of(pdoc, ktext, &l),
+            };
+            return Some(self.location(file, span));
+        }
+        None
+    }
+
+    /// The `images:` entry of kustomization `k` that replaced `original` with `rendered`.
+    fn image(&self, k: &Path, original: &str, rendered: &str) -> Option<Location> {
+        let f = self.file(k)?;
+        let d = self.streams[f].as_ref()?.docs.first()?;
+        let repo = image_repo(original);
+        let (i, item) = d
+            .root()
+            .get("images")?
+            .items()
+            .enumerate()
+            .filter(|(_, it)| str_at(*it, &["name"]) == Some(repo))
+            .last()?;
+        let key = if rendered.contains('@') && item.get("digest").is_some() {
+            "digest"
+        } else if item.get("newTag").is_some() {
+            "newTag"
+        } else if item.get("newName").is_some() {
+            "newName"
+        } else {
+            "name"
+        };
+        let label = Label::at(Pointer::root().join([Seg::from("images"), Seg::from(i), Seg::from(key)]));
+        Some(self.location(f, span_of(d, &self.src.files[f].text, &label)))
+    }
+
+    /// The generator entry (and literal) of kustomization `k` that made the rendered object.
+    fn generated(&self, k: &Path, generator: &str, root: NodeRef<'_>, label: &Label) -> Option<Location> {
+        let f = self.file(k)?;
+        let d = self.streams[f].as_ref()?.docs.first()?;
+        let text = &self.src.files[f].text;
+        let key = match generator {
+            "ConfigMapGenerator" => "configMapGenerator",
+            "SecretGenerator" => "secretGenerator",
+            _ => return Some(self.overlay_location(f)),
+        };
+        let name = str_at(root, &["metadata", "name"]).unwrap_or("");
+        let list = d.root().get(key);
+        let found = list.into_iter().flat_map(NodeRef::items).enumerate().filter(|(_, it)| {
+            str_at(*it, &["name"]).is_some_and(|n| name.starts_with(n))
+        });
+        let Some((i, item)) = found.max_by_key(|(_, it)| str_at(*it, &["name"]).map_or(0, str::len)) else {
+            let l = Label::at(Pointer::root().key(Seg::from(key))).key();
+            return Some(self.location(f, span_of(d, text, &l)));
+        };
+        let mut route = vec![Seg::from(key), Seg::from(i)];
+        if let [Seg::Key(section), Seg::Key(data_key), ..] = label.pointer.segs()
+            && matches!(section.as_ref(), "data" | "stringData" | "binaryData")
+            && let Some(j) = item.get("literals").into_iter().flat_map(NodeRef::items).position(|l| {
+                l.as_str()
+                    .and_then(|s| s.split_once('='))
+                    .is_some_and(|(lk, _)| lk == data_key.as_ref())
+            })
+        {
+            route.extend([Seg::from("literals"), Seg::from(j)]);
+        }
+        Some(self.location(f, span_of(d, text, &Label::at(Pointer::from_segs(&route)))))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::yaml::parse_stream;
+
+    #[test]
+    fn translate_matches_containers_by_name() {
+        let rendered = "spec:\n  containers:\n  - name: sidecar\n    securityContext: {privileged: true}\n  - name: app\n";
+        let patch = "spec:\n  containers:\n    - name: other\n    - name: sidecar\n      securityContext:\n        privileged: true\n";
+        let (r, p) = (parse_stream(rendered), parse_stream(patch));
+        let segs = [
+            Seg::from("spec"),
+            Seg::from("containers"),
+            Seg::from(0usize),
+            Seg::from("securityContext"),
+            Seg::from("privileged"),
+        ];
+        let (route, node) = translate(Some(r.docs[0].root()), p.docs[0].root(), &segs);
+        assert_eq!(route[2], Seg::from(1usize));
+        assert_eq!(node.and_then(NodeRef::as_bool), Some(true));
+        let (route, node) = translate(
+            Some(r.docs[0].root()),
+            p.docs[0].root(),
+            &[Seg::from("spec"), Seg::from("containers"), Seg::from(1usize)],
+        );
+        assert!(node.is_none(), "container `app` is not in the patch");
+        assert_eq!(route.len(), 2);
+    }
+
+    #[test]
+    fn json_patch_paths_and_images() {
+        assert_eq!(json_pointer("/metadata/annotations/a~1b"), ["metadata", "annotations", "a/b"]);
+        assert_eq!(image_repo("nginx:1.27"), "nginx");
+        assert_eq!(image_repo("reg:5000/team/app@sha256:abc"), "reg:5000/team/app");
+        assert_eq!(image_repo("reg:5000/team/app"), "reg:5000/team/app");
+    }
+}
