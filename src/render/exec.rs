@@ -46,19 +46,33 @@ pub fn run(program: &Path, args: &[&std::ffi::OsStr], dir: Option<&Path>) -> Res
     let line = err
         .lines()
         .map(str::trim)
-        .find(|l| !l.is_empty())
+        .find(|l| !l.is_empty() && !l.starts_with("# Warning"))
         .unwrap_or("no error message");
+    let line = klog_message(line);
     Err(format!(
         "{} failed ({}): {}",
         program
             .file_name()
             .map_or_else(|| program.display().to_string(), |n| n.to_string_lossy().into_owned()),
         out.status,
-        shorten(line, 300)
+        line
     ))
 }
 
-fn shorten(s: &str, max: usize) -> String {
+/// The message of a klog line (`E1125 14:43:04.969592 31336 run.go:72] "command failed"
+/// err="…"`), which kubectl prints on failure; other lines as they are.
+fn klog_message(line: &str) -> String {
+    match line.split_once(" err=\"") {
+        Some((_, rest)) => rest
+            .strip_suffix('"')
+            .unwrap_or(rest)
+            .replace("\\\"", "\""),
+        None => line.to_owned(),
+    }
+}
+
+/// `s` cut to about `max` bytes.
+pub fn shorten(s: &str, max: usize) -> String {
     if s.len() <= max {
         return s.to_owned();
     }
@@ -151,6 +165,15 @@ impl Drop for ScratchDir {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn klog_lines_keep_their_message() {
+        assert_eq!(
+            klog_message(r#"E1125 14:43:04.969592   31336 run.go:72] "command failed" err="a \"b\": c""#),
+            r#"a "b": c"#
+        );
+        assert_eq!(klog_message("Error: boom"), "Error: boom");
+    }
 
     #[test]
     fn relative_and_normalize() {

@@ -292,8 +292,31 @@ pub fn build(renderer: &Renderer, dir: &Path, graph: &Graph) -> Result<Build, St
     let out = match renderer {
         Renderer::Kustomize(p) => exec::run(p, &[OsStr::new("build"), restrictor, none, dir_arg], None),
         Renderer::Kubectl(p) => exec::run(p, &[OsStr::new("kustomize"), restrictor, none, dir_arg], None),
-    }?;
+    }
+    .map_err(|e| innermost(&e, scratch.path()))?;
     Ok(read_build(&out, scratch.path(), graph))
+}
+
+/// The last cause of a nested kustomize error (`… accumulating resources from 'x': …: lstat x:
+/// no such file or directory`), with paths relative to the working directory.
+fn innermost(err: &str, scratch: &Path) -> String {
+    let (head, detail) = err.split_once("): ").unwrap_or(("", err));
+    let cut = [detail.rfind(" : ").map(|i| i + 3), detail.rfind("': ").map(|i| i + 3)]
+        .into_iter()
+        .flatten()
+        .max()
+        .unwrap_or(0);
+    let mut msg = detail[cut..].trim_end_matches('\'').to_owned();
+    let cwd = exec::absolute(Path::new("."));
+    let rel = exec::relative(scratch, &cwd);
+    for prefix in [format!("{}/", cwd.display()), format!("{}/", rel.display())] {
+        msg = msg.replace(&prefix, "");
+    }
+    if head.is_empty() {
+        msg
+    } else {
+        format!("{head}): {msg}")
+    }
 }
 
 /// Read the annotations of a rendered stream and remove them.
@@ -431,11 +454,11 @@ metadata:
             b.text,
             "apiVersion: v1\nkind: Service\nmetadata:\n  name: web\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  annotations:\n    keep: me\n  name: cfg\n"
         );
-        assert_eq!(b.docs[0].origin, Some(PathBuf::from("/tmp/base/service.yaml")));
+        assert_eq!(b.docs[0].origin, Some(PathBuf::from("/tmp/x/base/service.yaml")));
         assert_eq!(
             b.docs[1].generated,
             Some((
-                PathBuf::from("/tmp/base/kustomization.yaml"),
+                PathBuf::from("/tmp/x/base/kustomization.yaml"),
                 "ConfigMapGenerator".to_owned()
             ))
         );

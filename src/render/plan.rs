@@ -204,7 +204,8 @@ fn kustomize_all(
                 });
             }
             Err(e) => out.notices.push(format!(
-                "Kustomize overlay {shown} not rendered: {e}; its raw resources were linted"
+                "Kustomize overlay {shown} not rendered: {}; its raw resources were linted",
+                exec::shorten(&e, 300)
             )),
         }
     }
@@ -271,7 +272,8 @@ fn helm_all(charts: &[PathBuf], opts: &Options, out: &mut Prepared, rendered: &m
                     .push(format!("Helm chart {shown}: rendered with `helm template`"));
             }
             Err(e) => out.notices.push(format!(
-                "Helm chart {shown} not rendered: {e}; its templates were not linted"
+                "Helm chart {shown} not rendered: {}; its templates were not linted",
+                exec::shorten(&e, 300)
             )),
         }
     }

@@ -40,6 +40,44 @@ struct Diag<'a> {
     files: &'a [SourceFile],
     source: NamedSource<Arc<str>>,
     help: Option<String>,
+    rendered: Option<RenderedAt>,
+}
+
+/// The rendered position of a finding traced to a Helm template, shown under it.
+struct RenderedAt {
+    source: NamedSource<Arc<str>>,
+    span: SourceSpan,
+}
+
+impl fmt::Debug for RenderedAt {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("rendered output")
+    }
+}
+
+impl fmt::Display for RenderedAt {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("as rendered")
+    }
+}
+
+impl std::error::Error for RenderedAt {}
+
+impl Diagnostic for RenderedAt {
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(miette::Severity::Advice)
+    }
+
+    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+        Some(&self.source)
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        Some(Box::new(std::iter::once(LabeledSpan::new_primary_with_span(
+            Some("rendered here".to_owned()),
+            self.span,
+        ))))
+    }
 }
 
 impl fmt::Debug for Diag<'_> {
@@ -100,6 +138,12 @@ impl Diagnostic for Diag<'_> {
             .map(|r| LabeledSpan::new_with_span(Some(r.text.clone()), span(&r.at.region)));
         let _ = self.files;
         Some(Box::new(std::iter::once(primary).chain(related)))
+    }
+
+    fn related<'b>(&'b self) -> Option<Box<dyn Iterator<Item = &'b dyn Diagnostic> + 'b>> {
+        self.rendered
+            .as_ref()
+            .map(|r| Box::new(std::iter::once(r as &dyn Diagnostic)) as Box<dyn Iterator<Item = _>>)
     }
 }
 
@@ -169,11 +213,20 @@ pub fn render_finding(f: &Finding, files: &[SourceFile], style: Style) -> String
         }
         help = Some(h);
     }
+    let rendered = f.trace.as_deref().and_then(|t| {
+        let r = &files[t.rendered.file as usize];
+        (t.template.is_some() && t.rendered.file != f.primary.file).then_some(())?;
+        Some(RenderedAt {
+            source: NamedSource::new(r.path.clone(), r.text.clone()?).with_language("yaml"),
+            span: span(&t.rendered.region),
+        })
+    });
     let diag = Diag {
         f,
         files,
         source: NamedSource::new(file.path.clone(), text).with_language("yaml"),
         help,
+        rendered,
     };
     let theme = match (style.unicode, style.color) {
         (true, true) => GraphicalTheme::unicode(),
