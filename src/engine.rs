@@ -84,9 +84,7 @@ pub fn lint(inputs: Vec<Input>, skipped: Vec<(String, String)>, opts: &Options<'
     let outcomes: Vec<FileOutcome> = inputs
         .par_iter()
         .enumerate()
-        .map(|(i, input)| {
-            lint_file(u32::try_from(i).unwrap_or(u32::MAX), input, opts, &registry)
-        })
+        .map(|(i, input)| lint_file(u32::try_from(i).unwrap_or(u32::MAX), input, opts, &registry))
         .collect();
 
     let mut run = Run {
@@ -116,7 +114,11 @@ pub fn lint(inputs: Vec<Input>, skipped: Vec<(String, String)>, opts: &Options<'
     }
     render::merge_overlays(&mut run.findings);
     let files = &run.files;
-    let path = |f: &Finding| files.get(f.primary.file as usize).map_or("", |s| s.path.as_str());
+    let path = |f: &Finding| {
+        files
+            .get(f.primary.file as usize)
+            .map_or("", |s| s.path.as_str())
+    };
     run.findings
         .sort_by(|a, b| (path(a), a.sort_key()).cmp(&(path(b), b.sort_key())));
     run.findings
@@ -147,7 +149,12 @@ fn read(input: &Input) -> Result<Vec<u8>, String> {
     }
 }
 
-fn lint_file(file: u32, input: &Input, opts: &Options<'_>, registry: &render::Registry) -> FileOutcome {
+fn lint_file(
+    file: u32,
+    input: &Input,
+    opts: &Options<'_>,
+    registry: &render::Registry,
+) -> FileOutcome {
     let mut out = FileOutcome {
         findings: Vec::new(),
         facts: Vec::new(),

@@ -11,7 +11,8 @@ use serde_json::Value;
 /// `kustomize` or `kubectl` on PATH, else a note saying the test is skipped.
 fn kustomize_renderer() -> bool {
     let found = std::env::var_os("PATH").is_some_and(|p| {
-        std::env::split_paths(&p).any(|d| d.join("kubectl").is_file() || d.join("kustomize").is_file())
+        std::env::split_paths(&p)
+            .any(|d| d.join("kubectl").is_file() || d.join("kustomize").is_file())
     });
     if !found {
         eprintln!("note: neither kubectl nor kustomize is on PATH; skipping this test");
@@ -36,10 +37,7 @@ fn findings(v: &Value) -> Vec<(String, String, u64, Value)> {
         .collect()
 }
 
-fn one<'a>(
-    fs: &'a [(String, String, u64, Value)],
-    rule: &str,
-) -> &'a (String, String, u64, Value) {
+fn one<'a>(fs: &'a [(String, String, u64, Value)], rule: &str) -> &'a (String, String, u64, Value) {
     let hits: Vec<_> = fs.iter().filter(|f| f.0 == rule).collect();
     assert_eq!(hits.len(), 1, "one {rule} finding expected: {fs:#?}");
     hits[0]
@@ -48,7 +46,11 @@ fn one<'a>(
 fn notices(v: &Value) -> Vec<String> {
     v["summary"]["notices"]
         .as_array()
-        .map(|a| a.iter().filter_map(|n| n.as_str().map(str::to_owned)).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(|n| n.as_str().map(str::to_owned))
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -63,7 +65,10 @@ fn kustomize_base_with_two_overlays_points_at_bases_and_patches() {
     assert_eq!(fs.len(), 4, "{fs:#?}");
     // From the shared base: shown once, listing both overlays.
     let pid = one(&fs, "host-pid");
-    assert_eq!((pid.1.as_str(), pid.2), ("testdata/kustomize/base/deployment.yaml", 18));
+    assert_eq!(
+        (pid.1.as_str(), pid.2),
+        ("testdata/kustomize/base/deployment.yaml", 18)
+    );
     assert_eq!(
         pid.3["trace"]["overlays"],
         serde_json::json!([
@@ -75,7 +80,10 @@ fn kustomize_base_with_two_overlays_points_at_bases_and_patches() {
     let privileged = one(&fs, "privileged-container");
     assert_eq!(
         (privileged.1.as_str(), privileged.2),
-        ("testdata/kustomize/overlays/production/privileged-patch.yaml", 12)
+        (
+            "testdata/kustomize/overlays/production/privileged-patch.yaml",
+            12
+        )
     );
     assert_eq!(
         privileged.3["trace"]["overlays"],
@@ -86,20 +94,29 @@ fn kustomize_base_with_two_overlays_points_at_bases_and_patches() {
     let net = one(&fs, "host-network");
     assert_eq!(
         (net.1.as_str(), net.2),
-        ("testdata/kustomize/overlays/production/host-network-patch.yaml", 4)
+        (
+            "testdata/kustomize/overlays/production/host-network-patch.yaml",
+            4
+        )
     );
     // An inline patch: the line inside the kustomization's block scalar.
     let ipc = one(&fs, "host-ipc");
     assert_eq!(
         (ipc.1.as_str(), ipc.2, ipc.3["column"].as_u64()),
-        ("testdata/kustomize/overlays/staging/kustomization.yaml", 20, Some(13))
+        (
+            "testdata/kustomize/overlays/staging/kustomization.yaml",
+            20,
+            Some(13)
+        )
     );
     assert_eq!(ipc.3["object"]["name"], "staging-web");
     let skipped = &v["summary"]["files_skipped"];
     assert_eq!(skipped["Kustomize patch (partial object)"], 2);
     assert_eq!(skipped["Kustomize resource (linted as rendered)"], 2);
     assert!(
-        notices(&v).iter().any(|n| n.contains("rendered 2 overlays")),
+        notices(&v)
+            .iter()
+            .any(|n| n.contains("rendered 2 overlays")),
         "{v:#}"
     );
 }
@@ -150,7 +167,10 @@ fn kustomize_without_a_renderer_lints_raw_resources_but_never_patches() {
     let path = empty.path().to_string_lossy().into_owned();
     for (args, why) in [
         (vec!["lint", "testdata/kustomize"], "on PATH"),
-        (vec!["lint", "testdata/kustomize", "--render", "never"], "--render never"),
+        (
+            vec!["lint", "testdata/kustomize", "--render", "never"],
+            "--render never",
+        ),
     ] {
         let (_, _, v) = kubeward().env("PATH", &path).args(args).json();
         let fs = findings(&v);
@@ -163,10 +183,16 @@ fn kustomize_without_a_renderer_lints_raw_resources_but_never_patches() {
             [("host-pid", "testdata/kustomize/base/deployment.yaml", 18)],
             "patches are partial objects and never linted on their own"
         );
-        assert_eq!(v["summary"]["files_skipped"]["Kustomize patch (partial object)"], 2);
+        assert_eq!(
+            v["summary"]["files_skipped"]["Kustomize patch (partial object)"],
+            2
+        );
         let n = notices(&v);
         assert_eq!(n.len(), 1, "{n:?}");
-        assert!(n[0].contains("2 overlays not rendered") && n[0].contains(why), "{n:?}");
+        assert!(
+            n[0].contains("2 overlays not rendered") && n[0].contains(why),
+            "{n:?}"
+        );
     }
 }
 
@@ -185,11 +211,17 @@ fn helm_chart_is_rendered_with_helm_and_traced_to_its_templates() {
     let pid = one(&fs, "host-pid");
     assert_eq!(
         (pid.1.as_str(), pid.2),
-        ("testdata/helm/charts/webapp/templates/deployment.yaml", 18)
+        ("testdata/helm/charts/webapp/templates/deployment.yaml", 19)
     );
-    assert_eq!(pid.3["trace"]["template"], "webapp/templates/deployment.yaml");
-    assert_eq!(pid.3["trace"]["rendered"]["path"], "testdata/helm/charts/webapp (helm template)");
-    assert_eq!(pid.3["trace"]["rendered"]["line"], 37);
+    assert_eq!(
+        pid.3["trace"]["template"],
+        "webapp/templates/deployment.yaml"
+    );
+    assert_eq!(
+        pid.3["trace"]["rendered"]["path"],
+        "testdata/helm/charts/webapp (helm template)"
+    );
+    assert_eq!(pid.3["trace"]["rendered"]["line"], 38);
     assert_eq!(
         v["summary"]["files_skipped"]["Helm template (linted as rendered)"],
         2
@@ -211,7 +243,7 @@ fn helm_chart_is_rendered_with_helm_and_traced_to_its_templates() {
     let p = one(&fs, "privileged-container");
     assert_eq!(
         (p.1.as_str(), p.2),
-        ("testdata/helm/charts/webapp/templates/deployment.yaml", 23)
+        ("testdata/helm/charts/webapp/templates/deployment.yaml", 24)
     );
 }
 
@@ -225,11 +257,23 @@ fn helm_chart_without_helm_gets_one_notice_per_chart() {
     assert_eq!(code, 0, "{fs:?}");
     let n = notices(&v);
     assert_eq!(n.len(), 2, "{n:?}");
-    assert!(n.iter().all(|n| n.contains("not rendered") && n.contains("helm")), "{n:?}");
-    assert_eq!(v["summary"]["files_skipped"]["Helm template (not rendered)"], 4);
+    assert!(
+        n.iter()
+            .all(|n| n.contains("not rendered") && n.contains("helm")),
+        "{n:?}"
+    );
+    assert_eq!(
+        v["summary"]["files_skipped"]["Helm template (not rendered)"],
+        4
+    );
 
     let (_, _, v) = kubeward()
-        .args(["lint", "testdata/helm/charts", "--helm", "testdata/helm/does-not-exist"])
+        .args([
+            "lint",
+            "testdata/helm/charts",
+            "--helm",
+            "testdata/helm/does-not-exist",
+        ])
         .json();
     let n = notices(&v);
     assert!(n.len() == 1 && n[0].contains("cannot run"), "{n:?}");
@@ -239,12 +283,19 @@ fn helm_chart_without_helm_gets_one_notice_per_chart() {
 fn helm_stream_on_stdin_names_the_template_and_keeps_the_rendered_position() {
     let stream = std::fs::read(root().join("testdata/helm/recorded/webapp.yaml")).expect("fixture");
     let dir = root().join("testdata/helm");
-    let (_, _, v) = kubeward().dir(&dir).args(["lint", "-"]).stdin(stream.clone()).json();
+    let (_, _, v) = kubeward()
+        .dir(&dir)
+        .args(["lint", "-"])
+        .stdin(stream.clone())
+        .json();
     let fs = findings(&v);
     let pid = one(&fs, "host-pid");
-    assert_eq!((pid.1.as_str(), pid.2), ("charts/webapp/templates/deployment.yaml", 18));
+    assert_eq!(
+        (pid.1.as_str(), pid.2),
+        ("charts/webapp/templates/deployment.yaml", 19)
+    );
     assert_eq!(pid.3["trace"]["rendered"]["path"], "<stdin>");
-    assert_eq!(pid.3["trace"]["rendered"]["line"], 37);
+    assert_eq!(pid.3["trace"]["rendered"]["line"], 38);
     assert_eq!(pid.3["trace"]["rendered_is_input"], true);
 
     let out = kubeward()
@@ -260,9 +311,12 @@ fn helm_stream_on_stdin_names_the_template_and_keeps_the_rendered_position() {
     );
     assert_eq!(
         r["relatedLocations"][0]["physicalLocation"]["region"]["startLine"],
-        37
+        38
     );
-    assert_eq!(r["properties"]["helmTemplate"], "webapp/templates/deployment.yaml");
+    assert_eq!(
+        r["properties"]["helmTemplate"],
+        "webapp/templates/deployment.yaml"
+    );
 
     // The human output shows both the template line and the rendered line.
     let out = kubeward()
@@ -270,8 +324,13 @@ fn helm_stream_on_stdin_names_the_template_and_keeps_the_rendered_position() {
         .args(["lint", "-", "--color", "never"])
         .stdin(stream)
         .run();
-    assert!(out.stderr.contains("[charts/webapp/templates/deployment.yaml:18:7]"), "{}", out.stderr);
-    assert!(out.stderr.contains("[<stdin>:37:7]"), "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("[charts/webapp/templates/deployment.yaml:19:7]"),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stderr.contains("[<stdin>:38:7]"), "{}", out.stderr);
 }
 
 #[test]
@@ -281,14 +340,26 @@ fn helm_template_outside_the_repository_is_kept_as_a_property() {
         .json();
     let fs = findings(&v);
     let p = one(&fs, "privileged-container");
-    assert_eq!((p.1.as_str(), p.2), ("testdata/helm/recorded-elsewhere.yaml", 15));
-    assert_eq!(p.3["trace"]["template"], "ingress-nginx/templates/controller-daemonset.yaml");
+    assert_eq!(
+        (p.1.as_str(), p.2),
+        ("testdata/helm/recorded-elsewhere.yaml", 15)
+    );
+    assert_eq!(
+        p.3["trace"]["template"],
+        "ingress-nginx/templates/controller-daemonset.yaml"
+    );
     let out = kubeward()
-        .args(["lint", "testdata/helm/recorded-elsewhere.yaml", "--color", "never"])
+        .args([
+            "lint",
+            "testdata/helm/recorded-elsewhere.yaml",
+            "--color",
+            "never",
+        ])
         .run();
     assert!(
-        out.stderr
-            .contains("from Helm template ingress-nginx/templates/controller-daemonset.yaml (not found"),
+        out.stderr.contains(
+            "from Helm template ingress-nginx/templates/controller-daemonset.yaml (not found"
+        ),
         "{}",
         out.stderr
     );
@@ -308,7 +379,10 @@ fn assert_findings_exist(v: &Value, cwd: &Path) -> usize {
         );
         for r in f["related"].as_array().into_iter().flatten() {
             let p = r["path"].as_str().unwrap_or_default();
-            assert!(cwd.join(p).is_file() || p == "<stdin>", "{rule}: related {p}");
+            assert!(
+                cwd.join(p).is_file() || p == "<stdin>",
+                "{rule}: related {p}"
+            );
         }
     }
     fs.len()
@@ -316,7 +390,10 @@ fn assert_findings_exist(v: &Value, cwd: &Path) -> usize {
 
 #[test]
 fn corpus_findings_point_at_existing_files_and_lines() {
-    for repo in ["real/microservices-demo", "real/flux2-kustomize-helm-example"] {
+    for repo in [
+        "real/microservices-demo",
+        "real/flux2-kustomize-helm-example",
+    ] {
         let Some(dir) = corpus(repo) else { return };
         let (_, _, v) = kubeward().dir(&dir).args(["lint", "."]).json();
         let n = assert_findings_exist(&v, &dir);
@@ -326,7 +403,9 @@ fn corpus_findings_point_at_existing_files_and_lines() {
         );
         if kustomize_renderer() {
             assert!(
-                notices(&v).iter().any(|n| n.contains("Kustomize: rendered")),
+                notices(&v)
+                    .iter()
+                    .any(|n| n.contains("Kustomize: rendered")),
                 "{v:#}"
             );
         }
@@ -335,7 +414,8 @@ fn corpus_findings_point_at_existing_files_and_lines() {
 
 #[test]
 fn rendered_files_of_a_real_chart_name_their_templates() {
-    let Some(examples) = corpus("real/opentelemetry-helm-charts/charts/opentelemetry-collector/examples")
+    let Some(examples) =
+        corpus("real/opentelemetry-helm-charts/charts/opentelemetry-collector/examples")
     else {
         return;
     };
@@ -367,12 +447,21 @@ fn rendered_files_of_a_real_chart_name_their_templates() {
         1,
     );
     std::fs::write(rendered.join("daemonset.yaml"), &text).expect("write");
-    let (_, _, v) = kubeward().dir(repo.path()).args(["lint", "rendered"]).json();
+    let (_, _, v) = kubeward()
+        .dir(repo.path())
+        .args(["lint", "rendered"])
+        .json();
     let fs = findings(&v);
     assert!(fs.len() >= 2, "{fs:#?}");
     for (rule, path, line, f) in &fs {
-        assert_eq!(path, "opentelemetry-collector/templates/daemonset.yaml", "{rule}");
-        assert_eq!(f["trace"]["template"], "opentelemetry-collector/templates/daemonset.yaml");
+        assert_eq!(
+            path, "opentelemetry-collector/templates/daemonset.yaml",
+            "{rule}"
+        );
+        assert_eq!(
+            f["trace"]["template"],
+            "opentelemetry-collector/templates/daemonset.yaml"
+        );
         assert_eq!(f["trace"]["rendered"]["path"], "rendered/daemonset.yaml");
         let expect = if rule == "host-network" { 6 } else { 9 };
         assert_eq!(*line, expect, "{rule}");

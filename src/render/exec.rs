@@ -26,7 +26,11 @@ fn is_executable(p: &Path) -> bool {
 }
 
 /// Run `program args…`; its standard output on success, else the first line of what it said.
-pub fn run(program: &Path, args: &[&std::ffi::OsStr], dir: Option<&Path>) -> Result<String, String> {
+pub fn run(
+    program: &Path,
+    args: &[&std::ffi::OsStr],
+    dir: Option<&Path>,
+) -> Result<String, String> {
     let mut cmd = Command::new(program);
     cmd.args(args)
         .stdin(Stdio::null())
@@ -51,9 +55,10 @@ pub fn run(program: &Path, args: &[&std::ffi::OsStr], dir: Option<&Path>) -> Res
     let line = klog_message(line);
     Err(format!(
         "{} failed ({}): {}",
-        program
-            .file_name()
-            .map_or_else(|| program.display().to_string(), |n| n.to_string_lossy().into_owned()),
+        program.file_name().map_or_else(
+            || program.display().to_string(),
+            |n| n.to_string_lossy().into_owned()
+        ),
         out.status,
         line
     ))
@@ -63,10 +68,7 @@ pub fn run(program: &Path, args: &[&std::ffi::OsStr], dir: Option<&Path>) -> Res
 /// err="…"`), which kubectl prints on failure; other lines as they are.
 fn klog_message(line: &str) -> String {
     match line.split_once(" err=\"") {
-        Some((_, rest)) => rest
-            .strip_suffix('"')
-            .unwrap_or(rest)
-            .replace("\\\"", "\""),
+        Some((_, rest)) => rest.strip_suffix('"').unwrap_or(rest).replace("\\\"", "\""),
         None => line.to_owned(),
     }
 }
@@ -137,7 +139,8 @@ impl ScratchDir {
     /// Create one.
     pub fn new() -> std::io::Result<Self> {
         static COUNTER: AtomicU32 = AtomicU32::new(0);
-        let base = std::fs::canonicalize(std::env::temp_dir()).unwrap_or_else(|_| std::env::temp_dir());
+        let base =
+            std::fs::canonicalize(std::env::temp_dir()).unwrap_or_else(|_| std::env::temp_dir());
         for _ in 0..100 {
             let n = COUNTER.fetch_add(1, Ordering::Relaxed);
             let path = base.join(format!("kubeward-{}-{n}", std::process::id()));
@@ -169,7 +172,9 @@ mod tests {
     #[test]
     fn klog_lines_keep_their_message() {
         assert_eq!(
-            klog_message(r#"E1125 14:43:04.969592   31336 run.go:72] "command failed" err="a \"b\": c""#),
+            klog_message(
+                r#"E1125 14:43:04.969592   31336 run.go:72] "command failed" err="a \"b\": c""#
+            ),
             r#"a "b": c"#
         );
         assert_eq!(klog_message("Error: boom"), "Error: boom");
@@ -178,7 +183,10 @@ mod tests {
     #[test]
     fn relative_and_normalize() {
         assert_eq!(
-            relative(Path::new("/tmp/kw-1"), Path::new("/work/repo/overlays/prod")),
+            relative(
+                Path::new("/tmp/kw-1"),
+                Path::new("/work/repo/overlays/prod")
+            ),
             PathBuf::from("../../work/repo/overlays/prod")
         );
         assert_eq!(

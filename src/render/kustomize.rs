@@ -106,7 +106,12 @@ pub fn read(path: &Path) -> Option<KFile> {
         path: path.clone(),
     };
     for key in ["patches", "patchesJson6902"] {
-        for (i, item) in root.get(key).into_iter().flat_map(NodeRef::items).enumerate() {
+        for (i, item) in root
+            .get(key)
+            .into_iter()
+            .flat_map(NodeRef::items)
+            .enumerate()
+        {
             let target = selector(item.get("target"));
             if let Some(p) = item.get("path").and_then(NodeRef::as_str) {
                 if let Some(file) = local(p) {
@@ -277,7 +282,8 @@ pub struct Build {
 /// Render the kustomization in `dir` (absolute) with origin and transformer annotations, from a
 /// scratch kustomization outside the repository that uses it as its only resource.
 pub fn build(renderer: &Renderer, dir: &Path, graph: &Graph) -> Result<Build, String> {
-    let scratch = ScratchDir::new().map_err(|e| format!("cannot create a scratch directory: {e}"))?;
+    let scratch =
+        ScratchDir::new().map_err(|e| format!("cannot create a scratch directory: {e}"))?;
     let rel = exec::relative(scratch.path(), dir);
     let rel = rel.to_string_lossy().replace('\\', "/");
     let wrapper = format!(
@@ -290,8 +296,14 @@ pub fn build(renderer: &Renderer, dir: &Path, graph: &Graph) -> Result<Build, St
     let restrictor = OsStr::new("--load-restrictor");
     let none = OsStr::new("LoadRestrictionsNone");
     let out = match renderer {
-        Renderer::Kustomize(p) => exec::run(p, &[OsStr::new("build"), restrictor, none, dir_arg], None),
-        Renderer::Kubectl(p) => exec::run(p, &[OsStr::new("kustomize"), restrictor, none, dir_arg], None),
+        Renderer::Kustomize(p) => {
+            exec::run(p, &[OsStr::new("build"), restrictor, none, dir_arg], None)
+        }
+        Renderer::Kubectl(p) => exec::run(
+            p,
+            &[OsStr::new("kustomize"), restrictor, none, dir_arg],
+            None,
+        ),
     }
     .map_err(|e| innermost(&e, scratch.path()))?;
     Ok(read_build(&out, scratch.path(), graph))
@@ -301,11 +313,14 @@ pub fn build(renderer: &Renderer, dir: &Path, graph: &Graph) -> Result<Build, St
 /// no such file or directory`), with paths relative to the working directory.
 fn innermost(err: &str, scratch: &Path) -> String {
     let (head, detail) = err.split_once("): ").unwrap_or(("", err));
-    let cut = [detail.rfind(" : ").map(|i| i + 3), detail.rfind("': ").map(|i| i + 3)]
-        .into_iter()
-        .flatten()
-        .max()
-        .unwrap_or(0);
+    let cut = [
+        detail.rfind(" : ").map(|i| i + 3),
+        detail.rfind("': ").map(|i| i + 3),
+    ]
+    .into_iter()
+    .flatten()
+    .max()
+    .unwrap_or(0);
     let mut msg = detail[cut..].trim_end_matches('\'').to_owned();
     let cwd = exec::absolute(Path::new("."));
     let rel = exec::relative(scratch, &cwd);
@@ -330,7 +345,10 @@ fn read_build(out: &str, root: &Path, graph: &Graph) -> Build {
     for doc in &stream.docs {
         let mut kd = KDoc::default();
         let annotations = doc.root().path(&["metadata", "annotations"]);
-        if let Some(origin) = annotations.and_then(|a| a.get(ORIGIN)).and_then(NodeRef::text) {
+        if let Some(origin) = annotations
+            .and_then(|a| a.get(ORIGIN))
+            .and_then(NodeRef::text)
+        {
             let s = parse_stream(origin);
             if let Some(o) = s.docs.first().map(crate::yaml::Doc::root) {
                 let text = |k: &str| o.get(k).and_then(NodeRef::as_str);
@@ -351,11 +369,19 @@ fn read_build(out: &str, root: &Path, graph: &Graph) -> Build {
             .and_then(NodeRef::text)
         {
             let s = parse_stream(t);
-            for item in s.docs.first().map(crate::yaml::Doc::root).into_iter().flat_map(NodeRef::items) {
+            for item in s
+                .docs
+                .first()
+                .map(crate::yaml::Doc::root)
+                .into_iter()
+                .flat_map(NodeRef::items)
+            {
                 let Some(k) = item.get("configuredIn").and_then(NodeRef::as_str) else {
                     continue;
                 };
-                let kind = item.path(&["configuredBy", "kind"]).and_then(NodeRef::as_str);
+                let kind = item
+                    .path(&["configuredBy", "kind"])
+                    .and_then(NodeRef::as_str);
                 let kfile = resolve(k);
                 match kind {
                     Some(
@@ -382,7 +408,10 @@ fn read_build(out: &str, root: &Path, graph: &Graph) -> Build {
             }
         }
         if let Some(a) = annotations {
-            let ours = a.entries().filter(|(k, _)| *k == ORIGIN || *k == TRANSFORMATIONS).count();
+            let ours = a
+                .entries()
+                .filter(|(k, _)| *k == ORIGIN || *k == TRANSFORMATIONS)
+                .count();
             if ours == a.len() {
                 strip.push((doc.index, ann_route.clone()));
             } else {
@@ -454,7 +483,10 @@ metadata:
             b.text,
             "apiVersion: v1\nkind: Service\nmetadata:\n  name: web\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  annotations:\n    keep: me\n  name: cfg\n"
         );
-        assert_eq!(b.docs[0].origin, Some(PathBuf::from("/tmp/x/base/service.yaml")));
+        assert_eq!(
+            b.docs[0].origin,
+            Some(PathBuf::from("/tmp/x/base/service.yaml"))
+        );
         assert_eq!(
             b.docs[1].generated,
             Some((

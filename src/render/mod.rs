@@ -10,6 +10,9 @@ mod plan;
 mod registry;
 mod trace;
 
+#[cfg(test)]
+mod tests;
+
 pub use merge::merge_overlays;
 pub use plan::{Mode, Options, Rendered, prepare};
 pub use registry::Registry;

@@ -138,7 +138,13 @@ fn json6902(
     origin_has: bool,
 ) -> Option<Pointer> {
     let segs = pointer.segs();
-    for (i, op) in ops.items().enumerate().collect::<Vec<_>>().into_iter().rev() {
+    for (i, op) in ops
+        .items()
+        .enumerate()
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+    {
         if !matches!(str_at(op, &["op"]), Some("add" | "replace")) {
             continue;
         }
@@ -175,6 +181,17 @@ fn image_repo(image: &str) -> &str {
         (Some(c), Some(s)) if c > s => &image[..c],
         (Some(c), None) => &image[..c],
         _ => image,
+    }
+}
+
+/// Whether the route names what identifies an object or a list item (`kind`, `metadata.name`,
+/// a container's `name`): a patch repeats those to say what it patches, it does not set them.
+fn is_identity(pointer: &Pointer) -> bool {
+    match pointer.segs() {
+        [Seg::Key(k)] => k == "kind" || k == "apiVersion",
+        [Seg::Key(m), Seg::Key(k)] if m == "metadata" => k == "name" || k == "namespace",
+        [.., Seg::Index(_), Seg::Key(k)] => MERGE_KEYS.contains(&k.as_ref()),
+        _ => false,
     }
 }
 
@@ -233,7 +250,8 @@ impl Tracer<'_> {
             .flatten();
         let origin = kd.origin.as_deref().and_then(|p| self.file(p));
         let odoc = origin.and_then(|f| self.pick_doc(f, kind, name).map(|d| (f, d)));
-        let otrans = odoc.map(|(f, d)| (f, d, translate(Some(root), d.root(), label.pointer.segs())));
+        let otrans =
+            odoc.map(|(f, d)| (f, d, translate(Some(root), d.root(), label.pointer.segs())));
         let origin_has = otrans.as_ref().is_some_and(|(_, _, (_, t))| t.is_some());
         let ident = odoc.map(|(_, d)| {
             let r = d.root();
@@ -253,7 +271,7 @@ impl Tracer<'_> {
                 )
             })
         };
-        if let Some(rn) = rn {
+        if let Some(rn) = rn.filter(|_| !is_identity(&label.pointer)) {
             for p in kd.patches.iter().rev() {
                 if let Some(at) = self.patch(p, root, label, rn, kind, name, origin_has) {
                     return Some(Mapped {
@@ -372,12 +390,19 @@ impl Tracer<'_> {
         } else {
             "name"
         };
-        let label = Label::at(Pointer::root().join([Seg::from("images"), Seg::from(i), Seg::from(key)]));
+        let label =
+            Label::at(Pointer::root().join([Seg::from("images"), Seg::from(i), Seg::from(key)]));
         Some(self.location(f, span_of(d, &self.src.files[f].text, &label)))
     }
 
     /// The generator entry (and literal) of kustomization `k` that made the rendered object.
-    fn generated(&self, k: &Path, generator: &str, root: NodeRef<'_>, label: &Label) -> Option<Location> {
+    fn generated(
+        &self,
+        k: &Path,
+        generator: &str,
+        root: NodeRef<'_>,
+        label: &Label,
+    ) -> Option<Location> {
         let f = self.file(k)?;
         let d = self.streams[f].as_ref()?.docs.first()?;
         let text = &self.src.files[f].text;
@@ -388,21 +413,29 @@ impl Tracer<'_> {
         };
         let name = str_at(root, &["metadata", "name"]).unwrap_or("");
         let list = d.root().get(key);
-        let found = list.into_iter().flat_map(NodeRef::items).enumerate().filter(|(_, it)| {
-            str_at(*it, &["name"]).is_some_and(|n| name.starts_with(n))
-        });
-        let Some((i, item)) = found.max_by_key(|(_, it)| str_at(*it, &["name"]).map_or(0, str::len)) else {
+        let found = list
+            .into_iter()
+            .flat_map(NodeRef::items)
+            .enumerate()
+            .filter(|(_, it)| str_at(*it, &["name"]).is_some_and(|n| name.contains(n)));
+        let Some((i, item)) =
+            found.max_by_key(|(_, it)| str_at(*it, &["name"]).map_or(0, str::len))
+        else {
             let l = Label::at(Pointer::root().key(Seg::from(key))).key();
             return Some(self.location(f, span_of(d, text, &l)));
         };
         let mut route = vec![Seg::from(key), Seg::from(i)];
         if let [Seg::Key(section), Seg::Key(data_key), ..] = label.pointer.segs()
             && matches!(section.as_ref(), "data" | "stringData" | "binaryData")
-            && let Some(j) = item.get("literals").into_iter().flat_map(NodeRef::items).position(|l| {
-                l.as_str()
-                    .and_then(|s| s.split_once('='))
-                    .is_some_and(|(lk, _)| lk == data_key.as_ref())
-            })
+            && let Some(j) = item
+                .get("literals")
+                .into_iter()
+                .flat_map(NodeRef::items)
+                .position(|l| {
+                    l.as_str()
+                        .and_then(|s| s.split_once('='))
+                        .is_some_and(|(lk, _)| lk == data_key.as_ref())
+                })
         {
             route.extend([Seg::from("literals"), Seg::from(j)]);
         }
@@ -433,7 +466,11 @@ mod tests {
         let (route, node) = translate(
             Some(r.docs[0].root()),
             p.docs[0].root(),
-            &[Seg::from("spec"), Seg::from("containers"), Seg::from(1usize)],
+            &[
+                Seg::from("spec"),
+                Seg::from("containers"),
+                Seg::from(1usize),
+            ],
         );
         assert!(node.is_none(), "container `app` is not in the patch");
         assert_eq!(route.len(), 2);
@@ -441,9 +478,15 @@ mod tests {
 
     #[test]
     fn json_patch_paths_and_images() {
-        assert_eq!(json_pointer("/metadata/annotations/a~1b"), ["metadata", "annotations", "a/b"]);
+        assert_eq!(
+            json_pointer("/metadata/annotations/a~1b"),
+            ["metadata", "annotations", "a/b"]
+        );
         assert_eq!(image_repo("nginx:1.27"), "nginx");
-        assert_eq!(image_repo("reg:5000/team/app@sha256:abc"), "reg:5000/team/app");
+        assert_eq!(
+            image_repo("reg:5000/team/app@sha256:abc"),
+            "reg:5000/team/app"
+        );
         assert_eq!(image_repo("reg:5000/team/app"), "reg:5000/team/app");
     }
 }

@@ -106,7 +106,11 @@ pub fn prepare(inputs: Vec<Input>, skipped: Vec<(String, String)>, opts: &Option
     let roots: Vec<PathBuf> = inputs
         .iter()
         .filter_map(input_path)
-        .chain(out.skipped.iter().map(|(p, _)| exec::absolute(Path::new(p))))
+        .chain(
+            out.skipped
+                .iter()
+                .map(|(p, _)| exec::absolute(Path::new(p))),
+        )
         .filter(|p| kustomize::is_kustomization(p))
         .filter_map(|p| p.parent().map(Path::to_path_buf))
         .collect::<BTreeSet<_>>()

@@ -52,7 +52,12 @@ pub struct Sources {
 impl Sources {
     /// The sources of `input` (whose text is `text`, parsed as `stream`); `None` when it is not
     /// rendered output.
-    pub fn new(input: &Input, text: &str, stream: &Stream<'_>, registry: &Registry) -> Option<Self> {
+    pub fn new(
+        input: &Input,
+        text: &str,
+        stream: &Stream<'_>,
+        registry: &Registry,
+    ) -> Option<Self> {
         let rendered = match &input.source {
             InputSource::Rendered(r) => Some(r.clone()),
             _ => None,
@@ -225,7 +230,7 @@ impl<'s> Tracer<'s> {
                 let overlay = self.src.fallback.map(|f| self.overlay_location(f));
                 let k = self
                     .kustomize(kd, doc, label)
-                    .or_else(|| overlay.map(|at| super::origin::Mapped::at(at)))?;
+                    .or_else(|| overlay.map(super::origin::Mapped::at))?;
                 Some(Traced {
                     fingerprint_path: self.display_of(k.at.file),
                     fingerprint_ident: k.ident,
@@ -287,7 +292,8 @@ impl<'s> Tracer<'s> {
         let file = self.src.helm.get(doc.index)?.as_ref()?.file?;
         let text = &self.src.files[file].text;
         let kind = doc.root().get("kind").and_then(NodeRef::as_str);
-        let span = find_route_loose(text, kind, label.pointer.segs()).unwrap_or_else(|| first_line(text));
+        let span =
+            find_route_loose(text, kind, label.pointer.segs()).unwrap_or_else(|| first_line(text));
         Some(self.location(file, span))
     }
 

@@ -73,10 +73,9 @@ impl Diagnostic for RenderedAt {
     }
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
-        Some(Box::new(std::iter::once(LabeledSpan::new_primary_with_span(
-            Some("rendered here".to_owned()),
-            self.span,
-        ))))
+        Some(Box::new(std::iter::once(
+            LabeledSpan::new_primary_with_span(Some("rendered here".to_owned()), self.span),
+        )))
     }
 }
 
@@ -271,7 +270,10 @@ fn trace_lines(f: &Finding, t: &Trace, files: &[SourceFile]) -> Vec<String> {
     }
     if !t.overlays.is_empty() {
         let list: Vec<&str> = t.overlays.iter().map(path).collect();
-        out.push(format!("rendered in Kustomize overlays: {}", list.join(", ")));
+        out.push(format!(
+            "rendered in Kustomize overlays: {}",
+            list.join(", ")
+        ));
     }
     out
 }

@@ -127,10 +127,7 @@ mod tests {
 
     fn route(keys: &[&'static str]) -> Vec<Seg> {
         keys.iter()
-            .map(|k| {
-                k.parse::<usize>()
-                    .map_or_else(|_| Seg::from(*k), Seg::from)
-            })
+            .map(|k| k.parse::<usize>().map_or_else(|_| Seg::from(*k), Seg::from))
             .collect()
     }
 

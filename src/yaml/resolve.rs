@@ -229,7 +229,12 @@ pub fn block_scalar_span(
     inner: (u32, u32),
 ) -> Option<(u32, u32)> {
     let (_, node) = node_at(doc, pointer)?;
-    let Kind::Scalar { style, text: content, .. } = &doc.nodes[node.id as usize].kind else {
+    let Kind::Scalar {
+        style,
+        text: content,
+        ..
+    } = &doc.nodes[node.id as usize].kind
+    else {
         return None;
     };
     if *style != super::scalar::Style::Block {
@@ -269,7 +274,11 @@ pub fn block_scalar_span(
 /// `text` without the mapping entries at the given routes (`(document index, route)`), each
 /// removed as whole lines (key line through the value's last line). Used to drop annotations a
 /// renderer added; block-style entries only (a flow-style entry is left in place).
-pub fn remove_entries(text: &str, stream: &super::tree::Stream<'_>, entries: &[(usize, Pointer)]) -> String {
+pub fn remove_entries(
+    text: &str,
+    stream: &super::tree::Stream<'_>,
+    entries: &[(usize, Pointer)],
+) -> String {
     let mut cuts: Vec<(usize, usize)> = Vec::new();
     for (index, pointer) in entries {
         let Some(doc) = stream.docs.get(*index) else {
@@ -303,4 +312,62 @@ pub fn remove_entries(text: &str, stream: &super::tree::Stream<'_>, entries: &[(
     }
     out.push_str(&text[at.min(text.len())..]);
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::yaml::parse_stream;
+
+    fn line_of(text: &str, offset: u32) -> usize {
+        text[..offset as usize].matches('\n').count() + 1
+    }
+
+    #[test]
+    fn leading_comments_of_each_document() {
+        let text = "# Source: a/templates/x.yaml\nkind: A\n# trailing of A\n---\n# Source: a/templates/y.yaml\nkind: B\n";
+        let s = parse_stream(text);
+        assert_eq!(
+            s.docs[0].leading_comments(text),
+            ["Source: a/templates/x.yaml"]
+        );
+        assert_eq!(
+            s.docs[1].leading_comments(text),
+            ["trailing of A", "Source: a/templates/y.yaml"]
+        );
+    }
+
+    #[test]
+    fn inner_spans_of_a_literal_block_scalar() {
+        let text = "patches:\n  - patch: |-\n      kind: Deployment\n      spec:\n        hostIPC: true\n  - folded: >\n      a: b\n";
+        let s = parse_stream(text);
+        let doc = &s.docs[0];
+        let ptr =
+            Pointer::root().join([Seg::from("patches"), Seg::from(0usize), Seg::from("patch")]);
+        let inner = "kind: Deployment\nspec:\n  hostIPC: true";
+        let at = inner.find("hostIPC").unwrap() as u32;
+        let (start, end) = block_scalar_span(doc, text, &ptr, (at, at + 13)).unwrap();
+        assert_eq!(&text[start as usize..end as usize], "hostIPC: true");
+        assert_eq!(line_of(text, start), 5);
+        let folded =
+            Pointer::root().join([Seg::from("patches"), Seg::from(1usize), Seg::from("folded")]);
+        assert_eq!(block_scalar_span(doc, text, &folded, (0, 1)), None);
+    }
+
+    #[test]
+    fn removed_entries_take_their_whole_lines() {
+        let text =
+            "metadata:\n  annotations:\n    a: |\n      x\n    b: keep\n  labels:\n    c: d\n";
+        let s = parse_stream(text);
+        let a = Pointer::root().join(["metadata", "annotations", "a"]);
+        assert_eq!(
+            remove_entries(text, &s, &[(0, a)]),
+            "metadata:\n  annotations:\n    b: keep\n  labels:\n    c: d\n"
+        );
+        let all = Pointer::root().join(["metadata", "annotations"]);
+        assert_eq!(
+            remove_entries(text, &s, &[(0, all)]),
+            "metadata:\n  labels:\n    c: d\n"
+        );
+    }
 }

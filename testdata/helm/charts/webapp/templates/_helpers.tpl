@@ -1,3 +1,4 @@
+{{- /* Helpers of the webapp test chart. */}}
 {{- define "webapp.fullname" -}}
 {{- printf "%s-%s" .Release.Name .Chart.Name | trunc 63 | trimSuffix "-" }}
 {{- end }}
