@@ -468,3 +468,21 @@ fn rendered_files_of_a_real_chart_name_their_templates() {
     }
     assert_findings_exist(&v, repo.path());
 }
+
+#[test]
+fn human_output_shows_the_source_line_and_the_rendering() {
+    let stream = std::fs::read(root().join("testdata/helm/recorded/webapp-privileged.yaml"))
+        .expect("fixture");
+    let out = kubeward()
+        .dir(root().join("testdata/helm"))
+        .args(["lint", "-", "--color", "never", "--quiet"])
+        .stdin(stream)
+        .run();
+    insta::assert_snapshot!("helm_stream_on_stdin", out.stderr);
+    if kustomize_renderer() {
+        let out = kubeward()
+            .args(["lint", "testdata/kustomize", "--color", "never", "--quiet"])
+            .run();
+        insta::assert_snapshot!("kustomize_overlays", out.stderr);
+    }
+}

@@ -3,6 +3,7 @@
 
 use std::path::{Component, Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 /// The first executable file called `name` in `PATH`.
@@ -88,11 +89,11 @@ pub fn shorten(s: &str, max: usize) -> String {
 /// `p` made absolute against the working directory, with `.` and `..` resolved lexically
 /// (symlinks are not resolved, so paths stay the ones the user sees).
 pub fn absolute(p: &Path) -> PathBuf {
+    static CWD: OnceLock<PathBuf> = OnceLock::new();
     let joined = if p.is_absolute() {
         p.to_path_buf()
     } else {
-        std::env::current_dir()
-            .unwrap_or_else(|_| PathBuf::from("/"))
+        CWD.get_or_init(|| std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/")))
             .join(p)
     };
     normalize(&joined)

@@ -103,16 +103,16 @@ pub fn prepare(inputs: Vec<Input>, skipped: Vec<(String, String)>, opts: &Option
     };
     let mut skip: BTreeMap<PathBuf, &'static str> = BTreeMap::new();
     let mut rendered = Vec::new();
+    let path_of = |i: &Input| match &i.source {
+        InputSource::Path(p) => Some(p.clone()),
+        _ => None,
+    };
     let roots: Vec<PathBuf> = inputs
         .iter()
-        .filter_map(input_path)
-        .chain(
-            out.skipped
-                .iter()
-                .map(|(p, _)| exec::absolute(Path::new(p))),
-        )
+        .filter_map(path_of)
+        .chain(out.skipped.iter().map(|(p, _)| PathBuf::from(p)))
         .filter(|p| kustomize::is_kustomization(p))
-        .filter_map(|p| p.parent().map(Path::to_path_buf))
+        .filter_map(|p| exec::absolute(&p).parent().map(Path::to_path_buf))
         .collect::<BTreeSet<_>>()
         .into_iter()
         .collect();
@@ -121,18 +121,22 @@ pub fn prepare(inputs: Vec<Input>, skipped: Vec<(String, String)>, opts: &Option
     }
     let charts: Vec<PathBuf> = inputs
         .iter()
-        .filter_map(input_path)
+        .filter_map(path_of)
         .filter(|p| p.file_name().is_some_and(|n| n == "Chart.yaml"))
-        .filter_map(|p| p.parent().map(Path::to_path_buf))
+        .filter_map(|p| exec::absolute(&p).parent().map(Path::to_path_buf))
         .filter(|d| !helm::is_subchart(d))
         .collect();
     if !charts.is_empty() {
         helm_all(&charts, opts, &mut out, &mut rendered);
     }
-    for input in inputs {
-        match input_path(&input).and_then(|p| skip.get(&p).copied()) {
-            Some(reason) => out.skipped.push((input.display, reason.to_owned())),
-            None => out.inputs.push(input),
+    if skip.is_empty() {
+        out.inputs = inputs;
+    } else {
+        for input in inputs {
+            match input_path(&input).and_then(|p| skip.get(&p).copied()) {
+                Some(reason) => out.skipped.push((input.display, reason.to_owned())),
+                None => out.inputs.push(input),
+            }
         }
     }
     out.inputs.extend(rendered);

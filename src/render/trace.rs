@@ -115,15 +115,22 @@ impl Sources {
                 if let Some(c) = chart {
                     src.fallback = src.load(registry, &c.join("Chart.yaml"), false);
                 }
+                let sources: Vec<Option<&str>> = stream
+                    .docs
+                    .iter()
+                    .map(|doc| super::helm::source_comment(&doc.leading_comments(text)))
+                    .collect();
+                if rendered.is_none() && sources.iter().all(Option::is_none) {
+                    return None;
+                }
                 let start = match &input.source {
                     InputSource::Path(p) => exec::absolute(p)
                         .parent()
                         .map_or_else(|| exec::absolute(Path::new(".")), Path::to_path_buf),
                     _ => exec::absolute(Path::new(".")),
                 };
-                for doc in &stream.docs {
-                    let comments = doc.leading_comments(text);
-                    let hd = super::helm::source_comment(&comments).map(|s| {
+                for s in sources {
+                    let hd = s.map(|s| {
                         let file = registry
                             .template(s, chart, &start)
                             .and_then(|p| src.load(registry, &p, false));
@@ -133,9 +140,6 @@ impl Sources {
                         }
                     });
                     src.helm.push(hd);
-                }
-                if rendered.is_none() && src.helm.iter().all(Option::is_none) {
-                    return None;
                 }
             }
         }
