@@ -363,6 +363,9 @@ fn lint_text(
         );
         let end = next_char_boundary(text, err.offset);
         f.primary.region = res.region(err.offset, end);
+        if let Some(at) = res.tracer.and_then(render::Tracer::fallback) {
+            f.primary = at;
+        }
         out.findings.push(f);
     }
 }

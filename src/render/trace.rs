@@ -215,13 +215,25 @@ impl<'s> Tracer<'s> {
     /// Where `label` of `doc` was written, for related and masked locations; `None` keeps the
     /// rendered location.
     pub fn locate(&self, doc: &Doc<'_>, label: &Label) -> Option<Location> {
-        match self.src.rendered.as_deref().map(|r| &r.via) {
+        let found = match self.src.rendered.as_deref().map(|r| &r.via) {
             Some(Via::Kustomize { docs, .. }) => docs
                 .get(doc.index)
                 .and_then(|kd| self.kustomize(kd, doc, label))
                 .map(|k| k.at),
             _ => self.helm(doc, label),
-        }
+        };
+        // A render kubeward ran is no file: never leave a location in it.
+        found.or_else(|| self.fallback())
+    }
+
+    /// Where a finding in a render kubeward ran goes when nothing better is known: the overlay's
+    /// `resources:` or the chart's `Chart.yaml`. `None` for the user's own inputs.
+    pub fn fallback(&self) -> Option<Location> {
+        let f = self.src.fallback?;
+        Some(match self.src.rendered.as_deref().map(|r| &r.via) {
+            Some(Via::Kustomize { .. }) => self.overlay_location(f),
+            _ => self.location(f, first_line(&self.src.files[f].text)),
+        })
     }
 
     /// The traced primary location of a finding at `label` of `doc`, rendered at `rendered`;
@@ -230,10 +242,10 @@ impl<'s> Tracer<'s> {
         let rendered_is_input = self.src.rendered.is_none();
         match self.src.rendered.as_deref().map(|r| &r.via) {
             Some(Via::Kustomize { docs, .. }) => {
-                let kd = docs.get(doc.index)?;
-                let overlay = self.src.fallback.map(|f| self.overlay_location(f));
-                let k = self
-                    .kustomize(kd, doc, label)
+                let overlay = self.fallback();
+                let k = docs
+                    .get(doc.index)
+                    .and_then(|kd| self.kustomize(kd, doc, label))
                     .or_else(|| overlay.map(super::origin::Mapped::at))?;
                 Some(Traced {
                     fingerprint_path: self.display_of(k.at.file),
@@ -250,26 +262,23 @@ impl<'s> Tracer<'s> {
                 })
             }
             _ => {
-                let hd = self.src.helm.get(doc.index)?.as_ref()?;
+                let hd = self.src.helm.get(doc.index).and_then(Option::as_ref);
+                if hd.is_none() && rendered_is_input {
+                    return None;
+                }
                 let at = self
                     .helm(doc, label)
-                    .or_else(|| {
-                        (!rendered_is_input)
-                            .then_some(self.src.fallback)
-                            .flatten()
-                            .map(|f| self.location(f, first_line(&self.src.files[f].text)))
-                    })
+                    .or_else(|| self.fallback())
                     .unwrap_or(rendered);
-                let fingerprint_path = if at.file == rendered.file {
-                    hd.source.clone()
-                } else {
-                    self.display_of(at.file)
+                let fingerprint_path = match hd {
+                    Some(hd) if at.file == rendered.file => hd.source.clone(),
+                    _ => self.display_of(at.file),
                 };
                 Some(Traced {
                     at,
                     trace: Trace {
                         via: "helm",
-                        template: Some(hd.source.clone()),
+                        template: hd.map(|h| h.source.clone()),
                         rendered,
                         rendered_is_input,
                         overlays: Vec::new(),
