@@ -486,3 +486,29 @@ fn human_output_shows_the_source_line_and_the_rendering() {
         insta::assert_snapshot!("kustomize_overlays", out.stderr);
     }
 }
+
+#[test]
+fn helm_stream_finds_a_chart_whose_directory_has_another_name() {
+    let repo = tempfile::tempdir().expect("tempdir");
+    let chart = repo.path().join("deploy/chart");
+    std::fs::create_dir_all(chart.join("templates")).expect("mkdir");
+    for f in ["Chart.yaml", "values.yaml", "templates/deployment.yaml"] {
+        std::fs::copy(
+            root().join("testdata/helm/charts/webapp").join(f),
+            chart.join(f),
+        )
+        .expect("copy");
+    }
+    let stream = std::fs::read(root().join("testdata/helm/recorded/webapp.yaml")).expect("fixture");
+    let (_, _, v) = kubeward()
+        .dir(repo.path())
+        .args(["lint", "-"])
+        .stdin(stream)
+        .json();
+    let fs = findings(&v);
+    let pid = one(&fs, "host-pid");
+    assert_eq!(
+        (pid.1.as_str(), pid.2),
+        ("deploy/chart/templates/deployment.yaml", 19)
+    );
+}

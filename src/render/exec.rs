@@ -1,10 +1,12 @@
 //! Running the renderers: finding a program on `PATH`, running it, lexical path arithmetic and a
 //! private scratch directory that never lives inside the user's repository.
 
+use std::io::Read;
 use std::path::{Component, Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, Instant};
 
 /// The first executable file called `name` in `PATH`.
 pub fn on_path(name: &str) -> Option<PathBuf> {
@@ -26,23 +28,61 @@ fn is_executable(p: &Path) -> bool {
     }
 }
 
+/// How long a renderer may run (a remote base may hang on the network).
+const TIMEOUT: Duration = Duration::from_secs(120);
+
 /// Run `program args…`; its standard output on success, else the first line of what it said.
-pub fn run(
-    program: &Path,
-    args: &[&std::ffi::OsStr],
-    dir: Option<&Path>,
-) -> Result<String, String> {
-    let mut cmd = Command::new(program);
-    cmd.args(args)
+pub fn run(program: &Path, args: &[&std::ffi::OsStr]) -> Result<String, String> {
+    let mut child = Command::new(program)
+        .args(args)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    if let Some(d) = dir {
-        cmd.current_dir(d);
-    }
-    let out = cmd
-        .output()
+        .stderr(Stdio::piped())
+        .spawn()
         .map_err(|e| format!("cannot run {}: {e}", program.display()))?;
+    let drain = |pipe: Option<Box<dyn Read + Send>>| {
+        std::thread::spawn(move || {
+            let mut buf = Vec::new();
+            if let Some(mut p) = pipe {
+                let _ = p.read_to_end(&mut buf);
+            }
+            buf
+        })
+    };
+    let stdout = drain(
+        child
+            .stdout
+            .take()
+            .map(|p| Box::new(p) as Box<dyn Read + Send>),
+    );
+    let stderr = drain(
+        child
+            .stderr
+            .take()
+            .map(|p| Box::new(p) as Box<dyn Read + Send>),
+    );
+    let started = Instant::now();
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break status,
+            Ok(None) if started.elapsed() > TIMEOUT => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(format!(
+                    "{} did not finish within {} s",
+                    program.display(),
+                    TIMEOUT.as_secs()
+                ));
+            }
+            Ok(None) => std::thread::sleep(Duration::from_millis(10)),
+            Err(e) => return Err(format!("cannot wait for {}: {e}", program.display())),
+        }
+    };
+    let out = std::process::Output {
+        status,
+        stdout: stdout.join().unwrap_or_default(),
+        stderr: stderr.join().unwrap_or_default(),
+    };
     if out.status.success() {
         return String::from_utf8(out.stdout)
             .map_err(|_| format!("{} printed invalid UTF-8", program.display()));

@@ -81,7 +81,41 @@ pub fn resolve(source: &str, chart: Option<&Path>, start: &Path) -> Option<PathB
             }
         }
     }
-    None
+    // A chart whose directory is not named after it (`./chart`, `deploy/helm`): look a few
+    // levels down from where the stream came from.
+    let mut charts = Vec::new();
+    chart_dirs(start, 3, &mut charts);
+    charts
+        .iter()
+        .filter(|d| chart_name(d).as_deref() == Some(name))
+        .find_map(|d| found(d))
+}
+
+/// Directories holding a `Chart.yaml`, up to `depth` levels below `dir` (hidden directories,
+/// `node_modules` and `target` left out), in name order.
+fn chart_dirs(dir: &Path, depth: usize, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let mut subdirs: Vec<PathBuf> = entries
+        .flatten()
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+        .map(|e| e.path())
+        .filter(|p| {
+            p.file_name()
+                .and_then(OsStr::to_str)
+                .is_some_and(|n| !n.starts_with('.') && n != "node_modules" && n != "target")
+        })
+        .collect();
+    subdirs.sort();
+    for sub in subdirs {
+        if sub.join("Chart.yaml").is_file() {
+            out.push(sub.clone());
+        }
+        if depth > 1 {
+            chart_dirs(&sub, depth - 1, out);
+        }
+    }
 }
 
 /// `helm template` of the chart in `dir` with the given values files.
@@ -91,7 +125,7 @@ pub fn template(helm: &Path, dir: &Path, values: &[PathBuf]) -> Result<String, S
         args.push(OsStr::new("--values"));
         args.push(v.as_os_str());
     }
-    exec::run(helm, &args, None)
+    exec::run(helm, &args)
 }
 
 #[cfg(test)]

@@ -296,14 +296,8 @@ pub fn build(renderer: &Renderer, dir: &Path, graph: &Graph) -> Result<Build, St
     let restrictor = OsStr::new("--load-restrictor");
     let none = OsStr::new("LoadRestrictionsNone");
     let out = match renderer {
-        Renderer::Kustomize(p) => {
-            exec::run(p, &[OsStr::new("build"), restrictor, none, dir_arg], None)
-        }
-        Renderer::Kubectl(p) => exec::run(
-            p,
-            &[OsStr::new("kustomize"), restrictor, none, dir_arg],
-            None,
-        ),
+        Renderer::Kustomize(p) => exec::run(p, &[OsStr::new("build"), restrictor, none, dir_arg]),
+        Renderer::Kubectl(p) => exec::run(p, &[OsStr::new("kustomize"), restrictor, none, dir_arg]),
     }
     .map_err(|e| innermost(&e, scratch.path()))?;
     Ok(read_build(&out, scratch.path(), graph))

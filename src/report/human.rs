@@ -214,7 +214,9 @@ pub fn render_finding(f: &Finding, files: &[SourceFile], style: Style) -> String
     }
     let rendered = f.trace.as_deref().and_then(|t| {
         let r = &files[t.rendered.file as usize];
-        (t.template.is_some() && t.rendered.file != f.primary.file).then_some(())?;
+        // The rendered snippet is not masked: never show it next to a secret.
+        (t.template.is_some() && t.rendered.file != f.primary.file && f.sensitive.is_empty())
+            .then_some(())?;
         Some(RenderedAt {
             source: NamedSource::new(r.path.clone(), r.text.clone()?).with_language("yaml"),
             span: span(&t.rendered.region),
