@@ -1,6 +1,7 @@
 //! Lint what will be applied: Helm charts and Kustomize overlays rendered before linting, and
 //! every finding in rendered output traced back to the file and line that wrote it.
 
+mod build;
 mod exec;
 mod helm;
 mod kustomize;
@@ -8,6 +9,7 @@ mod merge;
 mod origin;
 mod plan;
 mod registry;
+mod routes;
 mod trace;
 
 #[cfg(test)]

@@ -8,9 +8,10 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 
+use super::build::{self, KDoc, Renderer};
 use super::exec;
 use super::helm;
-use super::kustomize::{self, Graph, KDoc, Renderer};
+use super::kustomize::{self, Graph};
 use crate::input::{Input, InputSource, display_path};
 
 /// `--render`.
@@ -180,7 +181,7 @@ fn kustomize_all(
     };
     let builds: Vec<_> = entries
         .par_iter()
-        .map(|dir| kustomize::build(&renderer, dir, &graph))
+        .map(|dir| build::build(&renderer, dir, &graph))
         .collect();
     let mut ok = 0;
     for ((dir, tree), build) in entries.iter().zip(trees).zip(builds) {

@@ -49,7 +49,7 @@ fn corpus(rel: &str) -> Option<PathBuf> {
 }
 
 fn renderer() -> bool {
-    let found = super::kustomize::Renderer::find().is_some();
+    let found = super::build::Renderer::find().is_some();
     if !found {
         eprintln!("note: neither kubectl nor kustomize is on PATH; skipping");
     }
