@@ -22,6 +22,31 @@ pub enum Command {
     Rules(RulesArgs),
     /// Show the documentation of a rule.
     Explain(ExplainArgs),
+    /// Write a commented starter `.kubeward.yaml`.
+    Init(InitArgs),
+    /// Lint and write the unsuppressed findings to a baseline file (for `--baseline`).
+    Baseline(BaselineArgs),
+}
+
+/// Arguments of `init`.
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Where to write it.
+    #[arg(default_value = ".kubeward.yaml")]
+    pub path: PathBuf,
+    /// Overwrite an existing file.
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// Arguments of `baseline`.
+#[derive(Debug, Args)]
+pub struct BaselineArgs {
+    /// The baseline file to write.
+    pub file: PathBuf,
+    /// What to lint, and how.
+    #[command(flatten)]
+    pub lint: LintArgs,
 }
 
 /// Output formats of `lint`.
@@ -33,6 +58,12 @@ pub enum Format {
     Sarif,
     /// kubeward's versioned JSON.
     Json,
+    /// GitHub workflow commands (annotations) and a job summary.
+    Github,
+    /// GitLab Code Quality JSON.
+    Gitlab,
+    /// JUnit XML.
+    Junit,
 }
 
 /// `--fail-on` thresholds.
@@ -79,9 +110,24 @@ pub struct LintArgs {
     /// Do not run these rules (comma-separated ids).
     #[arg(long, value_delimiter = ',', value_name = "RULE")]
     pub ignore: Vec<String>,
-    /// Exit with 1 when a finding at or above this severity remains.
-    #[arg(long, value_enum, default_value_t = FailOn::Low)]
-    pub fail_on: FailOn,
+    /// Also write SARIF to this file (whatever --format is).
+    #[arg(long, value_name = "FILE")]
+    pub sarif_file: Option<PathBuf>,
+    /// Exit with 1 when a finding at or above this severity remains [default: low].
+    #[arg(long, value_enum)]
+    pub fail_on: Option<FailOn>,
+    /// Configuration file (default: .kubeward.yaml from the scanned directory up to the git root).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Do not report findings recorded in this baseline file.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Report only findings that did not exist at the merge base of REV and HEAD.
+    #[arg(long, value_name = "REV")]
+    pub new_from_rev: Option<String>,
+    /// Never show a progress bar.
+    #[arg(long)]
+    pub no_progress: bool,
     /// Skip paths matching this glob (repeatable).
     #[arg(long, value_name = "GLOB")]
     pub exclude: Vec<String>,
@@ -94,6 +140,11 @@ pub struct LintArgs {
     /// Worker threads (default: one per core).
     #[arg(long, short = 'j', value_name = "N")]
     pub jobs: Option<usize>,
+    /// Trust only images whose normalised name starts with this prefix, e.g. `ghcr.io/acme`
+    /// (repeatable; replaces the default trust: every registry but Docker Hub, plus official
+    /// Docker Hub images).
+    #[arg(long = "trusted-registry", value_name = "PREFIX")]
+    pub trusted_registries: Vec<String>,
     /// When to colour the human output (NO_COLOR is honoured).
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,

@@ -13,7 +13,10 @@ use crate::model::{Facts, Object, ObjectIdent, Site, World};
 use crate::render;
 use crate::rule::Target;
 use crate::rule::{Context, Draft, Rule, Settings, WorldContext};
-use crate::yaml::{Doc, Label, LineIndex, NodeRef, Pointer, Region, Seg, parse_stream, span_of};
+use crate::suppress::{self, Directive};
+use crate::yaml::{
+    Doc, Focus, Label, LineIndex, NodeRef, Pointer, Region, Seg, comments, parse_stream, span_of,
+};
 
 /// A file of the run.
 #[derive(Debug, Clone)]
@@ -22,6 +25,24 @@ pub struct SourceFile {
     pub path: String,
     /// The text, kept only for files whose findings will be rendered with a snippet.
     pub text: Option<Arc<str>>,
+    /// Where to read the text again if it was not kept (findings of the cross-object pass).
+    pub disk: Option<std::path::PathBuf>,
+}
+
+impl SourceFile {
+    /// The text: kept, or read again from disk.
+    pub fn load(&self) -> Arc<str> {
+        if let Some(t) = &self.text {
+            return t.clone();
+        }
+        self.disk
+            .as_ref()
+            .and_then(|p| std::fs::read(p).ok())
+            .map_or_else(
+                || Arc::from(""),
+                |b| Arc::from(String::from_utf8_lossy(&b).into_owned()),
+            )
+    }
 }
 
 /// Counts for the summary: every file and document is accounted for.
@@ -56,6 +77,10 @@ pub struct Run {
     pub stats: Stats,
     /// Notices for the summary (e.g. skipped paths in verbose mode).
     pub skipped_paths: Vec<(String, String)>,
+    /// Regions that hold secrets, never to be printed: those of every finding (even one later
+    /// dropped by a baseline or the configuration) and, when snippets are rendered, those the
+    /// secret checks mark even if they are not enabled.
+    pub masks: Vec<Location>,
     /// What the summary must say about the run (e.g. charts or overlays not rendered).
     pub notices: Vec<String>,
 }
@@ -68,11 +93,15 @@ pub struct Options<'a> {
     pub settings: &'a Settings,
     /// Keep source text of files with findings (for snippets).
     pub keep_text: bool,
+    /// Called after each file (progress bar).
+    pub progress: Option<&'a (dyn Fn() + Sync)>,
 }
 
 struct FileOutcome {
     findings: Vec<Finding>,
+    masks: Vec<Location>,
     facts: Vec<Facts>,
+    directives: Vec<Directive>,
     stats: Stats,
     text: Option<Arc<str>>,
 }
@@ -84,7 +113,13 @@ pub fn lint(inputs: Vec<Input>, skipped: Vec<(String, String)>, opts: &Options<'
     let outcomes: Vec<FileOutcome> = inputs
         .par_iter()
         .enumerate()
-        .map(|(i, input)| lint_file(u32::try_from(i).unwrap_or(u32::MAX), input, opts, &registry))
+        .map(|(i, input)| {
+            let out = lint_file(u32::try_from(i).unwrap_or(u32::MAX), input, opts, &registry);
+            if let Some(p) = opts.progress {
+                p();
+            }
+            out
+        })
         .collect();
 
     let mut run = Run {
@@ -95,13 +130,40 @@ pub fn lint(inputs: Vec<Input>, skipped: Vec<(String, String)>, opts: &Options<'
         *run.stats.files_skipped.entry(reason.clone()).or_default() += 1;
     }
     let mut world = World::default();
+    let mut directives = Vec::new();
     for (input, outcome) in inputs.into_iter().zip(outcomes) {
         merge_stats(&mut run.stats, outcome.stats);
         run.findings.extend(outcome.findings);
+        run.masks.extend(outcome.masks);
+        directives.extend(outcome.directives);
         world.objects.extend(outcome.facts);
+        let disk = match input.source {
+            InputSource::Path(p) => Some(p),
+            InputSource::Bytes(b) if outcome.text.is_none() => {
+                // In-memory input (stdin): keep it, it cannot be read again.
+                let text = String::from_utf8_lossy(&b).into_owned();
+                run.files.push(SourceFile {
+                    path: input.display,
+                    text: Some(Arc::from(text)),
+                    disk: None,
+                });
+                continue;
+            }
+            InputSource::Rendered(r) => {
+                // A render kubeward ran in memory: keep it, it cannot be read again.
+                run.files.push(SourceFile {
+                    path: input.display,
+                    text: Some(outcome.text.unwrap_or_else(|| r.text.clone())),
+                    disk: None,
+                });
+                continue;
+            }
+            InputSource::Bytes(_) => None,
+        };
         run.files.push(SourceFile {
             path: input.display,
             text: outcome.text,
+            disk,
         });
     }
     run.files.extend(registry.finish(opts.keep_text));
@@ -111,6 +173,21 @@ pub fn lint(inputs: Vec<Input>, skipped: Vec<(String, String)>, opts: &Options<'
     }
     for draft in wcx.drafts {
         run.findings.push(finish_site_draft(draft, &run.files));
+    }
+    let mut seen = std::collections::HashSet::new();
+    // Traced output of several overlays reads the comments of a shared base more than once.
+    directives.retain(|d: &Directive| seen.insert((d.at, d.scope, d.rules.clone())));
+    if !directives.is_empty() {
+        let enabled: Vec<&str> = opts.rules.iter().map(|r| r.meta().id).collect();
+        let paths: Vec<String> = run.files.iter().map(|f| f.path.clone()).collect();
+        let meta = suppress::apply(
+            &mut run.findings,
+            &directives,
+            &enabled,
+            suppress::today(),
+            &paths,
+        );
+        run.findings.extend(meta);
     }
     render::merge_overlays(&mut run.findings);
     let files = &run.files;
@@ -157,7 +234,9 @@ fn lint_file(
 ) -> FileOutcome {
     let mut out = FileOutcome {
         findings: Vec::new(),
+        masks: Vec::new(),
         facts: Vec::new(),
+        directives: Vec::new(),
         stats: Stats::default(),
         text: None,
     };
@@ -205,7 +284,7 @@ fn lint_file(
         }
     };
     lint_text(file, input, &text, opts, &mut out, registry);
-    if opts.keep_text && !out.findings.is_empty() {
+    if opts.keep_text && (!out.findings.is_empty() || !out.directives.is_empty()) {
         out.text = Some(Arc::from(text));
     }
     out
@@ -352,6 +431,24 @@ fn lint_text(
         }
         lint_object(doc, &obj, opts, &mut res, out);
     }
+    if text.contains("kubeward:") {
+        let mut found = comment_directives(&stream.docs, &mut res);
+        if let Some(t) = res.tracer {
+            render_scoped(&mut found, file, text, t);
+        }
+        out.directives.extend(found);
+    }
+    if let Some(t) = res.tracer {
+        // Comments of the files rendered output was traced to (kustomize drops them).
+        for (id, origin, docs, index) in t.yaml_sources() {
+            if origin.contains("kubeward:") {
+                out.directives
+                    .extend(directives_in(id, origin, docs, &mut |s, e| {
+                        index.region(origin, s, e)
+                    }));
+            }
+        }
+    }
     if let Some(err) = stream.error {
         out.stats.files_failed += 1;
         let mut f = file_error(
@@ -370,6 +467,108 @@ fn lint_text(
     }
 }
 
+/// Suppression directives written as comments in this file.
+fn comment_directives(docs: &[Doc<'_>], res: &mut Resolver<'_>) -> Vec<Directive> {
+    let (file, text) = (res.file, res.text);
+    directives_in(file, text, docs, &mut |s, e| res.region(s, e))
+}
+
+/// Suppression directives written as comments in `text` (file `file`).
+fn directives_in(
+    file: u32,
+    text: &str,
+    docs: &[Doc<'_>],
+    region: &mut dyn FnMut(u32, u32) -> Region,
+) -> Vec<Directive> {
+    let comments = comments(text);
+    let regions: Vec<Region> = comments.iter().map(|c| region(c.start, c.end)).collect();
+    let doc_lines: Vec<(u32, u32)> = docs
+        .iter()
+        .map(|d| {
+            let (s, e) = d.content_span();
+            (region(s, s).line, region(e, e).line)
+        })
+        .collect();
+    let lines: Vec<&str> = text.lines().collect();
+    suppress::from_comments(file, &comments, &regions, &doc_lines, &lines)
+}
+
+/// Directives written in rendered output cover what was rendered where they stand; in a render
+/// kubeward ran in memory they are reported at the template line that wrote them.
+fn render_scoped(found: &mut [Directive], file: u32, text: &str, tracer: &render::Tracer<'_>) {
+    for d in found {
+        let (a, b) = match d.scope {
+            suppress::Scope::File => (1, u32::MAX),
+            suppress::Scope::Lines(a, b) => (a, b),
+            suppress::Scope::Rendered(..) => continue,
+        };
+        d.scope = suppress::Scope::Rendered(file, a, b);
+        if let Some(at) = tracer.fallback() {
+            let comment = text
+                .get(d.at.region.start as usize..d.at.region.end as usize)
+                .unwrap_or("");
+            d.at = tracer.find_line(comment).unwrap_or(at);
+        }
+    }
+}
+
+/// The `kubeward.io/ignore` annotation of an object, as a directive covering the object.
+fn annotation_directive(
+    doc: &Doc<'_>,
+    obj: &Object<'_>,
+    res: &mut Resolver<'_>,
+) -> Option<Directive> {
+    let value = obj.annotation(suppress::ANNOTATION)?;
+    let at = res.location(
+        doc,
+        &obj.at(["metadata", "annotations", suppress::ANNOTATION]),
+    );
+    let whole = res.location(
+        doc,
+        &Label {
+            focus: Focus::Whole,
+            ..obj.at(std::iter::empty::<Seg>())
+        },
+    );
+    let scope = match res.tracer {
+        Some(_) => suppress::Scope::Rendered(res.file, whole.region.line, whole.region.end_line),
+        None => suppress::Scope::Lines(whole.region.line, whole.region.end_line),
+    };
+    let at = match res.tracer {
+        Some(_) => res.traced(
+            doc,
+            &obj.at(["metadata", "annotations", suppress::ANNOTATION]),
+        ),
+        None => at,
+    };
+    let object = Some(obj.ident());
+    Some(match suppress::parse_annotation(value) {
+        Ok(suppress::Parsed {
+            rules,
+            until,
+            reason,
+            ..
+        }) => Directive {
+            at,
+            scope,
+            rules,
+            reason,
+            until,
+            object,
+            malformed: None,
+        },
+        Err(why) => Directive {
+            at,
+            scope,
+            rules: Vec::new(),
+            reason: None,
+            until: None,
+            object,
+            malformed: Some(format!("`{}`: {why}", suppress::ANNOTATION)),
+        },
+    })
+}
+
 fn lint_object(
     doc: &Doc<'_>,
     obj: &Object<'_>,
@@ -378,14 +577,43 @@ fn lint_object(
     out: &mut FileOutcome,
 ) {
     out.stats.objects += 1;
+    if let Some(d) = annotation_directive(doc, obj, res) {
+        out.directives.push(d);
+    }
     let mut cx = Context::new(opts.settings);
     for rule in &opts.rules {
         rule.check_object(obj, &mut cx);
     }
     let ident = obj.ident();
     for draft in cx.drafts {
-        out.findings
-            .push(finish_label_draft(draft, doc, res, &ident));
+        if res.tracer.is_some() {
+            // Rendered output is shown next to its source: mask it there too.
+            for l in &draft.sensitive {
+                out.masks.push(res.location(doc, l));
+            }
+        }
+        let f = finish_label_draft(draft, doc, res, &ident);
+        out.masks.extend(f.sensitive.iter().copied());
+        out.findings.push(f);
+    }
+    if opts.keep_text {
+        // Snippets show neighbouring lines: let the secret checks that are not enabled mark
+        // what must be masked all the same.
+        let mut scratch = Context::new(opts.settings);
+        for rule in crate::rule::registry::ALL.iter().filter(|r| {
+            r.meta().category == crate::rule::Category::Secrets
+                && !opts.rules.iter().any(|e| e.meta().id == r.meta().id)
+        }) {
+            rule.check_object(obj, &mut scratch);
+        }
+        for draft in &scratch.drafts {
+            for l in &draft.sensitive {
+                out.masks.push(res.location(doc, l));
+                if res.tracer.is_some() {
+                    out.masks.push(res.traced(doc, l));
+                }
+            }
+        }
     }
     out.facts.push(Facts::extract(obj, &mut |l: Label| {
         res.site(doc, &l, &ident)
@@ -564,6 +792,7 @@ pub fn lint_str(path: &str, text: &str, rules: Vec<&'static dyn Rule>, settings:
             rules,
             settings,
             keep_text: true,
+            progress: None,
         },
     )
 }

@@ -8,6 +8,12 @@ use std::path::{Path, PathBuf};
 use common::{corpus, kubeward, root};
 use serde_json::Value;
 
+/// The rules these tests are about.
+const SELECT: [&str; 2] = [
+    "--select",
+    "host-pid,host-network,host-ipc,privileged-container",
+];
+
 /// `kustomize` or `kubectl` on PATH, else a note saying the test is skipped.
 fn kustomize_renderer() -> bool {
     let found = std::env::var_os("PATH").is_some_and(|p| {
@@ -59,7 +65,10 @@ fn kustomize_base_with_two_overlays_points_at_bases_and_patches() {
     if !kustomize_renderer() {
         return;
     }
-    let (code, _, v) = kubeward().args(["lint", "testdata/kustomize"]).json();
+    let (code, _, v) = kubeward()
+        .args(["lint", "testdata/kustomize"])
+        .args(SELECT)
+        .json();
     assert_eq!(code, 1);
     let fs = findings(&v);
     assert_eq!(fs.len(), 4, "{fs:#?}");
@@ -128,6 +137,7 @@ fn kustomize_sarif_keeps_overlays_as_related_locations() {
     }
     let out = kubeward()
         .args(["lint", "testdata/kustomize", "--format", "sarif"])
+        .args(SELECT)
         .run();
     let v: Value = serde_json::from_str(&out.stdout).expect("sarif");
     let results = v["runs"][0]["results"].as_array().expect("results");
@@ -172,7 +182,7 @@ fn kustomize_without_a_renderer_lints_raw_resources_but_never_patches() {
             "--render never",
         ),
     ] {
-        let (_, _, v) = kubeward().env("PATH", &path).args(args).json();
+        let (_, _, v) = kubeward().env("PATH", &path).args(args).args(SELECT).json();
         let fs = findings(&v);
         let rules: Vec<(&str, &str, u64)> = fs
             .iter()
@@ -205,6 +215,7 @@ fn helm_chart_is_rendered_with_helm_and_traced_to_its_templates() {
             "--helm",
             "testdata/helm/fake-helm.sh",
         ])
+        .args(SELECT)
         .json();
     assert_eq!(code, 1);
     let fs = findings(&v);
@@ -237,6 +248,7 @@ fn helm_chart_is_rendered_with_helm_and_traced_to_its_templates() {
             "--helm-values",
             "testdata/helm/values/privileged.yaml",
         ])
+        .args(SELECT)
         .json();
     let fs = findings(&v);
     assert_eq!(fs.len(), 1, "{fs:#?}");
@@ -253,6 +265,7 @@ fn helm_chart_without_helm_gets_one_notice_per_chart() {
     let (code, fs, v) = kubeward()
         .env("PATH", &empty.path().to_string_lossy())
         .args(["lint", "testdata/helm/charts", "testdata/cli/chart"])
+        .args(SELECT)
         .json();
     assert_eq!(code, 0, "{fs:?}");
     let n = notices(&v);
@@ -274,6 +287,7 @@ fn helm_chart_without_helm_gets_one_notice_per_chart() {
             "--helm",
             "testdata/helm/does-not-exist",
         ])
+        .args(SELECT)
         .json();
     let n = notices(&v);
     assert!(n.len() == 1 && n[0].contains("cannot run"), "{n:?}");
@@ -286,6 +300,7 @@ fn helm_stream_on_stdin_names_the_template_and_keeps_the_rendered_position() {
     let (_, _, v) = kubeward()
         .dir(&dir)
         .args(["lint", "-"])
+        .args(SELECT)
         .stdin(stream.clone())
         .json();
     let fs = findings(&v);
@@ -301,6 +316,7 @@ fn helm_stream_on_stdin_names_the_template_and_keeps_the_rendered_position() {
     let out = kubeward()
         .dir(&dir)
         .args(["lint", "-", "--format", "sarif"])
+        .args(SELECT)
         .stdin(stream.clone())
         .run();
     let s: Value = serde_json::from_str(&out.stdout).expect("sarif");
@@ -322,6 +338,7 @@ fn helm_stream_on_stdin_names_the_template_and_keeps_the_rendered_position() {
     let out = kubeward()
         .dir(&dir)
         .args(["lint", "-", "--color", "never"])
+        .args(SELECT)
         .stdin(stream)
         .run();
     assert!(
@@ -337,6 +354,7 @@ fn helm_stream_on_stdin_names_the_template_and_keeps_the_rendered_position() {
 fn helm_template_outside_the_repository_is_kept_as_a_property() {
     let (_, _, v) = kubeward()
         .args(["lint", "testdata/helm/recorded-elsewhere.yaml"])
+        .args(SELECT)
         .json();
     let fs = findings(&v);
     let p = one(&fs, "privileged-container");
@@ -355,6 +373,7 @@ fn helm_template_outside_the_repository_is_kept_as_a_property() {
             "--color",
             "never",
         ])
+        .args(SELECT)
         .run();
     assert!(
         out.stderr.contains(
@@ -450,6 +469,7 @@ fn rendered_files_of_a_real_chart_name_their_templates() {
     let (_, _, v) = kubeward()
         .dir(repo.path())
         .args(["lint", "rendered"])
+        .args(SELECT)
         .json();
     let fs = findings(&v);
     assert!(fs.len() >= 2, "{fs:#?}");
@@ -476,12 +496,14 @@ fn human_output_shows_the_source_line_and_the_rendering() {
     let out = kubeward()
         .dir(root().join("testdata/helm"))
         .args(["lint", "-", "--color", "never", "--quiet"])
+        .args(SELECT)
         .stdin(stream)
         .run();
     insta::assert_snapshot!("helm_stream_on_stdin", out.stderr);
     if kustomize_renderer() {
         let out = kubeward()
             .args(["lint", "testdata/kustomize", "--color", "never", "--quiet"])
+            .args(SELECT)
             .run();
         insta::assert_snapshot!("kustomize_overlays", out.stderr);
     }
@@ -503,6 +525,7 @@ fn helm_stream_finds_a_chart_whose_directory_has_another_name() {
     let (_, _, v) = kubeward()
         .dir(repo.path())
         .args(["lint", "-"])
+        .args(SELECT)
         .stdin(stream)
         .json();
     let fs = findings(&v);
@@ -510,5 +533,102 @@ fn helm_stream_finds_a_chart_whose_directory_has_another_name() {
     assert_eq!(
         (pid.1.as_str(), pid.2),
         ("deploy/chart/templates/deployment.yaml", 19)
+    );
+}
+
+/// A copy of `testdata/kustomize` in a scratch directory, with `edit` applied to one file.
+fn kustomize_copy(file: &str, edit: impl Fn(&str) -> String) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for f in [
+        "base/kustomization.yaml",
+        "base/deployment.yaml",
+        "base/service.yaml",
+        "overlays/staging/kustomization.yaml",
+        "overlays/production/kustomization.yaml",
+        "overlays/production/privileged-patch.yaml",
+        "overlays/production/host-network-patch.yaml",
+    ] {
+        let text =
+            std::fs::read_to_string(root().join("testdata/kustomize").join(f)).expect("read");
+        let text = if f == file { edit(&text) } else { text };
+        let to = dir.path().join(f);
+        std::fs::create_dir_all(to.parent().expect("parent")).expect("mkdir");
+        std::fs::write(to, text).expect("write");
+    }
+    dir
+}
+
+#[test]
+fn suppressions_in_sources_and_rendered_annotations_cover_traced_findings() {
+    if !kustomize_renderer() {
+        return;
+    }
+    let rules = "host-pid,privileged-container,unused-suppression";
+    // A comment in the shared base (kustomize drops comments from its output).
+    let repo = kustomize_copy("base/deployment.yaml", |t| {
+        t.replace(
+            "      hostPID: true\n",
+            "      # kubeward: ignore[host-pid] the profiler reads host processes\n      hostPID: true\n",
+        )
+    });
+    let (_, _, v) = kubeward()
+        .dir(repo.path())
+        .args(["lint", ".", "--select", rules])
+        .json();
+    let fs = findings(&v);
+    let active: Vec<&str> = fs
+        .iter()
+        .filter(|f| f.3.get("suppressed").is_none())
+        .map(|f| f.0.as_str())
+        .collect();
+    assert_eq!(active, ["privileged-container"], "{fs:#?}");
+    assert_eq!(
+        v["summary"]["suppressed"], 1,
+        "one finding, shown once for both overlays"
+    );
+
+    // The annotation travels into the rendered object: it covers the object wherever its
+    // findings were traced (here: the patch that makes the sidecar privileged).
+    let repo = kustomize_copy("overlays/production/privileged-patch.yaml", |t| {
+        t.replace(
+            "  name: web\n",
+            "  name: web\n  annotations:\n    kubeward.io/ignore: \"privileged-container: CNI agent\"\n",
+        )
+    });
+    let (_, _, v) = kubeward()
+        .dir(repo.path())
+        .args(["lint", ".", "--select", rules])
+        .json();
+    let fs = findings(&v);
+    let p = one(&fs, "privileged-container");
+    assert_eq!(p.1, "overlays/production/privileged-patch.yaml");
+    assert!(p.3.get("suppressed").is_some(), "{fs:#?}");
+    assert!(fs.iter().all(|f| f.0 != "unused-suppression"), "{fs:#?}");
+
+    // Suppressed in one overlay only: the base finding is still reported (for the other), and
+    // the suppression is not "unused".
+    let repo = kustomize_copy("overlays/staging/kustomization.yaml", |t| {
+        t.replace(
+            "        name: web\n      spec:\n",
+            "        name: web\n        annotations:\n          kubeward.io/ignore: \"host-pid: staging debug\"\n      spec:\n",
+        )
+    });
+    let (_, _, v) = kubeward()
+        .dir(repo.path())
+        .args(["lint", ".", "--select", rules])
+        .json();
+    let fs = findings(&v);
+    let pid = one(&fs, "host-pid");
+    assert!(pid.3.get("suppressed").is_none(), "{fs:#?}");
+    assert_eq!(pid.3["trace"]["overlays"].as_array().map(Vec::len), Some(2));
+    assert!(fs.iter().all(|f| f.0 != "unused-suppression"), "{fs:#?}");
+    let (_, _, v) = kubeward()
+        .dir(repo.path())
+        .args(["lint", "overlays/staging", "--select", rules])
+        .json();
+    let fs = findings(&v);
+    assert!(
+        one(&fs, "host-pid").3.get("suppressed").is_some(),
+        "{fs:#?}"
     );
 }

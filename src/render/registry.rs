@@ -11,6 +11,7 @@ use crate::input::display_path;
 
 struct Entry {
     display: String,
+    path: PathBuf,
     text: Arc<str>,
 }
 
@@ -66,6 +67,7 @@ impl Registry {
         let id = self.base + u32::try_from(inner.files.len()).unwrap_or(u32::MAX - self.base);
         inner.files.push(Entry {
             display: display_path(&path),
+            path: path.clone(),
             text: text.clone(),
         });
         inner.ids.insert(path, Some(id));
@@ -96,6 +98,7 @@ impl Registry {
             .map(|e| SourceFile {
                 path: e.display,
                 text: keep_text.then_some(e.text),
+                disk: Some(e.path),
             })
             .collect()
     }

@@ -68,6 +68,7 @@ fn lint(path: &str) -> Run {
             rules: vec![&Probe],
             settings: &settings,
             keep_text: true,
+            progress: None,
         },
     );
     run.notices = prepared.notices;

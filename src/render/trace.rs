@@ -310,6 +310,36 @@ impl<'s> Tracer<'s> {
         Some(self.location(file, span))
     }
 
+    /// The YAML files rendered output was traced to (resources, patches, kustomizations), for
+    /// the suppression comments written in them: (file id, text, documents, line index).
+    pub fn yaml_sources(&self) -> impl Iterator<Item = (u32, &str, &[Doc<'_>], &LineIndex)> {
+        self.streams.iter().enumerate().filter_map(move |(i, s)| {
+            let f = &self.src.files[i];
+            s.as_ref()
+                .map(|s| (f.id, f.text.as_ref(), s.docs.as_slice(), &self.lines[i]))
+        })
+    }
+
+    /// The first line of a template (a file that is not YAML) that holds `needle` (the text of a
+    /// comment Helm copied into its output).
+    pub fn find_line(&self, needle: &str) -> Option<Location> {
+        let needle = needle.trim();
+        if needle.is_empty() {
+            return None;
+        }
+        self.src
+            .files
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| !f.yaml)
+            .find_map(|(i, f)| {
+                let at = f.text.find(needle)?;
+                let at = u32::try_from(at).ok()?;
+                let len = u32::try_from(needle.len()).ok()?;
+                Some(self.location(i, (at, at + len)))
+            })
+    }
+
     /// Where an overlay is named: its `resources:` key, else its first line.
     pub(super) fn overlay_location(&self, file: usize) -> Location {
         let f = &self.src.files[file];

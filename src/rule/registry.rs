@@ -3,17 +3,43 @@
 //! that nothing is missing.
 
 use super::Rule;
+pub use crate::rules::images::{
+    ImageEnvTag, ImageLatestTag, ImageNotPinned, ImagePullPolicy, ImageUntrustedRegistry,
+    InvalidImageReference,
+};
 pub use crate::rules::pod_security::{HostIpc, HostNetwork, HostPid, PrivilegedContainer};
+pub use crate::rules::secrets::{
+    AzureKeyvaultFlexvolumeDeprecated, AzurePodIdentityDeprecated, ConfigmapCredentials,
+    EnvLiteralSecret, HardcodedCredential, PlaintextSecret,
+};
+pub use crate::rules::suppression::{
+    ExpiredSuppression, SuppressionWithoutReason, UnusedSuppression,
+};
 pub use crate::rules::validity::{DuplicateKey, ParseError};
 
 /// All rules, sorted by id.
 pub static ALL: &[&dyn Rule] = &[
+    &AzureKeyvaultFlexvolumeDeprecated,
+    &AzurePodIdentityDeprecated,
+    &ConfigmapCredentials,
     &DuplicateKey,
+    &EnvLiteralSecret,
+    &ExpiredSuppression,
+    &HardcodedCredential,
     &HostIpc,
     &HostNetwork,
     &HostPid,
+    &ImageEnvTag,
+    &ImageLatestTag,
+    &ImageNotPinned,
+    &ImagePullPolicy,
+    &ImageUntrustedRegistry,
+    &InvalidImageReference,
     &ParseError,
+    &PlaintextSecret,
     &PrivilegedContainer,
+    &SuppressionWithoutReason,
+    &UnusedSuppression,
 ];
 
 /// Renamed rule ids (old → new), kept forever so ignores and configs keep working.

@@ -1,12 +1,14 @@
 //! The YAML layer: the only module that knows byte offsets.
 #![deny(missing_docs)]
 
+mod comments;
 mod loose;
 mod pointer;
 mod resolve;
 mod scalar;
 mod tree;
 
+pub use comments::{Comment, comments};
 #[allow(unused_imports)]
 pub use loose::{find_route_loose, first_line};
 #[allow(unused_imports)]
