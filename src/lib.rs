@@ -11,6 +11,7 @@ pub(crate) mod error;
 pub(crate) mod finding;
 pub(crate) mod input;
 pub(crate) mod model;
+pub(crate) mod pss;
 pub(crate) mod report;
 pub mod rule;
 pub(crate) mod rules;

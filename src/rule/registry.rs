@@ -3,17 +3,58 @@
 //! that nothing is missing.
 
 use super::Rule;
-pub use crate::rules::pod_security::{HostIpc, HostNetwork, HostPid, PrivilegedContainer};
+use crate::pss::PssControl;
+pub use crate::rules::pod_security::{
+    ApparmorUnconfined, CapabilitiesNotDropped, DangerousCapabilities, HostIpc, HostNetwork, HostPathVolume, HostPid,
+    HostPort, PrivilegeEscalation, PrivilegedContainer, ProbeCustomHost, RestrictedVolumeTypes, RunAsRoot,
+    SeccompProfile, SelinuxCustomOptions, UnsafeProcMount, UnsafeSysctls, WindowsHostProcess,
+};
 pub use crate::rules::validity::{DuplicateKey, ParseError};
 
 /// All rules, sorted by id.
 pub static ALL: &[&dyn Rule] = &[
+    &ApparmorUnconfined,
+    &CapabilitiesNotDropped,
+    &DangerousCapabilities,
     &DuplicateKey,
     &HostIpc,
     &HostNetwork,
+    &HostPathVolume,
     &HostPid,
+    &HostPort,
     &ParseError,
+    &PrivilegeEscalation,
     &PrivilegedContainer,
+    &ProbeCustomHost,
+    &RestrictedVolumeTypes,
+    &RunAsRoot,
+    &SeccompProfile,
+    &SelinuxCustomOptions,
+    &UnsafeProcMount,
+    &UnsafeSysctls,
+    &WindowsHostProcess,
+];
+
+/// The Pod Security Standards controls (every rule declaring `pss:`), sorted by id.
+pub(crate) static PSS_CONTROLS: &[&dyn PssControl] = &[
+    &ApparmorUnconfined,
+    &CapabilitiesNotDropped,
+    &DangerousCapabilities,
+    &HostIpc,
+    &HostNetwork,
+    &HostPathVolume,
+    &HostPid,
+    &HostPort,
+    &PrivilegeEscalation,
+    &PrivilegedContainer,
+    &ProbeCustomHost,
+    &RestrictedVolumeTypes,
+    &RunAsRoot,
+    &SeccompProfile,
+    &SelinuxCustomOptions,
+    &UnsafeProcMount,
+    &UnsafeSysctls,
+    &WindowsHostProcess,
 ];
 
 /// Renamed rule ids (old → new), kept forever so ignores and configs keep working.
