@@ -4,6 +4,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::rule::{LATEST_PSS_MINOR, PssLevel};
+
 /// A fast security linter for Kubernetes manifests in GitOps repositories.
 #[derive(Debug, Parser)]
 #[command(name = "kubeward", version, about, propagate_version = true)]
@@ -103,6 +105,48 @@ pub struct LintArgs {
     /// Also list skipped files with their reasons.
     #[arg(long, short = 'v', conflicts_with = "quiet")]
     pub verbose: bool,
+    /// Check a Pod Security Standards level: run exactly its controls and exit with 1 iff an
+    /// object violates it.
+    #[arg(long, value_enum, value_name = "PROFILE")]
+    pub profile: Option<Profile>,
+    /// Kubernetes version whose Pod Security semantics apply: `v1.N`, `1.N` or `latest`.
+    #[arg(long, value_name = "VERSION", default_value = "latest", value_parser = parse_pss_version)]
+    pub pss_version: u32,
+}
+
+/// `--profile`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Profile {
+    /// The Baseline level of the Pod Security Standards.
+    PssBaseline,
+    /// The Restricted level (which includes Baseline).
+    PssRestricted,
+}
+
+impl Profile {
+    /// The level it enforces.
+    pub fn level(self) -> PssLevel {
+        match self {
+            Profile::PssBaseline => PssLevel::Baseline,
+            Profile::PssRestricted => PssLevel::Restricted,
+        }
+    }
+}
+
+/// `v1.N`, `1.N` or `latest` → N. Versions newer than the newest known one evaluate as the
+/// newest, as pod-security-admission does.
+pub fn parse_pss_version(s: &str) -> Result<u32, String> {
+    if s == "latest" {
+        return Ok(LATEST_PSS_MINOR);
+    }
+    let minor = s
+        .strip_prefix('v')
+        .unwrap_or(s)
+        .strip_prefix("1.")
+        .filter(|m| !m.is_empty() && m.bytes().all(|b| b.is_ascii_digit()) && (m.len() == 1 || !m.starts_with('0')))
+        .and_then(|m| m.parse::<u32>().ok())
+        .ok_or_else(|| format!("expected `v1.N`, `1.N` or `latest`, got `{s}`"))?;
+    Ok(minor.min(LATEST_PSS_MINOR))
 }
 
 /// Formats of `rules`.

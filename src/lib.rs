@@ -24,9 +24,9 @@ use std::io::{IsTerminal, Write};
 use clap::Parser;
 use globset::{Glob, GlobSetBuilder};
 
-use cli::{Cli, ColorChoice, Command, FailOn, Format, LintArgs, RulesFormat};
+use cli::{Cli, ColorChoice, Command, FailOn, Format, LintArgs, Profile, RulesFormat};
 use error::Error;
-use rule::{Rule, Settings, Severity, registry};
+use rule::{Meta, PssLevel, Rule, Settings, Severity, registry};
 
 /// Exit code: no finding at or above `--fail-on`.
 pub const EXIT_OK: u8 = 0;
@@ -125,15 +125,54 @@ fn rule_ids(list: &[String]) -> Result<Vec<&'static str>, Error> {
         .collect()
 }
 
-/// The rules enabled by `--select`/`--ignore`.
+/// The rules enabled by `--profile`, `--select` and `--ignore`.
 fn enabled_rules(args: &LintArgs) -> Result<Vec<&'static dyn Rule>, Error> {
     let select = rule_ids(&args.select)?;
     let ignore = rule_ids(&args.ignore)?;
+    let level = args.profile.map(Profile::level);
     Ok(registry::ALL
         .iter()
         .copied()
+        .filter(|r| level.is_none_or(|l| in_profile(r.meta(), l)))
         .filter(|r| select.is_empty() || select.contains(&r.meta().id))
         .filter(|r| !ignore.contains(&r.meta().id))
+        .collect())
+}
+
+/// Under a profile: exactly the Pod Security controls of its level (Restricted includes
+/// Baseline), plus `parse-error` (a file that cannot be parsed cannot be judged).
+fn in_profile(meta: &Meta, level: PssLevel) -> bool {
+    match meta.pss {
+        Some(p) => p <= level,
+        None => meta.id == "parse-error",
+    }
+}
+
+/// Rule settings from the command line.
+fn settings(args: &LintArgs) -> Settings {
+    Settings { pss_minor: args.pss_version, profile: args.profile.map(Profile::level), ..Settings::default() }
+}
+
+/// Lint one in-memory manifest with `lint` options (e.g. `["--profile", "pss-restricted",
+/// "--pss-version", "v1.25"]`) and return its unsuppressed findings as (rule id, 1-based line),
+/// in report order. For black-box tests such as the Pod Security Admission conformance suite.
+///
+/// # Errors
+/// The options do not parse or name an unknown rule.
+pub fn lint_text(name: &str, text: &str, options: &[&str]) -> Result<Vec<(&'static str, u32)>, String> {
+    let argv = ["kubeward", "lint"].into_iter().chain(options.iter().copied()).chain(["--", name]);
+    let cli = Cli::try_parse_from(argv).map_err(|e| e.to_string())?;
+    let Command::Lint(args) = cli.command else {
+        return Err("internal error: not a lint command".into());
+    };
+    let rules = enabled_rules(&args).map_err(|e| e.to_string())?;
+    let enabled: Vec<&str> = rules.iter().map(|r| r.meta().id).collect();
+    let run = engine::lint_str(name, text, rules, &settings(&args));
+    Ok(run
+        .findings
+        .iter()
+        .filter(|f| f.suppressed.is_none() && enabled.contains(&f.meta.id))
+        .map(|f| (f.meta.id, f.primary.region.line))
         .collect())
 }
 
@@ -180,7 +219,7 @@ fn lint(args: &LintArgs) -> Result<u8, Error> {
         threads: args.jobs.unwrap_or(0),
     };
     let (inputs, skipped) = input::discover(&args.paths, &opts)?;
-    let settings = Settings::default();
+    let settings = settings(args);
     let human = args.format == Format::Human;
     let mut run = engine::lint(
         inputs,
@@ -228,11 +267,12 @@ fn lint(args: &LintArgs) -> Result<u8, Error> {
             }
         }
     }
-    let failing = threshold(args.fail_on).is_some_and(|t| {
-        run.findings
-            .iter()
-            .any(|f| f.suppressed.is_none() && f.severity >= t)
-    });
+    let failing = if args.profile.is_some() {
+        // Under a profile the exit code answers one question: does some object violate the level?
+        run.findings.iter().any(|f| f.suppressed.is_none() && f.meta.pss.is_some())
+    } else {
+        threshold(args.fail_on).is_some_and(|t| run.findings.iter().any(|f| f.suppressed.is_none() && f.severity >= t))
+    };
     Ok(if failing { EXIT_FINDINGS } else { EXIT_OK })
 }
 
