@@ -143,7 +143,11 @@ pub fn parse_pss_version(s: &str) -> Result<u32, String> {
         .strip_prefix('v')
         .unwrap_or(s)
         .strip_prefix("1.")
-        .filter(|m| !m.is_empty() && m.bytes().all(|b| b.is_ascii_digit()) && (m.len() == 1 || !m.starts_with('0')))
+        .filter(|m| {
+            !m.is_empty()
+                && m.bytes().all(|b| b.is_ascii_digit())
+                && (m.len() == 1 || !m.starts_with('0'))
+        })
         .and_then(|m| m.parse::<u32>().ok())
         .ok_or_else(|| format!("expected `v1.N`, `1.N` or `latest`, got `{s}`"))?;
     Ok(minor.min(LATEST_PSS_MINOR))

@@ -150,7 +150,11 @@ fn in_profile(meta: &Meta, level: PssLevel) -> bool {
 
 /// Rule settings from the command line.
 fn settings(args: &LintArgs) -> Settings {
-    Settings { pss_minor: args.pss_version, profile: args.profile.map(Profile::level), ..Settings::default() }
+    Settings {
+        pss_minor: args.pss_version,
+        profile: args.profile.map(Profile::level),
+        ..Settings::default()
+    }
 }
 
 /// Lint one in-memory manifest with `lint` options (e.g. `["--profile", "pss-restricted",
@@ -159,8 +163,15 @@ fn settings(args: &LintArgs) -> Settings {
 ///
 /// # Errors
 /// The options do not parse or name an unknown rule.
-pub fn lint_text(name: &str, text: &str, options: &[&str]) -> Result<Vec<(&'static str, u32)>, String> {
-    let argv = ["kubeward", "lint"].into_iter().chain(options.iter().copied()).chain(["--", name]);
+pub fn lint_text(
+    name: &str,
+    text: &str,
+    options: &[&str],
+) -> Result<Vec<(&'static str, u32)>, String> {
+    let argv = ["kubeward", "lint"]
+        .into_iter()
+        .chain(options.iter().copied())
+        .chain(["--", name]);
     let cli = Cli::try_parse_from(argv).map_err(|e| e.to_string())?;
     let Command::Lint(args) = cli.command else {
         return Err("internal error: not a lint command".into());
@@ -269,9 +280,15 @@ fn lint(args: &LintArgs) -> Result<u8, Error> {
     }
     let failing = if args.profile.is_some() {
         // Under a profile the exit code answers one question: does some object violate the level?
-        run.findings.iter().any(|f| f.suppressed.is_none() && f.meta.pss.is_some())
+        run.findings
+            .iter()
+            .any(|f| f.suppressed.is_none() && f.meta.pss.is_some())
     } else {
-        threshold(args.fail_on).is_some_and(|t| run.findings.iter().any(|f| f.suppressed.is_none() && f.severity >= t))
+        threshold(args.fail_on).is_some_and(|t| {
+            run.findings
+                .iter()
+                .any(|f| f.suppressed.is_none() && f.severity >= t)
+        })
     };
     Ok(if failing { EXIT_FINDINGS } else { EXIT_OK })
 }

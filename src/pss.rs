@@ -50,7 +50,11 @@ impl Versions {
 
     /// `v1.minor` and later.
     pub const fn since(minor: u32) -> Versions {
-        if minor >= 64 { Versions::NONE } else { Versions(u64::MAX << minor) }
+        if minor >= 64 {
+            Versions::NONE
+        } else {
+            Versions(u64::MAX << minor)
+        }
     }
 
     /// Versions before `v1.minor`.
@@ -98,19 +102,28 @@ pub struct Levels {
 impl Levels {
     /// A baseline control: violates both levels at these versions.
     pub const fn baseline(v: Versions) -> Levels {
-        Levels { baseline: v, restricted: v }
+        Levels {
+            baseline: v,
+            restricted: v,
+        }
     }
 
     /// A restricted-only control.
     pub const fn restricted(v: Versions) -> Levels {
-        Levels { baseline: Versions::NONE, restricted: v }
+        Levels {
+            baseline: Versions::NONE,
+            restricted: v,
+        }
     }
 
     /// Remove versions from the restricted side (an exemption, or a baseline check that a
     /// restricted check overrides and that passes there).
     #[must_use]
     pub const fn restricted_minus(self, v: Versions) -> Levels {
-        Levels { baseline: self.baseline, restricted: self.restricted.minus(v) }
+        Levels {
+            baseline: self.baseline,
+            restricted: self.restricted.minus(v),
+        }
     }
 
     /// Versions at which `level` rejects it.
@@ -155,7 +168,12 @@ pub struct Detail {
 impl Detail {
     /// The message (what was found, what the level requires) and the help (how to fix it).
     pub fn new(message: impl Into<String>, help: impl Into<Cow<'static, str>>) -> Detail {
-        Detail { message: message.into(), help: help.into(), related: Vec::new(), severity: None }
+        Detail {
+            message: message.into(),
+            help: help.into(),
+            related: Vec::new(),
+            severity: None,
+        }
     }
 
     /// Another place that explains it (e.g. the pod-level setting a container inherits).
@@ -198,7 +216,10 @@ enum Mode {
     /// Keep every violation, without details (for the cross-object index).
     Facts,
     /// Keep only what violates at `minor` under `profile`, with details (for reporting).
-    Report { profile: Option<PssLevel>, minor: u32 },
+    Report {
+        profile: Option<PssLevel>,
+        minor: u32,
+    },
 }
 
 /// Where a control's check puts its violations.
@@ -215,12 +236,20 @@ impl Out {
         match self.mode {
             Mode::Facts => {
                 if !levels.baseline.union(levels.restricted).is_empty() {
-                    self.found.push(Violation { levels, at, detail: None });
+                    self.found.push(Violation {
+                        levels,
+                        at,
+                        detail: None,
+                    });
                 }
             }
             Mode::Report { profile, minor } => {
                 if levels.selected(profile).contains(minor) {
-                    self.found.push(Violation { levels, at, detail: Some(detail()) });
+                    self.found.push(Violation {
+                        levels,
+                        at,
+                        detail: Some(detail()),
+                    });
                 }
             }
         }
@@ -244,7 +273,13 @@ pub trait PssControl: RuleMeta + Sync {
 /// Run a control for a rule and report what violates under the run's settings.
 pub fn report<C: PssControl>(control: &C, pod: &PodSpec<'_>, cx: &mut Context<'_>) {
     let minor = cx.settings.pss_minor.min(LATEST_PSS_MINOR);
-    let mut out = Out { mode: Mode::Report { profile: cx.settings.profile, minor }, found: Vec::new() };
+    let mut out = Out {
+        mode: Mode::Report {
+            profile: cx.settings.profile,
+            minor,
+        },
+        found: Vec::new(),
+    };
     control.check(pod, &mut out);
     for v in out.found {
         let detail = v.detail.unwrap_or_default();
@@ -272,7 +307,10 @@ pub fn controls() -> impl Iterator<Item = &'static dyn PssControl> {
 /// Every violation of `pod` at any level and version, with the id of the rule that flags it.
 pub fn evaluate(pod: &PodSpec<'_>) -> Vec<(&'static str, Violation)> {
     let mut all = Vec::new();
-    let mut out = Out { mode: Mode::Facts, found: Vec::new() };
+    let mut out = Out {
+        mode: Mode::Facts,
+        found: Vec::new(),
+    };
     for control in controls() {
         control.check(pod, &mut out);
         let id = control.meta().id;
@@ -307,14 +345,22 @@ pub fn shown(n: NodeRef<'_>) -> &str {
 
 /// `"a", "b"` for messages.
 pub fn quoted_list<'a>(items: impl IntoIterator<Item = &'a str>) -> String {
-    items.into_iter().map(|s| format!("\"{s}\"")).collect::<Vec<_>>().join(", ")
+    items
+        .into_iter()
+        .map(|s| format!("\"{s}\""))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Lines of the findings of `rule` on `yaml` at a level and version (for version tests).
 #[cfg(test)]
 pub fn lines<R: RuleMeta>(rule: &R, yaml: &str, profile: Option<PssLevel>, minor: u32) -> Vec<u32> {
     let rule = registry::by_id(rule.meta().id).expect("internal error: rule not registered");
-    let settings = crate::rule::Settings { profile, pss_minor: minor, ..crate::rule::Settings::default() };
+    let settings = crate::rule::Settings {
+        profile,
+        pss_minor: minor,
+        ..crate::rule::Settings::default()
+    };
     let run = crate::engine::lint_str("test.yaml", yaml, vec![rule], &settings);
     run.findings.iter().map(|f| f.primary.region.line).collect()
 }
@@ -328,7 +374,10 @@ mod tests {
     fn version_sets() {
         assert!(Versions::since(8).contains(8) && !Versions::since(8).contains(7));
         assert!(Versions::before(19).contains(18) && !Versions::before(19).contains(19));
-        assert!(Versions::since(37).contains(99), "newer versions count as the newest");
+        assert!(
+            Versions::since(37).contains(99),
+            "newer versions count as the newest"
+        );
         assert!(Versions::ALL.minus(Versions::since(25)).contains(24));
         let l = Levels::baseline(Versions::ALL).restricted_minus(Versions::since(22));
         assert!(l.at(PssLevel::Baseline).contains(30) && !l.at(PssLevel::Restricted).contains(30));
@@ -337,10 +386,17 @@ mod tests {
 
     #[test]
     fn every_pss_rule_is_a_control() {
-        let mut pss: Vec<&str> = registry::ALL.iter().filter(|r| r.meta().pss.is_some()).map(|r| r.meta().id).collect();
+        let mut pss: Vec<&str> = registry::ALL
+            .iter()
+            .filter(|r| r.meta().pss.is_some())
+            .map(|r| r.meta().id)
+            .collect();
         let mut ctl: Vec<&str> = controls().map(|c| c.meta().id).collect();
         pss.sort_unstable();
         ctl.sort_unstable();
-        assert_eq!(pss, ctl, "rules declaring `pss:` and registry::PSS_CONTROLS differ");
+        assert_eq!(
+            pss, ctl,
+            "rules declaring `pss:` and registry::PSS_CONTROLS differ"
+        );
     }
 }

@@ -49,7 +49,11 @@ fn judge(root: &Path, case: &Case) -> Option<String> {
         Err(e) => return Some(format!("cannot read: {e}")),
     };
     let profile = format!("pss-{}", case.level);
-    let findings = match kubeward::lint_text(&case.path, &text, &["--profile", &profile, "--pss-version", &case.version]) {
+    let findings = match kubeward::lint_text(
+        &case.path,
+        &text,
+        &["--profile", &profile, "--pss-version", &case.version],
+    ) {
         Ok(f) => f,
         Err(e) => return Some(format!("lint failed: {e}")),
     };
@@ -70,7 +74,10 @@ fn judge(root: &Path, case: &Case) -> Option<String> {
 fn pss_conformance() {
     let root: PathBuf = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/pss");
     let Ok(table) = std::fs::read_to_string(root.join("EXPECTED.tsv")) else {
-        println!("pss conformance: skipped, corpus not found at {}", root.display());
+        println!(
+            "pss conformance: skipped, corpus not found at {}",
+            root.display()
+        );
         return;
     };
     let cases: Vec<Case> = table
@@ -90,7 +97,9 @@ fn pss_conformance() {
         .collect();
     assert!(!cases.is_empty(), "EXPECTED.tsv has no rows");
 
-    let threads = std::thread::available_parallelism().map_or(2, |n| n.get()).min(8);
+    let threads = std::thread::available_parallelism()
+        .map_or(2, |n| n.get())
+        .min(8);
     let chunk = cases.len().div_ceil(threads);
     let failures: Vec<String> = std::thread::scope(|s| {
         let handles: Vec<_> = cases
@@ -98,11 +107,19 @@ fn pss_conformance() {
             .map(|part| {
                 let root = &root;
                 s.spawn(move || {
-                    part.iter().filter_map(|c| judge(root, c).map(|why| format!("{} ({} {}): {why}", c.path, c.level, c.version))).collect::<Vec<_>>()
+                    part.iter()
+                        .filter_map(|c| {
+                            judge(root, c)
+                                .map(|why| format!("{} ({} {}): {why}", c.path, c.level, c.version))
+                        })
+                        .collect::<Vec<_>>()
                 })
             })
             .collect();
-        handles.into_iter().flat_map(|h| h.join().expect("conformance worker panicked")).collect()
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().expect("conformance worker panicked"))
+            .collect()
     });
 
     let agree = cases.len() - failures.len();
@@ -110,5 +127,10 @@ fn pss_conformance() {
     for f in failures.iter().take(40) {
         println!("  {f}");
     }
-    assert!(failures.is_empty(), "pss conformance: {} of {} fixtures disagree (first ones printed above)", failures.len(), cases.len());
+    assert!(
+        failures.is_empty(),
+        "pss conformance: {} of {} fixtures disagree (first ones printed above)",
+        failures.len(),
+        cases.len()
+    );
 }

@@ -5,14 +5,16 @@
 use super::Rule;
 use crate::pss::PssControl;
 pub use crate::rules::pod_security::{
-    ApparmorUnconfined, CapabilitiesNotDropped, DangerousCapabilities, HostIpc, HostNetwork, HostPathVolume, HostPid,
-    HostPort, PrivilegeEscalation, PrivilegedContainer, ProbeCustomHost, RestrictedVolumeTypes, RunAsRoot,
+    AdmissionRejected, ApparmorUnconfined, CapabilitiesNotDropped, DangerousCapabilities, HostIpc,
+    HostNetwork, HostPathVolume, HostPid, HostPort, NamespaceWithoutPodSecurity,
+    PrivilegeEscalation, PrivilegedContainer, ProbeCustomHost, RestrictedVolumeTypes, RunAsRoot,
     SeccompProfile, SelinuxCustomOptions, UnsafeProcMount, UnsafeSysctls, WindowsHostProcess,
 };
 pub use crate::rules::validity::{DuplicateKey, ParseError};
 
 /// All rules, sorted by id.
 pub static ALL: &[&dyn Rule] = &[
+    &AdmissionRejected,
     &ApparmorUnconfined,
     &CapabilitiesNotDropped,
     &DangerousCapabilities,
@@ -22,6 +24,7 @@ pub static ALL: &[&dyn Rule] = &[
     &HostPathVolume,
     &HostPid,
     &HostPort,
+    &NamespaceWithoutPodSecurity,
     &ParseError,
     &PrivilegeEscalation,
     &PrivilegedContainer,

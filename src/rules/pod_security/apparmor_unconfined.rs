@@ -68,20 +68,38 @@ impl PssControl for ApparmorUnconfined {
     fn check(&self, pod: &PodSpec<'_>, out: &mut Out) {
         let levels = Levels::baseline(Versions::ALL);
         if let Some(profile) = pod.sc("appArmorProfile") {
-            field(out, levels, profile, pod.ptr.join(["securityContext", "appArmorProfile"]), "pod");
+            field(
+                out,
+                levels,
+                profile,
+                pod.ptr.join(["securityContext", "appArmorProfile"]),
+                "pod",
+            );
         }
         for c in &pod.containers {
             if let Some(profile) = c.sc("appArmorProfile") {
-                field(out, levels, profile, c.ptr.join(["securityContext", "appArmorProfile"]), &c.describe());
+                field(
+                    out,
+                    levels,
+                    profile,
+                    c.ptr.join(["securityContext", "appArmorProfile"]),
+                    &c.describe(),
+                );
             }
         }
         for (key, value) in pod.annotations() {
-            let Some(container) = key.strip_prefix(ANNOTATION) else { continue };
+            let Some(container) = key.strip_prefix(ANNOTATION) else {
+                continue;
+            };
             let value = pss::shown(value);
             if value.is_empty() || value == "runtime/default" || value.starts_with("localhost/") {
                 continue;
             }
-            let at = Label::at(pod.meta_ptr.join([Seg::from("annotations"), Seg::from(key.to_owned())])).label("AppArmor disabled here");
+            let at = Label::at(
+                pod.meta_ptr
+                    .join([Seg::from("annotations"), Seg::from(key.to_owned())]),
+            )
+            .label("AppArmor disabled here");
             out.flag(levels, at, || {
                 Detail::new(
                     format!(
@@ -95,11 +113,18 @@ impl PssControl for ApparmorUnconfined {
 }
 
 fn field(out: &mut Out, levels: Levels, profile: NodeRef<'_>, ptr: Pointer, who: &str) {
-    let kind = profile.get("type").filter(|t| !t.is_null()).map_or("", pss::shown);
+    let kind = profile
+        .get("type")
+        .filter(|t| !t.is_null())
+        .map_or("", pss::shown);
     if matches!(kind, "RuntimeDefault" | "Localhost") {
         return;
     }
-    let at = if profile.get("type").is_some() { Label::at(ptr.key("type")) } else { Label::at(ptr) };
+    let at = if profile.get("type").is_some() {
+        Label::at(ptr.key("type"))
+    } else {
+        Label::at(ptr)
+    };
     out.flag(levels, at.label("AppArmor disabled here"), || {
         let shown = if kind.is_empty() { "\"\"" } else { kind };
         Detail::new(

@@ -71,7 +71,8 @@ impl PssControl for CapabilitiesNotDropped {
         let levels = Levels::restricted(Versions::since(22).minus(pss::windows_exempt(pod)));
         for c in &pod.containers {
             let Some(caps) = c.sc("capabilities") else {
-                let at = pss::missing_in_container(c, &["securityContext", "capabilities", "drop"]).label("no `capabilities.drop: [ALL]`");
+                let at = pss::missing_in_container(c, &["securityContext", "capabilities", "drop"])
+                    .label("no `capabilities.drop: [ALL]`");
                 out.flag(levels, at, || {
                     Detail::new(
                         format!("{} keeps the runtime's default capabilities; the Restricted level requires `capabilities.drop: [ALL]`", c.describe()),
@@ -83,11 +84,17 @@ impl PssControl for CapabilitiesNotDropped {
             let drop = caps.get_set("drop");
             let drops_all = drop.is_some_and(|d| d.items().any(|i| i.as_str() == Some("ALL")));
             if !drops_all {
-                let dropped: Vec<&str> = drop.into_iter().flat_map(NodeRef::items).map(pss::shown).collect();
+                let dropped: Vec<&str> = drop
+                    .into_iter()
+                    .flat_map(NodeRef::items)
+                    .map(pss::shown)
+                    .collect();
                 let at = if drop.is_some() {
-                    c.at(["securityContext", "capabilities", "drop"]).label("does not include ALL")
+                    c.at(["securityContext", "capabilities", "drop"])
+                        .label("does not include ALL")
                 } else {
-                    Label::missing(c.ptr.join(["securityContext", "capabilities", "drop"])).label("no `drop: [ALL]`")
+                    Label::missing(c.ptr.join(["securityContext", "capabilities", "drop"]))
+                        .label("no `drop: [ALL]`")
                 };
                 out.flag(levels, at, || {
                     let what = if dropped.is_empty() {
@@ -95,16 +102,32 @@ impl PssControl for CapabilitiesNotDropped {
                     } else {
                         format!("drops only {}", dropped.join(", "))
                     };
-                    Detail::new(format!("{} {what}; the Restricted level requires `capabilities.drop: [ALL]`", c.describe()), FIX)
+                    Detail::new(
+                        format!(
+                            "{} {what}; the Restricted level requires `capabilities.drop: [ALL]`",
+                            c.describe()
+                        ),
+                        FIX,
+                    )
                 });
             }
-            for (i, item) in caps.get("add").into_iter().flat_map(NodeRef::items).enumerate() {
+            for (i, item) in caps
+                .get("add")
+                .into_iter()
+                .flat_map(NodeRef::items)
+                .enumerate()
+            {
                 let cap = pss::shown(item);
                 // Capabilities outside the default set are `dangerous-capabilities` findings.
                 if cap == "NET_BIND_SERVICE" || !BASELINE_CAPABILITIES.contains(&cap) {
                     continue;
                 }
-                let route = [Seg::from("securityContext"), Seg::from("capabilities"), Seg::from("add"), Seg::from(i)];
+                let route = [
+                    Seg::from("securityContext"),
+                    Seg::from("capabilities"),
+                    Seg::from("add"),
+                    Seg::from(i),
+                ];
                 out.flag(levels, Label::at(c.ptr.join(route)).label("only NET_BIND_SERVICE may be added"), || {
                     Detail::new(
                         format!(
@@ -156,10 +179,25 @@ mod tests {
         let plain = DROP_NOTHING.replace("   #~ capabilities-not-dropped", "");
         let windows = plain.replace("spec:\n", "spec:\n  os: {name: windows}\n");
         let r = Some(PssLevel::Restricted);
-        assert!(lines(&CapabilitiesNotDropped, &plain, r, 21).is_empty(), "the control starts at v1.22");
+        assert!(
+            lines(&CapabilitiesNotDropped, &plain, r, 21).is_empty(),
+            "the control starts at v1.22"
+        );
         assert_eq!(lines(&CapabilitiesNotDropped, &plain, r, 22), [6]);
-        assert_eq!(lines(&CapabilitiesNotDropped, &windows, r, 24), [7], "Windows pods are exempt from v1.25 only");
+        assert_eq!(
+            lines(&CapabilitiesNotDropped, &windows, r, 24),
+            [7],
+            "Windows pods are exempt from v1.25 only"
+        );
         assert!(lines(&CapabilitiesNotDropped, &windows, r, 25).is_empty());
-        assert!(lines(&CapabilitiesNotDropped, &plain, Some(PssLevel::Baseline), 37).is_empty());
+        assert!(
+            lines(
+                &CapabilitiesNotDropped,
+                &plain,
+                Some(PssLevel::Baseline),
+                37
+            )
+            .is_empty()
+        );
     }
 }

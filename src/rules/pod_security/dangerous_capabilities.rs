@@ -72,7 +72,9 @@ impl PssControl for DangerousCapabilities {
         // the same values but exempts Windows pods from v1.25.
         let levels = Levels::baseline(Versions::ALL).restricted_minus(pss::windows_exempt(pod));
         for c in &pod.containers {
-            let Some(add) = c.get(&["securityContext", "capabilities", "add"]) else { continue };
+            let Some(add) = c.get(&["securityContext", "capabilities", "add"]) else {
+                continue;
+            };
             for (i, item) in add.items().enumerate() {
                 if item.is_null() {
                     continue;
@@ -81,10 +83,19 @@ impl PssControl for DangerousCapabilities {
                 if BASELINE_CAPABILITIES.contains(&cap) {
                     continue;
                 }
-                let route = [Seg::from("securityContext"), Seg::from("capabilities"), Seg::from("add"), Seg::from(i)];
+                let route = [
+                    Seg::from("securityContext"),
+                    Seg::from("capabilities"),
+                    Seg::from("add"),
+                    Seg::from(i),
+                ];
                 let canonical = canonical(cap);
                 let misspelt = BASELINE_CAPABILITIES.contains(&canonical.as_str());
-                let label = if misspelt { "not spelt as PSA expects" } else { "capability outside the Baseline set" };
+                let label = if misspelt {
+                    "not spelt as PSA expects"
+                } else {
+                    "capability outside the Baseline set"
+                };
                 out.flag(levels, Label::at(c.ptr.join(route)).label(label), || {
                     if misspelt {
                         Detail::new(
@@ -116,7 +127,9 @@ impl PssControl for DangerousCapabilities {
 /// `cap_chown` → `CHOWN`.
 fn canonical(cap: &str) -> String {
     let upper = cap.to_ascii_uppercase();
-    upper.strip_prefix("CAP_").map_or(upper.clone(), str::to_owned)
+    upper
+        .strip_prefix("CAP_")
+        .map_or(upper.clone(), str::to_owned)
 }
 
 #[cfg(test)]
@@ -160,6 +173,10 @@ mod tests {
         assert_eq!(lines(&DangerousCapabilities, pod, b, 37), [10]);
         assert_eq!(lines(&DangerousCapabilities, pod, r, 24), [10]);
         assert!(lines(&DangerousCapabilities, pod, r, 25).is_empty());
-        assert_eq!(lines(&DangerousCapabilities, pod, None, 37), [10], "reported by default");
+        assert_eq!(
+            lines(&DangerousCapabilities, pod, None, 37),
+            [10],
+            "reported by default"
+        );
     }
 }

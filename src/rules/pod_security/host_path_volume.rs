@@ -64,11 +64,20 @@ impl Rule for HostPathVolume {
 impl PssControl for HostPathVolume {
     fn check(&self, pod: &PodSpec<'_>, out: &mut Out) {
         for (i, vol) in pod.volumes() {
-            let Some(host_path) = vol.get_set("hostPath") else { continue };
+            let Some(host_path) = vol.get_set("hostPath") else {
+                continue;
+            };
             let name = vol.get("name").map_or("", pss::shown);
             let path = host_path.get("path").map_or("", pss::shown);
-            let at = Label::at(pod.ptr.join([Seg::from("volumes"), Seg::from(i), Seg::from("hostPath")]))
-                .label(format!("host path {} mounted here", if path.is_empty() { "(no path)" } else { path }));
+            let at = Label::at(pod.ptr.join([
+                Seg::from("volumes"),
+                Seg::from(i),
+                Seg::from("hostPath"),
+            ]))
+            .label(format!(
+                "host path {} mounted here",
+                if path.is_empty() { "(no path)" } else { path }
+            ));
             out.flag(Levels::baseline(Versions::ALL), at, || {
                 Detail::new(
                     format!("volume \"{name}\" mounts the node's `{path}` (hostPath); the Baseline level forbids hostPath volumes"),

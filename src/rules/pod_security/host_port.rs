@@ -70,8 +70,19 @@ impl PssControl for HostPort {
     fn check(&self, pod: &PodSpec<'_>, out: &mut Out) {
         let host_network = pod.node.get("hostNetwork").and_then(NodeRef::as_bool) == Some(true);
         for c in &pod.containers {
-            for (i, port) in c.node.get("ports").into_iter().flat_map(NodeRef::items).enumerate() {
-                let at = |key: &'static str| Label::at(c.ptr.join([Seg::from("ports"), Seg::from(i), Seg::from(key)]));
+            for (i, port) in c
+                .node
+                .get("ports")
+                .into_iter()
+                .flat_map(NodeRef::items)
+                .enumerate()
+            {
+                let at = |key: &'static str| {
+                    Label::at(
+                        c.ptr
+                            .join([Seg::from("ports"), Seg::from(i), Seg::from(key)]),
+                    )
+                };
                 let host_port = port.get("hostPort").and_then(NodeRef::as_i64).unwrap_or(0);
                 if host_port != 0 {
                     out.flag(Levels::baseline(Versions::ALL), at("hostPort").label("port bound on the node"), || {
@@ -84,7 +95,10 @@ impl PssControl for HostPort {
                 }
                 // The API server defaults hostPort to containerPort in hostNetwork pods (not for
                 // ephemeral containers, which cannot declare ports).
-                let container_port = port.get("containerPort").and_then(NodeRef::as_i64).unwrap_or(0);
+                let container_port = port
+                    .get("containerPort")
+                    .and_then(NodeRef::as_i64)
+                    .unwrap_or(0);
                 if host_network && container_port != 0 && c.kind != ContainerKind::Ephemeral {
                     let label = at("containerPort").label("becomes a host port under hostNetwork");
                     out.flag(Levels::baseline(Versions::ALL), label, || {

@@ -1,5 +1,6 @@
 //! Pod Security Standards controls, and the namespace checks that enforce them.
 
+mod admission_rejected;
 mod apparmor_unconfined;
 mod capabilities_not_dropped;
 mod dangerous_capabilities;
@@ -8,6 +9,7 @@ mod host_network;
 mod host_path_volume;
 mod host_pid;
 mod host_port;
+mod namespace_without_pod_security;
 mod privilege_escalation;
 mod privileged_container;
 mod probe_custom_host;
@@ -19,6 +21,7 @@ mod unsafe_proc_mount;
 mod unsafe_sysctls;
 mod windows_host_process;
 
+pub use admission_rejected::AdmissionRejected;
 pub use apparmor_unconfined::ApparmorUnconfined;
 pub use capabilities_not_dropped::CapabilitiesNotDropped;
 pub use dangerous_capabilities::DangerousCapabilities;
@@ -27,6 +30,7 @@ pub use host_network::HostNetwork;
 pub use host_path_volume::HostPathVolume;
 pub use host_pid::HostPid;
 pub use host_port::HostPort;
+pub use namespace_without_pod_security::NamespaceWithoutPodSecurity;
 pub use privilege_escalation::PrivilegeEscalation;
 pub use privileged_container::PrivilegedContainer;
 pub use probe_custom_host::ProbeCustomHost;

@@ -67,7 +67,9 @@ impl PssControl for PrivilegeEscalation {
             match c.sc("allowPrivilegeEscalation").and_then(NodeRef::as_bool) {
                 Some(false) => {}
                 Some(true) => {
-                    let at = c.at(["securityContext", "allowPrivilegeEscalation"]).label("privilege escalation allowed here");
+                    let at = c
+                        .at(["securityContext", "allowPrivilegeEscalation"])
+                        .label("privilege escalation allowed here");
                     out.flag(levels, at, || {
                         Detail::new(
                             format!(
@@ -79,8 +81,11 @@ impl PssControl for PrivilegeEscalation {
                     });
                 }
                 None => {
-                    let at = pss::missing_in_container(c, &["securityContext", "allowPrivilegeEscalation"])
-                        .label("no `allowPrivilegeEscalation: false`");
+                    let at = pss::missing_in_container(
+                        c,
+                        &["securityContext", "allowPrivilegeEscalation"],
+                    )
+                    .label("no `allowPrivilegeEscalation: false`");
                     out.flag(levels, at, || {
                         Detail::new(
                             format!(
@@ -127,10 +132,24 @@ mod tests {
     fn versions() {
         let pod = "apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec:\n  os: {name: windows}\n  containers:\n  - name: a\n    image: app:1\n";
         let r = Some(PssLevel::Restricted);
-        assert!(lines(&PrivilegeEscalation, pod, r, 7).is_empty(), "the field exists from v1.8");
+        assert!(
+            lines(&PrivilegeEscalation, pod, r, 7).is_empty(),
+            "the field exists from v1.8"
+        );
         assert_eq!(lines(&PrivilegeEscalation, pod, r, 8), [7]);
         assert_eq!(lines(&PrivilegeEscalation, pod, r, 24), [7]);
-        assert!(lines(&PrivilegeEscalation, pod, r, 25).is_empty(), "Windows pods are exempt from v1.25");
-        assert!(lines(&PrivilegeEscalation, &pod.replace("windows", "linux"), Some(PssLevel::Baseline), 37).is_empty());
+        assert!(
+            lines(&PrivilegeEscalation, pod, r, 25).is_empty(),
+            "Windows pods are exempt from v1.25"
+        );
+        assert!(
+            lines(
+                &PrivilegeEscalation,
+                &pod.replace("windows", "linux"),
+                Some(PssLevel::Baseline),
+                37
+            )
+            .is_empty()
+        );
     }
 }

@@ -62,7 +62,9 @@ impl PssControl for PrivilegedContainer {
     fn check(&self, pod: &PodSpec<'_>, out: &mut Out) {
         for c in &pod.containers {
             if c.sc("privileged").and_then(NodeRef::as_bool) == Some(true) {
-                let at = c.at(["securityContext", "privileged"]).label("privileged mode requested here");
+                let at = c
+                    .at(["securityContext", "privileged"])
+                    .label("privileged mode requested here");
                 out.flag(Levels::baseline(Versions::ALL), at, || {
                     Detail::new(
                         format!("{} runs in privileged mode; the Baseline level requires `privileged` unset or false", c.describe()),

@@ -75,16 +75,27 @@ impl PssControl for ProbeCustomHost {
     fn check(&self, pod: &PodSpec<'_>, out: &mut Out) {
         for c in &pod.containers {
             for [outer, inner] in HANDLERS {
-                let route: Vec<&'static str> = if inner.is_empty() { vec![outer] } else { vec![outer, inner] };
-                let Some(handler) = c.node.path(&route) else { continue };
+                let route: Vec<&'static str> = if inner.is_empty() {
+                    vec![outer]
+                } else {
+                    vec![outer, inner]
+                };
+                let Some(handler) = c.node.path(&route) else {
+                    continue;
+                };
                 for action in ["httpGet", "tcpSocket"] {
-                    let Some(host) = handler.path(&[action, "host"]) else { continue };
+                    let Some(host) = handler.path(&[action, "host"]) else {
+                        continue;
+                    };
                     let host = pss::shown(host);
                     if host.is_empty() {
                         continue;
                     }
-                    let full: Vec<&'static str> = route.iter().copied().chain([action, "host"]).collect();
-                    let at = c.at(full.iter().copied()).label("the kubelet connects here from the node");
+                    let full: Vec<&'static str> =
+                        route.iter().copied().chain([action, "host"]).collect();
+                    let at = c
+                        .at(full.iter().copied())
+                        .label("the kubelet connects here from the node");
                     out.flag(Levels::baseline(Versions::since(34)), at, || {
                         Detail::new(
                             format!(

@@ -67,8 +67,17 @@ impl Rule for RestrictedVolumeTypes {
     }
 }
 
-const ALLOWED: [&str; 9] =
-    ["configMap", "csi", "downwardAPI", "emptyDir", "ephemeral", "image", "persistentVolumeClaim", "projected", "secret"];
+const ALLOWED: [&str; 9] = [
+    "configMap",
+    "csi",
+    "downwardAPI",
+    "emptyDir",
+    "ephemeral",
+    "image",
+    "persistentVolumeClaim",
+    "projected",
+    "secret",
+];
 
 const RESTRICTED: [&str; 21] = [
     "hostPath",
@@ -101,9 +110,19 @@ impl PssControl for RestrictedVolumeTypes {
             if ALLOWED.iter().any(|k| vol.get_set(k).is_some()) {
                 continue;
             }
-            let Some(kind) = RESTRICTED.iter().copied().find(|k| vol.get_set(k).is_some()) else { continue };
+            let Some(kind) = RESTRICTED
+                .iter()
+                .copied()
+                .find(|k| vol.get_set(k).is_some())
+            else {
+                continue;
+            };
             let name = vol.get("name").map_or("", pss::shown);
-            let at = Label::at(pod.ptr.join([Seg::from("volumes"), Seg::from(i), Seg::from(kind)])).label(format!("{kind} volume"));
+            let at = Label::at(
+                pod.ptr
+                    .join([Seg::from("volumes"), Seg::from(i), Seg::from(kind)]),
+            )
+            .label(format!("{kind} volume"));
             out.flag(Levels::restricted(Versions::ALL), at, || {
                 Detail::new(
                     format!(

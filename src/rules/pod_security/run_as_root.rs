@@ -82,16 +82,26 @@ impl PssControl for RunAsRoot {
             });
         }
         if pod_uid == Some(0) {
-            out.flag(uid0, pod.at(["securityContext", "runAsUser"]).label("root user for the whole pod"), || {
-                Detail::new("pod sets `runAsUser: 0` (root); the Restricted level forbids user 0", FIX)
-            });
+            out.flag(
+                uid0,
+                pod.at(["securityContext", "runAsUser"])
+                    .label("root user for the whole pod"),
+                || {
+                    Detail::new(
+                        "pod sets `runAsUser: 0` (root); the Restricted level forbids user 0",
+                        FIX,
+                    )
+                },
+            );
         }
 
         for c in &pod.containers {
             match c.sc("runAsNonRoot").and_then(NodeRef::as_bool) {
                 Some(true) => {}
                 Some(false) => {
-                    let at = c.at(["securityContext", "runAsNonRoot"]).label("root allowed here");
+                    let at = c
+                        .at(["securityContext", "runAsNonRoot"])
+                        .label("root allowed here");
                     out.flag(non_root, at, || {
                         Detail::new(
                             format!("{} sets `runAsNonRoot: false`; the Restricted level requires `runAsNonRoot: true`", c.describe()),
@@ -106,7 +116,8 @@ impl PssControl for RunAsRoot {
                 // Inherits the pod's value: covered by the pod finding when it is false.
                 None if pod_non_root.is_some() => {}
                 None => {
-                    let at = pss::missing_in_container(c, &["securityContext", "runAsNonRoot"]).label("no `runAsNonRoot: true`");
+                    let at = pss::missing_in_container(c, &["securityContext", "runAsNonRoot"])
+                        .label("no `runAsNonRoot: true`");
                     out.flag(non_root, at, || {
                         let uid = c.sc("runAsUser").and_then(NodeRef::as_i64).or(pod_uid).filter(|u| *u != 0);
                         let note = uid.map_or(String::new(), |u| format!(" (`runAsUser: {u}` is not enough)"));
@@ -126,7 +137,9 @@ impl PssControl for RunAsRoot {
                 }
             }
             if c.sc("runAsUser").and_then(NodeRef::as_i64) == Some(0) {
-                let at = c.at(["securityContext", "runAsUser"]).label("runs as root (user 0)");
+                let at = c
+                    .at(["securityContext", "runAsUser"])
+                    .label("runs as root (user 0)");
                 out.flag(uid0, at, || {
                     Detail::new(
                         format!("{} sets `runAsUser: 0` (root); the Restricted level forbids user 0", c.describe()),
@@ -187,10 +200,16 @@ mod tests {
     fn versions() {
         let pod = "apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec:\n  hostUsers: false\n  securityContext: {runAsNonRoot: true, runAsUser: 0}\n  containers: [{name: a, image: app:1}]\n";
         let r = Some(PssLevel::Restricted);
-        assert!(lines(&RunAsRoot, pod, r, 22).is_empty(), "runAsUser is checked from v1.23");
+        assert!(
+            lines(&RunAsRoot, pod, r, 22).is_empty(),
+            "runAsUser is checked from v1.23"
+        );
         assert_eq!(lines(&RunAsRoot, pod, r, 23), [6]);
         assert_eq!(lines(&RunAsRoot, pod, r, 34), [6]);
-        assert!(lines(&RunAsRoot, pod, r, 35).is_empty(), "user namespaces relax it from v1.35");
+        assert!(
+            lines(&RunAsRoot, pod, r, 35).is_empty(),
+            "user namespaces relax it from v1.35"
+        );
         assert!(lines(&RunAsRoot, pod, Some(PssLevel::Baseline), 30).is_empty());
     }
 }

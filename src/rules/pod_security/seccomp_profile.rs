@@ -72,7 +72,10 @@ const FIX: &str = "Apply the container runtime's default profile to the whole po
 
 /// The `type` of a set `seccompProfile` (empty when missing), and whether it is allowed.
 fn profile_type(profile: NodeRef<'_>) -> (&str, bool) {
-    let t = profile.get("type").filter(|t| !t.is_null()).map_or("", pss::shown);
+    let t = profile
+        .get("type")
+        .filter(|t| !t.is_null())
+        .map_or("", pss::shown);
     (t, matches!(t, "RuntimeDefault" | "Localhost"))
 }
 
@@ -93,7 +96,10 @@ impl PssControl for SeccompProfile {
         let pod_profile = pod.sc("seccompProfile");
         let pod_state = pod_profile.map(profile_type);
         if let Some((t, false)) = pod_state {
-            let at = type_label(pod.ptr.join(["securityContext", "seccompProfile"]), pod_profile);
+            let at = type_label(
+                pod.ptr.join(["securityContext", "seccompProfile"]),
+                pod_profile,
+            );
             out.flag(explicit, at.label("seccomp disabled for the whole pod"), || {
                 Detail::new(
                     format!("pod sets `seccompProfile.type: {}`; the Baseline level allows only RuntimeDefault or Localhost", or_empty(t)),
@@ -108,7 +114,10 @@ impl PssControl for SeccompProfile {
                     if ok {
                         continue;
                     }
-                    let at = type_label(c.ptr.join(["securityContext", "seccompProfile"]), Some(profile));
+                    let at = type_label(
+                        c.ptr.join(["securityContext", "seccompProfile"]),
+                        Some(profile),
+                    );
                     out.flag(explicit, at.label("seccomp disabled here"), || {
                         Detail::new(
                             format!(
@@ -127,7 +136,8 @@ impl PssControl for SeccompProfile {
                 // Inherits the pod's profile: fine if valid, already reported if explicitly bad.
                 None if pod_state.is_some() => {}
                 None => {
-                    let at = pss::missing_in_container(c, &["securityContext", "seccompProfile"]).label("no seccomp profile");
+                    let at = pss::missing_in_container(c, &["securityContext", "seccompProfile"])
+                        .label("no seccomp profile");
                     out.flag(unset, at, || {
                         Detail::new(
                             format!(
@@ -166,7 +176,11 @@ fn check_annotations(pod: &PodSpec<'_>, out: &mut Out) {
         } else {
             continue;
         };
-        let at = Label::at(pod.meta_ptr.join([Seg::from("annotations"), Seg::from(key.to_owned())])).label("seccomp disabled here");
+        let at = Label::at(
+            pod.meta_ptr
+                .join([Seg::from("annotations"), Seg::from(key.to_owned())]),
+        )
+        .label("seccomp disabled here");
         out.flag(levels, at, || {
             Detail::new(
                 format!(
@@ -243,15 +257,29 @@ mod tests {
             "spec:\n  containers: [{name: a, image: app:1}]\n",
         );
         let (b, r) = (Some(PssLevel::Baseline), Some(PssLevel::Restricted));
-        assert_eq!(lines(&SeccompProfile, annotated, b, 18), [6], "annotations count before v1.19, for existing containers");
+        assert_eq!(
+            lines(&SeccompProfile, annotated, b, 18),
+            [6],
+            "annotations count before v1.19, for existing containers"
+        );
         assert_eq!(lines(&SeccompProfile, annotated, r, 18), [6]);
-        assert!(lines(&SeccompProfile, annotated, b, 19).is_empty(), "from v1.19 only the field counts");
-        assert_eq!(lines(&SeccompProfile, annotated, r, 19), [10], "restricted requires a profile from v1.19");
+        assert!(
+            lines(&SeccompProfile, annotated, b, 19).is_empty(),
+            "from v1.19 only the field counts"
+        );
+        assert_eq!(
+            lines(&SeccompProfile, annotated, r, 19),
+            [10],
+            "restricted requires a profile from v1.19"
+        );
 
         let windows = "apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec:\n  os: {name: windows}\n  securityContext: {seccompProfile: {type: Unconfined}}\n  containers: [{name: a, image: app:1}]\n";
         assert_eq!(lines(&SeccompProfile, windows, b, 37), [6]);
         assert_eq!(lines(&SeccompProfile, windows, r, 24), [6]);
-        assert!(lines(&SeccompProfile, windows, r, 25).is_empty(), "restricted overrides baseline and exempts Windows pods");
+        assert!(
+            lines(&SeccompProfile, windows, r, 25).is_empty(),
+            "restricted overrides baseline and exempts Windows pods"
+        );
         assert!(lines(&SeccompProfile, windows, b, 18).is_empty());
     }
 }

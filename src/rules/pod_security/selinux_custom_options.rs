@@ -64,18 +64,32 @@ impl Rule for SelinuxCustomOptions {
 impl PssControl for SelinuxCustomOptions {
     fn check(&self, pod: &PodSpec<'_>, out: &mut Out) {
         if let Some(opts) = pod.sc("seLinuxOptions") {
-            options(out, opts, &pod.ptr.join(["securityContext", "seLinuxOptions"]), "pod");
+            options(
+                out,
+                opts,
+                &pod.ptr.join(["securityContext", "seLinuxOptions"]),
+                "pod",
+            );
         }
         for c in &pod.containers {
             if let Some(opts) = c.sc("seLinuxOptions") {
-                options(out, opts, &c.ptr.join(["securityContext", "seLinuxOptions"]), &c.describe());
+                options(
+                    out,
+                    opts,
+                    &c.ptr.join(["securityContext", "seLinuxOptions"]),
+                    &c.describe(),
+                );
             }
         }
     }
 }
 
 fn options(out: &mut Out, opts: NodeRef<'_>, ptr: &Pointer, who: &str) {
-    let text = |key: &str| opts.get(key).filter(|n| !n.is_null()).map_or("", pss::shown);
+    let text = |key: &str| {
+        opts.get(key)
+            .filter(|n| !n.is_null())
+            .map_or("", pss::shown)
+    };
     let kind = text("type");
     let allowed_since = match kind {
         "" | "container_t" | "container_init_t" | "container_kvm_t" => Some(0),
@@ -134,7 +148,10 @@ mod tests {
     #[test]
     fn container_engine_t_from_v1_31() {
         let pod = "apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec:\n  securityContext:\n    seLinuxOptions: {type: container_engine_t}\n  containers: [{name: a, image: app:1}]\n";
-        assert_eq!(lines(&SelinuxCustomOptions, pod, Some(PssLevel::Baseline), 30), [6]);
+        assert_eq!(
+            lines(&SelinuxCustomOptions, pod, Some(PssLevel::Baseline), 30),
+            [6]
+        );
         assert!(lines(&SelinuxCustomOptions, pod, Some(PssLevel::Restricted), 31).is_empty());
     }
 }

@@ -62,14 +62,21 @@ impl PssControl for UnsafeProcMount {
         // Baseline relaxes for user namespaces from v1.35; restricted (procMount_restricted
         // overrides it there) keeps the strict rule.
         let userns = pss::userns_exempt(pod);
-        let levels = Levels { baseline: Versions::ALL.minus(userns), restricted: Versions::ALL };
+        let levels = Levels {
+            baseline: Versions::ALL.minus(userns),
+            restricted: Versions::ALL,
+        };
         for c in &pod.containers {
-            let Some(mount) = c.sc("procMount") else { continue };
+            let Some(mount) = c.sc("procMount") else {
+                continue;
+            };
             let value = pss::shown(mount);
             if value == "Default" {
                 continue;
             }
-            let at = c.at(["securityContext", "procMount"]).label("/proc not masked");
+            let at = c
+                .at(["securityContext", "procMount"])
+                .label("/proc not masked");
             out.flag(levels, at, || {
                 let requires = if userns.is_empty() {
                     "the Baseline level requires `procMount: Default`"
@@ -114,6 +121,9 @@ mod tests {
         assert_eq!(lines(&UnsafeProcMount, pod, b, 34), [9]);
         assert!(lines(&UnsafeProcMount, pod, b, 35).is_empty());
         assert_eq!(lines(&UnsafeProcMount, pod, r, 35), [9]);
-        assert_eq!(lines(&UnsafeProcMount, &pod.replace("false", "true"), b, 35), [9]);
+        assert_eq!(
+            lines(&UnsafeProcMount, &pod.replace("false", "true"), b, 35),
+            [9]
+        );
     }
 }

@@ -74,7 +74,10 @@ fn allowed_since(name: &str) -> Option<u32> {
         | "net.ipv4.ping_group_range"
         | "net.ipv4.ip_unprivileged_port_start" => 0,
         "net.ipv4.ip_local_reserved_ports" => 27,
-        "net.ipv4.tcp_keepalive_time" | "net.ipv4.tcp_fin_timeout" | "net.ipv4.tcp_keepalive_intvl" | "net.ipv4.tcp_keepalive_probes" => 29,
+        "net.ipv4.tcp_keepalive_time"
+        | "net.ipv4.tcp_fin_timeout"
+        | "net.ipv4.tcp_keepalive_intvl"
+        | "net.ipv4.tcp_keepalive_probes" => 29,
         "net.ipv4.tcp_rmem" | "net.ipv4.tcp_wmem" => 32,
         "net.ipv4.tcp_slow_start_after_idle" | "net.ipv4.tcp_notsent_lowat" => 37,
         _ => return None,
@@ -83,14 +86,24 @@ fn allowed_since(name: &str) -> Option<u32> {
 
 impl PssControl for UnsafeSysctls {
     fn check(&self, pod: &PodSpec<'_>, out: &mut Out) {
-        for (i, sysctl) in pod.sc("sysctls").into_iter().flat_map(NodeRef::items).enumerate() {
+        for (i, sysctl) in pod
+            .sc("sysctls")
+            .into_iter()
+            .flat_map(NodeRef::items)
+            .enumerate()
+        {
             let name = sysctl.get("name").map_or("", pss::shown);
             let since = allowed_since(name);
             if since == Some(0) {
                 continue;
             }
             let versions = since.map_or(Versions::ALL, Versions::before);
-            let route = [Seg::from("securityContext"), Seg::from("sysctls"), Seg::from(i), Seg::from("name")];
+            let route = [
+                Seg::from("securityContext"),
+                Seg::from("sysctls"),
+                Seg::from(i),
+                Seg::from("name"),
+            ];
             out.flag(Levels::baseline(versions), Label::at(pod.ptr.join(route)).label("sysctl outside the safe set"), || match since {
                 Some(v) => Detail::new(
                     format!("pod sets sysctl `{name}`, which the Baseline level allows only from policy v1.{v}"),

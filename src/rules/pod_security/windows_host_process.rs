@@ -67,16 +67,23 @@ const FIX: &str = "Remove `hostProcess: true`; run node-level Windows agents fro
 
 impl PssControl for WindowsHostProcess {
     fn check(&self, pod: &PodSpec<'_>, out: &mut Out) {
-        let host_process = |sc: Option<NodeRef<'_>>| sc.and_then(|s| s.path(&["windowsOptions", "hostProcess"])).and_then(NodeRef::as_bool);
+        let host_process = |sc: Option<NodeRef<'_>>| {
+            sc.and_then(|s| s.path(&["windowsOptions", "hostProcess"]))
+                .and_then(NodeRef::as_bool)
+        };
         if host_process(pod.security_context()) == Some(true) {
-            let at = pod.at(["securityContext", "windowsOptions", "hostProcess"]).label("runs as a process on the node");
+            let at = pod
+                .at(["securityContext", "windowsOptions", "hostProcess"])
+                .label("runs as a process on the node");
             out.flag(Levels::baseline(Versions::ALL), at, || {
                 Detail::new("pod sets `windowsOptions.hostProcess: true`; the Baseline level forbids HostProcess containers", FIX)
             });
         }
         for c in &pod.containers {
             if host_process(c.security_context()) == Some(true) {
-                let at = c.at(["securityContext", "windowsOptions", "hostProcess"]).label("runs as a process on the node");
+                let at = c
+                    .at(["securityContext", "windowsOptions", "hostProcess"])
+                    .label("runs as a process on the node");
                 out.flag(Levels::baseline(Versions::ALL), at, || {
                     Detail::new(
                         format!("{} sets `windowsOptions.hostProcess: true`; the Baseline level forbids HostProcess containers", c.describe()),
