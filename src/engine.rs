@@ -91,12 +91,12 @@ pub fn lint(inputs: Vec<Input>, skipped: Vec<(String, String)>, opts: &Options<'
         *run.stats.files_skipped.entry(reason.clone()).or_default() += 1;
     }
     let mut world = World::default();
-    for (input, outcome) in inputs.into_iter().zip(outcomes) {
+    for (input, outcome) in inputs.iter().zip(outcomes) {
         merge_stats(&mut run.stats, outcome.stats);
         run.findings.extend(outcome.findings);
         world.objects.extend(outcome.facts);
         run.files.push(SourceFile {
-            path: input.display,
+            path: input.display.clone(),
             text: outcome.text,
         });
     }
@@ -105,7 +105,16 @@ pub fn lint(inputs: Vec<Input>, skipped: Vec<(String, String)>, opts: &Options<'
         rule.check_world(&world, &mut wcx);
     }
     for draft in wcx.drafts {
-        run.findings.push(finish_site_draft(draft, &run.files));
+        let finding = finish_site_draft(draft, &run.files);
+        // A cross-object finding may land in a file that had no finding of its own, whose text
+        // was not kept: read it again for the snippet.
+        let file = finding.primary.file as usize;
+        if opts.keep_text && run.files.get(file).is_some_and(|f| f.text.is_none()) {
+            if let Some(bytes) = inputs.get(file).and_then(|i| read(i).ok()) {
+                run.files[file].text = Some(Arc::from(String::from_utf8_lossy(&bytes).into_owned()));
+            }
+        }
+        run.findings.push(finding);
     }
     run.findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     run.findings

@@ -398,13 +398,13 @@ fn gitignore_and_exclude_are_honoured() {
     std::fs::write(tree.path().join("pod.yaml"), pod).unwrap();
     let (_, f, _) = kubeward()
         .dir(tree.path())
-        .args(["lint", ".", "--exclude", "vendor/**"])
+        .args(["lint", ".", "--exclude", "vendor/**", "--select", "host-pid"])
         .json();
     let paths: Vec<_> = f.iter().map(|(_, p, _)| p.as_str()).collect();
     assert_eq!(paths, vec!["pod.yaml"]);
     let (_, f, _) = kubeward()
         .dir(tree.path())
-        .args(["lint", ".", "--no-ignore", "--hidden"])
+        .args(["lint", ".", "--no-ignore", "--hidden", "--select", "host-pid"])
         .json();
     assert_eq!(f.len(), 4, "{f:?}");
 }
@@ -498,6 +498,8 @@ fn human_output_snapshot() {
             "--color",
             "never",
             "--quiet",
+            "--select",
+            "duplicate-key,privileged-container",
         ])
         .run();
     insta::assert_snapshot!(out.stderr);

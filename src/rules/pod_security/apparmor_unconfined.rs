@@ -49,7 +49,7 @@ declare_rule! {
         id: "apparmor-unconfined",
         category: PodSecurity,
         severity: High,
-        summary: "AppArmor confinement is disabled",
+        summary: "container runs without AppArmor confinement",
         since: "0.1.0",
         pss: Baseline,
     }

@@ -51,7 +51,7 @@ declare_rule! {
         id: "windows-host-process",
         category: PodSecurity,
         severity: Critical,
-        summary: "Windows HostProcess container",
+        summary: "container runs as a Windows HostProcess on the node",
         since: "0.1.0",
         pss: Baseline,
     }
