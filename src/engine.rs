@@ -109,10 +109,11 @@ pub fn lint(inputs: Vec<Input>, skipped: Vec<(String, String)>, opts: &Options<'
         // A cross-object finding may land in a file that had no finding of its own, whose text
         // was not kept: read it again for the snippet.
         let file = finding.primary.file as usize;
-        if opts.keep_text && run.files.get(file).is_some_and(|f| f.text.is_none()) {
-            if let Some(bytes) = inputs.get(file).and_then(|i| read(i).ok()) {
-                run.files[file].text = Some(Arc::from(String::from_utf8_lossy(&bytes).into_owned()));
-            }
+        if opts.keep_text
+            && run.files.get(file).is_some_and(|f| f.text.is_none())
+            && let Some(bytes) = inputs.get(file).and_then(|i| read(i).ok())
+        {
+            run.files[file].text = Some(Arc::from(String::from_utf8_lossy(&bytes).into_owned()));
         }
         run.findings.push(finding);
     }

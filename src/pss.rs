@@ -254,14 +254,6 @@ impl Out {
             }
         }
     }
-
-    /// Whether the check is building a report for the level/version of the run, and which.
-    pub fn policy(&self) -> Option<(Option<PssLevel>, u32)> {
-        match self.mode {
-            Mode::Facts => None,
-            Mode::Report { profile, minor } => Some((profile, minor)),
-        }
-    }
 }
 
 /// A Pod Security Standards control: a rule whose verdict depends on the policy level and version.
@@ -341,15 +333,6 @@ pub fn missing_in_container(c: &Container<'_>, path: &[&'static str]) -> Label {
 /// A scalar's text for messages (strings as written, other scalars as their source text).
 pub fn shown(n: NodeRef<'_>) -> &str {
     n.as_str().or_else(|| n.text()).unwrap_or("")
-}
-
-/// `"a", "b"` for messages.
-pub fn quoted_list<'a>(items: impl IntoIterator<Item = &'a str>) -> String {
-    items
-        .into_iter()
-        .map(|s| format!("\"{s}\""))
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 /// Lines of the findings of `rule` on `yaml` at a level and version (for version tests).

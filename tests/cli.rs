@@ -190,7 +190,7 @@ fn json_manifests_are_linted_and_non_k8s_json_is_skipped() {
 #[test]
 fn crlf_and_bom_give_correct_lines_and_columns() {
     let (_, _, v) = kubeward()
-        .args(["lint", "testdata/cli/crlf-bom.yaml"])
+        .args(["lint", "testdata/cli/crlf-bom.yaml", "--select", "host-ipc"])
         .json();
     let f = &v["findings"][0];
     assert_eq!(f["rule"], "host-ipc");
@@ -398,13 +398,27 @@ fn gitignore_and_exclude_are_honoured() {
     std::fs::write(tree.path().join("pod.yaml"), pod).unwrap();
     let (_, f, _) = kubeward()
         .dir(tree.path())
-        .args(["lint", ".", "--exclude", "vendor/**", "--select", "host-pid"])
+        .args([
+            "lint",
+            ".",
+            "--exclude",
+            "vendor/**",
+            "--select",
+            "host-pid",
+        ])
         .json();
     let paths: Vec<_> = f.iter().map(|(_, p, _)| p.as_str()).collect();
     assert_eq!(paths, vec!["pod.yaml"]);
     let (_, f, _) = kubeward()
         .dir(tree.path())
-        .args(["lint", ".", "--no-ignore", "--hidden", "--select", "host-pid"])
+        .args([
+            "lint",
+            ".",
+            "--no-ignore",
+            "--hidden",
+            "--select",
+            "host-pid",
+        ])
         .json();
     assert_eq!(f.len(), 4, "{f:?}");
 }

@@ -79,7 +79,10 @@ fn sarif_has_what_github_reads() {
         assert!(r["properties"]["precision"].is_string());
     }
     let results = run["results"].as_array().unwrap();
-    assert!(results.len() >= 2, "the privileged Pod and the hostPID Deployment at least");
+    assert!(
+        results.len() >= 2,
+        "the privileged Pod and the hostPID Deployment at least"
+    );
     for res in results {
         let idx = res["ruleIndex"].as_u64().unwrap() as usize;
         assert_eq!(res["ruleId"], rules[idx]["id"]);

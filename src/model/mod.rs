@@ -8,4 +8,4 @@ mod world;
 pub use object::{DuplicateKey, Object, ObjectIdent};
 #[allow(unused_imports)]
 pub use workload::{Container, ContainerKind, PodSpec, pod_template_route};
-pub use world::{Facts, PSA_PREFIX, PodSecurityFacts, PsaLabel, PssFact, Site, World};
+pub use world::{Facts, PSA_PREFIX, Site, World};

@@ -11,19 +11,27 @@ pub use crate::rules::pod_security::{
     SeccompProfile, SelinuxCustomOptions, UnsafeProcMount, UnsafeSysctls, WindowsHostProcess,
 };
 pub use crate::rules::validity::{DuplicateKey, ParseError};
+pub use crate::rules::workload::{
+    AutomountServiceAccountToken, ContainerRuntimeSocket, DefaultServiceAccount,
+    MissingResourceLimits, WritableRootFilesystem,
+};
 
 /// All rules, sorted by id.
 pub static ALL: &[&dyn Rule] = &[
     &AdmissionRejected,
     &ApparmorUnconfined,
+    &AutomountServiceAccountToken,
     &CapabilitiesNotDropped,
+    &ContainerRuntimeSocket,
     &DangerousCapabilities,
+    &DefaultServiceAccount,
     &DuplicateKey,
     &HostIpc,
     &HostNetwork,
     &HostPathVolume,
     &HostPid,
     &HostPort,
+    &MissingResourceLimits,
     &NamespaceWithoutPodSecurity,
     &ParseError,
     &PrivilegeEscalation,
@@ -36,6 +44,7 @@ pub static ALL: &[&dyn Rule] = &[
     &UnsafeProcMount,
     &UnsafeSysctls,
     &WindowsHostProcess,
+    &WritableRootFilesystem,
 ];
 
 /// The Pod Security Standards controls (every rule declaring `pss:`), sorted by id.

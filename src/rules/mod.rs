@@ -2,3 +2,4 @@
 
 pub mod pod_security;
 pub mod validity;
+pub mod workload;

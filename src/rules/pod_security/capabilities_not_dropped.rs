@@ -158,9 +158,9 @@ mod tests {
                 "apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec:\n  containers:\n  - name: a\n    image: nginx:1.27\n",
                 "    securityContext:\n      capabilities: {drop: [ALL], add: [NET_BIND_SERVICE, SYS_ADMIN]}\n",
             ))
-            .pass(concat!(
+            .pass(
                 "apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec:\n  os: {name: windows}\n  containers:\n  - name: a\n    image: app:1\n",
-            ))
+            )
             .fail(DROP_NOTHING)
             .fail(concat!(
                 "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  template:\n    spec:\n",
