@@ -1,6 +1,7 @@
 //! The cross-object index: facts gathered from every object in a first pass, so rules that need
 //! other objects never read another file's tree.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use super::object::{Object, ObjectIdent};
@@ -58,7 +59,7 @@ pub struct PssFact {
     /// Where.
     pub site: Site,
     /// The label text at that place.
-    pub label: Option<String>,
+    pub label: Option<Cow<'static, str>>,
 }
 
 /// A `pod-security.kubernetes.io/*` label of a Namespace.
@@ -89,20 +90,32 @@ impl Facts {
     }
 }
 
-/// Evaluated once per workload, for all levels and versions (see `pss`): cheap, and no
-/// message is built.
+/// Evaluated once per workload, for all levels and versions (see `pss`), without building any
+/// message. Violations of one rule that count at the same levels and versions (the same
+/// setting missing in several containers) are recorded once, with the first one's place.
 fn pod_security(obj: &Object<'_>, site: &mut dyn FnMut(Label) -> Site) -> Option<PodSecurityFacts> {
     let pod = obj.pod.as_ref()?;
     obj.namespace?;
-    let violations = pss::evaluate(pod)
-        .into_iter()
-        .map(|(rule, v)| PssFact {
+    let mut violations: Vec<PssFact> = Vec::new();
+    for (rule, v) in pss::evaluate(pod) {
+        if violations
+            .iter()
+            .any(|f| f.rule == rule && f.levels == v.levels)
+        {
+            continue;
+        }
+        let label = v.at.text.clone();
+        let mut at = site(v.at);
+        // The object is this one, and related places need no fingerprint route.
+        at.object = None;
+        at.route = String::new();
+        violations.push(PssFact {
             rule,
             levels: v.levels,
-            label: v.at.text.as_ref().map(ToString::to_string),
-            site: site(v.at),
-        })
-        .collect::<Vec<_>>();
+            label,
+            site: at,
+        });
+    }
     if violations.is_empty() {
         return None;
     }

@@ -79,6 +79,8 @@ struct Policy<'w> {
     invalid_level: Option<&'w str>,
     enforce: &'w Site,
     version: Option<&'w Site>,
+    /// `v1.N`, `latest`, or what an invalid version label means.
+    version_text: String,
 }
 
 impl<'w> Policy<'w> {
@@ -97,10 +99,17 @@ impl<'w> Policy<'w> {
             other => (PssLevel::Restricted, Some(other)),
         };
         let version = label("enforce-version");
-        let minor = version
-            .and_then(|v| parse_version(&v.value))
-            .unwrap_or(LATEST_PSS_MINOR);
+        let parsed = version.and_then(|v| parse_version(&v.value));
+        let minor = parsed.unwrap_or(LATEST_PSS_MINOR);
+        let version_text = match (version, parsed) {
+            (Some(_), Some(m)) => format!("v1.{m}"),
+            (Some(v), None) if v.value != "latest" => {
+                format!("latest, as the invalid version `{}` counts", v.value)
+            }
+            _ => "latest".to_owned(),
+        };
         Some(Policy {
+            version_text,
             level,
             minor,
             invalid_level,
@@ -158,11 +167,7 @@ impl Rule for AdmissionRejected {
             let mut rules: Vec<&str> = hits.iter().map(|v| v.rule).collect();
             rules.dedup();
             let level = pss::level_name(policy.level);
-            let version = if policy.version.is_some() {
-                format!("v1.{}", policy.minor)
-            } else {
-                "latest".to_owned()
-            };
+            let version = &policy.version_text;
             let name = obj.ident.name.as_deref().unwrap_or("<unnamed>");
             let outcome = if obj.ident.kind == "Pod" {
                 "the API server will reject it".to_owned()
@@ -178,7 +183,7 @@ impl Rule for AdmissionRejected {
             let draft = cx
                 .report(self, &facts.namespace_site)
                 .message(format!(
-                    "{} \"{name}\" violates the {level} Pod Security level (policy {version}) that namespace \"{ns}\" enforces{invalid}: {}; {outcome}",
+                    "{} \"{name}\" violates the {level} Pod Security level (version {version}) that namespace \"{ns}\" enforces{invalid}: {}; {outcome}",
                     obj.ident.kind,
                     rules.join(", "),
                 ))
@@ -192,7 +197,7 @@ impl Rule for AdmissionRejected {
                 format!("namespace \"{ns}\" enforces {}", policy.level.as_str()),
             );
             if let Some(site) = policy.version {
-                draft.related_site(site, format!("at policy version v1.{}", policy.minor));
+                draft.related_site(site, format!("policy version {version}"));
             }
             let mut seen = Vec::new();
             for v in hits {
