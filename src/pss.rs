@@ -330,8 +330,12 @@ pub fn missing_in_container(c: &Container<'_>, path: &[&'static str]) -> Label {
     Label::missing(c.ptr.join(path.iter().copied()))
 }
 
-/// A scalar's text for messages (strings as written, other scalars as their source text).
+/// A scalar's text as a string field sees it: strings as written, null as empty (Go's zero
+/// value), other scalars as their source text (the API server would reject them anyway).
 pub fn shown(n: NodeRef<'_>) -> &str {
+    if n.is_null() {
+        return "";
+    }
     n.as_str().or_else(|| n.text()).unwrap_or("")
 }
 

@@ -147,6 +147,7 @@ mod tests {
                 "    container.apparmor.security.beta.kubernetes.io/a: runtime/default\n",
                 "    container.apparmor.security.beta.kubernetes.io/b: localhost/k8s-nginx\n",
                 "    container.apparmor.security.beta.kubernetes.io/c: \"\"\n",
+                "    container.apparmor.security.beta.kubernetes.io/d: ~\n",
                 "spec:\n  securityContext:\n    appArmorProfile: {type: Localhost, localhostProfile: k8s-nginx}\n",
                 "  containers:\n  - name: a\n    image: nginx:1.27\n    securityContext: {appArmorProfile: {type: RuntimeDefault}}\n",
             ))

@@ -124,7 +124,7 @@ mod tests {
         RuleTest::of(&ProbeCustomHost)
             .pass(concat!(
                 "apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec:\n  containers:\n  - name: a\n    image: nginx:1.27\n",
-                "    livenessProbe: {httpGet: {path: /healthz, port: 8080, host: \"\"}}\n    readinessProbe: {tcpSocket: {port: 8080}}\n",
+                "    livenessProbe: {httpGet: {path: /healthz, port: 8080, host: \"\"}}\n    readinessProbe: {tcpSocket: {port: 8080, host: ~}}\n",
             ))
             .fail(concat!(
                 "apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec:\n  initContainers:\n  - name: proxy\n    image: envoy:1.30\n    restartPolicy: Always\n",
