@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::rule::{LATEST_PSS_MINOR, PssLevel};
+use crate::rule::PssLevel;
 
 /// A fast security linter for Kubernetes manifests in GitOps repositories.
 #[derive(Debug, Parser)]
@@ -24,6 +24,31 @@ pub enum Command {
     Rules(RulesArgs),
     /// Show the documentation of a rule.
     Explain(ExplainArgs),
+    /// Write a commented starter `.kubeward.yaml`.
+    Init(InitArgs),
+    /// Lint and write the unsuppressed findings to a baseline file (for `--baseline`).
+    Baseline(BaselineArgs),
+}
+
+/// Arguments of `init`.
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Where to write it.
+    #[arg(default_value = ".kubeward.yaml")]
+    pub path: PathBuf,
+    /// Overwrite an existing file.
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// Arguments of `baseline`.
+#[derive(Debug, Args)]
+pub struct BaselineArgs {
+    /// The baseline file to write.
+    pub file: PathBuf,
+    /// What to lint, and how.
+    #[command(flatten)]
+    pub lint: LintArgs,
 }
 
 /// Output formats of `lint`.
@@ -35,6 +60,12 @@ pub enum Format {
     Sarif,
     /// kubeward's versioned JSON.
     Json,
+    /// GitHub workflow commands (annotations) and a job summary.
+    Github,
+    /// GitLab Code Quality JSON.
+    Gitlab,
+    /// JUnit XML.
+    Junit,
 }
 
 /// `--fail-on` thresholds.
@@ -81,9 +112,24 @@ pub struct LintArgs {
     /// Do not run these rules (comma-separated ids).
     #[arg(long, value_delimiter = ',', value_name = "RULE")]
     pub ignore: Vec<String>,
-    /// Exit with 1 when a finding at or above this severity remains.
-    #[arg(long, value_enum, default_value_t = FailOn::Low)]
-    pub fail_on: FailOn,
+    /// Also write SARIF to this file (whatever --format is).
+    #[arg(long, value_name = "FILE")]
+    pub sarif_file: Option<PathBuf>,
+    /// Exit with 1 when a finding at or above this severity remains [default: low].
+    #[arg(long, value_enum)]
+    pub fail_on: Option<FailOn>,
+    /// Configuration file (default: .kubeward.yaml from the scanned directory up to the git root).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Do not report findings recorded in this baseline file.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Report only findings that did not exist at the merge base of REV and HEAD.
+    #[arg(long, value_name = "REV")]
+    pub new_from_rev: Option<String>,
+    /// Never show a progress bar.
+    #[arg(long)]
+    pub no_progress: bool,
     /// Skip paths matching this glob (repeatable).
     #[arg(long, value_name = "GLOB")]
     pub exclude: Vec<String>,
@@ -96,6 +142,11 @@ pub struct LintArgs {
     /// Worker threads (default: one per core).
     #[arg(long, short = 'j', value_name = "N")]
     pub jobs: Option<usize>,
+    /// Trust only images whose normalised name starts with this prefix, e.g. `ghcr.io/acme`
+    /// (repeatable; replaces the default trust: every registry but Docker Hub, plus official
+    /// Docker Hub images).
+    #[arg(long = "trusted-registry", value_name = "PREFIX")]
+    pub trusted_registries: Vec<String>,
     /// When to colour the human output (NO_COLOR is honoured).
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
@@ -109,9 +160,10 @@ pub struct LintArgs {
     /// object violates it.
     #[arg(long, value_enum, value_name = "PROFILE")]
     pub profile: Option<Profile>,
-    /// Kubernetes version whose Pod Security semantics apply: `v1.N`, `1.N` or `latest`.
-    #[arg(long, value_name = "VERSION", default_value = "latest", value_parser = parse_pss_version)]
-    pub pss_version: u32,
+    /// Kubernetes version whose Pod Security semantics apply: `v1.N`, `1.N` or `latest`
+    /// (default: the configuration's `pss-version`, else `latest`).
+    #[arg(long, value_name = "VERSION", value_parser = parse_pss_version)]
+    pub pss_version: Option<u32>,
 }
 
 /// `--profile`.
@@ -133,24 +185,10 @@ impl Profile {
     }
 }
 
-/// `v1.N`, `1.N` or `latest` → N. Versions newer than the newest known one evaluate as the
-/// newest, as pod-security-admission does.
+/// `--pss-version`: `v1.N`, `1.N` or `latest` (see [`crate::rule::parse_pss_version`]).
 pub fn parse_pss_version(s: &str) -> Result<u32, String> {
-    if s == "latest" {
-        return Ok(LATEST_PSS_MINOR);
-    }
-    let minor = s
-        .strip_prefix('v')
-        .unwrap_or(s)
-        .strip_prefix("1.")
-        .filter(|m| {
-            !m.is_empty()
-                && m.bytes().all(|b| b.is_ascii_digit())
-                && (m.len() == 1 || !m.starts_with('0'))
-        })
-        .and_then(|m| m.parse::<u32>().ok())
-        .ok_or_else(|| format!("expected `v1.N`, `1.N` or `latest`, got `{s}`"))?;
-    Ok(minor.min(LATEST_PSS_MINOR))
+    crate::rule::parse_pss_version(s)
+        .ok_or_else(|| format!("expected `v1.N`, `1.N` or `latest`, got `{s}`"))
 }
 
 /// Formats of `rules`.

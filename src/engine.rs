@@ -12,7 +12,10 @@ use crate::input::{Input, InputSource};
 use crate::model::{Facts, Object, ObjectIdent, Site, World};
 use crate::rule::Target;
 use crate::rule::{Context, Draft, Rule, Settings, WorldContext};
-use crate::yaml::{Doc, Label, LineIndex, NodeRef, Pointer, Region, Seg, parse_stream, span_of};
+use crate::suppress::{self, Directive};
+use crate::yaml::{
+    Doc, Focus, Label, LineIndex, NodeRef, Pointer, Region, Seg, comments, parse_stream, span_of,
+};
 
 /// A file of the run.
 #[derive(Debug, Clone)]
@@ -21,6 +24,24 @@ pub struct SourceFile {
     pub path: String,
     /// The text, kept only for files whose findings will be rendered with a snippet.
     pub text: Option<Arc<str>>,
+    /// Where to read the text again if it was not kept (findings of the cross-object pass).
+    pub disk: Option<std::path::PathBuf>,
+}
+
+impl SourceFile {
+    /// The text: kept, or read again from disk.
+    pub fn load(&self) -> Arc<str> {
+        if let Some(t) = &self.text {
+            return t.clone();
+        }
+        self.disk
+            .as_ref()
+            .and_then(|p| std::fs::read(p).ok())
+            .map_or_else(
+                || Arc::from(""),
+                |b| Arc::from(String::from_utf8_lossy(&b).into_owned()),
+            )
+    }
 }
 
 /// Counts for the summary: every file and document is accounted for.
@@ -55,6 +76,10 @@ pub struct Run {
     pub stats: Stats,
     /// Notices for the summary (e.g. skipped paths in verbose mode).
     pub skipped_paths: Vec<(String, String)>,
+    /// Regions that hold secrets, never to be printed: those of every finding (even one later
+    /// dropped by a baseline or the configuration) and, when snippets are rendered, those the
+    /// secret checks mark even if they are not enabled.
+    pub masks: Vec<Location>,
 }
 
 /// How to run.
@@ -65,11 +90,15 @@ pub struct Options<'a> {
     pub settings: &'a Settings,
     /// Keep source text of files with findings (for snippets).
     pub keep_text: bool,
+    /// Called after each file (progress bar).
+    pub progress: Option<&'a (dyn Fn() + Sync)>,
 }
 
 struct FileOutcome {
     findings: Vec<Finding>,
+    masks: Vec<Location>,
     facts: Vec<Facts>,
+    directives: Vec<Directive>,
     stats: Stats,
     text: Option<Arc<str>>,
 }
@@ -80,7 +109,13 @@ pub fn lint(inputs: Vec<Input>, skipped: Vec<(String, String)>, opts: &Options<'
     let outcomes: Vec<FileOutcome> = inputs
         .par_iter()
         .enumerate()
-        .map(|(i, input)| lint_file(u32::try_from(i).unwrap_or(u32::MAX), input, opts))
+        .map(|(i, input)| {
+            let out = lint_file(u32::try_from(i).unwrap_or(u32::MAX), input, opts);
+            if let Some(p) = opts.progress {
+                p();
+            }
+            out
+        })
         .collect();
 
     let mut run = Run {
@@ -91,13 +126,31 @@ pub fn lint(inputs: Vec<Input>, skipped: Vec<(String, String)>, opts: &Options<'
         *run.stats.files_skipped.entry(reason.clone()).or_default() += 1;
     }
     let mut world = World::default();
-    for (input, outcome) in inputs.iter().zip(outcomes) {
+    let mut directives = Vec::new();
+    for (input, outcome) in inputs.into_iter().zip(outcomes) {
         merge_stats(&mut run.stats, outcome.stats);
         run.findings.extend(outcome.findings);
+        run.masks.extend(outcome.masks);
+        directives.extend(outcome.directives);
         world.objects.extend(outcome.facts);
+        let disk = match input.source {
+            InputSource::Path(p) => Some(p),
+            InputSource::Bytes(b) if outcome.text.is_none() => {
+                // In-memory input (stdin): keep it, it cannot be read again.
+                let text = String::from_utf8_lossy(&b).into_owned();
+                run.files.push(SourceFile {
+                    path: input.display,
+                    text: Some(Arc::from(text)),
+                    disk: None,
+                });
+                continue;
+            }
+            InputSource::Bytes(_) => None,
+        };
         run.files.push(SourceFile {
-            path: input.display.clone(),
+            path: input.display,
             text: outcome.text,
+            disk,
         });
     }
     let mut wcx = WorldContext::new(opts.settings);
@@ -105,17 +158,19 @@ pub fn lint(inputs: Vec<Input>, skipped: Vec<(String, String)>, opts: &Options<'
         rule.check_world(&world, &mut wcx);
     }
     for draft in wcx.drafts {
-        let finding = finish_site_draft(draft, &run.files);
-        // A cross-object finding may land in a file that had no finding of its own, whose text
-        // was not kept: read it again for the snippet.
-        let file = finding.primary.file as usize;
-        if opts.keep_text
-            && run.files.get(file).is_some_and(|f| f.text.is_none())
-            && let Some(bytes) = inputs.get(file).and_then(|i| read(i).ok())
-        {
-            run.files[file].text = Some(Arc::from(String::from_utf8_lossy(&bytes).into_owned()));
-        }
-        run.findings.push(finding);
+        run.findings.push(finish_site_draft(draft, &run.files));
+    }
+    if !directives.is_empty() {
+        let enabled: Vec<&str> = opts.rules.iter().map(|r| r.meta().id).collect();
+        let paths: Vec<String> = run.files.iter().map(|f| f.path.clone()).collect();
+        let meta = suppress::apply(
+            &mut run.findings,
+            &directives,
+            &enabled,
+            suppress::today(),
+            &paths,
+        );
+        run.findings.extend(meta);
     }
     run.findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     run.findings
@@ -148,7 +203,9 @@ fn read(input: &Input) -> Result<Vec<u8>, String> {
 fn lint_file(file: u32, input: &Input, opts: &Options<'_>) -> FileOutcome {
     let mut out = FileOutcome {
         findings: Vec::new(),
+        masks: Vec::new(),
         facts: Vec::new(),
+        directives: Vec::new(),
         stats: Stats::default(),
         text: None,
     };
@@ -196,7 +253,7 @@ fn lint_file(file: u32, input: &Input, opts: &Options<'_>) -> FileOutcome {
         }
     };
     lint_text(file, input, &text, opts, &mut out);
-    if opts.keep_text && !out.findings.is_empty() {
+    if opts.keep_text && (!out.findings.is_empty() || !out.directives.is_empty()) {
         out.text = Some(Arc::from(text));
     }
     out
@@ -321,6 +378,10 @@ fn lint_text(file: u32, input: &Input, text: &str, opts: &Options<'_>, out: &mut
         }
         lint_object(doc, &obj, opts, &mut res, out);
     }
+    if text.contains("kubeward:") {
+        out.directives
+            .extend(comment_directives(&stream.docs, &mut res));
+    }
     if let Some(err) = stream.error {
         out.stats.files_failed += 1;
         let mut f = file_error(
@@ -336,6 +397,72 @@ fn lint_text(file: u32, input: &Input, text: &str, opts: &Options<'_>, out: &mut
     }
 }
 
+/// Suppression directives written as comments in this file.
+fn comment_directives(docs: &[Doc<'_>], res: &mut Resolver<'_>) -> Vec<Directive> {
+    let text = res.text;
+    let comments = comments(text);
+    let regions: Vec<Region> = comments
+        .iter()
+        .map(|c| res.region(c.start, c.end))
+        .collect();
+    let doc_lines: Vec<(u32, u32)> = docs
+        .iter()
+        .map(|d| {
+            let (s, e) = d.content_span();
+            (res.region(s, s).line, res.region(e, e).line)
+        })
+        .collect();
+    let lines: Vec<&str> = text.lines().collect();
+    suppress::from_comments(res.file, &comments, &regions, &doc_lines, &lines)
+}
+
+/// The `kubeward.io/ignore` annotation of an object, as a directive covering the object.
+fn annotation_directive(
+    doc: &Doc<'_>,
+    obj: &Object<'_>,
+    res: &mut Resolver<'_>,
+) -> Option<Directive> {
+    let value = obj.annotation(suppress::ANNOTATION)?;
+    let at = res.location(
+        doc,
+        &obj.at(["metadata", "annotations", suppress::ANNOTATION]),
+    );
+    let whole = res.location(
+        doc,
+        &Label {
+            focus: Focus::Whole,
+            ..obj.at(std::iter::empty::<Seg>())
+        },
+    );
+    let scope = suppress::Scope::Lines(whole.region.line, whole.region.end_line);
+    let object = Some(obj.ident());
+    Some(match suppress::parse_annotation(value) {
+        Ok(suppress::Parsed {
+            rules,
+            until,
+            reason,
+            ..
+        }) => Directive {
+            at,
+            scope,
+            rules,
+            reason,
+            until,
+            object,
+            malformed: None,
+        },
+        Err(why) => Directive {
+            at,
+            scope,
+            rules: Vec::new(),
+            reason: None,
+            until: None,
+            object,
+            malformed: Some(format!("`{}`: {why}", suppress::ANNOTATION)),
+        },
+    })
+}
+
 fn lint_object(
     doc: &Doc<'_>,
     obj: &Object<'_>,
@@ -344,14 +471,34 @@ fn lint_object(
     out: &mut FileOutcome,
 ) {
     out.stats.objects += 1;
+    if let Some(d) = annotation_directive(doc, obj, res) {
+        out.directives.push(d);
+    }
     let mut cx = Context::new(opts.settings);
     for rule in &opts.rules {
         rule.check_object(obj, &mut cx);
     }
     let ident = obj.ident();
     for draft in cx.drafts {
-        out.findings
-            .push(finish_label_draft(draft, doc, res, &ident));
+        let f = finish_label_draft(draft, doc, res, &ident);
+        out.masks.extend(f.sensitive.iter().copied());
+        out.findings.push(f);
+    }
+    if opts.keep_text {
+        // Snippets show neighbouring lines: let the secret checks that are not enabled mark
+        // what must be masked all the same.
+        let mut scratch = Context::new(opts.settings);
+        for rule in crate::rule::registry::ALL.iter().filter(|r| {
+            r.meta().category == crate::rule::Category::Secrets
+                && !opts.rules.iter().any(|e| e.meta().id == r.meta().id)
+        }) {
+            rule.check_object(obj, &mut scratch);
+        }
+        for draft in &scratch.drafts {
+            for l in &draft.sensitive {
+                out.masks.push(res.location(doc, l));
+            }
+        }
     }
     out.facts.push(Facts::extract(obj, &mut |l: Label| {
         res.site(doc, &l, &ident)
@@ -511,6 +658,7 @@ pub fn lint_str(path: &str, text: &str, rules: Vec<&'static dyn Rule>, settings:
             rules,
             settings,
             keep_text: true,
+            progress: None,
         },
     )
 }

@@ -3,6 +3,18 @@
 /// An error that stops the run.
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
 pub enum Error {
+    /// The configuration is invalid.
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Config(#[from] Box<crate::config::Error>),
+    /// A baseline or git revision could not be used.
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Baseline(#[from] crate::baseline::Error),
+    /// A file exists already.
+    #[error("{0} exists already")]
+    #[diagnostic(code(kubeward::exists), help("Pass --force to overwrite it."))]
+    Exists(String),
     /// Discovery failed.
     #[error(transparent)]
     #[diagnostic(transparent)]

@@ -4,7 +4,9 @@
 //! public for the black-box tests.
 #![allow(clippy::module_name_repetitions)]
 
+pub(crate) mod baseline;
 pub(crate) mod cli;
+pub(crate) mod config;
 pub mod docs;
 pub(crate) mod engine;
 pub(crate) mod error;
@@ -15,6 +17,7 @@ pub(crate) mod pss;
 pub(crate) mod report;
 pub mod rule;
 pub(crate) mod rules;
+pub(crate) mod suppress;
 #[cfg(test)]
 pub(crate) mod testing;
 pub(crate) mod yaml;
@@ -41,7 +44,11 @@ where
     I: IntoIterator<Item = T>,
     T: Into<std::ffi::OsString> + Clone,
 {
-    let cli = match Cli::try_parse_from(args) {
+    let raw: Vec<String> = args
+        .into_iter()
+        .map(|a| a.into().to_string_lossy().into_owned())
+        .collect();
+    let cli = match Cli::try_parse_from(&raw) {
         Ok(c) => c,
         Err(e) => {
             let _ = e.print();
@@ -49,7 +56,9 @@ where
         }
     };
     let result = match cli.command {
-        Command::Lint(args) => lint(&args),
+        Command::Lint(args) => lint(&args, &raw),
+        Command::Init(args) => init(&args),
+        Command::Baseline(args) => write_baseline(&args),
         Command::Rules(args) => {
             print_rules(args.format);
             Ok(EXIT_OK)
@@ -125,20 +134,6 @@ fn rule_ids(list: &[String]) -> Result<Vec<&'static str>, Error> {
         .collect()
 }
 
-/// The rules enabled by `--profile`, `--select` and `--ignore`.
-fn enabled_rules(args: &LintArgs) -> Result<Vec<&'static dyn Rule>, Error> {
-    let select = rule_ids(&args.select)?;
-    let ignore = rule_ids(&args.ignore)?;
-    let level = args.profile.map(Profile::level);
-    Ok(registry::ALL
-        .iter()
-        .copied()
-        .filter(|r| level.is_none_or(|l| in_profile(r.meta(), l)))
-        .filter(|r| select.is_empty() || select.contains(&r.meta().id))
-        .filter(|r| !ignore.contains(&r.meta().id))
-        .collect())
-}
-
 /// Under a profile: exactly the Pod Security controls of its level (Restricted includes
 /// Baseline), plus `parse-error` (a file that cannot be parsed cannot be judged).
 fn in_profile(meta: &Meta, level: PssLevel) -> bool {
@@ -148,18 +143,10 @@ fn in_profile(meta: &Meta, level: PssLevel) -> bool {
     }
 }
 
-/// Rule settings from the command line.
-fn settings(args: &LintArgs) -> Settings {
-    Settings {
-        pss_minor: args.pss_version,
-        profile: args.profile.map(Profile::level),
-        ..Settings::default()
-    }
-}
-
 /// Lint one in-memory manifest with `lint` options (e.g. `["--profile", "pss-restricted",
-/// "--pss-version", "v1.25"]`) and return its unsuppressed findings as (rule id, 1-based line),
-/// in report order. For black-box tests such as the Pod Security Admission conformance suite.
+/// "--pss-version", "v1.25"]`) and no configuration file, and return its unsuppressed findings
+/// as (rule id, 1-based line), in report order. For black-box tests such as the Pod Security
+/// Admission conformance suite.
 ///
 /// # Errors
 /// The options do not parse or name an unknown rule.
@@ -176,9 +163,9 @@ pub fn lint_text(
     let Command::Lint(args) = cli.command else {
         return Err("internal error: not a lint command".into());
     };
-    let rules = enabled_rules(&args).map_err(|e| e.to_string())?;
-    let enabled: Vec<&str> = rules.iter().map(|r| r.meta().id).collect();
-    let run = engine::lint_str(name, text, rules, &settings(&args));
+    let plan = plan_with(&args, config::Config::default()).map_err(|e| e.to_string())?;
+    let enabled: Vec<&str> = plan.rules.iter().map(|r| r.meta().id).collect();
+    let run = engine::lint_str(name, text, plan.rules.clone(), &plan.settings);
     Ok(run
         .findings
         .iter()
@@ -197,6 +184,16 @@ fn threshold(f: FailOn) -> Option<Severity> {
     }
 }
 
+fn fail_on_of(s: &str) -> FailOn {
+    match s {
+        "critical" => FailOn::Critical,
+        "high" => FailOn::High,
+        "medium" => FailOn::Medium,
+        "never" => FailOn::Never,
+        _ => FailOn::Low,
+    }
+}
+
 fn use_color(choice: ColorChoice) -> bool {
     match choice {
         ColorChoice::Always => true,
@@ -208,50 +205,273 @@ fn use_color(choice: ColorChoice) -> bool {
     }
 }
 
-fn lint(args: &LintArgs) -> Result<u8, Error> {
-    let rules = enabled_rules(args)?;
+/// Everything a lint run needs, from flags and configuration (flags win).
+struct Plan {
+    config: config::Config,
+    rules: Vec<&'static dyn Rule>,
+    settings: Settings,
+    discover: input::DiscoverOptions,
+    fail_on: FailOn,
+}
+
+fn plan(args: &LintArgs) -> Result<Plan, Error> {
+    let config_path = match &args.config {
+        Some(p) => Some(p.clone()),
+        None => {
+            let start = args
+                .paths
+                .iter()
+                .find(|p| *p != "-")
+                .map_or_else(|| ".".into(), std::path::PathBuf::from);
+            config::discover(&start)
+        }
+    };
+    let config = match &config_path {
+        Some(p) => config::load(p).map_err(Box::new)?,
+        None => config::Config::default(),
+    };
+    plan_with(args, config)
+}
+
+/// The plan from the flags and a loaded configuration (flags win).
+fn plan_with(args: &LintArgs, config: config::Config) -> Result<Plan, Error> {
+    let profile = args
+        .profile
+        .map(Profile::level)
+        .or(match config.profile.as_deref() {
+            Some("pss-baseline") => Some(PssLevel::Baseline),
+            Some("pss-restricted") => Some(PssLevel::Restricted),
+            _ => None,
+        });
+    let select = if args.select.is_empty() {
+        config.select.clone()
+    } else {
+        rule_ids(&args.select)?
+    };
+    let mut ignore = rule_ids(&args.ignore)?;
+    ignore.extend(config.ignore.iter().copied());
+    let rules: Vec<&'static dyn Rule> = registry::ALL
+        .iter()
+        .copied()
+        .filter(|r| profile.is_none_or(|l| in_profile(r.meta(), l)))
+        .filter(|r| select.is_empty() || select.contains(&r.meta().id))
+        .filter(|r| !ignore.contains(&r.meta().id))
+        .collect();
     let mut globs = GlobSetBuilder::new();
-    for g in &args.exclude {
+    for g in args.exclude.iter().chain(&config.exclude) {
         globs.add(Glob::new(g).map_err(|e| Error::Glob(g.clone(), e.to_string()))?);
     }
     let exclude = globs
         .build()
         .map_err(|e| Error::Glob(args.exclude.join(","), e.to_string()))?;
+    let mut settings = Settings::default();
+    if !config.trusted_registries.is_empty() {
+        settings
+            .trusted_registries
+            .clone_from(&config.trusted_registries);
+    }
+    // `--trusted-registry` (repeatable) replaces the configured list.
+    if !args.trusted_registries.is_empty() {
+        settings
+            .trusted_registries
+            .clone_from(&args.trusted_registries);
+    }
+    if !config.env_words.is_empty() {
+        settings.env_words.clone_from(&config.env_words);
+    }
+    if let Some(v) = args.pss_version.or_else(|| {
+        config
+            .pss_version
+            .as_deref()
+            .and_then(rule::parse_pss_version)
+    }) {
+        settings.pss_minor = v;
+    }
+    settings.profile = profile;
+    let fail_on = args
+        .fail_on
+        .or_else(|| config.fail_on.as_deref().map(fail_on_of))
+        .unwrap_or(FailOn::Low);
+    let discover = input::DiscoverOptions {
+        no_ignore: args.no_ignore,
+        hidden: args.hidden,
+        exclude,
+        threads: args.jobs.unwrap_or(0),
+    };
+    Ok(Plan {
+        config,
+        rules,
+        settings,
+        discover,
+        fail_on,
+    })
+}
+
+/// Severity changes and per-path ignores from the configuration.
+fn apply_config(run: &mut engine::Run, cfg: &config::Config) {
+    let files = &run.files;
+    run.findings.retain_mut(|f| {
+        let path = files[f.primary.file as usize].path.as_str();
+        if let Some((_, s)) = cfg.severity.iter().find(|(id, _)| *id == f.meta.id) {
+            f.severity = *s;
+        }
+        for ov in cfg.overrides.iter().filter(|o| o.globs.is_match(path)) {
+            if ov.ignore.contains(&f.meta.id) {
+                return false;
+            }
+            if let Some((_, s)) = ov.severity.iter().find(|(id, _)| *id == f.meta.id) {
+                f.severity = *s;
+            }
+        }
+        true
+    });
+}
+
+fn show_progress(args: &LintArgs) -> bool {
+    args.format == Format::Human
+        && !args.no_progress
+        && !args.quiet
+        && std::io::stderr().is_terminal()
+        && std::env::var_os("CI").is_none()
+        && std::env::var_os("PRE_COMMIT").is_none()
+}
+
+/// The original `lint` arguments without those that only shape this run's output, for linting
+/// the merge base with the same settings.
+fn args_for_base(raw: &[String]) -> Vec<String> {
+    const DROP_WITH_VALUE: &[&str] = &[
+        "--format",
+        "--output",
+        "-o",
+        "--sarif-file",
+        "--new-from-rev",
+        "--baseline",
+        "--fail-on",
+        "--color",
+    ];
+    const DROP: &[&str] = &["--quiet", "-q", "--verbose", "-v", "--no-progress"];
+    let mut out = Vec::new();
+    let mut it = raw.iter().skip_while(|a| *a != "lint").skip(1);
+    while let Some(a) = it.next() {
+        if DROP_WITH_VALUE.contains(&a.as_str()) {
+            it.next();
+        } else if DROP.contains(&a.as_str())
+            || DROP_WITH_VALUE
+                .iter()
+                .any(|d| a.starts_with(&format!("{d}=")))
+        {
+        } else {
+            out.push(a.clone());
+        }
+    }
+    out
+}
+
+fn execute(args: &LintArgs) -> Result<(engine::Run, Plan), Error> {
+    let plan = plan(args)?;
     if let Some(j) = args.jobs {
         // Fails only if a pool exists already (tests calling run twice); that pool is fine.
         let _ = rayon::ThreadPoolBuilder::new()
             .num_threads(j.max(1))
             .build_global();
     }
-    let opts = input::DiscoverOptions {
-        no_ignore: args.no_ignore,
-        hidden: args.hidden,
-        exclude,
-        threads: args.jobs.unwrap_or(0),
+    let (inputs, skipped) = input::discover(&args.paths, &plan.discover)?;
+    let bar = show_progress(args).then(|| {
+        let bar = indicatif::ProgressBar::new(inputs.len() as u64);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{spinner} linting {pos}/{len} files {wide_bar} {elapsed}",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        bar
+    });
+    let tick = || {
+        if let Some(b) = &bar {
+            b.inc(1);
+        }
     };
-    let (inputs, skipped) = input::discover(&args.paths, &opts)?;
-    let settings = settings(args);
-    let human = args.format == Format::Human;
+    let human = matches!(args.format, Format::Human | Format::Github);
     let mut run = engine::lint(
         inputs,
         skipped,
         &engine::Options {
-            rules: rules.clone(),
-            settings: &settings,
+            rules: plan.rules.clone(),
+            settings: &plan.settings,
             keep_text: human,
+            progress: Some(&tick),
         },
     );
-    let enabled: Vec<&str> = rules.iter().map(|r| r.meta().id).collect();
-    run.findings.retain(|f| enabled.contains(&f.meta.id));
+    if let Some(b) = bar {
+        b.finish_and_clear();
+    }
+    apply_config(&mut run, &plan.config);
+    Ok((run, plan))
+}
+
+fn write_to(path: &std::path::Path, text: &str) -> Result<(), Error> {
+    std::fs::write(path, text).map_err(|e| Error::Write(path.display().to_string(), e))
+}
+
+fn lint(args: &LintArgs, raw: &[String]) -> Result<u8, Error> {
+    let (mut run, plan) = execute(args)?;
+    let mut notes = Vec::new();
+    if let Some(path) = &args.baseline {
+        let known = baseline::read(path)?
+            .findings
+            .into_iter()
+            .map(|e| e.fingerprint)
+            .collect();
+        let (dropped, stale) = baseline::filter_known(&mut run, &known);
+        notes.push(format!(
+            "baseline: {dropped} known findings not reported, {stale} stale entries"
+        ));
+    }
+    if let Some(rev) = &args.new_from_rev {
+        match baseline::old_findings(rev, &args_for_base(raw))? {
+            baseline::Old::Fingerprints(fps, base) => {
+                let (dropped, _) = baseline::filter_known(&mut run, &fps);
+                notes.push(format!(
+                    "new from {rev} (merge base {}): {dropped} pre-existing findings not reported",
+                    &base[..base.len().min(12)]
+                ));
+            }
+            baseline::Old::ChangedLines(changed, why) => {
+                let dropped = baseline::keep_changed(&mut run, &changed);
+                notes.push(format!(
+                    "new from {rev}: {why} ({dropped} findings elsewhere not reported)"
+                ));
+            }
+        }
+    }
 
     let color = use_color(args.color);
     let report = match args.format {
         Format::Human => None,
-        Format::Sarif => Some(report::sarif::render(&run, &rules, None)),
+        Format::Sarif => Some(report::sarif::render(&run, &plan.rules, None)),
         Format::Json => Some(report::json::render(&run)),
+        Format::Github => Some(report::github::render(&run)),
+        Format::Gitlab => Some(report::gitlab::render(&run)),
+        Format::Junit => Some(report::junit::render(&run)),
     };
+    if let Some(path) = &args.sarif_file {
+        write_to(path, &report::sarif::render(&run, &plan.rules, None))?;
+    }
+    if args.format == Format::Github
+        && let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty())
+    {
+        use std::io::Write as _;
+        let summary = report::github::step_summary(&run);
+        let appended = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&path)
+            .and_then(|mut f| f.write_all(summary.as_bytes()));
+        appended
+            .map_err(|e| Error::Write(std::path::PathBuf::from(&path).display().to_string(), e))?;
+    }
     let mut stderr = String::new();
-    if human {
+    if args.format == Format::Human {
         let width = std::env::var("COLUMNS")
             .ok()
             .and_then(|c| c.parse().ok())
@@ -267,24 +487,27 @@ fn lint(args: &LintArgs) -> Result<u8, Error> {
     }
     if !args.quiet {
         stderr.push_str(&report::summary(&run, args.verbose, true));
+        for n in &notes {
+            stderr.push_str(n);
+            stderr.push('\n');
+        }
     }
     let _ = std::io::stderr().write_all(stderr.as_bytes());
     if let Some(text) = report {
         match &args.output {
-            Some(path) => std::fs::write(path, text)
-                .map_err(|e| Error::Write(path.display().to_string(), e))?,
+            Some(path) => write_to(path, &text)?,
             None => {
                 let _ = std::io::stdout().write_all(text.as_bytes());
             }
         }
     }
-    let failing = if args.profile.is_some() {
+    let failing = if plan.settings.profile.is_some() {
         // Under a profile the exit code answers one question: does some object violate the level?
         run.findings
             .iter()
             .any(|f| f.suppressed.is_none() && f.meta.pss.is_some())
     } else {
-        threshold(args.fail_on).is_some_and(|t| {
+        threshold(plan.fail_on).is_some_and(|t| {
             run.findings
                 .iter()
                 .any(|f| f.suppressed.is_none() && f.severity >= t)
@@ -293,16 +516,63 @@ fn lint(args: &LintArgs) -> Result<u8, Error> {
     Ok(if failing { EXIT_FINDINGS } else { EXIT_OK })
 }
 
+fn init(args: &cli::InitArgs) -> Result<u8, Error> {
+    if args.path.exists() && !args.force {
+        return Err(Error::Exists(args.path.display().to_string()));
+    }
+    write_to(&args.path, config::STARTER)?;
+    eprintln!("wrote {}", args.path.display());
+    Ok(EXIT_OK)
+}
+
+fn write_baseline(args: &cli::BaselineArgs) -> Result<u8, Error> {
+    let (run, _) = execute(&args.lint)?;
+    let b = baseline::of(&run);
+    baseline::write(&args.file, &b)?;
+    eprintln!(
+        "wrote {} findings to {}",
+        b.findings.len(),
+        args.file.display()
+    );
+    Ok(EXIT_OK)
+}
+
 /// Lint a manifest given as text with only the named rules, returning `(rule id, line)` of each
 /// finding. Used by the black-box docs tests to execute each rule's documented examples.
 pub fn check_text(text: &str, rule_ids: &[&str]) -> Vec<(String, u32)> {
-    let rules: Vec<&'static dyn Rule> = rule_ids
-        .iter()
-        .filter_map(|id| registry::by_id(id))
-        .collect();
-    let run = engine::lint_str("example.yaml", text, rules, &Settings::default());
+    let run = engine::lint_str(
+        "example.yaml",
+        text,
+        registry::ALL.to_vec(),
+        &Settings::default(),
+    );
     run.findings
         .iter()
+        .filter(|f| rule_ids.contains(&f.meta.id))
         .map(|f| (f.meta.id.to_owned(), f.primary.region.line))
         .collect()
+}
+
+/// Entry points for benchmarks and fuzzing; not a stable API.
+#[doc(hidden)]
+pub mod bench_api {
+    /// Parse a YAML stream into the span tree; returns the number of documents and nodes seen.
+    pub fn parse(text: &str) -> (usize, usize) {
+        let stream = crate::yaml::parse_stream(text);
+        let nodes = stream.docs.iter().map(|d| d.root().len() + 1).sum();
+        (stream.docs.len(), nodes)
+    }
+
+    /// Lint a stream in memory with every rule; returns the number of findings.
+    pub fn lint(text: &str) -> usize {
+        let settings = crate::rule::Settings::default();
+        crate::engine::lint_str(
+            "bench.yaml",
+            text,
+            crate::rule::registry::ALL.to_vec(),
+            &settings,
+        )
+        .findings
+        .len()
+    }
 }

@@ -509,6 +509,8 @@ fn human_output_snapshot() {
         .args([
             "lint",
             &testdata("cli/duplicate-keys.yaml"),
+            "--select",
+            "duplicate-key,privileged-container,host-network",
             "--color",
             "never",
             "--quiet",

@@ -102,3 +102,28 @@ fn bad_flags_exit_2() {
         assert_eq!(out.code, 2, "{args:?}: {}", out.stderr);
     }
 }
+
+#[test]
+fn configuration_sets_profile_and_version_and_flags_win() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join(".kubeward.yaml"),
+        "profile: pss-restricted\npss-version: v1.22\n",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("pod.yaml"), ROOT_UID).unwrap();
+    let code = |args: &[&str]| {
+        kubeward()
+            .dir(dir.path())
+            .args(["lint", "."])
+            .args(args)
+            .run()
+            .code
+    };
+    assert_eq!(code(&[]), 0, "restricted at v1.22 does not check runAsUser");
+    assert_eq!(code(&["--pss-version", "v1.23"]), 1);
+    assert_eq!(
+        code(&["--pss-version", "v1.23", "--profile", "pss-baseline"]),
+        0
+    );
+}

@@ -79,9 +79,13 @@ fn sarif_has_what_github_reads() {
         assert!(r["properties"]["precision"].is_string());
     }
     let results = run["results"].as_array().unwrap();
-    assert!(
-        results.len() >= 2,
-        "the privileged Pod and the hostPID Deployment at least"
+    let fixture_findings = results
+        .iter()
+        .filter(|r| ["privileged-container", "host-pid"].contains(&r["ruleId"].as_str().unwrap()))
+        .count();
+    assert_eq!(
+        fixture_findings, 2,
+        "the privileged Pod and the hostPID Deployment"
     );
     for res in results {
         let idx = res["ruleIndex"].as_u64().unwrap() as usize;

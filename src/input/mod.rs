@@ -2,4 +2,4 @@
 
 mod discover;
 
-pub use discover::{DiscoverOptions, Error, Input, InputSource, discover};
+pub use discover::{DiscoverOptions, Error, Input, InputSource, discover, display_path};

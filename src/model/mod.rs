@@ -1,6 +1,10 @@
 //! Typed, span-free views of Kubernetes objects. Each view carries its route.
 
+pub mod credentials;
+pub mod embedded;
+pub mod image;
 mod object;
+pub mod secret;
 mod workload;
 mod world;
 

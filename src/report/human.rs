@@ -9,7 +9,7 @@ use miette::{
 };
 
 use crate::engine::{Run, SourceFile};
-use crate::finding::Finding;
+use crate::finding::{Finding, Location};
 use crate::rule::Severity;
 
 /// How to draw.
@@ -103,40 +103,58 @@ impl Diagnostic for Diag<'_> {
     }
 }
 
-/// Replace every character of the sensitive regions after the first two with `*`, keeping byte
-/// offsets intact.
-pub fn mask(text: &str, f: &Finding) -> Option<String> {
-    let regions: Vec<_> = f
-        .sensitive
-        .iter()
-        .filter(|l| l.file == f.primary.file)
-        .map(|l| l.region)
-        .collect();
-    if regions.is_empty() {
-        return None;
-    }
-    let mut bytes = text.as_bytes().to_vec();
+/// Replace every character of the sensitive regions with `*` (after the first two, for values of
+/// eight characters or more), keeping byte offsets and the line structure intact (line breaks
+/// and the indentation of continuation lines stay, so block scalars still render line by line).
+fn mask_regions(text: &str, regions: impl Iterator<Item = crate::yaml::Region>) -> Option<String> {
+    let mut bytes: Option<Vec<u8>> = None;
     for r in regions {
         let Some(slice) = text.get(r.start as usize..r.end as usize) else {
             continue;
         };
+        let out = bytes.get_or_insert_with(|| text.as_bytes().to_vec());
+        // Keep two characters as a hint only when that leaves most of the value hidden.
+        let keep = if slice.chars().filter(|c| !c.is_whitespace()).count() >= 8 {
+            2
+        } else {
+            0
+        };
+        let mut line_start = false;
         for (n, (i, c)) in slice.char_indices().enumerate() {
-            if n < 2 {
+            if c == '\n' || c == '\r' {
+                line_start = true;
+                continue;
+            }
+            if line_start && (c == ' ' || c == '\t') {
+                continue;
+            }
+            line_start = false;
+            if n < keep {
                 continue;
             }
             for b in 0..c.len_utf8() {
-                bytes[r.start as usize + i + b] = b'*';
+                out[r.start as usize + i + b] = b'*';
             }
         }
     }
-    String::from_utf8(bytes).ok()
+    bytes.and_then(|b| String::from_utf8(b).ok())
 }
 
-/// Render one finding.
-pub fn render_finding(f: &Finding, files: &[SourceFile], style: Style) -> String {
+/// Render one finding with every region of `sensitive` (in any file) masked in its snippet.
+fn render_masked(
+    f: &Finding,
+    files: &[SourceFile],
+    style: Style,
+    sensitive: &[Location],
+) -> String {
     let file = &files[f.primary.file as usize];
-    let text: Arc<str> = file.text.clone().unwrap_or_else(|| Arc::from(""));
-    let text = match mask(&text, f) {
+    let text: Arc<str> = file.load();
+    let regions = sensitive
+        .iter()
+        .chain(&f.sensitive)
+        .filter(|l| l.file == f.primary.file)
+        .map(|l| l.region);
+    let text = match mask_regions(&text, regions) {
         Some(m) => Arc::from(m),
         None => text,
     };
@@ -189,11 +207,19 @@ pub fn render_finding(f: &Finding, files: &[SourceFile], style: Style) -> String
     out
 }
 
-/// Render every unsuppressed finding.
+/// Render every unsuppressed finding. A snippet shows neighbouring lines, so every secret the
+/// run knows of (`Run::masks`: from suppressed, filtered and disabled checks too) is masked in
+/// every snippet of its file.
 pub fn render(run: &Run, style: Style) -> String {
+    let sensitive: Vec<Location> = run
+        .findings
+        .iter()
+        .flat_map(|f| f.sensitive.iter().copied())
+        .chain(run.masks.iter().copied())
+        .collect();
     let mut out = String::new();
     for f in run.findings.iter().filter(|f| f.suppressed.is_none()) {
-        out.push_str(&render_finding(f, &run.files, style));
+        out.push_str(&render_masked(f, &run.files, style, &sensitive));
         out.push('\n');
     }
     out

@@ -1,7 +1,10 @@
 //! Output formats, one per file.
 
+pub mod github;
+pub mod gitlab;
 pub mod human;
 pub mod json;
+pub mod junit;
 pub mod sarif;
 mod summary;
 

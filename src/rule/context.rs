@@ -4,7 +4,7 @@ use std::borrow::Cow;
 
 use super::meta::{Meta, PssLevel, RuleMeta, Severity};
 use crate::model::Site;
-use crate::yaml::Label;
+use crate::yaml::{Focus, Label};
 
 /// Newest Kubernetes minor version whose Pod Security Standards kubeward knows.
 pub const LATEST_PSS_MINOR: u32 = 37;
@@ -108,9 +108,15 @@ impl Draft {
         self
     }
 
-    /// Mark a node whose text is secret: every renderer masks it.
+    /// Mark a node whose text is secret: every renderer masks it (the whole value, or only the
+    /// part a `Label::sub` names).
     pub fn sensitive(&mut self, at: Label) -> &mut Self {
-        self.sensitive.push(at.value());
+        let at = if matches!(at.focus, Focus::Sub(..)) {
+            at
+        } else {
+            at.value()
+        };
+        self.sensitive.push(at);
         self
     }
 
@@ -170,4 +176,22 @@ impl<'c> WorldContext<'c> {
             .last_mut()
             .expect("internal error: draft just pushed")
     }
+}
+
+/// Parse `v1.N`, `1.N` or `latest` into a PSS minor version kubeward knows.
+pub fn parse_pss_version(s: &str) -> Option<u32> {
+    if s == "latest" {
+        return Some(LATEST_PSS_MINOR);
+    }
+    let minor = s.strip_prefix('v').unwrap_or(s).strip_prefix("1.")?;
+    let digits = !minor.is_empty() && minor.bytes().all(|b| b.is_ascii_digit());
+    if !digits || (minor.len() > 1 && minor.starts_with('0')) {
+        return None;
+    }
+    // Versions newer than the newest known one evaluate as the newest, as PSA does.
+    Some(
+        minor
+            .parse::<u32>()
+            .map_or(LATEST_PSS_MINOR, |m| m.min(LATEST_PSS_MINOR)),
+    )
 }

@@ -6,7 +6,9 @@ mod context;
 mod meta;
 pub mod registry;
 
-pub use context::{Context, Draft, LATEST_PSS_MINOR, Settings, Target, WorldContext};
+pub use context::{
+    Context, Draft, LATEST_PSS_MINOR, Settings, Target, WorldContext, parse_pss_version,
+};
 pub use meta::{Category, Meta, PssLevel, RuleMeta, Severity};
 
 use crate::model::{Container, Object, PodSpec, World};

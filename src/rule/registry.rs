@@ -4,11 +4,22 @@
 
 use super::Rule;
 use crate::pss::PssControl;
+pub use crate::rules::images::{
+    ImageEnvTag, ImageLatestTag, ImageNotPinned, ImagePullPolicy, ImageUntrustedRegistry,
+    InvalidImageReference,
+};
 pub use crate::rules::pod_security::{
     AdmissionRejected, ApparmorUnconfined, CapabilitiesNotDropped, DangerousCapabilities, HostIpc,
     HostNetwork, HostPathVolume, HostPid, HostPort, NamespaceWithoutPodSecurity,
     PrivilegeEscalation, PrivilegedContainer, ProbeCustomHost, RestrictedVolumeTypes, RunAsRoot,
     SeccompProfile, SelinuxCustomOptions, UnsafeProcMount, UnsafeSysctls, WindowsHostProcess,
+};
+pub use crate::rules::secrets::{
+    AzureKeyvaultFlexvolumeDeprecated, AzurePodIdentityDeprecated, ConfigmapCredentials,
+    EnvLiteralSecret, HardcodedCredential, PlaintextSecret,
+};
+pub use crate::rules::suppression::{
+    ExpiredSuppression, SuppressionWithoutReason, UnusedSuppression,
 };
 pub use crate::rules::validity::{DuplicateKey, ParseError};
 pub use crate::rules::workload::{
@@ -21,19 +32,32 @@ pub static ALL: &[&dyn Rule] = &[
     &AdmissionRejected,
     &ApparmorUnconfined,
     &AutomountServiceAccountToken,
+    &AzureKeyvaultFlexvolumeDeprecated,
+    &AzurePodIdentityDeprecated,
     &CapabilitiesNotDropped,
+    &ConfigmapCredentials,
     &ContainerRuntimeSocket,
     &DangerousCapabilities,
     &DefaultServiceAccount,
     &DuplicateKey,
+    &EnvLiteralSecret,
+    &ExpiredSuppression,
+    &HardcodedCredential,
     &HostIpc,
     &HostNetwork,
     &HostPathVolume,
     &HostPid,
     &HostPort,
+    &ImageEnvTag,
+    &ImageLatestTag,
+    &ImageNotPinned,
+    &ImagePullPolicy,
+    &ImageUntrustedRegistry,
+    &InvalidImageReference,
     &MissingResourceLimits,
     &NamespaceWithoutPodSecurity,
     &ParseError,
+    &PlaintextSecret,
     &PrivilegeEscalation,
     &PrivilegedContainer,
     &ProbeCustomHost,
@@ -41,8 +65,10 @@ pub static ALL: &[&dyn Rule] = &[
     &RunAsRoot,
     &SeccompProfile,
     &SelinuxCustomOptions,
+    &SuppressionWithoutReason,
     &UnsafeProcMount,
     &UnsafeSysctls,
+    &UnusedSuppression,
     &WindowsHostProcess,
     &WritableRootFilesystem,
 ];

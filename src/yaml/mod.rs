@@ -1,11 +1,13 @@
 //! The YAML layer: the only module that knows byte offsets.
 #![deny(missing_docs)]
 
+mod comments;
 mod pointer;
 mod resolve;
 mod scalar;
 mod tree;
 
+pub use comments::{Comment, comments};
 #[allow(unused_imports)]
 pub use pointer::{Focus, Label, Pointer, Seg};
 #[allow(unused_imports)]

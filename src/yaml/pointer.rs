@@ -107,6 +107,8 @@ pub enum Focus {
     Key,
     /// A byte range inside a scalar's decoded text, e.g. the `:latest` of an image.
     Sub(u32, u32),
+    /// The node's whole extent, every line of it (for scopes, not for underlining).
+    Whole,
     /// The earlier occurrence of a duplicate key (index into the document's duplicates).
     Shadowed(u32),
 }

@@ -2,6 +2,7 @@
 //! position in the file.
 
 use super::pointer::{Focus, Label, Seg};
+use super::scalar::Style;
 use super::tree::{Doc, Kind, NodeRef};
 
 /// A concrete region of a file: byte span plus 1-based line/column (columns in characters,
@@ -119,6 +120,7 @@ pub fn span_of(doc: &Doc<'_>, text: &str, label: &Label) -> (u32, u32) {
         }
         Focus::Key => key.map_or_else(|| tight(node), raw),
         Focus::Sub(a, b) => sub_span(node, text, *a, *b),
+        Focus::Whole => raw(node),
         Focus::Shadowed(i) => doc
             .duplicates
             .get(*i as usize)
@@ -162,13 +164,56 @@ fn sub_span(n: NodeRef<'_>, text: &str, a: u32, b: u32) -> (u32, u32) {
     let Some(src) = text.get(start as usize..end as usize) else {
         return (start, end);
     };
-    match src.find(value) {
-        Some(pos) if !value.is_empty() && b <= u32::try_from(value.len()).unwrap_or(0) && a < b => {
-            let base = start + u32::try_from(pos).unwrap_or(0);
-            (base + a, base + b)
-        }
-        _ => (start, end),
+    if value.is_empty() || a >= b || b > u32::try_from(value.len()).unwrap_or(0) {
+        return (start, end);
     }
+    if let Some(pos) = src.find(value) {
+        let base = start + u32::try_from(pos).unwrap_or(0);
+        return (base + a, base + b);
+    }
+    if matches!(
+        n.doc.nodes[n.id as usize].kind,
+        Kind::Scalar {
+            style: Style::Block,
+            ..
+        }
+    ) {
+        let indent = start as usize - text[..start as usize].rfind('\n').map_or(0, |p| p + 1);
+        if let (Some(sa), Some(sb)) = (
+            block_offset(src, value, a as usize, indent),
+            block_offset(src, value, b as usize, indent),
+        ) && sa < sb
+        {
+            return (
+                start + u32::try_from(sa).unwrap_or(0),
+                start + u32::try_from(sb).unwrap_or(0),
+            );
+        }
+    }
+    (start, end)
+}
+
+/// Map an offset in a block scalar's decoded text to an offset in its source span (which starts
+/// at the first content line), line by line: decoded line `i` is source line `i` without the
+/// block's indentation. Every line is verified, so folded scalars (whose lines are joined)
+/// and anything unexpected yield `None`.
+fn block_offset(src: &str, value: &str, off: usize, indent: usize) -> Option<usize> {
+    let before = value.get(..off)?;
+    let line = before.matches('\n').count();
+    let col = off - before.rfind('\n').map_or(0, |p| p + 1);
+    let mut pos = 0;
+    for (i, (dec, raw)) in value.split('\n').zip(src.split('\n')).enumerate() {
+        let skip = if i == 0 || dec.is_empty() { 0 } else { indent };
+        let content = raw.get(skip..)?;
+        if !content.starts_with(dec) {
+            return None;
+        }
+        if i == line {
+            return Some(pos + skip + col);
+        }
+        pos += raw.len() + 1;
+    }
+    None
 }
 
 /// The route from the root to a node (depth-first search; for rare lookups such as duplicates).

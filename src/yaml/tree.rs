@@ -289,6 +289,11 @@ impl<'a> Builder<'a> {
                 };
                 let tag = tag.map_or(TagHint::None, |t| tag_hint(&t));
                 let start = skip_properties(text, start, end);
+                let end = if style == Style::Quoted {
+                    quoted_end(text, start, end)
+                } else {
+                    end
+                };
                 let id = self.push_node(Node {
                     kind: Kind::Scalar {
                         text: value,
@@ -545,6 +550,27 @@ fn tag_hint(tag: &Tag) -> TagHint {
     }
 }
 
+/// The parser's span of a quoted scalar runs on to the next token (past spaces and a comment);
+/// end it just after the closing quote.
+fn quoted_end(text: &str, start: u32, end: u32) -> u32 {
+    let b = text.as_bytes();
+    let s = start as usize;
+    let Some(&q) = b.get(s) else { return end };
+    if q != b'\'' && q != b'"' {
+        return end;
+    }
+    let mut i = s + 1;
+    while i < b.len() && i < end as usize {
+        match b[i] {
+            b'\\' if q == b'"' => i += 2,
+            b'\'' if q == b'\'' && b.get(i + 1) == Some(&b'\'') => i += 2,
+            c if c == q => return u32::try_from(i + 1).unwrap_or(end),
+            _ => i += 1,
+        }
+    }
+    end
+}
+
 /// Node spans from the parser start at an anchor (`&a`) or tag (`!!str`); move past them.
 fn skip_properties(text: &str, start: u32, end: u32) -> u32 {
     let b = text.as_bytes();
@@ -580,6 +606,12 @@ impl<'d> Doc<'d> {
             doc: self,
             id: self.root,
         }
+    }
+
+    /// Byte span of the document's content (its root node).
+    pub fn content_span(&self) -> (u32, u32) {
+        let n = &self.nodes[self.root as usize];
+        (n.start, n.end)
     }
 
     /// The node with this id.

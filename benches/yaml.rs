@@ -1,0 +1,21 @@
+//! Micro-benchmark of the YAML layer: saphyr events → span tree with YAML 1.1 resolution.
+//! Run: `cargo bench --bench yaml` (needs ../shared/bench/gen_corpus.py and python3).
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+
+mod corpus {
+    include!("corpus.rs");
+}
+
+fn yaml(c: &mut Criterion) {
+    let text = corpus::stream(2000);
+    let mut g = c.benchmark_group("yaml");
+    g.throughput(Throughput::Bytes(text.len() as u64));
+    g.bench_function("parse_stream", |b| {
+        b.iter(|| kubeward::bench_api::parse(std::hint::black_box(&text)))
+    });
+    g.finish();
+}
+
+criterion_group!(benches, yaml);
+criterion_main!(benches);

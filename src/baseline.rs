@@ -1,0 +1,279 @@
+//! Adopting kubeward in an existing repository: a baseline file of accepted findings
+//! (`kubeward baseline FILE`, `--baseline FILE`) and `--new-from-rev REV` for pull requests.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde::{Deserialize, Serialize};
+
+use crate::engine::Run;
+
+/// Baseline file format version.
+pub const VERSION: u32 = 1;
+
+/// One accepted finding.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Entry {
+    /// `kubeward/v1` fingerprint.
+    pub fingerprint: String,
+    /// Rule id (informational).
+    pub rule: String,
+    /// Path (informational).
+    pub path: String,
+    /// Message at the time (informational).
+    pub message: String,
+}
+
+/// The file.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Baseline {
+    /// Format version.
+    pub version: u32,
+    /// kubeward version that wrote it.
+    pub tool_version: String,
+    /// Accepted findings, sorted.
+    pub findings: Vec<Entry>,
+}
+
+/// Errors reading a baseline or a git revision.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+pub enum Error {
+    /// The baseline cannot be read or parsed.
+    #[error("cannot use baseline {0}: {1}")]
+    #[diagnostic(
+        code(kubeward::baseline),
+        help("Write one with `kubeward baseline FILE [PATH]...`.")
+    )]
+    Baseline(String, String),
+    /// Writing failed.
+    #[error("cannot write baseline {0}: {1}")]
+    #[diagnostic(code(kubeward::baseline))]
+    Write(String, std::io::Error),
+    /// Git could not provide the old tree nor a diff.
+    #[error("--new-from-rev {0}: {1}")]
+    #[diagnostic(
+        code(kubeward::new_from_rev),
+        help(
+            "Fetch the revision (e.g. `git fetch origin main`, or `fetch-depth: 0` in actions/checkout)."
+        )
+    )]
+    Git(String, String),
+}
+
+/// The baseline of a run's unsuppressed findings.
+pub fn of(run: &Run) -> Baseline {
+    let mut findings: Vec<Entry> = run
+        .findings
+        .iter()
+        .filter(|f| f.suppressed.is_none())
+        .map(|f| Entry {
+            fingerprint: f.fingerprint.clone(),
+            rule: f.meta.id.to_owned(),
+            path: run.files[f.primary.file as usize].path.clone(),
+            message: f.message.clone(),
+        })
+        .collect();
+    findings.sort();
+    findings.dedup();
+    Baseline {
+        version: VERSION,
+        tool_version: env!("CARGO_PKG_VERSION").to_owned(),
+        findings,
+    }
+}
+
+/// Write a baseline file.
+pub fn write(path: &Path, b: &Baseline) -> Result<(), Error> {
+    let mut text = serde_json::to_string_pretty(b)
+        .map_err(|e| Error::Baseline(path.display().to_string(), e.to_string()))?;
+    text.push('\n');
+    std::fs::write(path, text).map_err(|e| Error::Write(path.display().to_string(), e))
+}
+
+/// Read a baseline file.
+pub fn read(path: &Path) -> Result<Baseline, Error> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| Error::Baseline(path.display().to_string(), e.to_string()))?;
+    let b: Baseline = serde_json::from_str(&text)
+        .map_err(|e| Error::Baseline(path.display().to_string(), e.to_string()))?;
+    if b.version != VERSION {
+        return Err(Error::Baseline(
+            path.display().to_string(),
+            format!("unsupported version {}", b.version),
+        ));
+    }
+    Ok(b)
+}
+
+/// Drop findings whose fingerprint is known; returns (dropped, stale known fingerprints).
+pub fn filter_known(run: &mut Run, known: &BTreeSet<String>) -> (usize, usize) {
+    let before = run.findings.len();
+    let mut matched = BTreeSet::new();
+    run.findings.retain(|f| {
+        if f.suppressed.is_none() && known.contains(&f.fingerprint) {
+            matched.insert(f.fingerprint.clone());
+            false
+        } else {
+            true
+        }
+    });
+    (before - run.findings.len(), known.len() - matched.len())
+}
+
+fn git(dir: &Path, args: &[&str]) -> Result<String, String> {
+    let out = Command::new("git")
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .map_err(|e| format!("cannot run git: {e}"))?;
+    if !out.status.success() {
+        return Err(String::from_utf8_lossy(&out.stderr).trim().to_owned());
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).trim().to_owned())
+}
+
+/// What `--new-from-rev` could establish.
+pub enum Old {
+    /// Fingerprints of the findings at the merge base.
+    Fingerprints(BTreeSet<String>, String),
+    /// Only the changed lines (path → line ranges), when the old tree could not be linted.
+    ChangedLines(Vec<(String, u32, u32)>, String),
+}
+
+/// Lint the merge base of `rev` and HEAD from git objects, by running this same binary on an
+/// extracted copy with the same arguments (`args`, the original `lint` arguments without the
+/// output and new-from-rev options). Falls back to the changed lines of `git diff`.
+pub fn old_findings(rev: &str, args: &[String]) -> Result<Old, Error> {
+    let cwd = std::env::current_dir().map_err(|e| Error::Git(rev.into(), e.to_string()))?;
+    let err = |m: String| Error::Git(rev.to_owned(), m);
+    let root = PathBuf::from(git(&cwd, &["rev-parse", "--show-toplevel"]).map_err(err)?);
+    let base = match git(&cwd, &["merge-base", rev, "HEAD"]) {
+        Ok(b) => b,
+        Err(why) => {
+            return changed_lines(
+                &cwd,
+                rev,
+                &format!("no merge base of {rev} and HEAD ({why})"),
+            );
+        }
+    };
+    match lint_tree(&cwd, &root, &base, args) {
+        Ok(fps) => Ok(Old::Fingerprints(fps, base)),
+        Err(why) => changed_lines(&cwd, &base, &format!("could not lint {base} ({why})")),
+    }
+}
+
+fn lint_tree(
+    cwd: &Path,
+    root: &Path,
+    base: &str,
+    args: &[String],
+) -> Result<BTreeSet<String>, String> {
+    let tmp = std::env::temp_dir().join(format!(
+        "kubeward-base-{}-{}",
+        std::process::id(),
+        &base[..base.len().min(12)]
+    ));
+    let _ = std::fs::remove_dir_all(&tmp);
+    std::fs::create_dir_all(&tmp).map_err(|e| e.to_string())?;
+    let result = (|| {
+        let archive = Command::new("git")
+            .current_dir(root)
+            .args(["archive", "--format=tar", base])
+            .output()
+            .map_err(|e| e.to_string())?;
+        if !archive.status.success() {
+            return Err(String::from_utf8_lossy(&archive.stderr).trim().to_owned());
+        }
+        let tar = tmp.join("base.tar");
+        std::fs::write(&tar, &archive.stdout).map_err(|e| e.to_string())?;
+        let untar = Command::new("tar")
+            .arg("-xf")
+            .arg(&tar)
+            .current_dir(&tmp)
+            .status()
+            .map_err(|e| e.to_string())?;
+        if !untar.success() {
+            return Err("tar failed".into());
+        }
+        let rel = cwd.strip_prefix(root).unwrap_or(Path::new(""));
+        let old_cwd = tmp.join(rel);
+        std::fs::create_dir_all(&old_cwd).map_err(|e| e.to_string())?;
+        let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+        let out = Command::new(exe)
+            .current_dir(&old_cwd)
+            .arg("lint")
+            .args(args)
+            .args([
+                "--format",
+                "json",
+                "--fail-on",
+                "never",
+                "--quiet",
+                "--no-progress",
+            ])
+            .output()
+            .map_err(|e| e.to_string())?;
+        if !out.status.success() {
+            return Err(format!(
+                "linting the old tree failed: {}",
+                String::from_utf8_lossy(&out.stderr).trim()
+            ));
+        }
+        let v: serde_json::Value =
+            serde_json::from_slice(&out.stdout).map_err(|e| e.to_string())?;
+        Ok(v["findings"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|f| f["fingerprint"].as_str().map(str::to_owned))
+            .collect())
+    })();
+    let _ = std::fs::remove_dir_all(&tmp);
+    result
+}
+
+fn changed_lines(cwd: &Path, rev: &str, why: &str) -> Result<Old, Error> {
+    let diff = git(cwd, &["diff", "-U0", "--no-color", "--relative", rev, "--"])
+        .map_err(|e| Error::Git(rev.to_owned(), format!("{why}; git diff failed too: {e}")))?;
+    let mut out = Vec::new();
+    let mut file = None;
+    for line in diff.lines() {
+        if let Some(p) = line.strip_prefix("+++ ") {
+            file = p.strip_prefix("b/").map(str::to_owned);
+        } else if let (Some(h), Some(f)) = (line.strip_prefix("@@ "), &file) {
+            // @@ -a,b +c,d @@
+            let plus = h
+                .split_whitespace()
+                .find(|t| t.starts_with('+'))
+                .unwrap_or("+0");
+            let (start, len) = plus[1..]
+                .split_once(',')
+                .map_or((plus[1..].parse().unwrap_or(0), 1), |(s, l)| {
+                    (s.parse().unwrap_or(0), l.parse().unwrap_or(0))
+                });
+            if len > 0 {
+                out.push((f.clone(), start, start + len - 1));
+            }
+        }
+    }
+    Ok(Old::ChangedLines(
+        out,
+        format!("{why}; reporting findings on changed lines only"),
+    ))
+}
+
+/// Keep only findings on changed lines; returns the number dropped.
+pub fn keep_changed(run: &mut Run, changed: &[(String, u32, u32)]) -> usize {
+    let before = run.findings.len();
+    let files = &run.files;
+    run.findings.retain(|f| {
+        let path = &files[f.primary.file as usize].path;
+        let line = f.primary.region.line;
+        changed
+            .iter()
+            .any(|(p, a, b)| p == path && (*a..=*b).contains(&line))
+    });
+    before - run.findings.len()
+}

@@ -1,0 +1,569 @@
+//! `.kubeward.yaml`: found from the scan root up to the git root (or `--config FILE`).
+//! Errors are located (file:line:col) and name the keys that exist.
+
+#![allow(clippy::result_large_err)] // errors carry their source for located diagnostics; the cold path
+
+use std::path::{Path, PathBuf};
+
+use globset::{Glob, GlobSet, GlobSetBuilder};
+use miette::{NamedSource, SourceSpan};
+
+use crate::rule::{Severity, registry};
+use crate::yaml::{Label, NodeRef, Pointer, Seg, parse_stream, span_of};
+
+/// File names looked for, in order.
+pub const FILE_NAMES: &[&str] = &[".kubeward.yaml", ".kubeward.yml"];
+
+const TOP_KEYS: &[&str] = &[
+    "rules",
+    "exclude",
+    "profile",
+    "pss-version",
+    "trusted-registries",
+    "environment-words",
+    "fail-on",
+    "overrides",
+];
+const RULES_KEYS: &[&str] = &["select", "ignore", "severity"];
+const OVERRIDE_KEYS: &[&str] = &["paths", "ignore", "severity"];
+
+/// A configuration error, pointing into the file.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+#[error("{message}")]
+#[diagnostic(code(kubeward::config), help("{help}"))]
+pub struct Error {
+    message: String,
+    help: String,
+    #[source_code]
+    src: NamedSource<String>,
+    #[label("{label}")]
+    span: SourceSpan,
+    label: String,
+}
+
+/// Per-path settings.
+#[derive(Debug, Clone, Default)]
+pub struct Override {
+    /// Compiled globs.
+    pub globs: GlobSet,
+    /// Rules not reported under these paths.
+    pub ignore: Vec<&'static str>,
+    /// Severity changes under these paths.
+    pub severity: Vec<(&'static str, Severity)>,
+}
+
+/// The configuration (all optional).
+#[derive(Debug, Clone, Default)]
+pub struct Config {
+    /// The file it came from.
+    pub path: Option<PathBuf>,
+    /// `rules.select`.
+    pub select: Vec<&'static str>,
+    /// `rules.ignore`.
+    pub ignore: Vec<&'static str>,
+    /// `rules.severity`.
+    pub severity: Vec<(&'static str, Severity)>,
+    /// `exclude`.
+    pub exclude: Vec<String>,
+    /// `profile`: `pss-baseline` or `pss-restricted`.
+    pub profile: Option<String>,
+    /// `pss-version`: `v1.N` or `latest`.
+    pub pss_version: Option<String>,
+    /// `trusted-registries`.
+    pub trusted_registries: Vec<String>,
+    /// `environment-words`.
+    pub env_words: Vec<String>,
+    /// `fail-on`.
+    pub fail_on: Option<String>,
+    /// `overrides`.
+    pub overrides: Vec<Override>,
+}
+
+/// Look for a config file from `start` up to the git work tree root.
+pub fn discover(start: &Path) -> Option<PathBuf> {
+    let start = std::fs::canonicalize(start).ok()?;
+    let mut dir = if start.is_dir() {
+        Some(start.as_path())
+    } else {
+        start.parent()
+    };
+    let cwd = std::env::current_dir()
+        .ok()
+        .and_then(|c| std::fs::canonicalize(c).ok());
+    let git_root = dir.and_then(|d| {
+        d.ancestors()
+            .find(|a| a.join(".git").exists())
+            .map(Path::to_path_buf)
+    });
+    while let Some(d) = dir {
+        for name in FILE_NAMES {
+            let p = d.join(name);
+            if p.is_file() {
+                return Some(p);
+            }
+        }
+        let at_top = match &git_root {
+            Some(g) => d == g,
+            None => cwd.as_deref().is_none_or(|c| d == c || !d.starts_with(c)),
+        };
+        if at_top {
+            return None;
+        }
+        dir = d.parent();
+    }
+    None
+}
+
+struct Loader<'t> {
+    path: String,
+    text: &'t str,
+}
+
+impl Loader<'_> {
+    fn err(
+        &self,
+        doc: &crate::yaml::Doc<'_>,
+        at: &Label,
+        message: String,
+        label: &str,
+        help: &str,
+    ) -> Error {
+        let (s, e) = span_of(doc, self.text, at);
+        Error {
+            message: format!("{}: {message}", self.path),
+            help: help.to_owned(),
+            src: NamedSource::new(self.path.clone(), self.text.to_owned()),
+            span: SourceSpan::new((s as usize).into(), (e - s) as usize),
+            label: label.to_owned(),
+        }
+    }
+}
+
+/// Read and validate a config file.
+pub fn load(path: &Path) -> Result<Config, Error> {
+    let display = crate::input::display_path(path);
+    let text = std::fs::read_to_string(path).map_err(|e| Error {
+        message: format!("cannot read {display}: {e}"),
+        help: "Check the path given to --config.".into(),
+        src: NamedSource::new(display.clone(), String::new()),
+        span: SourceSpan::new(0.into(), 0),
+        label: "here".into(),
+    })?;
+    parse(&display, &text).map(|mut c| {
+        c.path = Some(path.to_path_buf());
+        c
+    })
+}
+
+/// Parse config text (`path` is for messages).
+pub fn parse(path: &str, text: &str) -> Result<Config, Error> {
+    let l = Loader {
+        path: path.to_owned(),
+        text,
+    };
+    let stream = parse_stream(text);
+    if let Some(e) = &stream.error {
+        return Err(Error {
+            message: format!("{path}: YAML syntax error: {}", e.message),
+            help: "Fix the YAML syntax.".into(),
+            src: NamedSource::new(path, text.to_owned()),
+            span: SourceSpan::new((e.offset as usize).into(), 0),
+            label: "here".into(),
+        });
+    }
+    let mut cfg = Config::default();
+    let Some(doc) = stream.docs.first() else {
+        return Ok(cfg);
+    };
+    let root = doc.root();
+    if root.is_null() {
+        return Ok(cfg);
+    }
+    if !root.is_map() {
+        return Err(l.err(
+            doc,
+            &Label::at(Pointer::root()).value(),
+            "the configuration must be a mapping".into(),
+            "not a mapping",
+            "Start from `kubeward init`.",
+        ));
+    }
+    check_keys(&l, doc, root, &Pointer::root(), TOP_KEYS)?;
+    let at = |k: &'static str| Pointer::root().key(k);
+    if let Some(rules) = root.get("rules") {
+        check_keys(&l, doc, rules, &at("rules"), RULES_KEYS)?;
+        cfg.select = rule_list(&l, doc, rules.get("select"), &at("rules").key("select"))?;
+        cfg.ignore = rule_list(&l, doc, rules.get("ignore"), &at("rules").key("ignore"))?;
+        cfg.severity = severity_map(&l, doc, rules.get("severity"), &at("rules").key("severity"))?;
+    }
+    cfg.exclude = strings(&l, doc, root.get("exclude"), &at("exclude"))?;
+    for g in &cfg.exclude {
+        Glob::new(g).map_err(|e| {
+            l.err(
+                doc,
+                &Label::at(at("exclude")).value(),
+                format!("invalid glob `{g}`: {e}"),
+                "invalid glob",
+                "Use globset syntax, e.g. `vendor/**`.",
+            )
+        })?;
+    }
+    cfg.profile = one_of(
+        &l,
+        doc,
+        root.get("profile"),
+        &at("profile"),
+        &["pss-baseline", "pss-restricted"],
+    )?;
+    cfg.pss_version = scalar(&l, doc, root.get("pss-version"), &at("pss-version"))?;
+    if let Some(v) = &cfg.pss_version
+        && crate::rule::parse_pss_version(v).is_none()
+    {
+        return Err(l.err(
+            doc,
+            &Label::at(at("pss-version")).value(),
+            format!("`{v}` is not a Kubernetes version"),
+            "expected v1.N or latest",
+            "Write e.g. `pss-version: v1.30` or `latest`.",
+        ));
+    }
+    cfg.trusted_registries = strings(
+        &l,
+        doc,
+        root.get("trusted-registries"),
+        &at("trusted-registries"),
+    )?;
+    cfg.env_words = strings(
+        &l,
+        doc,
+        root.get("environment-words"),
+        &at("environment-words"),
+    )?;
+    cfg.fail_on = one_of(
+        &l,
+        doc,
+        root.get("fail-on"),
+        &at("fail-on"),
+        &["critical", "high", "medium", "low", "never"],
+    )?;
+    if let Some(ovs) = root.get("overrides") {
+        if !ovs.is_seq() {
+            return Err(l.err(
+                doc,
+                &Label::at(at("overrides")).value(),
+                "`overrides` must be a list".into(),
+                "not a list",
+                "Write `overrides: [{paths: [\"legacy/**\"], ignore: [rule-id]}]`.",
+            ));
+        }
+        for (i, ov) in ovs.items().enumerate() {
+            let p = at("overrides").join([Seg::from(i)]);
+            check_keys(&l, doc, ov, &p, OVERRIDE_KEYS)?;
+            let paths = strings(&l, doc, ov.get("paths"), &p.key("paths"))?;
+            if paths.is_empty() {
+                return Err(l.err(
+                    doc,
+                    &Label::missing(p.key("paths")),
+                    "an override needs `paths`".into(),
+                    "no paths",
+                    "Add `paths: [\"glob/**\"]`.",
+                ));
+            }
+            let mut b = GlobSetBuilder::new();
+            for g in &paths {
+                b.add(Glob::new(g).map_err(|e| {
+                    l.err(
+                        doc,
+                        &Label::at(p.key("paths")).value(),
+                        format!("invalid glob `{g}`: {e}"),
+                        "invalid glob",
+                        "Use globset syntax, e.g. `legacy/**`.",
+                    )
+                })?);
+            }
+            cfg.overrides.push(Override {
+                globs: b.build().unwrap_or_default(),
+                ignore: rule_list(&l, doc, ov.get("ignore"), &p.key("ignore"))?,
+                severity: severity_map(&l, doc, ov.get("severity"), &p.key("severity"))?,
+            });
+        }
+    }
+    Ok(cfg)
+}
+
+fn check_keys(
+    l: &Loader<'_>,
+    doc: &crate::yaml::Doc<'_>,
+    node: NodeRef<'_>,
+    at: &Pointer,
+    known: &[&str],
+) -> Result<(), Error> {
+    if !node.is_map() {
+        return Err(l.err(
+            doc,
+            &Label::at(at.clone()).value(),
+            format!("`{at}` must be a mapping"),
+            "not a mapping",
+            &format!("Its keys are: {}.", known.join(", ")),
+        ));
+    }
+    for (k, _) in node.entries() {
+        if !known.contains(&k) {
+            let where_ = if at.segs().is_empty() {
+                "top-level key".to_owned()
+            } else {
+                format!("key in `{at}`")
+            };
+            return Err(l.err(
+                doc,
+                &Label::at(at.key(k.to_owned())).key(),
+                format!("unknown {where_} `{k}`"),
+                "unknown key",
+                &format!("The keys that exist here are: {}.", known.join(", ")),
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn scalar(
+    l: &Loader<'_>,
+    doc: &crate::yaml::Doc<'_>,
+    n: Option<NodeRef<'_>>,
+    at: &Pointer,
+) -> Result<Option<String>, Error> {
+    match n {
+        None => Ok(None),
+        Some(n) if n.is_null() => Ok(None),
+        Some(n) => n
+            .text()
+            .filter(|_| !n.is_map() && !n.is_seq())
+            .map(|t| Some(t.to_owned()))
+            .ok_or_else(|| {
+                l.err(
+                    doc,
+                    &Label::at(at.clone()).value(),
+                    format!("`{at}` must be a single value"),
+                    "not a value",
+                    "Write a single value.",
+                )
+            }),
+    }
+}
+
+fn one_of(
+    l: &Loader<'_>,
+    doc: &crate::yaml::Doc<'_>,
+    n: Option<NodeRef<'_>>,
+    at: &Pointer,
+    allowed: &[&str],
+) -> Result<Option<String>, Error> {
+    let v = scalar(l, doc, n, at)?;
+    if let Some(v) = &v
+        && !allowed.contains(&v.as_str())
+    {
+        return Err(l.err(
+            doc,
+            &Label::at(at.clone()).value(),
+            format!("`{v}` is not a valid `{at}`"),
+            "invalid value",
+            &format!("Use one of: {}.", allowed.join(", ")),
+        ));
+    }
+    Ok(v)
+}
+
+fn strings(
+    l: &Loader<'_>,
+    doc: &crate::yaml::Doc<'_>,
+    n: Option<NodeRef<'_>>,
+    at: &Pointer,
+) -> Result<Vec<String>, Error> {
+    let Some(n) = n.filter(|n| !n.is_null()) else {
+        return Ok(Vec::new());
+    };
+    if !n.is_seq() {
+        return Err(l.err(
+            doc,
+            &Label::at(at.clone()).value(),
+            format!("`{at}` must be a list"),
+            "not a list",
+            "Write a YAML list, e.g. `[a, b]`.",
+        ));
+    }
+    n.items()
+        .enumerate()
+        .map(|(i, item)| {
+            item.text()
+                .filter(|_| !item.is_map() && !item.is_seq())
+                .map(str::to_owned)
+                .ok_or_else(|| {
+                    l.err(
+                        doc,
+                        &Label::at(at.join([Seg::from(i)])).value(),
+                        format!("`{at}` items must be strings"),
+                        "not a string",
+                        "Write plain strings.",
+                    )
+                })
+        })
+        .collect()
+}
+
+fn rule_list(
+    l: &Loader<'_>,
+    doc: &crate::yaml::Doc<'_>,
+    n: Option<NodeRef<'_>>,
+    at: &Pointer,
+) -> Result<Vec<&'static str>, Error> {
+    let raw = strings(l, doc, n, at)?;
+    raw.iter()
+        .enumerate()
+        .map(|(i, id)| {
+            registry::by_id(id).map(|r| r.meta().id).ok_or_else(|| {
+                l.err(
+                    doc,
+                    &Label::at(at.join([Seg::from(i)])).value(),
+                    format!("unknown rule `{id}`"),
+                    "unknown rule",
+                    "Run `kubeward rules` to list the rule ids.",
+                )
+            })
+        })
+        .collect()
+}
+
+fn severity_map(
+    l: &Loader<'_>,
+    doc: &crate::yaml::Doc<'_>,
+    n: Option<NodeRef<'_>>,
+    at: &Pointer,
+) -> Result<Vec<(&'static str, Severity)>, Error> {
+    let Some(n) = n.filter(|n| !n.is_null()) else {
+        return Ok(Vec::new());
+    };
+    if !n.is_map() {
+        return Err(l.err(
+            doc,
+            &Label::at(at.clone()).value(),
+            format!("`{at}` must map rule ids to severities"),
+            "not a mapping",
+            "Write e.g. `severity: {image-not-pinned: medium}`.",
+        ));
+    }
+    let mut out = Vec::new();
+    for (k, v) in n.entries() {
+        let p = at.key(k.to_owned());
+        let id = registry::by_id(k).map(|r| r.meta().id).ok_or_else(|| {
+            l.err(
+                doc,
+                &Label::at(p.clone()).key(),
+                format!("unknown rule `{k}`"),
+                "unknown rule",
+                "Run `kubeward rules` to list the rule ids.",
+            )
+        })?;
+        let sev = match v.text() {
+            Some("critical") => Severity::Critical,
+            Some("high") => Severity::High,
+            Some("medium") => Severity::Medium,
+            Some("low") => Severity::Low,
+            _ => {
+                return Err(l.err(
+                    doc,
+                    &Label::at(p).value(),
+                    format!("invalid severity for `{k}`"),
+                    "invalid severity",
+                    "Use critical, high, medium or low.",
+                ));
+            }
+        };
+        out.push((id, sev));
+    }
+    Ok(out)
+}
+
+/// The commented starter configuration written by `kubeward init`.
+pub const STARTER: &str = r#"# kubeward configuration. Found from the scanned directory up to the git root,
+# or given with --config. Command-line flags override these settings.
+
+rules:
+  # Run only these rules (default: all). `kubeward rules` lists them.
+  # select: [privileged-container, host-network]
+  # Never run these rules.
+  ignore: []
+  # Change the severity of a rule's findings (critical, high, medium, low).
+  severity: {}
+    # image-not-pinned: medium
+
+# Paths not to lint (globset syntax), in addition to .gitignore.
+exclude:
+  - "**/testdata/**"
+
+# Run exactly the Pod Security Standards controls of a level: pss-baseline or pss-restricted.
+# profile: pss-restricted
+# Kubernetes version whose PSS semantics apply (v1.0 … v1.37, or latest).
+# pss-version: latest
+
+# Registries whose images are trusted (prefixes). Default: any registry except Docker Hub,
+# plus Docker Hub official images.
+# trusted-registries: [myregistry.azurecr.io/, ghcr.io/my-org/]
+
+# Words that name an environment in image tags and paths (image-env-tag).
+# environment-words: [dev, staging, prod]
+
+# Exit with 1 when a finding at or above this severity remains: critical, high, medium, low, never.
+fail-on: low
+
+# Settings for some paths only.
+overrides: []
+  # - paths: ["legacy/**"]
+  #   ignore: [image-not-pinned]
+  #   severity: {missing-resource-limits: low}
+"#;
+
+#[cfg(test)]
+mod tests {
+    use super::parse;
+
+    #[test]
+    fn starter_config_is_valid() {
+        let c = parse(".kubeward.yaml", super::STARTER).unwrap();
+        assert_eq!(c.fail_on.as_deref(), Some("low"));
+        assert_eq!(c.exclude, vec!["**/testdata/**"]);
+    }
+
+    #[test]
+    fn errors_are_located_and_name_the_keys() {
+        let e = parse(
+            "c.yaml",
+            "rules:\n  ignore: [host-network]\nfail_on: high\n",
+        )
+        .unwrap_err();
+        assert!(
+            e.message.contains("unknown top-level key `fail_on`"),
+            "{}",
+            e.message
+        );
+        assert!(e.help.contains("fail-on"));
+        assert_eq!(e.span.offset(), 32);
+        let e = parse("c.yaml", "rules:\n  ignore: [host-netwrk]\n").unwrap_err();
+        assert!(e.message.contains("unknown rule `host-netwrk`"));
+        let e = parse("c.yaml", "fail-on: sometimes\n").unwrap_err();
+        assert!(e.help.contains("critical, high"));
+        let e = parse("c.yaml", "overrides:\n  - ignore: [host-pid]\n").unwrap_err();
+        assert!(e.message.contains("needs `paths`"));
+    }
+
+    #[test]
+    fn full_config() {
+        let c = parse(
+            "c.yaml",
+            "rules: {select: [host-pid], severity: {host-pid: low}}\nprofile: pss-restricted\npss-version: v1.30\noverrides:\n- paths: [\"legacy/**\"]\n  ignore: [host-pid]\n",
+        )
+        .unwrap();
+        assert_eq!(c.select, vec!["host-pid"]);
+        assert_eq!(c.overrides[0].ignore, vec!["host-pid"]);
+        assert!(c.overrides[0].globs.is_match("legacy/a.yaml"));
+    }
+}

@@ -1,0 +1,717 @@
+//! Known credential formats, as hand-written matchers (no regex engine needed: each is a
+//! literal prefix followed by character classes of bounded length).
+//!
+//! Patterns and entropy gates follow gitleaks' default configuration (`config/gitleaks.toml`,
+//! gitleaks v8.30): rule ids are given next to each matcher. The Azure storage key follows
+//! Yelp/detect-secrets `plugins/azure_storage_key.py`; the GCP service-account key file is
+//! gitleaks' unregistered `GCPServiceAccount` generator rule tightened as SEMANTICS §6.2
+//! proposes. Every match must clear its gate of Shannon entropy (bits per character) and
+//! the documented example keys are allowlisted.
+
+use std::ops::Range;
+
+use super::secret::entropy;
+
+/// A credential found in a string.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Credential {
+    /// What it is, for messages (`AWS access key ID`).
+    pub what: &'static str,
+    /// The gitleaks rule id it follows (or ours).
+    pub id: &'static str,
+    /// Where it is in the string.
+    pub range: Range<usize>,
+    /// A passphrase-protected private key (less urgent).
+    pub encrypted: bool,
+}
+
+type Class = fn(u8) -> bool;
+
+/// One piece of a pattern: a literal, or `min..=max` bytes of a class (greedy, backtracking).
+#[derive(Clone, Copy)]
+enum P {
+    L(&'static str),
+    C(Class, usize, usize),
+}
+
+/// What may follow a match.
+#[derive(Clone, Copy, PartialEq)]
+enum End {
+    /// Anything.
+    Any,
+    /// Not a word character (`\b` after `\w`).
+    NotWord,
+    /// Not `[\w-]`: the token does not go on.
+    NotToken,
+}
+
+struct Matcher {
+    id: &'static str,
+    what: &'static str,
+    prefixes: &'static [&'static str],
+    rest: &'static [P],
+    /// Require a non-word character (or the start) before the prefix.
+    word_start: bool,
+    end: End,
+    min_entropy: f64,
+}
+
+fn b32(b: u8) -> bool {
+    b.is_ascii_uppercase() || (b'2'..=b'7').contains(&b)
+}
+fn upper_digit(b: u8) -> bool {
+    b.is_ascii_uppercase() || b.is_ascii_digit()
+}
+fn alnum(b: u8) -> bool {
+    b.is_ascii_alphanumeric()
+}
+fn word(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_'
+}
+fn word_dash(b: u8) -> bool {
+    word(b) || b == b'-'
+}
+fn alnum_dash(b: u8) -> bool {
+    alnum(b) || b == b'-'
+}
+fn digit(b: u8) -> bool {
+    b.is_ascii_digit()
+}
+fn hex_lower(b: u8) -> bool {
+    b.is_ascii_digit() || (b'a'..=b'f').contains(&b)
+}
+fn slack_hook(b: u8) -> bool {
+    alnum(b) || b == b'+' || b == b'/'
+}
+fn b64(b: u8) -> bool {
+    alnum(b) || b == b'+' || b == b'/' || b == b'='
+}
+
+const MANY: usize = usize::MAX;
+
+static MATCHERS: &[Matcher] = &[
+    // aws-access-token: \b((?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16})\b, entropy 3
+    Matcher {
+        id: "aws-access-token",
+        what: "AWS access key ID",
+        prefixes: &["AKIA", "ASIA", "ABIA", "ACCA"],
+        rest: &[P::C(b32, 16, 16)],
+        word_start: true,
+        end: End::NotWord,
+        min_entropy: 3.0,
+    },
+    Matcher {
+        id: "aws-access-token",
+        what: "AWS access key ID",
+        prefixes: &["A3T"],
+        rest: &[P::C(upper_digit, 1, 1), P::C(b32, 16, 16)],
+        word_start: true,
+        end: End::NotWord,
+        min_entropy: 3.0,
+    },
+    // github-pat / github-oauth / github-app-token / github-refresh-token: gh[pousr]_[0-9a-zA-Z]{36}, entropy 3
+    Matcher {
+        id: "github-pat",
+        what: "GitHub token",
+        prefixes: &["ghp_", "gho_", "ghu_", "ghs_", "ghr_"],
+        rest: &[P::C(alnum, 36, 36)],
+        word_start: false,
+        end: End::Any,
+        min_entropy: 3.0,
+    },
+    // github-fine-grained-pat: github_pat_\w{82}, entropy 3
+    Matcher {
+        id: "github-fine-grained-pat",
+        what: "GitHub fine-grained token",
+        prefixes: &["github_pat_"],
+        rest: &[P::C(word, 82, 82)],
+        word_start: false,
+        end: End::Any,
+        min_entropy: 3.0,
+    },
+    // gitlab-pat: glpat-[\w-]{20}, entropy 3 (also the start of the routable format)
+    Matcher {
+        id: "gitlab-pat",
+        what: "GitLab personal access token",
+        prefixes: &["glpat-"],
+        rest: &[P::C(word_dash, 20, 20)],
+        word_start: false,
+        end: End::Any,
+        min_entropy: 3.0,
+    },
+    // gitlab-ptt: glptt-[0-9a-f]{40}, entropy 3
+    Matcher {
+        id: "gitlab-ptt",
+        what: "GitLab pipeline trigger token",
+        prefixes: &["glptt-"],
+        rest: &[P::C(hex_lower, 40, 40)],
+        word_start: false,
+        end: End::Any,
+        min_entropy: 3.0,
+    },
+    // gitlab-deploy-token / gitlab-runner-authentication-token: gl(dt|rt)-[0-9a-zA-Z_\-]{20}, entropy 3
+    Matcher {
+        id: "gitlab-deploy-token",
+        what: "GitLab deploy or runner token",
+        prefixes: &["gldt-", "glrt-"],
+        rest: &[P::C(word_dash, 20, 20)],
+        word_start: false,
+        end: End::Any,
+        min_entropy: 3.0,
+    },
+    // slack-bot-token: xoxb-[0-9]{10,13}-[0-9]{10,13}[a-zA-Z0-9-]*, entropy 3
+    Matcher {
+        id: "slack-bot-token",
+        what: "Slack bot token",
+        prefixes: &["xoxb-"],
+        rest: &[
+            P::C(digit, 10, 13),
+            P::L("-"),
+            P::C(digit, 10, 13),
+            P::C(alnum_dash, 0, MANY),
+        ],
+        word_start: false,
+        end: End::Any,
+        min_entropy: 3.0,
+    },
+    // slack-legacy-bot-token: xoxb-[0-9]{8,14}-[a-zA-Z0-9]{18,26}, entropy 2
+    Matcher {
+        id: "slack-legacy-bot-token",
+        what: "Slack bot token",
+        prefixes: &["xoxb-"],
+        rest: &[P::C(digit, 8, 14), P::L("-"), P::C(alnum, 18, 26)],
+        word_start: false,
+        end: End::Any,
+        min_entropy: 2.0,
+    },
+    // slack-user-token: xox[pe](?:-[0-9]{10,13}){3}-[a-zA-Z0-9-]{28,34}, entropy 2
+    Matcher {
+        id: "slack-user-token",
+        what: "Slack user token",
+        prefixes: &["xoxp", "xoxe"],
+        rest: &[
+            P::L("-"),
+            P::C(digit, 10, 13),
+            P::L("-"),
+            P::C(digit, 10, 13),
+            P::L("-"),
+            P::C(digit, 10, 13),
+            P::L("-"),
+            P::C(alnum_dash, 28, 34),
+        ],
+        word_start: false,
+        end: End::Any,
+        min_entropy: 2.0,
+    },
+    // slack-app-token: (?i)xapp-\d-[A-Z0-9]+-\d+-[a-z0-9]+, entropy 2
+    Matcher {
+        id: "slack-app-token",
+        what: "Slack app token",
+        prefixes: &["xapp-"],
+        rest: &[
+            P::C(digit, 1, 1),
+            P::L("-"),
+            P::C(alnum, 1, MANY),
+            P::L("-"),
+            P::C(digit, 1, MANY),
+            P::L("-"),
+            P::C(alnum, 1, MANY),
+        ],
+        word_start: false,
+        end: End::Any,
+        min_entropy: 2.0,
+    },
+    // slack-webhook-url: (?:https?://)?hooks.slack.com/(?:services|workflows|triggers)/[A-Za-z0-9+/]{43,56}
+    Matcher {
+        id: "slack-webhook-url",
+        what: "Slack webhook URL",
+        prefixes: &[
+            "hooks.slack.com/services/",
+            "hooks.slack.com/workflows/",
+            "hooks.slack.com/triggers/",
+        ],
+        rest: &[P::C(slack_hook, 43, 56)],
+        word_start: false,
+        end: End::Any,
+        min_entropy: 0.0,
+    },
+    // gcp-api-key: \b(AIza[\w-]{35})(?:[\x60'"\s;]|\\[nr]|$), entropy 4
+    Matcher {
+        id: "gcp-api-key",
+        what: "Google API key",
+        prefixes: &["AIza"],
+        rest: &[P::C(word_dash, 35, 35)],
+        word_start: true,
+        end: End::NotToken,
+        min_entropy: 4.0,
+    },
+    // stripe-access-token: \b((?:sk|rk)_(?:test|live|prod)_[a-zA-Z0-9]{10,99}), entropy 2 — live keys only
+    Matcher {
+        id: "stripe-access-token",
+        what: "Stripe live secret key",
+        prefixes: &["sk_live_", "rk_live_"],
+        rest: &[P::C(alnum, 10, 99)],
+        word_start: true,
+        end: End::NotWord,
+        min_entropy: 2.0,
+    },
+    // npm-access-token: (?i)\b(npm_[a-z0-9]{36}), entropy 2
+    Matcher {
+        id: "npm-access-token",
+        what: "npm access token",
+        prefixes: &["npm_"],
+        rest: &[P::C(alnum, 36, 36)],
+        word_start: true,
+        end: End::NotWord,
+        min_entropy: 2.0,
+    },
+    // (detect-secrets azure_storage_key.py) AccountKey=[a-zA-Z0-9+/=]{88}
+    Matcher {
+        id: "azure-storage-account-key",
+        what: "Azure storage account key",
+        prefixes: &["AccountKey="],
+        rest: &[P::C(b64, 88, 88)],
+        word_start: false,
+        end: End::Any,
+        min_entropy: 4.0,
+    },
+];
+
+/// Azurite's well-known development key (public by design).
+const AZURITE_KEY: &str =
+    "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
+
+fn run(b: &[u8], i: usize, pieces: &[P]) -> Option<usize> {
+    let Some((first, rest)) = pieces.split_first() else {
+        return Some(i);
+    };
+    match *first {
+        P::L(l) => {
+            if b.get(i..)?.starts_with(l.as_bytes()) {
+                run(b, i + l.len(), rest)
+            } else {
+                None
+            }
+        }
+        P::C(class, min, max) => {
+            let mut n = 0;
+            while n < max && b.get(i + n).copied().is_some_and(class) {
+                n += 1;
+            }
+            // Greedy, then give back one byte at a time.
+            (min..=n).rev().find_map(|k| run(b, i + k, rest))
+        }
+    }
+}
+
+/// Every known credential in `text`, in order, without overlaps.
+pub fn find_credentials(text: &str) -> Vec<Credential> {
+    let b = text.as_bytes();
+    let mut out: Vec<Credential> = Vec::new();
+    if let Some(c) = gcp_service_account(text) {
+        out.push(c);
+    }
+    for c in private_keys(text).into_iter().chain(azure_ad_secrets(text)) {
+        push(&mut out, c);
+    }
+    for m in MATCHERS {
+        for prefix in m.prefixes {
+            for (start, _) in text.match_indices(prefix) {
+                if m.word_start && start > 0 && word(b[start - 1]) {
+                    continue;
+                }
+                let Some(end) = run(b, start + prefix.len(), m.rest) else {
+                    continue;
+                };
+                let next = b.get(end).copied();
+                let ok_end = match m.end {
+                    End::Any => true,
+                    End::NotWord => !next.is_some_and(word),
+                    End::NotToken => !next.is_some_and(word_dash),
+                };
+                if !ok_end {
+                    continue;
+                }
+                let secret = if m.id == "azure-storage-account-key" {
+                    &text[start + prefix.len()..end]
+                } else {
+                    &text[start..end]
+                };
+                if entropy(secret) < m.min_entropy || allowlisted(m.id, secret) {
+                    continue;
+                }
+                let range = if m.id == "azure-storage-account-key" {
+                    start + prefix.len()..end
+                } else {
+                    start..end
+                };
+                push(
+                    &mut out,
+                    Credential {
+                        what: m.what,
+                        id: m.id,
+                        range,
+                        encrypted: false,
+                    },
+                );
+            }
+        }
+    }
+    out.sort_by_key(|c| (c.range.start, c.range.end));
+    out
+}
+
+fn push(out: &mut Vec<Credential>, c: Credential) {
+    if !out
+        .iter()
+        .any(|o| o.range.start < c.range.end && c.range.start < o.range.end)
+    {
+        out.push(c);
+    }
+}
+
+fn allowlisted(id: &str, secret: &str) -> bool {
+    match id {
+        // gitleaks aws-access-token allowlist: .+EXAMPLE$ (AKIAIOSFODNN7EXAMPLE, AKIAI44QH8DHBEXAMPLE)
+        "aws-access-token" => secret.ends_with("EXAMPLE"),
+        "azure-storage-account-key" => secret == AZURITE_KEY,
+        _ => false,
+    }
+}
+
+/// gitleaks `private-key`: `(?i)-----BEGIN[ A-Z0-9_-]{0,100}PRIVATE KEY(?: BLOCK)?-----[\s\S-]{64,}?KEY(?: BLOCK)?-----`.
+/// The body must also hold at least 64 base64 characters of entropy ≥ 4, so documentation
+/// stubs (`-----BEGIN PRIVATE KEY-----\n...\n-----END PRIVATE KEY-----`) do not match.
+fn private_keys(text: &str) -> Vec<Credential> {
+    let mut out = Vec::new();
+    let mut from = 0;
+    while let Some(pos) = text.get(from..).and_then(|t| t.find("-----BEGIN")) {
+        let start = from + pos;
+        from = start + 10;
+        let header_rest = &text[start + 10..];
+        let Some(close) = header_rest.find("-----") else {
+            break;
+        };
+        let label = &header_rest[..close];
+        if close > 100 + " PRIVATE KEY BLOCK".len()
+            || !label.to_ascii_uppercase().contains("PRIVATE KEY")
+        {
+            continue;
+        }
+        let body_start = start + 10 + close + 5;
+        let Some(end_rel) = text[body_start..].find("-----END") else {
+            continue;
+        };
+        let body = &text[body_start..body_start + end_rel];
+        let footer = &text[body_start + end_rel..];
+        let footer_len = footer
+            .get(8..)
+            .and_then(|f| f.find("-----"))
+            .map_or(footer.len(), |p| p + 13);
+        let b64: String = body
+            .replace("\\n", "\n")
+            .lines()
+            .filter(|l| !l.contains(':'))
+            .flat_map(|l| {
+                l.chars()
+                    .filter(|c| c.is_ascii_alphanumeric() || *c == '+' || *c == '/')
+            })
+            .collect();
+        if b64.len() < 64 || entropy(&b64) < 4.0 {
+            continue;
+        }
+        let encrypted =
+            label.to_ascii_uppercase().contains("ENCRYPTED") || body.contains("ENCRYPTED");
+        let end = (body_start + end_rel + footer_len).min(text.len());
+        push(
+            &mut out,
+            Credential {
+                what: "private key",
+                id: "private-key",
+                range: start..end,
+                encrypted,
+            },
+        );
+        from = end;
+    }
+    out
+}
+
+/// gitleaks `azure-ad-client-secret`:
+/// `(?:^|[\\'"\x60\s>=:(,)])([a-zA-Z0-9_~.]{3}\dQ~[a-zA-Z0-9_~.-]{31,34})(?:$|[\\'"\x60\s<),])`, entropy 3.
+fn azure_ad_secrets(text: &str) -> Vec<Credential> {
+    let b = text.as_bytes();
+    let head = |c: u8| alnum(c) || matches!(c, b'_' | b'~' | b'.');
+    let tail = |c: u8| head(c) || c == b'-';
+    let before_ok = |c: u8| {
+        matches!(
+            c,
+            b'\\' | b'\'' | b'"' | b'`' | b'>' | b'=' | b':' | b'(' | b',' | b')'
+        ) || c.is_ascii_whitespace()
+    };
+    let after_ok = |c: u8| {
+        matches!(c, b'\\' | b'\'' | b'"' | b'`' | b'<' | b')' | b',') || c.is_ascii_whitespace()
+    };
+    let mut out = Vec::new();
+    for (q, _) in text.match_indices("Q~") {
+        if q < 4 {
+            continue;
+        }
+        let start = q - 4;
+        if !b[start..start + 3].iter().all(|&c| head(c)) || !b[q - 1].is_ascii_digit() {
+            continue;
+        }
+        if start > 0 && !before_ok(b[start - 1]) {
+            continue;
+        }
+        let mut n = 0;
+        while q + 2 + n < b.len() && n < 34 && tail(b[q + 2 + n]) {
+            n += 1;
+        }
+        let end = q + 2 + n;
+        if n < 31 || b.get(end).is_some_and(|&c| !after_ok(c)) {
+            continue;
+        }
+        if entropy(&text[start..end]) >= 3.0 {
+            push(
+                &mut out,
+                Credential {
+                    what: "Azure AD client secret",
+                    id: "azure-ad-client-secret",
+                    range: start..end,
+                    encrypted: false,
+                },
+            );
+        }
+    }
+    out
+}
+
+/// A GCP service-account key file: JSON with `"type": "service_account"`, a `private_key`
+/// holding a PEM key and a `client_email` under `.iam.gserviceaccount.com`. A bare
+/// `"type": "service_account"` (or a workload identity federation config) does not match.
+fn gcp_service_account(text: &str) -> Option<Credential> {
+    let trimmed = text.trim_start();
+    if !trimmed.starts_with('{') || !text.contains("service_account") {
+        return None;
+    }
+    let v: serde_json::Value = serde_json::from_str(text).ok()?;
+    let ok = v.get("type")?.as_str()? == "service_account"
+        && v.get("private_key")?.as_str()?.contains("PRIVATE KEY")
+        && v.get("client_email")?
+            .as_str()?
+            .ends_with(".iam.gserviceaccount.com");
+    ok.then(|| Credential {
+        what: "GCP service account key",
+        id: "gcp-service-account",
+        range: (text.len() - trimmed.len())..text.trim_end().len(),
+        encrypted: false,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::find_credentials;
+
+    fn ids(text: &str) -> Vec<(&'static str, String)> {
+        find_credentials(text)
+            .into_iter()
+            .map(|c| (c.id, text[c.range].to_owned()))
+            .collect()
+    }
+
+    // Fakes built at run time, so this file holds no credential-shaped literal.
+    fn fake(prefix: &str, body: &str) -> String {
+        format!("{prefix}{body}")
+    }
+
+    #[test]
+    fn aws() {
+        let key = fake("AKIA", "Z3MQB7HX2KL4PW6R");
+        assert_eq!(
+            ids(&format!("id={key};")),
+            vec![("aws-access-token", key.clone())]
+        );
+        assert_eq!(ids(&format!("x{key}")), vec![]);
+        assert_eq!(ids("AKIAIOSFODNN7EXAMPLE"), vec![]);
+        assert_eq!(ids("AKIAAAAAAAAAAAAAAAAA"), vec![]);
+        assert_eq!(ids(&fake("ASIA", "Z3MQB7HX2KL4PW6")), vec![]);
+    }
+
+    #[test]
+    fn tokens() {
+        let gh = fake("ghp_", "Ab3dEf6hIj9kLm2nOp5qRs8tUv1wXy4zAb7C");
+        assert_eq!(
+            ids(&format!("token: {gh}")),
+            vec![("github-pat", gh.clone())]
+        );
+        let gl = fake("glpat-", "Xy9_zK2mQ7vB4nL8pR3t");
+        assert_eq!(ids(&gl), vec![("gitlab-pat", gl.clone())]);
+        let slack = fake(
+            "xoxb-",
+            "1234567890123-1234567890123-AbCdEfGhIjKlMnOpQrStUvWx",
+        );
+        assert_eq!(ids(&slack), vec![("slack-bot-token", slack.clone())]);
+        let user = fake(
+            "xoxp-",
+            "1234567890-1234567890-1234567890-abcdef1234567890abcdef1234567890",
+        );
+        assert_eq!(ids(&user).len(), 1);
+        let hook = fake(
+            "https://hooks.slack.com/services/",
+            "T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX1234567890ab",
+        );
+        assert_eq!(ids(&hook).len(), 1);
+        let gcp = fake("AIza", "SyB3x9Kq2mVt7nLp4wRz8cYd1fHj6gUe0oA");
+        assert_eq!(
+            ids(&format!("\"{gcp}\"")),
+            vec![("gcp-api-key", gcp.clone())]
+        );
+        let stripe = fake("sk_live_", "4eC39HqLyjWDarjtT1zdp7dc");
+        assert_eq!(ids(&stripe), vec![("stripe-access-token", stripe.clone())]);
+        assert_eq!(ids(&fake("sk_test_", "4eC39HqLyjWDarjtT1zdp7dc")), vec![]);
+        let ad = fake("abc8Q~", "Zk3mQ7vB4nL8pR3tXy9zK2mQ7vB4nL8pR");
+        assert_eq!(ids(&format!("secret={ad}")).len(), 1);
+    }
+
+    #[test]
+    fn azure_storage() {
+        let key: String = "Kq2mVt7nLp4wRz8cYd1fHj6gUe0oAB3x9".repeat(3)[..86].to_owned() + "==";
+        let conn = format!(
+            "DefaultEndpointsProtocol=https;AccountName=acct;AccountKey={key};EndpointSuffix=core.windows.net"
+        );
+        assert_eq!(ids(&conn), vec![("azure-storage-account-key", key)]);
+        let azurite = format!("AccountKey={}", super::AZURITE_KEY);
+        assert_eq!(ids(&azurite), vec![]);
+    }
+
+    #[test]
+    fn pem() {
+        let body = "MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7VJTUt9Us8cKj\nMzEfYyjiWA4R4/M2bS1GB4t7NXp98C3SC6dVMvDuictGeurT8jNbvJZHtCSuYEvu\n";
+        let key = format!("-----BEGIN PRIVATE KEY-----\n{body}-----END PRIVATE KEY-----");
+        let found = find_credentials(&format!("x\n{key}\n"));
+        assert_eq!(found.len(), 1);
+        assert!(!found[0].encrypted);
+        let enc = format!(
+            "-----BEGIN ENCRYPTED PRIVATE KEY-----\n{body}-----END ENCRYPTED PRIVATE KEY-----"
+        );
+        assert!(find_credentials(&enc)[0].encrypted);
+        assert_eq!(
+            ids("-----BEGIN PRIVATE KEY-----\n...\n-----END PRIVATE KEY-----"),
+            vec![]
+        );
+        assert_eq!(
+            ids(&format!(
+                "-----BEGIN CERTIFICATE-----\n{body}-----END CERTIFICATE-----"
+            )),
+            vec![]
+        );
+        assert_eq!(
+            ids(&format!(
+                "-----BEGIN PUBLIC KEY-----\n{body}-----END PUBLIC KEY-----"
+            )),
+            vec![]
+        );
+        // Escaped newlines, as in JSON.
+        let escaped = key.replace('\n', "\\n");
+        assert_eq!(find_credentials(&escaped).len(), 1);
+    }
+
+    #[test]
+    fn gcp_service_account_json() {
+        let body = "MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7VJTUt9Us8cKjMzEfYyjiWA4R4/M2bS1GB4t7NXp98C3SC6dVMvDuictGeurT8jNbvJZHtCSuYEvu";
+        let json = format!(
+            "{{\"type\": \"service_account\", \"project_id\": \"p\", \"private_key\": \"-----BEGIN PRIVATE KEY-----\\n{body}\\n-----END PRIVATE KEY-----\\n\", \"client_email\": \"sa@p.iam.gserviceaccount.com\"}}"
+        );
+        assert_eq!(
+            find_credentials(&json)
+                .iter()
+                .map(|c| c.id)
+                .collect::<Vec<_>>(),
+            ["gcp-service-account"]
+        );
+        assert_eq!(
+            ids("{\"type\": \"external_account\", \"audience\": \"x\"}"),
+            vec![]
+        );
+        assert_eq!(ids("{\"type\": \"service_account\"}"), vec![]);
+    }
+
+    #[test]
+    fn never_panics_on_random_input() {
+        let pieces = [
+            "AKIA",
+            "ghp_",
+            "xoxb-",
+            "xoxp-",
+            "-----BEGIN",
+            " PRIVATE KEY-----",
+            "-----END",
+            "Q~",
+            "AccountKey=",
+            "AIza",
+            "sk_live_",
+            "://",
+            "@",
+            ":",
+            "=",
+            "'",
+            "\"",
+            "\n",
+            " ",
+            "password",
+            "é",
+            "日本",
+            "A",
+            "z",
+            "7",
+            "-",
+            "_",
+            "{",
+            "service_account",
+            "\\n",
+            "hooks.slack.com/services/",
+        ];
+        let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+        for _ in 0..4000 {
+            let mut s = String::new();
+            for _ in 0..(seed % 24) {
+                seed = seed
+                    .wrapping_mul(6_364_136_223_846_793_005)
+                    .wrapping_add(1_442_695_040_888_963_407);
+                s.push_str(pieces[(seed >> 33) as usize % pieces.len()]);
+            }
+            seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+            for c in find_credentials(&s) {
+                assert!(s.get(c.range.clone()).is_some(), "{s:?}");
+            }
+            for r in crate::model::embedded::url_passwords(&s)
+                .into_iter()
+                .chain(crate::model::embedded::sql_passwords(&s))
+            {
+                assert!(s.get(r).is_some(), "{s:?}");
+            }
+            for a in crate::model::embedded::secret_assignments(&s) {
+                assert!(s.get(a.value).is_some(), "{s:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn never_panics_on_odd_input() {
+        for s in [
+            "",
+            "-----BEGIN",
+            "-----BEGIN PRIVATE KEY-----",
+            "Q~",
+            "1Q~",
+            "xoxb-",
+            "AKIA",
+            "é-----BEGIN éPRIVATE KEY-----é",
+            "{",
+            "AccountKey=",
+        ] {
+            let _ = find_credentials(s);
+        }
+    }
+}

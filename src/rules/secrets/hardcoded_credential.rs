@@ -1,0 +1,152 @@
+use crate::model::Object;
+use crate::model::credentials::find_credentials;
+use crate::model::secret::decoded;
+use crate::rule::{Context, Rule, Severity, declare_rule};
+use crate::yaml::{Pointer, Seg};
+
+declare_rule! {
+    /// ## What it flags
+    /// A known credential format in any string of any object: environment values, `args`,
+    /// `command`, annotations, ConfigMap `data` (and decoded `binaryData`), decoded Secret `data`
+    /// and `stringData`. Formats (gitleaks' default rules): AWS access key ids, GitHub and
+    /// GitLab tokens, Slack tokens and webhook URLs, Google API keys, Stripe live keys, npm
+    /// tokens, PEM private keys (passphrase-protected ones at medium severity), Azure storage
+    /// account keys (`AccountKey=`), Azure AD client secrets, and GCP service-account key files.
+    /// Each match must pass the rule's entropy gate; documented example keys
+    /// (`AKIAIOSFODNN7EXAMPLE`, Azurite's development key) are allowed. The
+    /// `kubectl.kubernetes.io/last-applied-configuration` annotation (a copy of the object) is
+    /// skipped. The credential is masked in the output.
+    ///
+    /// ## Why it matters
+    /// These are live keys to other systems: whoever reads the repository can use them until
+    /// they are revoked, and git history keeps them after the line is deleted.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// apiVersion: v1
+    /// kind: ConfigMap
+    /// metadata: {name: uploader}
+    /// data:
+    ///   credentials: |
+    ///     [default]
+    ///     aws_access_key_id = AKIAZ3MQB7HX2KL4PW6R
+    /// ```
+    /// Use instead:
+    /// ```yaml
+    /// apiVersion: v1
+    /// kind: ServiceAccount
+    /// metadata:
+    ///   name: uploader
+    ///   annotations:
+    ///     eks.amazonaws.com/role-arn: arn:aws:iam::123456789012:role/uploader
+    /// ```
+    ///
+    /// ## References
+    /// - gitleaks `config/gitleaks.toml` (aws-access-token, github-pat, gitlab-pat, slack-*,
+    ///   gcp-api-key, stripe-access-token, private-key, azure-ad-client-secret)
+    /// - Yelp/detect-secrets `plugins/azure_storage_key.py`
+    pub HardcodedCredential {
+        id: "hardcoded-credential",
+        category: Secrets,
+        severity: Critical,
+        summary: "known credential format hard-coded in a manifest",
+        since: "0.1.0",
+    }
+}
+
+const LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-configuration";
+
+impl Rule for HardcodedCredential {
+    fn check_object(&self, obj: &Object<'_>, cx: &mut Context<'_>) {
+        let core = obj.group().is_empty();
+        // Fields holding base64: scanned decoded.
+        let encoded = match obj.kind {
+            "Secret" if core => Some("data"),
+            "ConfigMap" if core => Some("binaryData"),
+            _ => None,
+        };
+        obj.node.walk_strings(|route, node| {
+            let is = |i: usize, k: &str| matches!(route.get(i), Some(Seg::Key(x)) if x == k);
+            if is(0, "metadata") && is(1, "annotations") && is(2, LAST_APPLIED) {
+                return;
+            }
+            let base64 = encoded.is_some_and(|f| is(0, f) && route.len() == 2);
+            let ptr = obj.base.join(route.iter().cloned());
+            let (text, exact) = if base64 {
+                match decoded(node) {
+                    Some(t) => (t, false),
+                    None => return,
+                }
+            } else {
+                match node.as_str() {
+                    Some(t) => (t.to_owned(), true),
+                    None => return,
+                }
+            };
+            for c in find_credentials(&text) {
+                // Offsets into decoded base64 do not exist in the file: mark the whole value.
+                let at = if exact { Label::at(ptr.clone()).sub(c.range.clone()) } else { Label::at(ptr.clone()).value() };
+                let d = cx
+                    .report(self, at.clone().label(c.what))
+                    .message(format!("{} holds {} {} in `{}`{}", obj.describe(), article(c.what), c.what, display(&ptr, &obj.base), if base64 { " (base64-decoded)" } else { "" }))
+                    .help("Revoke the credential now (git history keeps it), then load it at run time from a Secret that is not committed in plain text: SOPS, Sealed Secrets, External Secrets or the Secrets Store CSI driver.")
+                    .sensitive(at);
+                if c.encrypted {
+                    d.severity(Severity::Medium);
+                }
+            }
+        });
+    }
+}
+
+use crate::yaml::Label;
+
+fn article(what: &str) -> &'static str {
+    if what.starts_with(['A', 'E', 'I', 'O', 'U', 'a', 'e', 'i', 'o', 'u']) {
+        "an"
+    } else {
+        "a"
+    }
+}
+
+/// The route inside the object, e.g. `spec.template.spec.containers[0].env[1].value`.
+fn display(ptr: &Pointer, base: &Pointer) -> String {
+    Pointer::from_segs(&ptr.segs()[base.segs().len().min(ptr.segs().len())..]).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::HardcodedCredential;
+    use crate::testing::RuleTest;
+
+    // Built at run time so the source holds no credential-shaped literal.
+    fn aws() -> String {
+        ["AKIA", "Z3MQB7HX2KL4PW6R"].concat()
+    }
+    fn gh() -> String {
+        ["ghp_", "Ab3dEf6hIj9kLm2nOp5qRs8tUv1wXy4zAb7C"].concat()
+    }
+
+    #[test]
+    fn hardcoded_credential() {
+        let b64_aws = "QVdTX0FDQ0VTU19LRVlfSUQ9QUtJQVozTVFCN0hYMktMNFBXNlI="; // AWS_ACCESS_KEY_ID=<aws()>
+        RuleTest::of(&HardcodedCredential)
+            .pass("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\ndata: {k: AKIAIOSFODNN7EXAMPLE}\n")
+            .pass(&format!(
+                "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  annotations:\n    kubectl.kubernetes.io/last-applied-configuration: '{{\"k\": \"{}\"}}'\ndata: {{}}\n",
+                aws()
+            ))
+            .pass("apiVersion: v1\nkind: Secret\nmetadata: {name: a}\ndata: {k: QUtJQUlPU0ZPRE5ON0VYQU1QTEU=}\n")
+            .fail(&format!(
+                "apiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: a}}\nspec:\n  template:\n    spec:\n      containers:\n      - name: a\n        image: x:1\n        args: [\"--token={}\"]   #~ hardcoded-credential\n        env:\n        - {{name: AWS_ACCESS_KEY_ID, value: {}}}   #~ hardcoded-credential\n",
+                gh(),
+                aws()
+            ))
+            .fail(&format!("apiVersion: v1\nkind: Secret\nmetadata: {{name: a}}\ndata:\n  creds: {b64_aws}   #~ hardcoded-credential\n"))
+            .fail(&format!(
+                "apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: a}}\ndata:\n  boto.cfg: |\n    [Credentials]\n    aws_access_key_id = {}   #~ hardcoded-credential\n",
+                aws()
+            ))
+            .snapshot();
+    }
+}
