@@ -13,6 +13,7 @@ pub(crate) mod error;
 pub(crate) mod finding;
 pub(crate) mod input;
 pub(crate) mod model;
+pub(crate) mod pss;
 pub(crate) mod render;
 pub(crate) mod report;
 pub mod rule;
@@ -27,9 +28,9 @@ use std::io::{IsTerminal, Write};
 use clap::Parser;
 use globset::{Glob, GlobSetBuilder};
 
-use cli::{Cli, ColorChoice, Command, FailOn, Format, LintArgs, RulesFormat};
+use cli::{Cli, ColorChoice, Command, FailOn, Format, LintArgs, Profile, RulesFormat};
 use error::Error;
-use rule::{Rule, Settings, Severity, registry};
+use rule::{Meta, PssLevel, Rule, Settings, Severity, registry};
 
 /// Exit code: no finding at or above `--fail-on`.
 pub const EXIT_OK: u8 = 0;
@@ -134,6 +135,46 @@ fn rule_ids(list: &[String]) -> Result<Vec<&'static str>, Error> {
         .collect()
 }
 
+/// Under a profile: exactly the Pod Security controls of its level (Restricted includes
+/// Baseline), plus `parse-error` (a file that cannot be parsed cannot be judged).
+fn in_profile(meta: &Meta, level: PssLevel) -> bool {
+    match meta.pss {
+        Some(p) => p <= level,
+        None => meta.id == "parse-error",
+    }
+}
+
+/// Lint one in-memory manifest with `lint` options (e.g. `["--profile", "pss-restricted",
+/// "--pss-version", "v1.25"]`) and no configuration file, and return its unsuppressed findings
+/// as (rule id, 1-based line), in report order. For black-box tests such as the Pod Security
+/// Admission conformance suite.
+///
+/// # Errors
+/// The options do not parse or name an unknown rule.
+pub fn lint_text(
+    name: &str,
+    text: &str,
+    options: &[&str],
+) -> Result<Vec<(&'static str, u32)>, String> {
+    let argv = ["kubeward", "lint"]
+        .into_iter()
+        .chain(options.iter().copied())
+        .chain(["--", name]);
+    let cli = Cli::try_parse_from(argv).map_err(|e| e.to_string())?;
+    let Command::Lint(args) = cli.command else {
+        return Err("internal error: not a lint command".into());
+    };
+    let plan = plan_with(&args, config::Config::default()).map_err(|e| e.to_string())?;
+    let enabled: Vec<&str> = plan.rules.iter().map(|r| r.meta().id).collect();
+    let run = engine::lint_str(name, text, plan.rules.clone(), &plan.settings);
+    Ok(run
+        .findings
+        .iter()
+        .filter(|f| f.suppressed.is_none() && enabled.contains(&f.meta.id))
+        .map(|f| (f.meta.id, f.primary.region.line))
+        .collect())
+}
+
 fn threshold(f: FailOn) -> Option<Severity> {
     match f {
         FailOn::Critical => Some(Severity::Critical),
@@ -201,6 +242,19 @@ fn plan(args: &LintArgs) -> Result<Plan, Error> {
         Some(p) => config::load(p).map_err(Box::new)?,
         None => config::Config::default(),
     };
+    plan_with(args, config)
+}
+
+/// The plan from the flags and a loaded configuration (flags win).
+fn plan_with(args: &LintArgs, config: config::Config) -> Result<Plan, Error> {
+    let profile = args
+        .profile
+        .map(Profile::level)
+        .or(match config.profile.as_deref() {
+            Some("pss-baseline") => Some(PssLevel::Baseline),
+            Some("pss-restricted") => Some(PssLevel::Restricted),
+            _ => None,
+        });
     let select = if args.select.is_empty() {
         config.select.clone()
     } else {
@@ -211,6 +265,7 @@ fn plan(args: &LintArgs) -> Result<Plan, Error> {
     let rules: Vec<&'static dyn Rule> = registry::ALL
         .iter()
         .copied()
+        .filter(|r| profile.is_none_or(|l| in_profile(r.meta(), l)))
         .filter(|r| select.is_empty() || select.contains(&r.meta().id))
         .filter(|r| !ignore.contains(&r.meta().id))
         .collect();
@@ -236,18 +291,15 @@ fn plan(args: &LintArgs) -> Result<Plan, Error> {
     if !config.env_words.is_empty() {
         settings.env_words.clone_from(&config.env_words);
     }
-    if let Some(v) = config
-        .pss_version
-        .as_deref()
-        .and_then(rule::parse_pss_version)
-    {
+    if let Some(v) = args.pss_version.or_else(|| {
+        config
+            .pss_version
+            .as_deref()
+            .and_then(rule::parse_pss_version)
+    }) {
         settings.pss_minor = v;
     }
-    settings.profile = match config.profile.as_deref() {
-        Some("pss-baseline") => Some(rule::PssLevel::Baseline),
-        Some("pss-restricted") => Some(rule::PssLevel::Restricted),
-        _ => None,
-    };
+    settings.profile = profile;
     let fail_on = args
         .fail_on
         .or_else(|| config.fail_on.as_deref().map(fail_on_of))
@@ -463,11 +515,18 @@ fn lint(args: &LintArgs, raw: &[String]) -> Result<u8, Error> {
             }
         }
     }
-    let failing = threshold(plan.fail_on).is_some_and(|t| {
+    let failing = if plan.settings.profile.is_some() {
+        // Under a profile the exit code answers one question: does some object violate the level?
         run.findings
             .iter()
-            .any(|f| f.suppressed.is_none() && f.severity >= t)
-    });
+            .any(|f| f.suppressed.is_none() && f.meta.pss.is_some())
+    } else {
+        threshold(plan.fail_on).is_some_and(|t| {
+            run.findings
+                .iter()
+                .any(|f| f.suppressed.is_none() && f.severity >= t)
+        })
+    };
     Ok(if failing { EXIT_FINDINGS } else { EXIT_OK })
 }
 

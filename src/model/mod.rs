@@ -12,4 +12,4 @@ mod world;
 pub use object::{DuplicateKey, Object, ObjectIdent};
 #[allow(unused_imports)]
 pub use workload::{Container, ContainerKind, PodSpec, pod_template_route};
-pub use world::{Facts, Site, World};
+pub use world::{Facts, PSA_PREFIX, Site, World};

@@ -183,11 +183,15 @@ pub fn parse_pss_version(s: &str) -> Option<u32> {
     if s == "latest" {
         return Some(LATEST_PSS_MINOR);
     }
-    let minor = s
-        .strip_prefix('v')
-        .unwrap_or(s)
-        .strip_prefix("1.")?
-        .parse::<u32>()
-        .ok()?;
-    (minor <= LATEST_PSS_MINOR).then_some(minor)
+    let minor = s.strip_prefix('v').unwrap_or(s).strip_prefix("1.")?;
+    let digits = !minor.is_empty() && minor.bytes().all(|b| b.is_ascii_digit());
+    if !digits || (minor.len() > 1 && minor.starts_with('0')) {
+        return None;
+    }
+    // Versions newer than the newest known one evaluate as the newest, as PSA does.
+    Some(
+        minor
+            .parse::<u32>()
+            .map_or(LATEST_PSS_MINOR, |m| m.min(LATEST_PSS_MINOR)),
+    )
 }

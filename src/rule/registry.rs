@@ -3,11 +3,17 @@
 //! that nothing is missing.
 
 use super::Rule;
+use crate::pss::PssControl;
 pub use crate::rules::images::{
     ImageEnvTag, ImageLatestTag, ImageNotPinned, ImagePullPolicy, ImageUntrustedRegistry,
     InvalidImageReference,
 };
-pub use crate::rules::pod_security::{HostIpc, HostNetwork, HostPid, PrivilegedContainer};
+pub use crate::rules::pod_security::{
+    AdmissionRejected, ApparmorUnconfined, CapabilitiesNotDropped, DangerousCapabilities, HostIpc,
+    HostNetwork, HostPathVolume, HostPid, HostPort, NamespaceWithoutPodSecurity,
+    PrivilegeEscalation, PrivilegedContainer, ProbeCustomHost, RestrictedVolumeTypes, RunAsRoot,
+    SeccompProfile, SelinuxCustomOptions, UnsafeProcMount, UnsafeSysctls, WindowsHostProcess,
+};
 pub use crate::rules::secrets::{
     AzureKeyvaultFlexvolumeDeprecated, AzurePodIdentityDeprecated, ConfigmapCredentials,
     EnvLiteralSecret, HardcodedCredential, PlaintextSecret,
@@ -16,30 +22,77 @@ pub use crate::rules::suppression::{
     ExpiredSuppression, SuppressionWithoutReason, UnusedSuppression,
 };
 pub use crate::rules::validity::{DuplicateKey, ParseError};
+pub use crate::rules::workload::{
+    AutomountServiceAccountToken, ContainerRuntimeSocket, DefaultServiceAccount,
+    MissingResourceLimits, WritableRootFilesystem,
+};
 
 /// All rules, sorted by id.
 pub static ALL: &[&dyn Rule] = &[
+    &AdmissionRejected,
+    &ApparmorUnconfined,
+    &AutomountServiceAccountToken,
     &AzureKeyvaultFlexvolumeDeprecated,
     &AzurePodIdentityDeprecated,
+    &CapabilitiesNotDropped,
     &ConfigmapCredentials,
+    &ContainerRuntimeSocket,
+    &DangerousCapabilities,
+    &DefaultServiceAccount,
     &DuplicateKey,
     &EnvLiteralSecret,
     &ExpiredSuppression,
     &HardcodedCredential,
     &HostIpc,
     &HostNetwork,
+    &HostPathVolume,
     &HostPid,
+    &HostPort,
     &ImageEnvTag,
     &ImageLatestTag,
     &ImageNotPinned,
     &ImagePullPolicy,
     &ImageUntrustedRegistry,
     &InvalidImageReference,
+    &MissingResourceLimits,
+    &NamespaceWithoutPodSecurity,
     &ParseError,
     &PlaintextSecret,
+    &PrivilegeEscalation,
     &PrivilegedContainer,
+    &ProbeCustomHost,
+    &RestrictedVolumeTypes,
+    &RunAsRoot,
+    &SeccompProfile,
+    &SelinuxCustomOptions,
     &SuppressionWithoutReason,
+    &UnsafeProcMount,
+    &UnsafeSysctls,
     &UnusedSuppression,
+    &WindowsHostProcess,
+    &WritableRootFilesystem,
+];
+
+/// The Pod Security Standards controls (every rule declaring `pss:`), sorted by id.
+pub(crate) static PSS_CONTROLS: &[&dyn PssControl] = &[
+    &ApparmorUnconfined,
+    &CapabilitiesNotDropped,
+    &DangerousCapabilities,
+    &HostIpc,
+    &HostNetwork,
+    &HostPathVolume,
+    &HostPid,
+    &HostPort,
+    &PrivilegeEscalation,
+    &PrivilegedContainer,
+    &ProbeCustomHost,
+    &RestrictedVolumeTypes,
+    &RunAsRoot,
+    &SeccompProfile,
+    &SelinuxCustomOptions,
+    &UnsafeProcMount,
+    &UnsafeSysctls,
+    &WindowsHostProcess,
 ];
 
 /// Renamed rule ids (old → new), kept forever so ignores and configs keep working.

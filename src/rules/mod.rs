@@ -5,3 +5,4 @@ pub mod pod_security;
 pub mod secrets;
 pub mod suppression;
 pub mod validity;
+pub mod workload;
