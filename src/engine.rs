@@ -299,7 +299,7 @@ fn file_error(file: u32, path: &str, message: String, text: &str, offset: usize)
     Finding {
         meta,
         severity: meta.severity,
-        label: Some(message.clone()),
+        label: Some(message.clone().into()),
         message,
         help: Some(
             "Fix the file so that it is valid YAML or JSON; kubectl would reject it.".into(),
@@ -584,7 +584,7 @@ fn lint_object(
     for rule in &opts.rules {
         rule.check_object(obj, &mut cx);
     }
-    let ident = obj.ident();
+    let ident = Arc::new(obj.ident());
     for draft in cx.drafts {
         if res.tracer.is_some() {
             // Rendered output is shown next to its source: mask it there too.
@@ -624,7 +624,7 @@ fn finish_label_draft(
     d: Draft,
     doc: &Doc<'_>,
     res: &mut Resolver<'_>,
-    ident: &ObjectIdent,
+    ident: &Arc<ObjectIdent>,
 ) -> Finding {
     let mut traced = None;
     let (primary, label_text, route) = match &d.primary {
@@ -633,7 +633,7 @@ fn finish_label_draft(
             traced = res.tracer.and_then(|t| t.primary(doc, l, rendered));
             (
                 traced.as_ref().map_or(rendered, |t| t.at),
-                l.text.as_ref().map(ToString::to_string),
+                l.text.clone(),
                 stable_route(doc, &l.pointer),
             )
         }
@@ -679,10 +679,10 @@ fn finish_label_draft(
         severity: d.severity,
         message: d
             .message
-            .or_else(|| label_text.clone())
+            .or_else(|| label_text.as_deref().map(str::to_owned))
             .unwrap_or_else(|| d.meta.summary.to_owned()),
         label: label_text,
-        help: d.help.map(|h| h.into_owned()),
+        help: d.help,
         primary,
         related,
         object: Some(ident.clone()),
@@ -720,13 +720,13 @@ fn finish_site_draft(d: Draft, files: &[SourceFile]) -> Finding {
         severity: d.severity,
         message: d.message.unwrap_or_else(|| d.meta.summary.to_owned()),
         label: None,
-        help: d.help.map(|h| h.into_owned()),
+        help: d.help,
         primary: Location {
             file: site.file,
             region: site.region,
         },
         related,
-        object: site.object.clone(),
+        object: site.object.clone().map(Arc::new),
         route: site.route.clone(),
         fingerprint: fingerprint(d.meta.id, path, site.object.as_ref(), &site.route),
         sensitive: Vec::new(),

@@ -1,5 +1,8 @@
 //! A finding, resolved to concrete locations.
 
+use std::borrow::Cow;
+use std::sync::Arc;
+
 use serde::Serialize;
 
 use crate::model::ObjectIdent;
@@ -59,15 +62,15 @@ pub struct Finding {
     /// What was found.
     pub message: String,
     /// The short label under the underline.
-    pub label: Option<String>,
+    pub label: Option<Cow<'static, str>>,
     /// How to fix it.
-    pub help: Option<String>,
+    pub help: Option<Cow<'static, str>>,
     /// The offending node.
     pub primary: Location,
     /// Other places that explain it.
     pub related: Vec<Related>,
     /// The object it belongs to (none for file-level findings).
-    pub object: Option<ObjectIdent>,
+    pub object: Option<Arc<ObjectIdent>>,
     /// Stable route inside the object.
     pub route: String,
     /// Stable identity for baselines and SARIF.

@@ -460,16 +460,21 @@ fn lint(args: &LintArgs, raw: &[String]) -> Result<u8, Error> {
     }
 
     let color = use_color(args.color);
-    let report = match args.format {
-        Format::Human => None,
-        Format::Sarif => Some(report::sarif::render(&run, &plan.rules, None)),
-        Format::Json => Some(report::json::render(&run)),
-        Format::Github => Some(report::github::render(&run)),
-        Format::Gitlab => Some(report::gitlab::render(&run)),
-        Format::Junit => Some(report::junit::render(&run)),
+    let rules = &plan.rules;
+    let write_report = |w: &mut dyn std::io::Write| -> std::io::Result<()> {
+        match args.format {
+            Format::Human => Ok(()),
+            Format::Sarif => report::sarif::write(&run, rules, None, w),
+            Format::Json => report::json::write(&run, w),
+            Format::Github => w.write_all(report::github::render(&run).as_bytes()),
+            Format::Gitlab => w.write_all(report::gitlab::render(&run).as_bytes()),
+            Format::Junit => w.write_all(report::junit::render(&run).as_bytes()),
+        }
     };
     if let Some(path) = &args.sarif_file {
-        write_to(path, &report::sarif::render(&run, &plan.rules, None))?;
+        std::fs::File::create(path)
+            .and_then(|mut f| report::sarif::write(&run, rules, None, &mut f))
+            .map_err(|e| Error::Write(path.display().to_string(), e))?;
     }
     if args.format == Format::Github
         && let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty())
@@ -507,11 +512,14 @@ fn lint(args: &LintArgs, raw: &[String]) -> Result<u8, Error> {
         }
     }
     let _ = std::io::stderr().write_all(stderr.as_bytes());
-    if let Some(text) = report {
+    if args.format != Format::Human {
         match &args.output {
-            Some(path) => write_to(path, &text)?,
+            Some(path) => std::fs::File::create(path)
+                .and_then(|mut f| write_report(&mut f))
+                .map_err(|e| Error::Write(path.display().to_string(), e))?,
             None => {
-                let _ = std::io::stdout().write_all(text.as_bytes());
+                // A closed pipe (`| head`) is not an error worth reporting.
+                let _ = write_report(&mut std::io::stdout().lock());
             }
         }
     }

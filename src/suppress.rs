@@ -258,12 +258,12 @@ fn meta_finding(
     Finding {
         meta,
         severity: meta.severity,
-        label: Some(label.to_owned()),
+        label: Some(label.into()),
         message,
-        help: Some(help.to_owned()),
+        help: Some(help.to_owned().into()),
         primary: d.at,
         related: Vec::new(),
-        object: d.object.clone(),
+        object: d.object.clone().map(std::sync::Arc::new),
         route: String::new(),
         fingerprint: stable_hash(&[
             meta.id,

@@ -129,7 +129,10 @@ impl Diagnostic for Diag<'_> {
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
         let f = self.f;
-        let primary = LabeledSpan::new_primary_with_span(f.label.clone(), span(&f.primary.region));
+        let primary = LabeledSpan::new_primary_with_span(
+            f.label.as_deref().map(str::to_owned),
+            span(&f.primary.region),
+        );
         let related = f
             .related
             .iter()
@@ -201,7 +204,7 @@ fn render_masked(
         Some(m) => Arc::from(m),
         None => text,
     };
-    let mut help = f.help.clone();
+    let mut help = f.help.as_deref().map(str::to_owned);
     let elsewhere: Vec<String> = f
         .related
         .iter()
