@@ -4,6 +4,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::rule::PssLevel;
+
 /// A fast security linter for Kubernetes manifests in GitOps repositories.
 #[derive(Debug, Parser)]
 #[command(name = "kubeward", version, about, propagate_version = true)]
@@ -158,6 +160,57 @@ pub struct LintArgs {
     /// Also list skipped files with their reasons.
     #[arg(long, short = 'v', conflicts_with = "quiet")]
     pub verbose: bool,
+    /// Check a Pod Security Standards level: run exactly its controls and exit with 1 iff an
+    /// object violates it.
+    #[arg(long, value_enum, value_name = "PROFILE")]
+    pub profile: Option<Profile>,
+    /// Kubernetes version whose Pod Security semantics apply: `v1.N`, `1.N` or `latest`
+    /// (default: the configuration's `pss-version`, else `latest`).
+    #[arg(long, value_name = "VERSION", value_parser = parse_pss_version)]
+    pub pss_version: Option<u32>,
+    /// Render Helm charts and Kustomize overlays before linting them (`never`: lint raw files).
+    #[arg(long, value_enum, default_value_t = RenderChoice::Auto)]
+    pub render: RenderChoice,
+    /// The `helm` program that renders charts (default: `helm` from PATH).
+    #[arg(long, value_name = "PATH")]
+    pub helm: Option<PathBuf>,
+    /// A values file for `helm template`, on top of the chart's values.yaml (repeatable).
+    #[arg(long, value_name = "FILE")]
+    pub helm_values: Vec<PathBuf>,
+}
+
+/// `--render`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RenderChoice {
+    /// Render when `helm` / `kustomize` or `kubectl` is available.
+    Auto,
+    /// Never render.
+    Never,
+}
+
+/// `--profile`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Profile {
+    /// The Baseline level of the Pod Security Standards.
+    PssBaseline,
+    /// The Restricted level (which includes Baseline).
+    PssRestricted,
+}
+
+impl Profile {
+    /// The level it enforces.
+    pub fn level(self) -> PssLevel {
+        match self {
+            Profile::PssBaseline => PssLevel::Baseline,
+            Profile::PssRestricted => PssLevel::Restricted,
+        }
+    }
+}
+
+/// `--pss-version`: `v1.N`, `1.N` or `latest` (see [`crate::rule::parse_pss_version`]).
+pub fn parse_pss_version(s: &str) -> Result<u32, String> {
+    crate::rule::parse_pss_version(s)
+        .ok_or_else(|| format!("expected `v1.N`, `1.N` or `latest`, got `{s}`"))
 }
 
 /// Formats of `rules`.

@@ -10,6 +10,7 @@ use rayon::prelude::*;
 use crate::finding::{Finding, Location, Related, stable_hash};
 use crate::input::{Input, InputSource};
 use crate::model::{Facts, Object, ObjectIdent, Site, World};
+use crate::render;
 use crate::rule::Target;
 use crate::rule::{Context, Draft, Rule, Settings, WorldContext};
 use crate::suppress::{self, Directive};
@@ -84,6 +85,8 @@ pub struct Run {
     /// dropped by a baseline or the configuration) and, when snippets are rendered, those the
     /// secret checks mark even if they are not enabled.
     pub masks: Vec<Location>,
+    /// What the summary must say about the run (e.g. charts or overlays not rendered).
+    pub notices: Vec<String>,
 }
 
 /// How to run.
@@ -110,11 +113,12 @@ struct FileOutcome {
 /// Lint the inputs.
 pub fn lint(inputs: Vec<Input>, skipped: Vec<(String, String)>, opts: &Options<'_>) -> Run {
     let started = Instant::now();
+    let registry = render::Registry::new(inputs.len());
     let outcomes: Vec<FileOutcome> = inputs
         .par_iter()
         .enumerate()
         .map(|(i, input)| {
-            let out = lint_file(u32::try_from(i).unwrap_or(u32::MAX), input, opts);
+            let out = lint_file(u32::try_from(i).unwrap_or(u32::MAX), input, opts, &registry);
             if let Some(p) = opts.progress {
                 p();
             }
@@ -157,6 +161,16 @@ pub fn lint(inputs: Vec<Input>, skipped: Vec<(String, String)>, opts: &Options<'
                 });
                 continue;
             }
+            InputSource::Rendered(r) => {
+                // A render kubeward ran in memory: keep it, it cannot be read again.
+                run.files.push(SourceFile {
+                    path: input.display,
+                    text: Some(outcome.text.unwrap_or_else(|| r.text.clone())),
+                    disk: None,
+                    report,
+                });
+                continue;
+            }
             InputSource::Bytes(_) => None,
         };
         run.files.push(SourceFile {
@@ -166,6 +180,7 @@ pub fn lint(inputs: Vec<Input>, skipped: Vec<(String, String)>, opts: &Options<'
             report,
         });
     }
+    run.files.extend(registry.finish(opts.keep_text));
     world.paths = run.files.iter().map(|f| f.path.clone()).collect();
     world.finalise();
     let mut wcx = WorldContext::new(opts.settings);
@@ -181,6 +196,9 @@ pub fn lint(inputs: Vec<Input>, skipped: Vec<(String, String)>, opts: &Options<'
             run.findings.push(finish_site_draft(draft, &run.files));
         }
     }
+    let mut seen = std::collections::HashSet::new();
+    // Traced output of several overlays reads the comments of a shared base more than once.
+    directives.retain(|d: &Directive| seen.insert((d.at, d.scope, d.rules.clone())));
     if !directives.is_empty() {
         let enabled: Vec<&str> = opts.rules.iter().map(|r| r.meta().id).collect();
         let paths: Vec<String> = run.files.iter().map(|f| f.path.clone()).collect();
@@ -193,7 +211,15 @@ pub fn lint(inputs: Vec<Input>, skipped: Vec<(String, String)>, opts: &Options<'
         );
         run.findings.extend(meta);
     }
-    run.findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    render::merge_overlays(&mut run.findings);
+    let files = &run.files;
+    let path = |f: &Finding| {
+        files
+            .get(f.primary.file as usize)
+            .map_or("", |s| s.path.as_str())
+    };
+    run.findings
+        .sort_by(|a, b| (path(a), a.sort_key()).cmp(&(path(b), b.sort_key())));
     run.findings
         .dedup_by(|a, b| a.fingerprint == b.fingerprint && a.primary == b.primary);
     run.stats.elapsed = started.elapsed();
@@ -219,10 +245,16 @@ fn read(input: &Input) -> Result<Vec<u8>, String> {
     match &input.source {
         InputSource::Path(p) => std::fs::read(p).map_err(|e| format!("cannot read file: {e}")),
         InputSource::Bytes(b) => Ok(b.to_vec()),
+        InputSource::Rendered(r) => Ok(r.text.as_bytes().to_vec()),
     }
 }
 
-fn lint_file(file: u32, input: &Input, opts: &Options<'_>) -> FileOutcome {
+fn lint_file(
+    file: u32,
+    input: &Input,
+    opts: &Options<'_>,
+    registry: &render::Registry,
+) -> FileOutcome {
     let mut out = FileOutcome {
         findings: Vec::new(),
         masks: Vec::new(),
@@ -274,7 +306,7 @@ fn lint_file(file: u32, input: &Input, opts: &Options<'_>) -> FileOutcome {
             return out;
         }
     };
-    lint_text(file, input, &text, opts, &mut out);
+    lint_text(file, input, &text, opts, &mut out, registry);
     if !input.report {
         out.findings.clear();
         out.masks.clear();
@@ -295,7 +327,7 @@ fn file_error(file: u32, path: &str, message: String, text: &str, offset: usize)
     Finding {
         meta,
         severity: meta.severity,
-        label: Some(message.clone()),
+        label: Some(message.clone().into()),
         message,
         help: Some(
             "Fix the file so that it is valid YAML or JSON; kubectl would reject it.".into(),
@@ -310,6 +342,7 @@ fn file_error(file: u32, path: &str, message: String, text: &str, offset: usize)
         fingerprint: stable_hash(&[meta.id, path]),
         sensitive: Vec::new(),
         suppressed: None,
+        trace: None,
     }
 }
 
@@ -328,6 +361,8 @@ struct Resolver<'t> {
     path: &'t str,
     text: &'t str,
     index: Option<LineIndex>,
+    /// For rendered output: maps labels onto the files that wrote them.
+    tracer: Option<&'t render::Tracer<'t>>,
 }
 
 impl Resolver<'_> {
@@ -346,23 +381,47 @@ impl Resolver<'_> {
         }
     }
 
+    /// The location in the file that wrote `label` (for rendered output), else in this file.
+    fn traced(&mut self, doc: &Doc<'_>, label: &Label) -> Location {
+        let tracer = self.tracer;
+        tracer
+            .and_then(|t| t.locate(doc, label))
+            .unwrap_or_else(|| self.location(doc, label))
+    }
+
     fn site(&mut self, doc: &Doc<'_>, label: &Label, object: &ObjectIdent) -> Site {
+        let at = self.traced(doc, label);
         Site {
-            file: self.file,
-            region: self.location(doc, label).region,
+            file: at.file,
+            region: at.region,
             object: Some(object.clone()),
             route: stable_route(doc, &label.pointer),
         }
     }
 }
 
-fn lint_text(file: u32, input: &Input, text: &str, opts: &Options<'_>, out: &mut FileOutcome) {
+fn lint_text(
+    file: u32,
+    input: &Input,
+    text: &str,
+    opts: &Options<'_>,
+    out: &mut FileOutcome,
+    registry: &render::Registry,
+) {
     let stream = parse_stream(text);
+    // Context files are not traced to templates: what they hold is never reported.
+    let sources = if input.report {
+        render::Sources::new(input, text, &stream, registry)
+    } else {
+        None
+    };
+    let tracer = sources.as_ref().map(render::Tracer::new);
     let mut res = Resolver {
         file,
         path: &input.display,
         text,
         index: None,
+        tracer: tracer.as_ref(),
     };
     out.stats.files_linted += 1;
     for doc in &stream.docs {
@@ -406,8 +465,22 @@ fn lint_text(file: u32, input: &Input, text: &str, opts: &Options<'_>, out: &mut
         lint_object(doc, &obj, input, opts, &mut res, out);
     }
     if text.contains("kubeward:") {
-        out.directives
-            .extend(comment_directives(&stream.docs, &mut res));
+        let mut found = comment_directives(&stream.docs, &mut res);
+        if let Some(t) = res.tracer {
+            render_scoped(&mut found, file, text, t);
+        }
+        out.directives.extend(found);
+    }
+    if let Some(t) = res.tracer {
+        // Comments of the files rendered output was traced to (kustomize drops them).
+        for (id, origin, docs, index) in t.yaml_sources() {
+            if origin.contains("kubeward:") {
+                out.directives
+                    .extend(directives_in(id, origin, docs, &mut |s, e| {
+                        index.region(origin, s, e)
+                    }));
+            }
+        }
     }
     if let Some(err) = stream.error {
         out.stats.files_failed += 1;
@@ -420,27 +493,56 @@ fn lint_text(file: u32, input: &Input, text: &str, opts: &Options<'_>, out: &mut
         );
         let end = next_char_boundary(text, err.offset);
         f.primary.region = res.region(err.offset, end);
+        if let Some(at) = res.tracer.and_then(render::Tracer::fallback) {
+            f.primary = at;
+        }
         out.findings.push(f);
     }
 }
 
 /// Suppression directives written as comments in this file.
 fn comment_directives(docs: &[Doc<'_>], res: &mut Resolver<'_>) -> Vec<Directive> {
-    let text = res.text;
+    let (file, text) = (res.file, res.text);
+    directives_in(file, text, docs, &mut |s, e| res.region(s, e))
+}
+
+/// Suppression directives written as comments in `text` (file `file`).
+fn directives_in(
+    file: u32,
+    text: &str,
+    docs: &[Doc<'_>],
+    region: &mut dyn FnMut(u32, u32) -> Region,
+) -> Vec<Directive> {
     let comments = comments(text);
-    let regions: Vec<Region> = comments
-        .iter()
-        .map(|c| res.region(c.start, c.end))
-        .collect();
+    let regions: Vec<Region> = comments.iter().map(|c| region(c.start, c.end)).collect();
     let doc_lines: Vec<(u32, u32)> = docs
         .iter()
         .map(|d| {
             let (s, e) = d.content_span();
-            (res.region(s, s).line, res.region(e, e).line)
+            (region(s, s).line, region(e, e).line)
         })
         .collect();
     let lines: Vec<&str> = text.lines().collect();
-    suppress::from_comments(res.file, &comments, &regions, &doc_lines, &lines)
+    suppress::from_comments(file, &comments, &regions, &doc_lines, &lines)
+}
+
+/// Directives written in rendered output cover what was rendered where they stand; in a render
+/// kubeward ran in memory they are reported at the template line that wrote them.
+fn render_scoped(found: &mut [Directive], file: u32, text: &str, tracer: &render::Tracer<'_>) {
+    for d in found {
+        let (a, b) = match d.scope {
+            suppress::Scope::File => (1, u32::MAX),
+            suppress::Scope::Lines(a, b) => (a, b),
+            suppress::Scope::Rendered(..) => continue,
+        };
+        d.scope = suppress::Scope::Rendered(file, a, b);
+        if let Some(at) = tracer.fallback() {
+            let comment = text
+                .get(d.at.region.start as usize..d.at.region.end as usize)
+                .unwrap_or("");
+            d.at = tracer.find_line(comment).unwrap_or(at);
+        }
+    }
 }
 
 /// The `kubeward.io/ignore` annotation of an object, as a directive covering the object.
@@ -461,7 +563,17 @@ fn annotation_directive(
             ..obj.at(std::iter::empty::<Seg>())
         },
     );
-    let scope = suppress::Scope::Lines(whole.region.line, whole.region.end_line);
+    let scope = match res.tracer {
+        Some(_) => suppress::Scope::Rendered(res.file, whole.region.line, whole.region.end_line),
+        None => suppress::Scope::Lines(whole.region.line, whole.region.end_line),
+    };
+    let at = match res.tracer {
+        Some(_) => res.traced(
+            doc,
+            &obj.at(["metadata", "annotations", suppress::ANNOTATION]),
+        ),
+        None => at,
+    };
     let object = Some(obj.ident());
     Some(match suppress::parse_annotation(value) {
         Ok(suppress::Parsed {
@@ -499,7 +611,7 @@ fn lint_object(
     out: &mut FileOutcome,
 ) {
     out.stats.objects += 1;
-    let ident = obj.ident();
+    let ident = Arc::new(obj.ident());
     let ns = input.namespace.as_deref();
     if !input.report {
         // Context files feed only the cross-object index.
@@ -516,6 +628,12 @@ fn lint_object(
         rule.check_object(obj, &mut cx);
     }
     for draft in cx.drafts {
+        if res.tracer.is_some() {
+            // Rendered output is shown next to its source: mask it there too.
+            for l in &draft.sensitive {
+                out.masks.push(res.location(doc, l));
+            }
+        }
         let f = finish_label_draft(draft, doc, res, &ident);
         out.masks.extend(f.sensitive.iter().copied());
         out.findings.push(f);
@@ -533,6 +651,9 @@ fn lint_object(
         for draft in &scratch.drafts {
             for l in &draft.sensitive {
                 out.masks.push(res.location(doc, l));
+                if res.tracer.is_some() {
+                    out.masks.push(res.traced(doc, l));
+                }
             }
         }
     }
@@ -545,14 +666,19 @@ fn finish_label_draft(
     d: Draft,
     doc: &Doc<'_>,
     res: &mut Resolver<'_>,
-    ident: &ObjectIdent,
+    ident: &Arc<ObjectIdent>,
 ) -> Finding {
+    let mut traced = None;
     let (primary, label_text, route) = match &d.primary {
-        Target::Label(l) => (
-            res.location(doc, l),
-            l.text.as_ref().map(ToString::to_string),
-            stable_route(doc, &l.pointer),
-        ),
+        Target::Label(l) => {
+            let rendered = res.location(doc, l);
+            traced = res.tracer.and_then(|t| t.primary(doc, l, rendered));
+            (
+                traced.as_ref().map_or(rendered, |t| t.at),
+                l.text.clone(),
+                stable_route(doc, &l.pointer),
+            )
+        }
         Target::Site(s) => (
             Location {
                 file: s.file,
@@ -563,12 +689,12 @@ fn finish_label_draft(
         ),
     };
     let label_text = d.label.clone().or(label_text);
-    let related = d
+    let mut related: Vec<Related> = d
         .related
         .iter()
         .map(|(t, text)| Related {
             at: match t {
-                Target::Label(l) => res.location(doc, l),
+                Target::Label(l) => res.traced(doc, l),
                 Target::Site(s) => Location {
                     file: s.file,
                     region: s.region,
@@ -577,17 +703,29 @@ fn finish_label_draft(
             text: text.clone(),
         })
         .collect();
-    let sensitive = d.sensitive.iter().map(|l| res.location(doc, l)).collect();
-    let fingerprint = fingerprint(d.meta.id, res.path, Some(ident), &route);
+    let sensitive = d.sensitive.iter().map(|l| res.traced(doc, l)).collect();
+    let fingerprint = match &traced {
+        Some(t) => fingerprint(
+            d.meta.id,
+            &t.fingerprint_path,
+            Some(t.fingerprint_ident.as_ref().unwrap_or(ident)),
+            &route,
+        ),
+        None => fingerprint(d.meta.id, res.path, Some(ident), &route),
+    };
+    let trace = traced.map(|t| {
+        related.extend(t.related.into_iter().map(|(at, text)| Related { at, text }));
+        Box::new(t.trace)
+    });
     Finding {
         meta: d.meta,
         severity: d.severity,
         message: d
             .message
-            .or_else(|| label_text.clone())
+            .or_else(|| label_text.as_deref().map(str::to_owned))
             .unwrap_or_else(|| d.meta.summary.to_owned()),
         label: label_text,
-        help: d.help.map(|h| h.into_owned()),
+        help: d.help,
         primary,
         related,
         object: Some(ident.clone()),
@@ -595,6 +733,7 @@ fn finish_label_draft(
         fingerprint,
         sensitive,
         suppressed: None,
+        trace,
     }
 }
 
@@ -624,17 +763,18 @@ fn finish_site_draft(d: Draft, files: &[SourceFile]) -> Finding {
         severity: d.severity,
         message: d.message.unwrap_or_else(|| d.meta.summary.to_owned()),
         label: d.label,
-        help: d.help.map(|h| h.into_owned()),
+        help: d.help,
         primary: Location {
             file: site.file,
             region: site.region,
         },
         related,
-        object: site.object.clone(),
+        object: site.object.clone().map(Arc::new),
         route: site.route.clone(),
         fingerprint: fingerprint(d.meta.id, path, site.object.as_ref(), &site.route),
         sensitive: Vec::new(),
         suppressed: None,
+        trace: None,
     }
 }
 

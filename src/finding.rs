@@ -1,5 +1,8 @@
 //! A finding, resolved to concrete locations.
 
+use std::borrow::Cow;
+use std::sync::Arc;
+
 use serde::Serialize;
 
 use crate::model::ObjectIdent;
@@ -33,6 +36,22 @@ pub struct Suppression {
     pub justification: String,
 }
 
+/// How a finding in rendered output was traced back to what wrote it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Trace {
+    /// `helm` or `kustomize`.
+    pub via: &'static str,
+    /// The Helm template named by the document's `# Source:` comment, as written.
+    pub template: Option<String>,
+    /// Where the finding sits in the rendered stream.
+    pub rendered: Location,
+    /// Whether the rendered stream is one of the user's inputs (a rendered file, standard
+    /// input) rather than a render kubeward ran in memory.
+    pub rendered_is_input: bool,
+    /// The Kustomize overlays (their kustomization files) the object is rendered in.
+    pub overlays: Vec<Location>,
+}
+
 /// One problem found.
 #[derive(Debug, Clone)]
 pub struct Finding {
@@ -43,15 +62,15 @@ pub struct Finding {
     /// What was found.
     pub message: String,
     /// The short label under the underline.
-    pub label: Option<String>,
+    pub label: Option<Cow<'static, str>>,
     /// How to fix it.
-    pub help: Option<String>,
+    pub help: Option<Cow<'static, str>>,
     /// The offending node.
     pub primary: Location,
     /// Other places that explain it.
     pub related: Vec<Related>,
     /// The object it belongs to (none for file-level findings).
-    pub object: Option<ObjectIdent>,
+    pub object: Option<Arc<ObjectIdent>>,
     /// Stable route inside the object.
     pub route: String,
     /// Stable identity for baselines and SARIF.
@@ -60,6 +79,8 @@ pub struct Finding {
     pub sensitive: Vec<Location>,
     /// Set when suppressed.
     pub suppressed: Option<Suppression>,
+    /// Set when the finding was found in rendered output.
+    pub trace: Option<Box<Trace>>,
 }
 
 impl Finding {

@@ -13,6 +13,8 @@ pub(crate) mod error;
 pub(crate) mod finding;
 pub(crate) mod input;
 pub(crate) mod model;
+pub(crate) mod pss;
+pub(crate) mod render;
 pub(crate) mod report;
 pub mod rule;
 pub(crate) mod rules;
@@ -26,9 +28,9 @@ use std::io::{IsTerminal, Write};
 use clap::Parser;
 use globset::{Glob, GlobSetBuilder};
 
-use cli::{Cli, ColorChoice, Command, FailOn, Format, LintArgs, RulesFormat};
+use cli::{Cli, ColorChoice, Command, FailOn, Format, LintArgs, Profile, RulesFormat};
 use error::Error;
-use rule::{Rule, Settings, Severity, registry};
+use rule::{Meta, PssLevel, Rule, Settings, Severity, registry};
 
 /// Exit code: no finding at or above `--fail-on`.
 pub const EXIT_OK: u8 = 0;
@@ -133,6 +135,46 @@ fn rule_ids(list: &[String]) -> Result<Vec<&'static str>, Error> {
         .collect()
 }
 
+/// Under a profile: exactly the Pod Security controls of its level (Restricted includes
+/// Baseline), plus `parse-error` (a file that cannot be parsed cannot be judged).
+fn in_profile(meta: &Meta, level: PssLevel) -> bool {
+    match meta.pss {
+        Some(p) => p <= level,
+        None => meta.id == "parse-error",
+    }
+}
+
+/// Lint one in-memory manifest with `lint` options (e.g. `["--profile", "pss-restricted",
+/// "--pss-version", "v1.25"]`) and no configuration file, and return its unsuppressed findings
+/// as (rule id, 1-based line), in report order. For black-box tests such as the Pod Security
+/// Admission conformance suite.
+///
+/// # Errors
+/// The options do not parse or name an unknown rule.
+pub fn lint_text(
+    name: &str,
+    text: &str,
+    options: &[&str],
+) -> Result<Vec<(&'static str, u32)>, String> {
+    let argv = ["kubeward", "lint"]
+        .into_iter()
+        .chain(options.iter().copied())
+        .chain(["--", name]);
+    let cli = Cli::try_parse_from(argv).map_err(|e| e.to_string())?;
+    let Command::Lint(args) = cli.command else {
+        return Err("internal error: not a lint command".into());
+    };
+    let plan = plan_with(&args, config::Config::default()).map_err(|e| e.to_string())?;
+    let enabled: Vec<&str> = plan.rules.iter().map(|r| r.meta().id).collect();
+    let run = engine::lint_str(name, text, plan.rules.clone(), &plan.settings);
+    Ok(run
+        .findings
+        .iter()
+        .filter(|f| f.suppressed.is_none() && enabled.contains(&f.meta.id))
+        .map(|f| (f.meta.id, f.primary.region.line))
+        .collect())
+}
+
 fn threshold(f: FailOn) -> Option<Severity> {
     match f {
         FailOn::Critical => Some(Severity::Critical),
@@ -164,6 +206,17 @@ fn use_color(choice: ColorChoice) -> bool {
     }
 }
 
+fn render_options(args: &LintArgs) -> render::Options {
+    render::Options {
+        mode: match args.render {
+            cli::RenderChoice::Auto => render::Mode::Auto,
+            cli::RenderChoice::Never => render::Mode::Never,
+        },
+        helm: args.helm.clone(),
+        helm_values: args.helm_values.clone(),
+    }
+}
+
 /// Everything a lint run needs, from flags and configuration (flags win).
 struct Plan {
     config: config::Config,
@@ -189,6 +242,19 @@ fn plan(args: &LintArgs) -> Result<Plan, Error> {
         Some(p) => config::load(p).map_err(Box::new)?,
         None => config::Config::default(),
     };
+    plan_with(args, config)
+}
+
+/// The plan from the flags and a loaded configuration (flags win).
+fn plan_with(args: &LintArgs, config: config::Config) -> Result<Plan, Error> {
+    let profile = args
+        .profile
+        .map(Profile::level)
+        .or(match config.profile.as_deref() {
+            Some("pss-baseline") => Some(PssLevel::Baseline),
+            Some("pss-restricted") => Some(PssLevel::Restricted),
+            _ => None,
+        });
     let select = if args.select.is_empty() {
         config.select.clone()
     } else {
@@ -199,6 +265,7 @@ fn plan(args: &LintArgs) -> Result<Plan, Error> {
     let rules: Vec<&'static dyn Rule> = registry::ALL
         .iter()
         .copied()
+        .filter(|r| profile.is_none_or(|l| in_profile(r.meta(), l)))
         .filter(|r| select.is_empty() || select.contains(&r.meta().id))
         .filter(|r| !ignore.contains(&r.meta().id))
         .collect();
@@ -224,18 +291,15 @@ fn plan(args: &LintArgs) -> Result<Plan, Error> {
     if !config.env_words.is_empty() {
         settings.env_words.clone_from(&config.env_words);
     }
-    if let Some(v) = config
-        .pss_version
-        .as_deref()
-        .and_then(rule::parse_pss_version)
-    {
+    if let Some(v) = args.pss_version.or_else(|| {
+        config
+            .pss_version
+            .as_deref()
+            .and_then(rule::parse_pss_version)
+    }) {
         settings.pss_minor = v;
     }
-    settings.profile = match config.profile.as_deref() {
-        Some("pss-baseline") => Some(rule::PssLevel::Baseline),
-        Some("pss-restricted") => Some(rule::PssLevel::Restricted),
-        _ => None,
-    };
+    settings.profile = profile;
     let fail_on = args
         .fail_on
         .or_else(|| config.fail_on.as_deref().map(fail_on_of))
@@ -323,13 +387,20 @@ fn execute(args: &LintArgs) -> Result<(engine::Run, Plan), Error> {
             .num_threads(j.max(1))
             .build_global();
     }
-    let (mut inputs, skipped) = input::discover(&args.paths, &plan.discover)?;
+    let (inputs, skipped) = input::discover(&args.paths, &plan.discover)?;
+    let mut prepared = render::prepare(inputs, skipped, &render_options(args));
     if !args.no_context {
-        input::add_context(&args.paths, &mut inputs, &plan.discover);
+        // Raw files of the repository, for the cross-object index only (never rendered).
+        input::add_context(
+            &args.paths,
+            &mut prepared.inputs,
+            &prepared.skipped,
+            &plan.discover,
+        );
     }
-    input::kustomize_namespaces(&mut inputs);
+    input::kustomize_namespaces(&mut prepared.inputs);
     let bar = show_progress(args).then(|| {
-        let bar = indicatif::ProgressBar::new(inputs.len() as u64);
+        let bar = indicatif::ProgressBar::new(prepared.inputs.len() as u64);
         bar.set_style(
             indicatif::ProgressStyle::with_template(
                 "{spinner} linting {pos}/{len} files {wide_bar} {elapsed}",
@@ -345,8 +416,8 @@ fn execute(args: &LintArgs) -> Result<(engine::Run, Plan), Error> {
     };
     let human = matches!(args.format, Format::Human | Format::Github);
     let mut run = engine::lint(
-        inputs,
-        skipped,
+        prepared.inputs,
+        prepared.skipped,
         &engine::Options {
             rules: plan.rules.clone(),
             settings: &plan.settings,
@@ -354,6 +425,7 @@ fn execute(args: &LintArgs) -> Result<(engine::Run, Plan), Error> {
             progress: Some(&tick),
         },
     );
+    run.notices = prepared.notices;
     if let Some(b) = bar {
         b.finish_and_clear();
     }
@@ -398,16 +470,21 @@ fn lint(args: &LintArgs, raw: &[String]) -> Result<u8, Error> {
     }
 
     let color = use_color(args.color);
-    let report = match args.format {
-        Format::Human => None,
-        Format::Sarif => Some(report::sarif::render(&run, &plan.rules, None)),
-        Format::Json => Some(report::json::render(&run)),
-        Format::Github => Some(report::github::render(&run)),
-        Format::Gitlab => Some(report::gitlab::render(&run)),
-        Format::Junit => Some(report::junit::render(&run)),
+    let rules = &plan.rules;
+    let write_report = |w: &mut dyn std::io::Write| -> std::io::Result<()> {
+        match args.format {
+            Format::Human => Ok(()),
+            Format::Sarif => report::sarif::write(&run, rules, None, w),
+            Format::Json => report::json::write(&run, w),
+            Format::Github => w.write_all(report::github::render(&run).as_bytes()),
+            Format::Gitlab => w.write_all(report::gitlab::render(&run).as_bytes()),
+            Format::Junit => w.write_all(report::junit::render(&run).as_bytes()),
+        }
     };
     if let Some(path) = &args.sarif_file {
-        write_to(path, &report::sarif::render(&run, &plan.rules, None))?;
+        std::fs::File::create(path)
+            .and_then(|mut f| report::sarif::write(&run, rules, None, &mut f))
+            .map_err(|e| Error::Write(path.display().to_string(), e))?;
     }
     if args.format == Format::Github
         && let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty())
@@ -445,19 +522,29 @@ fn lint(args: &LintArgs, raw: &[String]) -> Result<u8, Error> {
         }
     }
     let _ = std::io::stderr().write_all(stderr.as_bytes());
-    if let Some(text) = report {
+    if args.format != Format::Human {
         match &args.output {
-            Some(path) => write_to(path, &text)?,
+            Some(path) => std::fs::File::create(path)
+                .and_then(|mut f| write_report(&mut f))
+                .map_err(|e| Error::Write(path.display().to_string(), e))?,
             None => {
-                let _ = std::io::stdout().write_all(text.as_bytes());
+                // A closed pipe (`| head`) is not an error worth reporting.
+                let _ = write_report(&mut std::io::stdout().lock());
             }
         }
     }
-    let failing = threshold(plan.fail_on).is_some_and(|t| {
+    let failing = if plan.settings.profile.is_some() {
+        // Under a profile the exit code answers one question: does some object violate the level?
         run.findings
             .iter()
-            .any(|f| f.suppressed.is_none() && f.severity >= t)
-    });
+            .any(|f| f.suppressed.is_none() && f.meta.pss.is_some())
+    } else {
+        threshold(plan.fail_on).is_some_and(|t| {
+            run.findings
+                .iter()
+                .any(|f| f.suppressed.is_none() && f.severity >= t)
+        })
+    };
     Ok(if failing { EXIT_FINDINGS } else { EXIT_OK })
 }
 

@@ -14,12 +14,16 @@ use crate::yaml::{Comment, Region};
 pub const ANNOTATION: &str = "kubeward.io/ignore";
 
 /// What a directive covers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Scope {
     /// The whole file.
     File,
     /// Findings whose primary location starts on these lines (inclusive).
     Lines(u32, u32),
+    /// Findings rendered on these lines (inclusive) of this rendered stream (file id), wherever
+    /// they were traced to: a directive written in rendered output (a comment Helm kept, an
+    /// annotation) covers the findings it would cover without tracing.
+    Rendered(u32, u32, u32),
 }
 
 /// A civil date.
@@ -225,12 +229,17 @@ pub fn from_comments(
 }
 
 fn covers(d: &Directive, f: &Finding) -> bool {
+    if let Scope::Rendered(file, a, b) = d.scope {
+        let at = f.trace.as_ref().map_or(f.primary, |t| t.rendered);
+        return at.file == file && (a..=b).contains(&at.region.line);
+    }
     if d.at.file != f.primary.file {
         return false;
     }
     match d.scope {
         Scope::File => true,
         Scope::Lines(a, b) => (a..=b).contains(&f.primary.region.line),
+        Scope::Rendered(..) => false,
     }
 }
 
@@ -249,12 +258,12 @@ fn meta_finding(
     Finding {
         meta,
         severity: meta.severity,
-        label: Some(label.to_owned()),
+        label: Some(label.into()),
         message,
-        help: Some(help.to_owned()),
+        help: Some(help.to_owned().into()),
         primary: d.at,
         related: Vec::new(),
-        object: d.object.clone(),
+        object: d.object.clone().map(std::sync::Arc::new),
         route: String::new(),
         fingerprint: stable_hash(&[
             meta.id,
@@ -264,6 +273,7 @@ fn meta_finding(
         ]),
         sensitive: Vec::new(),
         suppressed: None,
+        trace: None,
     }
 }
 

@@ -190,7 +190,7 @@ fn json_manifests_are_linted_and_non_k8s_json_is_skipped() {
 #[test]
 fn crlf_and_bom_give_correct_lines_and_columns() {
     let (_, _, v) = kubeward()
-        .args(["lint", "--select", "host-ipc", "testdata/cli/crlf-bom.yaml"])
+        .args(["lint", "testdata/cli/crlf-bom.yaml", "--select", "host-ipc"])
         .json();
     let f = &v["findings"][0];
     assert_eq!(f["rule"], "host-ipc");
@@ -514,6 +514,8 @@ fn human_output_snapshot() {
             "--color",
             "never",
             "--quiet",
+            "--select",
+            "duplicate-key,privileged-container",
         ])
         .run();
     insta::assert_snapshot!(out.stderr);

@@ -122,8 +122,16 @@ fn temp_tree(files: &[(&str, &str)]) -> tempfile::TempDir {
     dir
 }
 
-// The image is pinned by digest so that only `host-pid` fires.
-const HOSTPID: &str = "apiVersion: v1\nkind: Pod\nmetadata: {name: x}\nspec:\n  hostPID: true\n  containers: [{name: a, image: \"a:1@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\"}]\n";
+// The image is pinned by digest and the pod otherwise hardened so that only `host-pid` fires.
+const HOSTPID: &str = concat!(
+    "apiVersion: v1\nkind: Pod\nmetadata: {name: x}\nspec:\n  hostPID: true\n",
+    "  serviceAccountName: x\n  automountServiceAccountToken: false\n",
+    "  securityContext: {runAsNonRoot: true, seccompProfile: {type: RuntimeDefault}}\n",
+    "  containers:\n  - name: a\n",
+    "    image: \"a:1@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\"\n",
+    "    securityContext: {allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: {drop: [ALL]}}\n",
+    "    resources: {requests: {cpu: 10m, memory: 16Mi}, limits: {memory: 16Mi}}\n",
+);
 
 #[test]
 fn config_is_found_and_applied() {

@@ -32,7 +32,12 @@ fn common_ancestor(dirs: &[PathBuf]) -> Option<PathBuf> {
 
 /// Add the rest of the repository enclosing the explicit files in `paths` as context inputs
 /// (`report: false`). Directories and standard input need no context.
-pub fn add_context(paths: &[String], inputs: &mut Vec<Input>, opts: &DiscoverOptions) {
+pub fn add_context(
+    paths: &[String],
+    inputs: &mut Vec<Input>,
+    skipped: &[(String, String)],
+    opts: &DiscoverOptions,
+) {
     let files: Vec<PathBuf> = paths
         .iter()
         .filter(|p| *p != "-")
@@ -58,8 +63,14 @@ pub fn add_context(paths: &[String], inputs: &mut Vec<Input>, opts: &DiscoverOpt
         .iter()
         .filter_map(|i| match &i.source {
             InputSource::Path(p) => std::fs::canonicalize(p).ok(),
-            InputSource::Bytes(_) => None,
+            _ => None,
         })
+        // Files skipped on purpose (rendered overlays, patches) stay out of the context too.
+        .chain(
+            skipped
+                .iter()
+                .filter_map(|(p, _)| std::fs::canonicalize(p).ok()),
+        )
         .collect();
     for root in roots {
         let Ok((found, _)) = discover(&[root.to_string_lossy().into_owned()], opts) else {

@@ -32,6 +32,8 @@ pub enum InputSource {
     Path(PathBuf),
     /// Bytes already in memory (standard input, tests).
     Bytes(Arc<[u8]>),
+    /// A stream kubeward rendered (Helm chart, Kustomize overlay), with where it came from.
+    Rendered(Arc<crate::render::Rendered>),
 }
 
 /// One file to lint.

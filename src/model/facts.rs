@@ -1,6 +1,7 @@
 //! What the first pass keeps of each object: identity, effective namespace, labels, and a few
 //! typed facts for the kinds cross-object rules read. Extraction is cheap for every other kind.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use super::netpol::PolicyFacts;
@@ -8,6 +9,7 @@ use super::object::{Object, ObjectIdent};
 use super::rbac::{PolicyRule, RoleView, rule_item};
 use super::rbac_risk::{Hit, risks};
 use super::selector::{LabelSelector, pod_key};
+use crate::pss::{self, Levels};
 use crate::yaml::{Label, NodeRef, Region};
 
 /// A resolved place in the input, recorded while the file's tree was alive.
@@ -51,6 +53,45 @@ pub struct Facts {
     pub pod_labels: Option<BTreeMap<String, String>>,
     /// Typed facts of the kinds cross-object rules read.
     pub kind: KindFacts,
+    /// Pod Security: the violations of the pod spec at every level and version, and the
+    /// `metadata.namespace` entry. Only for objects with a pod spec and an explicit namespace,
+    /// the only ones a Namespace of the input can govern.
+    pub pod_security: Option<PodSecurityFacts>,
+    /// For Namespace objects: the `pod-security.kubernetes.io/*` labels.
+    pub psa_labels: Vec<PsaLabel>,
+}
+
+/// The Pod Security verdict of a workload, for every level and policy version at once.
+#[derive(Debug, Clone)]
+pub struct PodSecurityFacts {
+    /// The object's `metadata.namespace` entry.
+    pub namespace_site: Site,
+    /// Every violation, in rule order.
+    pub violations: Vec<PssFact>,
+}
+
+/// One Pod Security violation of a workload.
+#[derive(Debug, Clone)]
+pub struct PssFact {
+    /// The rule that reports it.
+    pub rule: &'static str,
+    /// The levels and versions at which it violates.
+    pub levels: Levels,
+    /// Where.
+    pub site: Site,
+    /// The label text at that place.
+    pub label: Option<Cow<'static, str>>,
+}
+
+/// A `pod-security.kubernetes.io/*` label of a Namespace.
+#[derive(Debug, Clone)]
+pub struct PsaLabel {
+    /// The label key (`pod-security.kubernetes.io/enforce`, …).
+    pub key: String,
+    /// Its value.
+    pub value: String,
+    /// The label's entry.
+    pub site: Site,
 }
 
 /// Typed facts per kind.
@@ -187,6 +228,8 @@ impl Facts {
             labels: owned(obj.labels()),
             pod_labels: obj.pod.as_ref().map(|p| owned(p.labels())),
             kind,
+            pod_security: pod_security(obj, site),
+            psa_labels: psa_labels(obj, site),
         }
     }
 
@@ -391,3 +434,55 @@ fn name_label(obj: &Object<'_>) -> Label {
         obj.missing(["metadata", "name"])
     }
 }
+
+/// Evaluated once per workload, for all levels and versions (see `pss`), without building any
+/// message. Violations of one rule that count at the same levels and versions (the same
+/// setting missing in several containers) are recorded once, with the first one's place.
+fn pod_security(obj: &Object<'_>, site: &mut dyn FnMut(Label) -> Site) -> Option<PodSecurityFacts> {
+    let pod = obj.pod.as_ref()?;
+    obj.namespace?;
+    let mut violations: Vec<PssFact> = Vec::new();
+    for (rule, v) in pss::evaluate(pod) {
+        if violations
+            .iter()
+            .any(|f| f.rule == rule && f.levels == v.levels)
+        {
+            continue;
+        }
+        let label = v.at.text.clone();
+        let mut at = site(v.at);
+        // The object is this one, and related places need no fingerprint route.
+        at.object = None;
+        at.route = String::new();
+        violations.push(PssFact {
+            rule,
+            levels: v.levels,
+            label,
+            site: at,
+        });
+    }
+    if violations.is_empty() {
+        return None;
+    }
+    Some(PodSecurityFacts {
+        namespace_site: site(obj.at(["metadata", "namespace"])),
+        violations,
+    })
+}
+
+fn psa_labels(obj: &Object<'_>, site: &mut dyn FnMut(Label) -> Site) -> Vec<PsaLabel> {
+    if obj.kind != "Namespace" || obj.api_version != "v1" {
+        return Vec::new();
+    }
+    obj.labels()
+        .filter(|(k, _)| k.starts_with(PSA_PREFIX))
+        .map(|(k, v)| PsaLabel {
+            key: k.to_owned(),
+            value: v.to_owned(),
+            site: site(obj.at(["metadata".to_owned(), "labels".to_owned(), k.to_owned()])),
+        })
+        .collect()
+}
+
+/// Prefix of the Pod Security Admission namespace labels.
+pub const PSA_PREFIX: &str = "pod-security.kubernetes.io/";

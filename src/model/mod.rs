@@ -15,8 +15,8 @@ mod world;
 
 #[allow(unused_imports)]
 pub use facts::{
-    BindingFacts, Facts, KindFacts, NsOrigin, RoleFacts, RuleFacts, Site, SubjectFacts,
-    WorkloadFacts, dashboard_image,
+    BindingFacts, Facts, KindFacts, NsOrigin, PSA_PREFIX, PodSecurityFacts, PsaLabel, PssFact,
+    RoleFacts, RuleFacts, Site, SubjectFacts, WorkloadFacts, dashboard_image,
 };
 #[allow(unused_imports)]
 pub use netpol::{Flavor, PodSel, PolicyFacts, PolicyPart};

@@ -9,7 +9,7 @@ use miette::{
 };
 
 use crate::engine::{Run, SourceFile};
-use crate::finding::{Finding, Location};
+use crate::finding::{Finding, Location, Trace};
 use crate::rule::Severity;
 
 /// How to draw.
@@ -40,6 +40,43 @@ struct Diag<'a> {
     files: &'a [SourceFile],
     source: NamedSource<Arc<str>>,
     help: Option<String>,
+    rendered: Option<RenderedAt>,
+}
+
+/// The rendered position of a finding traced to a Helm template, shown under it.
+struct RenderedAt {
+    source: NamedSource<Arc<str>>,
+    span: SourceSpan,
+}
+
+impl fmt::Debug for RenderedAt {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("rendered output")
+    }
+}
+
+impl fmt::Display for RenderedAt {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("as rendered")
+    }
+}
+
+impl std::error::Error for RenderedAt {}
+
+impl Diagnostic for RenderedAt {
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(miette::Severity::Advice)
+    }
+
+    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+        Some(&self.source)
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        Some(Box::new(std::iter::once(
+            LabeledSpan::new_primary_with_span(Some("rendered here".to_owned()), self.span),
+        )))
+    }
 }
 
 impl fmt::Debug for Diag<'_> {
@@ -92,7 +129,10 @@ impl Diagnostic for Diag<'_> {
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
         let f = self.f;
-        let primary = LabeledSpan::new_primary_with_span(f.label.clone(), span(&f.primary.region));
+        let primary = LabeledSpan::new_primary_with_span(
+            f.label.as_deref().map(str::to_owned),
+            span(&f.primary.region),
+        );
         let related = f
             .related
             .iter()
@@ -100,6 +140,12 @@ impl Diagnostic for Diag<'_> {
             .map(|r| LabeledSpan::new_with_span(Some(r.text.clone()), span(&r.at.region)));
         let _ = self.files;
         Some(Box::new(std::iter::once(primary).chain(related)))
+    }
+
+    fn related<'b>(&'b self) -> Option<Box<dyn Iterator<Item = &'b dyn Diagnostic> + 'b>> {
+        self.rendered
+            .as_ref()
+            .map(|r| Box::new(std::iter::once(r as &dyn Diagnostic)) as Box<dyn Iterator<Item = _>>)
     }
 }
 
@@ -158,12 +204,45 @@ fn render_masked(
         Some(m) => Arc::from(m),
         None => text,
     };
-    let help = f.help.clone();
+    let mut help = f.help.as_deref().map(str::to_owned);
+    // Related places in other files are listed under the diagnostic (`related_elsewhere`).
+    let mut elsewhere: Vec<String> = Vec::new();
+    if let Some(t) = &f.trace {
+        elsewhere.extend(trace_lines(f, t, files));
+    }
+    if !elsewhere.is_empty() {
+        let mut h = help.unwrap_or_default();
+        for e in elsewhere {
+            if !h.is_empty() {
+                h.push('\n');
+            }
+            if !e.starts_with("rendered") && !e.starts_with("from ") {
+                h.push_str("related: ");
+            }
+            h.push_str(&e);
+        }
+        help = Some(h);
+    }
+    let rendered = f.trace.as_deref().and_then(|t| {
+        (t.template.is_some() && t.rendered.file != f.primary.file).then_some(())?;
+        let r = &files[t.rendered.file as usize];
+        let text = r.load();
+        let regions = sensitive
+            .iter()
+            .filter(|l| l.file == t.rendered.file)
+            .map(|l| l.region);
+        let text = mask_regions(&text, regions).map_or(text, Arc::from);
+        Some(RenderedAt {
+            source: NamedSource::new(r.path.clone(), text).with_language("yaml"),
+            span: span(&t.rendered.region),
+        })
+    });
     let diag = Diag {
         f,
         files,
         source: NamedSource::new(file.path.clone(), text).with_language("yaml"),
         help,
+        rendered,
     };
     let theme = match (style.unicode, style.color) {
         (true, true) => GraphicalTheme::unicode(),
@@ -207,6 +286,37 @@ fn related_elsewhere(f: &Finding, files: &[SourceFile]) -> String {
         out.push_str(&format!(
             "    {bullet}{} ({path}:{}:{})\n",
             r.text, r.at.region.line, r.at.region.col
+        ));
+    }
+    out
+}
+
+/// What the human output says about where a finding in rendered output came from.
+fn trace_lines(f: &Finding, t: &Trace, files: &[SourceFile]) -> Vec<String> {
+    let path = |l: &crate::finding::Location| files[l.file as usize].path.as_str();
+    let mut out = Vec::new();
+    let moved = f.primary.file != t.rendered.file;
+    match (&t.template, moved) {
+        (Some(tpl), true) if t.rendered_is_input => out.push(format!(
+            "rendered at {}:{}:{} from Helm template {tpl}",
+            path(&t.rendered),
+            t.rendered.region.line,
+            t.rendered.region.col
+        )),
+        (Some(tpl), true) => out.push(format!(
+            "rendered by {} from Helm template {tpl}",
+            path(&t.rendered)
+        )),
+        (Some(tpl), false) => out.push(format!(
+            "from Helm template {tpl} (not found in the repository)"
+        )),
+        (None, _) => {}
+    }
+    if !t.overlays.is_empty() {
+        let list: Vec<&str> = t.overlays.iter().map(path).collect();
+        out.push(format!(
+            "rendered in Kustomize overlays: {}",
+            list.join(", ")
         ));
     }
     out

@@ -1,6 +1,7 @@
 //! `--format json`: a versioned, documented schema (docs/json-format.md).
 
 use std::collections::BTreeMap;
+use std::io::Write as _;
 
 use serde::Serialize;
 
@@ -16,7 +17,7 @@ struct Output<'a> {
     schema_version: u32,
     tool: Tool,
     summary: Summary<'a>,
-    findings: Vec<Finding<'a>>,
+    findings: Findings<'a>,
 }
 
 #[derive(Serialize)]
@@ -36,6 +37,8 @@ struct Summary<'a> {
     findings: usize,
     suppressed: usize,
     by_severity: BTreeMap<&'static str, usize>,
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    notices: &'a [String],
 }
 
 #[derive(Serialize)]
@@ -64,45 +67,93 @@ struct Finding<'a> {
     related: Vec<Related<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     suppressed: Option<&'a Suppression>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    trace: Option<TraceOut<'a>>,
     docs: &'static str,
 }
 
-/// Render the run as JSON.
-pub fn render(run: &Run) -> String {
-    let findings: Vec<Finding<'_>> = run
-        .findings
-        .iter()
-        .map(|f| {
-            let r = f.primary.region;
-            Finding {
-                rule: f.meta.id,
-                severity: f.severity.as_str(),
-                category: f.meta.category.as_str(),
-                message: &f.message,
-                help: f.help.as_deref(),
-                path: &run.files[f.primary.file as usize].path,
-                line: r.line,
-                column: r.col,
-                end_line: r.end_line,
-                end_column: r.end_col,
-                object: f.object.as_ref(),
-                route: &f.route,
-                fingerprint: &f.fingerprint,
-                related: f
-                    .related
-                    .iter()
-                    .map(|rel| Related {
-                        path: &run.files[rel.at.file as usize].path,
-                        line: rel.at.region.line,
-                        column: rel.at.region.col,
-                        message: &rel.text,
-                    })
-                    .collect(),
-                suppressed: f.suppressed.as_ref(),
-                docs: f.meta.url,
-            }
-        })
-        .collect();
+/// Where a finding in rendered output came from.
+#[derive(Serialize)]
+struct TraceOut<'a> {
+    via: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    template: Option<&'a str>,
+    rendered: Position<'a>,
+    rendered_is_input: bool,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    overlays: Vec<&'a str>,
+}
+
+#[derive(Serialize)]
+struct Position<'a> {
+    path: &'a str,
+    line: u32,
+    column: u32,
+}
+
+/// One finding in the JSON schema.
+fn finding<'a>(run: &'a Run, f: &'a crate::finding::Finding) -> Finding<'a> {
+    let r = f.primary.region;
+    Finding {
+        rule: f.meta.id,
+        severity: f.severity.as_str(),
+        category: f.meta.category.as_str(),
+        message: &f.message,
+        help: f.help.as_deref(),
+        path: &run.files[f.primary.file as usize].path,
+        line: r.line,
+        column: r.col,
+        end_line: r.end_line,
+        end_column: r.end_col,
+        object: f.object.as_deref(),
+        route: &f.route,
+        fingerprint: &f.fingerprint,
+        related: f
+            .related
+            .iter()
+            .map(|rel| Related {
+                path: &run.files[rel.at.file as usize].path,
+                line: rel.at.region.line,
+                column: rel.at.region.col,
+                message: &rel.text,
+            })
+            .collect(),
+        suppressed: f.suppressed.as_ref(),
+        trace: f.trace.as_deref().map(|t| TraceOut {
+            via: t.via,
+            template: t.template.as_deref(),
+            rendered: Position {
+                path: &run.files[t.rendered.file as usize].path,
+                line: t.rendered.region.line,
+                column: t.rendered.region.col,
+            },
+            rendered_is_input: t.rendered_is_input,
+            overlays: t
+                .overlays
+                .iter()
+                .map(|o| run.files[o.file as usize].path.as_str())
+                .collect(),
+        }),
+        docs: f.meta.url,
+    }
+}
+
+/// The findings, serialized one at a time.
+struct Findings<'a>(&'a Run);
+
+impl Serialize for Findings<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeSeq;
+        let mut seq = s.serialize_seq(Some(self.0.findings.len()))?;
+        for f in &self.0.findings {
+            seq.serialize_element(&finding(self.0, f))?;
+        }
+        seq.end()
+    }
+}
+
+/// Write the run as JSON to `w`, streaming the findings.
+pub fn write(run: &Run, w: &mut dyn std::io::Write) -> std::io::Result<()> {
     let active = run.findings.iter().filter(|f| f.suppressed.is_none());
     let mut by_severity = BTreeMap::new();
     for f in active.clone() {
@@ -128,11 +179,12 @@ pub fn render(run: &Run) -> String {
                 .filter(|f| f.suppressed.is_some())
                 .count(),
             by_severity,
+            notices: &run.notices,
         },
-        findings,
+        findings: Findings(run),
     };
-    let mut s =
-        serde_json::to_string_pretty(&out).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
-    s.push('\n');
-    s
+    let mut w = std::io::BufWriter::with_capacity(1 << 16, w);
+    serde_json::to_writer_pretty(&mut w, &out).map_err(std::io::Error::other)?;
+    w.write_all(b"\n")?;
+    w.flush()
 }

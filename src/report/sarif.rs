@@ -5,11 +5,14 @@
 
 use std::collections::BTreeMap;
 
+use std::io::Write;
+
+use serde::{Serialize, Serializer, ser::SerializeSeq};
 use serde_json::json;
 use serde_sarif::sarif::{
     ArtifactLocation, Location, Message, MultiformatMessageString, PhysicalLocation, PropertyBag,
     Region, ReportingConfiguration, ReportingDescriptor, Result as SarifResult, ResultLevel,
-    Run as SarifRun, RunAutomationDetails, Sarif, Suppression, Tool, ToolComponent,
+    Run as SarifRun, RunAutomationDetails, Suppression, Tool, ToolComponent,
 };
 
 use crate::docs;
@@ -144,70 +147,146 @@ fn uri_escape(path: &str) -> String {
     out
 }
 
-/// Render the run as SARIF. `rules` are the enabled rules, in registry order.
-pub fn render(run: &Run, rules: &[&'static dyn Rule], category: Option<&str>) -> String {
+/// One SARIF result.
+fn result(run: &Run, index: &BTreeMap<&str, i64>, f: &crate::finding::Finding) -> SarifResult {
+    let related: Vec<Location> = f
+        .related
+        .iter()
+        .enumerate()
+        .map(|(i, rel)| {
+            location(
+                run,
+                &rel.at,
+                Some(&rel.text),
+                Some(i64::try_from(i + 1).unwrap_or(0)),
+            )
+        })
+        .collect();
+    let mut related = related;
+    if let Some(t) = f.trace.as_deref() {
+        let mut extra = Vec::new();
+        if t.rendered_is_input && t.rendered.file != f.primary.file {
+            extra.push((t.rendered, "rendered output (Helm)".to_owned()));
+        }
+        for o in &t.overlays {
+            extra.push((*o, "rendered in this Kustomize overlay".to_owned()));
+        }
+        for (at, msg) in extra {
+            let id = i64::try_from(related.len() + 1).unwrap_or(0);
+            related.push(location(run, &at, Some(&msg), Some(id)));
+        }
+    }
+    let mut fp = BTreeMap::new();
+    fp.insert("kubeward/v1".to_owned(), f.fingerprint.clone());
+    let mut props = BTreeMap::new();
+    props.insert("severity".to_owned(), json!(f.severity.as_str()));
+    if let Some(o) = &f.object {
+        props.insert("object".to_owned(), json!(**o));
+    }
+    if !f.route.is_empty() {
+        props.insert("route".to_owned(), json!(f.route));
+    }
+    if let Some(t) = f.trace.as_deref() {
+        props.insert("renderedBy".to_owned(), json!(t.via));
+        if let Some(tpl) = &t.template {
+            props.insert("helmTemplate".to_owned(), json!(tpl));
+        }
+        if !t.rendered_is_input {
+            props.insert(
+                "rendered".to_owned(),
+                json!({
+                    "stream": run.files[t.rendered.file as usize].path,
+                    "line": t.rendered.region.line,
+                    "column": t.rendered.region.col,
+                }),
+            );
+        }
+        if !t.overlays.is_empty() {
+            let paths: Vec<&str> = t
+                .overlays
+                .iter()
+                .map(|o| run.files[o.file as usize].path.as_str())
+                .collect();
+            props.insert("kustomizeOverlays".to_owned(), json!(paths));
+        }
+    }
+    let mut text = f.message.clone();
+    if let Some(h) = &f.help {
+        text.push_str(". ");
+        text.push_str(h);
+    }
+    let base = SarifResult::builder()
+        .message(Message {
+            text: Some(text),
+            ..Default::default()
+        })
+        .build();
+    SarifResult {
+        rule_id: Some(f.meta.id.to_owned()),
+        rule_index: index.get(f.meta.id).copied(),
+        level: Some(level(f.severity)),
+        locations: Some(vec![location(run, &f.primary, None, None)]),
+        related_locations: (!related.is_empty()).then_some(related),
+        partial_fingerprints: Some(fp),
+        suppressions: f.suppressed.as_ref().map(|s| {
+            let mut sup = Suppression::builder().kind(json!(s.kind)).build();
+            sup.justification = Some(s.justification.clone());
+            vec![sup]
+        }),
+        properties: Some(PropertyBag {
+            tags: None,
+            additional_properties: props,
+        }),
+        ..base
+    }
+}
+
+/// The results, serialized one at a time (no tree of every result in memory).
+struct Results<'a> {
+    run: &'a Run,
+    index: &'a BTreeMap<&'a str, i64>,
+}
+
+impl Serialize for Results<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut seq = s.serialize_seq(Some(self.run.findings.len()))?;
+        for f in &self.run.findings {
+            seq.serialize_element(&result(self.run, self.index, f))?;
+        }
+        seq.end()
+    }
+}
+
+#[derive(Serialize)]
+struct Log<'a> {
+    #[serde(rename = "$schema")]
+    schema: &'static str,
+    version: &'static str,
+    runs: [RunOut<'a>; 1],
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct RunOut<'a> {
+    tool: Tool,
+    results: Results<'a>,
+    column_kind: &'static str,
+    original_uri_base_ids: BTreeMap<String, ArtifactLocation>,
+    automation_details: RunAutomationDetails,
+}
+
+/// Write the run as SARIF to `w`, streaming the results. `rules` are the enabled rules, in
+/// registry order.
+pub fn write(
+    run: &Run,
+    rules: &[&'static dyn Rule],
+    category: Option<&str>,
+    w: &mut dyn Write,
+) -> std::io::Result<()> {
     let index: BTreeMap<&str, i64> = rules
         .iter()
         .enumerate()
         .map(|(i, r)| (r.meta().id, i64::try_from(i).unwrap_or(0)))
-        .collect();
-    let results: Vec<SarifResult> = run
-        .findings
-        .iter()
-        .map(|f| {
-            let related: Vec<Location> = f
-                .related
-                .iter()
-                .enumerate()
-                .map(|(i, rel)| {
-                    location(
-                        run,
-                        &rel.at,
-                        Some(&rel.text),
-                        Some(i64::try_from(i + 1).unwrap_or(0)),
-                    )
-                })
-                .collect();
-            let mut fp = BTreeMap::new();
-            fp.insert("kubeward/v1".to_owned(), f.fingerprint.clone());
-            let mut props = BTreeMap::new();
-            props.insert("severity".to_owned(), json!(f.severity.as_str()));
-            if let Some(o) = &f.object {
-                props.insert("object".to_owned(), json!(o));
-            }
-            if !f.route.is_empty() {
-                props.insert("route".to_owned(), json!(f.route));
-            }
-            let mut text = f.message.clone();
-            if let Some(h) = &f.help {
-                text.push_str(". ");
-                text.push_str(h);
-            }
-            let base = SarifResult::builder()
-                .message(Message {
-                    text: Some(text),
-                    ..Default::default()
-                })
-                .build();
-            SarifResult {
-                rule_id: Some(f.meta.id.to_owned()),
-                rule_index: index.get(f.meta.id).copied(),
-                level: Some(level(f.severity)),
-                locations: Some(vec![location(run, &f.primary, None, None)]),
-                related_locations: (!related.is_empty()).then_some(related),
-                partial_fingerprints: Some(fp),
-                suppressions: f.suppressed.as_ref().map(|s| {
-                    let mut sup = Suppression::builder().kind(json!(s.kind)).build();
-                    sup.justification = Some(s.justification.clone());
-                    vec![sup]
-                }),
-                properties: Some(PropertyBag {
-                    tags: None,
-                    additional_properties: props,
-                }),
-                ..base
-            }
-        })
         .collect();
     let mut base = BTreeMap::new();
     base.insert(
@@ -228,20 +307,25 @@ pub fn render(run: &Run, rules: &[&'static dyn Rule], category: Option<&str>) ->
     let mut sarif_run = SarifRun::builder()
         .tool(Tool::builder().driver(driver).build())
         .build();
-    sarif_run.results = Some(results);
     sarif_run.column_kind = Some(json!("unicodeCodePoints"));
     sarif_run.original_uri_base_ids = Some(base);
     sarif_run.automation_details = Some(RunAutomationDetails {
         id: Some(format!("{}/", category.unwrap_or("kubeward"))),
         ..Default::default()
     });
-    let mut sarif = Sarif::builder()
-        .version(json!("2.1.0"))
-        .runs(vec![sarif_run])
-        .build();
-    sarif.schema = Some(SCHEMA.to_owned());
-    let mut s =
-        serde_json::to_string_pretty(&sarif).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
-    s.push('\n');
-    s
+    let log = Log {
+        schema: SCHEMA,
+        version: "2.1.0",
+        runs: [RunOut {
+            tool: sarif_run.tool,
+            results: Results { run, index: &index },
+            column_kind: "unicodeCodePoints",
+            original_uri_base_ids: sarif_run.original_uri_base_ids.unwrap_or_default(),
+            automation_details: sarif_run.automation_details.unwrap_or_default(),
+        }],
+    };
+    let mut w = std::io::BufWriter::with_capacity(1 << 16, w);
+    serde_json::to_writer_pretty(&mut w, &log).map_err(std::io::Error::other)?;
+    w.write_all(b"\n")?;
+    w.flush()
 }

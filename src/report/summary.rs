@@ -66,6 +66,9 @@ pub fn summary(run: &Run, verbose: bool, show_time: bool) -> String {
             .collect();
         let _ = writeln!(out, "  skipped documents: {}", parts.join(", "));
     }
+    for n in &run.notices {
+        let _ = writeln!(out, "  note: {n}");
+    }
     let active: Vec<_> = run
         .findings
         .iter()

@@ -69,7 +69,7 @@ pub struct Draft {
     pub(crate) related: Vec<(Target, String)>,
     pub(crate) help: Option<Cow<'static, str>>,
     pub(crate) sensitive: Vec<Label>,
-    pub(crate) label: Option<String>,
+    pub(crate) label: Option<Cow<'static, str>>,
 }
 
 impl Draft {
@@ -88,7 +88,7 @@ impl Draft {
 
     /// The text under the primary underline, for findings at a recorded site (a label
     /// carries its own).
-    pub fn label(&mut self, text: impl Into<String>) -> &mut Self {
+    pub fn label(&mut self, text: impl Into<Cow<'static, str>>) -> &mut Self {
         self.label = Some(text.into());
         self
     }
@@ -192,11 +192,15 @@ pub fn parse_pss_version(s: &str) -> Option<u32> {
     if s == "latest" {
         return Some(LATEST_PSS_MINOR);
     }
-    let minor = s
-        .strip_prefix('v')
-        .unwrap_or(s)
-        .strip_prefix("1.")?
-        .parse::<u32>()
-        .ok()?;
-    (minor <= LATEST_PSS_MINOR).then_some(minor)
+    let minor = s.strip_prefix('v').unwrap_or(s).strip_prefix("1.")?;
+    let digits = !minor.is_empty() && minor.bytes().all(|b| b.is_ascii_digit());
+    if !digits || (minor.len() > 1 && minor.starts_with('0')) {
+        return None;
+    }
+    // Versions newer than the newest known one evaluate as the newest, as PSA does.
+    Some(
+        minor
+            .parse::<u32>()
+            .map_or(LATEST_PSS_MINOR, |m| m.min(LATEST_PSS_MINOR)),
+    )
 }

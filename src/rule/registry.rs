@@ -3,6 +3,7 @@
 //! that nothing is missing.
 
 use super::Rule;
+use crate::pss::PssControl;
 pub use crate::rules::deprecation::DeprecatedApi;
 pub use crate::rules::images::{
     ImageEnvTag, ImageLatestTag, ImageNotPinned, ImagePullPolicy, ImageUntrustedRegistry,
@@ -13,7 +14,12 @@ pub use crate::rules::network::{
     KubeSystemWorkload, MissingNetworkPolicy, NamespaceWithoutDefaultDeny,
     NamespaceWithoutResourceQuota, NodePortService,
 };
-pub use crate::rules::pod_security::{HostIpc, HostNetwork, HostPid, PrivilegedContainer};
+pub use crate::rules::pod_security::{
+    AdmissionRejected, ApparmorUnconfined, CapabilitiesNotDropped, DangerousCapabilities, HostIpc,
+    HostNetwork, HostPathVolume, HostPid, HostPort, NamespaceWithoutPodSecurity,
+    PrivilegeEscalation, PrivilegedContainer, ProbeCustomHost, RestrictedVolumeTypes, RunAsRoot,
+    SeccompProfile, SelinuxCustomOptions, UnsafeProcMount, UnsafeSysctls, WindowsHostProcess,
+};
 pub use crate::rules::rbac::{
     ClusterAdminBinding, RbacAnonymousSubject, RbacPodExec, RbacPrivilegeEscalation,
     RbacSecretsAccess, RbacSecurityPolicyWrite, RbacUserBinding, RbacWildcard, WorkloadRbacRisk,
@@ -26,14 +32,25 @@ pub use crate::rules::suppression::{
     ExpiredSuppression, SuppressionWithoutReason, UnusedSuppression,
 };
 pub use crate::rules::validity::{DuplicateKey, ParseError};
+pub use crate::rules::workload::{
+    AutomountServiceAccountToken, ContainerRuntimeSocket, DefaultServiceAccount,
+    MissingResourceLimits, WritableRootFilesystem,
+};
 
 /// All rules, sorted by id.
 pub static ALL: &[&dyn Rule] = &[
+    &AdmissionRejected,
+    &ApparmorUnconfined,
+    &AutomountServiceAccountToken,
     &AzureKeyvaultFlexvolumeDeprecated,
     &AzurePodIdentityDeprecated,
+    &CapabilitiesNotDropped,
     &ClusterAdminBinding,
     &ConfigmapCredentials,
+    &ContainerRuntimeSocket,
+    &DangerousCapabilities,
     &DefaultNamespace,
+    &DefaultServiceAccount,
     &DeprecatedApi,
     &DuplicateKey,
     &EnvLiteralSecret,
@@ -42,7 +59,9 @@ pub static ALL: &[&dyn Rule] = &[
     &HardcodedCredential,
     &HostIpc,
     &HostNetwork,
+    &HostPathVolume,
     &HostPid,
+    &HostPort,
     &ImageEnvTag,
     &ImageLatestTag,
     &ImageNotPinned,
@@ -53,12 +72,16 @@ pub static ALL: &[&dyn Rule] = &[
     &InvalidImageReference,
     &KubeSystemWorkload,
     &MissingNetworkPolicy,
+    &MissingResourceLimits,
     &NamespaceWithoutDefaultDeny,
+    &NamespaceWithoutPodSecurity,
     &NamespaceWithoutResourceQuota,
     &NodePortService,
     &ParseError,
     &PlaintextSecret,
+    &PrivilegeEscalation,
     &PrivilegedContainer,
+    &ProbeCustomHost,
     &RbacAnonymousSubject,
     &RbacPodExec,
     &RbacPrivilegeEscalation,
@@ -66,9 +89,39 @@ pub static ALL: &[&dyn Rule] = &[
     &RbacSecurityPolicyWrite,
     &RbacUserBinding,
     &RbacWildcard,
+    &RestrictedVolumeTypes,
+    &RunAsRoot,
+    &SeccompProfile,
+    &SelinuxCustomOptions,
     &SuppressionWithoutReason,
+    &UnsafeProcMount,
+    &UnsafeSysctls,
     &UnusedSuppression,
+    &WindowsHostProcess,
     &WorkloadRbacRisk,
+    &WritableRootFilesystem,
+];
+
+/// The Pod Security Standards controls (every rule declaring `pss:`), sorted by id.
+pub(crate) static PSS_CONTROLS: &[&dyn PssControl] = &[
+    &ApparmorUnconfined,
+    &CapabilitiesNotDropped,
+    &DangerousCapabilities,
+    &HostIpc,
+    &HostNetwork,
+    &HostPathVolume,
+    &HostPid,
+    &HostPort,
+    &PrivilegeEscalation,
+    &PrivilegedContainer,
+    &ProbeCustomHost,
+    &RestrictedVolumeTypes,
+    &RunAsRoot,
+    &SeccompProfile,
+    &SelinuxCustomOptions,
+    &UnsafeProcMount,
+    &UnsafeSysctls,
+    &WindowsHostProcess,
 ];
 
 /// Renamed rule ids (old → new), kept forever so ignores and configs keep working.

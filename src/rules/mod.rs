@@ -8,3 +8,4 @@ pub mod rbac;
 pub mod secrets;
 pub mod suppression;
 pub mod validity;
+pub mod workload;

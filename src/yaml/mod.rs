@@ -2,6 +2,7 @@
 #![deny(missing_docs)]
 
 mod comments;
+mod loose;
 mod pointer;
 mod resolve;
 mod scalar;
@@ -9,9 +10,11 @@ mod tree;
 
 pub use comments::{Comment, comments};
 #[allow(unused_imports)]
+pub use loose::{find_route_loose, first_line};
+#[allow(unused_imports)]
 pub use pointer::{Focus, Label, Pointer, Seg};
 #[allow(unused_imports)]
-pub use resolve::{LineIndex, Region, route_to, span_of};
+pub use resolve::{LineIndex, Region, block_scalar_span, remove_entries, route_to, span_of};
 #[allow(unused_imports)]
 pub use scalar::Value;
 #[allow(unused_imports)]

@@ -1,7 +1,7 @@
 //! Routes → byte spans → lines and columns. The one place that turns a rule's pointer into a
 //! position in the file.
 
-use super::pointer::{Focus, Label, Seg};
+use super::pointer::{Focus, Label, Pointer, Seg};
 use super::scalar::Style;
 use super::tree::{Doc, Kind, NodeRef};
 
@@ -243,4 +243,176 @@ pub fn route_to(doc: &Doc<'_>, target: u32) -> Option<Vec<Seg>> {
     }
     let mut route = Vec::new();
     go(doc.root(), target, &mut route, 0).then_some(route)
+}
+
+/// The node at a route of existing nodes (no anchoring).
+fn node_at<'d>(doc: &'d Doc<'d>, pointer: &Pointer) -> Option<(Option<NodeRef<'d>>, NodeRef<'d>)> {
+    let mut node = doc.root();
+    let mut key = None;
+    for seg in pointer.segs() {
+        match seg {
+            Seg::Key(k) => {
+                key = Some(node.key_node(k)?);
+                node = node.get(k)?;
+            }
+            Seg::Index(i) => {
+                key = None;
+                node = node.at(*i as usize)?;
+            }
+        }
+    }
+    Some((key, node))
+}
+
+/// For a literal block scalar (`key: |`) at `pointer`, the byte span in `text` of the byte span
+/// `inner` of its decoded content: an inline YAML text embedded in a file (a Kustomize inline
+/// patch) then points at the file's own lines. `None` for other scalars.
+pub fn block_scalar_span(
+    doc: &Doc<'_>,
+    text: &str,
+    pointer: &Pointer,
+    inner: (u32, u32),
+) -> Option<(u32, u32)> {
+    let (_, node) = node_at(doc, pointer)?;
+    let Kind::Scalar {
+        style,
+        text: content,
+        ..
+    } = &doc.nodes[node.id as usize].kind
+    else {
+        return None;
+    };
+    if *style != Style::Block {
+        return None;
+    }
+    let raw = &doc.nodes[node.id as usize];
+    let line_start = text[..raw.start as usize].rfind('\n').map_or(0, |i| i + 1);
+    let indent = raw.start as usize - line_start;
+    // Only a literal scalar (`|`) maps line by line; a folded one (`>`) joins lines.
+    let header = text[..line_start]
+        .trim_end()
+        .rsplit('\n')
+        .next()
+        .unwrap_or("")
+        .split_whitespace()
+        .last()
+        .unwrap_or("");
+    if !header.starts_with('|') {
+        return None;
+    }
+    let map = |off: u32| -> u32 {
+        let off = (off as usize).min(content.len());
+        let before = &content[..off];
+        let line = before.matches('\n').count();
+        let col = off - before.rfind('\n').map_or(0, |i| i + 1);
+        let mut pos = line_start;
+        for _ in 0..line {
+            pos = text[pos..].find('\n').map_or(text.len(), |i| pos + i + 1);
+        }
+        let eol = text[pos..].find('\n').map_or(text.len(), |i| pos + i);
+        u32::try_from((pos + indent + col).min(eol)).unwrap_or(u32::MAX)
+    };
+    let (start, end) = (map(inner.0), map(inner.1));
+    Some((start, end.max(start)))
+}
+
+/// `text` without the mapping entries at the given routes (`(document index, route)`), each
+/// removed as whole lines (key line through the value's last line). Used to drop annotations a
+/// renderer added; block-style entries only (a flow-style entry is left in place).
+pub fn remove_entries(
+    text: &str,
+    stream: &super::tree::Stream<'_>,
+    entries: &[(usize, Pointer)],
+) -> String {
+    let mut cuts: Vec<(usize, usize)> = Vec::new();
+    for (index, pointer) in entries {
+        let Some(doc) = stream.docs.get(*index) else {
+            continue;
+        };
+        let Some((Some(key), value)) = node_at(doc, pointer) else {
+            continue;
+        };
+        let start = doc.nodes[key.id as usize].start as usize;
+        let end = doc.nodes[value.id as usize].end as usize;
+        let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
+        if !text[line_start..start].trim().is_empty() {
+            continue;
+        }
+        // The value's last visible byte closes the cut at the end of its line (a block
+        // scalar's span runs on to the next token).
+        let last = text[..end].trim_end().len().saturating_sub(1).max(start);
+        let line_end = text[last..].find('\n').map_or(text.len(), |i| last + i + 1);
+        cuts.push((line_start, line_end));
+    }
+    cuts.sort_unstable();
+    let mut out = String::with_capacity(text.len());
+    let mut at = 0;
+    for (s, e) in cuts {
+        if s < at {
+            at = at.max(e);
+            continue;
+        }
+        out.push_str(&text[at..s]);
+        at = e;
+    }
+    out.push_str(&text[at.min(text.len())..]);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::yaml::parse_stream;
+
+    fn line_of(text: &str, offset: u32) -> usize {
+        text[..offset as usize].matches('\n').count() + 1
+    }
+
+    #[test]
+    fn leading_comments_of_each_document() {
+        let text = "# Source: a/templates/x.yaml\nkind: A\n# trailing of A\n---\n# Source: a/templates/y.yaml\nkind: B\n";
+        let s = parse_stream(text);
+        assert_eq!(
+            s.docs[0].leading_comments(text),
+            ["Source: a/templates/x.yaml"]
+        );
+        assert_eq!(
+            s.docs[1].leading_comments(text),
+            ["trailing of A", "Source: a/templates/y.yaml"]
+        );
+    }
+
+    #[test]
+    fn inner_spans_of_a_literal_block_scalar() {
+        let text = "patches:\n  - patch: |-\n      kind: Deployment\n      spec:\n        hostIPC: true\n  - folded: >\n      a: b\n";
+        let s = parse_stream(text);
+        let doc = &s.docs[0];
+        let ptr =
+            Pointer::root().join([Seg::from("patches"), Seg::from(0usize), Seg::from("patch")]);
+        let inner = "kind: Deployment\nspec:\n  hostIPC: true";
+        let at = inner.find("hostIPC").unwrap() as u32;
+        let (start, end) = block_scalar_span(doc, text, &ptr, (at, at + 13)).unwrap();
+        assert_eq!(&text[start as usize..end as usize], "hostIPC: true");
+        assert_eq!(line_of(text, start), 5);
+        let folded =
+            Pointer::root().join([Seg::from("patches"), Seg::from(1usize), Seg::from("folded")]);
+        assert_eq!(block_scalar_span(doc, text, &folded, (0, 1)), None);
+    }
+
+    #[test]
+    fn removed_entries_take_their_whole_lines() {
+        let text =
+            "metadata:\n  annotations:\n    a: |\n      x\n    b: keep\n  labels:\n    c: d\n";
+        let s = parse_stream(text);
+        let a = Pointer::root().join(["metadata", "annotations", "a"]);
+        assert_eq!(
+            remove_entries(text, &s, &[(0, a)]),
+            "metadata:\n  annotations:\n    b: keep\n  labels:\n    c: d\n"
+        );
+        let all = Pointer::root().join(["metadata", "annotations"]);
+        assert_eq!(
+            remove_entries(text, &s, &[(0, all)]),
+            "metadata:\n  labels:\n    c: d\n"
+        );
+    }
 }

@@ -78,6 +78,9 @@ pub struct Doc<'a> {
     pub start: u32,
     /// Keys given twice in one mapping.
     pub duplicates: Vec<Duplicate>,
+    /// Byte offset where the previous document's content ended (0 for the first document):
+    /// the comments between it and this document's content lead this document.
+    pub(crate) preamble: u32,
 }
 
 /// Why a stream could not be parsed completely.
@@ -192,7 +195,8 @@ pub fn parse_stream(text: &str) -> Stream<'_> {
         let end = offsets.byte(span.end.index());
         let result = match event {
             Event::DocumentStart(_) => {
-                builder = Some(Builder::new(docs.len(), start));
+                let preamble = docs.last().map_or(0, |d: &Doc<'_>| d.content_end());
+                builder = Some(Builder::new(docs.len(), start, preamble));
                 Ok(())
             }
             Event::DocumentEnd => {
@@ -219,7 +223,7 @@ pub fn parse_stream(text: &str) -> Stream<'_> {
 }
 
 impl<'a> Builder<'a> {
-    fn new(index: usize, start: u32) -> Self {
+    fn new(index: usize, start: u32, preamble: u32) -> Self {
         Builder {
             doc: Doc {
                 nodes: Vec::new(),
@@ -229,6 +233,7 @@ impl<'a> Builder<'a> {
                 index,
                 start,
                 duplicates: Vec::new(),
+                preamble,
             },
             stack: Vec::new(),
             scratch: Vec::new(),
@@ -617,6 +622,28 @@ impl<'d> Doc<'d> {
     /// The node with this id.
     pub fn node(&'d self, id: NodeId) -> NodeRef<'d> {
         NodeRef { doc: self, id }
+    }
+
+    /// The comment lines written before the document's content (after the previous document's
+    /// content, `---` lines skipped), without the `#` and surrounding blanks, in order. Helm
+    /// writes `# Source: <chart>/templates/<file>` there.
+    pub fn leading_comments<'t>(&self, text: &'t str) -> Vec<&'t str> {
+        let start = self.nodes[self.root as usize].start.max(self.preamble);
+        text.get(self.preamble as usize..start as usize)
+            .unwrap_or("")
+            .lines()
+            .filter_map(|l| l.trim().strip_prefix('#'))
+            .map(str::trim)
+            .collect()
+    }
+}
+
+impl Doc<'_> {
+    /// Where the document's content ends.
+    fn content_end(&self) -> u32 {
+        self.nodes
+            .get(self.root as usize)
+            .map_or(self.start, |n| n.end.max(self.start))
     }
 }
 

@@ -1,4 +1,5 @@
 use crate::model::{Object, PodSpec};
+use crate::pss::{self, Detail, Levels, Out, PssControl, Versions};
 use crate::rule::{Context, Rule, declare_rule};
 use crate::yaml::NodeRef;
 
@@ -42,10 +43,19 @@ declare_rule! {
 
 impl Rule for HostIpc {
     fn check_pod(&self, _obj: &Object<'_>, pod: &PodSpec<'_>, cx: &mut Context<'_>) {
+        pss::report(self, pod, cx);
+    }
+}
+
+impl PssControl for HostIpc {
+    fn check(&self, pod: &PodSpec<'_>, out: &mut Out) {
         if pod.node.get("hostIPC").and_then(NodeRef::as_bool) == Some(true) {
-            cx.report(self, pod.at(["hostIPC"]).label("host IPC namespace shared here"))
-                .message("pod shares the host's IPC namespace (`hostIPC: true`); the Baseline level requires it unset or false")
-                .help("Remove `hostIPC: true`; share memory between containers of one pod with an `emptyDir` of medium `Memory` instead.");
+            out.flag(Levels::baseline(Versions::ALL), pod.at(["hostIPC"]).label("host IPC namespace shared here"), || {
+                Detail::new(
+                    "pod shares the host's IPC namespace (`hostIPC: true`); the Baseline level requires it unset or false",
+                    "Remove `hostIPC: true`; share memory between containers of one pod with an `emptyDir` of medium `Memory` instead.",
+                )
+            });
         }
     }
 }

@@ -1,4 +1,5 @@
 use crate::model::{Object, PodSpec};
+use crate::pss::{self, Detail, Levels, Out, PssControl, Versions};
 use crate::rule::{Context, Rule, declare_rule};
 use crate::yaml::NodeRef;
 
@@ -42,10 +43,19 @@ declare_rule! {
 
 impl Rule for HostPid {
     fn check_pod(&self, _obj: &Object<'_>, pod: &PodSpec<'_>, cx: &mut Context<'_>) {
+        pss::report(self, pod, cx);
+    }
+}
+
+impl PssControl for HostPid {
+    fn check(&self, pod: &PodSpec<'_>, out: &mut Out) {
         if pod.node.get("hostPID").and_then(NodeRef::as_bool) == Some(true) {
-            cx.report(self, pod.at(["hostPID"]).label("host process ID namespace shared here"))
-                .message("pod shares the host's process ID namespace (`hostPID: true`); the Baseline level requires it unset or false")
-                .help("Remove `hostPID: true`; use an ephemeral debug container for troubleshooting instead.");
+            out.flag(Levels::baseline(Versions::ALL), pod.at(["hostPID"]).label("host process ID namespace shared here"), || {
+                Detail::new(
+                    "pod shares the host's process ID namespace (`hostPID: true`); the Baseline level requires it unset or false",
+                    "Remove `hostPID: true`; use an ephemeral debug container for troubleshooting instead.",
+                )
+            });
         }
     }
 }

@@ -1,4 +1,5 @@
-use crate::model::{Container, PodSpec};
+use crate::model::{Object, PodSpec};
+use crate::pss::{self, Detail, Levels, Out, PssControl, Versions};
 use crate::rule::{Context, Rule, declare_rule};
 use crate::yaml::NodeRef;
 
@@ -52,14 +53,25 @@ declare_rule! {
 }
 
 impl Rule for PrivilegedContainer {
-    fn check_container(&self, _pod: &PodSpec<'_>, c: &Container<'_>, cx: &mut Context<'_>) {
-        if c.sc("privileged").and_then(NodeRef::as_bool) == Some(true) {
-            cx.report(self, c.at(["securityContext", "privileged"]).label("privileged mode requested here"))
-                .message(format!(
-                    "{} runs in privileged mode; the Baseline level requires `privileged` unset or false",
-                    c.describe()
-                ))
-                .help("Set `privileged: false` and add only the capabilities the container needs, e.g. `capabilities: {add: [NET_BIND_SERVICE]}`.");
+    fn check_pod(&self, _obj: &Object<'_>, pod: &PodSpec<'_>, cx: &mut Context<'_>) {
+        pss::report(self, pod, cx);
+    }
+}
+
+impl PssControl for PrivilegedContainer {
+    fn check(&self, pod: &PodSpec<'_>, out: &mut Out) {
+        for c in &pod.containers {
+            if c.sc("privileged").and_then(NodeRef::as_bool) == Some(true) {
+                let at = c
+                    .at(["securityContext", "privileged"])
+                    .label("privileged mode requested here");
+                out.flag(Levels::baseline(Versions::ALL), at, || {
+                    Detail::new(
+                        format!("{} runs in privileged mode; the Baseline level requires `privileged` unset or false", c.describe()),
+                        "Set `privileged: false` and add only the capabilities the container needs, e.g. `capabilities: {add: [NET_BIND_SERVICE]}`.",
+                    )
+                });
+            }
         }
     }
 }

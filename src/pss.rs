@@ -1,0 +1,389 @@
+//! Pod Security Standards evaluation, shared by the pod-security rules and `admission-rejected`.
+//!
+//! Each PSS rule is a [`PssControl`]: its `check` walks a pod spec once and flags every
+//! violation together with the policy versions at which it violates each level ([`Levels`]).
+//! One pass therefore answers every (level, version) question:
+//! - a rule reports what violates the level and version selected on the command line
+//!   (`--profile`, `--pss-version`; without a profile, either level);
+//! - the first pass of the engine records every violation of a namespaced workload in its
+//!   [`Facts`](crate::model::Facts), so `admission-rejected` can judge it against whatever
+//!   level and `enforce-version` its Namespace sets, without re-reading the tree.
+//!
+//! Version semantics follow pod-security-admission (`policy/check_*.go`): a check exists from
+//! its minimum version, a restricted check may override a baseline one from some version on
+//! (capabilities, seccomp, procMount), Windows pods are exempt from some restricted checks from
+//! v1.25 and user-namespaced pods (`hostUsers: false`) from others from v1.35.
+
+use std::borrow::Cow;
+
+use crate::model::{Container, PodSpec};
+use crate::rule::{Context, LATEST_PSS_MINOR, PssLevel, RuleMeta, Severity, registry};
+use crate::yaml::{Label, NodeRef};
+
+/// Capabilities the Baseline level lets a container add (the container runtimes' defaults),
+/// compared exactly as PSA does: upper case, without the `CAP_` prefix.
+pub const BASELINE_CAPABILITIES: [&str; 13] = [
+    "AUDIT_WRITE",
+    "CHOWN",
+    "DAC_OVERRIDE",
+    "FOWNER",
+    "FSETID",
+    "KILL",
+    "MKNOD",
+    "NET_BIND_SERVICE",
+    "SETFCAP",
+    "SETGID",
+    "SETPCAP",
+    "SETUID",
+    "SYS_CHROOT",
+];
+
+/// A set of Kubernetes minor versions `v1.0`…`v1.63` (bit N is `v1.N`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct Versions(u64);
+
+impl Versions {
+    /// No version.
+    pub const NONE: Versions = Versions(0);
+    /// Every version.
+    pub const ALL: Versions = Versions(u64::MAX);
+
+    /// `v1.minor` and later.
+    pub const fn since(minor: u32) -> Versions {
+        if minor >= 64 {
+            Versions::NONE
+        } else {
+            Versions(u64::MAX << minor)
+        }
+    }
+
+    /// Versions before `v1.minor`.
+    pub const fn before(minor: u32) -> Versions {
+        Versions(!Versions::since(minor).0)
+    }
+
+    /// `self` if `cond`, else no version.
+    pub const fn only_if(self, cond: bool) -> Versions {
+        if cond { self } else { Versions::NONE }
+    }
+
+    /// Versions in `self` but not in `other`.
+    #[must_use]
+    pub const fn minus(self, other: Versions) -> Versions {
+        Versions(self.0 & !other.0)
+    }
+
+    /// Versions in either.
+    #[must_use]
+    pub const fn union(self, other: Versions) -> Versions {
+        Versions(self.0 | other.0)
+    }
+
+    /// Whether `v1.minor` is in the set (minors past the newest known count as the newest).
+    pub fn contains(self, minor: u32) -> bool {
+        (self.0 >> minor.min(LATEST_PSS_MINOR)) & 1 == 1
+    }
+
+    /// Whether no version is in the set.
+    pub fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+}
+
+/// Where a violation counts: the versions at which it violates each level.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct Levels {
+    /// Versions at which the Baseline level rejects it.
+    pub baseline: Versions,
+    /// Versions at which the Restricted level rejects it.
+    pub restricted: Versions,
+}
+
+impl Levels {
+    /// A baseline control: violates both levels at these versions.
+    pub const fn baseline(v: Versions) -> Levels {
+        Levels {
+            baseline: v,
+            restricted: v,
+        }
+    }
+
+    /// A restricted-only control.
+    pub const fn restricted(v: Versions) -> Levels {
+        Levels {
+            baseline: Versions::NONE,
+            restricted: v,
+        }
+    }
+
+    /// Remove versions from the restricted side (an exemption, or a baseline check that a
+    /// restricted check overrides and that passes there).
+    #[must_use]
+    pub const fn restricted_minus(self, v: Versions) -> Levels {
+        Levels {
+            baseline: self.baseline,
+            restricted: self.restricted.minus(v),
+        }
+    }
+
+    /// Versions at which `level` rejects it.
+    pub fn at(self, level: PssLevel) -> Versions {
+        match level {
+            PssLevel::Baseline => self.baseline,
+            PssLevel::Restricted => self.restricted,
+        }
+    }
+
+    /// Versions at which it is reported: at the profile's level, or at either level when no
+    /// profile is selected (restricted controls are good practice, baseline ones are the floor).
+    pub fn selected(self, profile: Option<PssLevel>) -> Versions {
+        match profile {
+            Some(level) => self.at(level),
+            None => self.baseline.union(self.restricted),
+        }
+    }
+}
+
+/// Versions from which Restricted exempts a Windows pod (`spec.os.name: windows`) from
+/// allowPrivilegeEscalation, capabilities and seccomp (v1.25+).
+pub fn windows_exempt(pod: &PodSpec<'_>) -> Versions {
+    Versions::since(25).only_if(pod.is_windows())
+}
+
+/// Versions from which a user-namespaced pod (`hostUsers: false`) is exempt from runAsNonRoot,
+/// runAsUser and baseline procMount (v1.35+).
+pub fn userns_exempt(pod: &PodSpec<'_>) -> Versions {
+    Versions::since(35).only_if(pod.host_users_false())
+}
+
+/// What a rule says about a violation it reports.
+#[derive(Debug, Default)]
+pub struct Detail {
+    message: String,
+    help: Cow<'static, str>,
+    related: Vec<(Label, String)>,
+    severity: Option<Severity>,
+}
+
+impl Detail {
+    /// The message (what was found, what the level requires) and the help (how to fix it).
+    pub fn new(message: impl Into<String>, help: impl Into<Cow<'static, str>>) -> Detail {
+        Detail {
+            message: message.into(),
+            help: help.into(),
+            related: Vec::new(),
+            severity: None,
+        }
+    }
+
+    /// Another place that explains it (e.g. the pod-level setting a container inherits).
+    #[must_use]
+    pub fn related(mut self, at: Label, text: impl Into<String>) -> Detail {
+        self.related.push((at, text.into()));
+        self
+    }
+
+    /// A related place, if there is one.
+    #[must_use]
+    pub fn related_opt(self, at: Option<Label>, text: impl Into<String>) -> Detail {
+        match at {
+            Some(at) => self.related(at, text),
+            None => self,
+        }
+    }
+
+    /// Lower the severity of this finding.
+    #[must_use]
+    pub fn severity(mut self, s: Severity) -> Detail {
+        self.severity = Some(s);
+        self
+    }
+}
+
+/// One violation found by a control.
+#[derive(Debug)]
+pub struct Violation {
+    /// Where it counts.
+    pub levels: Levels,
+    /// The offending node (or where the missing setting belongs).
+    pub at: Label,
+    /// Message and help; only built when the violation is reported.
+    pub detail: Option<Detail>,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Mode {
+    /// Keep every violation, without details (for the cross-object index).
+    Facts,
+    /// Keep only what violates at `minor` under `profile`, with details (for reporting).
+    Report {
+        profile: Option<PssLevel>,
+        minor: u32,
+    },
+}
+
+/// Where a control's check puts its violations.
+#[derive(Debug)]
+pub struct Out {
+    mode: Mode,
+    /// The violations kept.
+    pub found: Vec<Violation>,
+}
+
+impl Out {
+    /// Flag a violation. `detail` is only called when the violation will be reported.
+    pub fn flag(&mut self, levels: Levels, at: Label, detail: impl FnOnce() -> Detail) {
+        match self.mode {
+            Mode::Facts => {
+                if !levels.baseline.union(levels.restricted).is_empty() {
+                    self.found.push(Violation {
+                        levels,
+                        at,
+                        detail: None,
+                    });
+                }
+            }
+            Mode::Report { profile, minor } => {
+                if levels.selected(profile).contains(minor) {
+                    self.found.push(Violation {
+                        levels,
+                        at,
+                        detail: Some(detail()),
+                    });
+                }
+            }
+        }
+    }
+}
+
+/// A Pod Security Standards control: a rule whose verdict depends on the policy level and version.
+pub trait PssControl: RuleMeta + Sync {
+    /// Flag every violation in `pod`, with the levels and versions where it counts.
+    fn check(&self, pod: &PodSpec<'_>, out: &mut Out);
+}
+
+/// Run a control for a rule and report what violates under the run's settings.
+pub fn report<C: PssControl>(control: &C, pod: &PodSpec<'_>, cx: &mut Context<'_>) {
+    let minor = cx.settings.pss_minor.min(LATEST_PSS_MINOR);
+    let mut out = Out {
+        mode: Mode::Report {
+            profile: cx.settings.profile,
+            minor,
+        },
+        found: Vec::new(),
+    };
+    control.check(pod, &mut out);
+    for v in out.found {
+        let detail = v.detail.unwrap_or_default();
+        let draft = cx.report(control, v.at);
+        if !detail.message.is_empty() {
+            draft.message(detail.message);
+        }
+        if !detail.help.is_empty() {
+            draft.help(detail.help);
+        }
+        for (at, text) in detail.related {
+            draft.related(at, text);
+        }
+        if let Some(s) = detail.severity {
+            draft.severity(s);
+        }
+    }
+}
+
+/// Every PSS control, by rule id.
+pub fn controls() -> impl Iterator<Item = &'static dyn PssControl> {
+    registry::PSS_CONTROLS.iter().copied()
+}
+
+/// Every violation of `pod` at any level and version, with the id of the rule that flags it.
+pub fn evaluate(pod: &PodSpec<'_>) -> Vec<(&'static str, Violation)> {
+    let mut all = Vec::new();
+    let mut out = Out {
+        mode: Mode::Facts,
+        found: Vec::new(),
+    };
+    for control in controls() {
+        control.check(pod, &mut out);
+        let id = control.meta().id;
+        all.extend(out.found.drain(..).map(|v| (id, v)));
+    }
+    all
+}
+
+/// The text of a level for messages.
+pub fn level_name(level: PssLevel) -> &'static str {
+    match level {
+        PssLevel::Baseline => "Baseline",
+        PssLevel::Restricted => "Restricted",
+    }
+}
+
+/// Where to point for a setting a container lacks, `path` being relative to the container
+/// (e.g. `["securityContext", "runAsNonRoot"]`): the deepest existing key on the way (such as
+/// `securityContext:`), else the container's `name:`.
+pub fn missing_in_container(c: &Container<'_>, path: &[&'static str]) -> Label {
+    let first = path.first().and_then(|k| c.node.get(k));
+    if first.is_none() && c.node.get("name").is_some() {
+        return c.at(["name"]);
+    }
+    Label::missing(c.ptr.join(path.iter().copied()))
+}
+
+/// A scalar's text as a string field sees it: strings as written, null as empty (Go's zero
+/// value), other scalars as their source text (the API server would reject them anyway).
+pub fn shown(n: NodeRef<'_>) -> &str {
+    if n.is_null() {
+        return "";
+    }
+    n.as_str().or_else(|| n.text()).unwrap_or("")
+}
+
+/// Lines of the findings of `rule` on `yaml` at a level and version (for version tests).
+#[cfg(test)]
+pub fn lines<R: RuleMeta>(rule: &R, yaml: &str, profile: Option<PssLevel>, minor: u32) -> Vec<u32> {
+    let rule = registry::by_id(rule.meta().id).expect("internal error: rule not registered");
+    let settings = crate::rule::Settings {
+        profile,
+        pss_minor: minor,
+        ..crate::rule::Settings::default()
+    };
+    let run = crate::engine::lint_str("test.yaml", yaml, vec![rule], &settings);
+    run.findings.iter().map(|f| f.primary.region.line).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Levels, Versions, controls};
+    use crate::rule::{PssLevel, registry};
+
+    #[test]
+    fn version_sets() {
+        assert!(Versions::since(8).contains(8) && !Versions::since(8).contains(7));
+        assert!(Versions::before(19).contains(18) && !Versions::before(19).contains(19));
+        assert!(
+            Versions::since(37).contains(99),
+            "newer versions count as the newest"
+        );
+        assert!(Versions::ALL.minus(Versions::since(25)).contains(24));
+        let l = Levels::baseline(Versions::ALL).restricted_minus(Versions::since(22));
+        assert!(l.at(PssLevel::Baseline).contains(30) && !l.at(PssLevel::Restricted).contains(30));
+        assert!(l.selected(None).contains(30));
+    }
+
+    #[test]
+    fn every_pss_rule_is_a_control() {
+        let mut pss: Vec<&str> = registry::ALL
+            .iter()
+            .filter(|r| r.meta().pss.is_some())
+            .map(|r| r.meta().id)
+            .collect();
+        let mut ctl: Vec<&str> = controls().map(|c| c.meta().id).collect();
+        pss.sort_unstable();
+        ctl.sort_unstable();
+        assert_eq!(
+            pss, ctl,
+            "rules declaring `pss:` and registry::PSS_CONTROLS differ"
+        );
+    }
+}

@@ -1,0 +1,285 @@
+use crate::model::{Object, PodSpec};
+use crate::pss::{self, Detail, Levels, Out, PssControl, Versions};
+use crate::rule::{Context, Rule, Severity, declare_rule};
+use crate::yaml::{Label, NodeRef, Seg};
+
+declare_rule! {
+    /// ## What it flags
+    /// Seccomp switched off or left unset, as pod-security-admission judges it:
+    /// - Baseline: a `seccompProfile.type` other than `RuntimeDefault` or `Localhost` at pod or
+    ///   container level (i.e. `Unconfined`). Before policy v1.19, the alpha annotations
+    ///   `seccomp.security.alpha.kubernetes.io/pod` and
+    ///   `container.seccomp.security.alpha.kubernetes.io/<container>` instead, whose value must be
+    ///   `runtime/default`, `docker/default` or `localhost/<profile>`.
+    /// - Restricted (v1.19+): a container whose effective profile, after inheriting the pod's
+    ///   `securityContext.seccompProfile`, is not `RuntimeDefault` or `Localhost`. Windows pods
+    ///   (`spec.os.name: windows`) are exempt from v1.25.
+    ///
+    /// ## Why it matters
+    /// Seccomp filters the system calls a container may make. Without it, every syscall of the
+    /// node's kernel is reachable, including the rarely used ones behind many container escapes
+    /// (`unshare`, `keyctl`, `bpf`, `userfaultfd`). Kubernetes does not apply the runtime's default
+    /// profile unless asked (or unless the kubelet runs with `seccompDefault`).
+    ///
+    /// ## Example
+    /// ```yaml
+    /// apiVersion: v1
+    /// kind: Pod
+    /// metadata: {name: web}
+    /// spec:
+    ///   securityContext:
+    ///     seccompProfile: {type: Unconfined}
+    ///   containers:
+    ///   - name: web
+    ///     image: nginx:1.27
+    /// ```
+    /// Use instead:
+    /// ```yaml
+    /// apiVersion: v1
+    /// kind: Pod
+    /// metadata: {name: web}
+    /// spec:
+    ///   securityContext:
+    ///     seccompProfile: {type: RuntimeDefault}
+    ///   containers:
+    ///   - name: web
+    ///     image: nginx:1.27
+    /// ```
+    ///
+    /// ## References
+    /// - Pod Security Standards (Baseline and Restricted): Seccomp, <https://kubernetes.io/docs/concepts/security/pod-security-standards/>
+    /// - pod-security-admission `policy/check_seccompProfile_baseline.go`, `policy/check_seccompProfile_restricted.go`
+    /// - <https://kubernetes.io/docs/tutorials/security/seccomp/>
+    pub SeccompProfile {
+        id: "seccomp-profile",
+        category: PodSecurity,
+        severity: High,
+        summary: "seccomp is disabled or not set",
+        since: "0.1.0",
+        pss: Baseline,
+    }
+}
+
+impl Rule for SeccompProfile {
+    fn check_pod(&self, _obj: &Object<'_>, pod: &PodSpec<'_>, cx: &mut Context<'_>) {
+        pss::report(self, pod, cx);
+    }
+}
+
+const POD_KEY: &str = "seccomp.security.alpha.kubernetes.io/pod";
+const CONTAINER_KEY: &str = "container.seccomp.security.alpha.kubernetes.io/";
+const FIX: &str = "Apply the container runtime's default profile to the whole pod:\n```yaml\nsecurityContext:\n  seccompProfile:\n    type: RuntimeDefault\n```";
+
+/// The `type` of a set `seccompProfile` (empty when missing), and whether it is allowed.
+fn profile_type(profile: NodeRef<'_>) -> (&str, bool) {
+    let t = profile
+        .get("type")
+        .filter(|t| !t.is_null())
+        .map_or("", pss::shown);
+    (t, matches!(t, "RuntimeDefault" | "Localhost"))
+}
+
+fn valid_annotation(v: &str) -> bool {
+    v == "runtime/default" || v == "docker/default" || v.starts_with("localhost/")
+}
+
+impl PssControl for SeccompProfile {
+    fn check(&self, pod: &PodSpec<'_>, out: &mut Out) {
+        check_annotations(pod, out);
+        let windows = pss::windows_exempt(pod);
+        // An explicit bad value: baseline from v1.19; at restricted the restricted check (which
+        // overrides the baseline one) rejects it too, except for Windows pods from v1.25.
+        let explicit = Levels::baseline(Versions::since(19)).restricted_minus(windows);
+        // No profile at all: restricted only.
+        let unset = Levels::restricted(Versions::since(19).minus(windows));
+
+        let pod_profile = pod.sc("seccompProfile");
+        let pod_state = pod_profile.map(profile_type);
+        if let Some((t, false)) = pod_state {
+            let at = type_label(
+                pod.ptr.join(["securityContext", "seccompProfile"]),
+                pod_profile,
+            );
+            out.flag(explicit, at.label("seccomp disabled for the whole pod"), || {
+                Detail::new(
+                    format!("pod sets `seccompProfile.type: {}`; the Baseline level allows only RuntimeDefault or Localhost", or_empty(t)),
+                    FIX,
+                )
+            });
+        }
+        for c in &pod.containers {
+            match c.sc("seccompProfile") {
+                Some(profile) => {
+                    let (t, ok) = profile_type(profile);
+                    if ok {
+                        continue;
+                    }
+                    let at = type_label(
+                        c.ptr.join(["securityContext", "seccompProfile"]),
+                        Some(profile),
+                    );
+                    out.flag(explicit, at.label("seccomp disabled here"), || {
+                        Detail::new(
+                            format!(
+                                "{} sets `seccompProfile.type: {}`; the Baseline level allows only RuntimeDefault or Localhost",
+                                c.describe(),
+                                or_empty(t)
+                            ),
+                            "Set `seccompProfile: {type: RuntimeDefault}` on the container, or remove it so that the container inherits the pod's profile.",
+                        )
+                        .related_opt(
+                            matches!(pod_state, Some((_, true))).then(|| pod.at(["securityContext", "seccompProfile"])),
+                            "overrides the pod-level profile",
+                        )
+                    });
+                }
+                // Inherits the pod's profile: fine if valid, already reported if explicitly bad.
+                None if pod_state.is_some() => {}
+                None => {
+                    let at = pss::missing_in_container(c, &["securityContext", "seccompProfile"])
+                        .label("no seccomp profile");
+                    out.flag(unset, at, || {
+                        Detail::new(
+                            format!(
+                                "{} runs without a seccomp profile: neither it nor the pod sets `seccompProfile`; the Restricted level requires RuntimeDefault or Localhost",
+                                c.describe()
+                            ),
+                            FIX,
+                        )
+                        .related_opt(
+                            pod.security_context().map(|_| Label::missing(pod.ptr.join(["securityContext", "seccompProfile"]))),
+                            "the pod-level securityContext sets no profile",
+                        )
+                        .severity(Severity::Medium)
+                    });
+                }
+            }
+        }
+    }
+}
+
+/// Policy versions before v1.19 read the alpha annotations instead of the field.
+fn check_annotations(pod: &PodSpec<'_>, out: &mut Out) {
+    let levels = Levels::baseline(Versions::before(19));
+    for (key, value) in pod.annotations() {
+        let value = pss::shown(value);
+        if valid_annotation(value) {
+            continue;
+        }
+        let who = if key == POD_KEY {
+            "pod".to_owned()
+        } else if let Some(name) = key.strip_prefix(CONTAINER_KEY) {
+            match pod.containers.iter().find(|c| c.name == Some(name)) {
+                Some(c) => c.describe(),
+                None => continue,
+            }
+        } else {
+            continue;
+        };
+        let at = Label::at(
+            pod.meta_ptr
+                .join([Seg::from("annotations"), Seg::from(key.to_owned())]),
+        )
+        .label("seccomp disabled here");
+        out.flag(levels, at, || {
+            Detail::new(
+                format!(
+                    "the seccomp annotation of the {who} is `{}`; Baseline (policy before v1.19) allows only runtime/default, docker/default or localhost/<profile>",
+                    or_empty(value)
+                ),
+                "Set the annotation to `runtime/default`, or better, use the `securityContext.seccompProfile: {type: RuntimeDefault}` field (the annotations are deprecated since Kubernetes v1.19).",
+            )
+        });
+    }
+}
+
+/// The `type:` entry of a profile when present, else the `seccompProfile:` key.
+fn type_label(profile_ptr: crate::yaml::Pointer, profile: Option<NodeRef<'_>>) -> Label {
+    if profile.and_then(|p| p.get("type")).is_some() {
+        Label::at(profile_ptr.key("type"))
+    } else {
+        Label::at(profile_ptr)
+    }
+}
+
+fn or_empty(s: &str) -> &str {
+    if s.is_empty() { "\"\"" } else { s }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::SeccompProfile;
+    use crate::pss::lines;
+    use crate::rule::PssLevel;
+    use crate::testing::RuleTest;
+
+    #[test]
+    fn seccomp_profile() {
+        RuleTest::of(&SeccompProfile)
+            .pass(concat!(
+                "apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec:\n  securityContext:\n    seccompProfile: {type: RuntimeDefault}\n",
+                "  containers:\n  - name: a\n    image: nginx:1.27\n  - name: b\n    image: nginx:1.27\n",
+                "    securityContext: {seccompProfile: {type: Localhost, localhostProfile: prof.json}}\n",
+            ))
+            .pass(concat!(
+                "apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec:\n  containers:\n  - name: a\n    image: nginx:1.27\n",
+                "    securityContext: {seccompProfile: {type: RuntimeDefault}}\n",
+            ))
+            .pass("apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec:\n  os: {name: windows}\n  containers:\n  - name: a\n    image: app:1\n")
+            .fail(concat!(
+                "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  template:\n    spec:\n",
+                "      securityContext:\n        seccompProfile:\n          type: RuntimeDefault\n",
+                "      initContainers:\n      - name: init\n        image: busybox:1.36\n",
+                "        securityContext:\n          seccompProfile: {type: Unconfined}   #~ seccomp-profile\n",
+                "      containers:\n      - name: web\n        image: nginx:1.27\n",
+            ))
+            .fail(concat!(
+                "apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec:\n  securityContext:\n    runAsNonRoot: true\n",
+                "  containers:\n  - name: a   #~ seccomp-profile\n    image: nginx:1.27\n",
+                "  - name: b\n    image: nginx:1.27\n    securityContext:   #~ seccomp-profile\n      runAsUser: 1000\n",
+                "  - name: c\n    image: nginx:1.27\n    securityContext:\n      seccompProfile: {}   #~ seccomp-profile\n",
+            ))
+            .fail(concat!(
+                "apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec:\n  securityContext:\n",
+                "    seccompProfile:\n      type: Unconfined   #~ seccomp-profile\n",
+                "  containers:\n  - name: a\n    image: nginx:1.27\n",
+            ))
+            .snapshot();
+    }
+
+    #[test]
+    fn versions() {
+        let annotated = concat!(
+            "apiVersion: v1\nkind: Pod\nmetadata:\n  name: a\n  annotations:\n",
+            "    seccomp.security.alpha.kubernetes.io/pod: unconfined\n",
+            "    container.seccomp.security.alpha.kubernetes.io/a: localhost/x\n",
+            "    container.seccomp.security.alpha.kubernetes.io/other: unconfined\n",
+            "spec:\n  containers: [{name: a, image: app:1}]\n",
+        );
+        let (b, r) = (Some(PssLevel::Baseline), Some(PssLevel::Restricted));
+        assert_eq!(
+            lines(&SeccompProfile, annotated, b, 18),
+            [6],
+            "annotations count before v1.19, for existing containers"
+        );
+        assert_eq!(lines(&SeccompProfile, annotated, r, 18), [6]);
+        assert!(
+            lines(&SeccompProfile, annotated, b, 19).is_empty(),
+            "from v1.19 only the field counts"
+        );
+        assert_eq!(
+            lines(&SeccompProfile, annotated, r, 19),
+            [10],
+            "restricted requires a profile from v1.19"
+        );
+
+        let windows = "apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec:\n  os: {name: windows}\n  securityContext: {seccompProfile: {type: Unconfined}}\n  containers: [{name: a, image: app:1}]\n";
+        assert_eq!(lines(&SeccompProfile, windows, b, 37), [6]);
+        assert_eq!(lines(&SeccompProfile, windows, r, 24), [6]);
+        assert!(
+            lines(&SeccompProfile, windows, r, 25).is_empty(),
+            "restricted overrides baseline and exempts Windows pods"
+        );
+        assert!(lines(&SeccompProfile, windows, b, 18).is_empty());
+    }
+}
