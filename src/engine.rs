@@ -389,7 +389,7 @@ impl Resolver<'_> {
             .unwrap_or_else(|| self.location(doc, label))
     }
 
-    fn site(&mut self, doc: &Doc<'_>, label: &Label, object: &ObjectIdent) -> Site {
+    fn site(&mut self, doc: &Doc<'_>, label: &Label, object: &Arc<ObjectIdent>) -> Site {
         let at = self.traced(doc, label);
         Site {
             file: at.file,
@@ -769,9 +769,9 @@ fn finish_site_draft(d: Draft, files: &[SourceFile]) -> Finding {
             region: site.region,
         },
         related,
-        object: site.object.clone().map(Arc::new),
+        object: site.object.clone(),
         route: site.route.clone(),
-        fingerprint: fingerprint(d.meta.id, path, site.object.as_ref(), &site.route),
+        fingerprint: fingerprint(d.meta.id, path, site.object.as_deref(), &site.route),
         sensitive: Vec::new(),
         suppressed: None,
         trace: None,
