@@ -218,8 +218,11 @@ pub fn lint(inputs: Vec<Input>, skipped: Vec<(String, String)>, opts: &Options<'
             .get(f.primary.file as usize)
             .map_or("", |s| s.path.as_str())
     };
-    run.findings
-        .sort_by(|a, b| (path(a), a.sort_key()).cmp(&(path(b), b.sort_key())));
+    // A total order (the fingerprint breaks ties), so the unstable sort, which needs no buffer
+    // as large as the findings, is deterministic.
+    run.findings.sort_unstable_by(|a, b| {
+        (path(a), a.sort_key(), &a.fingerprint).cmp(&(path(b), b.sort_key(), &b.fingerprint))
+    });
     run.findings
         .dedup_by(|a, b| a.fingerprint == b.fingerprint && a.primary == b.primary);
     run.stats.elapsed = started.elapsed();
