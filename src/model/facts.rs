@@ -40,7 +40,7 @@ pub enum NsOrigin {
 #[derive(Debug, Clone)]
 pub struct Facts {
     /// Identity.
-    pub ident: ObjectIdent,
+    pub ident: std::sync::Arc<ObjectIdent>,
     /// The object's `kind:` entry.
     pub site: Site,
     /// Effective namespace (`None`: unknown, or a cluster-scoped kind).
@@ -220,9 +220,14 @@ impl Facts {
             (None, None) => (None, NsOrigin::Unknown),
         };
         let kind = kind_facts(obj, site);
+        let kind_site = site(obj.at(["kind"]));
         Facts {
-            ident: obj.ident(),
-            site: site(obj.at(["kind"])),
+            // The sites of one object share one identity.
+            ident: kind_site
+                .object
+                .clone()
+                .unwrap_or_else(|| std::sync::Arc::new(obj.ident())),
+            site: kind_site,
             namespace,
             ns_origin,
             // Only Namespace labels (namespaceSelector, PSA) and ClusterRole labels
