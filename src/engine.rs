@@ -44,15 +44,19 @@ impl SourceFile {
     }
 }
 
-/// Counts for the summary: every file and document is accounted for.
+/// Counts for the summary: every file and document is accounted for. Each file visited is
+/// exactly one of linted, failed or skipped.
 #[derive(Debug, Default, Clone)]
 pub struct Stats {
-    /// Files read and parsed.
+    /// Files read and parsed completely.
     pub files_linted: usize,
     /// Files not linted, by reason.
     pub files_skipped: BTreeMap<String, usize>,
-    /// Files that could not be read or parsed (completely).
+    /// Files that could not be read or parsed completely (the documents before a syntax error
+    /// are still checked).
     pub files_failed: usize,
+    /// Failed files, by reason.
+    pub files_failed_reasons: BTreeMap<String, usize>,
     /// Bytes read.
     pub bytes: u64,
     /// Documents seen in linted files.
@@ -74,8 +78,10 @@ pub struct Run {
     pub findings: Vec<Finding>,
     /// Counts.
     pub stats: Stats,
-    /// Notices for the summary (e.g. skipped paths in verbose mode).
+    /// Paths not linted, with the reason (listed in verbose mode).
     pub skipped_paths: Vec<(String, String)>,
+    /// Files that could not be read or parsed completely, with what went wrong.
+    pub failed_paths: Vec<(String, String)>,
 }
 
 /// How to run.
@@ -96,6 +102,20 @@ struct FileOutcome {
     directives: Vec<Directive>,
     stats: Stats,
     text: Option<Arc<str>>,
+    /// What went wrong with this file: (summary reason, detail).
+    failure: Option<(String, String)>,
+}
+
+impl FileOutcome {
+    fn fail(&mut self, reason: &str, detail: String) {
+        self.stats.files_failed += 1;
+        *self
+            .stats
+            .files_failed_reasons
+            .entry(reason.to_owned())
+            .or_default() += 1;
+        self.failure = Some((reason.to_owned(), detail));
+    }
 }
 
 /// Lint the inputs.
@@ -124,6 +144,9 @@ pub fn lint(inputs: Vec<Input>, skipped: Vec<(String, String)>, opts: &Options<'
     let mut directives = Vec::new();
     for (input, outcome) in inputs.into_iter().zip(outcomes) {
         merge_stats(&mut run.stats, outcome.stats);
+        if let Some((_, detail)) = outcome.failure {
+            run.failed_paths.push((input.display.clone(), detail));
+        }
         run.findings.extend(outcome.findings);
         directives.extend(outcome.directives);
         world.objects.extend(outcome.facts);
@@ -182,14 +205,17 @@ fn merge_stats(into: &mut Stats, from: Stats) {
     for (k, v) in from.files_skipped {
         *into.files_skipped.entry(k).or_default() += v;
     }
+    for (k, v) in from.files_failed_reasons {
+        *into.files_failed_reasons.entry(k).or_default() += v;
+    }
     for (k, v) in from.documents_skipped {
         *into.documents_skipped.entry(k).or_default() += v;
     }
 }
 
-fn read(input: &Input) -> Result<Vec<u8>, String> {
+fn read(input: &Input) -> Result<Vec<u8>, std::io::Error> {
     match &input.source {
-        InputSource::Path(p) => std::fs::read(p).map_err(|e| format!("cannot read file: {e}")),
+        InputSource::Path(p) => std::fs::read(p),
         InputSource::Bytes(b) => Ok(b.to_vec()),
     }
 }
@@ -201,11 +227,13 @@ fn lint_file(file: u32, input: &Input, opts: &Options<'_>) -> FileOutcome {
         directives: Vec::new(),
         stats: Stats::default(),
         text: None,
+        failure: None,
     };
     let bytes = match read(input) {
         Ok(b) => b,
-        Err(message) => {
-            out.stats.files_failed += 1;
+        Err(e) => {
+            let message = format!("cannot read file: {e}");
+            out.fail(&format!("cannot read file ({})", e.kind()), message.clone());
             out.findings
                 .push(file_error(file, &input.display, message, "", 0));
             return out;
@@ -213,16 +241,11 @@ fn lint_file(file: u32, input: &Input, opts: &Options<'_>) -> FileOutcome {
     };
     out.stats.bytes = bytes.len() as u64;
     let check = bytes.len().min(8192);
-    if let Some(nul) = bytes[..check].iter().position(|&b| b == 0) {
-        out.stats.files_failed += 1;
-        out.findings.push(file_error(
-            file,
-            &input.display,
-            "binary file (contains NUL bytes)".into(),
-            "",
-            0,
-        ));
-        let _ = nul;
+    if bytes[..check].contains(&0) {
+        let message = "binary file (contains NUL bytes)";
+        out.fail(message, message.into());
+        out.findings
+            .push(file_error(file, &input.display, message.into(), "", 0));
         return out;
     }
     let text = match String::from_utf8(bytes) {
@@ -230,8 +253,12 @@ fn lint_file(file: u32, input: &Input, opts: &Options<'_>) -> FileOutcome {
         Err(e) => {
             let at = e.utf8_error().valid_up_to();
             let lossy = String::from_utf8_lossy(e.as_bytes()).into_owned();
-            out.stats.files_failed += 1;
             let lossy_at = String::from_utf8_lossy(&e.as_bytes()[..at]).len();
+            let (line, _) = LineIndex::new(&lossy).line_col(&lossy, to_u32(lossy_at));
+            out.fail(
+                "not valid UTF-8",
+                format!("file is not valid UTF-8 (line {line})"),
+            );
             out.findings.push(file_error(
                 file,
                 &input.display,
@@ -277,6 +304,10 @@ fn file_error(file: u32, path: &str, message: String, text: &str, offset: usize)
         sensitive: Vec::new(),
         suppressed: None,
     }
+}
+
+fn to_u32(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
 }
 
 fn next_char_boundary(text: &str, offset: u32) -> u32 {
@@ -330,7 +361,6 @@ fn lint_text(file: u32, input: &Input, text: &str, opts: &Options<'_>, out: &mut
         text,
         index: None,
     };
-    out.stats.files_linted += 1;
     for doc in &stream.docs {
         out.stats.documents += 1;
         let root = doc.root();
@@ -375,18 +405,20 @@ fn lint_text(file: u32, input: &Input, text: &str, opts: &Options<'_>, out: &mut
         out.directives
             .extend(comment_directives(&stream.docs, &mut res));
     }
-    if let Some(err) = stream.error {
-        out.stats.files_failed += 1;
-        let mut f = file_error(
-            file,
-            &input.display,
-            format!("YAML syntax error: {}", err.message),
-            "",
-            0,
-        );
-        let end = next_char_boundary(text, err.offset);
-        f.primary.region = res.region(err.offset, end);
-        out.findings.push(f);
+    match stream.error {
+        Some(err) => {
+            let message = format!("YAML syntax error: {}", err.message);
+            let end = next_char_boundary(text, err.offset);
+            let region = res.region(err.offset, end);
+            out.fail(
+                "YAML syntax error",
+                format!("{message} (line {}, column {})", region.line, region.col),
+            );
+            let mut f = file_error(file, &input.display, message, "", 0);
+            f.primary.region = region;
+            out.findings.push(f);
+        }
+        None => out.stats.files_linted += 1,
     }
 }
 

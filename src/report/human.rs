@@ -132,12 +132,39 @@ pub fn mask(text: &str, f: &Finding) -> Option<String> {
     String::from_utf8(bytes).ok()
 }
 
+/// Text from the input (source lines, names inside messages, file names) with the control
+/// characters that a terminal would interpret (escape sequences, backspace, bell) replaced by
+/// `?`, byte for byte, so spans keep their offsets. Line breaks and tabs stay.
+fn inert(text: &str) -> Option<String> {
+    let unsafe_char = |c: char| c.is_control() && !matches!(c, '\n' | '\r' | '\t');
+    if !text.chars().any(unsafe_char) {
+        return None;
+    }
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if unsafe_char(c) {
+            out.extend(std::iter::repeat_n('?', c.len_utf8()));
+        } else {
+            out.push(c);
+        }
+    }
+    Some(out)
+}
+
+fn inert_owned(text: String) -> String {
+    inert(&text).unwrap_or(text)
+}
+
 /// Render one finding.
 pub fn render_finding(f: &Finding, files: &[SourceFile], style: Style) -> String {
     let file = &files[f.primary.file as usize];
     let text: Arc<str> = file.load();
     let text = match mask(&text, f) {
         Some(m) => Arc::from(m),
+        None => text,
+    };
+    let text = match inert(&text) {
+        Some(t) => Arc::from(t),
         None => text,
     };
     let mut help = f.help.clone();
@@ -148,7 +175,10 @@ pub fn render_finding(f: &Finding, files: &[SourceFile], style: Style) -> String
         .map(|r| {
             format!(
                 "{}:{}:{}: {}",
-                files[r.at.file as usize].path, r.at.region.line, r.at.region.col, r.text
+                super::summary::printable(&files[r.at.file as usize].path),
+                r.at.region.line,
+                r.at.region.col,
+                r.text
             )
         })
         .collect();
@@ -163,11 +193,29 @@ pub fn render_finding(f: &Finding, files: &[SourceFile], style: Style) -> String
         }
         help = Some(h);
     }
+    let cleaned;
+    let f = if [Some(&f.message), f.label.as_ref()]
+        .into_iter()
+        .flatten()
+        .chain(f.related.iter().map(|r| &r.text))
+        .any(|t| inert(t).is_some())
+    {
+        let mut c = f.clone();
+        c.message = inert_owned(c.message);
+        c.label = c.label.map(inert_owned);
+        for r in &mut c.related {
+            r.text = inert_owned(std::mem::take(&mut r.text));
+        }
+        cleaned = c;
+        &cleaned
+    } else {
+        f
+    };
     let diag = Diag {
         f,
         files,
-        source: NamedSource::new(file.path.clone(), text).with_language("yaml"),
-        help,
+        source: NamedSource::new(super::summary::printable(&file.path), text).with_language("yaml"),
+        help: help.map(inert_owned),
     };
     let theme = match (style.unicode, style.color) {
         (true, true) => GraphicalTheme::unicode(),
@@ -183,7 +231,11 @@ pub fn render_finding(f: &Finding, files: &[SourceFile], style: Style) -> String
     if handler.render_report(&mut out, &diag).is_err() {
         out = format!(
             "{}:{}:{}: {} [{}]\n",
-            file.path, f.primary.region.line, f.primary.region.col, f.message, f.meta.id
+            super::summary::printable(&file.path),
+            f.primary.region.line,
+            f.primary.region.col,
+            f.message,
+            f.meta.id
         );
     }
     out

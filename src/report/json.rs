@@ -29,6 +29,7 @@ struct Tool {
 struct Summary<'a> {
     files_linted: usize,
     files_failed: usize,
+    files_failed_reasons: &'a BTreeMap<String, usize>,
     files_skipped: &'a BTreeMap<String, usize>,
     documents: usize,
     objects: usize,
@@ -36,6 +37,20 @@ struct Summary<'a> {
     findings: usize,
     suppressed: usize,
     by_severity: BTreeMap<&'static str, usize>,
+    failed_paths: Vec<PathReason<'a>>,
+    skipped_paths: Vec<PathReason<'a>>,
+}
+
+#[derive(Serialize)]
+struct PathReason<'a> {
+    path: &'a str,
+    reason: &'a str,
+}
+
+fn path_reasons(list: &[(String, String)]) -> Vec<PathReason<'_>> {
+    list.iter()
+        .map(|(path, reason)| PathReason { path, reason })
+        .collect()
 }
 
 #[derive(Serialize)]
@@ -117,6 +132,7 @@ pub fn render(run: &Run) -> String {
         summary: Summary {
             files_linted: run.stats.files_linted,
             files_failed: run.stats.files_failed,
+            files_failed_reasons: &run.stats.files_failed_reasons,
             files_skipped: &run.stats.files_skipped,
             documents: run.stats.documents,
             objects: run.stats.objects,
@@ -128,6 +144,8 @@ pub fn render(run: &Run) -> String {
                 .filter(|f| f.suppressed.is_some())
                 .count(),
             by_severity,
+            failed_paths: path_reasons(&run.failed_paths),
+            skipped_paths: path_reasons(&run.skipped_paths),
         },
         findings,
     };

@@ -9,20 +9,37 @@ fn plural(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 
-/// The summary printed after human diagnostics (and with `--verbose`, the skipped paths).
+/// A path for one line of terminal output: control characters (a newline or an escape sequence
+/// in a file name) become `?`, as `ls` shows them.
+pub fn printable(path: &str) -> String {
+    path.chars()
+        .map(|c| if c.is_control() { '?' } else { c })
+        .collect()
+}
+
+/// The summary printed after human diagnostics (and with `--verbose`, the skipped and failed
+/// paths). Every file visited is counted as linted, failed or skipped, with the reasons.
 pub fn summary(run: &Run, verbose: bool, show_time: bool) -> String {
     let s = &run.stats;
     let mut out = String::new();
     if verbose {
         for (path, reason) in &run.skipped_paths {
-            let _ = writeln!(out, "skipped {path}: {reason}");
+            let _ = writeln!(out, "skipped {}: {reason}", printable(path));
+        }
+        for (path, reason) in &run.failed_paths {
+            let _ = writeln!(out, "failed {}: {}", printable(path), printable(reason));
         }
     }
     let skipped_files: usize = s.files_skipped.values().sum();
     let skipped_docs: usize = s.documents_skipped.values().sum();
+    let failed = if s.files_failed > 0 {
+        format!("{} failed, ", s.files_failed)
+    } else {
+        String::new()
+    };
     let _ = write!(
         out,
-        "{} linted ({} skipped), {} ({}, {} skipped)",
+        "{} linted ({failed}{} skipped), {} ({}, {} skipped)",
         plural(s.files_linted, "file", "files"),
         skipped_files,
         plural(s.documents, "document", "documents"),
@@ -35,12 +52,13 @@ pub fn summary(run: &Run, verbose: bool, show_time: bool) -> String {
         let _ = write!(out, ", {mb:.1} MB in {:.0?}", s.elapsed);
     }
     out.push('\n');
-    if s.files_failed > 0 {
-        let _ = writeln!(
-            out,
-            "  could not parse: {}",
-            plural(s.files_failed, "file", "files")
-        );
+    if !s.files_failed_reasons.is_empty() {
+        let parts: Vec<String> = s
+            .files_failed_reasons
+            .iter()
+            .map(|(r, n)| format!("{n} {r}"))
+            .collect();
+        let _ = writeln!(out, "  failed files: {}", parts.join(", "));
     }
     if !s.files_skipped.is_empty() {
         let parts: Vec<String> = s

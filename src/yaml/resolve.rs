@@ -163,8 +163,9 @@ fn sub_span(n: NodeRef<'_>, text: &str, a: u32, b: u32) -> (u32, u32) {
     let Some(src) = text.get(start as usize..end as usize) else {
         return (start, end);
     };
+    let on_boundaries = value.is_char_boundary(a as usize) && value.is_char_boundary(b as usize);
     match src.find(value) {
-        Some(pos) if !value.is_empty() && b <= u32::try_from(value.len()).unwrap_or(0) && a < b => {
+        Some(pos) if !value.is_empty() && on_boundaries && a < b => {
             let base = start + u32::try_from(pos).unwrap_or(0);
             (base + a, base + b)
         }
