@@ -14,7 +14,7 @@ use crate::rule::Target;
 use crate::rule::{Context, Draft, Rule, Settings, WorldContext};
 use crate::suppress::{self, Directive};
 use crate::yaml::{
-    Doc, Focus, Label, LineIndex, NodeRef, Pointer, Region, Seg, comments, parse_stream, span_of,
+    Doc, Docs, Focus, Label, LineIndex, NodeRef, Pointer, Region, Seg, comments, span_of,
 };
 
 /// A file of the run.
@@ -354,14 +354,18 @@ impl Resolver<'_> {
 }
 
 fn lint_text(file: u32, input: &Input, text: &str, opts: &Options<'_>, out: &mut FileOutcome) {
-    let stream = parse_stream(text);
+    // One document at a time: each tree is dropped before the next is built.
+    let mut docs = Docs::new(text);
     let mut res = Resolver {
         file,
         path: &input.display,
         text,
         index: None,
     };
-    for doc in &stream.docs {
+    let mut doc_spans = Vec::new();
+    for doc in docs.by_ref() {
+        let doc = &doc;
+        doc_spans.push(doc.content_span());
         out.stats.documents += 1;
         let root = doc.root();
         if root.is_null() {
@@ -403,9 +407,9 @@ fn lint_text(file: u32, input: &Input, text: &str, opts: &Options<'_>, out: &mut
     }
     if text.contains("kubeward:") {
         out.directives
-            .extend(comment_directives(&stream.docs, &mut res));
+            .extend(comment_directives(&doc_spans, &mut res));
     }
-    match stream.error {
+    match docs.error {
         Some(err) => {
             let message = format!("YAML syntax error: {}", err.message);
             let end = next_char_boundary(text, err.offset);
@@ -422,8 +426,9 @@ fn lint_text(file: u32, input: &Input, text: &str, opts: &Options<'_>, out: &mut
     }
 }
 
-/// Suppression directives written as comments in this file.
-fn comment_directives(docs: &[Doc<'_>], res: &mut Resolver<'_>) -> Vec<Directive> {
+/// Suppression directives written as comments in this file; `docs` are the byte spans of the
+/// documents' contents.
+fn comment_directives(docs: &[(u32, u32)], res: &mut Resolver<'_>) -> Vec<Directive> {
     let text = res.text;
     let comments = comments(text);
     let regions: Vec<Region> = comments
@@ -432,10 +437,7 @@ fn comment_directives(docs: &[Doc<'_>], res: &mut Resolver<'_>) -> Vec<Directive
         .collect();
     let doc_lines: Vec<(u32, u32)> = docs
         .iter()
-        .map(|d| {
-            let (s, e) = d.content_span();
-            (res.region(s, s).line, res.region(e, e).line)
-        })
+        .map(|&(s, e)| (res.region(s, s).line, res.region(e, e).line))
         .collect();
     let lines: Vec<&str> = text.lines().collect();
     suppress::from_comments(res.file, &comments, &regions, &doc_lines, &lines)

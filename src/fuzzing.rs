@@ -201,47 +201,42 @@ fn unescape_command(s: &str) -> String {
         .replace("%25", "%")
 }
 
-/// Parse the annotations the way the Actions runner does (`::cmd k=v,k=v::data`, one per line)
-/// and compare them with the findings.
+/// One GitHub workflow command, parsed back.
+#[derive(Debug)]
+pub struct Annotation {
+    /// `error`, `warning` or `notice`.
+    pub command: String,
+    /// The `file` property, unescaped.
+    pub file: String,
+    /// The message, unescaped.
+    pub message: String,
+}
+
+/// Parse `--format github` output the way the Actions runner does (`::cmd k=v,k=v::data`, one
+/// per line), checking that no value broke out of its place.
+///
+/// # Panics
+/// When a line is not a well-formed annotation.
+pub fn parse_annotations(out: &str) -> Vec<Annotation> {
+    assert!(!out.contains('\r'), "a raw carriage return in annotations");
+    out.lines().map(parse_annotation).collect()
+}
+
 fn check_github(out: &str, run: &Run) {
     let active: Vec<_> = run
         .findings
         .iter()
         .filter(|f| f.suppressed.is_none())
         .collect();
-    let lines: Vec<&str> = out.lines().collect();
-    assert_eq!(lines.len(), active.len(), "one annotation line per finding");
-    assert!(!out.contains('\r'), "a raw carriage return in annotations");
-    for (line, f) in lines.iter().zip(active) {
-        let rest = line
-            .strip_prefix("::")
-            .unwrap_or_else(|| panic!("annotation does not start with `::`: {line:?}"));
-        let (info, data) = rest
-            .split_once("::")
-            .unwrap_or_else(|| panic!("annotation without `::` before the data: {line:?}"));
-        let (command, props) = info
-            .split_once(' ')
-            .unwrap_or_else(|| panic!("annotation without properties: {line:?}"));
-        assert!(
-            ["error", "warning", "notice"].contains(&command),
-            "annotation command {command:?}"
-        );
-        let props: Vec<(&str, &str)> = props
-            .split(',')
-            .map(|p| {
-                p.split_once('=')
-                    .unwrap_or_else(|| panic!("property without `=`: {p:?} in {line:?}"))
-            })
-            .collect();
-        let keys: Vec<&str> = props.iter().map(|(k, _)| *k).collect();
+    let annotations = parse_annotations(out);
+    assert_eq!(
+        annotations.len(),
+        active.len(),
+        "one annotation line per finding"
+    );
+    for (a, f) in annotations.iter().zip(active) {
         assert_eq!(
-            keys,
-            ["file", "line", "col", "endLine", "endColumn", "title"],
-            "{line:?}"
-        );
-        assert_eq!(
-            unescape_command(props[0].1),
-            run.files[f.primary.file as usize].path,
+            a.file, run.files[f.primary.file as usize].path,
             "file property"
         );
         let mut message = f.message.clone();
@@ -249,13 +244,50 @@ fn check_github(out: &str, run: &Run) {
             message.push('\n');
             message.push_str(h);
         }
-        assert_eq!(unescape_command(data), message, "annotation message");
+        assert_eq!(a.message, message, "annotation message");
+    }
+}
+
+fn parse_annotation(line: &str) -> Annotation {
+    let rest = line
+        .strip_prefix("::")
+        .unwrap_or_else(|| panic!("annotation does not start with `::`: {line:?}"));
+    let (info, data) = rest
+        .split_once("::")
+        .unwrap_or_else(|| panic!("annotation without `::` before the data: {line:?}"));
+    let (command, props) = info
+        .split_once(' ')
+        .unwrap_or_else(|| panic!("annotation without properties: {line:?}"));
+    assert!(
+        ["error", "warning", "notice"].contains(&command),
+        "annotation command {command:?}"
+    );
+    let props: Vec<(&str, &str)> = props
+        .split(',')
+        .map(|p| {
+            p.split_once('=')
+                .unwrap_or_else(|| panic!("property without `=`: {p:?} in {line:?}"))
+        })
+        .collect();
+    let keys: Vec<&str> = props.iter().map(|(k, _)| *k).collect();
+    assert_eq!(
+        keys,
+        ["file", "line", "col", "endLine", "endColumn", "title"],
+        "{line:?}"
+    );
+    Annotation {
+        command: command.to_owned(),
+        file: unescape_command(props[0].1),
+        message: unescape_command(data),
     }
 }
 
 /// Enough of XML 1.0 well-formedness to catch an escaping bug: characters XML allows, entity
 /// references that exist, no `<` inside attribute values, balanced elements.
-fn check_xml(xml: &str) {
+///
+/// # Panics
+/// When the XML is not well formed.
+pub fn check_xml(xml: &str) {
     for c in xml.chars() {
         assert!(
             matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..),

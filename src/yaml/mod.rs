@@ -3,6 +3,8 @@
 
 mod comments;
 mod pointer;
+#[cfg(test)]
+mod props;
 mod resolve;
 mod scalar;
 mod tree;
@@ -15,4 +17,6 @@ pub use resolve::{LineIndex, Region, route_to, span_of};
 #[allow(unused_imports)]
 pub use scalar::Value;
 #[allow(unused_imports)]
-pub use tree::{Doc, Duplicate, MAX_DEPTH, NodeId, NodeRef, ParseError, Stream, parse_stream};
+pub use tree::{
+    Doc, Docs, Duplicate, MAX_DEPTH, NodeId, NodeRef, ParseError, Stream, parse_stream,
+};

@@ -53,6 +53,22 @@ impl LineIndex {
         (u32::try_from(line).unwrap_or(u32::MAX), col + 1)
     }
 
+    /// 0-based line of a byte offset.
+    pub fn line_of(&self, offset: u32) -> usize {
+        self.starts.partition_point(|&s| s <= offset).max(1) - 1
+    }
+
+    /// The byte range of lines `first..=last` (0-based, clamped to the text of `len` bytes),
+    /// line breaks included.
+    pub fn lines_span(&self, first: usize, last: usize, len: u32) -> (u32, u32) {
+        let start = match first {
+            0 => 0,
+            n => self.starts.get(n).copied().unwrap_or(len),
+        };
+        let end = self.starts.get(last + 1).copied().unwrap_or(len);
+        (start.min(len), end.clamp(start.min(len), len))
+    }
+
     /// The region for a byte span.
     pub fn region(&self, text: &str, start: u32, end: u32) -> Region {
         let (line, col) = self.line_col(text, start);
@@ -106,7 +122,8 @@ pub fn span_of(doc: &Doc<'_>, text: &str, label: &Label) -> (u32, u32) {
     }
     match &label.focus {
         Focus::Entry => match key {
-            Some(k) if !is_container(node) => (raw(k).0, raw(node).1),
+            // An alias's value lives at its anchor, elsewhere in the file: underline the key.
+            Some(k) if !is_container(node) && raw(node).0 >= raw(k).1 => (raw(k).0, raw(node).1),
             Some(k) => raw(k),
             None => tight(node),
         },
@@ -139,7 +156,7 @@ fn is_container(n: NodeRef<'_>) -> bool {
 /// A collection's first line: its first entry (or item), kept to one line.
 fn tight(n: NodeRef<'_>) -> (u32, u32) {
     if let Some((k, v)) = n.entry_nodes().next() {
-        return if is_container(v) {
+        return if is_container(v) || raw(v).0 < raw(k).1 {
             raw(k)
         } else {
             (raw(k).0, raw(v).1)

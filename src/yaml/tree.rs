@@ -159,63 +159,100 @@ struct Builder<'a> {
 
 /// Parse a whole stream. Never panics; stops at the first syntax error.
 pub fn parse_stream(text: &str) -> Stream<'_> {
-    if text.len() >= u32::MAX as usize {
-        return Stream {
-            docs: Vec::new(),
-            error: Some(ParseError {
+    let mut docs = Docs::new(text);
+    let all = docs.by_ref().collect();
+    Stream {
+        docs: all,
+        error: docs.error,
+    }
+}
+
+/// The documents of a stream, one at a time, so that a caller can drop each tree before the
+/// next is built (memory stays that of the largest document, not of the stream). After the
+/// iterator ends, `error` holds the syntax error that stopped it, if any.
+pub struct Docs<'a> {
+    text: &'a str,
+    parser: Option<Parser<'a, saphyr_parser::StrInput<'a>>>,
+    offsets: Offsets<'a>,
+    builder: Option<Builder<'a>>,
+    count: usize,
+    /// The first syntax error; documents after it are not parsed.
+    pub error: Option<ParseError>,
+}
+
+impl<'a> Docs<'a> {
+    /// Start parsing `text`.
+    pub fn new(text: &'a str) -> Self {
+        let too_big = text.len() >= u32::MAX as usize;
+        Docs {
+            text,
+            parser: (!too_big).then(|| Parser::new_from_str(text)),
+            offsets: Offsets {
+                text,
+                ascii: text.is_ascii(),
+                char_pos: 0,
+                byte_pos: 0,
+            },
+            builder: None,
+            count: 0,
+            error: too_big.then(|| ParseError {
                 message: "file larger than 4 GiB".into(),
                 offset: 0,
             }),
-        };
-    }
-    let mut offsets = Offsets {
-        text,
-        ascii: text.is_ascii(),
-        char_pos: 0,
-        byte_pos: 0,
-    };
-    let mut docs = Vec::new();
-    let mut builder: Option<Builder<'_>> = None;
-    let mut error = None;
-    for event in Parser::new_from_str(text) {
-        let (event, span) = match event {
-            Ok(x) => x,
-            Err(e) => {
-                error = Some(ParseError {
-                    message: e.info().to_owned(),
-                    offset: offsets.byte(e.marker().index()),
-                });
-                break;
-            }
-        };
-        let start = offsets.byte(span.start.index());
-        let end = offsets.byte(span.end.index());
-        let result = match event {
-            Event::DocumentStart(_) => {
-                builder = Some(Builder::new(docs.len(), start));
-                Ok(())
-            }
-            Event::DocumentEnd => {
-                if let Some(b) = builder.take() {
-                    docs.push(b.finish(end));
-                }
-                Ok(())
-            }
-            Event::StreamStart | Event::StreamEnd | Event::Nothing => Ok(()),
-            other => match builder.as_mut() {
-                Some(b) => b.event(other, span, start, end, text),
-                None => Ok(()),
-            },
-        };
-        if let Err(message) = result {
-            error = Some(ParseError {
-                message,
-                offset: start,
-            });
-            break;
         }
     }
-    Stream { docs, error }
+
+    fn fail(&mut self, message: String, offset: u32) {
+        self.error = Some(ParseError { message, offset });
+        self.parser = None;
+        self.builder = None;
+    }
+}
+
+impl<'a> Iterator for Docs<'a> {
+    type Item = Doc<'a>;
+
+    fn next(&mut self) -> Option<Doc<'a>> {
+        loop {
+            let event = self.parser.as_mut()?.next();
+            let Some(event) = event else {
+                self.parser = None;
+                return None;
+            };
+            let (event, span) = match event {
+                Ok(x) => x,
+                Err(e) => {
+                    let offset = self.offsets.byte(e.marker().index());
+                    self.fail(e.info().to_owned(), offset);
+                    return None;
+                }
+            };
+            let start = self.offsets.byte(span.start.index());
+            let end = self.offsets.byte(span.end.index());
+            let result = match event {
+                Event::DocumentStart(_) => {
+                    self.builder = Some(Builder::new(self.count, start));
+                    Ok(())
+                }
+                Event::DocumentEnd => {
+                    if let Some(b) = self.builder.take() {
+                        self.count += 1;
+                        return Some(b.finish(end));
+                    }
+                    Ok(())
+                }
+                Event::StreamStart | Event::StreamEnd | Event::Nothing => Ok(()),
+                other => match self.builder.as_mut() {
+                    Some(b) => b.event(other, span, start, end, self.text),
+                    None => Ok(()),
+                },
+            };
+            if let Err(message) = result {
+                self.fail(message, start);
+                return None;
+            }
+        }
+    }
 }
 
 impl<'a> Builder<'a> {
@@ -289,6 +326,11 @@ impl<'a> Builder<'a> {
                 };
                 let tag = tag.map_or(TagHint::None, |t| tag_hint(&t));
                 let start = skip_properties(text, start, end);
+                let end = if style == Style::Quoted {
+                    quoted_end(text, start, end)
+                } else {
+                    end
+                };
                 let id = self.push_node(Node {
                     kind: Kind::Scalar {
                         text: value,
@@ -560,6 +602,27 @@ fn skip_properties(text: &str, start: u32, end: u32) -> u32 {
         }
     }
     u32::try_from(i).unwrap_or(start)
+}
+
+/// Just past the closing quote of the quoted scalar at `start`: the parser's span runs on over
+/// the blanks and the comment that follow it.
+fn quoted_end(text: &str, start: u32, end: u32) -> u32 {
+    let b = text.as_bytes();
+    let (s, e) = (start as usize, (end as usize).min(b.len()));
+    let q = match b.get(s) {
+        Some(&q) if (q == b'"' || q == b'\'') && s < e => q,
+        _ => return end,
+    };
+    let mut i = s + 1;
+    while i < e {
+        match b[i] {
+            b'\\' if q == b'"' => i += 2,
+            c if c == q && q == b'\'' && b.get(i + 1) == Some(&b'\'') => i += 2,
+            c if c == q => return u32::try_from(i + 1).unwrap_or(end),
+            _ => i += 1,
+        }
+    }
+    end
 }
 
 /// A read-only handle on one node; everything a rule may ask of YAML, and no byte offsets.
