@@ -11,6 +11,8 @@ pub mod docs;
 pub(crate) mod engine;
 pub(crate) mod error;
 pub(crate) mod finding;
+#[doc(hidden)]
+pub mod fuzzing;
 pub(crate) mod input;
 pub(crate) mod model;
 pub(crate) mod pss;

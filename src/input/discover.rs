@@ -121,6 +121,7 @@ pub fn discover(paths: &[String], opts: &DiscoverOptions) -> Result<Discovered, 
     let mut skipped = Vec::new();
     let mut charts = HashMap::new();
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+    let cwd_canon = std::fs::canonicalize(&cwd).unwrap_or(cwd);
     for arg in paths {
         if arg == "-" {
             let mut buf = Vec::new();
@@ -134,17 +135,41 @@ pub fn discover(paths: &[String], opts: &DiscoverOptions) -> Result<Discovered, 
             continue;
         }
         let path = PathBuf::from(arg);
-        let meta = std::fs::symlink_metadata(&path).map_err(|_| Error::NotFound(arg.clone()))?;
+        let display = display_path(&path);
+        let meta = match std::fs::symlink_metadata(&path) {
+            Ok(m) => m,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(Error::NotFound(arg.clone()));
+            }
+            // It exists but cannot be examined (e.g. a parent directory is not searchable):
+            // reading it will fail, and the failure is reported with its reason.
+            Err(_) => {
+                inputs.push(Input::new(display, InputSource::Path(path)));
+                continue;
+            }
+        };
+        let kind = if meta.file_type().is_symlink() {
+            match std::fs::canonicalize(&path) {
+                Err(_) => Err(BROKEN_LINK),
+                Ok(t) if !t.starts_with(&cwd_canon) => Err(OUTSIDE),
+                Ok(t) => std::fs::metadata(t).map_err(|_| BROKEN_LINK),
+            }
+        } else {
+            Ok(meta)
+        };
+        let meta = match kind {
+            Ok(m) => m,
+            Err(why) => {
+                skipped.push((display, why.into()));
+                continue;
+            }
+        };
         if meta.is_dir() {
             walk(&path, opts, &mut inputs, &mut skipped, &mut charts);
             continue;
         }
-        let display = display_path(&path);
-        if meta.file_type().is_symlink() && !inside(&path, &cwd) {
-            skipped.push((
-                display,
-                "symbolic link points outside the scanned tree".into(),
-            ));
+        if !meta.is_file() {
+            skipped.push((display, NOT_REGULAR.into()));
         } else if opts.exclude.is_match(&display) {
             skipped.push((display, "excluded by --exclude".into()));
         } else if helm_template(&path, &mut charts) {
@@ -154,23 +179,63 @@ pub fn discover(paths: &[String], opts: &DiscoverOptions) -> Result<Discovered, 
         }
     }
     inputs.sort_by(|a, b| a.display.cmp(&b.display));
-    inputs.dedup_by(|a, b| a.display == b.display);
+    // The same file named twice (`a.yaml ./a.yaml`, or a directory and a file in it) is linted
+    // once; two different files that merely display alike (lossy non-UTF-8 names) both are.
+    inputs.dedup_by(|a, b| a.display == b.display && same_source(&a.source, &b.source));
     skipped.sort();
     skipped.dedup();
+    // A path skipped by a directory walk but named explicitly is linted, not also skipped.
+    let linted: std::collections::HashSet<&str> =
+        inputs.iter().map(|i| i.display.as_str()).collect();
+    skipped.retain(|(p, _)| !linted.contains(p.as_str()));
     Ok((inputs, skipped))
 }
 
-/// Whether the symlink `link` resolves to a path inside `root`.
-fn inside(link: &Path, root: &Path) -> bool {
-    match (std::fs::canonicalize(link), std::fs::canonicalize(root)) {
-        (Ok(target), Ok(root)) => target.starts_with(root),
+fn same_source(a: &InputSource, b: &InputSource) -> bool {
+    match (a, b) {
+        (InputSource::Path(a), InputSource::Path(b)) => {
+            a == b
+                || matches!(
+                    (std::fs::canonicalize(a), std::fs::canonicalize(b)),
+                    (Ok(x), Ok(y)) if x == y
+                )
+        }
         _ => false,
     }
 }
 
+const NOT_MANIFEST: &str = "not a .yaml, .yml or .json file";
+const OUTSIDE: &str = "symbolic link points outside the scanned tree";
+const BROKEN_LINK: &str = "broken symbolic link (or a symbolic link loop)";
+const NOT_REGULAR: &str = "not a regular file (FIFO, socket or device)";
+
+/// The path an error of the walker is about, if it names one.
+fn error_path(err: &ignore::Error) -> Option<PathBuf> {
+    match err {
+        ignore::Error::WithPath { path, .. } => Some(path.clone()),
+        ignore::Error::Loop { child, .. } => Some(child.clone()),
+        ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
+            error_path(err)
+        }
+        ignore::Error::Partial(errs) => errs.iter().find_map(error_path),
+        _ => None,
+    }
+}
+
+/// Why the walker could not visit a path, as a summary category.
+fn error_reason(err: &ignore::Error) -> String {
+    if let Some(e) = err.io_error() {
+        return format!("unreadable ({})", e.kind());
+    }
+    if err.to_string().contains("loop") {
+        return "filesystem loop".into();
+    }
+    format!("walk error ({err})")
+}
+
 enum Found {
     File(PathBuf),
-    Skip(PathBuf, &'static str),
+    Skip(PathBuf, String),
 }
 
 fn walk(
@@ -202,40 +267,27 @@ fn walk(
                     Ok(e) => {
                         let ft = e.file_type();
                         let p = e.into_path();
+                        let skip = |p, why: &str| Found::Skip(p, why.to_owned());
                         match ft {
                             Some(ft) if ft.is_dir() => return WalkState::Continue,
                             Some(ft) if ft.is_symlink() => match std::fs::canonicalize(&p) {
-                                Ok(t) if !t.starts_with(canon_root) => {
-                                    Found::Skip(p, "symbolic link points outside the scanned tree")
-                                }
+                                Ok(t) if !t.starts_with(canon_root) => skip(p, OUTSIDE),
                                 Ok(t) if t.is_dir() => {
-                                    Found::Skip(p, "symbolic link to a directory (not followed)")
+                                    skip(p, "symbolic link to a directory (not followed)")
                                 }
+                                Ok(t) if !t.is_file() => skip(p, NOT_REGULAR),
                                 Ok(_) if is_manifest_ext(&p) => Found::File(p),
-                                Ok(_) => Found::Skip(p, "not a .yaml, .yml or .json file"),
-                                Err(_) => Found::Skip(p, "broken symbolic link"),
+                                Ok(_) => skip(p, NOT_MANIFEST),
+                                Err(_) => skip(p, BROKEN_LINK),
                             },
-                            Some(ft) if !ft.is_file() => Found::Skip(p, "not a regular file"),
+                            Some(ft) if !ft.is_file() => skip(p, NOT_REGULAR),
                             _ if is_manifest_ext(&p) => Found::File(p),
-                            _ => Found::Skip(p, "not a .yaml, .yml or .json file"),
+                            _ => skip(p, NOT_MANIFEST),
                         }
                     }
                     Err(err) => {
-                        let path = match &err {
-                            ignore::Error::WithPath { path, .. } => path.clone(),
-                            _ => PathBuf::from("?"),
-                        };
-                        let reason = if err.is_io() {
-                            "unreadable (I/O error)"
-                        } else {
-                            "walk error"
-                        };
-                        let reason = if err.to_string().contains("loop") {
-                            "filesystem loop"
-                        } else {
-                            reason
-                        };
-                        Found::Skip(path, reason)
+                        let path = error_path(&err).unwrap_or_else(|| PathBuf::from("?"));
+                        Found::Skip(path, error_reason(&err))
                     }
                 };
                 found
@@ -247,7 +299,7 @@ fn walk(
         });
     for item in found.into_inner().unwrap_or_default() {
         match item {
-            Found::Skip(p, why) => skipped.push((display_path(&p), why.to_owned())),
+            Found::Skip(p, why) => skipped.push((display_path(&p), why)),
             Found::File(p) => {
                 let display = display_path(&p);
                 let rel = p.strip_prefix(root).unwrap_or(&p);

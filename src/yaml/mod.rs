@@ -4,6 +4,8 @@
 mod comments;
 mod loose;
 mod pointer;
+#[cfg(test)]
+mod props;
 mod resolve;
 mod scalar;
 mod tree;

@@ -107,7 +107,8 @@ pub fn span_of(doc: &Doc<'_>, text: &str, label: &Label) -> (u32, u32) {
     }
     match &label.focus {
         Focus::Entry => match key {
-            Some(k) if !is_container(node) => (raw(k).0, raw(node).1),
+            // An alias value lives where its anchor is, maybe before the key: then the key alone.
+            Some(k) if !is_container(node) && raw(node).1 >= raw(k).0 => (raw(k).0, raw(node).1),
             Some(k) => raw(k),
             None => tight(node),
         },
@@ -140,7 +141,8 @@ fn is_container(n: NodeRef<'_>) -> bool {
 /// A collection's first line: its first entry (or item), kept to one line.
 fn tight(n: NodeRef<'_>) -> (u32, u32) {
     if let Some((k, v)) = n.entry_nodes().next() {
-        return if is_container(v) {
+        // An alias value may sit before its key (at the anchor): then the key alone.
+        return if is_container(v) || raw(v).1 < raw(k).0 {
             raw(k)
         } else {
             (raw(k).0, raw(v).1)
@@ -164,7 +166,12 @@ fn sub_span(n: NodeRef<'_>, text: &str, a: u32, b: u32) -> (u32, u32) {
     let Some(src) = text.get(start as usize..end as usize) else {
         return (start, end);
     };
-    if value.is_empty() || a >= b || b > u32::try_from(value.len()).unwrap_or(0) {
+    if value.is_empty()
+        || a >= b
+        || b > u32::try_from(value.len()).unwrap_or(0)
+        || !value.is_char_boundary(a as usize)
+        || !value.is_char_boundary(b as usize)
+    {
         return (start, end);
     }
     if let Some(pos) = src.find(value) {

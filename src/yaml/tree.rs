@@ -580,11 +580,13 @@ fn quoted_end(text: &str, start: u32, end: u32) -> u32 {
 fn skip_properties(text: &str, start: u32, end: u32) -> u32 {
     let b = text.as_bytes();
     let mut i = start as usize;
-    while i < b.len() && (b[i] == b'&' || b[i] == b'!') && i < end as usize {
-        while i < b.len() && !b[i].is_ascii_whitespace() {
+    // Never past the node's end: an anchored or tagged empty node (`&a` alone) stays empty.
+    let end = (end as usize).min(b.len());
+    while i < end && (b[i] == b'&' || b[i] == b'!') {
+        while i < end && !b[i].is_ascii_whitespace() {
             i += 1;
         }
-        while i < b.len() && b[i].is_ascii_whitespace() {
+        while i < end && b[i].is_ascii_whitespace() {
             i += 1;
         }
     }

@@ -1,0 +1,8 @@
+//! Bytes → the YAML layer alone: parse, visit every node, resolve labels, check spans.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    kubeward::fuzzing::fuzz_yaml(data);
+});
