@@ -157,7 +157,7 @@ impl Writer {
     }
 
     fn end_line(&mut self) {
-        if self.comments && self.out.len() % 3 == 0 {
+        if self.comments && self.out.len().is_multiple_of(3) {
             self.out.push_str("  # note: ---");
         }
         self.out.push('\n');
