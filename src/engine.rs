@@ -102,8 +102,8 @@ struct FileOutcome {
     directives: Vec<Directive>,
     stats: Stats,
     text: Option<Arc<str>>,
-    /// What went wrong with this file: (summary reason, detail).
-    failure: Option<(String, String)>,
+    /// What went wrong with this file, in detail (the reason is counted in `stats`).
+    failure: Option<String>,
 }
 
 impl FileOutcome {
@@ -114,7 +114,7 @@ impl FileOutcome {
             .files_failed_reasons
             .entry(reason.to_owned())
             .or_default() += 1;
-        self.failure = Some((reason.to_owned(), detail));
+        self.failure = Some(detail);
     }
 }
 
@@ -144,7 +144,7 @@ pub fn lint(inputs: Vec<Input>, skipped: Vec<(String, String)>, opts: &Options<'
     let mut directives = Vec::new();
     for (input, outcome) in inputs.into_iter().zip(outcomes) {
         merge_stats(&mut run.stats, outcome.stats);
-        if let Some((_, detail)) = outcome.failure {
+        if let Some(detail) = outcome.failure {
             run.failed_paths.push((input.display.clone(), detail));
         }
         run.findings.extend(outcome.findings);

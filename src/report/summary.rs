@@ -24,7 +24,7 @@ pub fn summary(run: &Run, verbose: bool, show_time: bool) -> String {
     let mut out = String::new();
     if verbose {
         for (path, reason) in &run.skipped_paths {
-            let _ = writeln!(out, "skipped {}: {reason}", printable(path));
+            let _ = writeln!(out, "skipped {}: {}", printable(path), printable(reason));
         }
         for (path, reason) in &run.failed_paths {
             let _ = writeln!(out, "failed {}: {}", printable(path), printable(reason));
