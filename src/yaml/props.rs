@@ -201,7 +201,7 @@ impl Writer {
         match n {
             Node::Map(entries, false) if !entries.is_empty() => {
                 for (k, v) in entries {
-                    if self.comments && k.len() % 2 == 0 {
+                    if self.comments && k.len().is_multiple_of(2) {
                         self.out.push_str(&format!("{pad}# about {k}\n"));
                     }
                     self.out.push_str(&pad);
