@@ -133,6 +133,21 @@ pub struct RoleView<'d> {
 }
 
 impl<'d> RoleView<'d> {
+    /// View a Role or ClusterRole whose own `rules` take effect: none for a ClusterRole with an
+    /// `aggregationRule`, whose rules the controller overwrites.
+    pub fn with_own_rules(obj: &Object<'d>) -> Option<Self> {
+        Self::of(obj).filter(|r| !r.has_aggregation_rule)
+    }
+
+    /// `(index, rule)` of each rule that is not `*` on everything (that one is `rbac-wildcard`'s
+    /// alone, and would otherwise be reported by every RBAC rule).
+    pub fn specific_rules(&self) -> impl Iterator<Item = (usize, &PolicyRule)> {
+        self.rules
+            .iter()
+            .filter(|(_, _, r)| !r.is_full_wildcard())
+            .map(|(i, _, r)| (*i, r))
+    }
+
     /// View an RBAC Role or ClusterRole.
     pub fn of(obj: &Object<'d>) -> Option<Self> {
         if obj.group() != "rbac.authorization.k8s.io" || !matches!(obj.kind, "Role" | "ClusterRole")

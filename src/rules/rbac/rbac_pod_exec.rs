@@ -50,17 +50,11 @@ declare_rule! {
 
 impl Rule for RbacPodExec {
     fn check_object(&self, obj: &Object<'_>, cx: &mut Context<'_>) {
-        let Some(role) = RoleView::of(obj) else {
+        let Some(role) = RoleView::with_own_rules(obj) else {
             return;
         };
-        if role.has_aggregation_rule {
-            return;
-        }
         let note = role.aggregation_note().unwrap_or_default();
-        for (i, _, rule) in &role.rules {
-            if rule.is_full_wildcard() {
-                continue;
-            }
+        for (i, rule) in role.specific_rules() {
             let Some(hit) = pod_exec(rule) else { continue };
             let proxy = hit.all.iter().any(|a| a.ends_with("nodes/proxy"));
             let why = if proxy {
@@ -68,9 +62,9 @@ impl Rule for RbacPodExec {
             } else {
                 "the holder can run commands in any pod in scope and use its token and secrets"
             };
-            cx.report(self, rule_item(obj, *i, "verbs", hit.at.verb).label("allows running commands in pods"))
+            cx.report(self, rule_item(obj, i, "verbs", hit.at.verb).label("allows running commands in pods"))
                 .message(format!("{} allows {}: {why}{note}", obj.describe(), hit.all.join("; ")))
-                .related(rule_item(obj, *i, "resources", hit.at.resource), "on this subresource")
+                .related(rule_item(obj, i, "resources", hit.at.resource), "on this subresource")
                 .help("Remove exec, attach and nodes/proxy access; use `kubectl logs` (`pods/log`) or ephemeral debug containers granted just in time.")
                 .severity(hit.severity);
         }

@@ -73,17 +73,11 @@ fn reason(all: &[String]) -> &'static str {
 
 impl Rule for RbacPrivilegeEscalation {
     fn check_object(&self, obj: &Object<'_>, cx: &mut Context<'_>) {
-        let Some(role) = RoleView::of(obj) else {
+        let Some(role) = RoleView::with_own_rules(obj) else {
             return;
         };
-        if role.has_aggregation_rule {
-            return;
-        }
         let note = role.aggregation_note().unwrap_or_default();
-        for (i, _, rule) in &role.rules {
-            if rule.is_full_wildcard() {
-                continue;
-            }
+        for (i, rule) in role.specific_rules() {
             let Some(hit) = privilege_escalation(rule) else {
                 continue;
             };
@@ -92,9 +86,9 @@ impl Rule for RbacPrivilegeEscalation {
             } else {
                 "can rewrite RBAC"
             };
-            cx.report(self, rule_item(obj, *i, "verbs", hit.at.verb).label(label))
+            cx.report(self, rule_item(obj, i, "verbs", hit.at.verb).label(label))
                 .message(format!("{} allows {}: {}{note}", obj.describe(), hit.all.join("; "), reason(&hit.all)))
-                .related(rule_item(obj, *i, "resources", hit.at.resource), "on this resource")
+                .related(rule_item(obj, i, "resources", hit.at.resource), "on this resource")
                 .help("Remove these verbs; let an administrator or a GitOps controller manage RBAC, and bind existing roles instead of granting `bind`/`escalate`.")
                 .severity(hit.severity);
         }

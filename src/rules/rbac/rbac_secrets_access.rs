@@ -49,17 +49,11 @@ declare_rule! {
 
 impl Rule for RbacSecretsAccess {
     fn check_object(&self, obj: &Object<'_>, cx: &mut Context<'_>) {
-        let Some(role) = RoleView::of(obj) else {
+        let Some(role) = RoleView::with_own_rules(obj) else {
             return;
         };
-        if role.has_aggregation_rule {
-            return;
-        }
         let note = role.aggregation_note().unwrap_or_default();
-        for (i, _, rule) in &role.rules {
-            if rule.is_full_wildcard() {
-                continue;
-            }
+        for (i, rule) in role.specific_rules() {
             let Some(hit) = secrets_access(rule, role.cluster) else {
                 continue;
             };
@@ -102,9 +96,9 @@ impl Rule for RbacSecretsAccess {
             } else {
                 Severity::High
             };
-            cx.report(self, rule_item(obj, *i, "verbs", hit.at.verb).label(label))
+            cx.report(self, rule_item(obj, i, "verbs", hit.at.verb).label(label))
                 .message(message)
-                .related(rule_item(obj, *i, "resources", hit.at.resource), "on secrets")
+                .related(rule_item(obj, i, "resources", hit.at.resource), "on secrets")
                 .help("Grant `get` on the secrets the workload needs with `resourceNames: [...]`, or mount them as volumes instead of reading them through the API.")
                 .severity(sev);
         }

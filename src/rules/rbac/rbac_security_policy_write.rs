@@ -67,23 +67,17 @@ fn reason(all: &[String]) -> &'static str {
 
 impl Rule for RbacSecurityPolicyWrite {
     fn check_object(&self, obj: &Object<'_>, cx: &mut Context<'_>) {
-        let Some(role) = RoleView::of(obj) else {
+        let Some(role) = RoleView::with_own_rules(obj) else {
             return;
         };
-        if role.has_aggregation_rule {
-            return;
-        }
         let note = role.aggregation_note().unwrap_or_default();
-        for (i, _, rule) in &role.rules {
-            if rule.is_full_wildcard() {
-                continue;
-            }
+        for (i, rule) in role.specific_rules() {
             let Some(hit) = security_policy_write(rule) else {
                 continue;
             };
-            cx.report(self, rule_item(obj, *i, "verbs", hit.at.verb).label("can rewrite security policy"))
+            cx.report(self, rule_item(obj, i, "verbs", hit.at.verb).label("can rewrite security policy"))
                 .message(format!("{} allows {}: {}{note}", obj.describe(), hit.all.join("; "), reason(&hit.all)))
-                .related(rule_item(obj, *i, "resources", hit.at.resource), "on this resource")
+                .related(rule_item(obj, i, "resources", hit.at.resource), "on this resource")
                 .help("Grant read-only verbs (get, list, watch) and leave these writes to cluster administrators or the GitOps controller.")
                 .severity(hit.severity);
         }

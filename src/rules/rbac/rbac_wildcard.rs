@@ -62,12 +62,9 @@ const READ_ONLY_GROUPS: &[&str] = &[
 
 impl Rule for RbacWildcard {
     fn check_object(&self, obj: &Object<'_>, cx: &mut Context<'_>) {
-        let Some(role) = RoleView::of(obj) else {
+        let Some(role) = RoleView::with_own_rules(obj) else {
             return;
         };
-        if role.has_aggregation_rule {
-            return;
-        }
         let note = role.aggregation_note().unwrap_or_default();
         for (i, _, rule) in &role.rules {
             let stars = wildcards(rule);
