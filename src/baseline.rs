@@ -68,10 +68,10 @@ pub fn of(run: &Run) -> Baseline {
         .iter()
         .filter(|f| f.suppressed.is_none())
         .map(|f| Entry {
-            fingerprint: f.fingerprint.clone(),
+            fingerprint: f.fingerprint.to_string(),
             rule: f.meta.id.to_owned(),
             path: run.files[f.primary.file as usize].path.clone(),
-            message: f.message.clone(),
+            message: f.message.to_string(),
         })
         .collect();
     findings.sort();
@@ -111,7 +111,7 @@ pub fn filter_known(run: &mut Run, known: &BTreeSet<String>) -> (usize, usize) {
     let before = run.findings.len();
     let mut matched = BTreeSet::new();
     run.findings.retain(|f| {
-        if f.suppressed.is_none() && known.contains(&f.fingerprint) {
+        if f.suppressed.is_none() && known.contains(&f.fingerprint.to_string()) {
             matched.insert(f.fingerprint.clone());
             false
         } else {

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
 
-use crate::finding::{Finding, Location, Related, stable_hash};
+use crate::finding::{Finding, Fingerprint, Location, Related, stable_hash};
 use crate::input::{Input, InputSource};
 use crate::model::{Facts, Object, ObjectIdent, Site, World};
 use crate::render;
@@ -15,7 +15,8 @@ use crate::rule::Target;
 use crate::rule::{Context, Draft, Rule, Settings, WorldContext};
 use crate::suppress::{self, Directive};
 use crate::yaml::{
-    Doc, Focus, Label, LineIndex, NodeRef, Pointer, Region, Seg, comments, parse_stream, span_of,
+    Doc, Docs, Focus, Label, LineIndex, NodeRef, Pointer, Region, Seg, comments, parse_stream,
+    span_of,
 };
 
 /// A file of the run.
@@ -101,6 +102,13 @@ pub struct Options<'a> {
     pub progress: Option<&'a (dyn Fn() + Sync)>,
 }
 
+impl Options<'_> {
+    /// Whether an enabled rule reads the cross-object index: only then are facts gathered.
+    pub fn reads_world(&self) -> bool {
+        self.rules.iter().any(|r| r.reads_world())
+    }
+}
+
 struct FileOutcome {
     findings: Vec<Finding>,
     masks: Vec<Location>,
@@ -135,6 +143,21 @@ pub fn lint(inputs: Vec<Input>, skipped: Vec<(String, String)>, opts: &Options<'
     }
     let mut world = World::default();
     let mut directives = Vec::new();
+    let mut outcomes = outcomes;
+    // The findings of every file end up in one vector: start from the largest file's (one large
+    // stream then never holds two copies of its findings) and grow it once.
+    let reported = |(i, o): (usize, &FileOutcome)| inputs[i].report.then_some(o.findings.len());
+    let total: usize = outcomes.iter().enumerate().filter_map(reported).sum();
+    if let Some((largest, _)) = outcomes
+        .iter()
+        .enumerate()
+        .filter(|&(i, _)| inputs[i].report)
+        .max_by_key(|(_, o)| o.findings.len())
+    {
+        run.findings = std::mem::take(&mut outcomes[largest].findings);
+        run.findings
+            .reserve_exact(total.saturating_sub(run.findings.len()));
+    }
     for (input, outcome) in inputs.into_iter().zip(outcomes) {
         if input.report {
             merge_stats(&mut run.stats, outcome.stats);
@@ -331,7 +354,7 @@ fn file_error(file: u32, path: &str, message: String, text: &str, offset: usize)
         meta,
         severity: meta.severity,
         label: Some(message.clone().into()),
-        message,
+        message: message.into(),
         help: Some(
             "Fix the file so that it is valid YAML or JSON; kubectl would reject it.".into(),
         ),
@@ -341,7 +364,7 @@ fn file_error(file: u32, path: &str, message: String, text: &str, offset: usize)
         },
         related: Vec::new(),
         object: None,
-        route: String::new(),
+        route: "".into(),
         fingerprint: stable_hash(&[meta.id, path]),
         sensitive: Vec::new(),
         suppressed: None,
@@ -411,13 +434,16 @@ fn lint_text(
     out: &mut FileOutcome,
     registry: &render::Registry,
 ) {
-    let stream = parse_stream(text);
-    // Context files are not traced to templates: what they hold is never reported.
-    let sources = if input.report {
-        render::Sources::new(input, text, &stream, registry)
-    } else {
-        None
-    };
+    // Rendered output is traced to its templates, which needs every document of the stream at
+    // once; anything else is parsed and linted one document at a time, so a large stream costs
+    // the memory of one document's tree. Context files are never traced: what they hold is never
+    // reported.
+    let traceable = input.report
+        && (matches!(input.source, InputSource::Rendered(_)) || text.contains("# Source:"));
+    let stream = traceable.then(|| parse_stream(text));
+    let sources = stream
+        .as_ref()
+        .and_then(|s| render::Sources::new(input, text, s, registry));
     let tracer = sources.as_ref().map(render::Tracer::new);
     let mut res = Resolver {
         file,
@@ -427,48 +453,27 @@ fn lint_text(
         tracer: tracer.as_ref(),
     };
     out.stats.files_linted += 1;
-    for doc in &stream.docs {
-        out.stats.documents += 1;
-        let root = doc.root();
-        if root.is_null() {
-            *out.stats
-                .documents_skipped
-                .entry("empty document".into())
-                .or_default() += 1;
-            continue;
-        }
-        let Some(obj) = Object::from_node(root, Pointer::root(), &input.display, doc.index) else {
-            *out.stats
-                .documents_skipped
-                .entry("not a Kubernetes object".into())
-                .or_default() += 1;
-            continue;
-        };
-        if obj.is_list() {
-            for (i, item) in obj
-                .node
-                .get("items")
-                .into_iter()
-                .flat_map(NodeRef::items)
-                .enumerate()
-            {
-                let base = Pointer::root().join([Seg::from("items"), Seg::from(i)]);
-                match Object::from_node(item, base, &input.display, doc.index) {
-                    Some(o) => lint_object(doc, &o, input, opts, &mut res, out),
-                    None => {
-                        *out.stats
-                            .documents_skipped
-                            .entry("List item that is not an object".into())
-                            .or_default() += 1
-                    }
-                }
+    // Where each document's content starts and ends (suppression comments are scoped by them).
+    let mut spans = Vec::new();
+    let error = match &stream {
+        Some(stream) => {
+            for doc in &stream.docs {
+                spans.push(doc.content_span());
+                lint_doc(doc, input, opts, &mut res, out);
             }
-            continue;
+            stream.error.clone()
         }
-        lint_object(doc, &obj, input, opts, &mut res, out);
-    }
+        None => {
+            let mut docs = Docs::new(text);
+            for doc in docs.by_ref() {
+                spans.push(doc.content_span());
+                lint_doc(&doc, input, opts, &mut res, out);
+            }
+            docs.error
+        }
+    };
     if text.contains("kubeward:") {
-        let mut found = comment_directives(&stream.docs, &mut res);
+        let mut found = comment_directives(&spans, &mut res);
         if let Some(t) = res.tracer {
             render_scoped(&mut found, file, text, t);
         }
@@ -478,14 +483,15 @@ fn lint_text(
         // Comments of the files rendered output was traced to (kustomize drops them).
         for (id, origin, docs, index) in t.yaml_sources() {
             if origin.contains("kubeward:") {
+                let spans: Vec<(u32, u32)> = docs.iter().map(Doc::content_span).collect();
                 out.directives
-                    .extend(directives_in(id, origin, docs, &mut |s, e| {
+                    .extend(directives_in(id, origin, &spans, &mut |s, e| {
                         index.region(origin, s, e)
                     }));
             }
         }
     }
-    if let Some(err) = stream.error {
+    if let Some(err) = error {
         out.stats.files_failed += 1;
         let mut f = file_error(
             file,
@@ -503,27 +509,73 @@ fn lint_text(
     }
 }
 
-/// Suppression directives written as comments in this file.
-fn comment_directives(docs: &[Doc<'_>], res: &mut Resolver<'_>) -> Vec<Directive> {
-    let (file, text) = (res.file, res.text);
-    directives_in(file, text, docs, &mut |s, e| res.region(s, e))
+/// Lint one document: its object, or each item of a List.
+fn lint_doc(
+    doc: &Doc<'_>,
+    input: &Input,
+    opts: &Options<'_>,
+    res: &mut Resolver<'_>,
+    out: &mut FileOutcome,
+) {
+    out.stats.documents += 1;
+    let root = doc.root();
+    if root.is_null() {
+        *out.stats
+            .documents_skipped
+            .entry("empty document".into())
+            .or_default() += 1;
+        return;
+    }
+    let Some(obj) = Object::from_node(root, Pointer::root(), &input.display, doc.index) else {
+        *out.stats
+            .documents_skipped
+            .entry("not a Kubernetes object".into())
+            .or_default() += 1;
+        return;
+    };
+    if obj.is_list() {
+        for (i, item) in obj
+            .node
+            .get("items")
+            .into_iter()
+            .flat_map(NodeRef::items)
+            .enumerate()
+        {
+            let base = Pointer::root().join([Seg::from("items"), Seg::from(i)]);
+            match Object::from_node(item, base, &input.display, doc.index) {
+                Some(o) => lint_object(doc, &o, input, opts, res, out),
+                None => {
+                    *out.stats
+                        .documents_skipped
+                        .entry("List item that is not an object".into())
+                        .or_default() += 1
+                }
+            }
+        }
+        return;
+    }
+    lint_object(doc, &obj, input, opts, res, out);
 }
 
-/// Suppression directives written as comments in `text` (file `file`).
+/// Suppression directives written as comments in this file.
+fn comment_directives(spans: &[(u32, u32)], res: &mut Resolver<'_>) -> Vec<Directive> {
+    let (file, text) = (res.file, res.text);
+    directives_in(file, text, spans, &mut |s, e| res.region(s, e))
+}
+
+/// Suppression directives written as comments in `text` (file `file`), whose documents'
+/// contents span `spans`.
 fn directives_in(
     file: u32,
     text: &str,
-    docs: &[Doc<'_>],
+    spans: &[(u32, u32)],
     region: &mut dyn FnMut(u32, u32) -> Region,
 ) -> Vec<Directive> {
     let comments = comments(text);
     let regions: Vec<Region> = comments.iter().map(|c| region(c.start, c.end)).collect();
-    let doc_lines: Vec<(u32, u32)> = docs
+    let doc_lines: Vec<(u32, u32)> = spans
         .iter()
-        .map(|d| {
-            let (s, e) = d.content_span();
-            (region(s, s).line, region(e, e).line)
-        })
+        .map(|&(s, e)| (region(s, s).line, region(e, e).line))
         .collect();
     let lines: Vec<&str> = text.lines().collect();
     suppress::from_comments(file, &comments, &regions, &doc_lines, &lines)
@@ -616,7 +668,11 @@ fn lint_object(
     out.stats.objects += 1;
     let ident = Arc::new(obj.ident());
     let ns = input.namespace.as_deref();
+    let world = opts.reads_world();
     if !input.report {
+        if !world {
+            return;
+        }
         // Context files feed only the cross-object index.
         out.facts.push(Facts::extract(obj, ns, &mut |l: Label| {
             res.site(doc, &l, &ident)
@@ -660,9 +716,11 @@ fn lint_object(
             }
         }
     }
-    out.facts.push(Facts::extract(obj, ns, &mut |l: Label| {
-        res.site(doc, &l, &ident)
-    }));
+    if world {
+        out.facts.push(Facts::extract(obj, ns, &mut |l: Label| {
+            res.site(doc, &l, &ident)
+        }));
+    }
 }
 
 fn finish_label_draft(
@@ -726,13 +784,14 @@ fn finish_label_draft(
         message: d
             .message
             .or_else(|| label_text.as_deref().map(str::to_owned))
-            .unwrap_or_else(|| d.meta.summary.to_owned()),
+            .unwrap_or_else(|| d.meta.summary.to_owned())
+            .into(),
         label: label_text,
         help: d.help,
         primary,
         related,
         object: Some(ident.clone()),
-        route,
+        route: route.into(),
         fingerprint,
         sensitive,
         suppressed: None,
@@ -764,7 +823,10 @@ fn finish_site_draft(d: Draft, files: &[SourceFile]) -> Finding {
     Finding {
         meta: d.meta,
         severity: d.severity,
-        message: d.message.unwrap_or_else(|| d.meta.summary.to_owned()),
+        message: d
+            .message
+            .unwrap_or_else(|| d.meta.summary.to_owned())
+            .into(),
         label: d.label,
         help: d.help,
         primary: Location {
@@ -773,7 +835,7 @@ fn finish_site_draft(d: Draft, files: &[SourceFile]) -> Finding {
         },
         related,
         object: site.object.clone(),
-        route: site.route.clone(),
+        route: site.route.as_str().into(),
         fingerprint: fingerprint(d.meta.id, path, site.object.as_deref(), &site.route),
         sensitive: Vec::new(),
         suppressed: None,
@@ -781,7 +843,7 @@ fn finish_site_draft(d: Draft, files: &[SourceFile]) -> Finding {
     }
 }
 
-fn fingerprint(rule: &str, path: &str, ident: Option<&ObjectIdent>, route: &str) -> String {
+fn fingerprint(rule: &str, path: &str, ident: Option<&ObjectIdent>, route: &str) -> Fingerprint {
     let empty = ObjectIdent::default();
     let i = ident.unwrap_or(&empty);
     stable_hash(&[

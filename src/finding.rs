@@ -60,7 +60,7 @@ pub struct Finding {
     /// Severity (the rule's, or lower).
     pub severity: Severity,
     /// What was found.
-    pub message: String,
+    pub message: Box<str>,
     /// The short label under the underline.
     pub label: Option<Cow<'static, str>>,
     /// How to fix it.
@@ -72,13 +72,14 @@ pub struct Finding {
     /// The object it belongs to (none for file-level findings).
     pub object: Option<Arc<ObjectIdent>>,
     /// Stable route inside the object.
-    pub route: String,
+    pub route: Box<str>,
     /// Stable identity for baselines and SARIF.
-    pub fingerprint: String,
+    pub fingerprint: Fingerprint,
     /// Regions whose text must never be printed.
     pub sensitive: Vec<Location>,
-    /// Set when suppressed.
-    pub suppressed: Option<Suppression>,
+    /// Set when suppressed (boxed: most findings are not, and a finding's size is multiplied by
+    /// hundreds of thousands on large inputs).
+    pub suppressed: Option<Box<Suppression>>,
     /// Set when the finding was found in rendered output.
     pub trace: Option<Box<Trace>>,
 }
@@ -96,8 +97,25 @@ impl Finding {
     }
 }
 
+/// A finding's stable identity (`kubeward/v1`): shown as 16 lowercase hex digits, whose order
+/// is the numeric order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Fingerprint(pub u64);
+
+impl std::fmt::Display for Fingerprint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:016x}", self.0)
+    }
+}
+
+impl Serialize for Fingerprint {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
 /// FNV-1a 64: stable across platforms and releases, unlike `DefaultHasher`.
-pub fn stable_hash(parts: &[&str]) -> String {
+pub fn stable_hash(parts: &[&str]) -> Fingerprint {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for p in parts {
         for b in p.bytes().chain(std::iter::once(0xff)) {
@@ -105,5 +123,29 @@ pub fn stable_hash(parts: &[&str]) -> String {
             h = h.wrapping_mul(0x0100_0000_01b3);
         }
     }
-    format!("{h:016x}")
+    Fingerprint(h)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fingerprints_print_as_sixteen_hex_digits_in_numeric_order() {
+        assert_eq!(Fingerprint(0xab).to_string(), "00000000000000ab");
+        assert_eq!(stable_hash(&["a", "b"]).to_string().len(), 16);
+        let (a, b) = (Fingerprint(0x0f), Fingerprint(0xf0));
+        assert_eq!(a.cmp(&b), a.to_string().cmp(&b.to_string()));
+    }
+
+    #[test]
+    fn findings_stay_compact() {
+        // Large inputs hold hundreds of thousands of findings until they are sorted: every
+        // byte here is multiplied by that (see the Performance section of the README).
+        assert!(
+            std::mem::size_of::<Finding>() <= 200,
+            "Finding grew to {} bytes",
+            std::mem::size_of::<Finding>()
+        );
+    }
 }

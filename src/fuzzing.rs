@@ -240,7 +240,7 @@ fn check_github(out: &str, run: &Run) {
             a.file, run.files[f.primary.file as usize].path,
             "file property"
         );
-        let mut message = f.message.clone();
+        let mut message = f.message.to_string();
         if let Some(h) = &f.help {
             message.push('\n');
             message.push_str(h);

@@ -391,7 +391,7 @@ fn execute(args: &LintArgs) -> Result<(engine::Run, Plan), Error> {
     }
     let (inputs, skipped) = input::discover(&args.paths, &plan.discover)?;
     let mut prepared = render::prepare(inputs, skipped, &render_options(args));
-    if !args.no_context {
+    if !args.no_context && plan.rules.iter().any(|r| r.reads_world()) {
         // Raw files of the repository, for the cross-object index only (never rendered).
         input::add_context(
             &args.paths,

@@ -259,12 +259,12 @@ fn meta_finding(
         meta,
         severity: meta.severity,
         label: Some(label.into()),
-        message,
+        message: message.into(),
         help: Some(help.to_owned().into()),
         primary: d.at,
         related: Vec::new(),
         object: d.object.clone().map(std::sync::Arc::new),
-        route: String::new(),
+        route: "".into(),
         fingerprint: stable_hash(&[
             meta.id,
             path,
@@ -318,10 +318,10 @@ pub fn apply(
             };
             used[i] = true;
             if !expired {
-                f.suppressed = Some(Suppression {
+                f.suppressed = Some(Box::new(Suppression {
                     kind: "inSource",
                     justification: d.reason.clone().unwrap_or_default(),
-                });
+                }));
             }
         }
         if expired {

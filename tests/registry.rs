@@ -158,3 +158,22 @@ fn every_rule_has_vectors_and_a_snapshot() {
         );
     }
 }
+
+#[test]
+fn rules_that_read_the_cross_object_index_say_so() {
+    // The engine gathers cross-object facts only for rules whose `reads_world` is true: a rule
+    // that overrides `check_world` without it would silently never fire.
+    for (stem, text) in rule_files() {
+        let id = stem.replace('_', "-");
+        let rule = ALL
+            .iter()
+            .find(|r| r.meta().id == id)
+            .unwrap_or_else(|| panic!("{id} not registered"));
+        let overrides = text.contains("fn check_world");
+        assert_eq!(
+            rule.reads_world(),
+            overrides,
+            "{id}: `reads_world` must be true exactly when the rule overrides `check_world`"
+        );
+    }
+}

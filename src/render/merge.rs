@@ -3,13 +3,13 @@
 
 use std::collections::HashMap;
 
-use crate::finding::{Finding, Location};
+use crate::finding::{Finding, Fingerprint, Location};
 
 /// Merge findings of Kustomize renders that point at the same place for the same reason
 /// (same fingerprint and location): the first is kept, with the overlays of all; it stays
 /// suppressed only if it was suppressed in every overlay.
 pub fn merge_overlays(findings: &mut Vec<Finding>) {
-    let mut first: HashMap<(String, Location), usize> = HashMap::new();
+    let mut first: HashMap<(Fingerprint, Location), usize> = HashMap::new();
     let mut keep = vec![true; findings.len()];
     for i in 0..findings.len() {
         let f = &findings[i];
@@ -17,7 +17,7 @@ pub fn merge_overlays(findings: &mut Vec<Finding>) {
             continue;
         };
         let overlays = t.overlays.clone();
-        match first.get(&(f.fingerprint.clone(), f.primary)) {
+        match first.get(&(f.fingerprint, f.primary)) {
             Some(&j) => {
                 keep[i] = false;
                 // Suppressed in one overlay only: still reported (for the others).
@@ -33,7 +33,7 @@ pub fn merge_overlays(findings: &mut Vec<Finding>) {
                 }
             }
             None => {
-                first.insert((f.fingerprint.clone(), f.primary), i);
+                first.insert((f.fingerprint, f.primary), i);
             }
         }
     }

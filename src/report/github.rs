@@ -33,7 +33,7 @@ pub fn render(run: &Run) -> String {
         let r = f.primary.region;
         let path = &run.files[f.primary.file as usize].path;
         let title = format!("kubeward {} ({})", f.meta.id, f.severity);
-        let mut message = f.message.clone();
+        let mut message = f.message.to_string();
         if let Some(h) = &f.help {
             message.push('\n');
             message.push_str(h);

@@ -3,13 +3,14 @@
 use serde::Serialize;
 
 use crate::engine::Run;
+use crate::finding::Fingerprint;
 use crate::rule::Severity;
 
 #[derive(Serialize)]
 struct Issue<'a> {
     description: String,
     check_name: &'static str,
-    fingerprint: &'a str,
+    fingerprint: Fingerprint,
     severity: &'static str,
     location: Location<'a>,
 }
@@ -44,7 +45,7 @@ pub fn render(run: &Run) -> String {
         .map(|f| Issue {
             description: format!("{} [{}]", f.message, f.meta.id),
             check_name: f.meta.id,
-            fingerprint: &f.fingerprint,
+            fingerprint: f.fingerprint,
             severity: severity(f.severity),
             location: Location {
                 path: &run.files[f.primary.file as usize].path,

@@ -6,7 +6,7 @@ use std::io::Write as _;
 use serde::Serialize;
 
 use crate::engine::Run;
-use crate::finding::Suppression;
+use crate::finding::{Fingerprint, Suppression};
 use crate::model::ObjectIdent;
 
 /// Schema version of this output; bumped on any incompatible change.
@@ -63,7 +63,7 @@ struct Finding<'a> {
     end_column: u32,
     object: Option<&'a ObjectIdent>,
     route: &'a str,
-    fingerprint: &'a str,
+    fingerprint: Fingerprint,
     related: Vec<Related<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     suppressed: Option<&'a Suppression>,
@@ -107,7 +107,7 @@ fn finding<'a>(run: &'a Run, f: &'a crate::finding::Finding) -> Finding<'a> {
         end_column: r.end_col,
         object: f.object.as_deref(),
         route: &f.route,
-        fingerprint: &f.fingerprint,
+        fingerprint: f.fingerprint,
         related: f
             .related
             .iter()
@@ -118,7 +118,7 @@ fn finding<'a>(run: &'a Run, f: &'a crate::finding::Finding) -> Finding<'a> {
                 message: &rel.text,
             })
             .collect(),
-        suppressed: f.suppressed.as_ref(),
+        suppressed: f.suppressed.as_deref(),
         trace: f.trace.as_deref().map(|t| TraceOut {
             via: t.via,
             template: t.template.as_deref(),

@@ -177,7 +177,7 @@ fn result(run: &Run, index: &BTreeMap<&str, i64>, f: &crate::finding::Finding) -
         }
     }
     let mut fp = BTreeMap::new();
-    fp.insert("kubeward/v1".to_owned(), f.fingerprint.clone());
+    fp.insert("kubeward/v1".to_owned(), f.fingerprint.to_string());
     let mut props = BTreeMap::new();
     props.insert("severity".to_owned(), json!(f.severity.as_str()));
     if let Some(o) = &f.object {
@@ -210,7 +210,7 @@ fn result(run: &Run, index: &BTreeMap<&str, i64>, f: &crate::finding::Finding) -
             props.insert("kustomizeOverlays".to_owned(), json!(paths));
         }
     }
-    let mut text = f.message.clone();
+    let mut text = f.message.to_string();
     if let Some(h) = &f.help {
         text.push_str(". ");
         text.push_str(h);

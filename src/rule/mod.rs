@@ -40,6 +40,13 @@ pub trait Rule: RuleMeta + Sync + Send {
     fn check_world(&self, world: &World, cx: &mut WorldContext<'_>) {
         let _ = (world, cx);
     }
+
+    /// Whether this rule overrides `check_world`. The engine gathers the cross-object index
+    /// (and reads the rest of the repository as context) only when an enabled rule reads it;
+    /// a meta-test keeps this in step with `check_world`.
+    fn reads_world(&self) -> bool {
+        false
+    }
 }
 
 /// Declare a rule: its docs (the doc comment) and metadata, once.

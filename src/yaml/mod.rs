@@ -20,4 +20,6 @@ pub use resolve::{LineIndex, Region, block_scalar_span, remove_entries, route_to
 #[allow(unused_imports)]
 pub use scalar::Value;
 #[allow(unused_imports)]
-pub use tree::{Doc, Duplicate, MAX_DEPTH, NodeId, NodeRef, ParseError, Stream, parse_stream};
+pub use tree::{
+    Doc, Docs, Duplicate, MAX_DEPTH, NodeId, NodeRef, ParseError, Stream, parse_stream,
+};

@@ -162,64 +162,109 @@ struct Builder<'a> {
 
 /// Parse a whole stream. Never panics; stops at the first syntax error.
 pub fn parse_stream(text: &str) -> Stream<'_> {
-    if text.len() >= u32::MAX as usize {
-        return Stream {
-            docs: Vec::new(),
-            error: Some(ParseError {
+    let mut docs = Docs::new(text);
+    let all = docs.by_ref().collect();
+    Stream {
+        docs: all,
+        error: docs.error,
+    }
+}
+
+/// The documents of a stream, parsed one at a time (only one tree is alive at once: a large
+/// stream costs the memory of its largest document, not of all of them). Never panics; stops at
+/// the first syntax error, which `error` then holds.
+pub struct Docs<'a> {
+    text: &'a str,
+    parser: Option<Parser<'a, saphyr_parser::StrInput<'a>>>,
+    offsets: Offsets<'a>,
+    builder: Option<Builder<'a>>,
+    /// Documents yielded so far.
+    count: usize,
+    /// Where the previous document's content ended.
+    last_end: u32,
+    /// The first syntax error, once parsing stopped at it.
+    pub error: Option<ParseError>,
+}
+
+impl<'a> Docs<'a> {
+    /// Start parsing `text`.
+    pub fn new(text: &'a str) -> Self {
+        let mut docs = Docs {
+            text,
+            parser: None,
+            offsets: Offsets {
+                text,
+                ascii: text.is_ascii(),
+                char_pos: 0,
+                byte_pos: 0,
+            },
+            builder: None,
+            count: 0,
+            last_end: 0,
+            error: None,
+        };
+        if text.len() >= u32::MAX as usize {
+            docs.error = Some(ParseError {
                 message: "file larger than 4 GiB".into(),
                 offset: 0,
-            }),
-        };
-    }
-    let mut offsets = Offsets {
-        text,
-        ascii: text.is_ascii(),
-        char_pos: 0,
-        byte_pos: 0,
-    };
-    let mut docs = Vec::new();
-    let mut builder: Option<Builder<'_>> = None;
-    let mut error = None;
-    for event in Parser::new_from_str(text) {
-        let (event, span) = match event {
-            Ok(x) => x,
-            Err(e) => {
-                error = Some(ParseError {
-                    message: e.info().to_owned(),
-                    offset: offsets.byte(e.marker().index()),
-                });
-                break;
-            }
-        };
-        let start = offsets.byte(span.start.index());
-        let end = offsets.byte(span.end.index());
-        let result = match event {
-            Event::DocumentStart(_) => {
-                let preamble = docs.last().map_or(0, |d: &Doc<'_>| d.content_end());
-                builder = Some(Builder::new(docs.len(), start, preamble));
-                Ok(())
-            }
-            Event::DocumentEnd => {
-                if let Some(b) = builder.take() {
-                    docs.push(b.finish(end));
-                }
-                Ok(())
-            }
-            Event::StreamStart | Event::StreamEnd | Event::Nothing => Ok(()),
-            other => match builder.as_mut() {
-                Some(b) => b.event(other, span, start, end, text),
-                None => Ok(()),
-            },
-        };
-        if let Err(message) = result {
-            error = Some(ParseError {
-                message,
-                offset: start,
             });
-            break;
+        } else {
+            docs.parser = Some(Parser::new_from_str(text));
+        }
+        docs
+    }
+}
+
+impl<'a> Iterator for Docs<'a> {
+    type Item = Doc<'a>;
+
+    fn next(&mut self) -> Option<Doc<'a>> {
+        let text = self.text;
+        loop {
+            let event = self.parser.as_mut()?.next()?;
+            let (event, span) = match event {
+                Ok(x) => x,
+                Err(e) => {
+                    self.error = Some(ParseError {
+                        message: e.info().to_owned(),
+                        offset: self.offsets.byte(e.marker().index()),
+                    });
+                    self.parser = None;
+                    return None;
+                }
+            };
+            let start = self.offsets.byte(span.start.index());
+            let end = self.offsets.byte(span.end.index());
+            let result = match event {
+                Event::DocumentStart(_) => {
+                    self.builder = Some(Builder::new(self.count, start, self.last_end));
+                    Ok(())
+                }
+                Event::DocumentEnd => {
+                    if let Some(b) = self.builder.take() {
+                        let doc = b.finish(end);
+                        self.count += 1;
+                        self.last_end = doc.content_end();
+                        return Some(doc);
+                    }
+                    Ok(())
+                }
+                Event::StreamStart | Event::StreamEnd | Event::Nothing => Ok(()),
+                other => match self.builder.as_mut() {
+                    Some(b) => b.event(other, span, start, end, text),
+                    None => Ok(()),
+                },
+            };
+            if let Err(message) = result {
+                self.error = Some(ParseError {
+                    message,
+                    offset: start,
+                });
+                self.parser = None;
+                return None;
+            }
         }
     }
-    Stream { docs, error }
 }
 
 impl<'a> Builder<'a> {

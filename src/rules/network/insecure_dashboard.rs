@@ -114,6 +114,10 @@ impl Rule for InsecureDashboard {
         }
     }
 
+    fn reads_world(&self) -> bool {
+        true
+    }
+
     fn check_world(&self, world: &World, cx: &mut WorldContext<'_>) {
         let mut covered = Vec::new();
         for (ns, index) in &world.index.namespaces {

@@ -97,6 +97,10 @@ fn labels_text(labels: Option<&BTreeMap<String, String>>) -> String {
 }
 
 impl Rule for MissingNetworkPolicy {
+    fn reads_world(&self) -> bool {
+        true
+    }
+
     fn check_world(&self, world: &World, cx: &mut WorldContext<'_>) {
         let empty = BTreeMap::new();
         let cluster: Vec<&Facts> = world

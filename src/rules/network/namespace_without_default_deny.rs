@@ -66,6 +66,10 @@ declare_rule! {
 }
 
 impl Rule for NamespaceWithoutDefaultDeny {
+    fn reads_world(&self) -> bool {
+        true
+    }
+
     fn check_world(&self, world: &World, cx: &mut WorldContext<'_>) {
         let cluster: Vec<&Facts> = world
             .index

@@ -61,6 +61,10 @@ declare_rule! {
 }
 
 impl Rule for NamespaceWithoutResourceQuota {
+    fn reads_world(&self) -> bool {
+        true
+    }
+
     fn check_world(&self, world: &World, cx: &mut WorldContext<'_>) {
         for (ns, index) in &world.index.namespaces {
             if index.workloads.is_empty() || !index.quotas.is_empty() {

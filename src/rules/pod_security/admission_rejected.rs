@@ -130,6 +130,10 @@ fn parse_version(v: &str) -> Option<u32> {
 }
 
 impl Rule for AdmissionRejected {
+    fn reads_world(&self) -> bool {
+        true
+    }
+
     fn check_world(&self, world: &World, cx: &mut WorldContext<'_>) {
         // Namespace name → its policy; the last definition wins, as when the files are applied.
         let mut policies: HashMap<&str, Policy<'_>> = HashMap::new();

@@ -128,6 +128,10 @@ fn merge_sorted<T: Copy, K: Ord>(a: &[T], b: &[T], key: impl Fn(&T) -> K) -> Vec
 }
 
 impl Rule for WorkloadRbacRisk {
+    fn reads_world(&self) -> bool {
+        true
+    }
+
     fn check_world<'w>(&self, world: &'w World, cx: &mut WorldContext<'_>) {
         // What each binding grants does not depend on the workload: resolve it once.
         let mut granted: HashMap<usize, Vec<RoleRisk<'_>>> = HashMap::new();
