@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
 
+use crate::accounting::Failure;
 use crate::finding::{Finding, Location, Related, stable_hash};
 use crate::input::{Input, InputSource};
 use crate::model::{Facts, Object, ObjectIdent, Site, World};
@@ -50,14 +51,17 @@ impl SourceFile {
 /// Counts for the summary: every file and document is accounted for.
 #[derive(Debug, Default, Clone)]
 pub struct Stats {
-    /// Files read and parsed.
+    /// Files read and parsed completely.
     pub files_linted: usize,
     /// Files read only as context for cross-object rules (not reported).
     pub files_context: usize,
     /// Files not linted, by reason.
     pub files_skipped: BTreeMap<String, usize>,
-    /// Files that could not be read or parsed (completely).
+    /// Files that could not be read or parsed completely (the documents before a syntax error
+    /// are still checked).
     pub files_failed: usize,
+    /// Failed files, by reason.
+    pub files_failed_reasons: BTreeMap<String, usize>,
     /// Bytes read.
     pub bytes: u64,
     /// Documents seen in linted files.
@@ -79,8 +83,10 @@ pub struct Run {
     pub findings: Vec<Finding>,
     /// Counts.
     pub stats: Stats,
-    /// Notices for the summary (e.g. skipped paths in verbose mode).
+    /// Paths not linted, with the reason (sorted; listed in verbose mode).
     pub skipped_paths: Vec<(String, String)>,
+    /// Files that could not be read or parsed completely, with what went wrong (sorted).
+    pub failed_paths: Vec<(String, Failure)>,
     /// Regions that hold secrets, never to be printed: those of every finding (even one later
     /// dropped by a baseline or the configuration) and, when snippets are rendered, those the
     /// secret checks mark even if they are not enabled.
@@ -108,6 +114,8 @@ struct FileOutcome {
     directives: Vec<Directive>,
     stats: Stats,
     text: Option<Arc<str>>,
+    /// What went wrong with this file, if anything.
+    failure: Option<Failure>,
 }
 
 /// Lint the inputs.
@@ -130,14 +138,14 @@ pub fn lint(inputs: Vec<Input>, skipped: Vec<(String, String)>, opts: &Options<'
         skipped_paths: skipped,
         ..Run::default()
     };
-    for (_, reason) in &run.skipped_paths {
-        *run.stats.files_skipped.entry(reason.clone()).or_default() += 1;
-    }
     let mut world = World::default();
     let mut directives = Vec::new();
     for (input, outcome) in inputs.into_iter().zip(outcomes) {
         if input.report {
             merge_stats(&mut run.stats, outcome.stats);
+            if let Some(failure) = outcome.failure {
+                run.failed_paths.push((input.display.clone(), failure));
+            }
             run.findings.extend(outcome.findings);
             run.masks.extend(outcome.masks);
             directives.extend(outcome.directives);
@@ -225,6 +233,7 @@ pub fn lint(inputs: Vec<Input>, skipped: Vec<(String, String)>, opts: &Options<'
     });
     run.findings
         .dedup_by(|a, b| a.fingerprint == b.fingerprint && a.primary == b.primary);
+    crate::accounting::tally(&mut run);
     run.stats.elapsed = started.elapsed();
     run
 }
@@ -244,9 +253,9 @@ fn merge_stats(into: &mut Stats, from: Stats) {
     }
 }
 
-fn read(input: &Input) -> Result<Vec<u8>, String> {
+fn read(input: &Input) -> Result<Vec<u8>, std::io::Error> {
     match &input.source {
-        InputSource::Path(p) => std::fs::read(p).map_err(|e| format!("cannot read file: {e}")),
+        InputSource::Path(p) => std::fs::read(p),
         InputSource::Bytes(b) => Ok(b.to_vec()),
         InputSource::Rendered(r) => Ok(r.text.as_bytes().to_vec()),
     }
@@ -265,28 +274,35 @@ fn lint_file(
         directives: Vec::new(),
         stats: Stats::default(),
         text: None,
+        failure: None,
     };
     let bytes = match read(input) {
         Ok(b) => b,
-        Err(message) => {
-            out.stats.files_failed += 1;
-            out.findings
-                .push(file_error(file, &input.display, message, "", 0));
+        Err(e) => {
+            let failure = Failure::unreadable(&e);
+            out.findings.push(file_error(
+                file,
+                &input.display,
+                failure.detail.clone(),
+                "",
+                0,
+            ));
+            out.failure = Some(failure);
             return out;
         }
     };
     out.stats.bytes = bytes.len() as u64;
     let check = bytes.len().min(8192);
-    if let Some(nul) = bytes[..check].iter().position(|&b| b == 0) {
-        out.stats.files_failed += 1;
+    if bytes[..check].contains(&0) {
+        let failure = Failure::binary();
         out.findings.push(file_error(
             file,
             &input.display,
-            "binary file (contains NUL bytes)".into(),
+            failure.detail.clone(),
             "",
             0,
         ));
-        let _ = nul;
+        out.failure = Some(failure);
         return out;
     }
     let text = match String::from_utf8(bytes) {
@@ -294,15 +310,16 @@ fn lint_file(
         Err(e) => {
             let at = e.utf8_error().valid_up_to();
             let lossy = String::from_utf8_lossy(e.as_bytes()).into_owned();
-            out.stats.files_failed += 1;
             let lossy_at = String::from_utf8_lossy(&e.as_bytes()[..at]).len();
-            out.findings.push(file_error(
+            let f = file_error(
                 file,
                 &input.display,
                 "file is not valid UTF-8".into(),
                 &lossy,
                 lossy_at,
-            ));
+            );
+            out.failure = Some(Failure::not_utf8(f.primary.region.line));
+            out.findings.push(f);
             if opts.keep_text {
                 out.text = Some(Arc::from(lossy));
             }
@@ -426,7 +443,6 @@ fn lint_text(
         index: None,
         tracer: tracer.as_ref(),
     };
-    out.stats.files_linted += 1;
     for doc in &stream.docs {
         out.stats.documents += 1;
         let root = doc.root();
@@ -486,7 +502,6 @@ fn lint_text(
         }
     }
     if let Some(err) = stream.error {
-        out.stats.files_failed += 1;
         let mut f = file_error(
             file,
             &input.display,
@@ -496,10 +511,13 @@ fn lint_text(
         );
         let end = next_char_boundary(text, err.offset);
         f.primary.region = res.region(err.offset, end);
+        out.failure = Some(Failure::syntax(f.primary.region.line, &err.message));
         if let Some(at) = res.tracer.and_then(render::Tracer::fallback) {
             f.primary = at;
         }
         out.findings.push(f);
+    } else {
+        out.stats.files_linted += 1;
     }
 }
 

@@ -4,6 +4,7 @@
 //! public for the black-box tests.
 #![allow(clippy::module_name_repetitions)]
 
+pub(crate) mod accounting;
 pub(crate) mod baseline;
 pub(crate) mod cli;
 pub(crate) mod config;
