@@ -8,6 +8,7 @@ use miette::{
     Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceSpan,
 };
 
+use super::inert::{self, Shift};
 use crate::engine::{Run, SourceFile};
 use crate::finding::{Finding, Location, Trace};
 use crate::rule::Severity;
@@ -41,12 +42,22 @@ struct Diag<'a> {
     source: NamedSource<Arc<str>>,
     help: Option<String>,
     rendered: Option<RenderedAt>,
+    /// Where spans move in `source` (control characters drawn as pictures).
+    shift: Shift,
 }
 
 /// The rendered position of a finding traced to a Helm template, shown under it.
 struct RenderedAt {
     source: NamedSource<Arc<str>>,
     span: SourceSpan,
+}
+
+/// Snippet text made inert (see [`inert::source`]), with the span shift that goes with it.
+fn inert_source(text: Arc<str>) -> (Arc<str>, Shift) {
+    match inert::source(&text) {
+        Some((t, shift)) => (Arc::from(t), shift),
+        None => (text, Shift::default()),
+    }
 }
 
 impl fmt::Debug for RenderedAt {
@@ -87,14 +98,15 @@ impl fmt::Debug for Diag<'_> {
 
 impl fmt::Display for Diag<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.f.message)
+        f.write_str(&inert::text(&self.f.message))
     }
 }
 
 impl std::error::Error for Diag<'_> {}
 
-fn span(r: &crate::yaml::Region) -> SourceSpan {
-    SourceSpan::new((r.start as usize).into(), (r.end - r.start) as usize)
+fn span(r: &crate::yaml::Region, shift: &Shift) -> SourceSpan {
+    let (start, end) = (shift.map(r.start as usize), shift.map(r.end as usize));
+    SourceSpan::new(start.into(), end.saturating_sub(start))
 }
 
 impl Diagnostic for Diag<'_> {
@@ -130,14 +142,19 @@ impl Diagnostic for Diag<'_> {
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
         let f = self.f;
         let primary = LabeledSpan::new_primary_with_span(
-            f.label.as_deref().map(str::to_owned),
-            span(&f.primary.region),
+            f.label.as_deref().map(|l| inert::text(l).into_owned()),
+            span(&f.primary.region, &self.shift),
         );
         let related = f
             .related
             .iter()
             .filter(|r| r.at.file == f.primary.file)
-            .map(|r| LabeledSpan::new_with_span(Some(r.text.clone()), span(&r.at.region)));
+            .map(|r| {
+                LabeledSpan::new_with_span(
+                    Some(inert::text(&r.text).into_owned()),
+                    span(&r.at.region, &self.shift),
+                )
+            });
         let _ = self.files;
         Some(Box::new(std::iter::once(primary).chain(related)))
     }
@@ -232,17 +249,20 @@ fn render_masked(
             .filter(|l| l.file == t.rendered.file)
             .map(|l| l.region);
         let text = mask_regions(&text, regions).map_or(text, Arc::from);
+        let (text, shift) = inert_source(text);
         Some(RenderedAt {
-            source: NamedSource::new(r.path.clone(), text).with_language("yaml"),
-            span: span(&t.rendered.region),
+            source: NamedSource::new(inert::path(&r.path), text).with_language("yaml"),
+            span: span(&t.rendered.region, &shift),
         })
     });
+    let (text, shift) = inert_source(text);
     let diag = Diag {
         f,
         files,
-        source: NamedSource::new(file.path.clone(), text).with_language("yaml"),
-        help,
+        source: NamedSource::new(inert::path(&file.path), text).with_language("yaml"),
+        help: help.map(|h| inert::text(&h).into_owned()),
         rendered,
+        shift,
     };
     let theme = match (style.unicode, style.color) {
         (true, true) => GraphicalTheme::unicode(),
@@ -258,7 +278,11 @@ fn render_masked(
     if handler.render_report(&mut out, &diag).is_err() {
         out = format!(
             "{}:{}:{}: {} [{}]\n",
-            file.path, f.primary.region.line, f.primary.region.col, f.message, f.meta.id
+            inert::path(&file.path),
+            f.primary.region.line,
+            f.primary.region.col,
+            inert::text(&f.message),
+            f.meta.id
         );
     }
     out.push_str(&related_elsewhere(f, files));
@@ -284,8 +308,11 @@ fn related_elsewhere(f: &Finding, files: &[SourceFile]) -> String {
             .is_some_and(|(n, _)| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
         let bullet = if numbered { "" } else { "- " };
         out.push_str(&format!(
-            "    {bullet}{} ({path}:{}:{})\n",
-            r.text, r.at.region.line, r.at.region.col
+            "    {bullet}{} ({}:{}:{})\n",
+            inert::text(&r.text),
+            inert::path(path),
+            r.at.region.line,
+            r.at.region.col
         ));
     }
     out
@@ -293,27 +320,30 @@ fn related_elsewhere(f: &Finding, files: &[SourceFile]) -> String {
 
 /// What the human output says about where a finding in rendered output came from.
 fn trace_lines(f: &Finding, t: &Trace, files: &[SourceFile]) -> Vec<String> {
-    let path = |l: &crate::finding::Location| files[l.file as usize].path.as_str();
+    let path = |l: &crate::finding::Location| inert::path(&files[l.file as usize].path);
     let mut out = Vec::new();
     let moved = f.primary.file != t.rendered.file;
     match (&t.template, moved) {
         (Some(tpl), true) if t.rendered_is_input => out.push(format!(
-            "rendered at {}:{}:{} from Helm template {tpl}",
+            "rendered at {}:{}:{} from Helm template {}",
             path(&t.rendered),
             t.rendered.region.line,
-            t.rendered.region.col
+            t.rendered.region.col,
+            inert::path(tpl)
         )),
         (Some(tpl), true) => out.push(format!(
-            "rendered by {} from Helm template {tpl}",
-            path(&t.rendered)
+            "rendered by {} from Helm template {}",
+            path(&t.rendered),
+            inert::path(tpl)
         )),
         (Some(tpl), false) => out.push(format!(
-            "from Helm template {tpl} (not found in the repository)"
+            "from Helm template {} (not found in the repository)",
+            inert::path(tpl)
         )),
         (None, _) => {}
     }
     if !t.overlays.is_empty() {
-        let list: Vec<&str> = t.overlays.iter().map(path).collect();
+        let list: Vec<String> = t.overlays.iter().map(|o| path(o).into_owned()).collect();
         out.push(format!(
             "rendered in Kustomize overlays: {}",
             list.join(", ")
