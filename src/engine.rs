@@ -7,7 +7,8 @@ use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
 
-use crate::finding::{Finding, Fingerprint, Location, Related, stable_hash};
+use crate::accounting::Failure;
+use crate::finding::{Finding, Fingerprint, Interner, Location, Related, stable_hash};
 use crate::input::{Input, InputSource};
 use crate::model::{Facts, Object, ObjectIdent, Site, World};
 use crate::render;
@@ -51,14 +52,17 @@ impl SourceFile {
 /// Counts for the summary: every file and document is accounted for.
 #[derive(Debug, Default, Clone)]
 pub struct Stats {
-    /// Files read and parsed.
+    /// Files read and parsed completely.
     pub files_linted: usize,
     /// Files read only as context for cross-object rules (not reported).
     pub files_context: usize,
     /// Files not linted, by reason.
     pub files_skipped: BTreeMap<String, usize>,
-    /// Files that could not be read or parsed (completely).
+    /// Files that could not be read or parsed completely (the documents before a syntax error
+    /// are still checked).
     pub files_failed: usize,
+    /// Failed files, by reason.
+    pub files_failed_reasons: BTreeMap<String, usize>,
     /// Bytes read.
     pub bytes: u64,
     /// Documents seen in linted files.
@@ -80,8 +84,10 @@ pub struct Run {
     pub findings: Vec<Finding>,
     /// Counts.
     pub stats: Stats,
-    /// Notices for the summary (e.g. skipped paths in verbose mode).
+    /// Paths not linted, with the reason (sorted; listed in verbose mode).
     pub skipped_paths: Vec<(String, String)>,
+    /// Files that could not be read or parsed completely, with what went wrong (sorted).
+    pub failed_paths: Vec<(String, Failure)>,
     /// Regions that hold secrets, never to be printed: those of every finding (even one later
     /// dropped by a baseline or the configuration) and, when snippets are rendered, those the
     /// secret checks mark even if they are not enabled.
@@ -116,6 +122,8 @@ struct FileOutcome {
     directives: Vec<Directive>,
     stats: Stats,
     text: Option<Arc<str>>,
+    /// What went wrong with this file, if anything.
+    failure: Option<Failure>,
 }
 
 /// Lint the inputs.
@@ -138,9 +146,6 @@ pub fn lint(inputs: Vec<Input>, skipped: Vec<(String, String)>, opts: &Options<'
         skipped_paths: skipped,
         ..Run::default()
     };
-    for (_, reason) in &run.skipped_paths {
-        *run.stats.files_skipped.entry(reason.clone()).or_default() += 1;
-    }
     let mut world = World::default();
     let mut directives = Vec::new();
     let mut outcomes = outcomes;
@@ -161,6 +166,9 @@ pub fn lint(inputs: Vec<Input>, skipped: Vec<(String, String)>, opts: &Options<'
     for (input, outcome) in inputs.into_iter().zip(outcomes) {
         if input.report {
             merge_stats(&mut run.stats, outcome.stats);
+            if let Some(failure) = outcome.failure {
+                run.failed_paths.push((input.display.clone(), failure));
+            }
             run.findings.extend(outcome.findings);
             run.masks.extend(outcome.masks);
             directives.extend(outcome.directives);
@@ -248,6 +256,7 @@ pub fn lint(inputs: Vec<Input>, skipped: Vec<(String, String)>, opts: &Options<'
     });
     run.findings
         .dedup_by(|a, b| a.fingerprint == b.fingerprint && a.primary == b.primary);
+    crate::accounting::tally(&mut run);
     run.stats.elapsed = started.elapsed();
     run
 }
@@ -267,9 +276,9 @@ fn merge_stats(into: &mut Stats, from: Stats) {
     }
 }
 
-fn read(input: &Input) -> Result<Vec<u8>, String> {
+fn read(input: &Input) -> Result<Vec<u8>, std::io::Error> {
     match &input.source {
-        InputSource::Path(p) => std::fs::read(p).map_err(|e| format!("cannot read file: {e}")),
+        InputSource::Path(p) => std::fs::read(p),
         InputSource::Bytes(b) => Ok(b.to_vec()),
         InputSource::Rendered(r) => Ok(r.text.as_bytes().to_vec()),
     }
@@ -288,28 +297,35 @@ fn lint_file(
         directives: Vec::new(),
         stats: Stats::default(),
         text: None,
+        failure: None,
     };
     let bytes = match read(input) {
         Ok(b) => b,
-        Err(message) => {
-            out.stats.files_failed += 1;
-            out.findings
-                .push(file_error(file, &input.display, message, "", 0));
+        Err(e) => {
+            let failure = Failure::unreadable(&e);
+            out.findings.push(file_error(
+                file,
+                &input.display,
+                failure.detail.clone(),
+                "",
+                0,
+            ));
+            out.failure = Some(failure);
             return out;
         }
     };
     out.stats.bytes = bytes.len() as u64;
     let check = bytes.len().min(8192);
-    if let Some(nul) = bytes[..check].iter().position(|&b| b == 0) {
-        out.stats.files_failed += 1;
+    if bytes[..check].contains(&0) {
+        let failure = Failure::binary();
         out.findings.push(file_error(
             file,
             &input.display,
-            "binary file (contains NUL bytes)".into(),
+            failure.detail.clone(),
             "",
             0,
         ));
-        let _ = nul;
+        out.failure = Some(failure);
         return out;
     }
     let text = match String::from_utf8(bytes) {
@@ -317,15 +333,16 @@ fn lint_file(
         Err(e) => {
             let at = e.utf8_error().valid_up_to();
             let lossy = String::from_utf8_lossy(e.as_bytes()).into_owned();
-            out.stats.files_failed += 1;
             let lossy_at = String::from_utf8_lossy(&e.as_bytes()[..at]).len();
-            out.findings.push(file_error(
+            let f = file_error(
                 file,
                 &input.display,
                 "file is not valid UTF-8".into(),
                 &lossy,
                 lossy_at,
-            ));
+            );
+            out.failure = Some(Failure::not_utf8(f.primary.region.line));
+            out.findings.push(f);
             if opts.keep_text {
                 out.text = Some(Arc::from(lossy));
             }
@@ -389,6 +406,8 @@ struct Resolver<'t> {
     index: Option<LineIndex>,
     /// For rendered output: maps labels onto the files that wrote them.
     tracer: Option<&'t render::Tracer<'t>>,
+    /// Shares the routes and messages of this file's findings.
+    strings: Interner,
 }
 
 impl Resolver<'_> {
@@ -421,7 +440,7 @@ impl Resolver<'_> {
             file: at.file,
             region: at.region,
             object: Some(object.clone()),
-            route: stable_route(doc, &label.pointer),
+            route: self.strings.get(&stable_route(doc, &label.pointer)),
         }
     }
 }
@@ -451,8 +470,8 @@ fn lint_text(
         text,
         index: None,
         tracer: tracer.as_ref(),
+        strings: Interner::default(),
     };
-    out.stats.files_linted += 1;
     // Where each document's content starts and ends (suppression comments are scoped by them).
     let mut spans = Vec::new();
     let error = match &stream {
@@ -492,7 +511,6 @@ fn lint_text(
         }
     }
     if let Some(err) = error {
-        out.stats.files_failed += 1;
         let mut f = file_error(
             file,
             &input.display,
@@ -502,10 +520,13 @@ fn lint_text(
         );
         let end = next_char_boundary(text, err.offset);
         f.primary.region = res.region(err.offset, end);
+        out.failure = Some(Failure::syntax(f.primary.region.line, &err.message));
         if let Some(at) = res.tracer.and_then(render::Tracer::fallback) {
             f.primary = at;
         }
         out.findings.push(f);
+    } else {
+        out.stats.files_linted += 1;
     }
 }
 
@@ -746,7 +767,7 @@ fn finish_label_draft(
                 region: s.region,
             },
             None,
-            s.route.clone(),
+            s.route.to_string(),
         ),
     };
     let label_text = d.label.clone().or(label_text);
@@ -784,14 +805,13 @@ fn finish_label_draft(
         message: d
             .message
             .or_else(|| label_text.as_deref().map(str::to_owned))
-            .unwrap_or_else(|| d.meta.summary.to_owned())
-            .into(),
+            .map_or_else(|| d.meta.summary.into(), |m| res.strings.get(&m)),
         label: label_text,
         help: d.help,
         primary,
         related,
         object: Some(ident.clone()),
-        route: route.into(),
+        route: res.strings.get(&route),
         fingerprint,
         sensitive,
         suppressed: None,
@@ -835,7 +855,7 @@ fn finish_site_draft(d: Draft, files: &[SourceFile]) -> Finding {
         },
         related,
         object: site.object.clone(),
-        route: site.route.as_str().into(),
+        route: site.route.clone(),
         fingerprint: fingerprint(d.meta.id, path, site.object.as_deref(), &site.route),
         sensitive: Vec::new(),
         suppressed: None,

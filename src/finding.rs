@@ -59,8 +59,8 @@ pub struct Finding {
     pub meta: &'static Meta,
     /// Severity (the rule's, or lower).
     pub severity: Severity,
-    /// What was found.
-    pub message: Box<str>,
+    /// What was found (shared with equal messages of the same file).
+    pub message: Arc<str>,
     /// The short label under the underline.
     pub label: Option<Cow<'static, str>>,
     /// How to fix it.
@@ -71,8 +71,8 @@ pub struct Finding {
     pub related: Vec<Related>,
     /// The object it belongs to (none for file-level findings).
     pub object: Option<Arc<ObjectIdent>>,
-    /// Stable route inside the object.
-    pub route: Box<str>,
+    /// Stable route inside the object (shared with equal routes of the same file).
+    pub route: Arc<str>,
     /// Stable identity for baselines and SARIF.
     pub fingerprint: Fingerprint,
     /// Regions whose text must never be printed.
@@ -94,6 +94,23 @@ impl Finding {
             self.meta.id,
             &self.message,
         )
+    }
+}
+
+/// One copy of each distinct string: the findings of a file repeat the same routes and
+/// messages for object after object (a 100 MB stream holds millions of findings).
+#[derive(Debug, Default)]
+pub struct Interner(std::collections::HashSet<Arc<str>>);
+
+impl Interner {
+    /// The shared copy of `s`.
+    pub fn get(&mut self, s: &str) -> Arc<str> {
+        if let Some(a) = self.0.get(s) {
+            return a.clone();
+        }
+        let a: Arc<str> = Arc::from(s);
+        self.0.insert(a.clone());
+        a
     }
 }
 
@@ -136,6 +153,15 @@ mod tests {
         assert_eq!(stable_hash(&["a", "b"]).to_string().len(), 16);
         let (a, b) = (Fingerprint(0x0f), Fingerprint(0xf0));
         assert_eq!(a.cmp(&b), a.to_string().cmp(&b.to_string()));
+    }
+
+    #[test]
+    fn interned_strings_are_shared() {
+        let mut i = Interner::default();
+        let a = i.get("spec.containers[name=web]");
+        let b = i.get(&String::from("spec.containers[name=web]"));
+        assert!(Arc::ptr_eq(&a, &b));
+        assert!(!Arc::ptr_eq(&a, &i.get("spec")));
     }
 
     #[test]

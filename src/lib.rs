@@ -4,6 +4,7 @@
 //! public for the black-box tests.
 #![allow(clippy::module_name_repetitions)]
 
+pub(crate) mod accounting;
 pub(crate) mod baseline;
 pub(crate) mod cli;
 pub(crate) mod config;
@@ -507,14 +508,20 @@ fn lint(args: &LintArgs, raw: &[String]) -> Result<u8, Error> {
             .ok()
             .and_then(|c| c.parse().ok())
             .unwrap_or(100);
-        stderr.push_str(&report::human::render(
+        // Diagnostics go out as they are drawn (a large run is never held as one string).
+        let mut err = std::io::BufWriter::new(std::io::stderr().lock());
+        report::human::render_each(
             &run,
             report::human::Style {
                 color,
                 unicode: true,
                 width,
             },
-        ));
+            &mut |d| {
+                let _ = err.write_all(d.as_bytes());
+            },
+        );
+        let _ = err.flush();
     }
     if !args.quiet {
         stderr.push_str(&report::summary(&run, args.verbose, true));

@@ -21,8 +21,8 @@ pub struct Site {
     pub region: Region,
     /// The object the place belongs to.
     pub object: Option<std::sync::Arc<ObjectIdent>>,
-    /// Stable route inside the object (for fingerprints).
-    pub route: String,
+    /// Stable route inside the object (for fingerprints; shared with equal routes of the file).
+    pub route: std::sync::Arc<str>,
 }
 
 /// Where an object's effective namespace comes from.
@@ -465,7 +465,7 @@ fn pod_security(obj: &Object<'_>, site: &mut dyn FnMut(Label) -> Site) -> Option
         let mut at = site(v.at);
         // The object is this one, and related places need no fingerprint route.
         at.object = None;
-        at.route = String::new();
+        at.route = "".into();
         violations.push(PssFact {
             rule,
             levels: v.levels,

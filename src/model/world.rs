@@ -27,6 +27,8 @@ pub struct NsIndex {
 /// Indexes built once after the first pass. Values are indices into `World::objects`.
 #[derive(Debug, Default)]
 pub struct Index {
+    /// The directory of each file id, as interned path components.
+    pub dirs: Vec<Box<[u32]>>,
     /// Namespaced objects by effective namespace.
     pub namespaces: BTreeMap<NsKey, NsIndex>,
     /// Namespace objects by name.
@@ -97,6 +99,21 @@ impl World {
     /// Build the indexes; the engine calls this once after the first pass.
     pub fn finalise(&mut self) {
         let mut ix = Index::default();
+        // Directories as interned components, so that `proximity` compares numbers.
+        let mut components: HashMap<&str, u32> = HashMap::new();
+        ix.dirs = self
+            .paths
+            .iter()
+            .map(|p| {
+                let dir = p.rsplit_once('/').map_or("", |(d, _)| d);
+                dir.split('/')
+                    .map(|c| {
+                        let n = u32::try_from(components.len()).unwrap_or(u32::MAX);
+                        *components.entry(c).or_insert(n)
+                    })
+                    .collect()
+            })
+            .collect();
         for (i, f) in self.objects.iter().enumerate() {
             let ns = f.namespace.clone();
             let unknown = f.ns_origin == NsOrigin::Unknown;
@@ -183,16 +200,13 @@ impl World {
 
     /// Number of leading directories two files share.
     pub fn proximity(&self, a: u32, b: u32) -> usize {
-        let dir = |f: u32| {
-            let p = self.paths.get(f as usize).map_or("", String::as_str);
-            p.rsplit_once('/').map_or("", |(d, _)| d)
-        };
         if a == b {
             return usize::MAX;
         }
+        let dir = |f: u32| self.index.dirs.get(f as usize).map_or(&[][..], |d| &d[..]);
         dir(a)
-            .split('/')
-            .zip(dir(b).split('/'))
+            .iter()
+            .zip(dir(b))
             .take_while(|(x, y)| x == y)
             .count()
     }

@@ -4,10 +4,9 @@
 use std::fmt;
 use std::sync::Arc;
 
-use miette::{
-    Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceSpan,
-};
+use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, SourceSpan};
 
+use super::inert::{self, Shift};
 use crate::engine::{Run, SourceFile};
 use crate::finding::{Finding, Location, Trace};
 use crate::rule::Severity;
@@ -38,14 +37,158 @@ impl Style {
 struct Diag<'a> {
     f: &'a Finding,
     files: &'a [SourceFile],
-    source: NamedSource<Arc<str>>,
+    source: Snippet,
     help: Option<String>,
     rendered: Option<RenderedAt>,
 }
 
+/// The lines of a file a snippet shows. miette's own `SourceCode` for strings scans the text from
+/// its first byte for every snippet, which is quadratic in a large stream with many findings:
+/// this hands miette only the lines around the spans, and numbers them as in the file.
+struct Snippet {
+    name: String,
+    /// The window's text, masked and made inert.
+    text: String,
+    /// Byte offset of the window in the file.
+    offset: u32,
+    /// 0-based line of the window's first line in the file.
+    first_line: usize,
+    /// Where spans move in `text` (control characters drawn as pictures).
+    shift: Shift,
+}
+
+/// Lines of context kept around the spans (miette's handler draws one).
+const CONTEXT_LINES: usize = 2;
+
+impl Snippet {
+    /// The window of `text` around `spans` (regions of this file; the first is the primary),
+    /// with the `sensitive` regions masked.
+    fn new(
+        name: &str,
+        text: &str,
+        spans: &[crate::yaml::Region],
+        sensitive: &[crate::yaml::Region],
+    ) -> Self {
+        let len = text.len() as u32;
+        let lo = spans.iter().min_by_key(|r| r.start);
+        let (lo_at, lo_line) = lo.map_or((0, 1), |r| (r.start.min(len), r.line.max(1)));
+        let hi = spans.iter().map(|r| r.end.min(len)).max().unwrap_or(0);
+        let bytes = text.as_bytes();
+        // Back to the start of the line, then CONTEXT_LINES more lines.
+        let mut start = lo_at as usize;
+        let mut back = 0;
+        loop {
+            while start > 0 && bytes[start - 1] != b'\n' {
+                start -= 1;
+            }
+            if start == 0 || back == CONTEXT_LINES {
+                break;
+            }
+            start -= 1;
+            back += 1;
+        }
+        // On to the end of the line, then CONTEXT_LINES more lines.
+        let mut end = (hi as usize).max(start);
+        let mut ahead = 0;
+        loop {
+            while end < bytes.len() && bytes[end] != b'\n' {
+                end += 1;
+            }
+            if end >= bytes.len() || ahead == CONTEXT_LINES {
+                break;
+            }
+            end += 1;
+            ahead += 1;
+        }
+        while !text.is_char_boundary(start) {
+            start -= 1;
+        }
+        while !text.is_char_boundary(end) {
+            end += 1;
+        }
+        let (ws, we) = (start as u32, end as u32);
+        // A secret that runs past the window is masked in the whole text first, so that no
+        // part of it is shown as the "first characters" of a clipped value.
+        let straddles = sensitive
+            .iter()
+            .any(|r| r.start < we && r.end > ws && (r.start < ws || r.end > we));
+        let masked_whole;
+        let base = if straddles {
+            masked_whole = mask_regions(text, sensitive.iter().copied());
+            masked_whole.as_deref().unwrap_or(text)
+        } else {
+            text
+        };
+        let window = &base[start..end];
+        let local: Vec<crate::yaml::Region> = if straddles {
+            Vec::new()
+        } else {
+            sensitive
+                .iter()
+                .filter(|r| r.start >= ws && r.end <= we)
+                .map(|r| crate::yaml::Region {
+                    start: r.start - ws,
+                    end: r.end - ws,
+                    ..*r
+                })
+                .collect()
+        };
+        let masked = mask_regions(window, local.into_iter());
+        let window = masked.as_deref().unwrap_or(window);
+        let (text, shift) = match inert::source(window) {
+            Some((t, shift)) => (t, shift),
+            None => (window.to_owned(), Shift::default()),
+        };
+        let first_line = (lo_line as usize - 1).saturating_sub(back);
+        Snippet {
+            name: inert::path(name).into_owned(),
+            text,
+            offset: ws,
+            first_line,
+            shift,
+        }
+    }
+
+    /// The span of `r` (a region of the file) in the window.
+    fn span(&self, r: &crate::yaml::Region) -> SourceSpan {
+        let local = |o: u32| {
+            let o = o.saturating_sub(self.offset) as usize;
+            self.shift.map(o.min(self.text.len()))
+        };
+        let (start, end) = (local(r.start), local(r.end));
+        SourceSpan::new(start.into(), end.saturating_sub(start))
+    }
+}
+
+impl miette::SourceCode for Snippet {
+    fn read_span<'a>(
+        &'a self,
+        span: &SourceSpan,
+        context_lines_before: usize,
+        context_lines_after: usize,
+    ) -> Result<Box<dyn miette::SpanContents<'a> + 'a>, miette::MietteError> {
+        let inner =
+            self.text
+                .as_str()
+                .read_span(span, context_lines_before, context_lines_after)?;
+        Ok(Box::new(
+            miette::MietteSpanContents::new_named(
+                self.name.clone(),
+                inner.data(),
+                *inner.span(),
+                inner.line() + self.first_line,
+                inner.column(),
+                // Lines from the start of the file (miette joins snippets whose lines meet).
+                inner.line_count() + self.first_line,
+            )
+            .with_language("yaml"),
+        ))
+    }
+}
+
 /// The rendered position of a finding traced to a Helm template, shown under it.
 struct RenderedAt {
-    source: NamedSource<Arc<str>>,
+    source: Snippet,
     span: SourceSpan,
 }
 
@@ -87,15 +230,11 @@ impl fmt::Debug for Diag<'_> {
 
 impl fmt::Display for Diag<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.f.message)
+        f.write_str(&inert::text(&self.f.message))
     }
 }
 
 impl std::error::Error for Diag<'_> {}
-
-fn span(r: &crate::yaml::Region) -> SourceSpan {
-    SourceSpan::new((r.start as usize).into(), (r.end - r.start) as usize)
-}
 
 impl Diagnostic for Diag<'_> {
     fn code<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
@@ -130,14 +269,19 @@ impl Diagnostic for Diag<'_> {
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
         let f = self.f;
         let primary = LabeledSpan::new_primary_with_span(
-            f.label.as_deref().map(str::to_owned),
-            span(&f.primary.region),
+            f.label.as_deref().map(|l| inert::text(l).into_owned()),
+            self.source.span(&f.primary.region),
         );
         let related = f
             .related
             .iter()
             .filter(|r| r.at.file == f.primary.file)
-            .map(|r| LabeledSpan::new_with_span(Some(r.text.clone()), span(&r.at.region)));
+            .map(|r| {
+                LabeledSpan::new_with_span(
+                    Some(inert::text(&r.text).into_owned()),
+                    self.source.span(&r.at.region),
+                )
+            });
         let _ = self.files;
         Some(Box::new(std::iter::once(primary).chain(related)))
     }
@@ -195,15 +339,22 @@ fn render_masked(
 ) -> String {
     let file = &files[f.primary.file as usize];
     let text: Arc<str> = file.load();
-    let regions = sensitive
+    let regions: Vec<crate::yaml::Region> = sensitive
         .iter()
         .chain(&f.sensitive)
         .filter(|l| l.file == f.primary.file)
-        .map(|l| l.region);
-    let text = match mask_regions(&text, regions) {
-        Some(m) => Arc::from(m),
-        None => text,
-    };
+        .map(|l| l.region)
+        .collect();
+    let spans: Vec<crate::yaml::Region> = std::iter::once(f.primary.region)
+        .chain(
+            f.related
+                .iter()
+                .filter(|r| r.at.file == f.primary.file)
+                .map(|r| r.at.region),
+        )
+        .collect();
+    let source = Snippet::new(&file.path, &text, &spans, &regions);
+    drop(text);
     let mut help = f.help.as_deref().map(str::to_owned);
     // Related places in other files are listed under the diagnostic (`related_elsewhere`).
     let mut elsewhere: Vec<String> = Vec::new();
@@ -227,21 +378,20 @@ fn render_masked(
         (t.template.is_some() && t.rendered.file != f.primary.file).then_some(())?;
         let r = &files[t.rendered.file as usize];
         let text = r.load();
-        let regions = sensitive
+        let regions: Vec<crate::yaml::Region> = sensitive
             .iter()
             .filter(|l| l.file == t.rendered.file)
-            .map(|l| l.region);
-        let text = mask_regions(&text, regions).map_or(text, Arc::from);
-        Some(RenderedAt {
-            source: NamedSource::new(r.path.clone(), text).with_language("yaml"),
-            span: span(&t.rendered.region),
-        })
+            .map(|l| l.region)
+            .collect();
+        let source = Snippet::new(&r.path, &text, &[t.rendered.region], &regions);
+        let span = source.span(&t.rendered.region);
+        Some(RenderedAt { source, span })
     });
     let diag = Diag {
         f,
         files,
-        source: NamedSource::new(file.path.clone(), text).with_language("yaml"),
-        help,
+        source,
+        help: help.map(|h| inert::text(&h).into_owned()),
         rendered,
     };
     let theme = match (style.unicode, style.color) {
@@ -258,7 +408,11 @@ fn render_masked(
     if handler.render_report(&mut out, &diag).is_err() {
         out = format!(
             "{}:{}:{}: {} [{}]\n",
-            file.path, f.primary.region.line, f.primary.region.col, f.message, f.meta.id
+            inert::path(&file.path),
+            f.primary.region.line,
+            f.primary.region.col,
+            inert::text(&f.message),
+            f.meta.id
         );
     }
     out.push_str(&related_elsewhere(f, files));
@@ -284,8 +438,11 @@ fn related_elsewhere(f: &Finding, files: &[SourceFile]) -> String {
             .is_some_and(|(n, _)| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
         let bullet = if numbered { "" } else { "- " };
         out.push_str(&format!(
-            "    {bullet}{} ({path}:{}:{})\n",
-            r.text, r.at.region.line, r.at.region.col
+            "    {bullet}{} ({}:{}:{})\n",
+            inert::text(&r.text),
+            inert::path(path),
+            r.at.region.line,
+            r.at.region.col
         ));
     }
     out
@@ -293,27 +450,30 @@ fn related_elsewhere(f: &Finding, files: &[SourceFile]) -> String {
 
 /// What the human output says about where a finding in rendered output came from.
 fn trace_lines(f: &Finding, t: &Trace, files: &[SourceFile]) -> Vec<String> {
-    let path = |l: &crate::finding::Location| files[l.file as usize].path.as_str();
+    let path = |l: &crate::finding::Location| inert::path(&files[l.file as usize].path);
     let mut out = Vec::new();
     let moved = f.primary.file != t.rendered.file;
     match (&t.template, moved) {
         (Some(tpl), true) if t.rendered_is_input => out.push(format!(
-            "rendered at {}:{}:{} from Helm template {tpl}",
+            "rendered at {}:{}:{} from Helm template {}",
             path(&t.rendered),
             t.rendered.region.line,
-            t.rendered.region.col
+            t.rendered.region.col,
+            inert::path(tpl)
         )),
         (Some(tpl), true) => out.push(format!(
-            "rendered by {} from Helm template {tpl}",
-            path(&t.rendered)
+            "rendered by {} from Helm template {}",
+            path(&t.rendered),
+            inert::path(tpl)
         )),
         (Some(tpl), false) => out.push(format!(
-            "from Helm template {tpl} (not found in the repository)"
+            "from Helm template {} (not found in the repository)",
+            inert::path(tpl)
         )),
         (None, _) => {}
     }
     if !t.overlays.is_empty() {
-        let list: Vec<&str> = t.overlays.iter().map(path).collect();
+        let list: Vec<String> = t.overlays.iter().map(|o| path(o).into_owned()).collect();
         out.push(format!(
             "rendered in Kustomize overlays: {}",
             list.join(", ")
@@ -326,16 +486,38 @@ fn trace_lines(f: &Finding, t: &Trace, files: &[SourceFile]) -> Vec<String> {
 /// run knows of (`Run::masks`: from suppressed, filtered and disabled checks too) is masked in
 /// every snippet of its file.
 pub fn render(run: &Run, style: Style) -> String {
-    let sensitive: Vec<Location> = run
+    let mut out = String::new();
+    render_each(run, style, &mut |d| out.push_str(d));
+    out
+}
+
+/// Render every unsuppressed finding, handing each diagnostic (with its trailing blank line) to
+/// `emit` as it is drawn: output of any size is written without being held whole.
+pub fn render_each(run: &Run, style: Style, emit: &mut dyn FnMut(&str)) {
+    // The masks of each file, gathered once (not searched again for every finding).
+    let mut by_file: std::collections::HashMap<u32, Vec<Location>> =
+        std::collections::HashMap::new();
+    for l in run
         .findings
         .iter()
-        .flat_map(|f| f.sensitive.iter().copied())
-        .chain(run.masks.iter().copied())
-        .collect();
-    let mut out = String::new();
-    for f in run.findings.iter().filter(|f| f.suppressed.is_none()) {
-        out.push_str(&render_masked(f, &run.files, style, &sensitive));
-        out.push('\n');
+        .flat_map(|f| f.sensitive.iter())
+        .chain(run.masks.iter())
+    {
+        by_file.entry(l.file).or_default().push(*l);
     }
-    out
+    let none = Vec::new();
+    for f in run.findings.iter().filter(|f| f.suppressed.is_none()) {
+        let mut masks: &[Location] = by_file.get(&f.primary.file).unwrap_or(&none);
+        let joined: Vec<Location>;
+        if let Some(t) = f.trace.as_deref()
+            && t.rendered.file != f.primary.file
+            && let Some(more) = by_file.get(&t.rendered.file)
+        {
+            joined = masks.iter().chain(more).copied().collect();
+            masks = &joined;
+        }
+        let mut d = render_masked(f, &run.files, style, masks);
+        d.push('\n');
+        emit(&d);
+    }
 }

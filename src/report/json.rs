@@ -30,6 +30,7 @@ struct Tool {
 struct Summary<'a> {
     files_linted: usize,
     files_failed: usize,
+    files_failed_reasons: &'a BTreeMap<String, usize>,
     files_skipped: &'a BTreeMap<String, usize>,
     documents: usize,
     objects: usize,
@@ -39,6 +40,15 @@ struct Summary<'a> {
     by_severity: BTreeMap<&'static str, usize>,
     #[serde(skip_serializing_if = "<[String]>::is_empty")]
     notices: &'a [String],
+    failed_paths: Vec<PathReason<'a>>,
+    skipped_paths: Vec<PathReason<'a>>,
+}
+
+/// One path that was not linted (completely), and why.
+#[derive(Serialize)]
+struct PathReason<'a> {
+    path: &'a str,
+    reason: &'a str,
 }
 
 #[derive(Serialize)]
@@ -168,6 +178,7 @@ pub fn write(run: &Run, w: &mut dyn std::io::Write) -> std::io::Result<()> {
         summary: Summary {
             files_linted: run.stats.files_linted,
             files_failed: run.stats.files_failed,
+            files_failed_reasons: &run.stats.files_failed_reasons,
             files_skipped: &run.stats.files_skipped,
             documents: run.stats.documents,
             objects: run.stats.objects,
@@ -180,6 +191,19 @@ pub fn write(run: &Run, w: &mut dyn std::io::Write) -> std::io::Result<()> {
                 .count(),
             by_severity,
             notices: &run.notices,
+            failed_paths: run
+                .failed_paths
+                .iter()
+                .map(|(path, f)| PathReason {
+                    path,
+                    reason: &f.detail,
+                })
+                .collect(),
+            skipped_paths: run
+                .skipped_paths
+                .iter()
+                .map(|(path, reason)| PathReason { path, reason })
+                .collect(),
         },
         findings: Findings(run),
     };

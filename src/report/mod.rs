@@ -3,6 +3,7 @@
 pub mod github;
 pub mod gitlab;
 pub mod human;
+pub(crate) mod inert;
 pub mod json;
 pub mod junit;
 pub mod sarif;

@@ -184,7 +184,7 @@ fn result(run: &Run, index: &BTreeMap<&str, i64>, f: &crate::finding::Finding) -
         props.insert("object".to_owned(), json!(**o));
     }
     if !f.route.is_empty() {
-        props.insert("route".to_owned(), json!(f.route));
+        props.insert("route".to_owned(), json!(&*f.route));
     }
     if let Some(t) = f.trace.as_deref() {
         props.insert("renderedBy".to_owned(), json!(t.via));

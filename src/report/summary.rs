@@ -2,6 +2,7 @@
 
 use std::fmt::Write as _;
 
+use super::inert;
 use crate::engine::Run;
 use crate::rule::Severity;
 
@@ -9,13 +10,37 @@ fn plural(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 
-/// The summary printed after human diagnostics (and with `--verbose`, the skipped paths).
+/// `N reason, M reason` for counts by reason.
+fn by_reason(counts: &std::collections::BTreeMap<String, usize>) -> String {
+    let parts: Vec<String> = counts
+        .iter()
+        .map(|(r, n)| format!("{n} {}", inert::path(r)))
+        .collect();
+    parts.join(", ")
+}
+
+/// The summary printed after human diagnostics (and with `--verbose`, the skipped and failed
+/// paths). Every file visited is counted as linted, failed or skipped, with the reasons; paths
+/// and reasons are printed one per line with their control characters escaped.
 pub fn summary(run: &Run, verbose: bool, show_time: bool) -> String {
     let s = &run.stats;
     let mut out = String::new();
     if verbose {
         for (path, reason) in &run.skipped_paths {
-            let _ = writeln!(out, "skipped {path}: {reason}");
+            let _ = writeln!(
+                out,
+                "skipped {}: {}",
+                inert::path(path),
+                inert::path(reason)
+            );
+        }
+        for (path, failure) in &run.failed_paths {
+            let _ = writeln!(
+                out,
+                "failed {}: {}",
+                inert::path(path),
+                inert::path(&failure.detail)
+            );
         }
     }
     let skipped_files: usize = s.files_skipped.values().sum();
@@ -28,9 +53,14 @@ pub fn summary(run: &Run, verbose: bool, show_time: bool) -> String {
     } else {
         String::new()
     };
+    let failed = if s.files_failed > 0 {
+        format!("{} failed, ", s.files_failed)
+    } else {
+        String::new()
+    };
     let _ = write!(
         out,
-        "{} linted ({} skipped){context}, {} ({}, {} skipped)",
+        "{} linted ({failed}{} skipped){context}, {} ({}, {} skipped)",
         plural(s.files_linted, "file", "files"),
         skipped_files,
         plural(s.documents, "document", "documents"),
@@ -43,31 +73,25 @@ pub fn summary(run: &Run, verbose: bool, show_time: bool) -> String {
         let _ = write!(out, ", {mb:.1} MB in {:.0?}", s.elapsed);
     }
     out.push('\n');
-    if s.files_failed > 0 {
+    if !s.files_failed_reasons.is_empty() {
         let _ = writeln!(
             out,
-            "  could not parse: {}",
-            plural(s.files_failed, "file", "files")
+            "  failed files: {}",
+            by_reason(&s.files_failed_reasons)
         );
     }
     if !s.files_skipped.is_empty() {
-        let parts: Vec<String> = s
-            .files_skipped
-            .iter()
-            .map(|(r, n)| format!("{n} {r}"))
-            .collect();
-        let _ = writeln!(out, "  skipped files: {}", parts.join(", "));
+        let _ = writeln!(out, "  skipped files: {}", by_reason(&s.files_skipped));
     }
     if !s.documents_skipped.is_empty() {
-        let parts: Vec<String> = s
-            .documents_skipped
-            .iter()
-            .map(|(r, n)| format!("{n} {r}"))
-            .collect();
-        let _ = writeln!(out, "  skipped documents: {}", parts.join(", "));
+        let _ = writeln!(
+            out,
+            "  skipped documents: {}",
+            by_reason(&s.documents_skipped)
+        );
     }
     for n in &run.notices {
-        let _ = writeln!(out, "  note: {n}");
+        let _ = writeln!(out, "  note: {}", inert::text(n));
     }
     let active: Vec<_> = run
         .findings

@@ -147,27 +147,24 @@ impl Rule for WorkloadRbacRisk {
         // Bindings that share an identity (overlays, rendered variants) form a group; a
         // workload uses the nearest member of each group.
         let mut groups: HashMap<&ObjectIdent, usize> = HashMap::new();
-        let group_of: HashMap<usize, usize> = world
-            .index
-            .bindings
-            .iter()
-            .map(|&b| {
-                let n = groups.len();
-                (b, *groups.entry(&world.objects[b].ident).or_insert(n))
-            })
-            .collect();
+        // By object index (looked up for every candidate of every workload: no hashing).
+        let mut group_of = vec![usize::MAX; world.objects.len()];
+        for &b in &world.index.bindings {
+            let n = groups.len();
+            group_of[b] = *groups.entry(&world.objects[b].ident).or_insert(n);
+        }
         // Candidate bindings, sorted by group, keeping only groups with a risky member:
         // per ServiceAccount (direct subjects) and per namespace (group subjects), shared by
         // the workloads that run there.
         let prepare = |mut v: Vec<BindingUse<'w>>| {
-            v.sort_by_key(|u| (group_of[&u.index], u.index));
+            v.sort_by_key(|u| (group_of[u.index], u.index));
             v.dedup_by_key(|u| u.index);
             let risky: HashSet<usize> = v
                 .iter()
                 .filter(|u| granted.contains_key(&u.index))
-                .map(|u| group_of[&u.index])
+                .map(|u| group_of[u.index])
                 .collect();
-            v.retain(|u| risky.contains(&group_of[&u.index]));
+            v.retain(|u| risky.contains(&group_of[u.index]));
             v
         };
         let mut by_account: HashMap<(&NsKey, &str), Vec<BindingUse<'_>>> = HashMap::new();
@@ -186,10 +183,10 @@ impl Rule for WorkloadRbacRisk {
                 if direct.is_empty() && groups.is_empty() {
                     continue;
                 }
-                let key = |u: &BindingUse<'_>| (group_of[&u.index], u.index);
+                let key = |u: &BindingUse<'_>| (group_of[u.index], u.index);
                 let uses = merge_sorted(direct, groups, key);
                 let mut chains: Vec<Chain<'_, '_>> = Vec::new();
-                for group in uses.chunk_by(|a, b| group_of[&a.index] == group_of[&b.index]) {
+                for group in uses.chunk_by(|a, b| group_of[a.index] == group_of[b.index]) {
                     let nearest = if group.len() == 1 {
                         group[0]
                     } else {
