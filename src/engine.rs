@@ -163,6 +163,10 @@ pub fn lint(inputs: Vec<Input>, skipped: Vec<(String, String)>, opts: &Options<'
         run.findings
             .reserve_exact(total.saturating_sub(run.findings.len()));
     }
+    // Grown once, not by doubling (each doubling copies and faults in the whole index).
+    world
+        .objects
+        .reserve_exact(outcomes.iter().map(|o| o.facts.len()).sum());
     for (input, outcome) in inputs.into_iter().zip(outcomes) {
         if input.report {
             merge_stats(&mut run.stats, outcome.stats);
@@ -214,11 +218,19 @@ pub fn lint(inputs: Vec<Input>, skipped: Vec<(String, String)>, opts: &Options<'
     run.files.extend(registry.finish(opts.keep_text));
     world.paths = run.files.iter().map(|f| f.path.clone()).collect();
     world.finalise();
-    let mut wcx = WorldContext::new(opts.settings);
-    for rule in &opts.rules {
-        rule.check_world(&world, &mut wcx);
-    }
-    for draft in wcx.drafts {
+    // Cross-object rules read the finished index side by side; their drafts are taken in rule
+    // order, so the result does not depend on which finished first.
+    let drafts: Vec<Vec<Draft>> = opts
+        .rules
+        .par_iter()
+        .filter(|r| r.reads_world())
+        .map(|rule| {
+            let mut wcx = WorldContext::new(opts.settings);
+            rule.check_world(&world, &mut wcx);
+            wcx.drafts
+        })
+        .collect();
+    for draft in drafts.into_iter().flatten() {
         let Target::Site(site) = &draft.primary else {
             continue;
         };
@@ -251,7 +263,7 @@ pub fn lint(inputs: Vec<Input>, skipped: Vec<(String, String)>, opts: &Options<'
     };
     // A total order (the fingerprint breaks ties), so the unstable sort, which needs no buffer
     // as large as the findings, is deterministic.
-    run.findings.sort_unstable_by(|a, b| {
+    run.findings.par_sort_unstable_by(|a, b| {
         (path(a), a.sort_key(), &a.fingerprint).cmp(&(path(b), b.sort_key(), &b.fingerprint))
     });
     run.findings

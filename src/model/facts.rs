@@ -8,7 +8,7 @@ use super::netpol::PolicyFacts;
 use super::object::{Object, ObjectIdent};
 use super::rbac::{PolicyRule, RoleView, rule_item};
 use super::rbac_risk::{Hit, risks};
-use super::selector::{LabelSelector, pod_key};
+use super::selector::{LabelPairs, LabelSelector, label_pairs, pod_key};
 use crate::pss::{self, Levels};
 use crate::yaml::{Label, NodeRef, Region};
 
@@ -50,7 +50,7 @@ pub struct Facts {
     /// `metadata.labels` of Namespaces and ClusterRoles (empty for other kinds: no rule reads them).
     pub labels: BTreeMap<String, String>,
     /// Pod template labels, for workloads.
-    pub pod_labels: Option<BTreeMap<String, String>>,
+    pub pod_labels: Option<LabelPairs>,
     /// Typed facts of the kinds cross-object rules read.
     pub kind: KindFacts,
     /// Pod Security: the violations of the pod spec at every level and version, and the
@@ -238,7 +238,7 @@ impl Facts {
             } else {
                 BTreeMap::new()
             },
-            pod_labels: obj.pod.as_ref().map(|p| owned(p.labels())),
+            pod_labels: obj.pod.as_ref().map(|p| label_pairs(p.labels())),
             kind,
             pod_security: pod_security(obj, site),
             psa_labels: psa_labels(obj, site),

@@ -30,7 +30,9 @@ pub use rbac_risk::{
     security_policy_write, wildcards,
 };
 #[allow(unused_imports)]
-pub use selector::{CalicoExpr, Key, LabelSelector, Op, PodTarget, Requirement};
+pub use selector::{
+    CalicoExpr, Key, LabelPairs, LabelSelector, Labels, Op, PodTarget, Requirement,
+};
 #[allow(unused_imports)]
 pub use workload::{Container, ContainerKind, PodSpec, pod_template_route};
 #[allow(unused_imports)]

@@ -42,11 +42,43 @@ pub struct Requirement {
     pub values: Vec<String>,
 }
 
+/// Pod labels as the index keeps them: sorted by key. (A `BTreeMap` of one or two labels costs a
+/// half-kilobyte node for every workload of the input.)
+pub type LabelPairs = Box<[(Box<str>, Box<str>)]>;
+
+/// Sorted label pairs of `labels` (the last value of a key wins).
+pub fn label_pairs<'a>(labels: impl Iterator<Item = (&'a str, &'a str)>) -> LabelPairs {
+    let map: BTreeMap<&str, &str> = labels.collect();
+    map.into_iter().map(|(k, v)| (k.into(), v.into())).collect()
+}
+
+/// Labels a selector reads.
+#[derive(Debug, Clone, Copy)]
+pub enum Labels<'a> {
+    /// A map (Namespace and ClusterRole labels).
+    Map(&'a BTreeMap<String, String>),
+    /// Sorted pairs (pod labels).
+    Pairs(&'a [(Box<str>, Box<str>)]),
+}
+
+impl<'a> Labels<'a> {
+    /// The value of `key`.
+    pub fn get(self, key: &str) -> Option<&'a str> {
+        match self {
+            Labels::Map(m) => m.get(key).map(String::as_str),
+            Labels::Pairs(p) => p
+                .binary_search_by(|(k, _)| (**k).cmp(key))
+                .ok()
+                .map(|i| &*p[i].1),
+        }
+    }
+}
+
 /// What a selector is evaluated against: a pod template.
 #[derive(Debug, Clone, Copy)]
 pub struct PodTarget<'a> {
     /// Pod template labels.
-    pub labels: &'a BTreeMap<String, String>,
+    pub labels: Labels<'a>,
     /// The pod's effective namespace (`None`: unknown).
     pub namespace: Option<&'a str>,
     /// Labels of the namespace, when its Namespace object is in the input.
@@ -57,7 +89,7 @@ impl PodTarget<'_> {
     /// `Some(Some(v))`: the key has value v; `Some(None)`: the key is absent; `None`: unknown.
     fn lookup(&self, key: &Key) -> Option<Option<&str>> {
         match key {
-            Key::Pod(k) => Some(self.labels.get(k).map(String::as_str)),
+            Key::Pod(k) => Some(self.labels.get(k)),
             Key::Namespace => self.namespace.map(Some),
             Key::NsLabel(k) => {
                 if k == "kubernetes.io/metadata.name"
@@ -422,7 +454,7 @@ mod tests {
     fn calico_expressions() {
         let l = labels(&[("app", "web"), ("tier", "fe")]);
         let t = PodTarget {
-            labels: &l,
+            labels: super::Labels::Map(&l),
             namespace: Some("shop"),
             ns_labels: None,
         };

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 use super::facts::{BindingFacts, Facts, KindFacts, NsOrigin, Site, SubjectFacts};
 use super::rbac::AGGREGATE_LABELS;
 use super::rbac_risk::{Hit, builtin_cluster_role, risks};
-use super::selector::PodTarget;
+use super::selector::{Labels, PodTarget};
 
 /// An effective namespace; `None` is the shared "unknown" namespace of objects that name none.
 pub type NsKey = Option<String>;
@@ -225,13 +225,9 @@ impl World {
     }
 
     /// What selectors evaluate against for a workload.
-    pub fn pod_target<'w>(
-        &'w self,
-        f: &'w Facts,
-        empty: &'w BTreeMap<String, String>,
-    ) -> PodTarget<'w> {
+    pub fn pod_target<'w>(&'w self, f: &'w Facts) -> PodTarget<'w> {
         PodTarget {
-            labels: f.pod_labels.as_ref().unwrap_or(empty),
+            labels: Labels::Pairs(f.pod_labels.as_deref().unwrap_or(&[])),
             namespace: f.namespace.as_deref(),
             ns_labels: self.namespace_labels(&f.namespace),
         }
@@ -332,7 +328,7 @@ impl World {
                                     let f = &self.objects[j];
                                     let empty = BTreeMap::new();
                                     let t = PodTarget {
-                                        labels: &f.labels,
+                                        labels: Labels::Map(&f.labels),
                                         namespace: None,
                                         ns_labels: Some(&empty),
                                     };

@@ -249,9 +249,17 @@ struct Results<'a> {
 
 impl Serialize for Results<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use rayon::prelude::*;
         let mut seq = s.serialize_seq(Some(self.run.findings.len()))?;
-        for f in &self.run.findings {
-            seq.serialize_element(&result(self.run, self.index, f))?;
+        // Built in parallel a block at a time, written in order.
+        for block in self.run.findings.chunks(4096) {
+            let built: Vec<SarifResult> = block
+                .par_iter()
+                .map(|f| result(self.run, self.index, f))
+                .collect();
+            for r in &built {
+                seq.serialize_element(r)?;
+            }
         }
         seq.end()
     }

@@ -1,5 +1,3 @@
-use std::collections::BTreeMap;
-
 use crate::model::{Facts, Flavor, World, describe_ns};
 use crate::rule::{Rule, Severity, WorldContext, declare_rule};
 
@@ -85,7 +83,7 @@ fn flavor_name(f: Flavor) -> &'static str {
     }
 }
 
-fn labels_text(labels: Option<&BTreeMap<String, String>>) -> String {
+fn labels_text(labels: Option<&[(Box<str>, Box<str>)]>) -> String {
     match labels {
         Some(l) if !l.is_empty() => {
             let v: Vec<String> = l.iter().take(4).map(|(k, v)| format!("{k}={v}")).collect();
@@ -102,7 +100,6 @@ impl Rule for MissingNetworkPolicy {
     }
 
     fn check_world(&self, world: &World, cx: &mut WorldContext<'_>) {
-        let empty = BTreeMap::new();
         let cluster: Vec<&Facts> = world
             .index
             .cluster_policies
@@ -122,7 +119,7 @@ impl Rule for MissingNetworkPolicy {
                 if w.host_network {
                     continue;
                 }
-                let target = world.pod_target(f, &empty);
+                let target = world.pod_target(f);
                 let mut unknown: Vec<&Facts> = Vec::new();
                 let mut others: Vec<&Facts> = Vec::new();
                 let mut selected = false;
@@ -145,14 +142,14 @@ impl Rule for MissingNetworkPolicy {
                     format!(
                         "{} ({}) is not isolated for Ingress: {where_} has no NetworkPolicy at all, so its pods accept connections from every pod in the cluster",
                         f.describe(),
-                        labels_text(f.pod_labels.as_ref())
+                        labels_text(f.pod_labels.as_deref())
                     )
                 } else {
                     let n = policies.len();
                     format!(
                         "{} ({}) is not selected for Ingress by {} of {where_}",
                         f.describe(),
-                        labels_text(f.pod_labels.as_ref()),
+                        labels_text(f.pod_labels.as_deref()),
                         if n == 1 {
                             "the network policy".to_owned()
                         } else {
