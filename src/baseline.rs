@@ -112,7 +112,7 @@ pub fn filter_known(run: &mut Run, known: &BTreeSet<String>) -> (usize, usize) {
     let mut matched = BTreeSet::new();
     run.findings.retain(|f| {
         if f.suppressed.is_none() && known.contains(&f.fingerprint.to_string()) {
-            matched.insert(f.fingerprint.clone());
+            matched.insert(f.fingerprint);
             false
         } else {
             true

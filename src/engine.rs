@@ -311,25 +311,8 @@ fn lint_file(
         text: None,
         failure: None,
     };
-    let bytes = match read(input) {
-        Ok(b) => b,
-        Err(e) => {
-            let failure = Failure::unreadable(&e);
-            out.findings.push(file_error(
-                file,
-                &input.display,
-                failure.detail.clone(),
-                "",
-                0,
-            ));
-            out.failure = Some(failure);
-            return out;
-        }
-    };
-    out.stats.bytes = bytes.len() as u64;
-    let check = bytes.len().min(8192);
-    if bytes[..check].contains(&0) {
-        let failure = Failure::binary();
+    // A file that cannot be read at all: one `parse-error` at its start.
+    let unreadable = |mut out: FileOutcome, failure: Failure| {
         out.findings.push(file_error(
             file,
             &input.display,
@@ -338,7 +321,16 @@ fn lint_file(
             0,
         ));
         out.failure = Some(failure);
-        return out;
+        out
+    };
+    let bytes = match read(input) {
+        Ok(b) => b,
+        Err(e) => return unreadable(out, Failure::unreadable(&e)),
+    };
+    out.stats.bytes = bytes.len() as u64;
+    let check = bytes.len().min(8192);
+    if bytes[..check].contains(&0) {
+        return unreadable(out, Failure::binary());
     }
     let text = match String::from_utf8(bytes) {
         Ok(t) => t,
