@@ -369,6 +369,34 @@ fn github_annotations_escape_and_write_a_job_summary() {
 }
 
 #[test]
+fn the_job_summary_lists_files_that_could_not_be_linted() {
+    let dir = temp_tree(&[
+        ("ok.yaml", HOSTPID),
+        (
+            "broken.yaml",
+            "apiVersion: v1\nkind: Pod\nmetadata: {name: [}\n",
+        ),
+    ]);
+    let summary = dir.path().join("summary.md");
+    let out = kubeward()
+        .dir(dir.path())
+        .env("GITHUB_STEP_SUMMARY", summary.to_str().unwrap())
+        .args(["lint", ".", "--format", "github", "--select", "host-pid"])
+        .run();
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    let md = std::fs::read_to_string(summary).unwrap();
+    assert!(
+        md.contains("1 file could not be read or parsed completely:"),
+        "{md}"
+    );
+    assert!(
+        md.contains("- `broken.yaml`: YAML syntax error at line 3"),
+        "{md}"
+    );
+    assert!(!md.contains("`ok.yaml`:"), "{md}");
+}
+
+#[test]
 fn gitlab_and_junit_formats() {
     let out = kubeward()
         .args([

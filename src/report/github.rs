@@ -74,6 +74,28 @@ pub fn step_summary(run: &Run) -> String {
         "{} files linted, {} documents ({} Kubernetes objects). ",
         s.files_linted, s.documents, s.objects
     );
+    if !run.failed_paths.is_empty() {
+        let _ = writeln!(
+            out,
+            "\n{} could not be read or parsed completely:\n",
+            if run.failed_paths.len() == 1 {
+                "1 file".to_owned()
+            } else {
+                format!("{} files", run.failed_paths.len())
+            }
+        );
+        for (path, failure) in run.failed_paths.iter().take(50) {
+            let _ = writeln!(
+                out,
+                "- `{}`: {}",
+                md_cell(&path.replace('`', "'")),
+                md_cell(&failure.detail)
+            );
+        }
+        if run.failed_paths.len() > 50 {
+            let _ = writeln!(out, "- … and {} more", run.failed_paths.len() - 50);
+        }
+    }
     if active.is_empty() {
         out.push_str("\n**No findings.**\n");
         return out;
