@@ -108,11 +108,10 @@ pub struct Options<'a> {
     pub progress: Option<&'a (dyn Fn() + Sync)>,
 }
 
-impl Options<'_> {
-    /// Whether an enabled rule reads the cross-object index: only then are facts gathered.
-    pub fn reads_world(&self) -> bool {
-        self.rules.iter().any(|r| r.reads_world())
-    }
+/// Whether one of `rules` reads the cross-object index: only then are facts gathered (and the
+/// rest of the repository read as context).
+pub fn reads_world(rules: &[&'static dyn Rule]) -> bool {
+    rules.iter().any(|r| r.reads_world())
 }
 
 struct FileOutcome {
@@ -130,11 +129,13 @@ struct FileOutcome {
 pub fn lint(inputs: Vec<Input>, skipped: Vec<(String, String)>, opts: &Options<'_>) -> Run {
     let started = Instant::now();
     let registry = render::Registry::new(inputs.len());
+    let world = reads_world(&opts.rules);
     let outcomes: Vec<FileOutcome> = inputs
         .par_iter()
         .enumerate()
         .map(|(i, input)| {
-            let out = lint_file(u32::try_from(i).unwrap_or(u32::MAX), input, opts, &registry);
+            let file = u32::try_from(i).unwrap_or(u32::MAX);
+            let out = lint_file(file, input, opts, world, &registry);
             if let Some(p) = opts.progress {
                 p();
             }
@@ -273,6 +274,13 @@ pub fn lint(inputs: Vec<Input>, skipped: Vec<(String, String)>, opts: &Options<'
     run
 }
 
+impl Stats {
+    /// Count a document that is not linted, under `reason`.
+    fn skip_document(&mut self, reason: &str) {
+        *self.documents_skipped.entry(reason.into()).or_default() += 1;
+    }
+}
+
 fn merge_stats(into: &mut Stats, from: Stats) {
     into.files_linted += from.files_linted;
     into.files_context += from.files_context;
@@ -300,6 +308,7 @@ fn lint_file(
     file: u32,
     input: &Input,
     opts: &Options<'_>,
+    world: bool,
     registry: &render::Registry,
 ) -> FileOutcome {
     let mut out = FileOutcome {
@@ -353,7 +362,7 @@ fn lint_file(
             return out;
         }
     };
-    lint_text(file, input, &text, opts, &mut out, registry);
+    lint_text(file, input, &text, opts, world, &mut out, registry);
     if !input.report {
         out.findings.clear();
         out.masks.clear();
@@ -412,6 +421,8 @@ struct Resolver<'t> {
     tracer: Option<&'t render::Tracer<'t>>,
     /// Shares the routes and messages of this file's findings.
     strings: Interner,
+    /// Gather cross-object facts (an enabled rule reads the index).
+    world: bool,
 }
 
 impl Resolver<'_> {
@@ -454,6 +465,7 @@ fn lint_text(
     input: &Input,
     text: &str,
     opts: &Options<'_>,
+    world: bool,
     out: &mut FileOutcome,
     registry: &render::Registry,
 ) {
@@ -475,6 +487,7 @@ fn lint_text(
         index: None,
         tracer: tracer.as_ref(),
         strings: Interner::default(),
+        world,
     };
     // Where each document's content starts and ends (suppression comments are scoped by them).
     let mut spans = Vec::new();
@@ -545,17 +558,11 @@ fn lint_doc(
     out.stats.documents += 1;
     let root = doc.root();
     if root.is_null() {
-        *out.stats
-            .documents_skipped
-            .entry("empty document".into())
-            .or_default() += 1;
+        out.stats.skip_document("empty document");
         return;
     }
     let Some(obj) = Object::from_node(root, Pointer::root(), &input.display, doc.index) else {
-        *out.stats
-            .documents_skipped
-            .entry("not a Kubernetes object".into())
-            .or_default() += 1;
+        out.stats.skip_document("not a Kubernetes object");
         return;
     };
     if obj.is_list() {
@@ -569,12 +576,7 @@ fn lint_doc(
             let base = Pointer::root().join([Seg::from("items"), Seg::from(i)]);
             match Object::from_node(item, base, &input.display, doc.index) {
                 Some(o) => lint_object(doc, &o, input, opts, res, out),
-                None => {
-                    *out.stats
-                        .documents_skipped
-                        .entry("List item that is not an object".into())
-                        .or_default() += 1
-                }
+                None => out.stats.skip_document("List item that is not an object"),
             }
         }
         return;
@@ -693,7 +695,7 @@ fn lint_object(
     out.stats.objects += 1;
     let ident = Arc::new(obj.ident());
     let ns = input.namespace.as_deref();
-    let world = opts.reads_world();
+    let world = res.world;
     if !input.report {
         if !world {
             return;
@@ -762,7 +764,7 @@ fn finish_label_draft(
             (
                 traced.as_ref().map_or(rendered, |t| t.at),
                 l.text.clone(),
-                stable_route(doc, &l.pointer),
+                res.strings.get(&stable_route(doc, &l.pointer)),
             )
         }
         Target::Site(s) => (
@@ -771,7 +773,7 @@ fn finish_label_draft(
                 region: s.region,
             },
             None,
-            s.route.to_string(),
+            s.route.clone(),
         ),
     };
     let label_text = d.label.clone().or(label_text);
@@ -815,7 +817,7 @@ fn finish_label_draft(
         primary,
         related,
         object: Some(ident.clone()),
-        route: res.strings.get(&route),
+        route,
         fingerprint,
         sensitive,
         suppressed: None,

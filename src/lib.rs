@@ -392,7 +392,7 @@ fn execute(args: &LintArgs) -> Result<(engine::Run, Plan), Error> {
     }
     let (inputs, skipped) = input::discover(&args.paths, &plan.discover)?;
     let mut prepared = render::prepare(inputs, skipped, &render_options(args));
-    if !args.no_context && plan.rules.iter().any(|r| r.reads_world()) {
+    if !args.no_context && engine::reads_world(&plan.rules) {
         // Raw files of the repository, for the cross-object index only (never rendered).
         input::add_context(
             &args.paths,
