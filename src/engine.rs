@@ -142,6 +142,7 @@ pub fn lint(inputs: Vec<Input>, skipped: Vec<(String, String)>, opts: &Options<'
             out
         })
         .collect();
+    crate::timings::mark("lint files (parallel)");
 
     let mut run = Run {
         skipped_paths: skipped,
@@ -219,6 +220,7 @@ pub fn lint(inputs: Vec<Input>, skipped: Vec<(String, String)>, opts: &Options<'
     run.files.extend(registry.finish(opts.keep_text));
     world.paths = run.files.iter().map(|f| f.path.clone()).collect();
     world.finalise();
+    crate::timings::mark("merge and index");
     // Cross-object rules read the finished index side by side; their drafts are taken in rule
     // order, so the result does not depend on which finished first.
     let drafts: Vec<Vec<Draft>> = opts
@@ -227,7 +229,9 @@ pub fn lint(inputs: Vec<Input>, skipped: Vec<(String, String)>, opts: &Options<'
         .filter(|r| r.reads_world())
         .map(|rule| {
             let mut wcx = WorldContext::new(opts.settings);
+            let t = Instant::now();
             rule.check_world(&world, &mut wcx);
+            eprintln!("TMP {} {:?}", rule.meta().id, t.elapsed());
             wcx.drafts
         })
         .collect();
@@ -240,6 +244,7 @@ pub fn lint(inputs: Vec<Input>, skipped: Vec<(String, String)>, opts: &Options<'
             run.findings.push(finish_site_draft(draft, &run.files));
         }
     }
+    crate::timings::mark("cross-object rules");
     let mut seen = std::collections::HashSet::new();
     // Traced output of several overlays reads the comments of a shared base more than once.
     directives.retain(|d: &Directive| seen.insert((d.at, d.scope, d.rules.clone())));
@@ -269,6 +274,7 @@ pub fn lint(inputs: Vec<Input>, skipped: Vec<(String, String)>, opts: &Options<'
     });
     run.findings
         .dedup_by(|a, b| a.fingerprint == b.fingerprint && a.primary == b.primary);
+    crate::timings::mark("suppress, sort, dedup");
     crate::accounting::tally(&mut run);
     run.stats.elapsed = started.elapsed();
     run

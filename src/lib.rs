@@ -24,6 +24,7 @@ pub(crate) mod rules;
 pub(crate) mod suppress;
 #[cfg(test)]
 pub(crate) mod testing;
+pub(crate) mod timings;
 pub(crate) mod yaml;
 
 use std::io::{IsTerminal, Write};
@@ -383,6 +384,7 @@ fn args_for_base(raw: &[String]) -> Vec<String> {
 }
 
 fn execute(args: &LintArgs) -> Result<(engine::Run, Plan), Error> {
+    timings::start();
     let plan = plan(args)?;
     if let Some(j) = args.jobs {
         // Fails only if a pool exists already (tests calling run twice); that pool is fine.
@@ -402,6 +404,7 @@ fn execute(args: &LintArgs) -> Result<(engine::Run, Plan), Error> {
         );
     }
     input::kustomize_namespaces(&mut prepared.inputs);
+    timings::mark("discover and render");
     let bar = show_progress(args).then(|| {
         let bar = indicatif::ProgressBar::new(prepared.inputs.len() as u64);
         bar.set_style(
@@ -542,6 +545,8 @@ fn lint(args: &LintArgs, raw: &[String]) -> Result<u8, Error> {
             }
         }
     }
+    timings::mark("output");
+    timings::report();
     let failing = if plan.settings.profile.is_some() {
         // Under a profile the exit code answers one question: does some object violate the level?
         run.findings

@@ -45,6 +45,10 @@ pub enum Risk {
 }
 
 impl Risk {
+    /// How many kinds there are (`Risk as usize` is below this).
+    pub const COUNT: usize = 5;
+    const _LAST: () = assert!(Risk::PolicyWrite as usize + 1 == Risk::COUNT);
+
     /// For workload messages: "read secrets".
     pub fn ability(self) -> &'static str {
         match self {

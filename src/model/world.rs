@@ -90,6 +90,11 @@ pub struct BindingUse<'w> {
     pub subject: &'w SubjectFacts,
 }
 
+/// Number of leading components two directories share.
+pub fn shared_prefix(a: &[u32], b: &[u32]) -> usize {
+    a.iter().zip(b).take_while(|(x, y)| x == y).count()
+}
+
 impl World {
     /// Objects of a kind.
     pub fn of_kind<'w>(&'w self, kind: &'w str) -> impl Iterator<Item = &'w Facts> + 'w {
@@ -203,12 +208,12 @@ impl World {
         if a == b {
             return usize::MAX;
         }
-        let dir = |f: u32| self.index.dirs.get(f as usize).map_or(&[][..], |d| &d[..]);
-        dir(a)
-            .iter()
-            .zip(dir(b))
-            .take_while(|(x, y)| x == y)
-            .count()
+        shared_prefix(self.dir(a), self.dir(b))
+    }
+
+    /// The interned directory components of a file (for [`shared_prefix`]).
+    pub fn dir(&self, file: u32) -> &[u32] {
+        self.index.dirs.get(file as usize).map_or(&[][..], |d| &d[..])
     }
 
     /// Labels of a namespace, when its Namespace object is in the input.
@@ -247,6 +252,12 @@ impl World {
     /// The bindings that name the ServiceAccount `name` of namespace `ns` as a subject.
     pub fn bindings_of_account(&self, ns: &NsKey, name: &str) -> Vec<BindingUse<'_>> {
         let refs = self.index.sa_subjects.get(&(ns.clone(), name.to_owned()));
+        self.uses(refs.into_iter().flatten().copied())
+    }
+
+    /// The bindings that name the group `group` as a subject.
+    pub fn bindings_of_group(&self, group: &str) -> Vec<BindingUse<'_>> {
+        let refs = self.index.group_subjects.get(group);
         self.uses(refs.into_iter().flatten().copied())
     }
 

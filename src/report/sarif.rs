@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use std::io::Write;
 
-use serde::{Serialize, Serializer, ser::SerializeSeq};
+use serde::Serialize;
 use serde_json::json;
 use serde_sarif::sarif::{
     ArtifactLocation, Location, Message, MultiformatMessageString, PhysicalLocation, PropertyBag,
@@ -241,27 +241,67 @@ fn result(run: &Run, index: &BTreeMap<&str, i64>, f: &crate::finding::Finding) -
     }
 }
 
-/// The results, serialized one at a time (no tree of every result in memory).
-struct Results<'a> {
-    run: &'a Run,
-    index: &'a BTreeMap<&'a str, i64>,
+/// Stands for the results in the serialized log; they are written in its place.
+const RESULTS_MARK: &str = "\u{0}kubeward-results\u{0}";
+
+/// The results array, pretty-printed at its depth in the log (8 spaces in): serialized in
+/// parallel a block at a time, written in order (no tree of every result in memory).
+fn write_results(
+    run: &Run,
+    index: &BTreeMap<&str, i64>,
+    w: &mut dyn Write,
+) -> std::io::Result<()> {
+    use rayon::prelude::*;
+    const BLOCK: usize = 16_384;
+    const CHUNK: usize = 256;
+    if run.findings.is_empty() {
+        return w.write_all(b"[]");
+    }
+    w.write_all(b"[")?;
+    for (b, block) in run.findings.chunks(BLOCK).enumerate() {
+        let parts: Vec<std::io::Result<Vec<u8>>> = block
+            .par_chunks(CHUNK)
+            .enumerate()
+            .map(|(c, chunk)| {
+                let mut out = Indented(Vec::with_capacity(chunk.len() * 2048));
+                for (i, f) in chunk.iter().enumerate() {
+                    let first = b == 0 && c == 0 && i == 0;
+                    out.0.extend_from_slice(if first { b"\n" } else { b",\n" });
+                    out.0.extend_from_slice(INDENT);
+                    serde_json::to_writer_pretty(&mut out, &result(run, index, f))
+                        .map_err(std::io::Error::other)?;
+                }
+                Ok(out.0)
+            })
+            .collect();
+        for part in parts {
+            w.write_all(&part?)?;
+        }
+    }
+    w.write_all(b"\n      ]")
 }
 
-impl Serialize for Results<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use rayon::prelude::*;
-        let mut seq = s.serialize_seq(Some(self.run.findings.len()))?;
-        // Built in parallel a block at a time, written in order.
-        for block in self.run.findings.chunks(4096) {
-            let built: Vec<SarifResult> = block
-                .par_iter()
-                .map(|f| result(self.run, self.index, f))
-                .collect();
-            for r in &built {
-                seq.serialize_element(r)?;
-            }
+/// Eight spaces: where a result starts in the pretty-printed log.
+const INDENT: &[u8] = b"        ";
+
+/// A writer that indents every line after the first by [`INDENT`] (serde_json writes line
+/// breaks only between tokens; line breaks in strings are escaped).
+struct Indented(Vec<u8>);
+
+impl Write for Indented {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let mut rest = buf;
+        while let Some(n) = rest.iter().position(|&c| c == b'\n') {
+            self.0.extend_from_slice(&rest[..=n]);
+            self.0.extend_from_slice(INDENT);
+            rest = &rest[n + 1..];
         }
-        seq.end()
+        self.0.extend_from_slice(rest);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
     }
 }
 
@@ -277,7 +317,7 @@ struct Log<'a> {
 #[serde(rename_all = "camelCase")]
 struct RunOut<'a> {
     tool: Tool,
-    results: Results<'a>,
+    results: &'a str,
     column_kind: &'static str,
     original_uri_base_ids: BTreeMap<String, ArtifactLocation>,
     automation_details: RunAutomationDetails,
@@ -326,14 +366,22 @@ pub fn write(
         version: "2.1.0",
         runs: [RunOut {
             tool: sarif_run.tool,
-            results: Results { run, index: &index },
+            results: RESULTS_MARK,
             column_kind: "unicodeCodePoints",
             original_uri_base_ids: sarif_run.original_uri_base_ids.unwrap_or_default(),
             automation_details: sarif_run.automation_details.unwrap_or_default(),
         }],
     };
+    let log = serde_json::to_vec_pretty(&log).map_err(std::io::Error::other)?;
+    let mark = serde_json::to_vec(RESULTS_MARK).map_err(std::io::Error::other)?;
+    let at = log
+        .windows(mark.len())
+        .position(|win| win == mark.as_slice())
+        .ok_or_else(|| std::io::Error::other("internal error: results mark not in the log"))?;
     let mut w = std::io::BufWriter::with_capacity(1 << 16, w);
-    serde_json::to_writer_pretty(&mut w, &log).map_err(std::io::Error::other)?;
+    w.write_all(&log[..at])?;
+    write_results(run, &index, &mut w)?;
+    w.write_all(&log[at + mark.len()..])?;
     w.write_all(b"\n")?;
     w.flush()
 }

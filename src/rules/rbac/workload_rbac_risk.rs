@@ -1,6 +1,8 @@
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::HashMap;
 
-use crate::model::{BindingUse, KindFacts, NsKey, ObjectIdent, Risk, RoleRisk, World};
+use crate::model::{
+    BindingUse, KindFacts, NsKey, ObjectIdent, Risk, RoleRisk, World, shared_prefix,
+};
 use crate::rule::{Rule, Severity, WorldContext, declare_rule};
 
 declare_rule! {
@@ -94,37 +96,58 @@ const MAX_RULES: usize = 3;
 /// At most this many bindings are named in the message.
 const MAX_NAMED: usize = 3;
 
+/// One binding of a group with what a workload needs to choose it: what it grants and where it
+/// is.
+struct Candidate<'w, 'c> {
+    binding: BindingUse<'w>,
+    risks: Option<&'c [RoleRisk<'w>]>,
+    group: usize,
+    file: u32,
+    dir: &'w [u32],
+}
+
+impl Candidate<'_, '_> {
+    fn key(&self) -> (usize, usize) {
+        (self.group, self.binding.index)
+    }
+}
+
 struct Chain<'w, 'c> {
     binding: BindingUse<'w>,
     risks: &'c [RoleRisk<'w>],
 }
 
 /// Merge two lists sorted by `key`, dropping repeats.
-fn merge_sorted<T: Copy, K: Ord>(a: &[T], b: &[T], key: impl Fn(&T) -> K) -> Vec<T> {
-    let mut out = Vec::with_capacity(a.len() + b.len());
+fn merge_sorted<'a, T, K: Ord>(
+    a: &'a [T],
+    b: &'a [T],
+    key: impl Fn(&T) -> K,
+) -> impl Iterator<Item = &'a T> {
     let (mut i, mut j) = (0, 0);
-    while i < a.len() || j < b.len() {
-        let next = match (a.get(i), b.get(j)) {
-            (Some(x), Some(y)) if key(x) <= key(y) => {
+    std::iter::from_fn(move || match (a.get(i), b.get(j)) {
+        (Some(x), Some(y)) => {
+            let (kx, ky) = (key(x), key(y));
+            if kx <= ky {
                 i += 1;
-                if key(x) == key(y) {
+                if kx == ky {
                     j += 1;
                 }
-                *x
-            }
-            (Some(_), Some(y)) | (None, Some(y)) => {
+                Some(x)
+            } else {
                 j += 1;
-                *y
+                Some(y)
             }
-            (Some(x), None) => {
-                i += 1;
-                *x
-            }
-            (None, None) => break,
-        };
-        out.push(next);
-    }
-    out
+        }
+        (Some(x), None) => {
+            i += 1;
+            Some(x)
+        }
+        (None, Some(y)) => {
+            j += 1;
+            Some(y)
+        }
+        (None, None) => None,
+    })
 }
 
 impl Rule for WorkloadRbacRisk {
@@ -133,87 +156,115 @@ impl Rule for WorkloadRbacRisk {
     }
 
     fn check_world<'w>(&self, world: &'w World, cx: &mut WorldContext<'_>) {
-        // What each binding grants does not depend on the workload: resolve it once.
-        let mut granted: HashMap<usize, Vec<RoleRisk<'_>>> = HashMap::new();
+        // What each binding grants does not depend on the workload: resolve it once. By object
+        // index (looked up for every group of every workload: no hashing).
+        let mut granted: Vec<Option<Vec<RoleRisk<'_>>>> = vec![None; world.objects.len()];
+        let mut any = false;
         for &b in &world.index.bindings {
             let risks = world.role_risks(&world.objects[b]);
             if !risks.is_empty() {
-                granted.insert(b, risks);
+                granted[b] = Some(risks);
+                any = true;
             }
         }
-        if granted.is_empty() {
+        if !any {
             return;
         }
         // Bindings that share an identity (overlays, rendered variants) form a group; a
         // workload uses the nearest member of each group.
         let mut groups: HashMap<&ObjectIdent, usize> = HashMap::new();
-        // By object index (looked up for every candidate of every workload: no hashing).
         let mut group_of = vec![usize::MAX; world.objects.len()];
         for &b in &world.index.bindings {
             let n = groups.len();
             group_of[b] = *groups.entry(&world.objects[b].ident).or_insert(n);
         }
-        // Candidate bindings, sorted by group, keeping only groups with a risky member:
-        // per ServiceAccount (direct subjects) and per namespace (group subjects), shared by
-        // the workloads that run there.
-        let prepare = |mut v: Vec<BindingUse<'w>>| {
-            v.sort_by_key(|u| (group_of[u.index], u.index));
-            v.dedup_by_key(|u| u.index);
-            let risky: HashSet<usize> = v
-                .iter()
-                .filter(|u| granted.contains_key(&u.index))
-                .map(|u| group_of[u.index])
+        // A group none of whose members grants anything dangerous never yields a chain.
+        let mut risky = vec![false; groups.len()];
+        for &b in &world.index.bindings {
+            risky[group_of[b]] |= granted[b].is_some();
+        }
+        // Candidate bindings sorted by (group, object index), without risk-free groups.
+        let prepare = |v: Vec<BindingUse<'w>>| {
+            let mut v: Vec<Candidate<'_, '_>> = v
+                .into_iter()
+                .filter(|u| risky[group_of[u.index]])
+                .map(|u| Candidate {
+                    binding: u,
+                    risks: granted[u.index].as_deref(),
+                    group: group_of[u.index],
+                    file: u.facts.site.file,
+                    dir: world.dir(u.facts.site.file),
+                })
                 .collect();
-            v.retain(|u| risky.contains(&group_of[u.index]));
+            v.sort_by_key(Candidate::key);
+            v.dedup_by_key(|c| c.binding.index);
             v
         };
-        let mut by_account: HashMap<(&NsKey, &str), Vec<BindingUse<'_>>> = HashMap::new();
+        // Three sources, merged per workload: groups every ServiceAccount is in (one list for
+        // the whole run), `system:serviceaccounts:<namespace>` (per namespace) and the
+        // ServiceAccount's own subjects (per account; both small, kept merged).
+        let mut everyone = world.bindings_of_group("system:serviceaccounts");
+        everyone.extend(world.bindings_of_group("system:authenticated"));
+        let everyone = prepare(everyone);
         let mut by_namespace: HashMap<&NsKey, Vec<BindingUse<'_>>> = HashMap::new();
+        let mut by_account: HashMap<(&NsKey, &str), Vec<Candidate<'_, '_>>> = HashMap::new();
         for (ns, index) in &world.index.namespaces {
             for &wi in &index.workloads {
                 let f = &world.objects[wi];
                 let Some(w) = f.workload() else { continue };
                 let sa = w.service_account();
-                let direct = by_account
-                    .entry((ns, sa))
-                    .or_insert_with(|| prepare(world.bindings_of_account(ns, sa)));
-                let groups = by_namespace
-                    .entry(ns)
-                    .or_insert_with(|| prepare(world.bindings_of_account_groups(ns)));
-                if direct.is_empty() && groups.is_empty() {
+                let own = by_account.entry((ns, sa)).or_insert_with(|| {
+                    let mut v = world.bindings_of_account(ns, sa);
+                    v.extend(by_namespace.entry(ns).or_insert_with(|| match ns {
+                        Some(n) => world.bindings_of_group(&format!("system:serviceaccounts:{n}")),
+                        None => Vec::new(),
+                    }).iter().copied());
+                    prepare(v)
+                });
+                if own.is_empty() && everyone.is_empty() {
                     continue;
                 }
-                let key = |u: &BindingUse<'_>| (group_of[u.index], u.index);
-                let uses = merge_sorted(direct, groups, key);
-                let mut chains: Vec<Chain<'_, '_>> = Vec::new();
-                for group in uses.chunk_by(|a, b| group_of[a.index] == group_of[b.index]) {
-                    let nearest = if group.len() == 1 {
-                        group[0]
+                let (file, dir) = (f.site.file, world.dir(f.site.file));
+                let proximity = |c: &Candidate<'_, '_>| {
+                    if c.file == file {
+                        usize::MAX
                     } else {
-                        *group
-                            .iter()
-                            .rev()
-                            .max_by_key(|u| world.proximity(u.facts.site.file, f.site.file))
-                            .unwrap_or(&group[0])
-                    };
-                    if let Some(risks) = granted.get(&nearest.index) {
-                        chains.push(Chain {
-                            binding: nearest,
-                            risks,
-                        });
+                        shared_prefix(c.dir, dir)
                     }
+                };
+                // Walk both lists in (group, index) order; per group, the nearest member (the
+                // first of equally near ones).
+                let mut chains: Vec<Chain<'_, '_>> = Vec::new();
+                let mut best: Option<(&Candidate<'_, '_>, usize)> = None;
+                for c in merge_sorted(own, &everyone, Candidate::key) {
+                    match best {
+                        Some((b, _)) if b.group != c.group => {
+                            if let Some(risks) = b.risks {
+                                chains.push(Chain { binding: b.binding, risks });
+                            }
+                            best = Some((c, proximity(c)));
+                        }
+                        Some((_, near)) => {
+                            let p = proximity(c);
+                            if p > near {
+                                best = Some((c, p));
+                            }
+                        }
+                        None => best = Some((c, proximity(c))),
+                    }
+                }
+                if let Some((b, _)) = best
+                    && let Some(risks) = b.risks
+                {
+                    chains.push(Chain { binding: b.binding, risks });
                 }
                 if chains.is_empty() {
                     continue;
                 }
-                // The first grant of each kind of danger, for the message.
-                let mut abilities: BTreeMap<Risk, String> = BTreeMap::new();
-                for c in &chains {
-                    for r in c.risks {
-                        abilities
-                            .entry(r.hit.risk)
-                            .or_insert_with(|| r.hit.all.join(", "));
-                    }
+                // The first grant of each kind of danger, for the message (in `Risk` order).
+                let mut first: [Option<&RoleRisk<'_>>; Risk::COUNT] = [None; Risk::COUNT];
+                for r in chains.iter().flat_map(|c| c.risks) {
+                    first[r.hit.risk as usize].get_or_insert(r);
                 }
                 let cluster_wide = chains.iter().any(|c| c.binding.binding.cluster);
                 let sa_automount = world
@@ -231,9 +282,10 @@ impl Rule for WorkloadRbacRisk {
                     (true, true) => Severity::High,
                     (true, false) => Severity::Medium,
                 };
-                let what: Vec<String> = abilities
+                let what: Vec<String> = first
                     .iter()
-                    .map(|(r, how)| format!("{} ({how})", r.ability()))
+                    .flatten()
+                    .map(|r| format!("{} ({})", r.hit.risk.ability(), r.hit.all.join(", ")))
                     .collect();
                 let scope = if cluster_wide {
                     "cluster-wide"
