@@ -36,4 +36,4 @@ pub use selector::{
 #[allow(unused_imports)]
 pub use workload::{Container, ContainerKind, PodSpec, pod_template_route};
 #[allow(unused_imports)]
-pub use world::{shared_prefix, BindingUse, Index, NsIndex, NsKey, RoleRisk, World, describe_ns};
+pub use world::{BindingUse, Index, NsIndex, NsKey, RoleRisk, World, describe_ns, shared_prefix};

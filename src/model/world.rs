@@ -213,7 +213,10 @@ impl World {
 
     /// The interned directory components of a file (for [`shared_prefix`]).
     pub fn dir(&self, file: u32) -> &[u32] {
-        self.index.dirs.get(file as usize).map_or(&[][..], |d| &d[..])
+        self.index
+            .dirs
+            .get(file as usize)
+            .map_or(&[][..], |d| &d[..])
     }
 
     /// Labels of a namespace, when its Namespace object is in the input.

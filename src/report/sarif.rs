@@ -246,11 +246,7 @@ const RESULTS_MARK: &str = "\u{0}kubeward-results\u{0}";
 
 /// The results array, pretty-printed at its depth in the log (8 spaces in): serialized in
 /// parallel a block at a time, written in order (no tree of every result in memory).
-fn write_results(
-    run: &Run,
-    index: &BTreeMap<&str, i64>,
-    w: &mut dyn Write,
-) -> std::io::Result<()> {
+fn write_results(run: &Run, index: &BTreeMap<&str, i64>, w: &mut dyn Write) -> std::io::Result<()> {
     use rayon::prelude::*;
     const BLOCK: usize = 16_384;
     const CHUNK: usize = 256;
