@@ -10,9 +10,8 @@ use std::io::Write;
 use serde::Serialize;
 use serde_json::json;
 use serde_sarif::sarif::{
-    ArtifactLocation, Location, Message, MultiformatMessageString, PhysicalLocation, PropertyBag,
-    Region, ReportingConfiguration, ReportingDescriptor, Result as SarifResult, ResultLevel,
-    Run as SarifRun, RunAutomationDetails, Suppression, Tool, ToolComponent,
+    ArtifactLocation, Message, MultiformatMessageString, PropertyBag, ReportingConfiguration,
+    ReportingDescriptor, ResultLevel, Run as SarifRun, RunAutomationDetails, Tool, ToolComponent,
 };
 
 use crate::docs;
@@ -93,63 +92,170 @@ fn truncate(s: &str, max: usize) -> String {
     format!("{}…", &s[..end])
 }
 
-fn location(run: &Run, at: &Loc, message: Option<&str>, id: Option<i64>) -> Location {
+// One result as written: field for field what `serde_sarif` writes (its fields are in
+// alphabetical order, absent ones skipped), built without maps or JSON values, borrowing from
+// the finding.
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ResultOut<'a> {
+    level: ResultLevel,
+    locations: [LocationOut<'a>; 1],
+    message: MessageOut<'a>,
+    partial_fingerprints: FingerprintsOut,
+    properties: PropertiesOut<'a>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    related_locations: Vec<LocationOut<'a>>,
+    rule_id: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rule_index: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    suppressions: Option<[SuppressionOut<'a>; 1]>,
+}
+
+#[derive(Serialize)]
+struct MessageOut<'a> {
+    text: std::borrow::Cow<'a, str>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct LocationOut<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    id: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    message: Option<MessageOut<'a>>,
+    physical_location: PhysicalOut,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PhysicalOut {
+    artifact_location: ArtifactOut,
+    region: RegionOut,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ArtifactOut {
+    uri: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    uri_base_id: Option<&'static str>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct RegionOut {
+    end_column: u32,
+    end_line: u32,
+    start_column: u32,
+    start_line: u32,
+}
+
+#[derive(Serialize)]
+struct FingerprintsOut {
+    #[serde(rename = "kubeward/v1")]
+    v1: String,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PropertiesOut<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    helm_template: Option<&'a str>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    kustomize_overlays: Vec<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    object: Option<ObjectOut<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rendered: Option<RenderedOut<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rendered_by: Option<&'static str>,
+    #[serde(skip_serializing_if = "str::is_empty")]
+    route: &'a str,
+    severity: &'static str,
+}
+
+/// An object's identity, keys sorted, absent ones `null`.
+#[derive(Serialize)]
+struct ObjectOut<'a> {
+    #[serde(rename = "apiVersion")]
+    api_version: &'a str,
+    kind: &'a str,
+    name: Option<&'a str>,
+    namespace: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct RenderedOut<'a> {
+    column: u32,
+    line: u32,
+    stream: &'a str,
+}
+
+#[derive(Serialize)]
+struct SuppressionOut<'a> {
+    justification: &'a str,
+    kind: &'static str,
+}
+
+fn location<'a>(run: &Run, at: &Loc, message: Option<&'a str>, id: Option<i64>) -> LocationOut<'a> {
     let r = at.region;
     let path = &run.files[at.file as usize].path;
-    Location {
+    LocationOut {
         id,
-        message: message.map(|m| Message {
-            text: Some(m.to_owned()),
-            ..Default::default()
-        }),
-        physical_location: Some(PhysicalLocation {
-            artifact_location: Some(artifact(path)),
-            region: Some(Region {
-                start_line: Some(i64::from(r.line)),
-                start_column: Some(i64::from(r.col)),
-                end_line: Some(i64::from(r.end_line)),
-                end_column: Some(i64::from(r.end_col)),
-                ..Default::default()
-            }),
-            ..Default::default()
-        }),
-        ..Default::default()
+        message: message.map(|m| MessageOut { text: m.into() }),
+        physical_location: PhysicalOut {
+            artifact_location: artifact(path),
+            region: RegionOut {
+                end_column: r.end_col,
+                end_line: r.end_line,
+                start_column: r.col,
+                start_line: r.line,
+            },
+        },
     }
 }
 
 /// A repository-relative URI under `%SRCROOT%`; paths outside the working directory (absolute)
 /// become `file://` URIs, and standard input keeps its name.
-fn artifact(path: &str) -> ArtifactLocation {
+fn artifact(path: &str) -> ArtifactOut {
     if path.starts_with('/') {
-        ArtifactLocation {
-            uri: Some(format!("file://{}", uri_escape(path))),
-            ..Default::default()
+        ArtifactOut {
+            uri: format!("file://{}", uri_escape(path)),
+            uri_base_id: None,
         }
     } else {
-        ArtifactLocation {
-            uri: Some(uri_escape(path)),
-            uri_base_id: Some("%SRCROOT%".to_owned()),
-            ..Default::default()
+        ArtifactOut {
+            uri: uri_escape(path),
+            uri_base_id: Some("%SRCROOT%"),
         }
     }
 }
 
 /// Percent-encode what a relative URI reference cannot hold as is.
 fn uri_escape(path: &str) -> String {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
     let mut out = String::with_capacity(path.len());
     for b in path.bytes() {
         if b.is_ascii_alphanumeric() || b"-._~/!$&'()*+,;=:@".contains(&b) {
             out.push(b as char);
         } else {
-            out.push_str(&format!("%{b:02X}"));
+            out.push('%');
+            out.push(HEX[usize::from(b >> 4)] as char);
+            out.push(HEX[usize::from(b & 15)] as char);
         }
     }
     out
 }
 
 /// One SARIF result.
-fn result(run: &Run, index: &BTreeMap<&str, i64>, f: &crate::finding::Finding) -> SarifResult {
-    let related: Vec<Location> = f
+fn result<'a>(
+    run: &'a Run,
+    index: &BTreeMap<&str, i64>,
+    f: &'a crate::finding::Finding,
+) -> ResultOut<'a> {
+    let mut related: Vec<LocationOut<'a>> = f
         .related
         .iter()
         .enumerate()
@@ -162,82 +268,68 @@ fn result(run: &Run, index: &BTreeMap<&str, i64>, f: &crate::finding::Finding) -
             )
         })
         .collect();
-    let mut related = related;
+    let mut properties = PropertiesOut {
+        helm_template: None,
+        kustomize_overlays: Vec::new(),
+        object: f.object.as_deref().map(|o| ObjectOut {
+            api_version: &o.api_version,
+            kind: &o.kind,
+            name: o.name.as_deref(),
+            namespace: o.namespace.as_deref(),
+        }),
+        rendered: None,
+        rendered_by: None,
+        route: &f.route,
+        severity: f.severity.as_str(),
+    };
     if let Some(t) = f.trace.as_deref() {
         let mut extra = Vec::new();
         if t.rendered_is_input && t.rendered.file != f.primary.file {
-            extra.push((t.rendered, "rendered output (Helm)".to_owned()));
+            extra.push((t.rendered, "rendered output (Helm)"));
         }
         for o in &t.overlays {
-            extra.push((*o, "rendered in this Kustomize overlay".to_owned()));
+            extra.push((*o, "rendered in this Kustomize overlay"));
         }
         for (at, msg) in extra {
             let id = i64::try_from(related.len() + 1).unwrap_or(0);
-            related.push(location(run, &at, Some(&msg), Some(id)));
+            related.push(location(run, &at, Some(msg), Some(id)));
         }
-    }
-    let mut fp = BTreeMap::new();
-    fp.insert("kubeward/v1".to_owned(), f.fingerprint.to_string());
-    let mut props = BTreeMap::new();
-    props.insert("severity".to_owned(), json!(f.severity.as_str()));
-    if let Some(o) = &f.object {
-        props.insert("object".to_owned(), json!(**o));
-    }
-    if !f.route.is_empty() {
-        props.insert("route".to_owned(), json!(&*f.route));
-    }
-    if let Some(t) = f.trace.as_deref() {
-        props.insert("renderedBy".to_owned(), json!(t.via));
-        if let Some(tpl) = &t.template {
-            props.insert("helmTemplate".to_owned(), json!(tpl));
-        }
+        properties.rendered_by = Some(t.via);
+        properties.helm_template = t.template.as_deref();
         if !t.rendered_is_input {
-            props.insert(
-                "rendered".to_owned(),
-                json!({
-                    "stream": run.files[t.rendered.file as usize].path,
-                    "line": t.rendered.region.line,
-                    "column": t.rendered.region.col,
-                }),
-            );
+            properties.rendered = Some(RenderedOut {
+                column: t.rendered.region.col,
+                line: t.rendered.region.line,
+                stream: &run.files[t.rendered.file as usize].path,
+            });
         }
-        if !t.overlays.is_empty() {
-            let paths: Vec<&str> = t
-                .overlays
-                .iter()
-                .map(|o| run.files[o.file as usize].path.as_str())
-                .collect();
-            props.insert("kustomizeOverlays".to_owned(), json!(paths));
-        }
+        properties.kustomize_overlays = t
+            .overlays
+            .iter()
+            .map(|o| run.files[o.file as usize].path.as_str())
+            .collect();
     }
-    let mut text = f.message.to_string();
-    if let Some(h) = &f.help {
-        text.push_str(". ");
-        text.push_str(h);
-    }
-    let base = SarifResult::builder()
-        .message(Message {
-            text: Some(text),
-            ..Default::default()
-        })
-        .build();
-    SarifResult {
-        rule_id: Some(f.meta.id.to_owned()),
+    let text = match &f.help {
+        Some(h) => format!("{}. {h}", f.message).into(),
+        None => std::borrow::Cow::Borrowed(&*f.message),
+    };
+    ResultOut {
+        level: level(f.severity),
+        locations: [location(run, &f.primary, None, None)],
+        message: MessageOut { text },
+        partial_fingerprints: FingerprintsOut {
+            v1: f.fingerprint.to_string(),
+        },
+        properties,
+        related_locations: related,
+        rule_id: f.meta.id,
         rule_index: index.get(f.meta.id).copied(),
-        level: Some(level(f.severity)),
-        locations: Some(vec![location(run, &f.primary, None, None)]),
-        related_locations: (!related.is_empty()).then_some(related),
-        partial_fingerprints: Some(fp),
-        suppressions: f.suppressed.as_ref().map(|s| {
-            let mut sup = Suppression::builder().kind(json!(s.kind)).build();
-            sup.justification = Some(s.justification.clone());
-            vec![sup]
+        suppressions: f.suppressed.as_deref().map(|s| {
+            [SuppressionOut {
+                justification: &s.justification,
+                kind: s.kind,
+            }]
         }),
-        properties: Some(PropertyBag {
-            tags: None,
-            additional_properties: props,
-        }),
-        ..base
     }
 }
 
@@ -259,15 +351,23 @@ fn write_results(run: &Run, index: &BTreeMap<&str, i64>, w: &mut dyn Write) -> s
             .par_chunks(CHUNK)
             .enumerate()
             .map(|(c, chunk)| {
-                let mut out = Indented(Vec::with_capacity(chunk.len() * 2048));
+                let mut out = Vec::with_capacity(chunk.len() * 2048);
                 for (i, f) in chunk.iter().enumerate() {
                     let first = b == 0 && c == 0 && i == 0;
-                    out.0.extend_from_slice(if first { b"\n" } else { b",\n" });
-                    out.0.extend_from_slice(INDENT);
-                    serde_json::to_writer_pretty(&mut out, &result(run, index, f))
+                    out.extend_from_slice(if first { b"\n" } else { b",\n" });
+                    out.extend_from_slice(INDENT);
+                    let mut ser = serde_json::Serializer::with_formatter(
+                        &mut out,
+                        Nested {
+                            depth: INDENT.len() / 2,
+                            has_value: false,
+                        },
+                    );
+                    result(run, index, f)
+                        .serialize(&mut ser)
                         .map_err(std::io::Error::other)?;
                 }
-                Ok(out.0)
+                Ok(out)
             })
             .collect();
         for part in parts {
@@ -280,23 +380,90 @@ fn write_results(run: &Run, index: &BTreeMap<&str, i64>, w: &mut dyn Write) -> s
 /// Eight spaces: where a result starts in the pretty-printed log.
 const INDENT: &[u8] = b"        ";
 
-/// A writer that indents every line after the first by [`INDENT`] (serde_json writes line
-/// breaks only between tokens; line breaks in strings are escaped).
-struct Indented(Vec<u8>);
+/// serde_json's pretty printer (two spaces per level), starting at a given depth: a result
+/// printed alone comes out exactly as it would inside the whole log.
+struct Nested {
+    depth: usize,
+    has_value: bool,
+}
 
-impl Write for Indented {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        let mut rest = buf;
-        while let Some(n) = rest.iter().position(|&c| c == b'\n') {
-            self.0.extend_from_slice(&rest[..=n]);
-            self.0.extend_from_slice(INDENT);
-            rest = &rest[n + 1..];
+impl Nested {
+    fn indent<W: ?Sized + Write>(&self, w: &mut W) -> std::io::Result<()> {
+        const SPACES: &[u8; 64] = &[b' '; 64];
+        let mut n = 2 * self.depth;
+        while n > 0 {
+            let k = n.min(SPACES.len());
+            w.write_all(&SPACES[..k])?;
+            n -= k;
         }
-        self.0.extend_from_slice(rest);
-        Ok(buf.len())
+        Ok(())
     }
 
-    fn flush(&mut self) -> std::io::Result<()> {
+    fn open<W: ?Sized + Write>(&mut self, w: &mut W, c: &[u8]) -> std::io::Result<()> {
+        self.depth += 1;
+        self.has_value = false;
+        w.write_all(c)
+    }
+
+    fn close<W: ?Sized + Write>(&mut self, w: &mut W, c: &[u8]) -> std::io::Result<()> {
+        self.depth -= 1;
+        if self.has_value {
+            w.write_all(b"\n")?;
+            self.indent(w)?;
+        }
+        w.write_all(c)
+    }
+
+    fn item<W: ?Sized + Write>(&mut self, w: &mut W, first: bool) -> std::io::Result<()> {
+        w.write_all(if first { b"\n" } else { b",\n" })?;
+        self.indent(w)
+    }
+}
+
+impl serde_json::ser::Formatter for Nested {
+    fn begin_array<W: ?Sized + Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.open(w, b"[")
+    }
+
+    fn end_array<W: ?Sized + Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.close(w, b"]")
+    }
+
+    fn begin_array_value<W: ?Sized + Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        self.item(w, first)
+    }
+
+    fn end_array_value<W: ?Sized + Write>(&mut self, _w: &mut W) -> std::io::Result<()> {
+        self.has_value = true;
+        Ok(())
+    }
+
+    fn begin_object<W: ?Sized + Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.open(w, b"{")
+    }
+
+    fn end_object<W: ?Sized + Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.close(w, b"}")
+    }
+
+    fn begin_object_key<W: ?Sized + Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        self.item(w, first)
+    }
+
+    fn begin_object_value<W: ?Sized + Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        w.write_all(b": ")
+    }
+
+    fn end_object_value<W: ?Sized + Write>(&mut self, _w: &mut W) -> std::io::Result<()> {
+        self.has_value = true;
         Ok(())
     }
 }
