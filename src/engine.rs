@@ -229,9 +229,7 @@ pub fn lint(inputs: Vec<Input>, skipped: Vec<(String, String)>, opts: &Options<'
         .filter(|r| r.reads_world())
         .map(|rule| {
             let mut wcx = WorldContext::new(opts.settings);
-            let t = Instant::now();
             rule.check_world(&world, &mut wcx);
-            eprintln!("TMP {} {:?}", rule.meta().id, t.elapsed());
             wcx.drafts
         })
         .collect();
