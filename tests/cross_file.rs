@@ -277,3 +277,38 @@ fn objects_sharing_a_name_resolve_to_the_nearest_variant() {
         )]
     );
 }
+
+#[test]
+fn the_nearest_variant_of_a_binding_decides_even_when_a_far_one_is_risky() {
+    // `ClusterRoleBinding "web"` exists twice: next to the app it binds the app's own
+    // ServiceAccount to `view`; in another cluster's directory it binds every authenticated
+    // user to `cluster-admin`. The app uses its nearest variant, which grants nothing
+    // dangerous (the far variant belongs to another cluster).
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join(".git")).unwrap();
+    let near = "apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata:
+  name: web
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: view}
+subjects:
+- {kind: ServiceAccount, name: web, namespace: shop}
+";
+    let far = "apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata:
+  name: web
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: cluster-admin}
+subjects:
+- {kind: Group, name: system:authenticated, apiGroup: rbac.authorization.k8s.io}
+";
+    write(dir.path(), "clusters/a/shop/deploy.yaml", DEPLOY);
+    write(dir.path(), "clusters/a/shop/rbac.yaml", near);
+    write(dir.path(), "clusters/b/shop/rbac.yaml", far);
+    let got = findings(dir.path(), &["--select", "workload-rbac-risk", "."]);
+    assert_eq!(got, vec![]);
+    // Without the near variant, the far one is the only one and applies.
+    std::fs::remove_file(dir.path().join("clusters/a/shop/rbac.yaml")).unwrap();
+    let got = findings(dir.path(), &["--select", "workload-rbac-risk", "."]);
+    assert_eq!(got.len(), 1, "{got:?}");
+}
