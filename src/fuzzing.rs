@@ -364,6 +364,9 @@ pub fn fuzz_yaml(data: &[u8]) {
 /// # Panics
 /// When an invariant is broken.
 pub fn check_yaml(text: &str) {
+    if let Some(d) = crate::yaml::differs_from_saphyr(text) {
+        panic!("the fast YAML path reads this text unlike saphyr: {d}");
+    }
     let len = u32::try_from(text.len()).unwrap_or(u32::MAX);
     let index = LineIndex::new(text);
     let check_span = |what: &str, s: u32, e: u32| {

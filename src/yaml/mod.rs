@@ -2,6 +2,7 @@
 #![deny(missing_docs)]
 
 mod comments;
+mod fast;
 mod loose;
 mod pointer;
 #[cfg(test)]
@@ -11,6 +12,7 @@ mod scalar;
 mod tree;
 
 pub use comments::{Comment, comments};
+pub use fast::differs_from_saphyr;
 #[allow(unused_imports)]
 pub use loose::{find_route_loose, first_line};
 #[allow(unused_imports)]

@@ -8,7 +8,7 @@
 use std::borrow::Cow;
 use std::collections::HashMap;
 
-use saphyr_parser::{Event, Parser, ScalarStyle, Span, Tag};
+use saphyr_parser::{Event, Parser, ScalarStyle, Tag};
 
 use super::scalar::{self, Style, TagHint, Value};
 
@@ -151,7 +151,7 @@ struct Frame {
     scratch: usize,
 }
 
-struct Builder<'a> {
+pub(crate) struct Builder<'a> {
     doc: Doc<'a>,
     stack: Vec<Frame>,
     scratch: Vec<NodeId>,
@@ -173,9 +173,17 @@ pub fn parse_stream(text: &str) -> Stream<'_> {
 /// The documents of a stream, parsed one at a time (only one tree is alive at once: a large
 /// stream costs the memory of its largest document, not of all of them). Never panics; stops at
 /// the first syntax error, which `error` then holds.
+///
+/// Documents in the block-style subset manifests are written in are read by the fast path
+/// ([`super::fast`]); from the first document outside it on, saphyr reads the rest of the
+/// stream.
 pub struct Docs<'a> {
     text: &'a str,
+    /// While the fast path reads the stream: where the next document's text starts.
+    fast: Option<usize>,
     parser: Option<Parser<'a, saphyr_parser::StrInput<'a>>>,
+    /// Where the text saphyr reads starts in `text`.
+    base: u32,
     offsets: Offsets<'a>,
     builder: Option<Builder<'a>>,
     /// Documents yielded so far.
@@ -189,12 +197,23 @@ pub struct Docs<'a> {
 impl<'a> Docs<'a> {
     /// Start parsing `text`.
     pub fn new(text: &'a str) -> Self {
+        Self::with(text, super::fast::eligible(text))
+    }
+
+    /// Start parsing `text` with saphyr alone (to hold the fast path to it in tests).
+    pub(crate) fn saphyr_only(text: &'a str) -> Self {
+        Self::with(text, false)
+    }
+
+    fn with(text: &'a str, fast: bool) -> Self {
         let mut docs = Docs {
             text,
+            fast: None,
             parser: None,
+            base: 0,
             offsets: Offsets {
-                text,
-                ascii: text.is_ascii(),
+                text: "",
+                ascii: true,
                 char_pos: 0,
                 byte_pos: 0,
             },
@@ -208,10 +227,48 @@ impl<'a> Docs<'a> {
                 message: "file larger than 4 GiB".into(),
                 offset: 0,
             });
+        } else if fast {
+            docs.fast = Some(0);
         } else {
-            docs.parser = Some(Parser::new_from_str(text));
+            docs.saphyr_from(0);
         }
         docs
+    }
+
+    /// Hand the stream from byte `pos` on to saphyr.
+    fn saphyr_from(&mut self, pos: usize) {
+        let rest = &self.text[pos..];
+        self.fast = None;
+        self.base = u32::try_from(pos).unwrap_or(u32::MAX);
+        self.offsets = Offsets {
+            text: rest,
+            ascii: rest.is_ascii(),
+            char_pos: 0,
+            byte_pos: 0,
+        };
+        self.parser = Some(Parser::new_from_str(rest));
+    }
+
+    /// The next document by the fast path: `Ok(None)` at the end of the stream, `Err` when the
+    /// document at `pos` is outside its subset.
+    fn next_fast(&mut self, pos: usize) -> Result<Option<Doc<'a>>, super::fast::Bail> {
+        let mut fast = super::fast::Fast::new(self.text);
+        let Some(tok) = fast.first_token(pos)? else {
+            return Ok(None);
+        };
+        let start = u32::try_from(tok).map_err(|_| super::fast::Bail)?;
+        let mut builder = Builder::new(self.count, start, self.last_end);
+        let end = fast.document(tok, &mut builder)?;
+        let doc = builder.finish(start);
+        self.count += 1;
+        self.last_end = doc.content_end();
+        self.fast = Some(end.next);
+        Ok(Some(doc))
+    }
+
+    /// Byte offset in `text` of a saphyr character index.
+    fn byte(&mut self, char_idx: usize) -> u32 {
+        self.base.saturating_add(self.offsets.byte(char_idx))
     }
 }
 
@@ -219,6 +276,16 @@ impl<'a> Iterator for Docs<'a> {
     type Item = Doc<'a>;
 
     fn next(&mut self) -> Option<Doc<'a>> {
+        if let Some(pos) = self.fast {
+            match self.next_fast(pos) {
+                Ok(Some(doc)) => return Some(doc),
+                Ok(None) => {
+                    self.fast = None;
+                    return None;
+                }
+                Err(super::fast::Bail) => self.saphyr_from(pos),
+            }
+        }
         let text = self.text;
         loop {
             let event = self.parser.as_mut()?.next()?;
@@ -227,14 +294,14 @@ impl<'a> Iterator for Docs<'a> {
                 Err(e) => {
                     self.error = Some(ParseError {
                         message: e.info().to_owned(),
-                        offset: self.offsets.byte(e.marker().index()),
+                        offset: self.byte(e.marker().index()),
                     });
                     self.parser = None;
                     return None;
                 }
             };
-            let start = self.offsets.byte(span.start.index());
-            let end = self.offsets.byte(span.end.index());
+            let start = self.byte(span.start.index());
+            let end = self.byte(span.end.index());
             let result = match event {
                 Event::DocumentStart(_) => {
                     self.builder = Some(Builder::new(self.count, start, self.last_end));
@@ -251,7 +318,13 @@ impl<'a> Iterator for Docs<'a> {
                 }
                 Event::StreamStart | Event::StreamEnd | Event::Nothing => Ok(()),
                 other => match self.builder.as_mut() {
-                    Some(b) => b.event(other, span, start, end, text),
+                    Some(b) => b.event(
+                        other,
+                        span.end.index() > span.start.index(),
+                        start,
+                        end,
+                        text,
+                    ),
                     None => Ok(()),
                 },
             };
@@ -268,7 +341,7 @@ impl<'a> Iterator for Docs<'a> {
 }
 
 impl<'a> Builder<'a> {
-    fn new(index: usize, start: u32, preamble: u32) -> Self {
+    pub(crate) fn new(index: usize, start: u32, preamble: u32) -> Self {
         Builder {
             doc: Doc {
                 nodes: Vec::new(),
@@ -288,7 +361,7 @@ impl<'a> Builder<'a> {
         }
     }
 
-    fn finish(mut self, end: u32) -> Doc<'a> {
+    pub(crate) fn finish(mut self, end: u32) -> Doc<'a> {
         self.doc.root = match self.root {
             Some(r) => r,
             None => self.push_node(Node {
@@ -322,10 +395,12 @@ impl<'a> Builder<'a> {
         }
     }
 
-    fn event(
+    /// Take one parser event spanning `start..end`; `flow` tells a collection start written
+    /// `[`/`{` from a block one.
+    pub(crate) fn event(
         &mut self,
         ev: Event<'a>,
-        span: Span,
+        flow: bool,
         start: u32,
         end: u32,
         text: &str,
@@ -367,7 +442,6 @@ impl<'a> Builder<'a> {
                     return Err(format!("nesting deeper than {MAX_DEPTH} levels"));
                 }
                 let is_map = matches!(ev, Event::MappingStart(..));
-                let flow = span.end.index() > span.start.index();
                 self.stack.push(Frame {
                     is_map,
                     start: skip_properties(text, start, end.max(start)),
@@ -379,6 +453,13 @@ impl<'a> Builder<'a> {
             Event::SequenceEnd | Event::MappingEnd => {
                 let Some(frame) = self.stack.pop() else {
                     return Err("unbalanced collection end".into());
+                };
+                // A flow collection ends after its bracket (saphyr's span of the closing
+                // bracket runs on over spaces and a comment after it).
+                let end = if frame.flow {
+                    start.saturating_add(1).min(end.max(start))
+                } else {
+                    end
                 };
                 let id = if frame.is_map {
                     self.close_map(&frame, end)?
