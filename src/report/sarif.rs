@@ -125,13 +125,13 @@ struct LocationOut<'a> {
     id: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     message: Option<MessageOut<'a>>,
-    physical_location: PhysicalOut,
+    physical_location: PhysicalOut<'a>,
 }
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct PhysicalOut {
-    artifact_location: ArtifactOut,
+struct PhysicalOut<'a> {
+    artifact_location: &'a ArtifactOut,
     region: RegionOut,
 }
 
@@ -199,14 +199,26 @@ struct SuppressionOut<'a> {
     kind: &'static str,
 }
 
-fn location<'a>(run: &Run, at: &Loc, message: Option<&'a str>, id: Option<i64>) -> LocationOut<'a> {
+/// What a result needs besides its finding: the run, rule indices, each file's artifact.
+struct Shared<'a> {
+    run: &'a Run,
+    index: &'a BTreeMap<&'a str, i64>,
+    /// Per file of the run, escaped once (not per location).
+    artifacts: Vec<ArtifactOut>,
+}
+
+fn location<'a>(
+    shared: &'a Shared<'_>,
+    at: &Loc,
+    message: Option<&'a str>,
+    id: Option<i64>,
+) -> LocationOut<'a> {
     let r = at.region;
-    let path = &run.files[at.file as usize].path;
     LocationOut {
         id,
         message: message.map(|m| MessageOut { text: m.into() }),
         physical_location: PhysicalOut {
-            artifact_location: artifact(path),
+            artifact_location: &shared.artifacts[at.file as usize],
             region: RegionOut {
                 end_column: r.end_col,
                 end_line: r.end_line,
@@ -250,18 +262,15 @@ fn uri_escape(path: &str) -> String {
 }
 
 /// One SARIF result.
-fn result<'a>(
-    run: &'a Run,
-    index: &BTreeMap<&str, i64>,
-    f: &'a crate::finding::Finding,
-) -> ResultOut<'a> {
+fn result<'a>(shared: &'a Shared<'_>, f: &'a crate::finding::Finding) -> ResultOut<'a> {
+    let run = shared.run;
     let mut related: Vec<LocationOut<'a>> = f
         .related
         .iter()
         .enumerate()
         .map(|(i, rel)| {
             location(
-                run,
+                shared,
                 &rel.at,
                 Some(&rel.text),
                 Some(i64::try_from(i + 1).unwrap_or(0)),
@@ -292,7 +301,7 @@ fn result<'a>(
         }
         for (at, msg) in extra {
             let id = i64::try_from(related.len() + 1).unwrap_or(0);
-            related.push(location(run, &at, Some(msg), Some(id)));
+            related.push(location(shared, &at, Some(msg), Some(id)));
         }
         properties.rendered_by = Some(t.via);
         properties.helm_template = t.template.as_deref();
@@ -315,7 +324,7 @@ fn result<'a>(
     };
     ResultOut {
         level: level(f.severity),
-        locations: [location(run, &f.primary, None, None)],
+        locations: [location(shared, &f.primary, None, None)],
         message: MessageOut { text },
         partial_fingerprints: FingerprintsOut {
             v1: f.fingerprint.to_string(),
@@ -323,7 +332,7 @@ fn result<'a>(
         properties,
         related_locations: related,
         rule_id: f.meta.id,
-        rule_index: index.get(f.meta.id).copied(),
+        rule_index: shared.index.get(f.meta.id).copied(),
         suppressions: f.suppressed.as_deref().map(|s| {
             [SuppressionOut {
                 justification: &s.justification,
@@ -338,7 +347,8 @@ const RESULTS_MARK: &str = "\u{0}kubeward-results\u{0}";
 
 /// The results array, pretty-printed at its depth in the log (8 spaces in): serialized in
 /// parallel a block at a time, written in order (no tree of every result in memory).
-fn write_results(run: &Run, index: &BTreeMap<&str, i64>, w: &mut dyn Write) -> std::io::Result<()> {
+fn write_results(shared: &Shared<'_>, w: &mut dyn Write) -> std::io::Result<()> {
+    let run = shared.run;
     use rayon::prelude::*;
     const BLOCK: usize = 16_384;
     const CHUNK: usize = 256;
@@ -363,7 +373,7 @@ fn write_results(run: &Run, index: &BTreeMap<&str, i64>, w: &mut dyn Write) -> s
                             has_value: false,
                         },
                     );
-                    result(run, index, f)
+                    result(shared, f)
                         .serialize(&mut ser)
                         .map_err(std::io::Error::other)?;
                 }
@@ -543,7 +553,12 @@ pub fn write(
         .ok_or_else(|| std::io::Error::other("internal error: results mark not in the log"))?;
     let mut w = std::io::BufWriter::with_capacity(1 << 16, w);
     w.write_all(&log[..at])?;
-    write_results(run, &index, &mut w)?;
+    let shared = Shared {
+        run,
+        index: &index,
+        artifacts: run.files.iter().map(|f| artifact(&f.path)).collect(),
+    };
+    write_results(&shared, &mut w)?;
     w.write_all(&log[at + mark.len()..])?;
     w.write_all(b"\n")?;
     w.flush()

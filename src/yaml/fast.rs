@@ -49,26 +49,16 @@ fn is_space_or_end(c: Option<&u8>) -> bool {
 /// byte-order mark, no C1 control or non-character, which saphyr may treat specially.
 pub(crate) fn eligible(text: &str) -> bool {
     let b = text.as_bytes();
-    let mut i = 0;
-    while i < b.len() {
-        let c = b[i];
-        if c < 0x20 && c != b'\n' || c == 0x7f {
-            return false;
-        }
-        if c == 0xC2 && matches!(b.get(i + 1), Some(0x80..=0x9F)) {
-            return false;
-        }
-        if c == 0xEF
-            && matches!(
-                (b.get(i + 1), b.get(i + 2)),
-                (Some(0xBB), Some(0xBF)) | (Some(0xBF), Some(0xBE | 0xBF))
-            )
-        {
-            return false;
-        }
-        i += 1;
+    if b.iter().any(|&c| (c < 0x20 && c != b'\n') || c == 0x7f) {
+        return false;
     }
-    true
+    !memchr::memchr2_iter(0xC2, 0xEF, b).any(|i| match b[i] {
+        0xC2 => matches!(b.get(i + 1), Some(0x80..=0x9F)),
+        _ => matches!(
+            (b.get(i + 1), b.get(i + 2)),
+            (Some(0xBB), Some(0xBF)) | (Some(0xBF), Some(0xBE | 0xBF))
+        ),
+    })
 }
 
 impl<'a> Fast<'a> {
@@ -85,10 +75,7 @@ impl<'a> Fast<'a> {
     }
 
     fn line_start(&self, i: usize) -> usize {
-        self.b[..i]
-            .iter()
-            .rposition(|&c| c == b'\n')
-            .map_or(0, |p| p + 1)
+        memchr::memrchr(b'\n', &self.b[..i]).map_or(0, |p| p + 1)
     }
 
     fn col(&self, i: usize) -> usize {
@@ -119,10 +106,7 @@ impl<'a> Fast<'a> {
 
     /// The end of a comment starting at `i` (its line break, or the end of the text).
     fn comment_end(&self, i: usize) -> R<usize> {
-        let end = self.b[i..]
-            .iter()
-            .position(|&c| c == b'\n')
-            .map_or(self.b.len(), |p| i + p);
+        let end = memchr::memchr(b'\n', &self.b[i..]).map_or(self.b.len(), |p| i + p);
         if self.b[i..end].iter().any(|&c| c == b'\r' || c == b'\t') {
             return Err(Bail);
         }
@@ -261,7 +245,9 @@ impl<'a> Fast<'a> {
         }
         match self.b[at] {
             b'-' if is_space_or_end(self.b.get(at + 1)) => self.sequence(at, false, b),
-            b'|' => self.literal(at, parent, b),
+            // A block scalar as a whole document starts the document elsewhere: saphyr's.
+            b'|' if parent >= 0 => self.literal(at, parent, b),
+            b'|' => Err(Bail),
             b'[' | b'{' => {
                 let end = self.flow(at, b)?;
                 self.only_comment_after(end)?;
@@ -588,10 +574,7 @@ impl<'a> Fast<'a> {
             if line >= self.b.len() {
                 break self.b.len();
             }
-            let eol = self.b[line..]
-                .iter()
-                .position(|&c| c == b'\n')
-                .map_or(self.b.len(), |p| line + p);
+            let eol = memchr::memchr(b'\n', &self.b[line..]).map_or(self.b.len(), |p| line + p);
             let content = &self.b[line..eol];
             let spaces = content.iter().take_while(|&&c| c == b' ').count();
             if content.iter().any(|&c| c == b'\t' || c == b'\r') {
@@ -884,6 +867,9 @@ mod tests {
         "a:\n\n\n  b: c\n",
         "a: x\n---\nb: |\n  y\n---\n- z\n",
         "a: 0x1F\nb: 0o17\nc: yes\nd: 1_000\ny: n\n",
+        // Found by the `yaml` fuzz target.
+        "|-\n\u{fffd}",
+        "|\n  x\n",
     ];
 
     #[test]

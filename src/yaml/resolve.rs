@@ -33,11 +33,10 @@ impl LineIndex {
     /// Index a file's text.
     pub fn new(text: &str) -> Self {
         let mut starts = vec![if text.starts_with('\u{feff}') { 3 } else { 0 }];
-        for (i, b) in text.bytes().enumerate() {
-            if b == b'\n' {
-                starts.push(u32::try_from(i + 1).unwrap_or(u32::MAX));
-            }
-        }
+        starts.extend(
+            memchr::memchr_iter(b'\n', text.as_bytes())
+                .map(|i| u32::try_from(i + 1).unwrap_or(u32::MAX)),
+        );
         LineIndex { starts }
     }
 
