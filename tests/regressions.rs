@@ -32,6 +32,9 @@ const INLINE: &[(&str, &[u8])] = &[
         "empty quoted values then comments",
         b"a: &x \"\"  # c\nb: [&y '' , z]\n",
     ),
+    // A document that is one block scalar: the fast YAML path started the document at the
+    // `|`, saphyr at the content.
+    ("block scalar as the document", b"|-\n\xd1"),
 ];
 
 #[test]

@@ -456,10 +456,9 @@ impl<'a> Builder<'a> {
                 };
                 // A flow collection ends after its bracket (saphyr's span of the closing
                 // bracket runs on over spaces and a comment after it).
-                let end = if frame.flow {
-                    start.saturating_add(1).min(end.max(start))
-                } else {
-                    end
+                let end = match text.as_bytes().get(start as usize) {
+                    Some(b']' | b'}') if frame.flow => start + 1,
+                    _ => end,
                 };
                 let id = if frame.is_map {
                     self.close_map(&frame, end)?
