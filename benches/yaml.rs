@@ -1,4 +1,5 @@
-//! Micro-benchmark of the YAML layer: saphyr events → span tree with YAML 1.1 resolution.
+//! Micro-benchmark of the YAML layer: text → span tree with YAML 1.1 resolution, through the
+//! fast path (what kubeward runs) and through saphyr alone.
 //! Run: `cargo bench --bench yaml` (needs ../shared/bench/gen_corpus.py and python3).
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
@@ -13,6 +14,9 @@ fn yaml(c: &mut Criterion) {
     g.throughput(Throughput::Bytes(text.len() as u64));
     g.bench_function("parse_stream", |b| {
         b.iter(|| kubeward::bench_api::parse(std::hint::black_box(&text)))
+    });
+    g.bench_function("parse_stream_saphyr_only", |b| {
+        b.iter(|| kubeward::bench_api::parse_saphyr(std::hint::black_box(&text)))
     });
     g.finish();
 }

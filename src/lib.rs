@@ -609,6 +609,13 @@ pub mod bench_api {
         (stream.docs.len(), nodes)
     }
 
+    /// Parse a YAML stream with saphyr alone (no fast path), as [`parse`] does otherwise.
+    pub fn parse_saphyr(text: &str) -> (usize, usize) {
+        let docs: Vec<_> = crate::yaml::Docs::saphyr_only(text).collect();
+        let nodes = docs.iter().map(|d| d.root().len() + 1).sum();
+        (docs.len(), nodes)
+    }
+
     /// Lint a stream in memory with every rule; returns the number of findings.
     pub fn lint(text: &str) -> usize {
         let settings = crate::rule::Settings::default();
