@@ -287,31 +287,16 @@ impl<'a> Fast<'a> {
     /// its `:`.
     #[allow(clippy::type_complexity)]
     fn key(&self, at: usize) -> R<Option<(ScalarStyle, Cow<'a, str>, usize, usize, usize)>> {
-        let c = self.b[at];
-        if c == b'"' || c == b'\'' {
-            let Some(close) = self.quoted_close(at)? else {
-                return Ok(None);
-            };
-            let mut i = close + 1;
+        if let Some((style, text, start, end)) = self.quoted(at)? {
+            let mut i = end;
             while self.at(i) == Some(b' ') {
                 i += 1;
             }
             if self.at(i) == Some(b':') && is_space_or_end(self.b.get(i + 1)) {
-                if i != close + 1 || close + 1 - at > MAX_KEY {
+                if i != end || end - at > MAX_KEY {
                     return Err(Bail);
                 }
-                let style = if c == b'"' {
-                    ScalarStyle::DoubleQuoted
-                } else {
-                    ScalarStyle::SingleQuoted
-                };
-                return Ok(Some((
-                    style,
-                    Cow::Borrowed(&self.text[at + 1..close]),
-                    at,
-                    close + 1,
-                    i,
-                )));
+                return Ok(Some((style, text, start, end, i)));
             }
             return Ok(None);
         }
@@ -378,26 +363,30 @@ impl<'a> Fast<'a> {
         Ok(None)
     }
 
+    /// The one-line quoted scalar without escapes at `at`: style, text, start, end. `None` when
+    /// `at` holds no quote; bails when the scalar does not close on its line.
+    #[allow(clippy::type_complexity)]
+    fn quoted(&self, at: usize) -> R<Option<(ScalarStyle, Cow<'a, str>, usize, usize)>> {
+        let style = match self.b[at] {
+            b'"' => ScalarStyle::DoubleQuoted,
+            b'\'' => ScalarStyle::SingleQuoted,
+            _ => return Ok(None),
+        };
+        let Some(close) = self.quoted_close(at)? else {
+            return Err(Bail);
+        };
+        Ok(Some((
+            style,
+            Cow::Borrowed(&self.text[at + 1..close]),
+            at,
+            close + 1,
+        )))
+    }
+
     /// A one-line plain or quoted scalar in block context at `at`; returns its end.
     fn inline_scalar(&mut self, at: usize, b: &mut Builder<'a>) -> R<usize> {
-        let c = self.b[at];
-        if c == b'"' || c == b'\'' {
-            let Some(close) = self.quoted_close(at)? else {
-                return Err(Bail);
-            };
-            let style = if c == b'"' {
-                ScalarStyle::DoubleQuoted
-            } else {
-                ScalarStyle::SingleQuoted
-            };
-            self.scalar(
-                b,
-                style,
-                Cow::Borrowed(&self.text[at + 1..close]),
-                at,
-                close + 1,
-            )?;
-            let end = close + 1;
+        if let Some((style, text, start, end)) = self.quoted(at)? {
+            self.scalar(b, style, text, start, end)?;
             if !matches!(self.at(end), None | Some(b' ' | b'\n')) {
                 return Err(Bail);
             }
@@ -693,22 +682,8 @@ impl<'a> Fast<'a> {
     /// A scalar inside a flow collection: quoted, or plain up to `,`, `]`, `}` (or the `:` of
     /// a key). Plain scalars with anything unusual bail.
     fn flow_scalar(&self, at: usize, key: bool) -> R<(ScalarStyle, Cow<'a, str>, usize, usize)> {
-        let c = self.b[at];
-        if c == b'"' || c == b'\'' {
-            let Some(close) = self.quoted_close(at)? else {
-                return Err(Bail);
-            };
-            let style = if c == b'"' {
-                ScalarStyle::DoubleQuoted
-            } else {
-                ScalarStyle::SingleQuoted
-            };
-            return Ok((
-                style,
-                Cow::Borrowed(&self.text[at + 1..close]),
-                at,
-                close + 1,
-            ));
+        if let Some(q) = self.quoted(at)? {
+            return Ok(q);
         }
         if !self.plain_start(at) {
             return Err(Bail);
@@ -871,6 +846,59 @@ mod tests {
         "a:\n\n\n  b: c\n",
         "a: x\n---\nb: |\n  y\n---\n- z\n",
         "a: 0x1F\nb: 0o17\nc: yes\nd: 1_000\ny: n\n",
+        "a: b]\nc: d}\ne: f, g\nh: i[j\n",
+        "a: x: y\n",
+        "a: -\nb: - c\nd: ? e\n",
+        "- ? a\n",
+        "a: :\nb: c :d\n",
+        "a: @x\n",
+        "a: `x\n",
+        "a: %x\n",
+        "a: 'x'#c\n",
+        "a:b\n",
+        "a:b: c\n",
+        "-a\n- -b\n--c\n",
+        "a: ---\nb: ...\n",
+        "---a\n",
+        "... \n",
+        "a: b\n--- \nc: d\n",
+        "a: b\n---  # c\nc: d\n",
+        "a: {b: c}  # d\ne: [f]# g\n",
+        "a: [b]]\n",
+        "a: {b: c}}\n",
+        "a: [b, [c, [d]]]\n",
+        "a: {b: {c: {d: e}}}\n",
+        "a: {\"b\": 'c'}\n",
+        "a: ['b', \"c\"]\n",
+        "a: {b: }\n",
+        "a: {b:c}\n",
+        "a: {b: c d}\n",
+        "a: [b c]\n",
+        "a: [-b, -1, ?c]\n",
+        "a: [- b]\n",
+        "a: [b, c]x\n",
+        "a:   b\n",
+        "a:\n    - b\n    - c\nd: e\n",
+        "a:\n  b:\n  - c\n  d: e\n",
+        "a:\n  b:\n    - c\n  d: e\n",
+        "- a\n-\n- b\n",
+        "a: |\n  x\n  # not a comment\nb: c\n",
+        "a: |\n x\nb: c\n",
+        "a: |-\n  x\n",
+        "a: |+\n  x\n",
+        "a: |+\n  x",
+        "a: | # c\n  x\n",
+        "a: |x\n  y\n",
+        "a: |\n  x: y\n  - z\n",
+        "x: \"a # b\"\ny: 'c # d'\n",
+        "'a b': c\n\"d e\": f\n",
+        "a: \"\"\nb: ''\n",
+        "\"a\"  : b\n",
+        "a: 1e3\nb: .inf\nc: -.5\nd: +1\n",
+        "a: é: b\n",
+        "é: x\n",
+        "a: b\u{2028}c\n",
+        "a: \u{a0}b\n",
         // Found by the `yaml` fuzz target.
         "|-\n\u{fffd}",
         "|\n  x\n",
