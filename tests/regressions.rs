@@ -35,6 +35,12 @@ const INLINE: &[(&str, &[u8])] = &[
     // A document that is one block scalar: the fast YAML path started the document at the
     // `|`, saphyr at the content.
     ("block scalar as the document", b"|-\n\xd1"),
+    // A mapping value that is an indentless sequence whose first item is on the line after its
+    // `-`: saphyr starts the sequence elsewhere than at the item.
+    (
+        "indentless sequence, first item below its dash",
+        b"k:\n- # c\n\n  -i\n",
+    ),
 ];
 
 #[test]

@@ -493,6 +493,10 @@ impl<'a> Fast<'a> {
                 t += 1;
             }
             if matches!(self.at(t), None | Some(b'\n' | b'#')) {
+                if indentless && !opened {
+                    // Where saphyr starts such a sequence is not worth modelling.
+                    return Err(Bail);
+                }
                 match self.next_token(t)? {
                     Some(n) if self.col(n) > indent && !(self.col(n) == 0 && self.marker(n)) => {
                         t = n;
@@ -901,6 +905,8 @@ mod tests {
         "a: \u{a0}b\n",
         // Found by the `yaml` fuzz target.
         "|-\n\u{fffd}",
+        "k:\n- # c\n\n  x\n",
+        "k:\n-\n  x\n- # c\n  y\n",
         "|\n  x\n",
     ];
 
