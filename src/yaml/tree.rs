@@ -188,6 +188,9 @@ pub struct Docs<'a> {
     builder: Option<Builder<'a>>,
     /// Documents yielded so far.
     count: usize,
+    /// Node, item and entry counts of the previous document: the next one is sized for as
+    /// many (documents of a stream look alike), instead of growing its arrays by doubling.
+    sizes: (usize, usize, usize),
     /// Where the previous document's content ended.
     last_end: u32,
     /// The first syntax error, once parsing stopped at it.
@@ -219,6 +222,7 @@ impl<'a> Docs<'a> {
             },
             builder: None,
             count: 0,
+            sizes: (0, 0, 0),
             last_end: 0,
             error: None,
         };
@@ -258,8 +262,16 @@ impl<'a> Docs<'a> {
         };
         let start = u32::try_from(tok).map_err(|_| super::fast::Bail)?;
         let mut builder = Builder::new(self.count, start, self.last_end);
+        builder.reserve(self.sizes);
         let end = fast.document(tok, &mut builder)?;
         let doc = builder.finish(start);
+        // Capped: one huge document does not make every later one reserve as much.
+        let cap = |n: usize| n.min(4096);
+        self.sizes = (
+            cap(doc.nodes.len()),
+            cap(doc.items.len()),
+            cap(doc.entries.len()),
+        );
         self.count += 1;
         self.last_end = doc.content_end();
         self.fast = Some(end.next);
@@ -359,6 +371,13 @@ impl<'a> Builder<'a> {
             root: None,
             map_buf: Vec::new(),
         }
+    }
+
+    /// Room for this many nodes, sequence items and mapping entries.
+    pub(crate) fn reserve(&mut self, (nodes, items, entries): (usize, usize, usize)) {
+        self.doc.nodes.reserve(nodes);
+        self.doc.items.reserve(items);
+        self.doc.entries.reserve(entries);
     }
 
     pub(crate) fn finish(mut self, end: u32) -> Doc<'a> {
