@@ -114,6 +114,38 @@ pub fn reads_world(rules: &[&'static dyn Rule]) -> bool {
     rules.iter().any(|r| r.reads_world())
 }
 
+/// Which cross-object facts each object contributes.
+#[derive(Debug, Clone, Copy)]
+struct Gather {
+    /// The index at all (an enabled rule reads it).
+    world: bool,
+    /// Each workload's Pod Security verdict at every level and version (a tenth of the CPU
+    /// of a run): only when an enabled rule reads it and a Namespace of the input may set a
+    /// Pod Security level.
+    pod_security: bool,
+}
+
+impl Gather {
+    fn of(inputs: &[Input], rules: &[&'static dyn Rule]) -> Self {
+        let world = reads_world(rules);
+        let pod_security =
+            world && rules.iter().any(|r| r.reads_pod_security()) && may_set_pss(inputs);
+        Gather {
+            world,
+            pod_security,
+        }
+    }
+}
+
+/// Whether an input may hold a `pod-security.kubernetes.io/` label: it names the label, or has
+/// a backslash (an escape in a quoted key could spell it). Stops at the first that does.
+fn may_set_pss(inputs: &[Input]) -> bool {
+    let finder = memchr::memmem::Finder::new(crate::model::PSA_PREFIX.trim_end_matches('/'));
+    inputs.par_iter().any(|input| {
+        read(input).is_ok_and(|b| finder.find(&b).is_some() || memchr::memchr(b'\\', &b).is_some())
+    })
+}
+
 struct FileOutcome {
     findings: Vec<Finding>,
     masks: Vec<Location>,
@@ -129,13 +161,13 @@ struct FileOutcome {
 pub fn lint(inputs: Vec<Input>, skipped: Vec<(String, String)>, opts: &Options<'_>) -> Run {
     let started = Instant::now();
     let registry = render::Registry::new(inputs.len());
-    let world = reads_world(&opts.rules);
+    let gather = Gather::of(&inputs, &opts.rules);
     let outcomes: Vec<FileOutcome> = inputs
         .par_iter()
         .enumerate()
         .map(|(i, input)| {
             let file = u32::try_from(i).unwrap_or(u32::MAX);
-            let out = lint_file(file, input, opts, world, &registry);
+            let out = lint_file(file, input, opts, gather, &registry);
             if let Some(p) = opts.progress {
                 p();
             }
@@ -325,7 +357,7 @@ fn lint_file(
     file: u32,
     input: &Input,
     opts: &Options<'_>,
-    world: bool,
+    gather: Gather,
     registry: &render::Registry,
 ) -> FileOutcome {
     let mut out = FileOutcome {
@@ -379,7 +411,7 @@ fn lint_file(
             return out;
         }
     };
-    lint_text(file, input, &text, opts, world, &mut out, registry);
+    lint_text(file, input, &text, opts, gather, &mut out, registry);
     if !input.report {
         out.findings.clear();
         out.masks.clear();
@@ -438,8 +470,8 @@ struct Resolver<'t> {
     tracer: Option<&'t render::Tracer<'t>>,
     /// Shares the routes and messages of this file's findings.
     strings: Interner,
-    /// Gather cross-object facts (an enabled rule reads the index).
-    world: bool,
+    /// Which cross-object facts to gather.
+    gather: Gather,
 }
 
 impl Resolver<'_> {
@@ -482,7 +514,7 @@ fn lint_text(
     input: &Input,
     text: &str,
     opts: &Options<'_>,
-    world: bool,
+    gather: Gather,
     out: &mut FileOutcome,
     registry: &render::Registry,
 ) {
@@ -504,7 +536,7 @@ fn lint_text(
         index: None,
         tracer: tracer.as_ref(),
         strings: Interner::default(),
-        world,
+        gather,
     };
     // Where each document's content starts and ends (suppression comments are scoped by them).
     let mut spans = Vec::new();
@@ -712,15 +744,19 @@ fn lint_object(
     out.stats.objects += 1;
     let ident = Arc::new(obj.ident());
     let ns = input.namespace.as_deref();
-    let world = res.world;
+    let Gather {
+        world,
+        pod_security,
+    } = res.gather;
     if !input.report {
         if !world {
             return;
         }
         // Context files feed only the cross-object index.
-        out.facts.push(Facts::extract(obj, ns, &mut |l: Label| {
-            res.site(doc, &l, &ident)
-        }));
+        out.facts
+            .push(Facts::extract(obj, ns, pod_security, &mut |l: Label| {
+                res.site(doc, &l, &ident)
+            }));
         return;
     }
     if let Some(d) = annotation_directive(doc, obj, res) {
@@ -761,9 +797,10 @@ fn lint_object(
         }
     }
     if world {
-        out.facts.push(Facts::extract(obj, ns, &mut |l: Label| {
-            res.site(doc, &l, &ident)
-        }));
+        out.facts
+            .push(Facts::extract(obj, ns, pod_security, &mut |l: Label| {
+                res.site(doc, &l, &ident)
+            }));
     }
 }
 

@@ -177,3 +177,22 @@ fn rules_that_read_the_cross_object_index_say_so() {
         );
     }
 }
+
+#[test]
+fn rules_that_read_pod_security_verdicts_say_so() {
+    // Workloads' Pod Security verdicts are evaluated only when an enabled rule's
+    // `reads_pod_security` is true: a rule reading `pod_security` without it would see none.
+    for (stem, text) in rule_files() {
+        let id = stem.replace('_', "-");
+        let rule = ALL
+            .iter()
+            .find(|r| r.meta().id == id)
+            .unwrap_or_else(|| panic!("{id} not registered"));
+        let reads = text.contains(".pod_security");
+        assert_eq!(
+            rule.reads_pod_security(),
+            reads,
+            "{id}: `reads_pod_security` must be true exactly when the rule reads `.pod_security`"
+        );
+    }
+}

@@ -208,10 +208,12 @@ fn owned<'a>(it: impl Iterator<Item = (&'a str, &'a str)>) -> BTreeMap<String, S
 
 impl Facts {
     /// Gather the facts of `obj`. `default_ns` is the namespace of the kustomization that lists
-    /// the file; `site` resolves labels of the object's document.
+    /// the file; `with_pss`: evaluate the Pod Security levels of a workload; `site` resolves
+    /// labels of the object's document.
     pub fn extract(
         obj: &Object<'_>,
         default_ns: Option<&str>,
+        with_pss: bool,
         site: &mut dyn FnMut(Label) -> Site,
     ) -> Self {
         let (namespace, ns_origin) = match (obj.namespace, default_ns) {
@@ -240,7 +242,11 @@ impl Facts {
             },
             pod_labels: obj.pod.as_ref().map(|p| label_pairs(p.labels())),
             kind,
-            pod_security: pod_security(obj, site),
+            pod_security: if with_pss {
+                pod_security(obj, site)
+            } else {
+                None
+            },
             psa_labels: psa_labels(obj, site),
         }
     }

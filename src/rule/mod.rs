@@ -47,6 +47,12 @@ pub trait Rule: RuleMeta + Sync + Send {
     fn reads_world(&self) -> bool {
         false
     }
+
+    /// Whether `check_world` reads the workloads' Pod Security verdicts
+    /// (`Facts::pod_security`), which are evaluated only when this is true of an enabled rule.
+    fn reads_pod_security(&self) -> bool {
+        false
+    }
 }
 
 /// Declare a rule: its docs (the doc comment) and metadata, once.

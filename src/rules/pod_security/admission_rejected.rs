@@ -134,6 +134,10 @@ impl Rule for AdmissionRejected {
         true
     }
 
+    fn reads_pod_security(&self) -> bool {
+        true
+    }
+
     fn check_world(&self, world: &World, cx: &mut WorldContext<'_>) {
         // Namespace name → its policy; the last definition wins, as when the files are applied.
         let mut policies: HashMap<&str, Policy<'_>> = HashMap::new();
