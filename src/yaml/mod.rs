@@ -23,5 +23,5 @@ pub use resolve::{LineIndex, Region, block_scalar_span, remove_entries, route_to
 pub use scalar::Value;
 #[allow(unused_imports)]
 pub use tree::{
-    Doc, Docs, Duplicate, MAX_DEPTH, NodeId, NodeRef, ParseError, Stream, parse_stream,
+    Doc, Docs, Duplicate, MAX_DEPTH, NodeId, NodeRef, ParseError, Step, Stream, parse_stream,
 };

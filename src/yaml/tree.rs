@@ -737,6 +737,25 @@ fn skip_properties(text: &str, start: u32, end: u32) -> u32 {
     u32::try_from(i).unwrap_or(start)
 }
 
+/// One step of a route while walking a document: a key borrowed from it, or an index.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step<'d> {
+    /// A mapping key.
+    Key(&'d str),
+    /// A sequence index.
+    Index(u32),
+}
+
+impl Step<'_> {
+    /// The step as a pointer segment (owning its key).
+    pub fn seg(self) -> super::Seg {
+        match self {
+            Step::Key(k) => super::Seg::Key(Cow::Owned(k.to_owned())),
+            Step::Index(i) => super::Seg::Index(i),
+        }
+    }
+}
+
 /// A read-only handle on one node; everything a rule may ask of YAML, and no byte offsets.
 #[derive(Clone, Copy)]
 pub struct NodeRef<'d> {
@@ -943,16 +962,17 @@ impl<'d> NodeRef<'d> {
         )
     }
 
-    /// Every string scalar below this node (keys excluded), depth-first, with its route.
-    pub fn walk_strings(self, mut f: impl FnMut(&[super::Seg], NodeRef<'d>)) {
+    /// Every string scalar below this node (keys excluded), depth-first, with its route
+    /// (borrowed from the document: [`Step::seg`] makes a segment of a step worth keeping).
+    pub fn walk_strings(self, mut f: impl FnMut(&[Step<'d>], NodeRef<'d>)) {
         let mut route = Vec::new();
         self.walk_inner(&mut route, &mut f, 0);
     }
 
     fn walk_inner(
         self,
-        route: &mut Vec<super::Seg>,
-        f: &mut impl FnMut(&[super::Seg], NodeRef<'d>),
+        route: &mut Vec<Step<'d>>,
+        f: &mut impl FnMut(&[Step<'d>], NodeRef<'d>),
         depth: usize,
     ) {
         if depth > MAX_DEPTH {
@@ -966,14 +986,14 @@ impl<'d> NodeRef<'d> {
             }
             Kind::Seq { .. } => {
                 for (i, item) in self.items().enumerate() {
-                    route.push(super::Seg::Index(u32::try_from(i).unwrap_or(u32::MAX)));
+                    route.push(Step::Index(u32::try_from(i).unwrap_or(u32::MAX)));
                     item.walk_inner(route, f, depth + 1);
                     route.pop();
                 }
             }
             Kind::Map { .. } => {
                 for (k, v) in self.entries() {
-                    route.push(super::Seg::Key(Cow::Owned(k.to_owned())));
+                    route.push(Step::Key(k));
                     v.walk_inner(route, f, depth + 1);
                     route.pop();
                 }

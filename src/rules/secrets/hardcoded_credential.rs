@@ -2,7 +2,7 @@ use crate::model::Object;
 use crate::model::credentials::find_credentials;
 use crate::model::secret::decoded;
 use crate::rule::{Context, Rule, Severity, declare_rule};
-use crate::yaml::{Pointer, Seg};
+use crate::yaml::{Pointer, Step};
 
 declare_rule! {
     /// ## What it flags
@@ -66,24 +66,32 @@ impl Rule for HardcodedCredential {
             _ => None,
         };
         obj.node.walk_strings(|route, node| {
-            let is = |i: usize, k: &str| matches!(route.get(i), Some(Seg::Key(x)) if x == k);
+            let is = |i: usize, k: &str| matches!(route.get(i), Some(Step::Key(x)) if *x == k);
             if is(0, "metadata") && is(1, "annotations") && is(2, LAST_APPLIED) {
                 return;
             }
             let base64 = encoded.is_some_and(|f| is(0, f) && route.len() == 2);
-            let ptr = obj.base.join(route.iter().cloned());
+            let decoded_text;
             let (text, exact) = if base64 {
                 match decoded(node) {
-                    Some(t) => (t, false),
+                    Some(t) => {
+                        decoded_text = t;
+                        (decoded_text.as_str(), false)
+                    }
                     None => return,
                 }
             } else {
                 match node.as_str() {
-                    Some(t) => (t.to_owned(), true),
+                    Some(t) => (t, true),
                     None => return,
                 }
             };
-            for c in find_credentials(&text) {
+            let found = find_credentials(text);
+            if found.is_empty() {
+                return;
+            }
+            let ptr = obj.base.join(route.iter().map(|s| s.seg()));
+            for c in found {
                 // Offsets into decoded base64 do not exist in the file: mark the whole value.
                 let at = if exact { Label::at(ptr.clone()).sub(c.range.clone()) } else { Label::at(ptr.clone()).value() };
                 let d = cx
