@@ -7,5 +7,5 @@
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> std::process::ExitCode {
-    std::process::ExitCode::from(kubeward::run(std::env::args_os()))
+    std::process::ExitCode::from(kubeward::run_and_exit(std::env::args_os()))
 }
