@@ -202,13 +202,19 @@ pub fn is_templated(s: &str) -> bool {
 
 /// A container's `image`, with its parse result; `None` when unset, not a string, templated, or
 /// a `<placeholder>`.
-pub fn container_image<'d>(c: &Container<'d>) -> Option<(&'d str, Result<ImageRef, ImageError>)> {
-    let text = c.node.get("image")?.as_str()?;
-    // `<your-image>`: a documentation placeholder, not an attempt at a reference.
-    if is_templated(text) || (text.starts_with('<') && text.ends_with('>')) {
-        return None;
-    }
-    Some((text, parse(text)))
+/// Parsed once per container, whichever image rule asks first.
+pub fn container_image<'c, 'd>(
+    c: &'c Container<'d>,
+) -> Option<(&'d str, &'c Result<ImageRef, ImageError>)> {
+    let parsed = c.image.get_or_init(|| {
+        let text = c.node.get("image")?.as_str()?;
+        // `<your-image>`: a documentation placeholder, not an attempt at a reference.
+        if is_templated(text) || (text.starts_with('<') && text.ends_with('>')) {
+            return None;
+        }
+        Some((text, parse(text)))
+    });
+    parsed.as_ref().map(|(text, r)| (*text, r))
 }
 
 /// Parse an image reference as the kubelet does. Never panics.

@@ -86,7 +86,15 @@ pub struct Container<'d> {
     pub index: usize,
     /// `name`.
     pub name: Option<&'d str>,
+    /// The parsed `image`, once a rule asked for it (see `image::container_image`).
+    pub(crate) image: std::cell::OnceCell<Option<ParsedImage<'d>>>,
 }
+
+/// A container's `image` text and how it parses.
+pub(crate) type ParsedImage<'d> = (
+    &'d str,
+    Result<crate::model::image::ImageRef, crate::model::image::ImageError>,
+);
 
 impl<'d> Container<'d> {
     /// A label on a node of this container.
@@ -171,6 +179,7 @@ impl<'d> PodSpec<'d> {
                     kind: ck,
                     index,
                     name: c.get("name").and_then(NodeRef::as_str),
+                    image: std::cell::OnceCell::new(),
                 });
             }
         }
