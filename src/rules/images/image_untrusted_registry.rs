@@ -72,7 +72,7 @@ impl Rule for ImageUntrustedRegistry {
                 .help("Use the official image or one from a registry you trust (ideally a mirror you control), or list the registries you trust with `--trusted-registry`.");
             return;
         }
-        if trusted.iter().any(|p| is_trusted(&r, p)) {
+        if trusted.iter().any(|p| is_trusted(r, p)) {
             return;
         }
         cx.report(self, at.label("registry not in the trusted list"))
