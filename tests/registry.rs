@@ -159,20 +159,29 @@ fn every_rule_has_vectors_and_a_snapshot() {
     }
 }
 
+/// Each rule file's source with its registered rule.
+fn registered_rule_files() -> Vec<(String, &'static dyn kubeward::rule::Rule, String)> {
+    rule_files()
+        .into_iter()
+        .map(|(stem, text)| {
+            let id = stem.replace('_', "-");
+            let rule = *ALL
+                .iter()
+                .find(|r| r.meta().id == id)
+                .unwrap_or_else(|| panic!("{id} not registered"));
+            (id, rule, text)
+        })
+        .collect()
+}
+
 #[test]
 fn rules_that_read_the_cross_object_index_say_so() {
     // The engine gathers cross-object facts only for rules whose `reads_world` is true: a rule
     // that overrides `check_world` without it would silently never fire.
-    for (stem, text) in rule_files() {
-        let id = stem.replace('_', "-");
-        let rule = ALL
-            .iter()
-            .find(|r| r.meta().id == id)
-            .unwrap_or_else(|| panic!("{id} not registered"));
-        let overrides = text.contains("fn check_world");
+    for (id, rule, text) in registered_rule_files() {
         assert_eq!(
             rule.reads_world(),
-            overrides,
+            text.contains("fn check_world"),
             "{id}: `reads_world` must be true exactly when the rule overrides `check_world`"
         );
     }
@@ -182,16 +191,10 @@ fn rules_that_read_the_cross_object_index_say_so() {
 fn rules_that_read_pod_security_verdicts_say_so() {
     // Workloads' Pod Security verdicts are evaluated only when an enabled rule's
     // `reads_pod_security` is true: a rule reading `pod_security` without it would see none.
-    for (stem, text) in rule_files() {
-        let id = stem.replace('_', "-");
-        let rule = ALL
-            .iter()
-            .find(|r| r.meta().id == id)
-            .unwrap_or_else(|| panic!("{id} not registered"));
-        let reads = text.contains(".pod_security");
+    for (id, rule, text) in registered_rule_files() {
         assert_eq!(
             rule.reads_pod_security(),
-            reads,
+            text.contains(".pod_security"),
             "{id}: `reads_pod_security` must be true exactly when the rule reads `.pod_security`"
         );
     }
