@@ -197,12 +197,6 @@ pub fn lint(inputs: Vec<Input>, skipped: Vec<(String, String)>, opts: &Options<'
         run.findings
             .reserve_exact(total.saturating_sub(run.findings.len()));
     }
-    // Pod Security facts only matter under a Namespace that sets a Pod Security level: without
-    // one in the input they are dropped before the index is built (about a kilobyte per
-    // unhardened workload).
-    let pss_levels = outcomes
-        .iter()
-        .any(|o| o.facts.iter().any(|f| !f.psa_labels.is_empty()));
     // Grown once, not by doubling (each doubling copies and faults in the whole index).
     world
         .objects
@@ -221,14 +215,7 @@ pub fn lint(inputs: Vec<Input>, skipped: Vec<(String, String)>, opts: &Options<'
             run.stats.files_context += 1;
             run.stats.bytes += outcome.stats.bytes;
         }
-        if pss_levels {
-            world.objects.extend(outcome.facts);
-        } else {
-            world.objects.extend(outcome.facts.into_iter().map(|mut f| {
-                f.pod_security = None;
-                f
-            }));
-        }
+        world.objects.extend(outcome.facts);
         let report = input.report;
         let disk = match input.source {
             InputSource::Path(p) => Some(p),

@@ -258,26 +258,35 @@ impl World {
         self.uses(refs.into_iter().flatten().copied())
     }
 
-    /// The bindings that name the group `group` as a subject.
-    pub fn bindings_of_group(&self, group: &str) -> Vec<BindingUse<'_>> {
-        let refs = self.index.group_subjects.get(group);
-        self.uses(refs.into_iter().flatten().copied())
+    /// The bindings that reach every ServiceAccount, whatever its namespace, through a group
+    /// (`system:serviceaccounts`, `system:authenticated`).
+    pub fn bindings_of_every_account(&self) -> Vec<BindingUse<'_>> {
+        self.bindings_of_groups(&["system:serviceaccounts", "system:authenticated"])
+    }
+
+    /// The bindings that reach the ServiceAccounts of namespace `ns` through its group
+    /// (`system:serviceaccounts:<ns>`); none for the unknown namespace.
+    pub fn bindings_of_namespace_accounts(&self, ns: &NsKey) -> Vec<BindingUse<'_>> {
+        match ns {
+            Some(n) => self.bindings_of_groups(&[&format!("system:serviceaccounts:{n}")]),
+            None => Vec::new(),
+        }
     }
 
     /// The bindings that reach every ServiceAccount of namespace `ns` through a group
-    /// (`system:serviceaccounts`, `system:serviceaccounts:<ns>`, `system:authenticated`).
+    /// (`system:serviceaccounts`, `system:authenticated`, `system:serviceaccounts:<ns>`).
     pub fn bindings_of_account_groups(&self, ns: &NsKey) -> Vec<BindingUse<'_>> {
-        let mut groups = vec![
-            "system:serviceaccounts".to_owned(),
-            "system:authenticated".to_owned(),
-        ];
-        if let Some(n) = ns {
-            groups.push(format!("system:serviceaccounts:{n}"));
-        }
+        let mut v = self.bindings_of_every_account();
+        v.extend(self.bindings_of_namespace_accounts(ns));
+        v
+    }
+
+    /// The bindings that name one of `groups` as a subject, group by group.
+    fn bindings_of_groups(&self, groups: &[&str]) -> Vec<BindingUse<'_>> {
         let refs = groups.iter().flat_map(|g| {
             self.index
                 .group_subjects
-                .get(g)
+                .get(*g)
                 .into_iter()
                 .flatten()
                 .copied()

@@ -203,9 +203,7 @@ impl Rule for WorkloadRbacRisk {
         // Three sources, merged per workload: groups every ServiceAccount is in (one list for
         // the whole run), `system:serviceaccounts:<namespace>` (per namespace) and the
         // ServiceAccount's own subjects (per account; both small, kept merged).
-        let mut everyone = world.bindings_of_group("system:serviceaccounts");
-        everyone.extend(world.bindings_of_group("system:authenticated"));
-        let everyone = prepare(everyone);
+        let everyone = prepare(world.bindings_of_every_account());
         // Namespaces are independent (an account belongs to one): they run side by side, and
         // their findings are taken in namespace order.
         let namespaces: Vec<_> = world.index.namespaces.iter().collect();
@@ -214,10 +212,7 @@ impl Rule for WorkloadRbacRisk {
             .map(|&(ns, index)| {
                 let mut cx = WorldContext::new(cx.settings);
                 let cx = &mut cx;
-                let ns_groups = match ns {
-                    Some(n) => world.bindings_of_group(&format!("system:serviceaccounts:{n}")),
-                    None => Vec::new(),
-                };
+                let ns_groups = world.bindings_of_namespace_accounts(ns);
                 let mut by_account: HashMap<&str, Vec<Candidate<'_, '_>>> = HashMap::new();
                     for &wi in &index.workloads {
                         let f = &world.objects[wi];
