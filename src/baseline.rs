@@ -66,7 +66,7 @@ pub fn of(run: &Run) -> Baseline {
     let mut findings: Vec<Entry> = run
         .findings
         .iter()
-        .filter(|f| f.suppressed.is_none())
+        .filter(|f| f.suppressed().is_none())
         .map(|f| Entry {
             fingerprint: f.fingerprint.to_string(),
             rule: f.meta.id.to_owned(),
@@ -111,7 +111,7 @@ pub fn filter_known(run: &mut Run, known: &BTreeSet<String>) -> (usize, usize) {
     let before = run.findings.len();
     let mut matched = BTreeSet::new();
     run.findings.retain(|f| {
-        if f.suppressed.is_none() && known.contains(&f.fingerprint.to_string()) {
+        if f.suppressed().is_none() && known.contains(&f.fingerprint.to_string()) {
             matched.insert(f.fingerprint);
             false
         } else {

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use rayon::prelude::*;
 
 use crate::accounting::Failure;
-use crate::finding::{Finding, Fingerprint, Interner, Location, Related, stable_hash};
+use crate::finding::{Extra, Finding, Fingerprint, Interner, Location, Related, stable_hash};
 use crate::input::{Input, InputSource};
 use crate::model::{Facts, Object, ObjectIdent, Site, World};
 use crate::render;
@@ -146,6 +146,16 @@ fn may_set_pss(inputs: &[Input]) -> bool {
     })
 }
 
+/// What the files of a run share while they are linted.
+struct Shared<'a> {
+    /// Which cross-object facts to gather.
+    gather: Gather,
+    /// Renders (Helm charts, Kustomize overlays) and their sources.
+    registry: &'a render::Registry,
+    /// The run's texts.
+    strings: &'a Interner,
+}
+
 struct FileOutcome {
     findings: Vec<Finding>,
     masks: Vec<Location>,
@@ -162,12 +172,18 @@ pub fn lint(inputs: Vec<Input>, skipped: Vec<(String, String)>, opts: &Options<'
     let started = Instant::now();
     let registry = render::Registry::new(inputs.len());
     let gather = Gather::of(&inputs, &opts.rules);
+    let strings = Interner::default();
+    let shared = Shared {
+        gather,
+        registry: &registry,
+        strings: &strings,
+    };
     let outcomes: Vec<FileOutcome> = inputs
         .par_iter()
         .enumerate()
         .map(|(i, input)| {
             let file = u32::try_from(i).unwrap_or(u32::MAX);
-            let out = lint_file(file, input, opts, gather, &registry);
+            let out = lint_file(file, input, opts, &shared);
             if let Some(p) = opts.progress {
                 p();
             }
@@ -182,21 +198,10 @@ pub fn lint(inputs: Vec<Input>, skipped: Vec<(String, String)>, opts: &Options<'
     };
     let mut world = World::default();
     let mut directives = Vec::new();
-    let mut outcomes = outcomes;
-    // The findings of every file end up in one vector: start from the largest file's (one large
-    // stream then never holds two copies of its findings) and grow it once.
-    let reported = |(i, o): (usize, &FileOutcome)| inputs[i].report.then_some(o.findings.len());
-    let total: usize = outcomes.iter().enumerate().filter_map(reported).sum();
-    if let Some((largest, _)) = outcomes
-        .iter()
-        .enumerate()
-        .filter(|&(i, _)| inputs[i].report)
-        .max_by_key(|(_, o)| o.findings.len())
-    {
-        run.findings = std::mem::take(&mut outcomes[largest].findings);
-        run.findings
-            .reserve_exact(total.saturating_sub(run.findings.len()));
-    }
+    // Each reported file's findings, moved into one vector only once the index is gone: the
+    // findings and the index are the two largest things a run holds, and they need not be
+    // held twice at the same time.
+    let mut per_file: Vec<Vec<Finding>> = Vec::with_capacity(outcomes.len());
     // Grown once, not by doubling (each doubling copies and faults in the whole index).
     world
         .objects
@@ -207,7 +212,7 @@ pub fn lint(inputs: Vec<Input>, skipped: Vec<(String, String)>, opts: &Options<'
             if let Some(failure) = outcome.failure {
                 run.failed_paths.push((input.display.clone(), failure));
             }
-            run.findings.extend(outcome.findings);
+            per_file.push(outcome.findings);
             run.masks.extend(outcome.masks);
             directives.extend(outcome.directives);
         } else {
@@ -253,27 +258,30 @@ pub fn lint(inputs: Vec<Input>, skipped: Vec<(String, String)>, opts: &Options<'
     world.paths = run.files.iter().map(|f| f.path.clone()).collect();
     world.finalise();
     crate::timings::mark("merge and index");
-    // Cross-object rules read the finished index side by side; their drafts are taken in rule
-    // order, so the result does not depend on which finished first.
-    let drafts: Vec<Vec<Draft>> = opts
+    // Cross-object rules read the finished index side by side; each draft becomes a finding as
+    // soon as it is complete.
+    let files = &run.files;
+    let finish = |d: Draft| match &d.primary {
+        // Findings located in context files are not reported.
+        Target::Site(s) if files.get(s.file as usize).is_some_and(|f| f.report) => {
+            Some(finish_site_draft(d, files, &strings))
+        }
+        _ => None,
+    };
+    let cross: Vec<Finding> = opts
         .rules
         .par_iter()
         .filter(|r| r.reads_world())
-        .map(|rule| {
-            let mut wcx = WorldContext::new(opts.settings);
+        .flat_map_iter(|rule| {
+            let mut wcx = WorldContext::finishing(opts.settings, &finish);
             rule.check_world(&world, &mut wcx);
-            wcx.drafts
+            wcx.into_findings()
         })
         .collect();
-    for draft in drafts.into_iter().flatten() {
-        let Target::Site(site) = &draft.primary else {
-            continue;
-        };
-        // Findings located in context files are not reported.
-        if run.files.get(site.file as usize).is_some_and(|f| f.report) {
-            run.findings.push(finish_site_draft(draft, &run.files));
-        }
-    }
+    // Freed before the findings are gathered into one vector: the two largest things a run
+    // holds need not be held at the same time.
+    drop(world);
+    run.findings = concat(per_file, cross);
     crate::timings::mark("cross-object rules");
     let mut seen = std::collections::HashSet::new();
     // Traced output of several overlays reads the comments of a shared base more than once.
@@ -317,6 +325,22 @@ impl Stats {
     }
 }
 
+/// The findings of every file and of the cross-object rules in one vector, grown once: it
+/// starts as the largest part (so one large stream never holds two copies of its findings).
+fn concat(mut parts: Vec<Vec<Finding>>, cross: Vec<Finding>) -> Vec<Finding> {
+    parts.push(cross);
+    let total = parts.iter().map(Vec::len).sum::<usize>();
+    let Some(largest) = (0..parts.len()).max_by_key(|&i| parts[i].len()) else {
+        return Vec::new();
+    };
+    let mut all = std::mem::take(&mut parts[largest]);
+    all.reserve_exact(total - all.len());
+    for part in parts {
+        all.extend(part);
+    }
+    all
+}
+
 fn merge_stats(into: &mut Stats, from: Stats) {
     into.files_linted += from.files_linted;
     into.files_context += from.files_context;
@@ -340,13 +364,7 @@ fn read(input: &Input) -> Result<Vec<u8>, std::io::Error> {
     }
 }
 
-fn lint_file(
-    file: u32,
-    input: &Input,
-    opts: &Options<'_>,
-    gather: Gather,
-    registry: &render::Registry,
-) -> FileOutcome {
+fn lint_file(file: u32, input: &Input, opts: &Options<'_>, shared: &Shared<'_>) -> FileOutcome {
     let mut out = FileOutcome {
         findings: Vec::new(),
         masks: Vec::new(),
@@ -398,7 +416,7 @@ fn lint_file(
             return out;
         }
     };
-    lint_text(file, input, &text, opts, gather, &mut out, registry);
+    lint_text(file, input, &text, opts, shared, &mut out);
     if !input.report {
         out.findings.clear();
         out.masks.clear();
@@ -407,6 +425,9 @@ fn lint_file(
     if opts.keep_text && input.report && (!out.findings.is_empty() || !out.directives.is_empty()) {
         out.text = Some(Arc::from(text));
     }
+    // Held until every file is done: without the slack of growth by doubling.
+    out.findings.shrink_to_fit();
+    out.facts.shrink_to_fit();
     out
 }
 
@@ -428,13 +449,10 @@ fn file_error(file: u32, path: &str, message: String, text: &str, offset: usize)
             file,
             region: index.region(text, offset, end),
         },
-        related: Vec::new(),
         object: None,
         route: "".into(),
         fingerprint: stable_hash(&[meta.id, path]),
-        sensitive: Vec::new(),
-        suppressed: None,
-        trace: None,
+        extra: None,
     }
 }
 
@@ -455,8 +473,8 @@ struct Resolver<'t> {
     index: Option<LineIndex>,
     /// For rendered output: maps labels onto the files that wrote them.
     tracer: Option<&'t render::Tracer<'t>>,
-    /// Shares the routes and messages of this file's findings.
-    strings: Interner,
+    /// Shares the texts of the run's findings.
+    strings: &'t Interner,
     /// Which cross-object facts to gather.
     gather: Gather,
 }
@@ -501,9 +519,8 @@ fn lint_text(
     input: &Input,
     text: &str,
     opts: &Options<'_>,
-    gather: Gather,
+    shared: &Shared<'_>,
     out: &mut FileOutcome,
-    registry: &render::Registry,
 ) {
     // Rendered output is traced to its templates, which needs every document of the stream at
     // once; anything else is parsed and linted one document at a time, so a large stream costs
@@ -514,7 +531,7 @@ fn lint_text(
     let stream = traceable.then(|| parse_stream(text));
     let sources = stream
         .as_ref()
-        .and_then(|s| render::Sources::new(input, text, s, registry));
+        .and_then(|s| render::Sources::new(input, text, s, shared.registry));
     let tracer = sources.as_ref().map(render::Tracer::new);
     let mut res = Resolver {
         file,
@@ -522,8 +539,8 @@ fn lint_text(
         text,
         index: None,
         tracer: tracer.as_ref(),
-        strings: Interner::default(),
-        gather,
+        strings: shared.strings,
+        gather: shared.gather,
     };
     // Where each document's content starts and ends (suppression comments are scoped by them).
     let mut spans = Vec::new();
@@ -741,7 +758,7 @@ fn lint_object(
         }
         // Context files feed only the cross-object index.
         out.facts
-            .push(Facts::extract(obj, ns, pod_security, &mut |l: Label| {
+            .extend(Facts::extract(obj, ns, pod_security, &mut |l: Label| {
                 res.site(doc, &l, &ident)
             }));
         return;
@@ -761,7 +778,7 @@ fn lint_object(
             }
         }
         let f = finish_label_draft(draft, doc, res, &ident);
-        out.masks.extend(f.sensitive.iter().copied());
+        out.masks.extend(f.sensitive().iter().copied());
         out.findings.push(f);
     }
     if opts.keep_text {
@@ -785,7 +802,7 @@ fn lint_object(
     }
     if world {
         out.facts
-            .push(Facts::extract(obj, ns, pod_security, &mut |l: Label| {
+            .extend(Facts::extract(obj, ns, pod_security, &mut |l: Label| {
                 res.site(doc, &l, &ident)
             }));
     }
@@ -829,7 +846,7 @@ fn finish_label_draft(
                     region: s.region,
                 },
             },
-            text: text.clone(),
+            text: res.strings.get(text),
         })
         .collect();
     let sensitive = d.sensitive.iter().map(|l| res.traced(doc, l)).collect();
@@ -843,8 +860,12 @@ fn finish_label_draft(
         None => fingerprint(d.meta.id, res.path, Some(ident), &route),
     };
     let trace = traced.map(|t| {
-        related.extend(t.related.into_iter().map(|(at, text)| Related { at, text }));
-        Box::new(t.trace)
+        let strings = res.strings;
+        related.extend(t.related.into_iter().map(|(at, text)| Related {
+            at,
+            text: strings.get(&text),
+        }));
+        t.trace
     });
     Finding {
         meta: d.meta,
@@ -852,21 +873,24 @@ fn finish_label_draft(
         message: d
             .message
             .or_else(|| label_text.as_deref().map(str::to_owned))
-            .map_or_else(|| d.meta.summary.into(), |m| res.strings.get(&m)),
-        label: label_text,
-        help: d.help,
+            .map_or_else(|| res.strings.get(d.meta.summary), |m| res.strings.get(&m)),
+        label: label_text.map(|l| res.strings.get(&l)),
+        help: d.help.map(|h| res.strings.get(&h)),
         primary,
-        related,
         object: Some(ident.clone()),
         route,
         fingerprint,
-        sensitive,
-        suppressed: None,
-        trace,
+        extra: Extra {
+            related,
+            sensitive,
+            suppressed: None,
+            trace,
+        }
+        .boxed(),
     }
 }
 
-fn finish_site_draft(d: Draft, files: &[SourceFile]) -> Finding {
+fn finish_site_draft(d: Draft, files: &[SourceFile], strings: &Interner) -> Finding {
     let Target::Site(site) = &d.primary else {
         unreachable!("internal error: cross-object drafts carry sites")
     };
@@ -882,7 +906,7 @@ fn finish_site_draft(d: Draft, files: &[SourceFile]) -> Finding {
                     file: s.file,
                     region: s.region,
                 },
-                text: text.clone(),
+                text: strings.get(text),
             }),
             Target::Label(_) => None,
         })
@@ -890,23 +914,21 @@ fn finish_site_draft(d: Draft, files: &[SourceFile]) -> Finding {
     Finding {
         meta: d.meta,
         severity: d.severity,
-        message: d
-            .message
-            .unwrap_or_else(|| d.meta.summary.to_owned())
-            .into(),
-        label: d.label,
-        help: d.help,
+        message: strings.get(d.message.as_deref().unwrap_or(d.meta.summary)),
+        label: d.label.map(|l| strings.get(&l)),
+        help: d.help.map(|h| strings.get(&h)),
         primary: Location {
             file: site.file,
             region: site.region,
         },
-        related,
         object: site.object.clone(),
         route: site.route.clone(),
         fingerprint: fingerprint(d.meta.id, path, site.object.as_deref(), &site.route),
-        sensitive: Vec::new(),
-        suppressed: None,
-        trace: None,
+        extra: Extra {
+            related,
+            ..Extra::default()
+        }
+        .boxed(),
     }
 }
 

@@ -1,6 +1,5 @@
 //! A finding, resolved to concrete locations.
 
-use std::borrow::Cow;
 use std::sync::Arc;
 
 use serde::Serialize;
@@ -8,6 +7,67 @@ use serde::Serialize;
 use crate::model::ObjectIdent;
 use crate::rule::{Meta, Severity};
 use crate::yaml::Region;
+
+/// Shared, immutable text: one pointer wide (findings hold four of them, and a large run holds
+/// hundreds of thousands of findings), compared and hashed by content.
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Text(Arc<Box<str>>);
+
+impl std::ops::Deref for Text {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl AsRef<str> for Text {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::borrow::Borrow<str> for Text {
+    fn borrow(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<&str> for Text {
+    fn from(s: &str) -> Self {
+        Text(Arc::new(s.into()))
+    }
+}
+
+impl From<String> for Text {
+    fn from(s: String) -> Self {
+        Text(Arc::new(s.into_boxed_str()))
+    }
+}
+
+impl std::fmt::Display for Text {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self)
+    }
+}
+
+impl std::fmt::Debug for Text {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(&**self, f)
+    }
+}
+
+impl Serialize for Text {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self)
+    }
+}
+
+impl Text {
+    /// Whether two texts are the same copy.
+    pub fn ptr_eq(a: &Text, b: &Text) -> bool {
+        Arc::ptr_eq(&a.0, &b.0)
+    }
+}
 
 /// A place in a file of the run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -23,8 +83,8 @@ pub struct Location {
 pub struct Related {
     /// Where.
     pub at: Location,
-    /// Why it matters.
-    pub text: String,
+    /// Why it matters (shared with equal texts of the run).
+    pub text: Text,
 }
 
 /// Why a finding is not reported.
@@ -59,29 +119,49 @@ pub struct Finding {
     pub meta: &'static Meta,
     /// Severity (the rule's, or lower).
     pub severity: Severity,
-    /// What was found (shared with equal messages of the same file).
-    pub message: Arc<str>,
+    /// What was found. This and the other texts are shared with equal texts of the run.
+    pub message: Text,
     /// The short label under the underline.
-    pub label: Option<Cow<'static, str>>,
+    pub label: Option<Text>,
     /// How to fix it.
-    pub help: Option<Cow<'static, str>>,
+    pub help: Option<Text>,
     /// The offending node.
     pub primary: Location,
-    /// Other places that explain it.
-    pub related: Vec<Related>,
     /// The object it belongs to (none for file-level findings).
     pub object: Option<Arc<ObjectIdent>>,
-    /// Stable route inside the object (shared with equal routes of the same file).
-    pub route: Arc<str>,
+    /// Stable route inside the object.
+    pub route: Text,
     /// Stable identity for baselines and SARIF.
     pub fingerprint: Fingerprint,
+    /// What only some findings have (boxed: a finding's size is multiplied by hundreds of
+    /// thousands on large inputs; `None` when all of it is empty).
+    pub extra: Option<Box<Extra>>,
+}
+
+/// The parts of a finding that most findings do not have.
+#[derive(Debug, Clone, Default)]
+pub struct Extra {
+    /// Other places that explain it.
+    pub related: Vec<Related>,
     /// Regions whose text must never be printed.
     pub sensitive: Vec<Location>,
-    /// Set when suppressed (boxed: most findings are not, and a finding's size is multiplied by
-    /// hundreds of thousands on large inputs).
-    pub suppressed: Option<Box<Suppression>>,
+    /// Set when suppressed.
+    pub suppressed: Option<Suppression>,
     /// Set when the finding was found in rendered output.
-    pub trace: Option<Box<Trace>>,
+    pub trace: Option<Trace>,
+}
+
+impl Extra {
+    /// The box for a finding: `None` when there is nothing in it.
+    pub fn boxed(mut self) -> Option<Box<Extra>> {
+        let empty = self.related.is_empty()
+            && self.sensitive.is_empty()
+            && self.suppressed.is_none()
+            && self.trace.is_none();
+        self.related.shrink_to_fit();
+        self.sensitive.shrink_to_fit();
+        (!empty).then(|| Box::new(self))
+    }
 }
 
 impl Finding {
@@ -95,22 +175,107 @@ impl Finding {
             &self.message,
         )
     }
+
+    /// Other places that explain it.
+    pub fn related(&self) -> &[Related] {
+        self.extra.as_ref().map_or(&[], |e| &e.related)
+    }
+
+    /// Regions whose text must never be printed.
+    pub fn sensitive(&self) -> &[Location] {
+        self.extra.as_ref().map_or(&[], |e| &e.sensitive)
+    }
+
+    /// Why it is not reported, if it is suppressed.
+    pub fn suppressed(&self) -> Option<&Suppression> {
+        self.extra.as_ref()?.suppressed.as_ref()
+    }
+
+    /// How it was traced to its source, if it was found in rendered output.
+    pub fn trace(&self) -> Option<&Trace> {
+        self.extra.as_ref()?.trace.as_ref()
+    }
+
+    /// The extra parts, to change them.
+    pub fn extra_mut(&mut self) -> &mut Extra {
+        self.extra.get_or_insert_default()
+    }
 }
 
-/// One copy of each distinct string: the findings of a file repeat the same routes and
-/// messages for object after object (a 100 MB stream holds millions of findings).
-#[derive(Debug, Default)]
-pub struct Interner(std::collections::HashSet<Arc<str>>);
+/// One copy of each distinct string of a run, shared by every thread: findings repeat the
+/// same routes, messages, help and related texts for object after object and file after file
+/// (a large repository holds hundreds of thousands of findings but only tens of thousands of
+/// distinct texts).
+pub struct Interner {
+    shards: Box<[std::sync::Mutex<Shard>]>,
+}
+
+type Shard = std::collections::HashSet<Text, std::hash::BuildHasherDefault<WordHasher>>;
+
+/// Shards: threads rarely wait for one another.
+const SHARDS: usize = 64;
+
+impl Default for Interner {
+    fn default() -> Self {
+        Interner {
+            shards: (0..SHARDS).map(|_| std::sync::Mutex::default()).collect(),
+        }
+    }
+}
+
+impl std::fmt::Debug for Interner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Interner")
+    }
+}
 
 impl Interner {
     /// The shared copy of `s`.
-    pub fn get(&mut self, s: &str) -> Arc<str> {
-        if let Some(a) = self.0.get(s) {
+    pub fn get(&self, s: &str) -> Text {
+        use std::hash::{BuildHasher, BuildHasherDefault};
+        let hash = BuildHasherDefault::<WordHasher>::default().hash_one(s);
+        // The top bits pick the shard; the set itself uses the low ones.
+        let shard = &self.shards[(hash >> 58) as usize % SHARDS];
+        // A panic elsewhere cannot leave a set of strings half-updated: keep using it.
+        let mut set = shard
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(a) = set.get(s) {
             return a.clone();
         }
-        let a: Arc<str> = Arc::from(s);
-        self.0.insert(a.clone());
+        let a = Text::from(s);
+        set.insert(a.clone());
         a
+    }
+}
+
+/// A fast hash for interning, a word at a time (the multiply-rotate scheme of rustc's `FxHash`);
+/// not resistant to chosen collisions, which here can only slow a run down.
+#[derive(Default, Clone, Copy)]
+pub struct WordHasher(u64);
+
+impl std::hash::Hasher for WordHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        const K: u64 = 0x517c_c1b7_2722_0a95;
+        let mut chunks = bytes.chunks_exact(8);
+        for c in chunks.by_ref() {
+            let w = u64::from_le_bytes(c.try_into().unwrap_or_default());
+            self.0 = (self.0.rotate_left(5) ^ w).wrapping_mul(K);
+        }
+        let mut last = [0u8; 8];
+        let rest = chunks.remainder();
+        last[..rest.len()].copy_from_slice(rest);
+        self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(last) ^ (rest.len() as u64))
+            .wrapping_mul(K);
+    }
+
+    fn write_u8(&mut self, b: u8) {
+        self.write(&[b]);
+    }
+
+    fn finish(&self) -> u64 {
+        // The multiply leaves the low bits weak: fold the high ones in.
+        self.0 ^ (self.0 >> 29)
     }
 }
 
@@ -157,11 +322,20 @@ mod tests {
 
     #[test]
     fn interned_strings_are_shared() {
-        let mut i = Interner::default();
+        let i = Interner::default();
         let a = i.get("spec.containers[name=web]");
         let b = i.get(&String::from("spec.containers[name=web]"));
-        assert!(Arc::ptr_eq(&a, &b));
-        assert!(!Arc::ptr_eq(&a, &i.get("spec")));
+        assert!(Text::ptr_eq(&a, &b));
+        assert!(!Text::ptr_eq(&a, &i.get("spec")));
+        // From several threads at once.
+        let i = std::sync::Arc::new(Interner::default());
+        let got: Vec<Text> = std::thread::scope(|s| {
+            let hs: Vec<_> = (0..4)
+                .map(|_| s.spawn(|| i.get("spec.containers[name=web]")))
+                .collect();
+            hs.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        assert!(got.iter().all(|g| Text::ptr_eq(g, &got[0])));
     }
 
     #[test]
@@ -169,7 +343,7 @@ mod tests {
         // Large inputs hold hundreds of thousands of findings until they are sorted: every
         // byte here is multiplied by that (see the Performance section of the README).
         assert!(
-            std::mem::size_of::<Finding>() <= 200,
+            std::mem::size_of::<Finding>() <= 96,
             "Finding grew to {} bytes",
             std::mem::size_of::<Finding>()
         );

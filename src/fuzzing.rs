@@ -49,8 +49,8 @@ pub(crate) fn check_run(run: &Run, rules: &[&'static dyn Rule]) {
     let texts: Vec<Arc<str>> = run.files.iter().map(engine::SourceFile::load).collect();
     for f in &run.findings {
         let locations = std::iter::once(&f.primary)
-            .chain(f.related.iter().map(|r| &r.at))
-            .chain(&f.sensitive);
+            .chain(f.related().iter().map(|r| &r.at))
+            .chain(f.sensitive());
         for loc in locations {
             let text = texts
                 .get(loc.file as usize)
@@ -62,7 +62,7 @@ pub(crate) fn check_run(run: &Run, rules: &[&'static dyn Rule]) {
     let active = run
         .findings
         .iter()
-        .filter(|f| f.suppressed.is_none())
+        .filter(|f| f.suppressed().is_none())
         .count();
 
     let _ = report::human::render(
@@ -227,7 +227,7 @@ fn check_github(out: &str, run: &Run) {
     let active: Vec<_> = run
         .findings
         .iter()
-        .filter(|f| f.suppressed.is_none())
+        .filter(|f| f.suppressed().is_none())
         .collect();
     let annotations = parse_annotations(out);
     assert_eq!(

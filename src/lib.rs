@@ -189,7 +189,7 @@ pub fn lint_text(
     Ok(run
         .findings
         .iter()
-        .filter(|f| f.suppressed.is_none() && enabled.contains(&f.meta.id))
+        .filter(|f| f.suppressed().is_none() && enabled.contains(&f.meta.id))
         .map(|f| (f.meta.id, f.primary.region.line))
         .collect())
 }
@@ -566,12 +566,12 @@ fn lint(args: &LintArgs, raw: &[String]) -> Result<u8, Error> {
         // Under a profile the exit code answers one question: does some object violate the level?
         run.findings
             .iter()
-            .any(|f| f.suppressed.is_none() && f.meta.pss.is_some())
+            .any(|f| f.suppressed().is_none() && f.meta.pss.is_some())
     } else {
         threshold(plan.fail_on).is_some_and(|t| {
             run.findings
                 .iter()
-                .any(|f| f.suppressed.is_none() && f.severity >= t)
+                .any(|f| f.suppressed().is_none() && f.severity >= t)
         })
     };
     if EXITS_AFTER_RUN.load(std::sync::atomic::Ordering::Relaxed) {

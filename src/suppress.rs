@@ -230,7 +230,7 @@ pub fn from_comments(
 
 fn covers(d: &Directive, f: &Finding) -> bool {
     if let Scope::Rendered(file, a, b) = d.scope {
-        let at = f.trace.as_ref().map_or(f.primary, |t| t.rendered);
+        let at = f.trace().map_or(f.primary, |t| t.rendered);
         return at.file == file && (a..=b).contains(&at.region.line);
     }
     if d.at.file != f.primary.file {
@@ -262,7 +262,6 @@ fn meta_finding(
         message: message.into(),
         help: Some(help.to_owned().into()),
         primary: d.at,
-        related: Vec::new(),
         object: d.object.clone().map(std::sync::Arc::new),
         route: "".into(),
         fingerprint: stable_hash(&[
@@ -271,9 +270,7 @@ fn meta_finding(
             &d.rules.join(","),
             &d.at.region.line.to_string(),
         ]),
-        sensitive: Vec::new(),
-        suppressed: None,
-        trace: None,
+        extra: None,
     }
 }
 
@@ -306,7 +303,7 @@ pub fn apply(
         let expired = d.until.is_some_and(|u| u < today);
         let mut used = vec![false; d.rules.len()];
         for f in findings.iter_mut() {
-            if f.suppressed.is_some() || !covers(d, f) {
+            if f.suppressed().is_some() || !covers(d, f) {
                 continue;
             }
             let Some(i) = d.rules.iter().position(|r| {
@@ -318,10 +315,10 @@ pub fn apply(
             };
             used[i] = true;
             if !expired {
-                f.suppressed = Some(Box::new(Suppression {
+                f.extra_mut().suppressed = Some(Suppression {
                     kind: "inSource",
                     justification: d.reason.clone().unwrap_or_default(),
-                }));
+                });
             }
         }
         if expired {

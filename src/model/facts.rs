@@ -22,7 +22,7 @@ pub struct Site {
     /// The object the place belongs to.
     pub object: Option<std::sync::Arc<ObjectIdent>>,
     /// Stable route inside the object (for fingerprints; shared with equal routes of the file).
-    pub route: std::sync::Arc<str>,
+    pub route: crate::finding::Text,
 }
 
 /// Where an object's effective namespace comes from.
@@ -94,12 +94,10 @@ pub struct PsaLabel {
     pub site: Site,
 }
 
-/// Typed facts per kind.
-#[derive(Debug, Clone, Default)]
+/// Typed facts per kind. Objects of other kinds are not indexed: no cross-object rule reads
+/// them (a Service, ConfigMap or Secret is about half the objects of a repository).
+#[derive(Debug, Clone)]
 pub enum KindFacts {
-    /// A kind no cross-object rule reads.
-    #[default]
-    Other,
     /// A Pod or a workload with a pod template.
     Workload(Box<WorkloadFacts>),
     /// A network policy (core, Cilium or Calico).
@@ -209,21 +207,21 @@ fn owned<'a>(it: impl Iterator<Item = (&'a str, &'a str)>) -> BTreeMap<String, S
 impl Facts {
     /// Gather the facts of `obj`. `default_ns` is the namespace of the kustomization that lists
     /// the file; `with_pss`: evaluate the Pod Security levels of a workload; `site` resolves
-    /// labels of the object's document.
+    /// labels of the object's document. `None` for kinds no cross-object rule reads.
     pub fn extract(
         obj: &Object<'_>,
         default_ns: Option<&str>,
         with_pss: bool,
         site: &mut dyn FnMut(Label) -> Site,
-    ) -> Self {
+    ) -> Option<Self> {
+        let kind = kind_facts(obj, site)?;
         let (namespace, ns_origin) = match (obj.namespace, default_ns) {
             (Some(ns), _) => (Some(ns.to_owned()), NsOrigin::Explicit),
             (None, Some(ns)) => (Some(ns.to_owned()), NsOrigin::Kustomization),
             (None, None) => (None, NsOrigin::Unknown),
         };
-        let kind = kind_facts(obj, site);
         let kind_site = site(obj.at(["kind"]));
-        Facts {
+        Some(Facts {
             // The sites of one object share one identity.
             ident: kind_site
                 .object
@@ -248,7 +246,7 @@ impl Facts {
                 None
             },
             psa_labels: psa_labels(obj, site),
-        }
+        })
     }
 
     /// The workload facts, if this is a workload.
@@ -298,7 +296,7 @@ impl Facts {
     }
 }
 
-fn kind_facts(obj: &Object<'_>, site: &mut dyn FnMut(Label) -> Site) -> KindFacts {
+fn kind_facts(obj: &Object<'_>, site: &mut dyn FnMut(Label) -> Site) -> Option<KindFacts> {
     if let Some(pod) = &obj.pod {
         let sa_key = if pod.node.get_set("serviceAccountName").is_some() {
             "serviceAccountName"
@@ -325,7 +323,7 @@ fn kind_facts(obj: &Object<'_>, site: &mut dyn FnMut(Label) -> Site) -> KindFact
                 .and_then(NodeRef::text)
                 .is_some_and(dashboard_image)
         });
-        return KindFacts::Workload(Box::new(WorkloadFacts {
+        return Some(KindFacts::Workload(Box::new(WorkloadFacts {
             name_site: site(name_label(obj)),
             labels_site,
             service_account,
@@ -336,10 +334,10 @@ fn kind_facts(obj: &Object<'_>, site: &mut dyn FnMut(Label) -> Site) -> KindFact
                 .and_then(NodeRef::as_bool),
             host_network: pod.node.get("hostNetwork").and_then(NodeRef::as_bool) == Some(true),
             dashboard,
-        }));
+        })));
     }
     if let Some(p) = PolicyFacts::of(obj) {
-        return KindFacts::Policy(Box::new(p));
+        return Some(KindFacts::Policy(Box::new(p)));
     }
     if let Some(role) = RoleView::of(obj) {
         let rules = role
@@ -365,14 +363,14 @@ fn kind_facts(obj: &Object<'_>, site: &mut dyn FnMut(Label) -> Site) -> KindFact
                 .filter_map(|s| LabelSelector::parse(Some(s), &pod_key))
                 .collect()
         });
-        return KindFacts::Role(Box::new(RoleFacts {
+        return Some(KindFacts::Role(Box::new(RoleFacts {
             cluster: role.cluster,
             rules,
             aggregated_into: role.aggregated_into,
             aggregation,
-        }));
+        })));
     }
-    match (obj.group(), obj.kind) {
+    Some(match (obj.group(), obj.kind) {
         ("rbac.authorization.k8s.io", "RoleBinding" | "ClusterRoleBinding") => {
             let text = |path: &[&str]| {
                 obj.get(path)
@@ -428,8 +426,8 @@ fn kind_facts(obj: &Object<'_>, site: &mut dyn FnMut(Label) -> Site) -> KindFact
                 .and_then(NodeRef::as_bool),
         },
         ("", "ResourceQuota") => KindFacts::ResourceQuota,
-        _ => KindFacts::Other,
-    }
+        _ => return None,
+    })
 }
 
 /// Whether an image is the Kubernetes Dashboard (`kubernetesui/dashboard[-api|-web|…]`, or a
@@ -504,3 +502,74 @@ fn psa_labels(obj: &Object<'_>, site: &mut dyn FnMut(Label) -> Site) -> Vec<PsaL
 
 /// Prefix of the Pod Security Admission namespace labels.
 pub const PSA_PREFIX: &str = "pod-security.kubernetes.io/";
+
+#[cfg(test)]
+mod tests {
+    use super::Facts;
+    use crate::model::{Object, Site};
+    use crate::yaml::{Pointer, parse_stream};
+
+    /// Which documents of `yaml` the index keeps.
+    fn indexed(yaml: &str) -> Vec<bool> {
+        let stream = parse_stream(yaml);
+        stream
+            .docs
+            .iter()
+            .map(|doc| {
+                let obj = Object::from_node(doc.root(), Pointer::root(), "t.yaml", doc.index)
+                    .expect("an object");
+                let mut site = |_| Site {
+                    file: 0,
+                    region: crate::yaml::Region::default(),
+                    object: None,
+                    route: "".into(),
+                };
+                Facts::extract(&obj, None, false, &mut site).is_some()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn only_kinds_cross_object_rules_read_are_indexed() {
+        let yaml = "\
+apiVersion: v1
+kind: Service
+metadata: {name: web}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: web}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec: {template: {spec: {containers: [{name: web, image: nginx:1.27}]}}}
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: deny}
+spec: {podSelector: {}}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {name: b}
+roleRef: {kind: ClusterRole, name: edit}
+---
+apiVersion: v1
+kind: Namespace
+metadata: {name: shop}
+---
+apiVersion: v1
+kind: ServiceAccount
+metadata: {name: web}
+---
+apiVersion: v1
+kind: ResourceQuota
+metadata: {name: q}
+";
+        assert_eq!(
+            indexed(yaml),
+            [false, false, true, true, true, true, true, true]
+        );
+    }
+}

@@ -181,7 +181,6 @@ impl World {
                         }
                     }
                 }
-                _ => {}
             }
         }
         self.index = ix;

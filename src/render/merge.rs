@@ -13,7 +13,7 @@ pub fn merge_overlays(findings: &mut Vec<Finding>) {
     let mut keep = vec![true; findings.len()];
     for i in 0..findings.len() {
         let f = &findings[i];
-        let Some(t) = f.trace.as_deref().filter(|t| t.via == "kustomize") else {
+        let Some(t) = f.trace().filter(|t| t.via == "kustomize") else {
             continue;
         };
         let overlays = t.overlays.clone();
@@ -21,10 +21,10 @@ pub fn merge_overlays(findings: &mut Vec<Finding>) {
             Some(&j) => {
                 keep[i] = false;
                 // Suppressed in one overlay only: still reported (for the others).
-                if findings[i].suppressed.is_none() {
-                    findings[j].suppressed = None;
+                if findings[i].suppressed().is_none() {
+                    findings[j].extra_mut().suppressed = None;
                 }
-                if let Some(tj) = findings[j].trace.as_deref_mut() {
+                if let Some(tj) = findings[j].extra_mut().trace.as_mut() {
                     for o in overlays {
                         if !tj.overlays.contains(&o) {
                             tj.overlays.push(o);

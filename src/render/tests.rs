@@ -87,7 +87,7 @@ fn check(run: &Run) -> (usize, usize) {
             .lines()
             .nth(f.primary.region.line as usize - 1)
             .unwrap_or_else(|| panic!("{path}:{} is past the end", f.primary.region.line));
-        traced += usize::from(f.trace.is_some());
+        traced += usize::from(f.trace().is_some());
         let mut key = f.route.rsplit('.').next().unwrap_or_default();
         if path.ends_with("kustomization.yaml") && (key == "kind" || key == "name") {
             key = "name"; // a generated object: its generator entry
@@ -178,7 +178,7 @@ fn corpus_helm_rendered_files_name_their_templates() {
     let named = run
         .findings
         .iter()
-        .filter_map(|f| f.trace.as_ref()?.template.as_deref())
+        .filter_map(|f| f.trace()?.template.as_deref())
         .filter(|t| {
             t.starts_with("opentelemetry-collector/templates/")
                 || t.starts_with("opentelemetry-demo/")
@@ -192,7 +192,7 @@ fn corpus_helm_rendered_files_name_their_templates() {
         let path = &run.files[f.primary.file as usize].path;
         if path.contains("/rendered/") {
             assert!(
-                f.trace.is_some(),
+                f.trace().is_some(),
                 "{path}:{} has no template",
                 f.primary.region.line
             );

@@ -29,7 +29,7 @@ fn command(s: Severity) -> &'static str {
 /// One workflow command per unsuppressed finding.
 pub fn render(run: &Run) -> String {
     let mut out = String::new();
-    for f in run.findings.iter().filter(|f| f.suppressed.is_none()) {
+    for f in run.findings.iter().filter(|f| f.suppressed().is_none()) {
         let r = f.primary.region;
         let path = &run.files[f.primary.file as usize].path;
         let title = format!("kubeward {} ({})", f.meta.id, f.severity);
@@ -65,7 +65,7 @@ pub fn step_summary(run: &Run) -> String {
     let active: Vec<_> = run
         .findings
         .iter()
-        .filter(|f| f.suppressed.is_none())
+        .filter(|f| f.suppressed().is_none())
         .collect();
     let mut out = String::from("## kubeward\n\n");
     let s = &run.stats;

@@ -41,7 +41,7 @@ pub fn render(run: &Run) -> String {
     let issues: Vec<Issue<'_>> = run
         .findings
         .iter()
-        .filter(|f| f.suppressed.is_none())
+        .filter(|f| f.suppressed().is_none())
         .map(|f| Issue {
             description: format!("{} [{}]", f.message, f.meta.id),
             check_name: f.meta.id,

@@ -273,7 +273,7 @@ impl Diagnostic for Diag<'_> {
             self.source.span(&f.primary.region),
         );
         let related = f
-            .related
+            .related()
             .iter()
             .filter(|r| r.at.file == f.primary.file)
             .map(|r| {
@@ -341,13 +341,13 @@ fn render_masked(
     let text: Arc<str> = file.load();
     let regions: Vec<crate::yaml::Region> = sensitive
         .iter()
-        .chain(&f.sensitive)
+        .chain(f.sensitive())
         .filter(|l| l.file == f.primary.file)
         .map(|l| l.region)
         .collect();
     let spans: Vec<crate::yaml::Region> = std::iter::once(f.primary.region)
         .chain(
-            f.related
+            f.related()
                 .iter()
                 .filter(|r| r.at.file == f.primary.file)
                 .map(|r| r.at.region),
@@ -358,7 +358,7 @@ fn render_masked(
     let mut help = f.help.as_deref().map(str::to_owned);
     // Related places in other files are listed under the diagnostic (`related_elsewhere`).
     let mut elsewhere: Vec<String> = Vec::new();
-    if let Some(t) = &f.trace {
+    if let Some(t) = f.trace() {
         elsewhere.extend(trace_lines(f, t, files));
     }
     if !elsewhere.is_empty() {
@@ -374,7 +374,7 @@ fn render_masked(
         }
         help = Some(h);
     }
-    let rendered = f.trace.as_deref().and_then(|t| {
+    let rendered = f.trace().and_then(|t| {
         (t.template.is_some() && t.rendered.file != f.primary.file).then_some(())?;
         let r = &files[t.rendered.file as usize];
         let text = r.load();
@@ -424,11 +424,11 @@ fn render_masked(
 /// (binding subject → roleRef → rule) reads top to bottom. Texts that number their steps
 /// (`1. …`) keep their numbers; others get a bullet.
 fn related_elsewhere(f: &Finding, files: &[SourceFile]) -> String {
-    if f.related.iter().all(|r| r.at.file == f.primary.file) {
+    if f.related().iter().all(|r| r.at.file == f.primary.file) {
         return String::new();
     }
     let mut out = String::from("  related:\n");
-    for r in &f.related {
+    for r in f.related() {
         let path = files
             .get(r.at.file as usize)
             .map_or("?", |x| x.path.as_str());
@@ -500,16 +500,16 @@ pub fn render_each(run: &Run, style: Style, emit: &mut dyn FnMut(&str)) {
     for l in run
         .findings
         .iter()
-        .flat_map(|f| f.sensitive.iter())
+        .flat_map(|f| f.sensitive().iter())
         .chain(run.masks.iter())
     {
         by_file.entry(l.file).or_default().push(*l);
     }
     let none = Vec::new();
-    for f in run.findings.iter().filter(|f| f.suppressed.is_none()) {
+    for f in run.findings.iter().filter(|f| f.suppressed().is_none()) {
         let mut masks: &[Location] = by_file.get(&f.primary.file).unwrap_or(&none);
         let joined: Vec<Location>;
-        if let Some(t) = f.trace.as_deref()
+        if let Some(t) = f.trace()
             && t.rendered.file != f.primary.file
             && let Some(more) = by_file.get(&t.rendered.file)
         {

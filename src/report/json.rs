@@ -119,7 +119,7 @@ fn finding<'a>(run: &'a Run, f: &'a crate::finding::Finding) -> Finding<'a> {
         route: &f.route,
         fingerprint: f.fingerprint,
         related: f
-            .related
+            .related()
             .iter()
             .map(|rel| Related {
                 path: &run.files[rel.at.file as usize].path,
@@ -128,8 +128,8 @@ fn finding<'a>(run: &'a Run, f: &'a crate::finding::Finding) -> Finding<'a> {
                 message: &rel.text,
             })
             .collect(),
-        suppressed: f.suppressed.as_deref(),
-        trace: f.trace.as_deref().map(|t| TraceOut {
+        suppressed: f.suppressed(),
+        trace: f.trace().map(|t| TraceOut {
             via: t.via,
             template: t.template.as_deref(),
             rendered: Position {
@@ -164,7 +164,7 @@ impl Serialize for Findings<'_> {
 
 /// Write the run as JSON to `w`, streaming the findings.
 pub fn write(run: &Run, w: &mut dyn std::io::Write) -> std::io::Result<()> {
-    let active = run.findings.iter().filter(|f| f.suppressed.is_none());
+    let active = run.findings.iter().filter(|f| f.suppressed().is_none());
     let mut by_severity = BTreeMap::new();
     for f in active.clone() {
         *by_severity.entry(f.severity.as_str()).or_insert(0) += 1;
@@ -187,7 +187,7 @@ pub fn write(run: &Run, w: &mut dyn std::io::Write) -> std::io::Result<()> {
             suppressed: run
                 .findings
                 .iter()
-                .filter(|f| f.suppressed.is_some())
+                .filter(|f| f.suppressed().is_some())
                 .count(),
             by_severity,
             notices: &run.notices,

@@ -29,7 +29,7 @@ pub fn render(run: &Run) -> String {
     let active: Vec<_> = run
         .findings
         .iter()
-        .filter(|f| f.suppressed.is_none())
+        .filter(|f| f.suppressed().is_none())
         .collect();
     let with_findings: BTreeSet<u32> = active.iter().map(|f| f.primary.file).collect();
     let clean: Vec<_> = run

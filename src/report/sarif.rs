@@ -265,7 +265,7 @@ fn uri_escape(path: &str) -> String {
 fn result<'a>(shared: &'a Shared<'_>, f: &'a crate::finding::Finding) -> ResultOut<'a> {
     let run = shared.run;
     let mut related: Vec<LocationOut<'a>> = f
-        .related
+        .related()
         .iter()
         .enumerate()
         .map(|(i, rel)| {
@@ -291,7 +291,7 @@ fn result<'a>(shared: &'a Shared<'_>, f: &'a crate::finding::Finding) -> ResultO
         route: &f.route,
         severity: f.severity.as_str(),
     };
-    if let Some(t) = f.trace.as_deref() {
+    if let Some(t) = f.trace() {
         let mut extra = Vec::new();
         if t.rendered_is_input && t.rendered.file != f.primary.file {
             extra.push((t.rendered, "rendered output (Helm)"));
@@ -333,7 +333,7 @@ fn result<'a>(shared: &'a Shared<'_>, f: &'a crate::finding::Finding) -> ResultO
         related_locations: related,
         rule_id: f.meta.id,
         rule_index: shared.index.get(f.meta.id).copied(),
-        suppressions: f.suppressed.as_deref().map(|s| {
+        suppressions: f.suppressed().map(|s| {
             [SuppressionOut {
                 justification: &s.justification,
                 kind: s.kind,

@@ -96,7 +96,7 @@ pub fn summary(run: &Run, verbose: bool, show_time: bool) -> String {
     let active: Vec<_> = run
         .findings
         .iter()
-        .filter(|f| f.suppressed.is_none())
+        .filter(|f| f.suppressed().is_none())
         .collect();
     let suppressed = run.findings.len() - active.len();
     if active.is_empty() {

@@ -3,6 +3,7 @@
 use std::borrow::Cow;
 
 use super::meta::{Meta, PssLevel, RuleMeta, Severity};
+use crate::finding::Finding;
 use crate::model::Site;
 use crate::yaml::{Focus, Label};
 
@@ -161,29 +162,81 @@ impl<'c> Context<'c> {
     }
 }
 
+/// Turns a finished draft of a cross-object rule into a finding (`None`: not reported, e.g. it
+/// is located in a file read only as context).
+pub(crate) type Finish<'c> = &'c (dyn Fn(Draft) -> Option<Finding> + Sync);
+
 /// The context of a cross-object check.
 pub struct WorldContext<'c> {
     /// Flags and configuration.
     pub settings: &'c Settings,
+    /// Drafts not yet finished: with a [`Finish`], only the one being built.
     pub(crate) drafts: Vec<Draft>,
+    /// Finishes each draft as soon as the rule reports the next one, so that a rule with many
+    /// findings never holds all their drafts (with their texts and sites) at once.
+    finish: Option<Finish<'c>>,
+    /// Finished findings.
+    pub(crate) findings: Vec<Finding>,
 }
 
 impl<'c> WorldContext<'c> {
-    /// A context with no findings yet.
+    /// A context with no findings yet, which keeps every draft.
     pub fn new(settings: &'c Settings) -> Self {
         WorldContext {
             settings,
             drafts: Vec::new(),
+            finish: None,
+            findings: Vec::new(),
         }
+    }
+
+    /// A context that finishes each draft with `finish`.
+    pub(crate) fn finishing(settings: &'c Settings, finish: Finish<'c>) -> Self {
+        WorldContext {
+            finish: Some(finish),
+            ..WorldContext::new(settings)
+        }
+    }
+
+    /// A context for a part of the check (one run on another thread, say); take its findings
+    /// back with [`WorldContext::join`].
+    pub fn fork(&self) -> Self {
+        WorldContext {
+            finish: self.finish,
+            ..WorldContext::new(self.settings)
+        }
+    }
+
+    /// Take the findings of a part made with [`WorldContext::fork`].
+    pub fn join(&mut self, mut part: WorldContext<'_>) {
+        part.flush();
+        self.flush();
+        self.drafts.append(&mut part.drafts);
+        self.findings.append(&mut part.findings);
     }
 
     /// Report a finding of `rule` at a recorded site.
     pub fn report<R: RuleMeta + ?Sized>(&mut self, rule: &R, at: &Site) -> &mut Draft {
+        self.flush();
         self.drafts
             .push(Draft::new(rule.meta(), Target::Site(at.clone())));
         self.drafts
             .last_mut()
             .expect("internal error: draft just pushed")
+    }
+
+    /// Finish the pending drafts, if this context finishes them.
+    fn flush(&mut self) {
+        if let Some(finish) = self.finish {
+            self.findings
+                .extend(self.drafts.drain(..).filter_map(finish));
+        }
+    }
+
+    /// Every finding, once the check is done.
+    pub(crate) fn into_findings(mut self) -> Vec<Finding> {
+        self.flush();
+        self.findings
     }
 }
 

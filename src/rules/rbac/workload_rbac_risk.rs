@@ -3,7 +3,7 @@ use std::collections::HashMap;
 use crate::model::{BindingUse, KindFacts, ObjectIdent, Risk, RoleRisk, World, shared_prefix};
 use rayon::prelude::*;
 
-use crate::rule::{Draft, Rule, Severity, WorldContext, declare_rule};
+use crate::rule::{Rule, Severity, WorldContext, declare_rule};
 
 declare_rule! {
     /// ## What it flags
@@ -207,11 +207,12 @@ impl Rule for WorkloadRbacRisk {
         // Namespaces are independent (an account belongs to one): they run side by side, and
         // their findings are taken in namespace order.
         let namespaces: Vec<_> = world.index.namespaces.iter().collect();
-        let found: Vec<Vec<Draft>> = namespaces
+        let parent = &*cx;
+        let parts: Vec<WorldContext<'_>> = namespaces
             .par_iter()
             .map(|&(ns, index)| {
-                let mut cx = WorldContext::new(cx.settings);
-                let cx = &mut cx;
+                let mut part = parent.fork();
+                let cx = &mut part;
                 let ns_groups = world.bindings_of_namespace_accounts(ns);
                 let mut by_account: HashMap<&str, Vec<Candidate<'_, '_>>> = HashMap::new();
                     for &wi in &index.workloads {
@@ -394,10 +395,12 @@ impl Rule for WorkloadRbacRisk {
                             }
                         }
                     }
-                std::mem::take(&mut cx.drafts)
+                part
             })
             .collect();
-        cx.drafts.extend(found.into_iter().flatten());
+        for part in parts {
+            cx.join(part);
+        }
     }
 }
 
