@@ -210,7 +210,9 @@ pub struct Interner {
     shards: Box<[std::sync::Mutex<Shard>]>,
 }
 
-type Shard = std::collections::HashSet<Text, std::hash::BuildHasherDefault<WordHasher>>;
+/// Texts by their 64-bit hash: a probe compares numbers, and only a hit reads the text. Two
+/// texts with one hash (about one pair in 10^19) are both kept, the later one unshared.
+type Shard = std::collections::HashMap<u64, Text, std::hash::BuildHasherDefault<Hashed>>;
 
 /// Shards: threads rarely wait for one another.
 const SHARDS: usize = 64;
@@ -233,19 +235,42 @@ impl Interner {
     /// The shared copy of `s`.
     pub fn get(&self, s: &str) -> Text {
         use std::hash::{BuildHasher, BuildHasherDefault};
-        let hash = BuildHasherDefault::<WordHasher>::default().hash_one(s);
-        // The top bits pick the shard; the set itself uses the low ones.
-        let shard = &self.shards[(hash >> 58) as usize % SHARDS];
+        self.get_hashed(BuildHasherDefault::<WordHasher>::default().hash_one(s), s)
+    }
+
+    fn get_hashed(&self, hash: u64, s: &str) -> Text {
+        // Middle bits pick the shard: the set's table uses the low and the top ones.
+        let shard = &self.shards[(hash >> 32) as usize % SHARDS];
         // A panic elsewhere cannot leave a set of strings half-updated: keep using it.
         let mut set = shard
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if let Some(a) = set.get(s) {
-            return a.clone();
+        match set.entry(hash) {
+            std::collections::hash_map::Entry::Occupied(e) if **e.get() == *s => e.get().clone(),
+            std::collections::hash_map::Entry::Occupied(_) => Text::from(s),
+            std::collections::hash_map::Entry::Vacant(e) => e.insert(Text::from(s)).clone(),
         }
-        let a = Text::from(s);
-        set.insert(a.clone());
-        a
+    }
+}
+
+/// The hasher of keys that are hashes already.
+#[derive(Default, Clone, Copy)]
+pub struct Hashed(u64);
+
+impl std::hash::Hasher for Hashed {
+    fn write(&mut self, bytes: &[u8]) {
+        // Only `write_u64` is used; anything else is folded in all the same.
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
     }
 }
 
@@ -336,6 +361,15 @@ mod tests {
             hs.into_iter().map(|h| h.join().unwrap()).collect()
         });
         assert!(got.iter().all(|g| Text::ptr_eq(g, &got[0])));
+    }
+
+    #[test]
+    fn texts_with_one_hash_keep_their_own_content() {
+        let i = Interner::default();
+        let a = i.get_hashed(7, "spec");
+        let b = i.get_hashed(7, "metadata");
+        assert_eq!((&*a, &*b), ("spec", "metadata"));
+        assert!(Text::ptr_eq(&a, &i.get_hashed(7, "spec")));
     }
 
     #[test]
