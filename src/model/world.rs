@@ -37,6 +37,8 @@ pub struct Index {
     pub cluster_roles: HashMap<String, Vec<usize>>,
     /// Every ClusterRole, in input order.
     pub cluster_role_list: Vec<usize>,
+    /// ClusterRoles aggregated into each built-in role by their labels, in input order.
+    pub aggregated_into: HashMap<&'static str, Vec<usize>>,
     /// Roles by (namespace, name).
     pub roles: HashMap<(NsKey, String), Vec<usize>>,
     /// RoleBindings and ClusterRoleBindings.
@@ -149,6 +151,9 @@ impl World {
                         .or_default()
                         .push(i);
                     ix.cluster_role_list.push(i);
+                    for &into in &r.aggregated_into {
+                        ix.aggregated_into.entry(into).or_default().push(i);
+                    }
                 }
                 KindFacts::Role(_) => ix
                     .roles
@@ -386,28 +391,21 @@ impl World {
                                 });
                             }
                         }
-                        for &i in &self.index.cluster_role_list {
+                        let aggregated = self.index.aggregated_into.get(b.role_name.as_str());
+                        for &i in aggregated.into_iter().flatten() {
                             let f = &self.objects[i];
-                            let into = f
-                                .role()
-                                .map(|r| r.aggregated_into.as_slice())
-                                .unwrap_or_default();
-                            if into.contains(&b.role_name.as_str()) {
-                                let label = AGGREGATE_LABELS
-                                    .iter()
-                                    .find(|(l, _)| {
-                                        f.labels.get(*l).map(String::as_str) == Some("true")
-                                    })
-                                    .map_or("", |(l, _)| l);
-                                from_role(
-                                    &mut out,
-                                    i,
-                                    Some(format!(
-                                        "aggregated into built-in \"{}\" by its `{label}` label",
-                                        b.role_name
-                                    )),
-                                );
-                            }
+                            let label = AGGREGATE_LABELS
+                                .iter()
+                                .find(|(l, _)| f.labels.get(*l).map(String::as_str) == Some("true"))
+                                .map_or("", |(l, _)| l);
+                            from_role(
+                                &mut out,
+                                i,
+                                Some(format!(
+                                    "aggregated into built-in \"{}\" by its `{label}` label",
+                                    b.role_name
+                                )),
+                            );
                         }
                     }
                 }

@@ -160,8 +160,13 @@ impl Rule for WorkloadRbacRisk {
         // index (looked up for every group of every workload: no hashing).
         let mut granted: Vec<Option<Vec<RoleRisk<'_>>>> = vec![None; world.objects.len()];
         let mut any = false;
-        for &b in &world.index.bindings {
-            let risks = world.role_risks(&world.objects[b]);
+        let resolved: Vec<(usize, Vec<RoleRisk<'_>>)> = world
+            .index
+            .bindings
+            .par_iter()
+            .map(|&b| (b, world.role_risks(&world.objects[b])))
+            .collect();
+        for (b, risks) in resolved {
             if !risks.is_empty() {
                 granted[b] = Some(risks);
                 any = true;
