@@ -865,7 +865,7 @@ fn finish_label_draft(
             at,
             text: strings.get(&text),
         }));
-        t.trace
+        Box::new(t.trace)
     });
     Finding {
         meta: d.meta,

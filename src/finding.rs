@@ -145,10 +145,11 @@ pub struct Extra {
     pub related: Vec<Related>,
     /// Regions whose text must never be printed.
     pub sensitive: Vec<Location>,
-    /// Set when suppressed.
-    pub suppressed: Option<Suppression>,
+    /// Set when suppressed (boxed, as the trace: most findings with other parts have related
+    /// places only).
+    pub suppressed: Option<Box<Suppression>>,
     /// Set when the finding was found in rendered output.
-    pub trace: Option<Trace>,
+    pub trace: Option<Box<Trace>>,
 }
 
 impl Extra {
@@ -188,12 +189,12 @@ impl Finding {
 
     /// Why it is not reported, if it is suppressed.
     pub fn suppressed(&self) -> Option<&Suppression> {
-        self.extra.as_ref()?.suppressed.as_ref()
+        self.extra.as_ref()?.suppressed.as_deref()
     }
 
     /// How it was traced to its source, if it was found in rendered output.
     pub fn trace(&self) -> Option<&Trace> {
-        self.extra.as_ref()?.trace.as_ref()
+        self.extra.as_ref()?.trace.as_deref()
     }
 
     /// The extra parts, to change them.
@@ -380,6 +381,12 @@ mod tests {
             std::mem::size_of::<Finding>() <= 96,
             "Finding grew to {} bytes",
             std::mem::size_of::<Finding>()
+        );
+        // One in several findings has related places.
+        assert!(
+            std::mem::size_of::<Extra>() <= 64,
+            "Extra grew to {} bytes",
+            std::mem::size_of::<Extra>()
         );
     }
 }

@@ -315,10 +315,10 @@ pub fn apply(
             };
             used[i] = true;
             if !expired {
-                f.extra_mut().suppressed = Some(Suppression {
+                f.extra_mut().suppressed = Some(Box::new(Suppression {
                     kind: "inSource",
                     justification: d.reason.clone().unwrap_or_default(),
-                });
+                }));
             }
         }
         if expired {

@@ -24,7 +24,7 @@ pub fn merge_overlays(findings: &mut Vec<Finding>) {
                 if findings[i].suppressed().is_none() {
                     findings[j].extra_mut().suppressed = None;
                 }
-                if let Some(tj) = findings[j].extra_mut().trace.as_mut() {
+                if let Some(tj) = findings[j].extra_mut().trace.as_deref_mut() {
                     for o in overlays {
                         if !tj.overlays.contains(&o) {
                             tj.overlays.push(o);
