@@ -6,6 +6,7 @@ pub mod human;
 pub(crate) mod inert;
 pub mod json;
 pub mod junit;
+mod pretty;
 pub mod sarif;
 mod summary;
 

@@ -14,6 +14,7 @@ use serde_sarif::sarif::{
     ReportingDescriptor, ResultLevel, Run as SarifRun, RunAutomationDetails, Tool, ToolComponent,
 };
 
+use super::pretty::Pretty;
 use crate::docs;
 use crate::engine::Run;
 use crate::finding::Location as Loc;
@@ -366,15 +367,8 @@ fn write_results(shared: &Shared<'_>, w: &mut dyn Write) -> std::io::Result<()> 
                     let first = b == 0 && c == 0 && i == 0;
                     out.extend_from_slice(if first { b"\n" } else { b",\n" });
                     out.extend_from_slice(INDENT);
-                    let mut ser = serde_json::Serializer::with_formatter(
-                        &mut out,
-                        Nested {
-                            depth: INDENT.len() / 2,
-                            has_value: false,
-                        },
-                    );
                     result(shared, f)
-                        .serialize(&mut ser)
+                        .serialize(&mut Pretty::new(&mut out, INDENT.len() / 2))
                         .map_err(std::io::Error::other)?;
                 }
                 Ok(out)
@@ -389,94 +383,6 @@ fn write_results(shared: &Shared<'_>, w: &mut dyn Write) -> std::io::Result<()> 
 
 /// Eight spaces: where a result starts in the pretty-printed log.
 const INDENT: &[u8] = b"        ";
-
-/// serde_json's pretty printer (two spaces per level), starting at a given depth: a result
-/// printed alone comes out exactly as it would inside the whole log.
-struct Nested {
-    depth: usize,
-    has_value: bool,
-}
-
-impl Nested {
-    fn indent<W: ?Sized + Write>(&self, w: &mut W) -> std::io::Result<()> {
-        const SPACES: &[u8; 64] = &[b' '; 64];
-        let mut n = 2 * self.depth;
-        while n > 0 {
-            let k = n.min(SPACES.len());
-            w.write_all(&SPACES[..k])?;
-            n -= k;
-        }
-        Ok(())
-    }
-
-    fn open<W: ?Sized + Write>(&mut self, w: &mut W, c: &[u8]) -> std::io::Result<()> {
-        self.depth += 1;
-        self.has_value = false;
-        w.write_all(c)
-    }
-
-    fn close<W: ?Sized + Write>(&mut self, w: &mut W, c: &[u8]) -> std::io::Result<()> {
-        self.depth -= 1;
-        if self.has_value {
-            w.write_all(b"\n")?;
-            self.indent(w)?;
-        }
-        w.write_all(c)
-    }
-
-    fn item<W: ?Sized + Write>(&mut self, w: &mut W, first: bool) -> std::io::Result<()> {
-        w.write_all(if first { b"\n" } else { b",\n" })?;
-        self.indent(w)
-    }
-}
-
-impl serde_json::ser::Formatter for Nested {
-    fn begin_array<W: ?Sized + Write>(&mut self, w: &mut W) -> std::io::Result<()> {
-        self.open(w, b"[")
-    }
-
-    fn end_array<W: ?Sized + Write>(&mut self, w: &mut W) -> std::io::Result<()> {
-        self.close(w, b"]")
-    }
-
-    fn begin_array_value<W: ?Sized + Write>(
-        &mut self,
-        w: &mut W,
-        first: bool,
-    ) -> std::io::Result<()> {
-        self.item(w, first)
-    }
-
-    fn end_array_value<W: ?Sized + Write>(&mut self, _w: &mut W) -> std::io::Result<()> {
-        self.has_value = true;
-        Ok(())
-    }
-
-    fn begin_object<W: ?Sized + Write>(&mut self, w: &mut W) -> std::io::Result<()> {
-        self.open(w, b"{")
-    }
-
-    fn end_object<W: ?Sized + Write>(&mut self, w: &mut W) -> std::io::Result<()> {
-        self.close(w, b"}")
-    }
-
-    fn begin_object_key<W: ?Sized + Write>(
-        &mut self,
-        w: &mut W,
-        first: bool,
-    ) -> std::io::Result<()> {
-        self.item(w, first)
-    }
-
-    fn begin_object_value<W: ?Sized + Write>(&mut self, w: &mut W) -> std::io::Result<()> {
-        w.write_all(b": ")
-    }
-
-    fn end_object_value<W: ?Sized + Write>(&mut self, _w: &mut W) -> std::io::Result<()> {
-        self.has_value = true;
-        Ok(())
-    }
-}
 
 #[derive(Serialize)]
 struct Log<'a> {
@@ -547,9 +453,7 @@ pub fn write(
     };
     let log = serde_json::to_vec_pretty(&log).map_err(std::io::Error::other)?;
     let mark = serde_json::to_vec(RESULTS_MARK).map_err(std::io::Error::other)?;
-    let at = log
-        .windows(mark.len())
-        .position(|win| win == mark.as_slice())
+    let at = memchr::memmem::find(&log, &mark)
         .ok_or_else(|| std::io::Error::other("internal error: results mark not in the log"))?;
     let mut w = std::io::BufWriter::with_capacity(1 << 16, w);
     w.write_all(&log[..at])?;
