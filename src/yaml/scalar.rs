@@ -81,6 +81,13 @@ pub fn resolve<'n>(text: &'n str, style: Style, tag: TagHint) -> Value<'n> {
     if style != Style::Plain {
         return Value::Str(text);
     }
+    // The null, infinity, NaN and boolean spellings are at most six bytes long, and numbers
+    // start with a digit, a sign or a dot: most plain scalars are neither.
+    let first = text.as_bytes().first().copied().unwrap_or(0);
+    let numeric = first.is_ascii_digit() || matches!(first, b'-' | b'+' | b'.');
+    if text.len() > 6 && !numeric {
+        return Value::Str(text);
+    }
     match text {
         "" | "~" | "null" | "Null" | "NULL" => return Value::Null,
         ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" => {
@@ -93,9 +100,7 @@ pub fn resolve<'n>(text: &'n str, style: Style, tag: TagHint) -> Value<'n> {
     if let Some(b) = bool_of(text) {
         return Value::Bool(b);
     }
-    let first = text.as_bytes()[0];
-    if (first.is_ascii_digit() || matches!(first, b'-' | b'+' | b'.'))
-        && let Some(v) = number_of(text)
+    if numeric && let Some(v) = number_of(text)
     {
         return v;
     }
@@ -117,7 +122,11 @@ fn bool_of(text: &str) -> Option<bool> {
 /// go-yaml v2 `resolve`: `strconv.ParseInt(plain, 0, 64)` with `_` removed, then the YAML float
 /// pattern, then the `0b` binary forms.
 fn number_of(text: &str) -> Option<Value<'static>> {
-    let plain: String = text.chars().filter(|&c| c != '_').collect();
+    let plain: std::borrow::Cow<'_, str> = if text.contains('_') {
+        text.chars().filter(|&c| c != '_').collect::<String>().into()
+    } else {
+        text.into()
+    };
     if let Some(i) = go_parse_int(&plain) {
         return Some(Value::Int(i));
     }
