@@ -416,7 +416,11 @@ fn allowlisted(id: &str, secret: &str) -> bool {
 fn private_keys(text: &str) -> Vec<Credential> {
     let mut out = Vec::new();
     let mut from = 0;
-    while let Some(pos) = text.get(from..).and_then(|t| t.find("-----BEGIN")) {
+    // memmem: `str::find` builds a two-way searcher per call, and this runs for every string.
+    while let Some(pos) = text
+        .get(from..)
+        .and_then(|t| memchr::memmem::find(t.as_bytes(), b"-----BEGIN"))
+    {
         let start = from + pos;
         from = start + 10;
         let header_rest = &text[start + 10..];

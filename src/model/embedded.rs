@@ -172,7 +172,7 @@ pub fn secret_assignments(text: &str) -> Vec<Assignment> {
             v = &v[1..=close];
             vs += 1;
         } else {
-            if let Some(c) = v.find(" #") {
+            if let Some(c) = memchr::memmem::find(v.as_bytes(), b" #") {
                 v = v[..c].trim_end();
             }
             v = v.trim_end_matches([',', ';']);
