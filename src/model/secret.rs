@@ -268,55 +268,63 @@ pub fn is_identifier_key(key: &str) -> bool {
     !is_secret_name(key) && IDENTIFIER_KEY_SUFFIXES.iter().any(|s| flat.ends_with(s))
 }
 
-/// Split a name into lower-case tokens on non-alphanumerics and camelCase boundaries:
+/// The byte ranges of the tokens of `name`: runs of ASCII letters and digits, split where a
+/// capital follows a lowercase letter or a digit, or starts a word after capitals. Lowercased,
 /// `DB_PASSWORD` → `db password`, `apiKey` → `api key`, `DBPassword` → `db password`.
-pub fn name_tokens(name: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    for part in name.split(|c: char| !c.is_ascii_alphanumeric()) {
-        let chars: Vec<char> = part.chars().collect();
-        let mut cur = String::new();
-        for (i, &c) in chars.iter().enumerate() {
-            let prev = i.checked_sub(1).map(|j| chars[j]);
-            let next = chars.get(i + 1).copied();
-            let boundary = c.is_ascii_uppercase()
-                && prev.is_some_and(|p| {
-                    p.is_ascii_lowercase()
-                        || p.is_ascii_digit()
-                        || (p.is_ascii_uppercase() && next.is_some_and(|n| n.is_ascii_lowercase()))
-                });
-            if boundary && !cur.is_empty() {
-                out.push(std::mem::take(&mut cur));
+fn token_ranges(name: &str, mut token: impl FnMut(std::ops::Range<usize>)) {
+    let b = name.as_bytes();
+    let mut start = None;
+    for i in 0..=b.len() {
+        let c = b.get(i).copied().filter(u8::is_ascii_alphanumeric);
+        let Some(c) = c else {
+            if let Some(s) = start.take() {
+                token(s..i);
             }
-            cur.push(c.to_ascii_lowercase());
-        }
-        if !cur.is_empty() {
-            out.push(cur);
+            continue;
+        };
+        match start {
+            None => start = Some(i),
+            Some(s) => {
+                let prev = b[i - 1];
+                let next = b.get(i + 1).copied();
+                let boundary = c.is_ascii_uppercase()
+                    && (prev.is_ascii_lowercase()
+                        || prev.is_ascii_digit()
+                        || (prev.is_ascii_uppercase()
+                            && next.is_some_and(|n| n.is_ascii_lowercase())));
+                if boundary {
+                    token(s..i);
+                    start = Some(i);
+                }
+            }
         }
     }
-    out
 }
 
 /// Whether a variable or key name means a secret (SEMANTICS SEC-ENV-LITERAL): a secret token,
 /// a secret token pair, and no harmless last token.
 pub fn is_secret_name(name: &str) -> bool {
-    let tokens = name_tokens(name);
-    let Some(last) = tokens.last() else {
+    // Tokens are ASCII (the name is split at everything else): lowercase it once and take the
+    // tokens as ranges of it. This runs for every env var and every key of every ConfigMap.
+    let lower = name.to_ascii_lowercase();
+    let mut stems: Vec<&str> = Vec::new();
+    token_ranges(name, |r| {
+        stems.push(lower[r].trim_end_matches(|c: char| c.is_ascii_digit()));
+    });
+    let Some(&last) = stems.last() else {
         return false;
     };
-    let stem = |t: &str| t.trim_end_matches(|c: char| c.is_ascii_digit()).to_owned();
-    let last = stem(last);
-    if HARMLESS_LAST.contains(&last.as_str()) {
+    if HARMLESS_LAST.contains(&last) {
         return false;
     }
-    let stems: Vec<String> = tokens.iter().map(|t| stem(t)).collect();
     stems.iter().any(|t| {
-        SECRET_TOKENS.contains(&t.as_str())
+        SECRET_TOKENS.contains(t)
             || SECRET_SUFFIXES
                 .iter()
                 .any(|s| t.len() > s.len() && t.ends_with(s))
     }) || stems
         .windows(2)
-        .any(|w| SECRET_PAIRS.contains(&(w[0].as_str(), w[1].as_str())))
+        .any(|w| SECRET_PAIRS.contains(&(w[0], w[1])))
 }
 
 /// Whether a value is not a literal secret: empty, templated, a placeholder, a boolean or
@@ -429,10 +437,15 @@ pub fn decoded(node: NodeRef<'_>) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
-    use super::{base64_decode, entropy, is_placeholder, is_secret_name, name_tokens};
+    use super::{base64_decode, entropy, is_placeholder, is_secret_name};
 
     #[test]
     fn tokens() {
+        let name_tokens = |name: &str| {
+            let mut out = Vec::new();
+            super::token_ranges(name, |r| out.push(name[r].to_ascii_lowercase()));
+            out
+        };
         assert_eq!(name_tokens("DB_PASSWORD"), ["db", "password"]);
         assert_eq!(name_tokens("apiKey"), ["api", "key"]);
         assert_eq!(name_tokens("DBPassword"), ["db", "password"]);

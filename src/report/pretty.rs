@@ -78,7 +78,7 @@ fn escape_into(out: &mut Vec<u8>, s: &str) {
     let b = s.as_bytes();
     out.reserve(b.len() + 2);
     out.push(b'"');
-    let controls = b.iter().fold(false, |any, &c| any | (c < 0x20));
+    let controls = has_control(b);
     // Bytes from `start` on are not written yet.
     let mut start = 0;
     let mut escape_at = |out: &mut Vec<u8>, at: usize| {
@@ -99,6 +99,20 @@ fn escape_into(out: &mut Vec<u8>, s: &str) {
     }
     out.extend_from_slice(&b[start..]);
     out.push(b'"');
+}
+
+/// Whether `b` holds a byte below 0x20: eight bytes at a time (a byte below 0x20 sets its high
+/// bit in `word - 0x20…20` where the byte's own high bit is clear).
+fn has_control(b: &[u8]) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let mut chunks = b.chunks_exact(8);
+    let mut acc = 0;
+    for c in chunks.by_ref() {
+        let word = u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]);
+        acc |= word.wrapping_sub(ONES * 0x20) & !word & HIGH;
+    }
+    acc != 0 || chunks.remainder().iter().any(|&c| c < 0x20)
 }
 
 /// How a byte that needs it is escaped.
@@ -451,6 +465,21 @@ mod tests {
                 assert_eq!(String::from_utf8(out).unwrap(), reference(&v, depth));
             }
         }
+    }
+
+    #[test]
+    fn control_characters_are_found_at_every_position() {
+        for len in 0..20 {
+            assert!(!super::has_control(&vec![b'a'; len]));
+            for at in 0..len {
+                for c in [0u8, 0x1f] {
+                    let mut v = vec![0xc3; len];
+                    v[at] = c;
+                    assert!(super::has_control(&v), "{len} {at} {c}");
+                }
+            }
+        }
+        assert!(!super::has_control(b" ~\x7f\xff\x80 !\"#0123456789"));
     }
 
     #[test]

@@ -100,8 +100,7 @@ pub fn resolve<'n>(text: &'n str, style: Style, tag: TagHint) -> Value<'n> {
     if let Some(b) = bool_of(text) {
         return Value::Bool(b);
     }
-    if numeric && let Some(v) = number_of(text)
-    {
+    if numeric && let Some(v) = number_of(text) {
         return v;
     }
     Value::Str(text)
@@ -123,7 +122,10 @@ fn bool_of(text: &str) -> Option<bool> {
 /// pattern, then the `0b` binary forms.
 fn number_of(text: &str) -> Option<Value<'static>> {
     let plain: std::borrow::Cow<'_, str> = if text.contains('_') {
-        text.chars().filter(|&c| c != '_').collect::<String>().into()
+        text.chars()
+            .filter(|&c| c != '_')
+            .collect::<String>()
+            .into()
     } else {
         text.into()
     };
