@@ -4,7 +4,7 @@ use std::borrow::Cow;
 
 use super::meta::{Meta, PssLevel, RuleMeta, Severity};
 use crate::finding::Finding;
-use crate::model::Site;
+use crate::model::{NsIndex, NsKey, Site, World};
 use crate::yaml::{Focus, Label};
 
 /// Newest Kubernetes minor version whose Pod Security Standards kubeward knows.
@@ -200,7 +200,7 @@ impl<'c> WorldContext<'c> {
 
     /// A context for a part of the check (one run on another thread, say); take its findings
     /// back with [`WorldContext::join`].
-    pub fn fork(&self) -> Self {
+    fn fork(&self) -> Self {
         WorldContext {
             finish: self.finish,
             ..WorldContext::new(self.settings)
@@ -208,11 +208,34 @@ impl<'c> WorldContext<'c> {
     }
 
     /// Take the findings of a part made with [`WorldContext::fork`].
-    pub fn join(&mut self, mut part: WorldContext<'_>) {
+    fn join(&mut self, mut part: WorldContext<'_>) {
         part.flush();
         self.flush();
         self.drafts.append(&mut part.drafts);
         self.findings.append(&mut part.findings);
+    }
+
+    /// Run `check` for every namespace of the index side by side, for rules that look inside
+    /// one namespace at a time; the findings are taken back in namespace order.
+    pub fn each_namespace<'w>(
+        &mut self,
+        world: &'w World,
+        check: impl Fn(&'w NsKey, &'w NsIndex, &mut WorldContext<'_>) + Sync,
+    ) {
+        use rayon::prelude::*;
+        let namespaces: Vec<_> = world.index.namespaces.iter().collect();
+        let parent = &*self;
+        let parts: Vec<WorldContext<'c>> = namespaces
+            .par_iter()
+            .map(|&(ns, index)| {
+                let mut part = parent.fork();
+                check(ns, index, &mut part);
+                part
+            })
+            .collect();
+        for part in parts {
+            self.join(part);
+        }
     }
 
     /// Report a finding of `rule` at a recorded site.

@@ -1,5 +1,3 @@
-use rayon::prelude::*;
-
 use crate::model::{Facts, Flavor, World, describe_ns};
 use crate::rule::{Rule, Severity, WorldContext, declare_rule};
 
@@ -108,15 +106,7 @@ impl Rule for MissingNetworkPolicy {
             .iter()
             .map(|&i| &world.objects[i])
             .collect();
-        // Namespaces are independent: they run side by side, their findings taken back in
-        // namespace order.
-        let namespaces: Vec<_> = world.index.namespaces.iter().collect();
-        let parent = &*cx;
-        let parts: Vec<WorldContext<'_>> = namespaces
-            .par_iter()
-            .map(|&(ns, index)| {
-            let mut part = parent.fork();
-            let cx = &mut part;
+        cx.each_namespace(world, |ns, index, cx| {
             let policies: Vec<&Facts> = index
                 .policies
                 .iter()
@@ -200,12 +190,7 @@ impl Rule for MissingNetworkPolicy {
                     d.related_site(&p.site, text);
                 }
             }
-            part
-            })
-            .collect();
-        for part in parts {
-            cx.join(part);
-        }
+        });
     }
 }
 

@@ -209,15 +209,8 @@ impl Rule for WorkloadRbacRisk {
         // the whole run), `system:serviceaccounts:<namespace>` (per namespace) and the
         // ServiceAccount's own subjects (per account; both small, kept merged).
         let everyone = prepare(world.bindings_of_every_account());
-        // Namespaces are independent (an account belongs to one): they run side by side, and
-        // their findings are taken in namespace order.
-        let namespaces: Vec<_> = world.index.namespaces.iter().collect();
-        let parent = &*cx;
-        let parts: Vec<WorldContext<'_>> = namespaces
-            .par_iter()
-            .map(|&(ns, index)| {
-                let mut part = parent.fork();
-                let cx = &mut part;
+        // Namespaces are independent (an account belongs to one).
+        cx.each_namespace(world, |ns, index, cx| {
                 let ns_groups = world.bindings_of_namespace_accounts(ns);
                 let mut by_account: HashMap<&str, Vec<Candidate<'_, '_>>> = HashMap::new();
                     for &wi in &index.workloads {
@@ -400,12 +393,7 @@ impl Rule for WorkloadRbacRisk {
                             }
                         }
                     }
-                part
-            })
-            .collect();
-        for part in parts {
-            cx.join(part);
-        }
+        });
     }
 }
 
