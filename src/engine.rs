@@ -255,6 +255,11 @@ pub fn lint(inputs: Vec<Input>, skipped: Vec<(String, String)>, opts: &Options<'
         });
     }
     run.files.extend(registry.finish(opts.keep_text));
+    // One vector for every finding, gathered now, while the index is only a list of facts:
+    // the memory the per-file vectors free is reused by what comes next. Room is left for the
+    // cross-object findings (at most a few per indexed object; capacity that is never written
+    // costs no memory).
+    run.findings = concat(per_file, world.objects.len() * CROSS_PER_OBJECT);
     world.paths = run.files.iter().map(|f| f.path.clone()).collect();
     world.finalise();
     crate::timings::mark("merge and index");
@@ -268,20 +273,20 @@ pub fn lint(inputs: Vec<Input>, skipped: Vec<(String, String)>, opts: &Options<'
         }
         _ => None,
     };
-    let cross: Vec<Finding> = opts
+    let cross: Vec<Vec<Finding>> = opts
         .rules
         .par_iter()
         .filter(|r| r.reads_world())
-        .flat_map_iter(|rule| {
+        .map(|rule| {
             let mut wcx = WorldContext::finishing(opts.settings, &finish);
             rule.check_world(&world, &mut wcx);
             wcx.into_findings()
         })
         .collect();
-    // Freed before the findings are gathered into one vector: the two largest things a run
-    // holds need not be held at the same time.
     drop(world);
-    run.findings = concat(per_file, cross);
+    for part in cross {
+        run.findings.extend(part);
+    }
     crate::timings::mark("cross-object rules");
     let mut seen = std::collections::HashSet::new();
     // Traced output of several overlays reads the comments of a shared base more than once.
@@ -325,16 +330,18 @@ impl Stats {
     }
 }
 
-/// The findings of every file and of the cross-object rules in one vector, grown once: it
-/// starts as the largest part (so one large stream never holds two copies of its findings).
-fn concat(mut parts: Vec<Vec<Finding>>, cross: Vec<Finding>) -> Vec<Finding> {
-    parts.push(cross);
+/// Room left for cross-object findings, per indexed object.
+const CROSS_PER_OBJECT: usize = 4;
+
+/// The findings of every file in one vector with room for `more`, grown once: it starts as the
+/// largest part (so one large stream never holds two copies of its findings).
+fn concat(mut parts: Vec<Vec<Finding>>, more: usize) -> Vec<Finding> {
     let total = parts.iter().map(Vec::len).sum::<usize>();
     let Some(largest) = (0..parts.len()).max_by_key(|&i| parts[i].len()) else {
-        return Vec::new();
+        return Vec::with_capacity(more);
     };
     let mut all = std::mem::take(&mut parts[largest]);
-    all.reserve_exact(total - all.len());
+    all.reserve_exact(total - all.len() + more);
     for part in parts {
         all.extend(part);
     }
