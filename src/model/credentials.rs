@@ -305,7 +305,7 @@ fn run(b: &[u8], i: usize, pieces: &[P]) -> Option<usize> {
 }
 
 /// No pattern matches fewer bytes than this (an AWS access key id is 20).
-const MIN_CREDENTIAL_LEN: usize = 20;
+pub const MIN_CREDENTIAL_LEN: usize = 20;
 
 /// For each first byte, the (matcher, prefix) pairs whose prefix starts with it.
 fn prefix_index() -> &'static [Vec<(usize, usize)>; 256] {

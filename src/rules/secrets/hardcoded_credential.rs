@@ -1,5 +1,5 @@
 use crate::model::Object;
-use crate::model::credentials::find_credentials;
+use crate::model::credentials::{MIN_CREDENTIAL_LEN, find_credentials};
 use crate::model::secret::decoded;
 use crate::rule::{Context, Rule, Severity, declare_rule};
 use crate::yaml::{Pointer, Step};
@@ -66,6 +66,10 @@ impl Rule for HardcodedCredential {
             _ => None,
         };
         obj.node.walk_strings(|route, node| {
+            // Nothing shorter holds a credential, nor decodes to one (base64 only grows).
+            if node.text().is_none_or(|t| t.len() < MIN_CREDENTIAL_LEN) {
+                return;
+            }
             let is = |i: usize, k: &str| matches!(route.get(i), Some(Step::Key(x)) if *x == k);
             if is(0, "metadata") && is(1, "annotations") && is(2, LAST_APPLIED) {
                 return;
