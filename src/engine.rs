@@ -198,9 +198,7 @@ pub fn lint(inputs: Vec<Input>, skipped: Vec<(String, String)>, opts: &Options<'
     };
     let mut world = World::default();
     let mut directives = Vec::new();
-    // Each reported file's findings, moved into one vector only once the index is gone: the
-    // findings and the index are the two largest things a run holds, and they need not be
-    // held twice at the same time.
+    // Each reported file's findings, gathered into one vector below.
     let mut per_file: Vec<Vec<Finding>> = Vec::with_capacity(outcomes.len());
     // Grown once, not by doubling (each doubling copies and faults in the whole index).
     world
@@ -278,7 +276,7 @@ pub fn lint(inputs: Vec<Input>, skipped: Vec<(String, String)>, opts: &Options<'
         .par_iter()
         .filter(|r| r.reads_world())
         .map(|rule| {
-            let mut wcx = WorldContext::finishing(opts.settings, &finish);
+            let mut wcx = WorldContext::new(opts.settings, &finish);
             rule.check_world(&world, &mut wcx);
             wcx.into_findings()
         })
@@ -877,10 +875,12 @@ fn finish_label_draft(
     Finding {
         meta: d.meta,
         severity: d.severity,
-        message: d
-            .message
-            .or_else(|| label_text.as_deref().map(str::to_owned))
-            .map_or_else(|| res.strings.get(d.meta.summary), |m| res.strings.get(&m)),
+        message: res.strings.get(
+            d.message
+                .as_deref()
+                .or(label_text.as_deref())
+                .unwrap_or(d.meta.summary),
+        ),
         label: label_text.map(|l| res.strings.get(&l)),
         help: d.help.map(|h| res.strings.get(&h)),
         primary,

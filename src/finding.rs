@@ -20,18 +20,6 @@ impl std::ops::Deref for Text {
     }
 }
 
-impl AsRef<str> for Text {
-    fn as_ref(&self) -> &str {
-        &self.0
-    }
-}
-
-impl std::borrow::Borrow<str> for Text {
-    fn borrow(&self) -> &str {
-        &self.0
-    }
-}
-
 impl From<&str> for Text {
     fn from(s: &str) -> Self {
         Text(Arc::new(s.into()))
@@ -293,10 +281,6 @@ impl std::hash::Hasher for WordHasher {
         last[..rest.len()].copy_from_slice(rest);
         self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(last) ^ (rest.len() as u64))
             .wrapping_mul(K);
-    }
-
-    fn write_u8(&mut self, b: u8) {
-        self.write(&[b]);
     }
 
     fn finish(&self) -> u64 {

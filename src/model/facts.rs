@@ -21,7 +21,7 @@ pub struct Site {
     pub region: Region,
     /// The object the place belongs to.
     pub object: Option<std::sync::Arc<ObjectIdent>>,
-    /// Stable route inside the object (for fingerprints; shared with equal routes of the file).
+    /// Stable route inside the object (for fingerprints; shared with equal texts of the run).
     pub route: crate::finding::Text,
 }
 

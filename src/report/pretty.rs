@@ -1,7 +1,8 @@
 //! A serde serializer for the SARIF results: serde_json's pretty layout (two spaces per level),
 //! starting at a given depth so a result printed alone comes out exactly as it would inside the
 //! whole log. Strings that need no escape (nearly all of them) are copied at once; serde_json
-//! looks at every byte of every string, which was a tenth of the instructions of a small run.
+//! looks up every byte of every string in a table, which was 8 % of the instructions of a small
+//! run.
 //! Only what the result structs use is supported: structs, sequences, tuples (arrays), options,
 //! strings, integers, booleans and unit variants.
 
@@ -101,18 +102,10 @@ fn escape_into(out: &mut Vec<u8>, s: &str) {
     out.push(b'"');
 }
 
-/// Whether `b` holds a byte below 0x20: eight bytes at a time (a byte below 0x20 sets its high
-/// bit in `word - 0x20…20` where the byte's own high bit is clear).
+/// Whether `b` holds a byte below 0x20 (a loop without early exit, which the compiler
+/// vectorizes).
 fn has_control(b: &[u8]) -> bool {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    let mut chunks = b.chunks_exact(8);
-    let mut acc = 0;
-    for c in chunks.by_ref() {
-        let word = u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]);
-        acc |= word.wrapping_sub(ONES * 0x20) & !word & HIGH;
-    }
-    acc != 0 || chunks.remainder().iter().any(|&c| c < 0x20)
+    b.iter().fold(false, |any, &c| any | (c < 0x20))
 }
 
 /// How a byte that needs it is escaped.

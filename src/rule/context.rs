@@ -170,48 +170,29 @@ pub(crate) type Finish<'c> = &'c (dyn Fn(Draft) -> Option<Finding> + Sync);
 pub struct WorldContext<'c> {
     /// Flags and configuration.
     pub settings: &'c Settings,
-    /// Drafts not yet finished: with a [`Finish`], only the one being built.
-    pub(crate) drafts: Vec<Draft>,
-    /// Finishes each draft as soon as the rule reports the next one, so that a rule with many
-    /// findings never holds all their drafts (with their texts and sites) at once.
-    finish: Option<Finish<'c>>,
+    /// The draft being built: finished as soon as the rule reports the next one, so that a rule
+    /// with many findings never holds all their drafts (with their texts and sites) at once.
+    pending: Option<Draft>,
+    finish: Finish<'c>,
     /// Finished findings.
-    pub(crate) findings: Vec<Finding>,
+    findings: Vec<Finding>,
 }
 
 impl<'c> WorldContext<'c> {
-    /// A context with no findings yet, which keeps every draft.
-    pub fn new(settings: &'c Settings) -> Self {
+    /// A context with no findings yet, which finishes each draft with `finish`.
+    pub(crate) fn new(settings: &'c Settings, finish: Finish<'c>) -> Self {
         WorldContext {
             settings,
-            drafts: Vec::new(),
-            finish: None,
+            pending: None,
+            finish,
             findings: Vec::new(),
         }
     }
 
-    /// A context that finishes each draft with `finish`.
-    pub(crate) fn finishing(settings: &'c Settings, finish: Finish<'c>) -> Self {
-        WorldContext {
-            finish: Some(finish),
-            ..WorldContext::new(settings)
-        }
-    }
-
-    /// A context for a part of the check (one run on another thread, say); take its findings
-    /// back with [`WorldContext::join`].
-    fn fork(&self) -> Self {
-        WorldContext {
-            finish: self.finish,
-            ..WorldContext::new(self.settings)
-        }
-    }
-
-    /// Take the findings of a part made with [`WorldContext::fork`].
+    /// Take the findings of a part made with `WorldContext::new(self.settings, self.finish)`.
     fn join(&mut self, mut part: WorldContext<'_>) {
         part.flush();
         self.flush();
-        self.drafts.append(&mut part.drafts);
         self.findings.append(&mut part.findings);
     }
 
@@ -228,7 +209,7 @@ impl<'c> WorldContext<'c> {
         let parts: Vec<WorldContext<'c>> = namespaces
             .par_iter()
             .map(|&(ns, index)| {
-                let mut part = parent.fork();
+                let mut part = WorldContext::new(parent.settings, parent.finish);
                 check(ns, index, &mut part);
                 part
             })
@@ -241,19 +222,14 @@ impl<'c> WorldContext<'c> {
     /// Report a finding of `rule` at a recorded site.
     pub fn report<R: RuleMeta + ?Sized>(&mut self, rule: &R, at: &Site) -> &mut Draft {
         self.flush();
-        self.drafts
-            .push(Draft::new(rule.meta(), Target::Site(at.clone())));
-        self.drafts
-            .last_mut()
-            .expect("internal error: draft just pushed")
+        self.pending
+            .insert(Draft::new(rule.meta(), Target::Site(at.clone())))
     }
 
-    /// Finish the pending drafts, if this context finishes them.
+    /// Finish the pending draft.
     fn flush(&mut self) {
-        if let Some(finish) = self.finish {
-            self.findings
-                .extend(self.drafts.drain(..).filter_map(finish));
-        }
+        self.findings
+            .extend(self.pending.take().and_then(self.finish));
     }
 
     /// Every finding, once the check is done.

@@ -211,188 +211,188 @@ impl Rule for WorkloadRbacRisk {
         let everyone = prepare(world.bindings_of_every_account());
         // Namespaces are independent (an account belongs to one).
         cx.each_namespace(world, |ns, index, cx| {
-                let ns_groups = world.bindings_of_namespace_accounts(ns);
-                let mut by_account: HashMap<&str, Vec<Candidate<'_, '_>>> = HashMap::new();
-                    for &wi in &index.workloads {
-                        let f = &world.objects[wi];
-                        let Some(w) = f.workload() else { continue };
-                        let sa = w.service_account();
-                        let own = by_account.entry(sa).or_insert_with(|| {
-                            let mut v = world.bindings_of_account(ns, sa);
-                            v.extend(ns_groups.iter().copied());
-                            prepare(v)
-                        });
-                        if own.is_empty() && everyone.is_empty() {
-                            continue;
-                        }
-                        let (file, dir) = (f.site.file, world.dir(f.site.file));
-                        let proximity = |c: &Candidate<'_, '_>| {
-                            if c.file == file {
-                                usize::MAX
-                            } else {
-                                shared_prefix(c.dir, dir)
+            let ns_groups = world.bindings_of_namespace_accounts(ns);
+            let mut by_account: HashMap<&str, Vec<Candidate<'_, '_>>> = HashMap::new();
+            for &wi in &index.workloads {
+                let f = &world.objects[wi];
+                let Some(w) = f.workload() else { continue };
+                let sa = w.service_account();
+                let own = by_account.entry(sa).or_insert_with(|| {
+                    let mut v = world.bindings_of_account(ns, sa);
+                    v.extend(ns_groups.iter().copied());
+                    prepare(v)
+                });
+                if own.is_empty() && everyone.is_empty() {
+                    continue;
+                }
+                let (file, dir) = (f.site.file, world.dir(f.site.file));
+                let proximity = |c: &Candidate<'_, '_>| {
+                    if c.file == file {
+                        usize::MAX
+                    } else {
+                        shared_prefix(c.dir, dir)
+                    }
+                };
+                // Walk both lists in (group, index) order; per group, the nearest member (the
+                // first of equally near ones).
+                let mut chains: Vec<Chain<'_, '_>> = Vec::new();
+                let mut best: Option<(&Candidate<'_, '_>, usize)> = None;
+                for c in merge_sorted(own, &everyone, Candidate::key) {
+                    match best {
+                        Some((b, _)) if b.group != c.group => {
+                            if let Some(risks) = b.risks {
+                                chains.push(Chain { binding: b.binding, risks });
                             }
-                        };
-                        // Walk both lists in (group, index) order; per group, the nearest member (the
-                        // first of equally near ones).
-                        let mut chains: Vec<Chain<'_, '_>> = Vec::new();
-                        let mut best: Option<(&Candidate<'_, '_>, usize)> = None;
-                        for c in merge_sorted(own, &everyone, Candidate::key) {
-                            match best {
-                                Some((b, _)) if b.group != c.group => {
-                                    if let Some(risks) = b.risks {
-                                        chains.push(Chain { binding: b.binding, risks });
-                                    }
-                                    best = Some((c, proximity(c)));
-                                }
-                                Some((_, near)) => {
-                                    let p = proximity(c);
-                                    if p > near {
-                                        best = Some((c, p));
-                                    }
-                                }
-                                None => best = Some((c, proximity(c))),
+                            best = Some((c, proximity(c)));
+                        }
+                        Some((_, near)) => {
+                            let p = proximity(c);
+                            if p > near {
+                                best = Some((c, p));
                             }
                         }
-                        if let Some((b, _)) = best
-                            && let Some(risks) = b.risks
-                        {
-                            chains.push(Chain { binding: b.binding, risks });
-                        }
-                        if chains.is_empty() {
-                            continue;
-                        }
-                        // The first grant of each kind of danger, for the message (in `Risk` order).
-                        let mut first: [Option<&RoleRisk<'_>>; Risk::COUNT] = [None; Risk::COUNT];
-                        for r in chains.iter().flat_map(|c| c.risks) {
-                            first[r.hit.risk as usize].get_or_insert(r);
-                        }
-                        let cluster_wide = chains.iter().any(|c| c.binding.binding.cluster);
-                        let sa_automount = world
-                            .index
-                            .service_accounts
-                            .get(&(ns.clone(), sa.to_owned()))
-                            .and_then(|v| v.first())
-                            .and_then(|&i| match world.objects[i].kind {
-                                KindFacts::ServiceAccount { automount } => automount,
-                                _ => None,
-                            });
-                        let mounted = w.automount.or(sa_automount) != Some(false);
-                        let sev = match (mounted, cluster_wide) {
-                            (false, _) => Severity::Low,
-                            (true, true) => Severity::High,
-                            (true, false) => Severity::Medium,
-                        };
-                        let what: Vec<String> = first
-                            .iter()
-                            .flatten()
-                            .map(|r| format!("{} ({})", r.hit.risk.ability(), r.hit.all.join(", ")))
-                            .collect();
-                        let scope = if cluster_wide {
-                            "cluster-wide"
-                        } else {
-                            "in the bound namespaces"
-                        };
-                        let mut via: Vec<String> = chains
-                            .iter()
-                            .take(MAX_NAMED)
-                            .map(|c| c.binding.facts.describe())
-                            .collect();
-                        if chains.len() > MAX_NAMED {
-                            via.push(format!("{} more bindings", chains.len() - MAX_NAMED));
-                        }
-                        let sa_desc = match ns {
-                            Some(n) => format!("{n}/{sa}"),
-                            None => sa.to_owned(),
-                        };
-                        let mut message = format!(
-                            "{} runs as ServiceAccount \"{sa_desc}\", which can {} {scope} through {}",
-                            f.describe(),
-                            what.join(", "),
-                            via.join(", ")
-                        );
-                        if !mounted {
-                            message.push_str(
-                                "; the pods do not mount its token (automountServiceAccountToken: false)",
-                            );
-                        }
-                        if ns.is_none() {
-                            message.push_str(
-                                "; the namespace is unknown (no metadata.namespace and no kustomization namespace), so objects without one were matched as one shared namespace",
-                            );
-                        }
-                        let d = cx.report(self, &w.sa_site);
-                        d.label(if w.service_account.is_some() { "this ServiceAccount" } else { "runs as the `default` ServiceAccount" })
-                            .message(message)
-                            .help(format!(
-                                "Give the workload its own ServiceAccount bound to a Role with only the verbs and resources it needs{}; set `automountServiceAccountToken: false` if it does not call the API.",
-                                if w.service_account.is_none() { " (it runs as `default`)" } else { "" }
-                            ))
-                            .severity(sev);
-                        let mut step = 0;
-                        for c in chains.iter().take(MAX_CHAINS) {
-                            let b = c.binding;
-                            step += 1;
-                            d.related_site(
-                                &b.subject.site,
-                                format!(
-                                    "{step}. {} {} is a subject of {}",
-                                    b.subject.kind,
-                                    b.subject.name,
-                                    b.facts.describe()
-                                ),
-                            );
-                            let builtin = c
+                        None => best = Some((c, proximity(c))),
+                    }
+                }
+                if let Some((b, _)) = best
+                    && let Some(risks) = b.risks
+                {
+                    chains.push(Chain { binding: b.binding, risks });
+                }
+                if chains.is_empty() {
+                    continue;
+                }
+                // The first grant of each kind of danger, for the message (in `Risk` order).
+                let mut first: [Option<&RoleRisk<'_>>; Risk::COUNT] = [None; Risk::COUNT];
+                for r in chains.iter().flat_map(|c| c.risks) {
+                    first[r.hit.risk as usize].get_or_insert(r);
+                }
+                let cluster_wide = chains.iter().any(|c| c.binding.binding.cluster);
+                let sa_automount = world
+                    .index
+                    .service_accounts
+                    .get(&(ns.clone(), sa.to_owned()))
+                    .and_then(|v| v.first())
+                    .and_then(|&i| match world.objects[i].kind {
+                        KindFacts::ServiceAccount { automount } => automount,
+                        _ => None,
+                    });
+                let mounted = w.automount.or(sa_automount) != Some(false);
+                let sev = match (mounted, cluster_wide) {
+                    (false, _) => Severity::Low,
+                    (true, true) => Severity::High,
+                    (true, false) => Severity::Medium,
+                };
+                let what: Vec<String> = first
+                    .iter()
+                    .flatten()
+                    .map(|r| format!("{} ({})", r.hit.risk.ability(), r.hit.all.join(", ")))
+                    .collect();
+                let scope = if cluster_wide {
+                    "cluster-wide"
+                } else {
+                    "in the bound namespaces"
+                };
+                let mut via: Vec<String> = chains
+                    .iter()
+                    .take(MAX_NAMED)
+                    .map(|c| c.binding.facts.describe())
+                    .collect();
+                if chains.len() > MAX_NAMED {
+                    via.push(format!("{} more bindings", chains.len() - MAX_NAMED));
+                }
+                let sa_desc = match ns {
+                    Some(n) => format!("{n}/{sa}"),
+                    None => sa.to_owned(),
+                };
+                let mut message = format!(
+                    "{} runs as ServiceAccount \"{sa_desc}\", which can {} {scope} through {}",
+                    f.describe(),
+                    what.join(", "),
+                    via.join(", ")
+                );
+                if !mounted {
+                    message.push_str(
+                        "; the pods do not mount its token (automountServiceAccountToken: false)",
+                    );
+                }
+                if ns.is_none() {
+                    message.push_str(
+                        "; the namespace is unknown (no metadata.namespace and no kustomization namespace), so objects without one were matched as one shared namespace",
+                    );
+                }
+                let d = cx.report(self, &w.sa_site);
+                d.label(if w.service_account.is_some() { "this ServiceAccount" } else { "runs as the `default` ServiceAccount" })
+                    .message(message)
+                    .help(format!(
+                        "Give the workload its own ServiceAccount bound to a Role with only the verbs and resources it needs{}; set `automountServiceAccountToken: false` if it does not call the API.",
+                        if w.service_account.is_none() { " (it runs as `default`)" } else { "" }
+                    ))
+                    .severity(sev);
+                let mut step = 0;
+                for c in chains.iter().take(MAX_CHAINS) {
+                    let b = c.binding;
+                    step += 1;
+                    d.related_site(
+                        &b.subject.site,
+                        format!(
+                            "{step}. {} {} is a subject of {}",
+                            b.subject.kind,
+                            b.subject.name,
+                            b.facts.describe()
+                        ),
+                    );
+                    let builtin = c
+                        .risks
+                        .iter()
+                        .find(|r| r.rule_site.is_none())
+                        .and_then(|r| r.via.clone());
+                    step += 1;
+                    let role_text = match &builtin {
+                        Some(via) => {
+                            let mut can: Vec<&str> = c
                                 .risks
                                 .iter()
-                                .find(|r| r.rule_site.is_none())
-                                .and_then(|r| r.via.clone());
-                            step += 1;
-                            let role_text = match &builtin {
-                                Some(via) => {
-                                    let mut can: Vec<&str> = c
-                                        .risks
-                                        .iter()
-                                        .filter(|r| r.rule_site.is_none())
-                                        .map(|r| r.hit.risk.ability())
-                                        .collect();
-                                    can.dedup();
-                                    format!("{step}. roleRef: {via}, which can {}", can.join(", "))
-                                }
-                                None => format!(
-                                    "{step}. roleRef: {} \"{}\"",
-                                    b.binding.role_kind, b.binding.role_name
-                                ),
-                            };
-                            d.related_site(&b.binding.role_site, role_text);
-                            let mut seen = Vec::new();
-                            for r in c.risks.iter().filter(|r| r.rule_site.is_some()) {
-                                let Some(site) = r.rule_site else { continue };
-                                if seen.contains(&site) || seen.len() >= MAX_RULES {
-                                    continue;
-                                }
-                                seen.push(site);
-                                step += 1;
-                                let via = r
-                                    .via
-                                    .as_ref()
-                                    .map(|v| format!(" ({v})"))
-                                    .unwrap_or_default();
-                                let role = r
-                                    .role
-                                    .map(|f| format!(" of {}", f.describe()))
-                                    .unwrap_or_default();
-                                d.related_site(
-                                    site,
-                                    format!(
-                                        "{step}. rule #{}{role}{via} allows {}",
-                                        r.rule + 1,
-                                        r.hit.all.join(", ")
-                                    ),
-                                );
-                            }
+                                .filter(|r| r.rule_site.is_none())
+                                .map(|r| r.hit.risk.ability())
+                                .collect();
+                            can.dedup();
+                            format!("{step}. roleRef: {via}, which can {}", can.join(", "))
                         }
+                        None => format!(
+                            "{step}. roleRef: {} \"{}\"",
+                            b.binding.role_kind, b.binding.role_name
+                        ),
+                    };
+                    d.related_site(&b.binding.role_site, role_text);
+                    let mut seen = Vec::new();
+                    for r in c.risks.iter().filter(|r| r.rule_site.is_some()) {
+                        let Some(site) = r.rule_site else { continue };
+                        if seen.contains(&site) || seen.len() >= MAX_RULES {
+                            continue;
+                        }
+                        seen.push(site);
+                        step += 1;
+                        let via = r
+                            .via
+                            .as_ref()
+                            .map(|v| format!(" ({v})"))
+                            .unwrap_or_default();
+                        let role = r
+                            .role
+                            .map(|f| format!(" of {}", f.describe()))
+                            .unwrap_or_default();
+                        d.related_site(
+                            site,
+                            format!(
+                                "{step}. rule #{}{role}{via} allows {}",
+                                r.rule + 1,
+                                r.hit.all.join(", ")
+                            ),
+                        );
                     }
+                }
+            }
         });
     }
 }
