@@ -956,7 +956,7 @@ fn fingerprint(rule: &str, path: &str, ident: Option<&ObjectIdent>, route: &str)
 /// The route as text, with list items named by their `name` where they have one
 /// (`containers[name=web]`), so fingerprints survive reordering.
 fn stable_route(doc: &Doc<'_>, pointer: &Pointer) -> String {
-    let mut out = String::new();
+    let mut out = String::with_capacity(64);
     let mut node = Some(doc.root());
     for seg in pointer.segs() {
         match seg {
@@ -975,7 +975,10 @@ fn stable_route(doc: &Doc<'_>, pointer: &Pointer) -> String {
                         out.push_str(name);
                         out.push(']');
                     }
-                    None => out.push_str(&format!("[{i}]")),
+                    None => {
+                        use std::fmt::Write as _;
+                        let _ = write!(out, "[{i}]");
+                    }
                 }
             }
         }

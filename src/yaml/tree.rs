@@ -188,9 +188,6 @@ pub struct Docs<'a> {
     builder: Option<Builder<'a>>,
     /// Documents yielded so far.
     count: usize,
-    /// Node, item and entry counts of the previous document: the next one is sized for as
-    /// many (documents of a stream look alike), instead of growing its arrays by doubling.
-    sizes: (usize, usize, usize),
     /// Where the previous document's content ended.
     last_end: u32,
     /// The first syntax error, once parsing stopped at it.
@@ -222,7 +219,6 @@ impl<'a> Docs<'a> {
             },
             builder: None,
             count: 0,
-            sizes: (0, 0, 0),
             last_end: 0,
             error: None,
         };
@@ -262,16 +258,9 @@ impl<'a> Docs<'a> {
         };
         let start = u32::try_from(tok).map_err(|_| super::fast::Bail)?;
         let mut builder = Builder::new(self.count, start, self.last_end);
-        builder.reserve(self.sizes);
+        builder.reserve(sizes_for(&self.text.as_bytes()[tok..]));
         let end = fast.document(tok, &mut builder)?;
         let doc = builder.finish(start);
-        // Capped: one huge document does not make every later one reserve as much.
-        let cap = |n: usize| n.min(4096);
-        self.sizes = (
-            cap(doc.nodes.len()),
-            cap(doc.items.len()),
-            cap(doc.entries.len()),
-        );
         self.count += 1;
         self.last_end = doc.content_end();
         self.fast = Some(end.next);
@@ -282,6 +271,16 @@ impl<'a> Docs<'a> {
     fn byte(&mut self, char_idx: usize) -> u32 {
         self.base.saturating_add(self.offsets.byte(char_idx))
     }
+}
+
+/// Room for the nodes, sequence items and mapping entries of the document that starts `rest`,
+/// from its length (up to the next `---` line), so its arrays are not grown by doubling. The
+/// divisors leave room for dense documents (manifests average about 13 bytes a node, 28 an
+/// entry and hundreds an item); capped, so one huge document does not reserve without bound.
+fn sizes_for(rest: &[u8]) -> (usize, usize, usize) {
+    let len = memchr::memmem::find(rest, b"\n---").unwrap_or(rest.len());
+    let cap = |n: usize| (n + 4).min(4096);
+    (cap(len / 8), cap(len / 64), cap(len / 16))
 }
 
 impl<'a> Iterator for Docs<'a> {
@@ -378,6 +377,9 @@ impl<'a> Builder<'a> {
         self.doc.nodes.reserve(nodes);
         self.doc.items.reserve(items);
         self.doc.entries.reserve(entries);
+        // Open collections and their children so far: a few levels of a few dozen keys.
+        self.stack.reserve(16);
+        self.scratch.reserve(64);
     }
 
     pub(crate) fn finish(mut self, end: u32) -> Doc<'a> {
