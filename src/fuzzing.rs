@@ -436,7 +436,7 @@ pub fn check_yaml(text: &str) {
             }
         }
         let mut strings = 0usize;
-        doc.root().walk_strings(|_, n| {
+        doc.root().walk_strings(0, |_, n| {
             strings += 1;
             let _ = n.as_str();
         });

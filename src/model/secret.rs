@@ -301,9 +301,40 @@ fn token_ranges(name: &str, mut token: impl FnMut(std::ops::Range<usize>)) {
     }
 }
 
+/// Words one of which every secret token, suffix and pair contains (a test holds the lists to
+/// it): a name without any of them is not secret, whatever its tokens.
+const SECRET_WORDS: &[&[u8]] = &[
+    b"pass",
+    b"pwd",
+    b"secret",
+    b"sas",
+    b"string",
+    b"token",
+    b"cred",
+    b"contrasena",
+    b"key",
+];
+
+/// Whether `name` contains a [`SECRET_WORDS`] word, in any case: a scan that looks further
+/// only at the letters words start with.
+fn may_name_secret(name: &[u8]) -> bool {
+    (0..name.len()).any(|i| {
+        matches!(name[i] | 0x20, b'p' | b's' | b't' | b'c' | b'k')
+            && SECRET_WORDS.iter().any(|w| {
+                name[i..]
+                    .get(..w.len())
+                    .is_some_and(|n| n.eq_ignore_ascii_case(w))
+            })
+    })
+}
+
 /// Whether a variable or key name means a secret (SEMANTICS SEC-ENV-LITERAL): a secret token,
 /// a secret token pair, and no harmless last token.
 pub fn is_secret_name(name: &str) -> bool {
+    // Most names (every key of every ConfigMap line) contain no secret word at all.
+    if !may_name_secret(name.as_bytes()) {
+        return false;
+    }
     // Tokens are ASCII (the name is split at everything else): lowercase it once and take the
     // tokens as ranges of it. This runs for every env var and every key of every ConfigMap.
     let lower = name.to_ascii_lowercase();
@@ -437,7 +468,43 @@ pub fn decoded(node: NodeRef<'_>) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
+    use super::{SECRET_PAIRS, SECRET_SUFFIXES, SECRET_TOKENS, may_name_secret};
     use super::{base64_decode, entropy, is_placeholder, is_secret_name};
+
+    #[test]
+    fn every_secret_token_suffix_and_pair_contains_a_secret_word() {
+        // The pre-check may only skip names that cannot be secret: each list entry must hold a
+        // word of `SECRET_WORDS`, in any case.
+        for t in SECRET_TOKENS.iter().chain(SECRET_SUFFIXES) {
+            assert!(may_name_secret(t.as_bytes()), "{t}");
+            assert!(may_name_secret(t.to_ascii_uppercase().as_bytes()), "{t}");
+        }
+        for (a, b) in SECRET_PAIRS {
+            assert!(may_name_secret(format!("{a}_{b}").as_bytes()), "{a} {b}");
+            assert!(may_name_secret(
+                format!("{a}{b}").to_ascii_uppercase().as_bytes()
+            ));
+        }
+        for name in [
+            "DB_PASSWORD",
+            "jwtSecret",
+            "AccessToken",
+            "x-api-key",
+            "SAS",
+            "Pwd1",
+        ] {
+            assert!(
+                may_name_secret(name.as_bytes()) && is_secret_name(name),
+                "{name}"
+            );
+        }
+        for name in ["server.port", "LOG_LEVEL", "replicas", "", "a"] {
+            assert!(
+                !may_name_secret(name.as_bytes()) && !is_secret_name(name),
+                "{name}"
+            );
+        }
+    }
 
     #[test]
     fn tokens() {

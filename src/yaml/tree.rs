@@ -964,39 +964,41 @@ impl<'d> NodeRef<'d> {
         )
     }
 
-    /// Every string scalar below this node (keys excluded), depth-first, with its route
-    /// (borrowed from the document: [`Step::seg`] makes a segment of a step worth keeping).
-    pub fn walk_strings(self, mut f: impl FnMut(&[Step<'d>], NodeRef<'d>)) {
-        let mut route = Vec::new();
-        self.walk_inner(&mut route, &mut f, 0);
+    /// Every string scalar below this node (keys excluded) at least `min_len` bytes long,
+    /// depth-first, with its route (borrowed from the document: [`Step::seg`] makes a segment of
+    /// a step worth keeping). Shorter scalars are skipped before they are resolved.
+    pub fn walk_strings(self, min_len: usize, mut f: impl FnMut(&[Step<'d>], NodeRef<'d>)) {
+        let mut route = Vec::with_capacity(16);
+        self.walk_inner(&mut route, min_len, &mut f, 0);
     }
 
     fn walk_inner(
         self,
         route: &mut Vec<Step<'d>>,
+        min_len: usize,
         f: &mut impl FnMut(&[Step<'d>], NodeRef<'d>),
         depth: usize,
     ) {
         if depth > MAX_DEPTH {
             return;
         }
-        match self.raw().kind {
-            Kind::Scalar { .. } => {
-                if self.as_str().is_some() {
+        match &self.raw().kind {
+            Kind::Scalar { text, .. } => {
+                if text.len() >= min_len && self.as_str().is_some() {
                     f(route, self);
                 }
             }
             Kind::Seq { .. } => {
                 for (i, item) in self.items().enumerate() {
                     route.push(Step::Index(u32::try_from(i).unwrap_or(u32::MAX)));
-                    item.walk_inner(route, f, depth + 1);
+                    item.walk_inner(route, min_len, f, depth + 1);
                     route.pop();
                 }
             }
             Kind::Map { .. } => {
                 for (k, v) in self.entries() {
                     route.push(Step::Key(k));
-                    v.walk_inner(route, f, depth + 1);
+                    v.walk_inner(route, min_len, f, depth + 1);
                     route.pop();
                 }
             }

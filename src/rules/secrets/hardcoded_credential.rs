@@ -65,11 +65,8 @@ impl Rule for HardcodedCredential {
             "ConfigMap" if core => Some("binaryData"),
             _ => None,
         };
-        obj.node.walk_strings(|route, node| {
-            // Nothing shorter holds a credential, nor decodes to one (base64 only grows).
-            if node.text().is_none_or(|t| t.len() < MIN_CREDENTIAL_LEN) {
-                return;
-            }
+        // Nothing shorter holds a credential, nor decodes to one (base64 only grows).
+        obj.node.walk_strings(MIN_CREDENTIAL_LEN, |route, node| {
             let is = |i: usize, k: &str| matches!(route.get(i), Some(Step::Key(x)) if *x == k);
             if is(0, "metadata") && is(1, "annotations") && is(2, LAST_APPLIED) {
                 return;
