@@ -88,6 +88,16 @@ pub fn resolve<'n>(text: &'n str, style: Style, tag: TagHint) -> Value<'n> {
     if text.len() > 6 && !numeric {
         return Value::Str(text);
     }
+    // Every null and boolean spelling starts with one of these (or is empty): a key like
+    // `name` or `image` is a string without trying each spelling.
+    if !numeric
+        && !matches!(
+            first,
+            0 | b'~' | b'n' | b'N' | b'y' | b'Y' | b'o' | b'O' | b't' | b'T' | b'f' | b'F'
+        )
+    {
+        return Value::Str(text);
+    }
     match text {
         "" | "~" | "null" | "Null" | "NULL" => return Value::Null,
         ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" => {

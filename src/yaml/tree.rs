@@ -687,6 +687,12 @@ impl<'a> Builder<'a> {
     }
 }
 
+/// Key equality for lookups: most keys of a mapping differ in length or first byte, which is
+/// cheaper to see than to call `memcmp` for.
+fn same_key(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.as_bytes().first() == b.as_bytes().first() && a == b
+}
+
 fn tag_hint(tag: &Tag) -> TagHint {
     if tag.handle != "!!" && tag.handle != "tag:yaml.org,2002:" {
         return TagHint::None;
@@ -887,13 +893,13 @@ impl<'d> NodeRef<'d> {
     /// The entry-key node for `key` in a mapping.
     pub(crate) fn key_node(self, key: &str) -> Option<NodeRef<'d>> {
         self.entry_nodes()
-            .find(|(k, _)| k.text() == Some(key))
+            .find(|(k, _)| k.text().is_some_and(|t| same_key(t, key)))
             .map(|(k, _)| k)
     }
 
     /// The value under `key` in a mapping.
     pub fn get(self, key: &str) -> Option<NodeRef<'d>> {
-        self.entries().find(|(k, _)| *k == key).map(|(_, v)| v)
+        self.entries().find(|(k, _)| same_key(k, key)).map(|(_, v)| v)
     }
 
     /// The value under `key`, unless it is null (YAML `key:` or `key: ~` count as unset).
