@@ -308,12 +308,14 @@ impl Serialize for Fingerprint {
 
 /// FNV-1a 64: stable across platforms and releases, unlike `DefaultHasher`.
 pub fn stable_hash(parts: &[&str]) -> Fingerprint {
+    const PRIME: u64 = 0x0100_0000_01b3;
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for p in parts {
-        for b in p.bytes().chain(std::iter::once(0xff)) {
-            h ^= u64::from(b);
-            h = h.wrapping_mul(0x0100_0000_01b3);
+        for &b in p.as_bytes() {
+            h = (h ^ u64::from(b)).wrapping_mul(PRIME);
         }
+        // Each part ends with 0xff (a byte UTF-8 never holds), so `ab|c` and `a|bc` differ.
+        h = (h ^ 0xff).wrapping_mul(PRIME);
     }
     Fingerprint(h)
 }
@@ -326,6 +328,12 @@ mod tests {
     fn fingerprints_print_as_sixteen_hex_digits_in_numeric_order() {
         assert_eq!(Fingerprint(0xab).to_string(), "00000000000000ab");
         assert_eq!(stable_hash(&["a", "b"]).to_string().len(), 16);
+        // FNV-1a 64 of `a`, 0xff, `b`, 0xff: baselines hold these values, so they never change.
+        assert_eq!(stable_hash(&["a", "b"]), Fingerprint(0xd2b3_7181_9297_f98a));
+        assert_eq!(
+            stable_hash(&["image-not-pinned", "k8s/app.yaml"]),
+            Fingerprint(0x3d5f_9ca4_bf48_1bce)
+        );
         let (a, b) = (Fingerprint(0x0f), Fingerprint(0xf0));
         assert_eq!(a.cmp(&b), a.to_string().cmp(&b.to_string()));
     }

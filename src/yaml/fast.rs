@@ -15,9 +15,10 @@
 
 use std::borrow::Cow;
 
-use saphyr_parser::{Event, ScalarStyle};
+use saphyr_parser::ScalarStyle;
 
-use super::tree::Builder;
+use super::scalar::TagHint;
+use super::tree::{Builder, style_of};
 
 /// The document is outside the fast subset: let saphyr read it.
 #[derive(Debug)]
@@ -39,6 +40,11 @@ pub(crate) struct Fast<'a> {
     b: &'a [u8],
     /// Nesting depth of collections (refused past the builder's limit by the builder).
     depth: usize,
+}
+
+/// A byte offset as the tree holds it.
+fn pos(i: usize) -> R<u32> {
+    u32::try_from(i).map_err(|_| Bail)
 }
 
 fn is_space_or_end(c: Option<&u8>) -> bool {
@@ -191,20 +197,8 @@ impl<'a> Fast<'a> {
         }
     }
 
-    fn event(
-        &mut self,
-        b: &mut Builder<'a>,
-        ev: Event<'a>,
-        flow: bool,
-        start: usize,
-        end: usize,
-    ) -> R<()> {
-        let (s, e) = (
-            u32::try_from(start).map_err(|_| Bail)?,
-            u32::try_from(end).map_err(|_| Bail)?,
-        );
-        b.event(ev, flow, s, e, self.text).map_err(|_| Bail)
-    }
+    // The builder takes the nodes directly (what saphyr's events carry beyond them, anchors,
+    // tags and properties, is outside the subset), with the spans saphyr's events would give.
 
     fn scalar(
         &mut self,
@@ -214,7 +208,9 @@ impl<'a> Fast<'a> {
         start: usize,
         end: usize,
     ) -> R<()> {
-        self.event(b, Event::Scalar(value, style, 0, None), false, start, end)
+        let (s, e) = (pos(start)?, pos(end)?);
+        b.push_scalar(value, style_of(style), TagHint::None, s, e, 0);
+        Ok(())
     }
 
     fn open(&mut self, b: &mut Builder<'a>, map: bool, flow: bool, at: usize) -> R<()> {
@@ -222,22 +218,12 @@ impl<'a> Fast<'a> {
         if self.depth > super::tree::MAX_DEPTH {
             return Err(Bail);
         }
-        let ev = if map {
-            Event::MappingStart(0, None)
-        } else {
-            Event::SequenceStart(0, None)
-        };
-        self.event(b, ev, flow, at, if flow { at + 1 } else { at })
+        b.open(map, flow, pos(at)?, 0).map_err(|_| Bail)
     }
 
-    fn close(&mut self, b: &mut Builder<'a>, map: bool, at: usize, end: usize) -> R<()> {
+    fn close(&mut self, b: &mut Builder<'a>, _map: bool, at: usize, end: usize) -> R<()> {
         self.depth -= 1;
-        let ev = if map {
-            Event::MappingEnd
-        } else {
-            Event::SequenceEnd
-        };
-        self.event(b, ev, false, at, end)
+        b.close(pos(at)?, pos(end)?, self.text).map_err(|_| Bail)
     }
 
     /// A block node whose first token is at `at`, inside a collection indented `parent`
@@ -767,6 +753,9 @@ mod tests {
     /// the subset by the fast path, outside it by saphyr).
     const EDGES: &[&str] = &[
         "",
+        // Block scalar content that starts like a property (a tag or an anchor) is content.
+        "value: |\n  !arn:aws:iam::1:role/x\n",
+        "value: >-\n  &x y\n  z\n",
         "\n",
         "# only a comment\n",
         "a: b",

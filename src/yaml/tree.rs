@@ -428,29 +428,19 @@ impl<'a> Builder<'a> {
     ) -> Result<(), String> {
         match ev {
             Event::Scalar(value, style, anchor, tag) => {
-                let style = match style {
-                    ScalarStyle::Plain => Style::Plain,
-                    ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted => Style::Quoted,
-                    ScalarStyle::Literal | ScalarStyle::Folded => Style::Block,
-                };
+                let style = style_of(style);
                 let tag = tag.map_or(TagHint::None, |t| tag_hint(&t));
-                let start = skip_properties(text, start, end);
+                let start = if style == Style::Block {
+                    block_start(text, start, end)
+                } else {
+                    skip_properties(text, start, end)
+                };
                 let end = if style == Style::Quoted {
                     quoted_end(text, start, end)
                 } else {
                     end
                 };
-                let id = self.push_node(Node {
-                    kind: Kind::Scalar {
-                        text: value,
-                        style,
-                        tag,
-                    },
-                    start,
-                    end,
-                    weight: 1,
-                });
-                self.attach(id, anchor);
+                self.push_scalar(value, style, tag, start, end, anchor);
             }
             Event::Alias(anchor) => {
                 let Some(&id) = self.anchors.get(&anchor) else {
@@ -459,37 +449,75 @@ impl<'a> Builder<'a> {
                 self.attach(id, 0);
             }
             Event::SequenceStart(anchor, _) | Event::MappingStart(anchor, _) => {
-                if self.stack.len() >= MAX_DEPTH {
-                    return Err(format!("nesting deeper than {MAX_DEPTH} levels"));
-                }
                 let is_map = matches!(ev, Event::MappingStart(..));
-                self.stack.push(Frame {
-                    is_map,
-                    start: skip_properties(text, start, end.max(start)),
-                    flow,
-                    anchor,
-                    scratch: self.scratch.len(),
-                });
+                let start = skip_properties(text, start, end.max(start));
+                self.open(is_map, flow, start, anchor)?;
             }
-            Event::SequenceEnd | Event::MappingEnd => {
-                let Some(frame) = self.stack.pop() else {
-                    return Err("unbalanced collection end".into());
-                };
-                // A flow collection ends after its bracket (saphyr's span of the closing
-                // bracket runs on over spaces and a comment after it).
-                let end = match text.as_bytes().get(start as usize) {
-                    Some(b']' | b'}') if frame.flow => start + 1,
-                    _ => end,
-                };
-                let id = if frame.is_map {
-                    self.close_map(&frame, end)?
-                } else {
-                    self.close_seq(&frame, end)?
-                };
-                self.attach(id, frame.anchor);
-            }
+            Event::SequenceEnd | Event::MappingEnd => self.close(start, end, text)?,
             _ => {}
         }
+        Ok(())
+    }
+
+    /// A scalar node spanning `start..end` (past any properties; a quoted scalar's span ends
+    /// at its closing quote). The fast path, which reads no properties and knows where its
+    /// quotes close, calls this directly.
+    pub(crate) fn push_scalar(
+        &mut self,
+        text: Cow<'a, str>,
+        style: Style,
+        tag: TagHint,
+        start: u32,
+        end: u32,
+        anchor: usize,
+    ) {
+        let id = self.push_node(Node {
+            kind: Kind::Scalar { text, style, tag },
+            start,
+            end,
+            weight: 1,
+        });
+        self.attach(id, anchor);
+    }
+
+    /// A collection starts at `start` (past any properties); `flow` when written `[`/`{`.
+    pub(crate) fn open(
+        &mut self,
+        is_map: bool,
+        flow: bool,
+        start: u32,
+        anchor: usize,
+    ) -> Result<(), String> {
+        if self.stack.len() >= MAX_DEPTH {
+            return Err(format!("nesting deeper than {MAX_DEPTH} levels"));
+        }
+        self.stack.push(Frame {
+            is_map,
+            start,
+            flow,
+            anchor,
+            scratch: self.scratch.len(),
+        });
+        Ok(())
+    }
+
+    /// The innermost open collection ends: its end event spans `start..end` of `text`.
+    pub(crate) fn close(&mut self, start: u32, end: u32, text: &str) -> Result<(), String> {
+        let Some(frame) = self.stack.pop() else {
+            return Err("unbalanced collection end".into());
+        };
+        // A flow collection ends after its bracket (saphyr's span of the closing bracket runs
+        // on over spaces and a comment after it).
+        let end = match text.as_bytes().get(start as usize) {
+            Some(b']' | b'}') if frame.flow => start + 1,
+            _ => end,
+        };
+        let id = if frame.is_map {
+            self.close_map(&frame, end)?
+        } else {
+            self.close_seq(&frame, end)?
+        };
+        self.attach(id, frame.anchor);
         Ok(())
     }
 
@@ -693,6 +721,15 @@ fn same_key(a: &str, b: &str) -> bool {
     a.len() == b.len() && a.as_bytes().first() == b.as_bytes().first() && a == b
 }
 
+/// The tree's style of a scalar style.
+pub(crate) fn style_of(style: ScalarStyle) -> Style {
+    match style {
+        ScalarStyle::Plain => Style::Plain,
+        ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted => Style::Quoted,
+        ScalarStyle::Literal | ScalarStyle::Folded => Style::Block,
+    }
+}
+
 fn tag_hint(tag: &Tag) -> TagHint {
     if tag.handle != "!!" && tag.handle != "tag:yaml.org,2002:" {
         return TagHint::None;
@@ -729,6 +766,28 @@ fn quoted_end(text: &str, start: u32, end: u32) -> u32 {
 }
 
 /// Node spans from the parser start at an anchor (`&a`) or tag (`!!str`); move past them.
+/// Where a block scalar starts. saphyr's span starts at its properties when it has some
+/// (`&a |`: skipped, to the indicator), else at its first content line, which may itself start
+/// with `!` or `&` (`|` then `!arn:…`): that is content, not properties.
+fn block_start(text: &str, start: u32, end: u32) -> u32 {
+    let s = skip_properties(text, start, end);
+    let rest = text.as_bytes().get(s as usize..).unwrap_or_default();
+    let header = match rest.split_first() {
+        Some((b'|' | b'>', after)) => {
+            let n = after
+                .iter()
+                .take_while(|c| matches!(c, b'1'..=b'9' | b'+' | b'-'))
+                .count();
+            matches!(
+                after.get(n),
+                None | Some(b' ' | b'\t' | b'\r' | b'\n' | b'#')
+            )
+        }
+        _ => false,
+    };
+    if header { s } else { start }
+}
+
 fn skip_properties(text: &str, start: u32, end: u32) -> u32 {
     let b = text.as_bytes();
     let mut i = start as usize;
@@ -899,7 +958,9 @@ impl<'d> NodeRef<'d> {
 
     /// The value under `key` in a mapping.
     pub fn get(self, key: &str) -> Option<NodeRef<'d>> {
-        self.entries().find(|(k, _)| same_key(k, key)).map(|(_, v)| v)
+        self.entries()
+            .find(|(k, _)| same_key(k, key))
+            .map(|(_, v)| v)
     }
 
     /// The value under `key`, unless it is null (YAML `key:` or `key: ~` count as unset).
@@ -1009,5 +1070,25 @@ impl<'d> NodeRef<'d> {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// The span of the block scalar under `k` in `text`, as saphyr's events give it.
+    fn block_span(text: &str) -> &str {
+        let doc = super::Docs::saphyr_only(text).next().expect("a document");
+        let n = doc.root().get("k").expect("k").raw();
+        &text[n.start as usize..n.end as usize]
+    }
+
+    #[test]
+    fn block_scalars_start_at_their_indicator_or_their_content() {
+        // With properties: past them, at the indicator.
+        assert_eq!(block_span("k: &a |\n  x\n"), "|\n  x\n");
+        assert_eq!(block_span("k: &a !!str >\n  &x y\n"), ">\n  &x y\n");
+        // Without: at the content, even where it starts with `!` or `&`.
+        assert_eq!(block_span("k: |\n  !x y\n"), "!x y\n");
+        assert_eq!(block_span("k: |-\n  &x\n"), "&x\n");
     }
 }
