@@ -42,6 +42,9 @@ pub(crate) struct Fast<'a> {
     depth: usize,
 }
 
+/// A simple key: its scalar (style, text, start, end) and the position of its `:`.
+type Key<'a> = (ScalarStyle, Cow<'a, str>, usize, usize, usize);
+
 /// A byte offset as the tree holds it.
 fn pos(i: usize) -> R<u32> {
     u32::try_from(i).map_err(|_| Bail)
@@ -244,8 +247,8 @@ impl<'a> Fast<'a> {
                 self.single_line(end, parent)
             }
             _ => {
-                if self.key(at)?.is_some() {
-                    return self.mapping(at, b);
+                if let Some(key) = self.key(at)? {
+                    return self.mapping(at, key, b);
                 }
                 let end = self.inline_scalar(at, b)?;
                 self.single_line(end, parent)
@@ -271,8 +274,7 @@ impl<'a> Fast<'a> {
 
     /// If a simple key starts at `at`: its scalar (style, text, start, end) and the position of
     /// its `:`.
-    #[allow(clippy::type_complexity)]
-    fn key(&self, at: usize) -> R<Option<(ScalarStyle, Cow<'a, str>, usize, usize, usize)>> {
+    fn key(&self, at: usize) -> R<Option<Key<'a>>> {
         if let Some((style, text, start, end)) = self.quoted(at)? {
             let mut i = end;
             while self.at(i) == Some(b' ') {
@@ -408,13 +410,14 @@ impl<'a> Fast<'a> {
     }
 
     /// A block mapping whose first key is at `at`.
-    fn mapping(&mut self, at: usize, b: &mut Builder<'a>) -> R<usize> {
+    /// A block mapping whose first key, at `at`, is `first`.
+    fn mapping(&mut self, at: usize, first: Key<'a>, b: &mut Builder<'a>) -> R<usize> {
         let indent = self.col(at);
         let parent = isize::try_from(indent).map_err(|_| Bail)?;
         self.open(b, true, false, at)?;
-        let mut k = at;
+        let mut key = Some(first);
         let end = loop {
-            let Some((style, text, ks, ke, colon)) = self.key(k)? else {
+            let Some((style, text, ks, ke, colon)) = key.take() else {
                 return Err(Bail);
             };
             self.scalar(b, style, text, ks, ke)?;
@@ -448,16 +451,17 @@ impl<'a> Fast<'a> {
                     self.only_comment_after(end)?;
                     self.single_line(end, parent)?
                 }
+                // A value that is itself a key (`a: b: c`) bails in `inline_scalar`, at the
+                // same `:` the key scan would stop at.
                 Some(_) => {
-                    if self.key(v)?.is_some() {
-                        return Err(Bail);
-                    }
                     let end = self.inline_scalar(v, b)?;
                     self.single_line(end, parent)?
                 }
             };
             match self.next_token(end)? {
-                Some(n) if self.col(n) == indent && !(indent == 0 && self.marker(n)) => k = n,
+                Some(n) if self.col(n) == indent && !(indent == 0 && self.marker(n)) => {
+                    key = self.key(n)?;
+                }
                 Some(n) if self.col(n) > indent => return Err(Bail),
                 _ => break end,
             }
