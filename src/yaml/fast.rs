@@ -40,6 +40,9 @@ pub(crate) struct Fast<'a> {
     b: &'a [u8],
     /// Nesting depth of collections (refused past the builder's limit by the builder).
     depth: usize,
+    /// The last token `next_token` found and its column: the parser asks for the column of
+    /// the token it was just given several times.
+    last: std::cell::Cell<(usize, usize)>,
 }
 
 /// A simple key: its scalar (style, text, start, end) and the position of its `:`.
@@ -80,6 +83,7 @@ impl<'a> Fast<'a> {
             text,
             b: text.as_bytes(),
             depth: 0,
+            last: std::cell::Cell::new((usize::MAX, 0)),
         }
     }
 
@@ -92,7 +96,10 @@ impl<'a> Fast<'a> {
     }
 
     fn col(&self, i: usize) -> usize {
-        i - self.line_start(i)
+        match self.last.get() {
+            (at, col) if at == i => col,
+            _ => i - self.line_start(i),
+        }
     }
 
     /// Whether a `---` or `...` marker starts at `i` (a line start).
@@ -146,7 +153,11 @@ impl<'a> Fast<'a> {
                 Some(b'\n') => i = j,
                 Some(b'#') => i = self.comment_end(j)?,
                 Some(b'\t' | b'\r') => return Err(Bail),
-                Some(_) => return Ok(Some(j)),
+                Some(_) => {
+                    // `i` is the start of the token's line.
+                    self.last.set((j, j - i));
+                    return Ok(Some(j));
+                }
             }
         }
     }
