@@ -771,6 +771,8 @@ mod tests {
         // Block scalar content that starts like a property (a tag or an anchor) is content.
         "value: |\n  !arn:aws:iam::1:role/x\n",
         "value: >-\n  &x y\n  z\n",
+        // ... even where the line ends like a block header (fuzz).
+        "value: |\n  !'o':\u{fffd} x: |\n  a",
         "\n",
         "# only a comment\n",
         "a: b",

@@ -429,12 +429,15 @@ impl<'a> Builder<'a> {
         match ev {
             Event::Scalar(value, style, anchor, tag) => {
                 let style = style_of(style);
-                let tag = tag.map_or(TagHint::None, |t| tag_hint(&t));
-                let start = if style == Style::Block {
-                    block_start(text, start, end)
-                } else {
+                // saphyr's span starts at the properties when there are some (skipped: the
+                // node starts after them), else at the scalar, whose content may itself start
+                // with `!` or `&` (a block scalar's first line).
+                let start = if anchor != 0 || tag.is_some() {
                     skip_properties(text, start, end)
+                } else {
+                    start
                 };
+                let tag = tag.map_or(TagHint::None, |t| tag_hint(&t));
                 let end = if style == Style::Quoted {
                     quoted_end(text, start, end)
                 } else {
@@ -766,28 +769,6 @@ fn quoted_end(text: &str, start: u32, end: u32) -> u32 {
 }
 
 /// Node spans from the parser start at an anchor (`&a`) or tag (`!!str`); move past them.
-/// Where a block scalar starts. saphyr's span starts at its properties when it has some
-/// (`&a |`: skipped, to the indicator), else at its first content line, which may itself start
-/// with `!` or `&` (`|` then `!arn:…`): that is content, not properties.
-fn block_start(text: &str, start: u32, end: u32) -> u32 {
-    let s = skip_properties(text, start, end);
-    let rest = text.as_bytes().get(s as usize..).unwrap_or_default();
-    let header = match rest.split_first() {
-        Some((b'|' | b'>', after)) => {
-            let n = after
-                .iter()
-                .take_while(|c| matches!(c, b'1'..=b'9' | b'+' | b'-'))
-                .count();
-            matches!(
-                after.get(n),
-                None | Some(b' ' | b'\t' | b'\r' | b'\n' | b'#')
-            )
-        }
-        _ => false,
-    };
-    if header { s } else { start }
-}
-
 fn skip_properties(text: &str, start: u32, end: u32) -> u32 {
     let b = text.as_bytes();
     let mut i = start as usize;
@@ -1090,5 +1071,6 @@ mod tests {
         // Without: at the content, even where it starts with `!` or `&`.
         assert_eq!(block_span("k: |\n  !x y\n"), "!x y\n");
         assert_eq!(block_span("k: |-\n  &x\n"), "&x\n");
+        assert_eq!(block_span("k: |\n  !x: y |\n  a\n"), "!x: y |\n  a\n");
     }
 }
