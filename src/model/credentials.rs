@@ -488,7 +488,9 @@ fn azure_ad_secrets(text: &str) -> Vec<Credential> {
         matches!(c, b'\\' | b'\'' | b'"' | b'`' | b'<' | b')' | b',') || c.is_ascii_whitespace()
     };
     let mut out = Vec::new();
-    for (q, _) in text.match_indices("Q~") {
+    // Each `Q~` (memchr: `match_indices` builds a searcher per string, for every string).
+    for q in memchr::memchr_iter(b'~', b).filter(|&i| i > 0 && b[i - 1] == b'Q') {
+        let q = q - 1;
         if q < 4 {
             continue;
         }
