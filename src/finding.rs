@@ -294,9 +294,21 @@ impl std::hash::Hasher for WordHasher {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 pub struct Fingerprint(pub u64);
 
+impl Fingerprint {
+    /// The 16 lowercase hex digits, as ASCII.
+    pub fn hex(self) -> [u8; 16] {
+        const DIGITS: &[u8; 16] = b"0123456789abcdef";
+        let mut out = [0u8; 16];
+        for (i, d) in out.iter_mut().enumerate() {
+            *d = DIGITS[((self.0 >> (60 - 4 * i)) & 0xf) as usize];
+        }
+        out
+    }
+}
+
 impl std::fmt::Display for Fingerprint {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{:016x}", self.0)
+        f.write_str(std::str::from_utf8(&self.hex()).unwrap_or_default())
     }
 }
 
@@ -327,6 +339,11 @@ mod tests {
     #[test]
     fn fingerprints_print_as_sixteen_hex_digits_in_numeric_order() {
         assert_eq!(Fingerprint(0xab).to_string(), "00000000000000ab");
+        assert_eq!(
+            Fingerprint(0x0123_4567_89ab_cdef).to_string(),
+            format!("{:016x}", 0x0123_4567_89ab_cdef_u64)
+        );
+        assert_eq!(Fingerprint(u64::MAX).to_string(), "ffffffffffffffff");
         assert_eq!(stable_hash(&["a", "b"]).to_string().len(), 16);
         // FNV-1a 64 of `a`, 0xff, `b`, 0xff: baselines hold these values, so they never change.
         assert_eq!(stable_hash(&["a", "b"]), Fingerprint(0xd2b3_7181_9297_f98a));

@@ -156,7 +156,16 @@ struct RegionOut {
 #[derive(Serialize)]
 struct FingerprintsOut {
     #[serde(rename = "kubeward/v1")]
-    v1: String,
+    v1: Hex,
+}
+
+/// A fingerprint's 16 hex digits, written without an allocation.
+struct Hex([u8; 16]);
+
+impl Serialize for Hex {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(std::str::from_utf8(&self.0).unwrap_or_default())
+    }
 }
 
 #[derive(Serialize)]
@@ -263,7 +272,12 @@ fn uri_escape(path: &str) -> String {
 }
 
 /// One SARIF result.
-fn result<'a>(shared: &'a Shared<'_>, f: &'a crate::finding::Finding) -> ResultOut<'a> {
+/// One SARIF result; `text` is the message with its help (see [`message_text`]).
+fn result<'a>(
+    shared: &'a Shared<'_>,
+    f: &'a crate::finding::Finding,
+    text: &'a str,
+) -> ResultOut<'a> {
     let run = shared.run;
     let mut related: Vec<LocationOut<'a>> = f
         .related()
@@ -319,16 +333,12 @@ fn result<'a>(shared: &'a Shared<'_>, f: &'a crate::finding::Finding) -> ResultO
             .map(|o| run.files[o.file as usize].path.as_str())
             .collect();
     }
-    let text = match &f.help {
-        Some(h) => format!("{}. {h}", f.message).into(),
-        None => std::borrow::Cow::Borrowed(&*f.message),
-    };
     ResultOut {
         level: level(f.severity),
         locations: [location(shared, &f.primary, None, None)],
-        message: MessageOut { text },
+        message: MessageOut { text: text.into() },
         partial_fingerprints: FingerprintsOut {
-            v1: f.fingerprint.to_string(),
+            v1: Hex(f.fingerprint.hex()),
         },
         properties,
         related_locations: related,
@@ -340,6 +350,16 @@ fn result<'a>(shared: &'a Shared<'_>, f: &'a crate::finding::Finding) -> ResultO
                 kind: s.kind,
             }]
         }),
+    }
+}
+
+/// A result's message text into `out`: the finding's message, then its help.
+fn message_text(f: &crate::finding::Finding, out: &mut String) {
+    out.clear();
+    out.push_str(&f.message);
+    if let Some(h) = &f.help {
+        out.push_str(". ");
+        out.push_str(h);
     }
 }
 
@@ -363,11 +383,13 @@ fn write_results(shared: &Shared<'_>, w: &mut dyn Write) -> std::io::Result<()> 
             .enumerate()
             .map(|(c, chunk)| {
                 let mut out = Vec::with_capacity(chunk.len() * 2048);
+                let mut text = String::new();
                 for (i, f) in chunk.iter().enumerate() {
                     let first = b == 0 && c == 0 && i == 0;
                     out.extend_from_slice(if first { b"\n" } else { b",\n" });
                     out.extend_from_slice(INDENT);
-                    result(shared, f)
+                    message_text(f, &mut text);
+                    result(shared, f, &text)
                         .serialize(&mut Pretty::new(&mut out, INDENT.len() / 2))
                         .map_err(std::io::Error::other)?;
                 }
