@@ -519,6 +519,12 @@ impl Resolver<'_> {
     }
 }
 
+/// Whether `text` holds `needle`: memmem, where `str::contains` runs a two-way search a byte
+/// at a time over every file.
+fn has(text: &str, needle: &str) -> bool {
+    memchr::memmem::find(text.as_bytes(), needle.as_bytes()).is_some()
+}
+
 fn lint_text(
     file: u32,
     input: &Input,
@@ -532,7 +538,7 @@ fn lint_text(
     // the memory of one document's tree. Context files are never traced: what they hold is never
     // reported.
     let traceable = input.report
-        && (matches!(input.source, InputSource::Rendered(_)) || text.contains("# Source:"));
+        && (matches!(input.source, InputSource::Rendered(_)) || has(text, "# Source:"));
     let stream = traceable.then(|| parse_stream(text));
     let sources = stream
         .as_ref()
@@ -566,7 +572,7 @@ fn lint_text(
             docs.error
         }
     };
-    if text.contains("kubeward:") {
+    if has(text, "kubeward:") {
         let mut found = comment_directives(&spans, &mut res);
         if let Some(t) = res.tracer {
             render_scoped(&mut found, file, text, t);

@@ -48,7 +48,16 @@ impl LineIndex {
         let col = text
             .get(start as usize..offset as usize)
             .map_or(offset - start, |s| {
-                u32::try_from(s.chars().filter(|&c| c != '\r').count()).unwrap_or(u32::MAX)
+                // Most lines are ASCII without carriage returns: a byte is a character.
+                let plain = !s
+                    .bytes()
+                    .fold(false, |acc, b| acc | (b >= 0x80) | (b == b'\r'));
+                let chars = if plain {
+                    s.len()
+                } else {
+                    s.chars().filter(|&c| c != '\r').count()
+                };
+                u32::try_from(chars).unwrap_or(u32::MAX)
             });
         (u32::try_from(line).unwrap_or(u32::MAX), col + 1)
     }
