@@ -141,10 +141,11 @@ pub fn secret_assignments(text: &str) -> Vec<Assignment> {
             continue;
         }
         // `t` is always a suffix of `body`, so its offset is `body.len() - t.len()`.
-        let t = trimmed
-            .strip_prefix("export ")
-            .unwrap_or(trimmed)
-            .trim_start_matches("- ");
+        let mut t = trimmed.strip_prefix("export ").unwrap_or(trimmed);
+        // `trim_start_matches("- ")`, without building a searcher for every line.
+        while let Some(rest) = t.strip_prefix("- ") {
+            t = rest;
+        }
         let Some(sep) = t.find([':', '=']) else {
             continue;
         };
