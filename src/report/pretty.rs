@@ -22,8 +22,16 @@ impl<'w> Pretty<'w> {
         Pretty { out, depth }
     }
 
-    fn indent(&mut self) {
-        self.out.extend(std::iter::repeat_n(b' ', 2 * self.depth));
+    /// A line break and the indentation of the current depth: one copy from a line of spaces.
+    fn newline(&mut self) {
+        const LINE: &[u8; 65] = b"\n                                                                ";
+        match LINE.get(..1 + 2 * self.depth) {
+            Some(s) => self.out.extend_from_slice(s),
+            None => {
+                self.out.push(b'\n');
+                self.out.extend(std::iter::repeat_n(b' ', 2 * self.depth));
+            }
+        }
     }
 
     fn open(&mut self, c: u8) {
@@ -34,16 +42,16 @@ impl<'w> Pretty<'w> {
     fn close(&mut self, c: u8, had_values: bool) {
         self.depth -= 1;
         if had_values {
-            self.out.push(b'\n');
-            self.indent();
+            self.newline();
         }
         self.out.push(c);
     }
 
     fn item(&mut self, first: bool) {
-        self.out
-            .extend_from_slice(if first { b"\n" } else { b",\n" });
-        self.indent();
+        if !first {
+            self.out.push(b',');
+        }
+        self.newline();
     }
 
     fn string(&mut self, s: &str) -> Result<(), Error> {
