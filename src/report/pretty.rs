@@ -24,7 +24,8 @@ impl<'w> Pretty<'w> {
 
     /// A line break and the indentation of the current depth: one copy from a line of spaces.
     fn newline(&mut self) {
-        const LINE: &[u8; 65] = b"\n                                                                ";
+        const LINE: &[u8; 65] =
+            b"\n                                                                ";
         match LINE.get(..1 + 2 * self.depth) {
             Some(s) => self.out.extend_from_slice(s),
             None => {

@@ -271,7 +271,6 @@ fn uri_escape(path: &str) -> String {
     out
 }
 
-/// One SARIF result.
 /// One SARIF result; `text` is the message with its help (see [`message_text`]).
 fn result<'a>(
     shared: &'a Shared<'_>,

@@ -235,7 +235,7 @@ impl<'a> Fast<'a> {
         b.open(map, flow, pos(at)?, 0).map_err(|_| Bail)
     }
 
-    fn close(&mut self, b: &mut Builder<'a>, _map: bool, at: usize, end: usize) -> R<()> {
+    fn close(&mut self, b: &mut Builder<'a>, at: usize, end: usize) -> R<()> {
         self.depth -= 1;
         b.close(pos(at)?, pos(end)?, self.text).map_err(|_| Bail)
     }
@@ -420,7 +420,6 @@ impl<'a> Fast<'a> {
         Ok(last)
     }
 
-    /// A block mapping whose first key is at `at`.
     /// A block mapping whose first key, at `at`, is `first`.
     fn mapping(&mut self, at: usize, first: Key<'a>, b: &mut Builder<'a>) -> R<usize> {
         let indent = self.col(at);
@@ -477,7 +476,7 @@ impl<'a> Fast<'a> {
                 _ => break end,
             }
         };
-        self.close(b, true, end, end)?;
+        self.close(b, end, end)?;
         Ok(end)
     }
 
@@ -525,7 +524,7 @@ impl<'a> Fast<'a> {
                 _ => break end,
             }
         };
-        self.close(b, false, end, end)?;
+        self.close(b, end, end)?;
         Ok(end)
     }
 
@@ -630,7 +629,7 @@ impl<'a> Fast<'a> {
         self.open(b, map, true, at)?;
         let mut i = self.flow_space(at + 1)?;
         if self.at(i) == Some(close) {
-            self.close(b, map, i, i + 1)?;
+            self.close(b, i, i + 1)?;
             return Ok(i + 1);
         }
         loop {
@@ -655,7 +654,7 @@ impl<'a> Fast<'a> {
                     }
                 }
                 Some(c) if c == close => {
-                    self.close(b, map, i, i + 1)?;
+                    self.close(b, i, i + 1)?;
                     return Ok(i + 1);
                 }
                 _ => return Err(Bail),
