@@ -314,7 +314,9 @@ impl std::fmt::Display for Fingerprint {
 
 impl Serialize for Fingerprint {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(self)
+        // From the stack: `collect_str` allocates a string per finding in serializers (like
+        // the SARIF results') that do not override it.
+        s.serialize_str(std::str::from_utf8(&self.hex()).unwrap_or_default())
     }
 }
 

@@ -156,16 +156,7 @@ struct RegionOut {
 #[derive(Serialize)]
 struct FingerprintsOut {
     #[serde(rename = "kubeward/v1")]
-    v1: Hex,
-}
-
-/// A fingerprint's 16 hex digits, written without an allocation.
-struct Hex([u8; 16]);
-
-impl Serialize for Hex {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(std::str::from_utf8(&self.0).unwrap_or_default())
-    }
+    v1: crate::finding::Fingerprint,
 }
 
 #[derive(Serialize)]
@@ -336,9 +327,7 @@ fn result<'a>(
         level: level(f.severity),
         locations: [location(shared, &f.primary, None, None)],
         message: MessageOut { text: text.into() },
-        partial_fingerprints: FingerprintsOut {
-            v1: Hex(f.fingerprint.hex()),
-        },
+        partial_fingerprints: FingerprintsOut { v1: f.fingerprint },
         properties,
         related_locations: related,
         rule_id: f.meta.id,

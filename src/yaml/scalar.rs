@@ -81,21 +81,16 @@ pub fn resolve<'n>(text: &'n str, style: Style, tag: TagHint) -> Value<'n> {
     if style != Style::Plain {
         return Value::Str(text);
     }
-    // The null, infinity, NaN and boolean spellings are at most six bytes long, and numbers
-    // start with a digit, a sign or a dot: most plain scalars are neither.
+    // Numbers (and infinity and NaN) start with a digit, a sign or a dot; the null and boolean
+    // spellings are at most six bytes long and start with one of these letters or `~` (or are
+    // empty). Most plain scalars (`name`, `image`, `web-frontend`) are neither.
     let first = text.as_bytes().first().copied().unwrap_or(0);
     let numeric = first.is_ascii_digit() || matches!(first, b'-' | b'+' | b'.');
-    if text.len() > 6 && !numeric {
-        return Value::Str(text);
-    }
-    // Every null and boolean spelling starts with one of these (or is empty): a key like
-    // `name` or `image` is a string without trying each spelling.
-    if !numeric
-        && !matches!(
-            first,
-            0 | b'~' | b'n' | b'N' | b'y' | b'Y' | b'o' | b'O' | b't' | b'T' | b'f' | b'F'
-        )
-    {
+    let null_or_bool_start = matches!(
+        first,
+        0 | b'~' | b'n' | b'N' | b'y' | b'Y' | b'o' | b'O' | b't' | b'T' | b'f' | b'F'
+    );
+    if !numeric && (text.len() > 6 || !null_or_bool_start) {
         return Value::Str(text);
     }
     match text {
