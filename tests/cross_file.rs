@@ -312,3 +312,49 @@ subjects:
     let got = findings(dir.path(), &["--select", "workload-rbac-risk", "."]);
     assert_eq!(got.len(), 1, "{got:?}");
 }
+
+#[test]
+fn workloads_of_one_account_each_use_their_nearest_variant() {
+    // One account (`web`, through `system:authenticated`), one binding identity in two
+    // variants: the safe one binds `view`, the risky one `cluster-admin`. Workloads of the
+    // account in one directory share the choice unless a file holds a variant: the nearest
+    // of all. Objects are indexed in path order: `other.yaml`, `risky.yaml`, `safe.yaml`.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join(".git")).unwrap();
+    let variant = |role: &str| {
+        format!(
+            "apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: {{name: web}}
+roleRef: {{apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: {role}}}
+subjects:
+- {{kind: Group, name: system:authenticated, apiGroup: rbac.authorization.k8s.io}}
+"
+        )
+    };
+    let deploy = |name: &str| DEPLOY.replace("{name: web,", &format!("{{name: {name},"));
+    // Equally near to both variants (same directory): the first, `risky.yaml`.
+    write(dir.path(), "c/other.yaml", &deploy("y"));
+    // In the file of a variant: that one.
+    write(
+        dir.path(),
+        "c/risky.yaml",
+        &format!("{}---\n{}", variant("cluster-admin"), deploy("z")),
+    );
+    write(
+        dir.path(),
+        "c/safe.yaml",
+        &format!("{}---\n{}", variant("view"), deploy("x")),
+    );
+    // Nearer to the safe variant in `d/`; `d/two` shares the choice made for `d/one`.
+    write(dir.path(), "d/safe.yaml", &variant("view"));
+    write(dir.path(), "d/one/deploy.yaml", &deploy("v"));
+    write(dir.path(), "d/two/deploy.yaml", &deploy("w"));
+    // Nearer to no variant: the first by path, `c/risky.yaml`.
+    write(dir.path(), "e/deploy.yaml", &deploy("u"));
+    let got: Vec<String> = findings(dir.path(), &["--select", "workload-rbac-risk", "."])
+        .into_iter()
+        .map(|(_, path, _)| path)
+        .collect();
+    assert_eq!(got, ["c/other.yaml", "c/risky.yaml", "e/deploy.yaml"]);
+}

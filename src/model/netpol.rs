@@ -4,7 +4,7 @@
 
 use super::object::Object;
 use super::selector::{
-    CalicoExpr, LabelSelector, PodTarget, calico_key, calico_ns_key, cilium_key, pod_key,
+    CalicoExpr, Key, LabelSelector, Op, PodTarget, calico_key, calico_ns_key, cilium_key, pod_key,
 };
 use crate::yaml::NodeRef;
 
@@ -164,6 +164,25 @@ impl PolicyFacts {
         if unknown { None } else { Some(false) }
     }
 
+    /// Pod label pairs a pod must have one of for [`isolates_ingress`](Self::isolates_ingress)
+    /// to be anything but `Some(false)`: each ingress part's first `In` requirement on a pod
+    /// label (`matchLabels` entries are such). `None` when some ingress part has no such
+    /// requirement, so any pod may be selected or undecided.
+    pub fn ingress_gates(&self) -> Option<Vec<(&str, &str)>> {
+        let mut gates = Vec::new();
+        for p in self.parts.iter().filter(|p| p.ingress) {
+            let Some(PodSel::Labels(s)) = &p.selector else {
+                return None;
+            };
+            let (key, values) = s.reqs.iter().find_map(|r| match (&r.key, r.op) {
+                (Key::Pod(k), Op::In) => Some((k, &r.values)),
+                _ => None,
+            })?;
+            gates.extend(values.iter().map(|v| (key.as_str(), v.as_str())));
+        }
+        Some(gates)
+    }
+
     /// Whether the policy isolates the pod for ingress (`None`: cannot tell).
     pub fn isolates_ingress(&self, t: &PodTarget<'_>) -> Option<bool> {
         let mut unknown = false;
@@ -284,5 +303,72 @@ fn calico_part(spec: Option<NodeRef<'_>>, global: bool) -> PolicyPart {
         egress,
         deny_all_ingress: ingress && denies("ingress"),
         deny_all_egress: egress && denies("egress"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::PolicyFacts;
+    use crate::model::Object;
+    use crate::model::selector::{Labels, PodTarget};
+    use crate::yaml::{Pointer, parse_stream};
+
+    /// A policy's gates, and whether it isolates each target: a target with none of the
+    /// gated pairs must get `Some(false)`.
+    #[test]
+    fn ingress_gates_hold_every_selection() {
+        let policies = [
+            // Gated on app=web.
+            "kind: NetworkPolicy\napiVersion: networking.k8s.io/v1\nmetadata: {name: a}\nspec:\n  podSelector: {matchLabels: {app: web, tier: fe}}\n",
+            // Gated on app in {web, api}, after an undecidable requirement.
+            "kind: NetworkPolicy\napiVersion: networking.k8s.io/v1\nmetadata: {name: b}\nspec:\n  podSelector:\n    matchExpressions:\n    - {key: tier, operator: NotIn, values: [db]}\n    - {key: app, operator: In, values: [web, api]}\n",
+            // No `In` requirement: every pod is a candidate.
+            "kind: NetworkPolicy\napiVersion: networking.k8s.io/v1\nmetadata: {name: c}\nspec:\n  podSelector: {matchExpressions: [{key: app, operator: Exists}]}\n",
+            // Empty selector: every pod.
+            "kind: NetworkPolicy\napiVersion: networking.k8s.io/v1\nmetadata: {name: d}\nspec: {podSelector: {}}\n",
+            // Egress only: selects no pod for ingress.
+            "kind: NetworkPolicy\napiVersion: networking.k8s.io/v1\nmetadata: {name: e}\nspec:\n  podSelector: {matchLabels: {app: web}}\n  policyTypes: [Egress]\n",
+            // Unparseable selector: undecided for every pod.
+            "kind: NetworkPolicy\napiVersion: networking.k8s.io/v1\nmetadata: {name: f}\nspec:\n  podSelector: {matchExpressions: [{key: app, operator: Near}]}\n",
+        ];
+        let expected_gates: [Option<Vec<(&str, &str)>>; 6] = [
+            Some(vec![("app", "web")]),
+            Some(vec![("app", "web"), ("app", "api")]),
+            None,
+            None,
+            Some(vec![]),
+            None,
+        ];
+        let targets: [&[(&str, &str)]; 5] = [
+            &[],
+            &[("app", "web")],
+            &[("app", "web"), ("tier", "fe")],
+            &[("app", "api"), ("tier", "db")],
+            &[("app", "db"), ("tier", "fe")],
+        ];
+        for (yaml, expected) in policies.iter().zip(&expected_gates) {
+            let stream = parse_stream(yaml);
+            let doc = &stream.docs[0];
+            let obj = Object::from_node(doc.root(), Pointer::root(), "p.yaml", doc.index)
+                .expect("an object");
+            let p = PolicyFacts::of(&obj).expect("a policy");
+            let gates = p.ingress_gates();
+            assert_eq!(gates.as_ref(), expected.as_ref(), "{yaml}");
+            let Some(gates) = gates else { continue };
+            for pairs in targets {
+                let owned: Vec<(Box<str>, Box<str>)> = pairs
+                    .iter()
+                    .map(|(k, v)| ((*k).into(), (*v).into()))
+                    .collect();
+                let t = PodTarget {
+                    labels: Labels::Pairs(&owned),
+                    namespace: Some("shop"),
+                    ns_labels: None,
+                };
+                if !gates.iter().any(|g| pairs.contains(g)) {
+                    assert_eq!(p.isolates_ingress(&t), Some(false), "{yaml} {pairs:?}");
+                }
+            }
+        }
     }
 }

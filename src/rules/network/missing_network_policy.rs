@@ -1,4 +1,6 @@
-use crate::model::{Facts, Flavor, World, describe_ns};
+use std::collections::HashMap;
+
+use crate::model::{Facts, Flavor, PolicyFacts, World, describe_ns};
 use crate::rule::{Rule, Severity, WorldContext, declare_rule};
 
 declare_rule! {
@@ -113,6 +115,24 @@ impl Rule for MissingNetworkPolicy {
                 .map(|&i| &world.objects[i])
                 .chain(cluster.iter().copied())
                 .collect();
+            // Each policy under the label pairs one of which a pod needs for the policy to be
+            // anything but "does not select it"; the rest under `always`. A workload then
+            // reads only the policies its labels can meet (not every policy of a namespace
+            // whose workloads and policies both grow with the repository).
+            let mut gated: HashMap<(&str, &str), Vec<usize>> = HashMap::new();
+            let mut always: Vec<usize> = Vec::new();
+            for (i, p) in policies.iter().enumerate() {
+                match p.policy().map(PolicyFacts::ingress_gates) {
+                    Some(Some(gates)) => {
+                        for g in gates {
+                            gated.entry(g).or_default().push(i);
+                        }
+                    }
+                    // Not a policy: skipped below, as every policy is without facts.
+                    None => {}
+                    Some(None) => always.push(i),
+                }
+            }
             for &wi in &index.workloads {
                 let f = &world.objects[wi];
                 let Some(w) = f.workload() else { continue };
@@ -120,23 +140,34 @@ impl Rule for MissingNetworkPolicy {
                     continue;
                 }
                 let target = world.pod_target(f);
-                let mut unknown: Vec<&Facts> = Vec::new();
-                let mut others: Vec<&Facts> = Vec::new();
+                let mut candidates = always.clone();
+                for (k, v) in f.pod_labels.as_deref().unwrap_or(&[]) {
+                    if let Some(ps) = gated.get(&(&**k, &**v)) {
+                        candidates.extend(ps);
+                    }
+                }
+                candidates.sort_unstable();
+                candidates.dedup();
+                let mut unknown: Vec<usize> = Vec::new();
                 let mut selected = false;
-                for p in &policies {
-                    let Some(pf) = p.policy() else { continue };
+                for &i in &candidates {
+                    let Some(pf) = policies[i].policy() else { continue };
                     match pf.isolates_ingress(&target) {
                         Some(true) => {
                             selected = true;
                             break;
                         }
-                        Some(false) => others.push(p),
-                        None => unknown.push(p),
+                        Some(false) => {}
+                        None => unknown.push(i),
                     }
                 }
                 if selected {
                     continue;
                 }
+                // The policies that do not select it, in order: every one but the undecided.
+                let others = (0..policies.len())
+                    .filter(|i| policies[*i].policy().is_some() && !unknown.contains(i));
+                let unknown: Vec<&Facts> = unknown.iter().map(|&i| policies[i]).collect();
                 let where_ = describe_ns(ns);
                 let mut message = if policies.is_empty() {
                     format!(
@@ -179,8 +210,12 @@ impl Rule for MissingNetworkPolicy {
                 if !unknown.is_empty() {
                     d.severity(Severity::Low);
                 }
-                for p in others.iter().chain(unknown.iter()).take(MAX_RELATED) {
-                    let text = if unknown.iter().any(|u| std::ptr::eq(*u, *p)) {
+                for p in others
+                    .map(|i| policies[i])
+                    .chain(unknown.iter().copied())
+                    .take(MAX_RELATED)
+                {
+                    let text = if unknown.iter().any(|u| std::ptr::eq(*u, p)) {
                         format!("{} (not analysed)", p.describe())
                     } else if p.policy().and_then(|pf| pf.selects(&target)) == Some(true) {
                         format!("{} selects these pods for Egress only", p.describe())

@@ -1,4 +1,4 @@
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use crate::model::{BindingUse, KindFacts, ObjectIdent, Risk, RoleRisk, World, shared_prefix};
 use rayon::prelude::*;
@@ -150,6 +150,159 @@ fn merge_sorted<'a, T, K: Ord>(
     })
 }
 
+/// A ServiceAccount of a namespace: the bindings that name it or its namespace's group, and
+/// what its workloads reach, by where they are.
+struct Account<'w, 'c> {
+    own: Vec<Candidate<'w, 'c>>,
+    /// Where a choice among the members of a group this account sees can change (beyond
+    /// the run-wide list's).
+    near: Near<'w>,
+    reach: HashMap<(&'w [u32], Option<u32>), Option<Reach<'w, 'c>>>,
+}
+
+impl<'w, 'c> Account<'w, 'c> {
+    fn new(own: Vec<Candidate<'w, 'c>>, everyone: &[Candidate<'w, 'c>]) -> Self {
+        let mut near = Near::default();
+        for c in &own {
+            near.add(c);
+            // The run-wide members of the same group (`everyone` is sorted by group).
+            let from = everyone.partition_point(|e| e.group < c.group);
+            for e in everyone[from..].iter().take_while(|e| e.group == c.group) {
+                near.add(e);
+            }
+        }
+        Account {
+            own,
+            near,
+            reach: HashMap::new(),
+        }
+    }
+}
+
+/// The directories (with every prefix) and files of the bindings whose group has more than
+/// one member: only where a workload is relative to them can change which member it uses.
+#[derive(Default)]
+struct Near<'w> {
+    prefixes: HashSet<&'w [u32]>,
+    files: HashSet<u32>,
+}
+
+impl<'w> Near<'w> {
+    fn add(&mut self, c: &Candidate<'w, '_>) {
+        for n in 0..=c.dir.len() {
+            self.prefixes.insert(&c.dir[..n]);
+        }
+        self.files.insert(c.file);
+    }
+}
+
+/// Workloads with one key use the same members of every group. A member's proximity is
+/// `shared_prefix(member dir, dir)`, at most the length of the longest prefix of `dir` that
+/// is a member's prefix, so it is the same for `dir` cut there; only a file holding a member
+/// (nearest of all) tells workloads apart beyond that. Sharing the work keeps the rule
+/// linear: every workload of a namespace would otherwise walk every binding that reaches
+/// every account.
+fn key<'w>(file: u32, dir: &'w [u32], near: [&Near<'w>; 2]) -> (&'w [u32], Option<u32>) {
+    let cut = (0..=dir.len())
+        .rev()
+        .find(|&n| near.iter().any(|s| s.prefixes.contains(&dir[..n])))
+        .unwrap_or(0);
+    let file = near.iter().any(|s| s.files.contains(&file)).then_some(file);
+    (&dir[..cut], file)
+}
+
+/// What a workload's account reaches from where the workload is: the chains drawn, and the
+/// parts of the message that depend on the chains only.
+struct Reach<'w, 'c> {
+    /// The first chains, drawn as related locations.
+    top: Vec<Chain<'w, 'c>>,
+    /// The first grant of each kind of danger, listed.
+    what: String,
+    /// The bindings named.
+    via: String,
+    /// Some binding is a ClusterRoleBinding.
+    cluster_wide: bool,
+}
+
+impl<'w, 'c> Reach<'w, 'c> {
+    /// `None` when the account reaches nothing dangerous.
+    fn of(
+        own: &[Candidate<'w, 'c>],
+        everyone: &[Candidate<'w, 'c>],
+        file: u32,
+        dir: &[u32],
+    ) -> Option<Self> {
+        let proximity = |c: &Candidate<'_, '_>| {
+            if c.file == file {
+                usize::MAX
+            } else {
+                shared_prefix(c.dir, dir)
+            }
+        };
+        // Walk both lists in (group, index) order; per group, the nearest member (the first of
+        // equally near ones).
+        let mut chains: Vec<Chain<'w, 'c>> = Vec::new();
+        let mut best: Option<(&Candidate<'w, 'c>, usize)> = None;
+        for c in merge_sorted(own, everyone, Candidate::key) {
+            match best {
+                Some((b, _)) if b.group != c.group => {
+                    if let Some(risks) = b.risks {
+                        chains.push(Chain {
+                            binding: b.binding,
+                            risks,
+                        });
+                    }
+                    best = Some((c, proximity(c)));
+                }
+                Some((_, near)) => {
+                    let p = proximity(c);
+                    if p > near {
+                        best = Some((c, p));
+                    }
+                }
+                None => best = Some((c, proximity(c))),
+            }
+        }
+        if let Some((b, _)) = best
+            && let Some(risks) = b.risks
+        {
+            chains.push(Chain {
+                binding: b.binding,
+                risks,
+            });
+        }
+        if chains.is_empty() {
+            return None;
+        }
+        // The first grant of each kind of danger, for the message (in `Risk` order).
+        let mut first: [Option<&RoleRisk<'_>>; Risk::COUNT] = [None; Risk::COUNT];
+        for r in chains.iter().flat_map(|c| c.risks) {
+            first[r.hit.risk as usize].get_or_insert(r);
+        }
+        let what: Vec<String> = first
+            .iter()
+            .flatten()
+            .map(|r| format!("{} ({})", r.hit.risk.ability(), r.hit.all.join(", ")))
+            .collect();
+        let mut via: Vec<String> = chains
+            .iter()
+            .take(MAX_NAMED)
+            .map(|c| c.binding.facts.describe())
+            .collect();
+        if chains.len() > MAX_NAMED {
+            via.push(format!("{} more bindings", chains.len() - MAX_NAMED));
+        }
+        let cluster_wide = chains.iter().any(|c| c.binding.binding.cluster);
+        chains.truncate(MAX_CHAINS);
+        Some(Reach {
+            top: chains,
+            what: what.join(", "),
+            via: via.join(", "),
+            cluster_wide,
+        })
+    }
+}
+
 impl Rule for WorkloadRbacRisk {
     fn reads_world(&self) -> bool {
         true
@@ -209,65 +362,38 @@ impl Rule for WorkloadRbacRisk {
         // the whole run), `system:serviceaccounts:<namespace>` (per namespace) and the
         // ServiceAccount's own subjects (per account; both small, kept merged).
         let everyone = prepare(world.bindings_of_every_account());
+        // Where a choice among the members of a group of the run-wide list can change.
+        let mut everyone_near = Near::default();
+        for group in everyone.chunk_by(|a, b| a.group == b.group) {
+            if group.len() > 1 {
+                group.iter().for_each(|c| everyone_near.add(c));
+            }
+        }
         // Namespaces are independent (an account belongs to one).
         cx.each_namespace(world, |ns, index, cx| {
             let ns_groups = world.bindings_of_namespace_accounts(ns);
-            let mut by_account: HashMap<&str, Vec<Candidate<'_, '_>>> = HashMap::new();
+            let mut by_account: HashMap<&str, Account<'_, '_>> = HashMap::new();
             for &wi in &index.workloads {
                 let f = &world.objects[wi];
                 let Some(w) = f.workload() else { continue };
                 let sa = w.service_account();
-                let own = by_account.entry(sa).or_insert_with(|| {
+                let account = by_account.entry(sa).or_insert_with(|| {
                     let mut v = world.bindings_of_account(ns, sa);
                     v.extend(ns_groups.iter().copied());
-                    prepare(v)
+                    Account::new(prepare(v), &everyone)
                 });
-                if own.is_empty() && everyone.is_empty() {
+                if account.own.is_empty() && everyone.is_empty() {
                     continue;
                 }
                 let (file, dir) = (f.site.file, world.dir(f.site.file));
-                let proximity = |c: &Candidate<'_, '_>| {
-                    if c.file == file {
-                        usize::MAX
-                    } else {
-                        shared_prefix(c.dir, dir)
-                    }
-                };
-                // Walk both lists in (group, index) order; per group, the nearest member (the
-                // first of equally near ones).
-                let mut chains: Vec<Chain<'_, '_>> = Vec::new();
-                let mut best: Option<(&Candidate<'_, '_>, usize)> = None;
-                for c in merge_sorted(own, &everyone, Candidate::key) {
-                    match best {
-                        Some((b, _)) if b.group != c.group => {
-                            if let Some(risks) = b.risks {
-                                chains.push(Chain { binding: b.binding, risks });
-                            }
-                            best = Some((c, proximity(c)));
-                        }
-                        Some((_, near)) => {
-                            let p = proximity(c);
-                            if p > near {
-                                best = Some((c, p));
-                            }
-                        }
-                        None => best = Some((c, proximity(c))),
-                    }
-                }
-                if let Some((b, _)) = best
-                    && let Some(risks) = b.risks
-                {
-                    chains.push(Chain { binding: b.binding, risks });
-                }
-                if chains.is_empty() {
+                let key = key(file, dir, [&everyone_near, &account.near]);
+                let Some(reach) = account
+                    .reach
+                    .entry(key)
+                    .or_insert_with(|| Reach::of(&account.own, &everyone, file, dir))
+                else {
                     continue;
-                }
-                // The first grant of each kind of danger, for the message (in `Risk` order).
-                let mut first: [Option<&RoleRisk<'_>>; Risk::COUNT] = [None; Risk::COUNT];
-                for r in chains.iter().flat_map(|c| c.risks) {
-                    first[r.hit.risk as usize].get_or_insert(r);
-                }
-                let cluster_wide = chains.iter().any(|c| c.binding.binding.cluster);
+                };
                 let sa_automount = world
                     .index
                     .service_accounts
@@ -278,29 +404,16 @@ impl Rule for WorkloadRbacRisk {
                         _ => None,
                     });
                 let mounted = w.automount.or(sa_automount) != Some(false);
-                let sev = match (mounted, cluster_wide) {
+                let sev = match (mounted, reach.cluster_wide) {
                     (false, _) => Severity::Low,
                     (true, true) => Severity::High,
                     (true, false) => Severity::Medium,
                 };
-                let what: Vec<String> = first
-                    .iter()
-                    .flatten()
-                    .map(|r| format!("{} ({})", r.hit.risk.ability(), r.hit.all.join(", ")))
-                    .collect();
-                let scope = if cluster_wide {
+                let scope = if reach.cluster_wide {
                     "cluster-wide"
                 } else {
                     "in the bound namespaces"
                 };
-                let mut via: Vec<String> = chains
-                    .iter()
-                    .take(MAX_NAMED)
-                    .map(|c| c.binding.facts.describe())
-                    .collect();
-                if chains.len() > MAX_NAMED {
-                    via.push(format!("{} more bindings", chains.len() - MAX_NAMED));
-                }
                 let sa_desc = match ns {
                     Some(n) => format!("{n}/{sa}"),
                     None => sa.to_owned(),
@@ -308,8 +421,8 @@ impl Rule for WorkloadRbacRisk {
                 let mut message = format!(
                     "{} runs as ServiceAccount \"{sa_desc}\", which can {} {scope} through {}",
                     f.describe(),
-                    what.join(", "),
-                    via.join(", ")
+                    reach.what,
+                    reach.via
                 );
                 if !mounted {
                     message.push_str(
@@ -330,7 +443,7 @@ impl Rule for WorkloadRbacRisk {
                     ))
                     .severity(sev);
                 let mut step = 0;
-                for c in chains.iter().take(MAX_CHAINS) {
+                for c in &reach.top {
                     let b = c.binding;
                     step += 1;
                     d.related_site(
