@@ -302,16 +302,18 @@ pub fn lint(inputs: Vec<Input>, skipped: Vec<(String, String)>, opts: &Options<'
         run.findings.extend(meta);
     }
     render::merge_overlays(&mut run.findings);
-    let files = &run.files;
-    let path = |f: &Finding| {
-        files
-            .get(f.primary.file as usize)
-            .map_or("", |s| s.path.as_str())
+    // Findings are ordered by path first: each file's rank in path order (equal paths share
+    // one), compared as a number instead of the path itself.
+    let rank = path_ranks(&run.files);
+    let rank_of = |f: &Finding| {
+        rank.get(f.primary.file as usize)
+            .copied()
+            .unwrap_or(u32::MAX)
     };
     // A total order (the fingerprint breaks ties), so the unstable sort, which needs no buffer
     // as large as the findings, is deterministic.
     run.findings.par_sort_unstable_by(|a, b| {
-        (path(a), a.sort_key(), &a.fingerprint).cmp(&(path(b), b.sort_key(), &b.fingerprint))
+        (rank_of(a), a.sort_key(), &a.fingerprint).cmp(&(rank_of(b), b.sort_key(), &b.fingerprint))
     });
     run.findings
         .dedup_by(|a, b| a.fingerprint == b.fingerprint && a.primary == b.primary);
@@ -319,6 +321,21 @@ pub fn lint(inputs: Vec<Input>, skipped: Vec<(String, String)>, opts: &Options<'
     crate::accounting::tally(&mut run);
     run.stats.elapsed = started.elapsed();
     run
+}
+
+/// Each file's rank in the order of paths; files with one path share a rank.
+fn path_ranks(files: &[SourceFile]) -> Vec<u32> {
+    let mut order: Vec<usize> = (0..files.len()).collect();
+    order.sort_by(|&a, &b| files[a].path.cmp(&files[b].path));
+    let mut rank = vec![0; files.len()];
+    let mut r = 0u32;
+    for (i, pair) in order.iter().enumerate() {
+        if i > 0 && files[order[i - 1]].path != files[*pair].path {
+            r += 1;
+        }
+        rank[*pair] = r;
+    }
+    rank
 }
 
 impl Stats {

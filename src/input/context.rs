@@ -119,7 +119,23 @@ fn read_kustomization(dir: &Path) -> Option<Kustomization> {
 
 /// Set `Input::namespace` from the kustomization in each file's directory that lists it.
 pub fn kustomize_namespaces(inputs: &mut [Input]) {
-    let mut cache: HashMap<PathBuf, Option<Kustomization>> = HashMap::new();
+    use rayon::prelude::*;
+    // Each directory is looked at once, side by side (a large repository has tens of thousands
+    // of directories, most without a kustomization).
+    let dirs: HashSet<&Path> = inputs
+        .iter()
+        .filter_map(|input| match &input.source {
+            InputSource::Path(p) => p.parent(),
+            _ => None,
+        })
+        .collect();
+    let found: HashMap<PathBuf, Kustomization> = dirs
+        .into_par_iter()
+        .filter_map(|dir| read_kustomization(dir).map(|k| (dir.to_path_buf(), k)))
+        .collect();
+    if found.is_empty() {
+        return;
+    }
     for input in inputs.iter_mut() {
         let InputSource::Path(p) = &input.source else {
             continue;
@@ -127,10 +143,7 @@ pub fn kustomize_namespaces(inputs: &mut [Input]) {
         let (Some(dir), Some(name)) = (p.parent(), p.file_name().and_then(|n| n.to_str())) else {
             continue;
         };
-        let k = cache
-            .entry(dir.to_path_buf())
-            .or_insert_with(|| read_kustomization(dir));
-        if let Some(k) = k
+        if let Some(k) = found.get(dir)
             && k.resources.contains(name)
         {
             input.namespace = Some(k.namespace.clone());

@@ -79,11 +79,12 @@ pub struct DiscoverOptions {
 
 /// Path relative to the working directory when under it, with `/` separators.
 pub fn display_path(p: &Path) -> String {
-    let cwd = std::env::current_dir().ok();
-    let rel = cwd
-        .as_deref()
-        .and_then(|c| p.strip_prefix(c).ok())
-        .unwrap_or(p);
+    display_path_in(p, std::env::current_dir().ok().as_deref())
+}
+
+/// [`display_path`] relative to `cwd`, the working directory (asked once for a whole walk).
+fn display_path_in(p: &Path, cwd: Option<&Path>) -> String {
+    let rel = cwd.and_then(|c| p.strip_prefix(c).ok()).unwrap_or(p);
     let rel = rel.strip_prefix("./").unwrap_or(rel);
     let s = rel.to_string_lossy().replace('\\', "/");
     if s.is_empty() { ".".to_owned() } else { s }
@@ -99,6 +100,10 @@ fn is_manifest_ext(p: &Path) -> bool {
 
 /// Whether `p` lies under `templates/` of a Helm chart (a directory with `Chart.yaml`).
 fn helm_template(p: &Path, charts: &mut HashMap<PathBuf, bool>) -> bool {
+    // Most paths have no `templates` component at all.
+    if memchr::memmem::find(p.as_os_str().as_encoded_bytes(), b"templates").is_none() {
+        return false;
+    }
     let mut dir = p.parent();
     while let Some(d) = dir {
         if d.file_name().is_some_and(|n| n == "templates")
@@ -297,11 +302,12 @@ fn walk(
                 WalkState::Continue
             })
         });
+    let cwd = std::env::current_dir().ok();
     for item in found.into_inner().unwrap_or_default() {
         match item {
-            Found::Skip(p, why) => skipped.push((display_path(&p), why)),
+            Found::Skip(p, why) => skipped.push((display_path_in(&p, cwd.as_deref()), why)),
             Found::File(p) => {
-                let display = display_path(&p);
+                let display = display_path_in(&p, cwd.as_deref());
                 let rel = p.strip_prefix(root).unwrap_or(&p);
                 if opts.exclude.is_match(&display) || opts.exclude.is_match(rel) {
                     skipped.push((display, "excluded by --exclude".into()));
