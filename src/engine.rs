@@ -119,31 +119,76 @@ pub fn reads_world(rules: &[&'static dyn Rule]) -> bool {
 struct Gather {
     /// The index at all (an enabled rule reads it).
     world: bool,
-    /// Each workload's Pod Security verdict at every level and version (a tenth of the CPU
-    /// of a run): only when an enabled rule reads it and a Namespace of the input may set a
-    /// Pod Security level.
+    /// Each workload's Pod Security verdict at every level and version (a twentieth of the
+    /// CPU of a run): only when an enabled rule reads it and a Namespace of the input may set
+    /// a Pod Security level. For a run, whether it may be needed; for a file, whether it is
+    /// gathered (see [`complete_pod_security`]).
     pod_security: bool,
 }
 
 impl Gather {
-    fn of(inputs: &[Input], rules: &[&'static dyn Rule]) -> Self {
+    fn of(rules: &[&'static dyn Rule]) -> Self {
         let world = reads_world(rules);
-        let pod_security =
-            world && rules.iter().any(|r| r.reads_pod_security()) && may_set_pss(inputs);
         Gather {
             world,
-            pod_security,
+            pod_security: world && rules.iter().any(|r| r.reads_pod_security()),
         }
     }
 }
 
-/// Whether an input may hold a `pod-security.kubernetes.io/` label: it names the label, or has
-/// a backslash (an escape in a quoted key could spell it). Stops at the first that does.
-fn may_set_pss(inputs: &[Input]) -> bool {
-    let finder = memchr::memmem::Finder::new(crate::model::PSA_PREFIX.trim_end_matches('/'));
-    inputs.par_iter().any(|input| {
-        read(input).is_ok_and(|b| finder.find(&b).is_some() || memchr::memchr(b'\\', &b).is_some())
-    })
+/// Whether a file may hold a `pod-security.kubernetes.io/` label: it names the label, or has a
+/// backslash (an escape in a quoted key could spell it).
+fn may_set_pss(bytes: &[u8]) -> bool {
+    memchr::memmem::find(
+        bytes,
+        crate::model::PSA_PREFIX.trim_end_matches('/').as_bytes(),
+    )
+    .is_some()
+        || memchr::memchr(b'\\', bytes).is_some()
+}
+
+/// Pod Security facts are gathered from the first file that may set a Pod Security level on:
+/// most repositories set none, and looking for one first read every file twice. The files
+/// linted before lack their workloads' facts; those with a workload in a namespace that has a
+/// Pod Security label are linted again (the same outcome, with the facts).
+fn complete_pod_security(
+    inputs: &[Input],
+    outcomes: &mut [FileOutcome],
+    opts: &Options<'_>,
+    shared: &Shared<'_>,
+) {
+    if !shared.pss_seen.load(std::sync::atomic::Ordering::Relaxed) {
+        return;
+    }
+    let labeled: std::collections::HashSet<&str> = outcomes
+        .iter()
+        .flat_map(|o| &o.facts)
+        .filter(|f| !f.psa_labels.is_empty())
+        .filter_map(|f| f.ident.name.as_deref())
+        .collect();
+    let again: Vec<usize> = (0..outcomes.len())
+        .filter(|&i| {
+            !outcomes[i].pod_security
+                && outcomes[i].facts.iter().any(|f| {
+                    f.pod_labels.is_some()
+                        && f.ident
+                            .namespace
+                            .as_deref()
+                            .is_some_and(|n| labeled.contains(n))
+                })
+        })
+        .collect();
+    drop(labeled);
+    let redone: Vec<(usize, FileOutcome)> = again
+        .into_par_iter()
+        .map(|i| {
+            let file = u32::try_from(i).unwrap_or(u32::MAX);
+            (i, lint_file(file, &inputs[i], opts, shared, true))
+        })
+        .collect();
+    for (i, outcome) in redone {
+        outcomes[i] = outcome;
+    }
 }
 
 /// What the files of a run share while they are linted.
@@ -154,9 +199,14 @@ struct Shared<'a> {
     registry: &'a render::Registry,
     /// The run's texts.
     strings: &'a Interner,
+    /// A file that may set a Pod Security level has been read: Pod Security facts are
+    /// gathered from here on.
+    pss_seen: std::sync::atomic::AtomicBool,
 }
 
 struct FileOutcome {
+    /// Whether Pod Security facts were gathered.
+    pod_security: bool,
     findings: Vec<Finding>,
     masks: Vec<Location>,
     facts: Vec<Facts>,
@@ -171,25 +221,27 @@ struct FileOutcome {
 pub fn lint(inputs: Vec<Input>, skipped: Vec<(String, String)>, opts: &Options<'_>) -> Run {
     let started = Instant::now();
     let registry = render::Registry::new(inputs.len());
-    let gather = Gather::of(&inputs, &opts.rules);
+    let gather = Gather::of(&opts.rules);
     let strings = Interner::default();
     let shared = Shared {
         gather,
         registry: &registry,
         strings: &strings,
+        pss_seen: std::sync::atomic::AtomicBool::new(false),
     };
-    let outcomes: Vec<FileOutcome> = inputs
+    let mut outcomes: Vec<FileOutcome> = inputs
         .par_iter()
         .enumerate()
         .map(|(i, input)| {
             let file = u32::try_from(i).unwrap_or(u32::MAX);
-            let out = lint_file(file, input, opts, &shared);
+            let out = lint_file(file, input, opts, &shared, false);
             if let Some(p) = opts.progress {
                 p();
             }
             out
         })
         .collect();
+    complete_pod_security(&inputs, &mut outcomes, opts, &shared);
     crate::timings::mark("lint files (parallel)");
 
     let mut run = Run {
@@ -386,8 +438,17 @@ fn read(input: &Input) -> Result<Vec<u8>, std::io::Error> {
     }
 }
 
-fn lint_file(file: u32, input: &Input, opts: &Options<'_>, shared: &Shared<'_>) -> FileOutcome {
+/// Lint one file; `pod_security` gathers Pod Security facts whether or not a file that may set
+/// a level was seen.
+fn lint_file(
+    file: u32,
+    input: &Input,
+    opts: &Options<'_>,
+    shared: &Shared<'_>,
+    pod_security: bool,
+) -> FileOutcome {
     let mut out = FileOutcome {
+        pod_security: false,
         findings: Vec::new(),
         masks: Vec::new(),
         facts: Vec::new(),
@@ -413,6 +474,13 @@ fn lint_file(file: u32, input: &Input, opts: &Options<'_>, shared: &Shared<'_>) 
         Err(e) => return unreadable(out, Failure::unreadable(&e)),
     };
     out.stats.bytes = bytes.len() as u64;
+    if shared.gather.pod_security {
+        use std::sync::atomic::Ordering::Relaxed;
+        if !shared.pss_seen.load(Relaxed) && may_set_pss(&bytes) {
+            shared.pss_seen.store(true, Relaxed);
+        }
+        out.pod_security = pod_security || shared.pss_seen.load(Relaxed);
+    }
     let check = bytes.len().min(8192);
     if bytes[..check].contains(&0) {
         return unreadable(out, Failure::binary());
@@ -438,7 +506,11 @@ fn lint_file(file: u32, input: &Input, opts: &Options<'_>, shared: &Shared<'_>) 
             return out;
         }
     };
-    lint_text(file, input, &text, opts, shared, &mut out);
+    let gather = Gather {
+        pod_security: out.pod_security,
+        ..shared.gather
+    };
+    lint_text(file, input, &text, opts, shared, gather, &mut out);
     if !input.report {
         out.findings.clear();
         out.masks.clear();
@@ -548,6 +620,7 @@ fn lint_text(
     text: &str,
     opts: &Options<'_>,
     shared: &Shared<'_>,
+    gather: Gather,
     out: &mut FileOutcome,
 ) {
     // Rendered output is traced to its templates, which needs every document of the stream at
@@ -568,7 +641,7 @@ fn lint_text(
         index: None,
         tracer: tracer.as_ref(),
         strings: shared.strings,
-        gather: shared.gather,
+        gather,
     };
     // Where each document's content starts and ends (suppression comments are scoped by them).
     let mut spans = Vec::new();

@@ -358,3 +358,41 @@ subjects:
         .collect();
     assert_eq!(got, ["c/other.yaml", "c/risky.yaml", "e/deploy.yaml"]);
 }
+
+#[test]
+fn a_pod_security_label_read_last_still_governs_the_workloads_read_before() {
+    // Pod Security facts are gathered from the first file that may set a level on; with one
+    // thread, `z/namespace.yaml` is read after both workloads, which are then linted again.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join(".git")).unwrap();
+    let privileged = DEPLOY.replace(
+        "containers: [{name: web, image: nginx:1.27}]",
+        "hostNetwork: true\n      containers: [{name: web, image: nginx:1.27}]",
+    );
+    write(dir.path(), "a/deploy.yaml", &privileged);
+    write(
+        dir.path(),
+        "b/deploy.yaml",
+        &privileged.replace("namespace: shop", "namespace: other"),
+    );
+    write(
+        dir.path(),
+        "z/namespace.yaml",
+        "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\n  labels:\n    pod-security.kubernetes.io/enforce: baseline\n",
+    );
+    for jobs in ["1", "2"] {
+        let got = findings(
+            dir.path(),
+            &["--select", "admission-rejected", "-j", jobs, "."],
+        );
+        assert_eq!(
+            got,
+            vec![(
+                "admission-rejected".to_owned(),
+                "a/deploy.yaml".to_owned(),
+                3
+            )],
+            "-j {jobs}"
+        );
+    }
+}
