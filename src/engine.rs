@@ -309,9 +309,10 @@ pub fn lint(inputs: Vec<Input>, skipped: Vec<(String, String)>, opts: &Options<'
     // the memory the per-file vectors free is reused by what comes next. Room is left for the
     // cross-object findings (at most a few per indexed object; capacity that is never written
     // costs no memory).
-    run.findings = concat(per_file, world.objects.len() * CROSS_PER_OBJECT);
+    // The index is built while the findings are gathered: neither reads the other.
+    let more = world.objects.len() * CROSS_PER_OBJECT;
     world.paths = run.files.iter().map(|f| f.path.clone()).collect();
-    world.finalise();
+    run.findings = rayon::join(|| concat(per_file, more), || world.finalise()).0;
     crate::timings::mark("merge and index");
     // Cross-object rules read the finished index side by side; each draft becomes a finding as
     // soon as it is complete.

@@ -55,8 +55,9 @@ pub struct Facts {
     pub kind: KindFacts,
     /// Pod Security: the violations of the pod spec at every level and version, and the
     /// `metadata.namespace` entry. Only for objects with a pod spec and an explicit namespace,
-    /// the only ones a Namespace of the input can govern.
-    pub pod_security: Option<PodSecurityFacts>,
+    /// the only ones a Namespace of the input can govern. Boxed: most objects have none, and
+    /// the index holds every object.
+    pub pod_security: Option<Box<PodSecurityFacts>>,
     /// For Namespace objects: the `pod-security.kubernetes.io/*` labels.
     pub psa_labels: Vec<PsaLabel>,
 }
@@ -241,7 +242,7 @@ impl Facts {
             pod_labels: obj.pod.as_ref().map(|p| label_pairs(p.labels())),
             kind,
             pod_security: if with_pss {
-                pod_security(obj, site)
+                pod_security(obj, site).map(Box::new)
             } else {
                 None
             },
