@@ -305,11 +305,10 @@ pub fn lint(inputs: Vec<Input>, skipped: Vec<(String, String)>, opts: &Options<'
         });
     }
     run.files.extend(registry.finish(opts.keep_text));
-    // One vector for every finding, gathered now, while the index is only a list of facts:
-    // the memory the per-file vectors free is reused by what comes next. Room is left for the
-    // cross-object findings (at most a few per indexed object; capacity that is never written
-    // costs no memory).
-    // The index is built while the findings are gathered: neither reads the other.
+    // One vector for every finding, gathered before the cross-object phase, so that phase
+    // reuses the memory the per-file vectors free; room is left for the cross-object findings
+    // (at most a few per indexed object; capacity that is never written costs no memory). The
+    // index is built meanwhile: neither reads the other.
     let more = world.objects.len() * CROSS_PER_OBJECT;
     world.paths = run.files.iter().map(|f| f.path.clone()).collect();
     run.findings = rayon::join(|| concat(per_file, more), || world.finalise()).0;
@@ -439,8 +438,8 @@ fn read(input: &Input) -> Result<Vec<u8>, std::io::Error> {
     }
 }
 
-/// Lint one file; `pod_security` gathers Pod Security facts whether or not a file that may set
-/// a level was seen.
+/// Lint one file. With `pod_security`, Pod Security facts are gathered (when the run's rules
+/// read them) whether or not a file that may set a level has been seen.
 fn lint_file(
     file: u32,
     input: &Input,

@@ -179,8 +179,8 @@ impl<'w, 'c> Account<'w, 'c> {
     }
 }
 
-/// The directories (with every prefix) and files of the bindings whose group has more than
-/// one member: only where a workload is relative to them can change which member it uses.
+/// The directories (with every prefix) and files of the bindings in groups that may have more
+/// than one member: only where a workload is relative to them can change which member it uses.
 #[derive(Default)]
 struct Near<'w> {
     prefixes: HashSet<&'w [u32]>,
