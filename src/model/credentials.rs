@@ -307,15 +307,35 @@ fn run(b: &[u8], i: usize, pieces: &[P]) -> Option<usize> {
 /// No pattern matches fewer bytes than this (an AWS access key id is 20).
 pub const MIN_CREDENTIAL_LEN: usize = 20;
 
-/// For each first byte, the (matcher, prefix) pairs whose prefix starts with it.
-fn prefix_index() -> &'static [Vec<(usize, usize)>; 256] {
-    static INDEX: std::sync::OnceLock<[Vec<(usize, usize)>; 256]> = std::sync::OnceLock::new();
+/// The prefixes by their first bytes: for each first byte, the (matcher, prefix) pairs whose
+/// prefix starts with it; and a bit for each pair of bytes some prefix starts with (every
+/// prefix is longer than two bytes). Letters like `s`, `g` and `n` start prefixes and most
+/// words; the pairs `sk`, `gh` and `np` start few.
+struct PrefixIndex {
+    by_first: [Vec<(usize, usize)>; 256],
+    pairs: Box<[u64; 1024]>,
+}
+
+impl PrefixIndex {
+    fn pair(&self, a: u8, b: u8) -> bool {
+        let bit = usize::from(a) << 8 | usize::from(b);
+        self.pairs[bit / 64] & (1 << (bit % 64)) != 0
+    }
+}
+
+fn prefix_index() -> &'static PrefixIndex {
+    static INDEX: std::sync::OnceLock<PrefixIndex> = std::sync::OnceLock::new();
     INDEX.get_or_init(|| {
-        let mut index: [Vec<(usize, usize)>; 256] = std::array::from_fn(|_| Vec::new());
+        let mut index = PrefixIndex {
+            by_first: std::array::from_fn(|_| Vec::new()),
+            pairs: Box::new([0; 1024]),
+        };
         for (mi, m) in MATCHERS.iter().enumerate() {
             for (pi, p) in m.prefixes.iter().enumerate() {
-                if let Some(&first) = p.as_bytes().first() {
-                    index[usize::from(first)].push((mi, pi));
+                if let [a, b, ..] = *p.as_bytes() {
+                    index.by_first[usize::from(a)].push((mi, pi));
+                    let bit = usize::from(a) << 8 | usize::from(b);
+                    index.pairs[bit / 64] |= 1 << (bit % 64);
                 }
             }
         }
@@ -340,8 +360,11 @@ pub fn find_credentials(text: &str) -> Vec<Credential> {
     // `match_indices` per prefix built a searcher per prefix per string (a quarter of a whole
     // lint's CPU time).
     let index = prefix_index();
-    for start in 0..b.len() {
-        for &(mi, pi) in &index[usize::from(b[start])] {
+    for (start, pair) in b.windows(2).enumerate() {
+        if !index.pair(pair[0], pair[1]) {
+            continue;
+        }
+        for &(mi, pi) in &index.by_first[usize::from(b[start])] {
             let m = &MATCHERS[mi];
             let prefix = m.prefixes[pi];
             if !b[start..].starts_with(prefix.as_bytes()) {
@@ -549,6 +572,19 @@ fn gcp_service_account(text: &str) -> Option<Credential> {
 #[cfg(test)]
 mod tests {
     use super::find_credentials;
+
+    #[test]
+    fn every_prefix_is_in_the_pair_index() {
+        // The scan skips positions whose first two bytes start no prefix.
+        let index = super::prefix_index();
+        for m in super::MATCHERS {
+            for p in m.prefixes {
+                let b = p.as_bytes();
+                assert!(b.len() >= 2 && index.pair(b[0], b[1]), "{}: {p}", m.id);
+            }
+        }
+        assert!(!index.pair(b's', b'e') && !index.pair(b'g', b'a'));
+    }
 
     fn ids(text: &str) -> Vec<(&'static str, String)> {
         find_credentials(text)
