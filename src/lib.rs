@@ -636,14 +636,23 @@ pub mod bench_api {
 
     /// Lint a stream in memory with every rule; returns the number of findings.
     pub fn lint(text: &str) -> usize {
+        lint_with(text, crate::rule::registry::ALL.to_vec())
+    }
+
+    /// Lint a stream in memory with the rules named; returns the number of findings.
+    pub fn lint_rules(text: &str, ids: &[&str]) -> usize {
+        let rules = crate::rule::registry::ALL
+            .iter()
+            .copied()
+            .filter(|r| ids.contains(&r.meta().id))
+            .collect();
+        lint_with(text, rules)
+    }
+
+    fn lint_with(text: &str, rules: Vec<&'static dyn crate::rule::Rule>) -> usize {
         let settings = crate::rule::Settings::default();
-        crate::engine::lint_str(
-            "bench.yaml",
-            text,
-            crate::rule::registry::ALL.to_vec(),
-            &settings,
-        )
-        .findings
-        .len()
+        crate::engine::lint_str("bench.yaml", text, rules, &settings)
+            .findings
+            .len()
     }
 }
