@@ -139,11 +139,7 @@ impl Gather {
 /// Whether a file may hold a `pod-security.kubernetes.io/` label: it names the label, or has a
 /// backslash (an escape in a quoted key could spell it).
 fn may_set_pss(bytes: &[u8]) -> bool {
-    memchr::memmem::find(
-        bytes,
-        crate::model::PSA_PREFIX.trim_end_matches('/').as_bytes(),
-    )
-    .is_some()
+    has(bytes, crate::model::PSA_PREFIX.trim_end_matches('/'))
         || memchr::memchr(b'\\', bytes).is_some()
 }
 
@@ -355,13 +351,10 @@ pub fn lint(inputs: Vec<Input>, skipped: Vec<(String, String)>, opts: &Options<'
     }
     render::merge_overlays(&mut run.findings);
     // Findings are ordered by path first: each file's rank in path order (equal paths share
-    // one), compared as a number instead of the path itself.
+    // one), compared as a number instead of the path itself. A file id outside the table sorts
+    // first, as the empty path it stood for did.
     let rank = path_ranks(&run.files);
-    let rank_of = |f: &Finding| {
-        rank.get(f.primary.file as usize)
-            .copied()
-            .unwrap_or(u32::MAX)
-    };
+    let rank_of = |f: &Finding| rank.get(f.primary.file as usize).map_or(0, |r| r + 1);
     // A total order (the fingerprint breaks ties), so the unstable sort, which needs no buffer
     // as large as the findings, is deterministic.
     run.findings.par_sort_unstable_by(|a, b| {
@@ -610,8 +603,8 @@ impl Resolver<'_> {
 
 /// Whether `text` holds `needle`: memmem, where `str::contains` runs a two-way search a byte
 /// at a time over every file.
-fn has(text: &str, needle: &str) -> bool {
-    memchr::memmem::find(text.as_bytes(), needle.as_bytes()).is_some()
+fn has(text: &[u8], needle: &str) -> bool {
+    memchr::memmem::find(text, needle.as_bytes()).is_some()
 }
 
 fn lint_text(
@@ -628,7 +621,7 @@ fn lint_text(
     // the memory of one document's tree. Context files are never traced: what they hold is never
     // reported.
     let traceable = input.report
-        && (matches!(input.source, InputSource::Rendered(_)) || has(text, "# Source:"));
+        && (matches!(input.source, InputSource::Rendered(_)) || has(text.as_bytes(), "# Source:"));
     let stream = traceable.then(|| parse_stream(text));
     let sources = stream
         .as_ref()
@@ -662,7 +655,7 @@ fn lint_text(
             docs.error
         }
     };
-    if has(text, "kubeward:") {
+    if has(text.as_bytes(), "kubeward:") {
         let mut found = comment_directives(&spans, &mut res);
         if let Some(t) = res.tracer {
             render_scoped(&mut found, file, text, t);

@@ -128,7 +128,7 @@ impl Rule for MissingNetworkPolicy {
                             gated.entry(g).or_default().push(i);
                         }
                     }
-                    // Not a policy: skipped below, as every policy is without facts.
+                    // No policy facts: never read (the loop below skips them too).
                     None => {}
                     Some(None) => always.push(i),
                 }
