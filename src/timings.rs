@@ -69,12 +69,12 @@ pub fn report() {
         let mut out = String::from("phase timings (wall s, peak RSS so far):\n");
         for (name, secs, rss) in &c.phases {
             out.push_str(&format!(
-                "  {name:<24} {secs:8.3} s  {:5.1} %  {:7.1} MB\n",
+                "  {name:<24} {secs:9.4} s  {:5.1} %  {:7.1} MB\n",
                 100.0 * secs / total.max(1e-9),
                 *rss as f64 / 1024.0
             ));
         }
-        out.push_str(&format!("  {:<24} {total:8.3} s\n", "total"));
+        out.push_str(&format!("  {:<24} {total:9.4} s\n", "total"));
         eprint!("{out}");
     }
 }
