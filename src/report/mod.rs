@@ -5,8 +5,8 @@ pub mod gitlab;
 pub mod human;
 pub(crate) mod inert;
 pub mod json;
+mod json_text;
 pub mod junit;
-mod pretty;
 pub mod sarif;
 mod summary;
 

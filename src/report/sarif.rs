@@ -11,25 +11,18 @@ use serde::Serialize;
 use serde_json::json;
 use serde_sarif::sarif::{
     ArtifactLocation, Message, MultiformatMessageString, PropertyBag, ReportingConfiguration,
-    ReportingDescriptor, ResultLevel, Run as SarifRun, RunAutomationDetails, Tool, ToolComponent,
+    ReportingDescriptor, Run as SarifRun, RunAutomationDetails, Tool, ToolComponent,
 };
 
-use super::pretty::Pretty;
+use super::json_text::{escape_into, write_u64};
 use crate::docs;
 use crate::engine::Run;
+use crate::finding::Finding;
 use crate::finding::Location as Loc;
 use crate::rule::{Rule, Severity};
 
 const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 const INFO_URI: &str = "https://github.com/kubeward/kubeward";
-
-fn level(s: Severity) -> ResultLevel {
-    match s {
-        Severity::Low => ResultLevel::Note,
-        Severity::Medium => ResultLevel::Warning,
-        Severity::High | Severity::Critical => ResultLevel::Error,
-    }
-}
 
 fn descriptor(rule: &dyn Rule) -> ReportingDescriptor {
     let m = rule.meta();
@@ -93,157 +86,28 @@ fn truncate(s: &str, max: usize) -> String {
     format!("{}…", &s[..end])
 }
 
-// One result as written: field for field what `serde_sarif` writes (its fields are in
-// alphabetical order, absent ones skipped), built without maps or JSON values, borrowing from
-// the finding.
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct ResultOut<'a> {
-    level: ResultLevel,
-    locations: [LocationOut<'a>; 1],
-    message: MessageOut<'a>,
-    partial_fingerprints: FingerprintsOut,
-    properties: PropertiesOut<'a>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    related_locations: Vec<LocationOut<'a>>,
-    rule_id: &'static str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    rule_index: Option<i64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    suppressions: Option<[SuppressionOut<'a>; 1]>,
-}
-
-#[derive(Serialize)]
-struct MessageOut<'a> {
-    text: std::borrow::Cow<'a, str>,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct LocationOut<'a> {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    id: Option<i64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    message: Option<MessageOut<'a>>,
-    physical_location: PhysicalOut<'a>,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct PhysicalOut<'a> {
-    artifact_location: &'a ArtifactOut,
-    region: RegionOut,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct ArtifactOut {
-    uri: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    uri_base_id: Option<&'static str>,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct RegionOut {
-    end_column: u32,
-    end_line: u32,
-    start_column: u32,
-    start_line: u32,
-}
-
-#[derive(Serialize)]
-struct FingerprintsOut {
-    #[serde(rename = "kubeward/v1")]
-    v1: crate::finding::Fingerprint,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct PropertiesOut<'a> {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    helm_template: Option<&'a str>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    kustomize_overlays: Vec<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    object: Option<ObjectOut<'a>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    rendered: Option<RenderedOut<'a>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    rendered_by: Option<&'static str>,
-    #[serde(skip_serializing_if = "str::is_empty")]
-    route: &'a str,
-    severity: &'static str,
-}
-
-/// An object's identity, keys sorted, absent ones `null`.
-#[derive(Serialize)]
-struct ObjectOut<'a> {
-    #[serde(rename = "apiVersion")]
-    api_version: &'a str,
-    kind: &'a str,
-    name: Option<&'a str>,
-    namespace: Option<&'a str>,
-}
-
-#[derive(Serialize)]
-struct RenderedOut<'a> {
-    column: u32,
-    line: u32,
-    stream: &'a str,
-}
-
-#[derive(Serialize)]
-struct SuppressionOut<'a> {
-    justification: &'a str,
-    kind: &'static str,
-}
-
 /// What a result needs besides its finding: the run, rule indices, each file's artifact.
 struct Shared<'a> {
     run: &'a Run,
     index: &'a BTreeMap<&'a str, i64>,
-    /// Per file of the run, escaped once (not per location).
-    artifacts: Vec<ArtifactOut>,
+    /// Per file of the run, its `artifactLocation` as written (once, not per location).
+    artifacts: Vec<Vec<u8>>,
 }
 
-fn location<'a>(
-    shared: &'a Shared<'_>,
-    at: &Loc,
-    message: Option<&'a str>,
-    id: Option<i64>,
-) -> LocationOut<'a> {
-    let r = at.region;
-    LocationOut {
-        id,
-        message: message.map(|m| MessageOut { text: m.into() }),
-        physical_location: PhysicalOut {
-            artifact_location: &shared.artifacts[at.file as usize],
-            region: RegionOut {
-                end_column: r.end_col,
-                end_line: r.end_line,
-                start_column: r.col,
-                start_line: r.line,
-            },
-        },
-    }
-}
-
-/// A repository-relative URI under `%SRCROOT%`; paths outside the working directory (absolute)
-/// become `file://` URIs, and standard input keeps its name.
-fn artifact(path: &str) -> ArtifactOut {
+/// A file's `artifactLocation`, as written in a location: a repository-relative URI under
+/// `%SRCROOT%`; paths outside the working directory (absolute) become `file://` URIs, and
+/// standard input keeps its name.
+fn artifact(path: &str) -> Vec<u8> {
+    let mut out = Vec::with_capacity(path.len() + 96);
+    out.extend_from_slice(b"{\n                  \"uri\": ");
     if path.starts_with('/') {
-        ArtifactOut {
-            uri: format!("file://{}", uri_escape(path)),
-            uri_base_id: None,
-        }
+        escape_into(&mut out, &format!("file://{}", uri_escape(path)));
     } else {
-        ArtifactOut {
-            uri: uri_escape(path),
-            uri_base_id: Some("%SRCROOT%"),
-        }
+        escape_into(&mut out, &uri_escape(path));
+        out.extend_from_slice(b",\n                  \"uriBaseId\": \"%SRCROOT%\"");
     }
+    out.extend_from_slice(b"\n                }");
+    out
 }
 
 /// Percent-encode what a relative URI reference cannot hold as is.
@@ -262,83 +126,171 @@ fn uri_escape(path: &str) -> String {
     out
 }
 
-/// One SARIF result; `text` is the message with its help (see [`message_text`]).
-fn result<'a>(
-    shared: &'a Shared<'_>,
-    f: &'a crate::finding::Finding,
-    text: &'a str,
-) -> ResultOut<'a> {
+// A result as written: field for field what `serde_sarif` writes (fields in alphabetical order,
+// absent ones skipped), laid out as serde_json's pretty printer lays it out at the result's depth
+// in the log (8 spaces in). The fixed parts, keys and indentation, are copied as whole runs of
+// bytes; only strings and numbers are formatted. The serde structs in `reference` below, as
+// serde_json lays them out, are the specification: a test holds this writer to them on every
+// finding of the test data and the shared corpus.
+
+/// One SARIF result into `out`; `text` is the message with its help (see [`message_text`]).
+fn write_result(out: &mut Vec<u8>, shared: &Shared<'_>, f: &Finding, text: &str) {
     let run = shared.run;
-    let mut related: Vec<LocationOut<'a>> = f
-        .related()
-        .iter()
-        .enumerate()
-        .map(|(i, rel)| {
-            location(
-                shared,
-                &rel.at,
-                Some(&rel.text),
-                Some(i64::try_from(i + 1).unwrap_or(0)),
-            )
-        })
-        .collect();
-    let mut properties = PropertiesOut {
-        helm_template: None,
-        kustomize_overlays: Vec::new(),
-        object: f.object.as_deref().map(|o| ObjectOut {
-            api_version: &o.api_version,
-            kind: &o.kind,
-            name: o.name.as_deref(),
-            namespace: o.namespace.as_deref(),
-        }),
-        rendered: None,
-        rendered_by: None,
-        route: &f.route,
-        severity: f.severity.as_str(),
-    };
+    out.extend_from_slice(b"{\n          \"level\": \"");
+    out.extend_from_slice(f.severity.sarif_level().as_bytes());
+    out.extend_from_slice(b"\",\n          \"locations\": [\n            ");
+    write_location(out, shared, &f.primary, None);
+    out.extend_from_slice(b"\n          ],\n          \"message\": {\n            \"text\": ");
+    escape_into(out, text);
+    out.extend_from_slice(
+        b"\n          },\n          \"partialFingerprints\": {\n            \"kubeward/v1\": \"",
+    );
+    out.extend_from_slice(&f.fingerprint.hex());
+    out.extend_from_slice(b"\"\n          },\n          \"properties\": {");
+    write_properties(out, run, f);
+    out.extend_from_slice(b"\n          }");
+    let mut related: Vec<(&Loc, &str)> = f.related().iter().map(|r| (&r.at, &*r.text)).collect();
     if let Some(t) = f.trace() {
-        let mut extra = Vec::new();
         if t.rendered_is_input && t.rendered.file != f.primary.file {
-            extra.push((t.rendered, "rendered output (Helm)"));
+            related.push((&t.rendered, "rendered output (Helm)"));
         }
         for o in &t.overlays {
-            extra.push((*o, "rendered in this Kustomize overlay"));
+            related.push((o, "rendered in this Kustomize overlay"));
         }
-        for (at, msg) in extra {
-            let id = i64::try_from(related.len() + 1).unwrap_or(0);
-            related.push(location(shared, &at, Some(msg), Some(id)));
-        }
-        properties.rendered_by = Some(t.via);
-        properties.helm_template = t.template.as_deref();
-        if !t.rendered_is_input {
-            properties.rendered = Some(RenderedOut {
-                column: t.rendered.region.col,
-                line: t.rendered.region.line,
-                stream: &run.files[t.rendered.file as usize].path,
+    }
+    if !related.is_empty() {
+        out.extend_from_slice(b",\n          \"relatedLocations\": [");
+        for (i, (at, message)) in related.into_iter().enumerate() {
+            out.extend_from_slice(if i == 0 {
+                b"\n            "
+            } else {
+                b",\n            "
             });
+            write_location(out, shared, at, Some((i + 1, message)));
         }
-        properties.kustomize_overlays = t
-            .overlays
-            .iter()
-            .map(|o| run.files[o.file as usize].path.as_str())
-            .collect();
+        out.extend_from_slice(b"\n          ]");
     }
-    ResultOut {
-        level: level(f.severity),
-        locations: [location(shared, &f.primary, None, None)],
-        message: MessageOut { text: text.into() },
-        partial_fingerprints: FingerprintsOut { v1: f.fingerprint },
-        properties,
-        related_locations: related,
-        rule_id: f.meta.id,
-        rule_index: shared.index.get(f.meta.id).copied(),
-        suppressions: f.suppressed().map(|s| {
-            [SuppressionOut {
-                justification: &s.justification,
-                kind: s.kind,
-            }]
-        }),
+    out.extend_from_slice(b",\n          \"ruleId\": ");
+    escape_into(out, f.meta.id);
+    if let Some(&i) = shared.index.get(f.meta.id) {
+        out.extend_from_slice(b",\n          \"ruleIndex\": ");
+        if i < 0 {
+            out.push(b'-');
+        }
+        write_u64(out, i.unsigned_abs());
     }
+    if let Some(s) = f.suppressed() {
+        out.extend_from_slice(
+            b",\n          \"suppressions\": [\n            {\n              \"justification\": ",
+        );
+        escape_into(out, &s.justification);
+        out.extend_from_slice(b",\n              \"kind\": ");
+        escape_into(out, s.kind);
+        out.extend_from_slice(b"\n            }\n          ]");
+    }
+    out.extend_from_slice(b"\n        }");
+}
+
+/// A location of a result (12 spaces in); related locations have an id and a message.
+fn write_location(
+    out: &mut Vec<u8>,
+    shared: &Shared<'_>,
+    at: &Loc,
+    related: Option<(usize, &str)>,
+) {
+    out.push(b'{');
+    if let Some((id, message)) = related {
+        out.extend_from_slice(b"\n              \"id\": ");
+        write_u64(out, id as u64);
+        out.extend_from_slice(b",\n              \"message\": {\n                \"text\": ");
+        escape_into(out, message);
+        out.extend_from_slice(b"\n              },");
+    }
+    out.extend_from_slice(
+        b"\n              \"physicalLocation\": {\n                \"artifactLocation\": ",
+    );
+    out.extend_from_slice(&shared.artifacts[at.file as usize]);
+    let r = at.region;
+    out.extend_from_slice(b",\n                \"region\": {\n                  \"endColumn\": ");
+    write_u64(out, r.end_col.into());
+    out.extend_from_slice(b",\n                  \"endLine\": ");
+    write_u64(out, r.end_line.into());
+    out.extend_from_slice(b",\n                  \"startColumn\": ");
+    write_u64(out, r.col.into());
+    out.extend_from_slice(b",\n                  \"startLine\": ");
+    write_u64(out, r.line.into());
+    out.extend_from_slice(b"\n                }\n              }\n            }");
+}
+
+/// The members of a result's `properties` (12 spaces in), without its braces.
+fn write_properties(out: &mut Vec<u8>, run: &Run, f: &Finding) {
+    let mut first = true;
+    let mut key = |out: &mut Vec<u8>, key: &str| {
+        out.extend_from_slice(if first {
+            b"\n            \""
+        } else {
+            b",\n            \""
+        });
+        first = false;
+        out.extend_from_slice(key.as_bytes());
+        out.extend_from_slice(b"\": ");
+    };
+    let trace = f.trace();
+    if let Some(template) = trace.and_then(|t| t.template.as_deref()) {
+        key(out, "helmTemplate");
+        escape_into(out, template);
+    }
+    if let Some(t) = trace.filter(|t| !t.overlays.is_empty()) {
+        key(out, "kustomizeOverlays");
+        out.push(b'[');
+        for (i, o) in t.overlays.iter().enumerate() {
+            out.extend_from_slice(if i == 0 {
+                b"\n              "
+            } else {
+                b",\n              "
+            });
+            escape_into(out, &run.files[o.file as usize].path);
+        }
+        out.extend_from_slice(b"\n            ]");
+    }
+    if let Some(o) = f.object.as_deref() {
+        key(out, "object");
+        out.extend_from_slice(b"{\n              \"apiVersion\": ");
+        escape_into(out, &o.api_version);
+        out.extend_from_slice(b",\n              \"kind\": ");
+        escape_into(out, &o.kind);
+        out.extend_from_slice(b",\n              \"name\": ");
+        match o.name.as_deref() {
+            Some(name) => escape_into(out, name),
+            None => out.extend_from_slice(b"null"),
+        }
+        out.extend_from_slice(b",\n              \"namespace\": ");
+        match o.namespace.as_deref() {
+            Some(ns) => escape_into(out, ns),
+            None => out.extend_from_slice(b"null"),
+        }
+        out.extend_from_slice(b"\n            }");
+    }
+    if let Some(t) = trace.filter(|t| !t.rendered_is_input) {
+        key(out, "rendered");
+        out.extend_from_slice(b"{\n              \"column\": ");
+        write_u64(out, t.rendered.region.col.into());
+        out.extend_from_slice(b",\n              \"line\": ");
+        write_u64(out, t.rendered.region.line.into());
+        out.extend_from_slice(b",\n              \"stream\": ");
+        escape_into(out, &run.files[t.rendered.file as usize].path);
+        out.extend_from_slice(b"\n            }");
+    }
+    if let Some(t) = trace {
+        key(out, "renderedBy");
+        escape_into(out, t.via);
+    }
+    if !f.route.is_empty() {
+        key(out, "route");
+        escape_into(out, &f.route);
+    }
+    key(out, "severity");
+    escape_into(out, f.severity.as_str());
 }
 
 /// A result's message text into `out`: the finding's message, then its help.
@@ -369,7 +321,7 @@ fn write_results(shared: &Shared<'_>, w: &mut dyn Write) -> std::io::Result<()> 
     // 4 KB written (a third of a small run's page faults were the results').
     let pool: std::sync::Mutex<Vec<Vec<u8>>> = std::sync::Mutex::default();
     for (b, block) in run.findings.chunks(BLOCK).enumerate() {
-        let parts: Vec<std::io::Result<Vec<u8>>> = block
+        let parts: Vec<Vec<u8>> = block
             .par_chunks(CHUNK)
             .enumerate()
             .map(|(c, chunk)| {
@@ -384,15 +336,12 @@ fn write_results(shared: &Shared<'_>, w: &mut dyn Write) -> std::io::Result<()> 
                     out.extend_from_slice(if first { b"\n" } else { b",\n" });
                     out.extend_from_slice(INDENT);
                     message_text(f, &mut text);
-                    result(shared, f, &text)
-                        .serialize(&mut Pretty::new(&mut out, INDENT.len() / 2))
-                        .map_err(std::io::Error::other)?;
+                    write_result(&mut out, shared, f, &text);
                 }
-                Ok(out)
+                out
             })
             .collect();
-        for part in parts {
-            let mut part = part?;
+        for mut part in parts {
             w.write_all(&part)?;
             part.clear();
             if let Ok(mut p) = pool.lock() {
@@ -522,4 +471,358 @@ pub fn write_framed(
     w.write_all(&frame.log[frame.at + frame.mark..])?;
     w.write_all(b"\n")?;
     w.flush()
+}
+
+/// The specification of a result: the serde structs whose layout by serde_json's pretty printer
+/// `write_result` must write byte for byte.
+#[cfg(test)]
+mod reference {
+    use super::*;
+    use crate::rule::{Settings, registry};
+    use serde_sarif::sarif::ResultLevel;
+
+    /// What a result needs besides its finding, as the serde structs take it.
+    struct Spec<'a> {
+        run: &'a Run,
+        index: &'a BTreeMap<&'a str, i64>,
+        artifacts: Vec<ArtifactOut>,
+    }
+
+    fn level(s: Severity) -> ResultLevel {
+        match s {
+            Severity::Low => ResultLevel::Note,
+            Severity::Medium => ResultLevel::Warning,
+            Severity::High | Severity::Critical => ResultLevel::Error,
+        }
+    }
+
+    // One result as serde writes it: field for field what `serde_sarif` writes (its fields are
+    // in alphabetical order, absent ones skipped), borrowing from the finding.
+
+    #[derive(Serialize)]
+    #[serde(rename_all = "camelCase")]
+    struct ResultOut<'a> {
+        level: ResultLevel,
+        locations: [LocationOut<'a>; 1],
+        message: MessageOut<'a>,
+        partial_fingerprints: FingerprintsOut,
+        properties: PropertiesOut<'a>,
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        related_locations: Vec<LocationOut<'a>>,
+        rule_id: &'static str,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        rule_index: Option<i64>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        suppressions: Option<[SuppressionOut<'a>; 1]>,
+    }
+
+    #[derive(Serialize)]
+    struct MessageOut<'a> {
+        text: std::borrow::Cow<'a, str>,
+    }
+
+    #[derive(Serialize)]
+    #[serde(rename_all = "camelCase")]
+    struct LocationOut<'a> {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        id: Option<i64>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        message: Option<MessageOut<'a>>,
+        physical_location: PhysicalOut<'a>,
+    }
+
+    #[derive(Serialize)]
+    #[serde(rename_all = "camelCase")]
+    struct PhysicalOut<'a> {
+        artifact_location: &'a ArtifactOut,
+        region: RegionOut,
+    }
+
+    #[derive(Serialize)]
+    #[serde(rename_all = "camelCase")]
+    struct ArtifactOut {
+        uri: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        uri_base_id: Option<&'static str>,
+    }
+
+    #[derive(Serialize)]
+    #[serde(rename_all = "camelCase")]
+    struct RegionOut {
+        end_column: u32,
+        end_line: u32,
+        start_column: u32,
+        start_line: u32,
+    }
+
+    #[derive(Serialize)]
+    struct FingerprintsOut {
+        #[serde(rename = "kubeward/v1")]
+        v1: crate::finding::Fingerprint,
+    }
+
+    #[derive(Serialize)]
+    #[serde(rename_all = "camelCase")]
+    struct PropertiesOut<'a> {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        helm_template: Option<&'a str>,
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        kustomize_overlays: Vec<&'a str>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        object: Option<ObjectOut<'a>>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        rendered: Option<RenderedOut<'a>>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        rendered_by: Option<&'static str>,
+        #[serde(skip_serializing_if = "str::is_empty")]
+        route: &'a str,
+        severity: &'static str,
+    }
+
+    /// An object's identity, keys sorted, absent ones `null`.
+    #[derive(Serialize)]
+    struct ObjectOut<'a> {
+        #[serde(rename = "apiVersion")]
+        api_version: &'a str,
+        kind: &'a str,
+        name: Option<&'a str>,
+        namespace: Option<&'a str>,
+    }
+
+    #[derive(Serialize)]
+    struct RenderedOut<'a> {
+        column: u32,
+        line: u32,
+        stream: &'a str,
+    }
+
+    #[derive(Serialize)]
+    struct SuppressionOut<'a> {
+        justification: &'a str,
+        kind: &'static str,
+    }
+
+    fn location<'a>(
+        shared: &'a Spec<'_>,
+        at: &Loc,
+        message: Option<&'a str>,
+        id: Option<i64>,
+    ) -> LocationOut<'a> {
+        let r = at.region;
+        LocationOut {
+            id,
+            message: message.map(|m| MessageOut { text: m.into() }),
+            physical_location: PhysicalOut {
+                artifact_location: &shared.artifacts[at.file as usize],
+                region: RegionOut {
+                    end_column: r.end_col,
+                    end_line: r.end_line,
+                    start_column: r.col,
+                    start_line: r.line,
+                },
+            },
+        }
+    }
+
+    /// A repository-relative URI under `%SRCROOT%`; paths outside the working directory (absolute)
+    /// become `file://` URIs, and standard input keeps its name.
+    fn artifact(path: &str) -> ArtifactOut {
+        if path.starts_with('/') {
+            ArtifactOut {
+                uri: format!("file://{}", uri_escape(path)),
+                uri_base_id: None,
+            }
+        } else {
+            ArtifactOut {
+                uri: uri_escape(path),
+                uri_base_id: Some("%SRCROOT%"),
+            }
+        }
+    }
+
+    /// One SARIF result; `text` is the message with its help (see [`message_text`]).
+    fn result<'a>(
+        shared: &'a Spec<'_>,
+        f: &'a crate::finding::Finding,
+        text: &'a str,
+    ) -> ResultOut<'a> {
+        let run = shared.run;
+        let mut related: Vec<LocationOut<'a>> = f
+            .related()
+            .iter()
+            .enumerate()
+            .map(|(i, rel)| {
+                location(
+                    shared,
+                    &rel.at,
+                    Some(&rel.text),
+                    Some(i64::try_from(i + 1).unwrap_or(0)),
+                )
+            })
+            .collect();
+        let mut properties = PropertiesOut {
+            helm_template: None,
+            kustomize_overlays: Vec::new(),
+            object: f.object.as_deref().map(|o| ObjectOut {
+                api_version: &o.api_version,
+                kind: &o.kind,
+                name: o.name.as_deref(),
+                namespace: o.namespace.as_deref(),
+            }),
+            rendered: None,
+            rendered_by: None,
+            route: &f.route,
+            severity: f.severity.as_str(),
+        };
+        if let Some(t) = f.trace() {
+            let mut extra = Vec::new();
+            if t.rendered_is_input && t.rendered.file != f.primary.file {
+                extra.push((t.rendered, "rendered output (Helm)"));
+            }
+            for o in &t.overlays {
+                extra.push((*o, "rendered in this Kustomize overlay"));
+            }
+            for (at, msg) in extra {
+                let id = i64::try_from(related.len() + 1).unwrap_or(0);
+                related.push(location(shared, &at, Some(msg), Some(id)));
+            }
+            properties.rendered_by = Some(t.via);
+            properties.helm_template = t.template.as_deref();
+            if !t.rendered_is_input {
+                properties.rendered = Some(RenderedOut {
+                    column: t.rendered.region.col,
+                    line: t.rendered.region.line,
+                    stream: &run.files[t.rendered.file as usize].path,
+                });
+            }
+            properties.kustomize_overlays = t
+                .overlays
+                .iter()
+                .map(|o| run.files[o.file as usize].path.as_str())
+                .collect();
+        }
+        ResultOut {
+            level: level(f.severity),
+            locations: [location(shared, &f.primary, None, None)],
+            message: MessageOut { text: text.into() },
+            partial_fingerprints: FingerprintsOut { v1: f.fingerprint },
+            properties,
+            related_locations: related,
+            rule_id: f.meta.id,
+            rule_index: shared.index.get(f.meta.id).copied(),
+            suppressions: f.suppressed().map(|s| {
+                [SuppressionOut {
+                    justification: &s.justification,
+                    kind: s.kind,
+                }]
+            }),
+        }
+    }
+
+    /// Every result of `run` as `write_result` writes it and as serde writes the structs;
+    /// returns how many were compared.
+    fn compare(run: &Run) -> usize {
+        let index: BTreeMap<&str, i64> = registry::ALL
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (r.meta().id, i64::try_from(i).unwrap_or(0)))
+            .collect();
+        let shared = Shared {
+            run,
+            index: &index,
+            artifacts: run.files.iter().map(|f| super::artifact(&f.path)).collect(),
+        };
+        let spec = Spec {
+            run,
+            index: &index,
+            artifacts: run.files.iter().map(|f| artifact(&f.path)).collect(),
+        };
+        let mut text = String::new();
+        for f in &run.findings {
+            message_text(f, &mut text);
+            let mut ours = Vec::new();
+            write_result(&mut ours, &shared, f, &text);
+            // serde_json's layout of the result alone, moved to its depth in the log.
+            let theirs = serde_json::to_string_pretty(&result(&spec, f, &text))
+                .expect("a result serializes")
+                .replace(
+                    '\n',
+                    &format!("\n{}", std::str::from_utf8(INDENT).unwrap_or("")),
+                );
+            assert_eq!(
+                String::from_utf8_lossy(&ours),
+                theirs,
+                "{} at {:?}",
+                f.meta.id,
+                f.primary
+            );
+        }
+        run.findings.len()
+    }
+
+    /// The files under `dir`, linted with every rule as `kubeward lint` lints them.
+    fn lint_dir(dir: &str) -> Run {
+        let (inputs, skipped) =
+            crate::input::discover(&[dir.to_owned()], &crate::input::DiscoverOptions::default())
+                .expect("the directory exists");
+        let prepared = crate::render::prepare(inputs, skipped, &crate::render::Options::default());
+        let mut inputs = prepared.inputs;
+        crate::input::kustomize_namespaces(&mut inputs);
+        crate::engine::lint(
+            inputs,
+            prepared.skipped,
+            &crate::engine::Options {
+                rules: registry::ALL.to_vec(),
+                settings: &Settings::default(),
+                keep_text: false,
+                progress: None,
+            },
+        )
+    }
+
+    #[test]
+    fn results_are_written_as_serde_writes_them() {
+        let run = lint_dir("testdata");
+        let traced = run.findings.iter().filter(|f| f.trace().is_some()).count();
+        let suppressed = run
+            .findings
+            .iter()
+            .filter(|f| f.suppressed().is_some())
+            .count();
+        let related = run
+            .findings
+            .iter()
+            .filter(|f| !f.related().is_empty())
+            .count();
+        assert!(
+            traced > 0 && suppressed > 0 && related > 0,
+            "{traced} {suppressed} {related}"
+        );
+        assert!(compare(&run) > 100);
+        // Absent names (`null`), an absolute path (a `file://` URI without a base) and text
+        // that needs escaping.
+        let yaml = "apiVersion: v1\nkind: Pod\nspec:\n  containers:\n  - name: \"a\\\"b\\\\c\\td\"\n    image: nginx\n";
+        let run = crate::engine::lint_str(
+            "/abs/dir with space/p\u{e9}.yaml",
+            yaml,
+            registry::ALL.to_vec(),
+            &Settings::default(),
+        );
+        assert!(
+            run.findings
+                .iter()
+                .any(|f| f.object.as_ref().is_some_and(|o| o.name.is_none()))
+        );
+        assert!(compare(&run) > 0);
+    }
+
+    #[test]
+    fn results_of_the_shared_corpus_are_written_as_serde_writes_them() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/corpus");
+        if !std::path::Path::new(dir).exists() {
+            eprintln!("note: {dir} is absent; skipping this test");
+            return;
+        }
+        assert!(compare(&lint_dir(dir)) > 100);
+    }
 }
