@@ -175,8 +175,9 @@ pub fn parse_stream(text: &str) -> Stream<'_> {
 /// the first syntax error, which `error` then holds.
 ///
 /// Documents in the block-style subset manifests are written in are read by the fast path
-/// ([`super::fast`]); from the first document outside it on, saphyr reads the rest of the
-/// stream.
+/// ([`super::fast`]); saphyr reads a document outside it, and the fast path reads on from the
+/// next document when the text tells where that starts ([`document_end`]); else saphyr reads
+/// the rest of the stream.
 pub struct Docs<'a> {
     text: &'a str,
     /// While the fast path reads the stream: where the next document's text starts.
@@ -190,6 +191,9 @@ pub struct Docs<'a> {
     count: usize,
     /// Where the previous document's content ended.
     last_end: u32,
+    /// While saphyr reads one document outside the fast path's subset: where the next one
+    /// starts, from which the fast path reads on.
+    resume: Option<usize>,
     /// The first syntax error, once parsing stopped at it.
     pub error: Option<ParseError>,
 }
@@ -220,6 +224,7 @@ impl<'a> Docs<'a> {
             builder: None,
             count: 0,
             last_end: 0,
+            resume: None,
             error: None,
         };
         if text.len() >= u32::MAX as usize {
@@ -230,14 +235,18 @@ impl<'a> Docs<'a> {
         } else if fast {
             docs.fast = Some(0);
         } else {
-            docs.saphyr_from(0);
+            docs.saphyr_from(0, None);
         }
         docs
     }
 
-    /// Hand the stream from byte `pos` on to saphyr.
-    fn saphyr_from(&mut self, pos: usize) {
+    /// Hand the stream from byte `pos` on to saphyr; with `resume`, only for the document at
+    /// `pos`, after which the fast path reads on from `resume`. saphyr always reads the rest of
+    /// the stream: a document's last spans depend on what follows it (an empty node at its end
+    /// stretches to the next token), and so come out as when saphyr reads the whole stream.
+    fn saphyr_from(&mut self, pos: usize, resume: Option<usize>) {
         let rest = &self.text[pos..];
+        self.resume = resume;
         self.fast = None;
         self.base = u32::try_from(pos).unwrap_or(u32::MAX);
         self.offsets = Offsets {
@@ -294,9 +303,22 @@ impl<'a> Iterator for Docs<'a> {
                     self.fast = None;
                     return None;
                 }
-                Err(super::fast::Bail) => self.saphyr_from(pos),
+                Err(super::fast::Bail) => self.saphyr_from(pos, document_end(self.text, pos)),
             }
         }
+        let doc = self.next_saphyr()?;
+        if let Some(at) = self.resume.take() {
+            // The next document starts at a `---` line: the fast path reads on from there.
+            self.parser = None;
+            self.fast = Some(at);
+        }
+        Some(doc)
+    }
+}
+
+impl<'a> Docs<'a> {
+    /// The next document from saphyr; `None` at the end of its text or at an error.
+    fn next_saphyr(&mut self) -> Option<Doc<'a>> {
         let text = self.text;
         loop {
             let event = self.parser.as_mut()?.next()?;
@@ -349,6 +371,43 @@ impl<'a> Iterator for Docs<'a> {
             }
         }
     }
+}
+
+/// Where the document after the one whose text starts at line start `pos` starts, when the text
+/// alone tells: at the next line that starts with a `---` marker, which no content can (YAML
+/// 1.2 `c-forbidden`: saphyr ends a document there as well). `None` (saphyr reads on) when the
+/// document has directives, when a line starting with `%` (perhaps a directive of the next
+/// document) or an end marker (`...`) comes first, or when it is the last one.
+/// Only for text the fast path reads (no tabs or carriage returns).
+fn document_end(text: &str, pos: usize) -> Option<usize> {
+    let b = text.as_bytes();
+    let marker = |i: usize, m: &[u8; 3]| {
+        b[i..].starts_with(m) && matches!(b.get(i + 3), None | Some(b' ' | b'\n'))
+    };
+    let next_line = |i: usize| memchr::memchr(b'\n', &b[i..]).map_or(b.len(), |n| i + n + 1);
+    // The document's own start: blank and comment lines, then its `---` line if it has one.
+    let mut line = pos;
+    loop {
+        let first = b.get(line..)?.iter().find(|&&c| c != b' ');
+        match first? {
+            b'\n' | b'#' => line = next_line(line),
+            b'%' => return None,
+            _ => break,
+        }
+    }
+    if marker(line, b"---") {
+        line = next_line(line);
+    }
+    while line < b.len() {
+        if marker(line, b"---") {
+            return Some(line);
+        }
+        if marker(line, b"...") || b[line] == b'%' {
+            return None;
+        }
+        line = next_line(line);
+    }
+    None
 }
 
 impl<'a> Builder<'a> {
@@ -446,8 +505,11 @@ impl<'a> Builder<'a> {
                 self.push_scalar(value, style, tag, start, end, anchor);
             }
             Event::Alias(anchor) => {
+                // saphyr resolves an alias to an anchor of an earlier document of the stream,
+                // which a document cannot see: the error is the one saphyr gives for an anchor
+                // it does not know (as when it reads that document alone).
                 let Some(&id) = self.anchors.get(&anchor) else {
-                    return Err("unknown anchor".into());
+                    return Err("while parsing node, found unknown anchor".into());
                 };
                 self.attach(id, 0);
             }
