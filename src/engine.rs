@@ -475,7 +475,7 @@ fn lint_file(
         out.pod_security = pod_security || shared.pss_seen.load(Relaxed);
     }
     let check = bytes.len().min(8192);
-    if bytes[..check].contains(&0) {
+    if memchr::memchr(0, &bytes[..check]).is_some() {
         return unreadable(out, Failure::binary());
     }
     let text = match String::from_utf8(bytes) {
