@@ -11,7 +11,7 @@
 //! tags, escapes, multi-line plain or quoted scalars, folded scalars, empty values, tabs,
 //! carriage returns, directives, a syntax error) abandons the document, and saphyr parses it.
 //! The fast path reads on from the next `---` line, which no content can start, when there is
-//! one (`tree::document_end`); else saphyr parses the rest of the stream. So the subset only
+//! one (`Fast::next_document`); else saphyr parses the rest of the stream. So the subset only
 //! has to be read exactly as saphyr reads it, and the tests below and the `yaml` fuzz target
 //! hold the two to the same trees and errors.
 
@@ -126,6 +126,35 @@ impl<'a> Fast<'a> {
     fn marker(&self, i: usize) -> bool {
         let m = &self.b[i..];
         (m.starts_with(b"---") || m.starts_with(b"...")) && is_space_or_end(m.get(3))
+    }
+
+    /// Where the document after the one whose text starts at line start `pos` starts, when the
+    /// text alone tells: at the next line that starts with a `---` marker, which no content can
+    /// (YAML 1.2 `c-forbidden`: saphyr ends a document there as well). `None` (saphyr reads on)
+    /// when the document has directives, when a line starting with `%` (perhaps a directive of
+    /// the next document) or an end marker (`...`) comes first, or when it is the last one.
+    pub(crate) fn next_document(&self, pos: usize) -> Option<usize> {
+        // The document's own start: past blank and comment lines, and its `---` line if any.
+        let first = self.first_token(pos).ok()??;
+        if self.b[first] == b'%' {
+            return None;
+        }
+        let next_line =
+            |i: usize| memchr::memchr(b'\n', &self.b[i..]).map_or(self.b.len(), |n| i + n + 1);
+        let mut line = self.line_start(first);
+        if line == first && self.b[first] == b'-' && self.marker(first) {
+            line = next_line(line);
+        }
+        while line < self.b.len() {
+            if self.marker(line) {
+                return (self.b[line] == b'-').then_some(line);
+            }
+            if self.b[line] == b'%' {
+                return None;
+            }
+            line = next_line(line);
+        }
+        None
     }
 
     /// From `i` on the current line: past spaces and a comment to the line's end. Bails on

@@ -176,7 +176,8 @@ pub fn parse_stream(text: &str) -> Stream<'_> {
 ///
 /// Documents in the block-style subset manifests are written in are read by the fast path
 /// ([`super::fast`]); saphyr reads a document outside it, and the fast path reads on from the
-/// next document when the text tells where that starts ([`document_end`]); else saphyr reads
+/// next document when the text tells where that starts ([`super::fast::Fast::next_document`]);
+/// else saphyr reads
 /// the rest of the stream.
 pub struct Docs<'a> {
     text: &'a str,
@@ -303,7 +304,10 @@ impl<'a> Iterator for Docs<'a> {
                     self.fast = None;
                     return None;
                 }
-                Err(super::fast::Bail) => self.saphyr_from(pos, document_end(self.text, pos)),
+                Err(super::fast::Bail) => {
+                    let next = super::fast::Fast::new(self.text).next_document(pos);
+                    self.saphyr_from(pos, next);
+                }
             }
         }
         let doc = self.next_saphyr()?;
@@ -371,43 +375,6 @@ impl<'a> Docs<'a> {
             }
         }
     }
-}
-
-/// Where the document after the one whose text starts at line start `pos` starts, when the text
-/// alone tells: at the next line that starts with a `---` marker, which no content can (YAML
-/// 1.2 `c-forbidden`: saphyr ends a document there as well). `None` (saphyr reads on) when the
-/// document has directives, when a line starting with `%` (perhaps a directive of the next
-/// document) or an end marker (`...`) comes first, or when it is the last one.
-/// Only for text the fast path reads (no tabs or carriage returns).
-fn document_end(text: &str, pos: usize) -> Option<usize> {
-    let b = text.as_bytes();
-    let marker = |i: usize, m: &[u8; 3]| {
-        b[i..].starts_with(m) && matches!(b.get(i + 3), None | Some(b' ' | b'\n'))
-    };
-    let next_line = |i: usize| memchr::memchr(b'\n', &b[i..]).map_or(b.len(), |n| i + n + 1);
-    // The document's own start: blank and comment lines, then its `---` line if it has one.
-    let mut line = pos;
-    loop {
-        let first = b.get(line..)?.iter().find(|&&c| c != b' ');
-        match first? {
-            b'\n' | b'#' => line = next_line(line),
-            b'%' => return None,
-            _ => break,
-        }
-    }
-    if marker(line, b"---") {
-        line = next_line(line);
-    }
-    while line < b.len() {
-        if marker(line, b"---") {
-            return Some(line);
-        }
-        if marker(line, b"...") || b[line] == b'%' {
-            return None;
-        }
-        line = next_line(line);
-    }
-    None
 }
 
 impl<'a> Builder<'a> {
