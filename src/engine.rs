@@ -149,23 +149,24 @@ fn may_set_pss(bytes: &[u8]) -> bool {
 /// Pod Security label are linted again (the same outcome, with the facts).
 fn complete_pod_security(
     inputs: &[Input],
-    outcomes: &mut [FileOutcome],
+    world: &mut World,
+    facts: &[FileFacts],
     opts: &Options<'_>,
     shared: &Shared<'_>,
 ) {
     if !shared.pss_seen.load(std::sync::atomic::Ordering::Relaxed) {
         return;
     }
-    let labeled: std::collections::HashSet<&str> = outcomes
+    let labeled: std::collections::HashSet<&str> = world
+        .objects
         .iter()
-        .flat_map(|o| &o.facts)
         .filter(|f| !f.psa_labels.is_empty())
         .filter_map(|f| f.ident.name.as_deref())
         .collect();
-    let again: Vec<usize> = (0..outcomes.len())
+    let again: Vec<usize> = (0..facts.len())
         .filter(|&i| {
-            !outcomes[i].pod_security
-                && outcomes[i].facts.iter().any(|f| {
+            !facts[i].pod_security
+                && world.objects[facts[i].range()].iter().any(|f| {
                     f.pod_labels.is_some()
                         && f.ident
                             .namespace
@@ -175,15 +176,17 @@ fn complete_pod_security(
         })
         .collect();
     drop(labeled);
-    let redone: Vec<(usize, FileOutcome)> = again
+    // Only the facts change: the findings, masks and directives are those of the first pass.
+    let redone: Vec<(usize, Vec<Facts>)> = again
         .into_par_iter()
         .map(|i| {
             let file = u32::try_from(i).unwrap_or(u32::MAX);
-            (i, lint_file(file, &inputs[i], opts, shared, true))
+            (i, lint_file(file, &inputs[i], opts, shared, true).facts)
         })
         .collect();
-    for (i, outcome) in redone {
-        outcomes[i] = outcome;
+    // Last file first: the ranges of the files before stay where they are.
+    for (i, new) in redone.into_iter().rev() {
+        world.objects.splice(facts[i].range(), new);
     }
 }
 
@@ -225,89 +228,101 @@ pub fn lint(inputs: Vec<Input>, skipped: Vec<(String, String)>, opts: &Options<'
         strings: &strings,
         pss_seen: std::sync::atomic::AtomicBool::new(false),
     };
-    let mut outcomes: Vec<FileOutcome> = inputs
-        .par_iter()
-        .enumerate()
-        .map(|(i, input)| {
+    // Files are handed out in order, one at a time, to as many workers as the pool has; this
+    // thread merges each outcome as it arrives, in file order (a later file waits in `early`
+    // for the earlier ones), while the workers go on. So nothing of a file outlives its merge
+    // but what the run keeps, and no serial pass over every file's findings follows the last
+    // file.
+    let mut run = Run {
+        skipped_paths: skipped,
+        ..Run::default()
+    };
+    let mut merge = Merge::new(inputs.len());
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let work = |tx: &std::sync::mpsc::Sender<(usize, FileOutcome)>| {
+        loop {
+            let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let Some(input) = inputs.get(i) else {
+                break;
+            };
             let file = u32::try_from(i).unwrap_or(u32::MAX);
             let out = lint_file(file, input, opts, &shared, false);
             if let Some(p) = opts.progress {
                 p();
             }
-            out
-        })
-        .collect();
-    complete_pod_security(&inputs, &mut outcomes, opts, &shared);
+            if tx.send((i, out)).is_err() {
+                break;
+            }
+        }
+    };
+    rayon::in_place_scope(|scope| {
+        let (tx, rx) = std::sync::mpsc::channel::<(usize, FileOutcome)>();
+        if rayon::current_thread_index().is_some() {
+            // Called from a worker of the pool, which may have no other: lint here.
+            work(&tx);
+        } else {
+            for _ in 0..rayon::current_num_threads() {
+                let tx = tx.clone();
+                let work = &work;
+                scope.spawn(move |_| work(&tx));
+            }
+        }
+        drop(tx);
+        // Polled, not waited on: a waiting receiver costs each send a wake-up (a system call
+        // and a switch, per file), while a pause of a millisecond here costs
+        // nothing the workers see.
+        loop {
+            match rx.try_recv() {
+                Ok((i, outcome)) => merge.arrive(i, outcome, &inputs, &mut run),
+                Err(std::sync::mpsc::TryRecvError::Empty) => {
+                    std::thread::sleep(Duration::from_millis(1));
+                }
+                Err(std::sync::mpsc::TryRecvError::Disconnected) => break,
+            }
+        }
+    });
+    let Merge {
+        mut world,
+        mut directives,
+        kept,
+        facts,
+        ..
+    } = merge;
+    complete_pod_security(&inputs, &mut world, &facts, opts, &shared);
     crate::timings::mark("lint files (parallel)");
 
-    let mut run = Run {
-        skipped_paths: skipped,
-        ..Run::default()
-    };
-    let mut world = World::default();
-    let mut directives = Vec::new();
-    // Each reported file's findings, gathered into one vector below.
-    let mut per_file: Vec<Vec<Finding>> = Vec::with_capacity(outcomes.len());
-    // Grown once, not by doubling (each doubling copies and faults in the whole index).
-    world
-        .objects
-        .reserve_exact(outcomes.iter().map(|o| o.facts.len()).sum());
-    for (input, outcome) in inputs.into_iter().zip(outcomes) {
-        if input.report {
-            merge_stats(&mut run.stats, outcome.stats);
-            if let Some(failure) = outcome.failure {
-                run.failed_paths.push((input.display.clone(), failure));
-            }
-            per_file.push(outcome.findings);
-            run.masks.extend(outcome.masks);
-            directives.extend(outcome.directives);
-        } else {
-            // Context: read for the cross-object index only.
-            run.stats.files_context += 1;
-            run.stats.bytes += outcome.stats.bytes;
-        }
-        world.objects.extend(outcome.facts);
+    for (input, text) in inputs.into_iter().zip(kept) {
         let report = input.report;
-        let disk = match input.source {
-            InputSource::Path(p) => Some(p),
-            InputSource::Bytes(b) if outcome.text.is_none() => {
-                // In-memory input (stdin): keep it, it cannot be read again.
-                let text = String::from_utf8_lossy(&b).into_owned();
+        let text = match input.source {
+            InputSource::Path(p) => {
                 run.files.push(SourceFile {
                     path: input.display,
-                    text: Some(Arc::from(text)),
-                    disk: None,
+                    text,
+                    disk: Some(p),
                     report,
                 });
                 continue;
             }
-            InputSource::Rendered(r) => {
-                // A render kubeward ran in memory: keep it, it cannot be read again.
-                run.files.push(SourceFile {
-                    path: input.display,
-                    text: Some(outcome.text.unwrap_or_else(|| r.text.clone())),
-                    disk: None,
-                    report,
-                });
-                continue;
+            // In-memory input (stdin): keep it, it cannot be read again.
+            InputSource::Bytes(b) => {
+                text.or_else(|| Some(Arc::from(String::from_utf8_lossy(&b).into_owned())))
             }
-            InputSource::Bytes(_) => None,
+            // A render kubeward ran in memory: keep it, it cannot be read again.
+            InputSource::Rendered(r) => text.or_else(|| Some(r.text.clone())),
         };
         run.files.push(SourceFile {
             path: input.display,
-            text: outcome.text,
-            disk,
+            text,
+            disk: None,
             report,
         });
     }
     run.files.extend(registry.finish(opts.keep_text));
-    // One vector for every finding, gathered before the cross-object phase, so that phase
-    // reuses the memory the per-file vectors free; room is left for the cross-object findings
-    // (at most a few per indexed object; capacity that is never written costs no memory). The
-    // index is built meanwhile: neither reads the other.
-    let more = world.objects.len() * CROSS_PER_OBJECT;
+    // Room for the cross-object findings (at most a few per indexed object; capacity that is
+    // never written costs no memory), so adding them copies nothing.
+    run.findings.reserve(world.objects.len() * CROSS_PER_OBJECT);
     world.paths = run.files.iter().map(|f| f.path.clone()).collect();
-    run.findings = rayon::join(|| concat(per_file, more), || world.finalise()).0;
+    world.finalise();
     crate::timings::mark("merge and index");
     // Cross-object rules read the finished index side by side; each draft becomes a finding as
     // soon as it is complete.
@@ -350,22 +365,37 @@ pub fn lint(inputs: Vec<Input>, skipped: Vec<(String, String)>, opts: &Options<'
         run.findings.extend(meta);
     }
     render::merge_overlays(&mut run.findings);
-    // Findings are ordered by path first: each file's rank in path order (equal paths share
-    // one), compared as a number instead of the path itself. A file id outside the table sorts
-    // first, as the empty path it stood for did.
-    let rank = path_ranks(&run.files);
-    let rank_of = |f: &Finding| rank.get(f.primary.file as usize).map_or(0, |r| r + 1);
-    // A total order (the fingerprint breaks ties), so the unstable sort, which needs no buffer
-    // as large as the findings, is deterministic.
-    run.findings.par_sort_unstable_by(|a, b| {
-        (rank_of(a), a.sort_key(), &a.fingerprint).cmp(&(rank_of(b), b.sort_key(), &b.fingerprint))
-    });
-    run.findings
-        .dedup_by(|a, b| a.fingerprint == b.fingerprint && a.primary == b.primary);
+    order(&mut run.findings, &run.files);
     crate::timings::mark("suppress, sort, dedup");
     crate::accounting::tally(&mut run);
     run.stats.elapsed = started.elapsed();
     run
+}
+
+/// Sort the findings and drop repeats (one finding found in several renders).
+pub(crate) fn order(findings: &mut Vec<Finding>, files: &[SourceFile]) {
+    // Findings are ordered by path first: each file's rank in path order (equal paths share
+    // one), compared as a number instead of the path itself. A file id outside the table sorts
+    // first, as the empty path it stood for did.
+    let rank = path_ranks(files);
+    let rank_of = |f: &Finding| rank.get(f.primary.file as usize).map_or(0, |r| r + 1);
+    // Where in rendered output a finding was found, for one traced there.
+    let rendered = |f: &Finding| {
+        f.trace().map(|t| {
+            let r = rank.get(t.rendered.file as usize).map_or(0, |r| r + 1);
+            (r, t.rendered.region)
+        })
+    };
+    // A total order (the fingerprint, then the whole place, in rendered output too, break
+    // ties), so the unstable sort, which needs no buffer as large as the findings, is
+    // deterministic whatever order the findings come in; of equal findings in several renders,
+    // the dedup below keeps the one in the first rendered file.
+    findings.par_sort_unstable_by(|a, b| {
+        (rank_of(a), a.sort_key(), &a.fingerprint)
+            .cmp(&(rank_of(b), b.sort_key(), &b.fingerprint))
+            .then_with(|| (a.primary.region, rendered(a)).cmp(&(b.primary.region, rendered(b))))
+    });
+    findings.dedup_by(|a, b| a.fingerprint == b.fingerprint && a.primary == b.primary);
 }
 
 /// Each file's rank in the order of paths; files with one path share a rank.
@@ -393,19 +423,113 @@ impl Stats {
 /// Room left for cross-object findings, per indexed object.
 const CROSS_PER_OBJECT: usize = 4;
 
-/// The findings of every file in one vector with room for `more`, grown once: it starts as the
-/// largest part (so one large stream never holds two copies of its findings).
-fn concat(mut parts: Vec<Vec<Finding>>, more: usize) -> Vec<Finding> {
-    let total = parts.iter().map(Vec::len).sum::<usize>();
-    let Some(largest) = (0..parts.len()).max_by_key(|&i| parts[i].len()) else {
-        return Vec::with_capacity(more);
-    };
-    let mut all = std::mem::take(&mut parts[largest]);
-    all.reserve_exact(total - all.len() + more);
-    for part in parts {
-        all.extend(part);
+/// Where a file's facts are in the index.
+struct FileFacts {
+    /// First of them.
+    start: usize,
+    /// How many.
+    len: usize,
+    /// Whether they hold Pod Security facts.
+    pod_security: bool,
+}
+
+impl FileFacts {
+    fn range(&self) -> std::ops::Range<usize> {
+        self.start..self.start + self.len
     }
-    all
+}
+
+/// File outcomes merged into the run in file order, as they arrive.
+struct Merge {
+    /// Outcomes that arrived before an earlier file's.
+    early: BTreeMap<usize, FileOutcome>,
+    /// The next file to merge.
+    due: usize,
+    /// Files in all.
+    total: usize,
+    /// The cross-object index.
+    world: World,
+    /// Suppression directives.
+    directives: Vec<Directive>,
+    /// Each merged file's text, if it was kept.
+    kept: Vec<Option<Arc<str>>>,
+    /// Each merged file's facts.
+    facts: Vec<FileFacts>,
+}
+
+impl Merge {
+    fn new(total: usize) -> Self {
+        Merge {
+            early: BTreeMap::new(),
+            due: 0,
+            total,
+            world: World::default(),
+            directives: Vec::new(),
+            kept: Vec::with_capacity(total),
+            facts: Vec::with_capacity(total),
+        }
+    }
+
+    /// Take file `i`'s outcome, and merge every outcome now due.
+    fn arrive(&mut self, i: usize, outcome: FileOutcome, inputs: &[Input], run: &mut Run) {
+        if i != self.due {
+            self.early.insert(i, outcome);
+            return;
+        }
+        self.merge(&inputs[i], outcome, run);
+        while let Some(outcome) = self.early.remove(&self.due) {
+            self.merge(&inputs[self.due], outcome, run);
+        }
+    }
+
+    fn merge(&mut self, input: &Input, outcome: FileOutcome, run: &mut Run) {
+        self.due += 1;
+        let (done, total) = (self.due, self.total);
+        if input.report {
+            merge_stats(&mut run.stats, outcome.stats);
+            if let Some(failure) = outcome.failure {
+                run.failed_paths.push((input.display.clone(), failure));
+            }
+            // Room for the cross-object findings too: adding them copies nothing.
+            let room = project(self.world.objects.len(), done, total) * CROSS_PER_OBJECT;
+            reserve_projected(&mut run.findings, outcome.findings.len(), done, total, room);
+            run.findings.extend(outcome.findings);
+            run.masks.extend(outcome.masks);
+            self.directives.extend(outcome.directives);
+        } else {
+            // Context: read for the cross-object index only.
+            run.stats.files_context += 1;
+            run.stats.bytes += outcome.stats.bytes;
+        }
+        let start = self.world.objects.len();
+        reserve_projected(&mut self.world.objects, outcome.facts.len(), done, total, 0);
+        self.world.objects.extend(outcome.facts);
+        self.facts.push(FileFacts {
+            start,
+            len: self.world.objects.len() - start,
+            pod_security: outcome.pod_security,
+        });
+        self.kept.push(outcome.text);
+    }
+}
+
+/// `n` of the first `done` of `total` files, projected to all of them.
+fn project(n: usize, done: usize, total: usize) -> usize {
+    n.saturating_mul(total) / done.max(1)
+}
+
+/// Make room for `more` in a vector that grows with every file merged, `done` of `total`.
+/// Growing copies the vector, and the copy is faulted in, so it grows at once to what the run
+/// is projected to need from the files merged so far (an eighth to spare, and `room` more),
+/// but at most eightfold (a few files say little about the rest).
+fn reserve_projected<T>(v: &mut Vec<T>, more: usize, done: usize, total: usize, room: usize) {
+    let need = v.len() + more;
+    if need <= v.capacity() {
+        return;
+    }
+    let projected = project(need, done, total);
+    let target = (projected + projected / 8 + room).clamp(need * 2, need * 8);
+    v.reserve_exact(target - v.len());
 }
 
 fn merge_stats(into: &mut Stats, from: Stats) {
@@ -512,9 +636,6 @@ fn lint_file(
     if opts.keep_text && input.report && (!out.findings.is_empty() || !out.directives.is_empty()) {
         out.text = Some(Arc::from(text));
     }
-    // Held until every file is done: without the slack of growth by doubling.
-    out.findings.shrink_to_fit();
-    out.facts.shrink_to_fit();
     out
 }
 

@@ -199,3 +199,47 @@ fn corpus_helm_rendered_files_name_their_templates() {
         }
     }
 }
+
+/// Two recorded renders of one chart trace the same findings to the same template lines; the
+/// one reported is the one found in the first rendered file (by path), for every finding,
+/// whatever order the findings come in.
+#[test]
+fn a_finding_in_several_renders_keeps_the_first_render() {
+    let run = lint("testdata/helm/recorded");
+    let path = |f: &crate::finding::Finding| {
+        let t = f.trace().expect("traced to the chart");
+        run.files[t.rendered.file as usize].path.clone()
+    };
+    let (first, second) = (
+        "testdata/helm/recorded/webapp-privileged.yaml",
+        "testdata/helm/recorded/webapp.yaml",
+    );
+    let second_id = run
+        .files
+        .iter()
+        .position(|f| f.path == second)
+        .expect("linted");
+    // Each finding of the first render, as the second render finds it.
+    let mut shared = 0;
+    let mut twins = Vec::new();
+    for f in run.findings.iter().filter(|f| path(f) == first) {
+        let mut twin = f.clone();
+        let t = twin.extra_mut().trace.as_deref_mut().expect("traced");
+        t.rendered.file = u32::try_from(second_id).expect("few files");
+        twins.push(twin);
+        shared += 1;
+    }
+    assert!(shared >= 6, "the first render has {shared} findings");
+    for twins_first in [true, false] {
+        let mut all = run.findings.clone();
+        if twins_first {
+            all.splice(0..0, twins.iter().cloned());
+        } else {
+            all.extend(twins.iter().cloned());
+        }
+        crate::engine::order(&mut all, &run.files);
+        let got: Vec<String> = all.iter().map(path).collect();
+        let want: Vec<String> = run.findings.iter().map(path).collect();
+        assert_eq!(got, want, "twins first: {twins_first}");
+    }
+}
