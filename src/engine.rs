@@ -268,12 +268,22 @@ pub fn lint(inputs: Vec<Input>, skipped: Vec<(String, String)>, opts: &Options<'
             }
         }
         drop(tx);
-        // Polled, not waited on: a waiting receiver costs each send a wake-up (a system call
-        // and a switch, per file), while a pause of a millisecond here costs
-        // nothing the workers see.
+        // Polled while files remain, not waited on: a waiting receiver costs each send a
+        // wake-up (a system call and a switch, per file), while a pause of a millisecond here
+        // costs nothing the workers see.
         loop {
             match rx.try_recv() {
                 Ok((i, outcome)) => merge.arrive(i, outcome, &inputs, &mut run),
+                // Few files left (or few at all): their outcomes are waited for.
+                Err(std::sync::mpsc::TryRecvError::Empty)
+                    if inputs.len()
+                        <= next.load(std::sync::atomic::Ordering::Relaxed) + WAITED_FOR =>
+                {
+                    match rx.recv() {
+                        Ok((i, outcome)) => merge.arrive(i, outcome, &inputs, &mut run),
+                        Err(std::sync::mpsc::RecvError) => break,
+                    }
+                }
                 Err(std::sync::mpsc::TryRecvError::Empty) => {
                     std::thread::sleep(Duration::from_millis(1));
                 }
@@ -422,6 +432,9 @@ impl Stats {
 
 /// Room left for cross-object findings, per indexed object.
 const CROSS_PER_OBJECT: usize = 4;
+
+/// When this many files are left to take, the merge waits for outcomes instead of polling.
+const WAITED_FOR: usize = 64;
 
 /// Where a file's facts are in the index.
 struct FileFacts {

@@ -311,7 +311,7 @@ const RESULTS_MARK: &str = "\u{0}kubeward-results\u{0}";
 fn write_results(shared: &Shared<'_>, w: &mut dyn Write) -> std::io::Result<()> {
     let run = shared.run;
     use rayon::prelude::*;
-    const BLOCK: usize = 4096;
+    const BLOCK: usize = 1024;
     const CHUNK: usize = 128;
     if run.findings.is_empty() {
         return w.write_all(b"[]");
