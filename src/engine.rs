@@ -299,6 +299,11 @@ pub fn lint(inputs: Vec<Input>, skipped: Vec<(String, String)>, opts: &Options<'
         ..
     } = merge;
     complete_pod_security(&inputs, &mut world, &facts, opts, &shared);
+    // The findings hold their texts; the set of every distinct text (a table entry each) is
+    // given back before the cross-object phase, which fills its own with texts of its own.
+    drop(shared);
+    drop(strings);
+    let strings = Interner::default();
     crate::timings::mark("lint files (parallel)");
 
     for (input, text) in inputs.into_iter().zip(kept) {
@@ -331,8 +336,7 @@ pub fn lint(inputs: Vec<Input>, skipped: Vec<(String, String)>, opts: &Options<'
     // Room for the cross-object findings (at most a few per indexed object; capacity that is
     // never written costs no memory), so adding them copies nothing.
     run.findings.reserve(world.objects.len() * CROSS_PER_OBJECT);
-    world.paths = run.files.iter().map(|f| f.path.clone()).collect();
-    world.finalise();
+    world.finalise(run.files.iter().map(|f| f.path.as_str()));
     crate::timings::mark("merge and index");
     // Cross-object rules read the finished index side by side; each draft becomes a finding as
     // soon as it is complete.

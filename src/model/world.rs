@@ -60,8 +60,6 @@ pub struct World {
     pub objects: Vec<Facts>,
     /// Built by [`World::finalise`].
     pub index: Index,
-    /// Display path of each file id, to prefer the nearest of objects that share a name.
-    pub paths: Vec<String>,
 }
 
 /// A dangerous permission reached through a role reference.
@@ -103,14 +101,13 @@ impl World {
         self.objects.iter().filter(move |f| f.ident.kind == kind)
     }
 
-    /// Build the indexes; the engine calls this once after the first pass.
-    pub fn finalise(&mut self) {
+    /// Build the indexes; the engine calls this once after the first pass, with the display
+    /// path of each file id (to prefer the nearest of objects that share a name).
+    pub fn finalise<'p>(&mut self, paths: impl Iterator<Item = &'p str>) {
         let mut ix = Index::default();
         // Directories as interned components, so that `proximity` compares numbers.
         let mut components: HashMap<&str, u32> = HashMap::new();
-        ix.dirs = self
-            .paths
-            .iter()
+        ix.dirs = paths
             .map(|p| {
                 let dir = p.rsplit_once('/').map_or("", |(d, _)| d);
                 dir.split('/')
