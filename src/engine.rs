@@ -1230,3 +1230,83 @@ pub fn lint_str(path: &str, text: &str, rules: Vec<&'static dyn Rule>, settings:
         },
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The run that outcomes merged in file order make, whatever order they arrive in: in
+    /// order, last first, and odd files before even ones.
+    #[test]
+    fn merged_outcomes_do_not_depend_on_the_order_they_arrive_in() {
+        let (inputs, _) = crate::input::discover(&["testdata".to_owned()], &Default::default())
+            .expect("discover");
+        assert!(inputs.len() > 20, "{} files", inputs.len());
+        let settings = Settings::default();
+        let opts = Options {
+            rules: crate::rule::registry::ALL.to_vec(),
+            settings: &settings,
+            keep_text: true,
+            progress: None,
+        };
+        let registry = render::Registry::new(inputs.len());
+        let strings = Interner::default();
+        let shared = Shared {
+            gather: Gather::of(&opts.rules),
+            registry: &registry,
+            strings: &strings,
+            pss_seen: std::sync::atomic::AtomicBool::new(false),
+        };
+        let outcomes = || -> Vec<(usize, FileOutcome)> {
+            (0..inputs.len())
+                .map(|i| {
+                    let file = u32::try_from(i).expect("few files");
+                    (i, lint_file(file, &inputs[i], &opts, &shared, false))
+                })
+                .collect()
+        };
+        // What a merge made, in comparable form.
+        let merged = |arrivals: Vec<(usize, FileOutcome)>| {
+            let mut run = Run::default();
+            let mut merge = Merge::new(inputs.len());
+            for (i, outcome) in arrivals {
+                merge.arrive(i, outcome, &inputs, &mut run);
+            }
+            assert!(merge.early.is_empty() && merge.due == inputs.len());
+            let findings: Vec<_> = run
+                .findings
+                .iter()
+                .map(|f| (f.fingerprint, f.primary, f.message.to_string()))
+                .collect();
+            let objects: Vec<_> = merge
+                .world
+                .objects
+                .iter()
+                .map(|f| (f.site.file, f.site.region, f.ident.name.clone()))
+                .collect();
+            let ranges: Vec<_> = merge.facts.iter().map(FileFacts::range).collect();
+            let kept = merge.kept.iter().filter(|t| t.is_some()).count();
+            let stats = (
+                run.stats.files_linted,
+                run.stats.documents,
+                run.stats.objects,
+            );
+            (
+                findings,
+                objects,
+                ranges,
+                kept,
+                stats,
+                run.masks,
+                run.failed_paths.len(),
+            )
+        };
+        let in_order = merged(outcomes());
+        assert!(!in_order.0.is_empty() && !in_order.1.is_empty() && in_order.3 > 0);
+        let mut last_first = outcomes();
+        last_first.reverse();
+        assert_eq!(merged(last_first), in_order);
+        let (odd, even): (Vec<_>, Vec<_>) = outcomes().into_iter().partition(|(i, _)| i % 2 == 1);
+        assert_eq!(merged(odd.into_iter().chain(even).collect()), in_order);
+    }
+}
