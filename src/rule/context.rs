@@ -189,13 +189,6 @@ impl<'c> WorldContext<'c> {
         }
     }
 
-    /// Take the findings of a part made with `WorldContext::new(self.settings, self.finish)`.
-    fn join(&mut self, mut part: WorldContext<'_>) {
-        part.flush();
-        self.flush();
-        self.findings.append(&mut part.findings);
-    }
-
     /// Run `check` for every namespace of the index side by side, for rules that look inside
     /// one namespace at a time; the findings are taken back in namespace order.
     pub fn each_namespace<'w>(
@@ -211,11 +204,16 @@ impl<'c> WorldContext<'c> {
             .map(|&(ns, index)| {
                 let mut part = WorldContext::new(parent.settings, parent.finish);
                 check(ns, index, &mut part);
+                part.flush();
                 part
             })
             .collect();
-        for part in parts {
-            self.join(part);
+        self.flush();
+        // Grown once (growth by doubling held the old and the new copy at once).
+        self.findings
+            .reserve_exact(parts.iter().map(|p| p.findings.len()).sum());
+        for mut part in parts {
+            self.findings.append(&mut part.findings);
         }
     }
 
