@@ -301,7 +301,6 @@ pub fn lint(inputs: Vec<Input>, skipped: Vec<(String, String)>, opts: &Options<'
     complete_pod_security(&inputs, &mut world, &facts, opts, &shared);
     // The findings hold their texts; the set of every distinct text (a table entry each) is
     // given back before the cross-object phase, which fills its own with texts of its own.
-    drop(shared);
     drop(strings);
     let strings = Interner::default();
     crate::timings::mark("lint files (parallel)");
