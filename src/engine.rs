@@ -146,7 +146,8 @@ fn may_set_pss(bytes: &[u8]) -> bool {
 /// Pod Security facts are gathered from the first file that may set a Pod Security level on:
 /// most repositories set none, and looking for one first read every file twice. The files
 /// linted before lack their workloads' facts; those with a workload in a namespace that has a
-/// Pod Security label are linted again (the same outcome, with the facts).
+/// Pod Security label are linted again, and their facts in the index are replaced with the new
+/// ones (their findings were the same).
 fn complete_pod_security(
     inputs: &[Input],
     world: &mut World,
