@@ -115,6 +115,11 @@ impl<'a> Fast<'a> {
         memchr::memrchr(b'\n', &self.b[..i]).map_or(0, |p| p + 1)
     }
 
+    /// The line break ending the line `i` is on (the end of the text on the last line).
+    fn line_end(&self, i: usize) -> usize {
+        memchr::memchr(b'\n', &self.b[i..]).map_or(self.b.len(), |p| i + p)
+    }
+
     fn col(&self, i: usize) -> usize {
         match self.last.get() {
             (at, col) if at == i => col,
@@ -139,8 +144,7 @@ impl<'a> Fast<'a> {
         if self.b[first] == b'%' {
             return None;
         }
-        let next_line =
-            |i: usize| memchr::memchr(b'\n', &self.b[i..]).map_or(self.b.len(), |n| i + n + 1);
+        let next_line = |i: usize| (self.line_end(i) + 1).min(self.b.len());
         let mut line = self.line_start(first);
         if line == first && self.b[first] == b'-' && self.marker(first) {
             line = next_line(line);
@@ -175,7 +179,7 @@ impl<'a> Fast<'a> {
 
     /// The end of a comment starting at `i` (its line break, or the end of the text).
     fn comment_end(&self, i: usize) -> R<usize> {
-        let end = memchr::memchr(b'\n', &self.b[i..]).map_or(self.b.len(), |p| i + p);
+        let end = self.line_end(i);
         if self.b[i..end].iter().any(|&c| c == b'\r' || c == b'\t') {
             return Err(Bail);
         }
@@ -602,7 +606,7 @@ impl<'a> Fast<'a> {
             if line >= self.b.len() {
                 break self.b.len();
             }
-            let eol = memchr::memchr(b'\n', &self.b[line..]).map_or(self.b.len(), |p| line + p);
+            let eol = self.line_end(line);
             let content = &self.b[line..eol];
             let spaces = content.iter().take_while(|&&c| c == b' ').count();
             if content.iter().any(|&c| c == b'\t' || c == b'\r') {

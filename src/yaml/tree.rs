@@ -177,8 +177,7 @@ pub fn parse_stream(text: &str) -> Stream<'_> {
 /// Documents in the block-style subset manifests are written in are read by the fast path
 /// ([`super::fast`]); saphyr reads a document outside it, and the fast path reads on from the
 /// next document when the text tells where that starts ([`super::fast::Fast::next_document`]);
-/// else saphyr reads
-/// the rest of the stream.
+/// else saphyr reads the rest of the stream.
 pub struct Docs<'a> {
     text: &'a str,
     /// While the fast path reads the stream: where the next document's text starts.
