@@ -102,7 +102,8 @@ pub struct Options<'a> {
     pub rules: Vec<&'static dyn Rule>,
     /// Rule settings.
     pub settings: &'a Settings,
-    /// Keep source text of files with findings (for snippets).
+    /// Keep source text of files with findings, and the labels drawn under their nodes (for
+    /// snippets; no other output shows a label).
     pub keep_text: bool,
     /// Called after each file (progress bar).
     pub progress: Option<&'a (dyn Fn() + Sync)>,
@@ -344,7 +345,7 @@ pub fn lint(inputs: Vec<Input>, skipped: Vec<(String, String)>, opts: &Options<'
     let finish = |d: Draft| match &d.primary {
         // Findings located in context files are not reported.
         Target::Site(s) if files.get(s.file as usize).is_some_and(|f| f.report) => {
-            Some(finish_site_draft(d, files, &strings))
+            Some(finish_site_draft(d, files, &strings, opts.keep_text))
         }
         _ => None,
     };
@@ -665,7 +666,11 @@ fn file_error(file: u32, path: &str, message: String, text: &str, offset: usize)
     Finding {
         meta,
         severity: meta.severity,
-        label: Some(message.clone().into()),
+        extra: Extra {
+            label: Some(message.clone().into()),
+            ..Extra::default()
+        }
+        .boxed(),
         message: message.into(),
         help: Some(
             "Fix the file so that it is valid YAML or JSON; kubectl would reject it.".into(),
@@ -677,7 +682,6 @@ fn file_error(file: u32, path: &str, message: String, text: &str, offset: usize)
         object: None,
         route: "".into(),
         fingerprint: stable_hash(&[meta.id, path]),
-        extra: None,
     }
 }
 
@@ -1009,7 +1013,7 @@ fn lint_object(
                 out.masks.push(res.location(doc, l));
             }
         }
-        let f = finish_label_draft(draft, doc, res, &ident);
+        let f = finish_label_draft(draft, doc, res, &ident, opts.keep_text);
         out.masks.extend(f.sensitive().iter().copied());
         out.findings.push(f);
     }
@@ -1045,6 +1049,7 @@ fn finish_label_draft(
     doc: &Doc<'_>,
     res: &mut Resolver<'_>,
     ident: &Arc<ObjectIdent>,
+    labels: bool,
 ) -> Finding {
     let mut traced = None;
     let (primary, label_text, route) = match &d.primary {
@@ -1108,13 +1113,13 @@ fn finish_label_draft(
                 .or(label_text.as_deref())
                 .unwrap_or(d.meta.summary),
         ),
-        label: label_text.map(|l| res.strings.get(&l)),
         help: d.help.map(|h| res.strings.get(&h)),
         primary,
         object: Some(ident.clone()),
         route,
         fingerprint,
         extra: Extra {
+            label: label_text.filter(|_| labels).map(|l| res.strings.get(&l)),
             related,
             sensitive,
             suppressed: None,
@@ -1124,7 +1129,7 @@ fn finish_label_draft(
     }
 }
 
-fn finish_site_draft(d: Draft, files: &[SourceFile], strings: &Interner) -> Finding {
+fn finish_site_draft(d: Draft, files: &[SourceFile], strings: &Interner, labels: bool) -> Finding {
     let Target::Site(site) = &d.primary else {
         unreachable!("internal error: cross-object drafts carry sites")
     };
@@ -1149,7 +1154,6 @@ fn finish_site_draft(d: Draft, files: &[SourceFile], strings: &Interner) -> Find
         meta: d.meta,
         severity: d.severity,
         message: strings.get(d.message.as_deref().unwrap_or(d.meta.summary)),
-        label: d.label.map(|l| strings.get(&l)),
         help: d.help.map(|h| strings.get(&h)),
         primary: Location {
             file: site.file,
@@ -1159,6 +1163,7 @@ fn finish_site_draft(d: Draft, files: &[SourceFile], strings: &Interner) -> Find
         route: site.route.clone(),
         fingerprint: fingerprint(d.meta.id, path, site.object.as_deref(), &site.route),
         extra: Extra {
+            label: d.label.filter(|_| labels).map(|l| strings.get(&l)),
             related,
             ..Extra::default()
         }

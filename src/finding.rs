@@ -8,54 +8,8 @@ use crate::model::ObjectIdent;
 use crate::rule::{Meta, Severity};
 use crate::yaml::Region;
 
-/// Shared, immutable text: one pointer wide (findings hold four of them, and a large run holds
-/// hundreds of thousands of findings), compared and hashed by content.
-#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Text(Arc<Box<str>>);
-
-impl std::ops::Deref for Text {
-    type Target = str;
-    fn deref(&self) -> &str {
-        &self.0
-    }
-}
-
-impl From<&str> for Text {
-    fn from(s: &str) -> Self {
-        Text(Arc::new(s.into()))
-    }
-}
-
-impl From<String> for Text {
-    fn from(s: String) -> Self {
-        Text(Arc::new(s.into_boxed_str()))
-    }
-}
-
-impl std::fmt::Display for Text {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self)
-    }
-}
-
-impl std::fmt::Debug for Text {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        std::fmt::Debug::fmt(&**self, f)
-    }
-}
-
-impl Serialize for Text {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self)
-    }
-}
-
-impl Text {
-    /// Whether two texts are the same copy.
-    pub fn ptr_eq(a: &Text, b: &Text) -> bool {
-        Arc::ptr_eq(&a.0, &b.0)
-    }
-}
+mod text;
+pub use text::Text;
 
 /// A place in a file of the run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -109,8 +63,6 @@ pub struct Finding {
     pub severity: Severity,
     /// What was found. This and the other texts are shared with equal texts of the run.
     pub message: Text,
-    /// The short label under the underline.
-    pub label: Option<Text>,
     /// How to fix it.
     pub help: Option<Text>,
     /// The offending node.
@@ -129,6 +81,8 @@ pub struct Finding {
 /// The parts of a finding that most findings do not have.
 #[derive(Debug, Clone, Default)]
 pub struct Extra {
+    /// The short label under the underline (kept only for output that draws snippets).
+    pub label: Option<Text>,
     /// Other places that explain it.
     pub related: Vec<Related>,
     /// Regions whose text must never be printed.
@@ -143,7 +97,8 @@ pub struct Extra {
 impl Extra {
     /// The box for a finding: `None` when there is nothing in it.
     pub fn boxed(mut self) -> Option<Box<Extra>> {
-        let empty = self.related.is_empty()
+        let empty = self.label.is_none()
+            && self.related.is_empty()
             && self.sensitive.is_empty()
             && self.suppressed.is_none()
             && self.trace.is_none();
@@ -163,6 +118,11 @@ impl Finding {
             self.meta.id,
             &self.message,
         )
+    }
+
+    /// The short label under the underline, if the run kept it.
+    pub fn label(&self) -> Option<&Text> {
+        self.extra.as_ref()?.label.as_ref()
     }
 
     /// Other places that explain it.
@@ -389,13 +349,13 @@ mod tests {
         // Large inputs hold hundreds of thousands of findings until they are sorted: every
         // byte here is multiplied by that (see the Performance section of the README).
         assert!(
-            std::mem::size_of::<Finding>() <= 96,
+            std::mem::size_of::<Finding>() <= 88,
             "Finding grew to {} bytes",
             std::mem::size_of::<Finding>()
         );
         // One in several findings has related places.
         assert!(
-            std::mem::size_of::<Extra>() <= 64,
+            std::mem::size_of::<Extra>() <= 72,
             "Extra grew to {} bytes",
             std::mem::size_of::<Extra>()
         );

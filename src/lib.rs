@@ -3,6 +3,8 @@
 //! The binary is a thin shell around [`run`]; the rule registry and the docs renderer are
 //! public for the black-box tests.
 #![allow(clippy::module_name_repetitions)]
+// Unsafe code only where a module says why it needs it (`finding::text`).
+#![deny(unsafe_code)]
 
 pub(crate) mod accounting;
 pub(crate) mod baseline;

@@ -258,7 +258,6 @@ fn meta_finding(
     Finding {
         meta,
         severity: meta.severity,
-        label: Some(label.into()),
         message: message.into(),
         help: Some(help.to_owned().into()),
         primary: d.at,
@@ -270,7 +269,11 @@ fn meta_finding(
             &d.rules.join(","),
             &d.at.region.line.to_string(),
         ]),
-        extra: None,
+        extra: crate::finding::Extra {
+            label: Some(label.into()),
+            ..crate::finding::Extra::default()
+        }
+        .boxed(),
     }
 }
 

@@ -269,7 +269,7 @@ impl Diagnostic for Diag<'_> {
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
         let f = self.f;
         let primary = LabeledSpan::new_primary_with_span(
-            f.label.as_deref().map(|l| inert::text(l).into_owned()),
+            f.label().map(|l| inert::text(l).into_owned()),
             self.source.span(&f.primary.region),
         );
         let related = f
