@@ -349,18 +349,19 @@ pub fn lint(inputs: Vec<Input>, skipped: Vec<(String, String)>, opts: &Options<'
         }
         _ => None,
     };
-    let cross: Vec<Vec<Finding>> = opts
+    let cross: Vec<Vec<Vec<Finding>>> = opts
         .rules
         .par_iter()
         .filter(|r| r.reads_world())
         .map(|rule| {
             let mut wcx = WorldContext::new(opts.settings, &finish);
             rule.check_world(&world, &mut wcx);
-            wcx.into_findings()
+            wcx.into_parts()
         })
         .collect();
     drop(world);
-    for part in cross {
+    // Part by part: each is given back as soon as it is in.
+    for part in cross.into_iter().flatten() {
         run.findings.extend(part);
     }
     crate::timings::mark("cross-object rules");
@@ -982,7 +983,7 @@ fn lint_object(
     out: &mut FileOutcome,
 ) {
     out.stats.objects += 1;
-    let ident = Arc::new(obj.ident());
+    let ident = Arc::new(obj.ident_in(res.strings));
     let ns = input.namespace.as_deref();
     let Gather {
         world,

@@ -138,6 +138,12 @@ impl From<&str> for Text {
     }
 }
 
+impl Default for Text {
+    fn default() -> Self {
+        Text::new("")
+    }
+}
+
 impl From<String> for Text {
     fn from(s: String) -> Self {
         Text::new(&s)
@@ -151,6 +157,24 @@ impl PartialEq for Text {
 }
 
 impl Eq for Text {}
+
+impl PartialEq<str> for Text {
+    fn eq(&self, other: &str) -> bool {
+        self.as_str() == other
+    }
+}
+
+impl PartialEq<&str> for Text {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+impl PartialEq<Text> for &str {
+    fn eq(&self, other: &Text) -> bool {
+        *self == other.as_str()
+    }
+}
 
 impl PartialOrd for Text {
     fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
@@ -215,6 +239,10 @@ mod tests {
         assert!(a < b);
         assert_eq!(b.cmp(&a), std::cmp::Ordering::Greater);
         assert_eq!(a.cmp(&Text::from("alpha")), std::cmp::Ordering::Equal);
+        assert_eq!(a, "alpha");
+        assert_eq!("alpha", a);
+        assert_ne!(a, "beta");
+        assert_eq!(&*Text::default(), "");
         let h = std::collections::hash_map::RandomState::new();
         assert_eq!(h.hash_one(&a), h.hash_one(Text::from("alpha")));
         assert_eq!(h.hash_one(&a), h.hash_one("alpha"));

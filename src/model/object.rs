@@ -3,20 +3,23 @@
 use serde::Serialize;
 
 use super::workload::PodSpec;
+use crate::finding::{Interner, Text};
 use crate::yaml::{Label, NodeRef, Pointer, Seg};
 
-/// Who an object is: what ties a finding to it across edits.
+/// Who an object is: what ties a finding to it across edits. Each indexed object and each of
+/// its findings holds one (shared), and large runs have hundreds of thousands of objects whose
+/// versions, kinds, namespaces and names repeat: the parts are shared texts.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Default)]
 pub struct ObjectIdent {
     /// `apiVersion`.
     #[serde(rename = "apiVersion")]
-    pub api_version: String,
+    pub api_version: Text,
     /// `kind`.
-    pub kind: String,
+    pub kind: Text,
     /// `metadata.namespace`, if set.
-    pub namespace: Option<String>,
+    pub namespace: Option<Text>,
     /// `metadata.name` (or `generateName`), if set.
-    pub name: Option<String>,
+    pub name: Option<Text>,
 }
 
 impl ObjectIdent {
@@ -143,10 +146,20 @@ impl<'d> Object<'d> {
     /// Identity for fingerprints and reports.
     pub fn ident(&self) -> ObjectIdent {
         ObjectIdent {
-            api_version: self.api_version.to_owned(),
-            kind: self.kind.to_owned(),
-            namespace: self.namespace.map(str::to_owned),
-            name: self.name.map(str::to_owned),
+            api_version: self.api_version.into(),
+            kind: self.kind.into(),
+            namespace: self.namespace.map(Text::from),
+            name: self.name.map(Text::from),
+        }
+    }
+
+    /// Identity for fingerprints and reports, its texts shared through `strings`.
+    pub fn ident_in(&self, strings: &Interner) -> ObjectIdent {
+        ObjectIdent {
+            api_version: strings.get(self.api_version),
+            kind: strings.get(self.kind),
+            namespace: self.namespace.map(|n| strings.get(n)),
+            name: self.name.map(|n| strings.get(n)),
         }
     }
 

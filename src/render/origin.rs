@@ -10,7 +10,7 @@ use super::routes::{
     accept, image_repo, is_identity, json6902, relabel, same_object, selects, str_at, translate,
 };
 use super::trace::{Tracer, node_at};
-use crate::finding::Location;
+use crate::finding::{Location, Text};
 use crate::model::ObjectIdent;
 use crate::yaml::{Doc, Label, NodeRef, Pointer, Seg, block_scalar_span, span_of};
 
@@ -78,10 +78,10 @@ impl Tracer<'_> {
         let ident = odoc.map(|(_, d)| {
             let r = d.root();
             ObjectIdent {
-                api_version: str_at(r, &["apiVersion"]).unwrap_or_default().to_owned(),
-                kind: str_at(r, &["kind"]).unwrap_or_default().to_owned(),
-                namespace: str_at(r, &["metadata", "namespace"]).map(str::to_owned),
-                name: str_at(r, &["metadata", "name"]).map(str::to_owned),
+                api_version: str_at(r, &["apiVersion"]).unwrap_or_default().into(),
+                kind: str_at(r, &["kind"]).unwrap_or_default().into(),
+                namespace: str_at(r, &["metadata", "namespace"]).map(Text::from),
+                name: str_at(r, &["metadata", "name"]).map(Text::from),
             }
         });
         let object_site = || {

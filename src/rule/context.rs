@@ -176,6 +176,9 @@ pub struct WorldContext<'c> {
     finish: Finish<'c>,
     /// Finished findings.
     findings: Vec<Finding>,
+    /// Finished findings of earlier parts (namespaces), in order: the run takes them part by
+    /// part, so they are never all copied into one vector of the rule's first.
+    parts: Vec<Vec<Finding>>,
 }
 
 impl<'c> WorldContext<'c> {
@@ -186,6 +189,7 @@ impl<'c> WorldContext<'c> {
             pending: None,
             finish,
             findings: Vec::new(),
+            parts: Vec::new(),
         }
     }
 
@@ -209,11 +213,9 @@ impl<'c> WorldContext<'c> {
             })
             .collect();
         self.flush();
-        // Grown once (growth by doubling held the old and the new copy at once).
-        self.findings
-            .reserve_exact(parts.iter().map(|p| p.findings.len()).sum());
-        for mut part in parts {
-            self.findings.append(&mut part.findings);
+        self.parts.push(std::mem::take(&mut self.findings));
+        for part in parts {
+            self.parts.extend(part.into_parts());
         }
     }
 
@@ -230,10 +232,12 @@ impl<'c> WorldContext<'c> {
             .extend(self.pending.take().and_then(self.finish));
     }
 
-    /// Every finding, once the check is done.
-    pub(crate) fn into_findings(mut self) -> Vec<Finding> {
+    /// Every finding, once the check is done, in parts (in order).
+    pub(crate) fn into_parts(mut self) -> Vec<Vec<Finding>> {
         self.flush();
-        self.findings
+        self.parts.push(self.findings);
+        self.parts.retain(|p| !p.is_empty());
+        self.parts
     }
 }
 

@@ -293,7 +293,10 @@ impl<'w, 'c> Reach<'w, 'c> {
             via.push(format!("{} more bindings", chains.len() - MAX_NAMED));
         }
         let cluster_wide = chains.iter().any(|c| c.binding.binding.cluster);
+        // Only the first chains are drawn; a reach is kept for every place a namespace's
+        // workloads are in, so it gives the rest of the list back.
         chains.truncate(MAX_CHAINS);
+        chains.shrink_to_fit();
         Some(Reach {
             top: chains,
             what: what.join(", "),
