@@ -8,7 +8,9 @@ use std::time::{Duration, Instant};
 use rayon::prelude::*;
 
 use crate::accounting::Failure;
-use crate::finding::{Extra, Finding, Fingerprint, Interner, Location, Related, stable_hash};
+use crate::finding::{
+    Extra, Finding, Fingerprint, Interner, Location, Related, RelatedLists, stable_hash,
+};
 use crate::input::{Input, InputSource};
 use crate::model::{Facts, Object, ObjectIdent, Site, World};
 use crate::render;
@@ -305,6 +307,7 @@ pub fn lint(inputs: Vec<Input>, skipped: Vec<(String, String)>, opts: &Options<'
     // given back before the cross-object phase, which fills its own with texts of its own.
     drop(strings);
     let strings = Interner::default();
+    let lists = RelatedLists::default();
     crate::timings::mark("lint files (parallel)");
 
     for (input, text) in inputs.into_iter().zip(kept) {
@@ -344,9 +347,9 @@ pub fn lint(inputs: Vec<Input>, skipped: Vec<(String, String)>, opts: &Options<'
     let files = &run.files;
     let finish = |d: Draft| match &d.primary {
         // Findings located in context files are not reported.
-        Target::Site(s) if files.get(s.file as usize).is_some_and(|f| f.report) => {
-            Some(finish_site_draft(d, files, &strings, opts.keep_text))
-        }
+        Target::Site(s) if files.get(s.file as usize).is_some_and(|f| f.report) => Some(
+            finish_site_draft(d, files, &strings, &lists, opts.keep_text),
+        ),
         _ => None,
     };
     let cross: Vec<Vec<Vec<Finding>>> = opts
@@ -1121,7 +1124,8 @@ fn finish_label_draft(
         fingerprint,
         extra: Extra {
             label: label_text.filter(|_| labels).map(|l| res.strings.get(&l)),
-            related,
+            // A file's lists name its own places: there is nothing to share.
+            related: (!related.is_empty()).then(|| Arc::from(related)),
             sensitive,
             suppressed: None,
             trace,
@@ -1130,7 +1134,13 @@ fn finish_label_draft(
     }
 }
 
-fn finish_site_draft(d: Draft, files: &[SourceFile], strings: &Interner, labels: bool) -> Finding {
+fn finish_site_draft(
+    d: Draft,
+    files: &[SourceFile],
+    strings: &Interner,
+    lists: &RelatedLists,
+    labels: bool,
+) -> Finding {
     let Target::Site(site) = &d.primary else {
         unreachable!("internal error: cross-object drafts carry sites")
     };
@@ -1165,7 +1175,7 @@ fn finish_site_draft(d: Draft, files: &[SourceFile], strings: &Interner, labels:
         fingerprint: fingerprint(d.meta.id, path, site.object.as_deref(), &site.route),
         extra: Extra {
             label: d.label.filter(|_| labels).map(|l| strings.get(&l)),
-            related,
+            related: lists.get(related),
             ..Extra::default()
         }
         .boxed(),

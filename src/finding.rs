@@ -21,7 +21,7 @@ pub struct Location {
 }
 
 /// A secondary location with its explanation.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Related {
     /// Where.
     pub at: Location,
@@ -84,7 +84,9 @@ pub struct Extra {
     /// The short label under the underline (kept only for output that draws snippets).
     pub label: Option<Text>,
     /// Other places that explain it.
-    pub related: Vec<Related>,
+    /// Shared: a cross-object rule draws one chain (binding, role, rule) for every workload
+    /// that uses it (see [`RelatedLists`]). `None` when there are none.
+    pub related: Option<Arc<[Related]>>,
     /// Regions whose text must never be printed.
     pub sensitive: Vec<Location>,
     /// Set when suppressed (boxed, as the trace: most findings with other parts have related
@@ -98,11 +100,10 @@ impl Extra {
     /// The box for a finding: `None` when there is nothing in it.
     pub fn boxed(mut self) -> Option<Box<Extra>> {
         let empty = self.label.is_none()
-            && self.related.is_empty()
+            && self.related.is_none()
             && self.sensitive.is_empty()
             && self.suppressed.is_none()
             && self.trace.is_none();
-        self.related.shrink_to_fit();
         self.sensitive.shrink_to_fit();
         (!empty).then(|| Box::new(self))
     }
@@ -127,7 +128,10 @@ impl Finding {
 
     /// Other places that explain it.
     pub fn related(&self) -> &[Related] {
-        self.extra.as_ref().map_or(&[], |e| &e.related)
+        self.extra
+            .as_ref()
+            .and_then(|e| e.related.as_deref())
+            .unwrap_or(&[])
     }
 
     /// Regions whose text must never be printed.
@@ -148,6 +152,36 @@ impl Finding {
     /// The extra parts, to change them.
     pub fn extra_mut(&mut self) -> &mut Extra {
         self.extra.get_or_insert_default()
+    }
+}
+
+/// One copy of each distinct list of related places of the cross-object findings: a
+/// workload's chain (binding subject, roleRef, rules) or policy list is the same for every
+/// workload that shares it, and a large run holds tens of thousands of such findings.
+#[derive(Default)]
+pub struct RelatedLists {
+    set: std::sync::Mutex<
+        std::collections::HashSet<Arc<[Related]>, std::hash::BuildHasherDefault<WordHasher>>,
+    >,
+}
+
+impl RelatedLists {
+    /// The shared copy of `list`; `None` when it is empty.
+    pub fn get(&self, list: Vec<Related>) -> Option<Arc<[Related]>> {
+        if list.is_empty() {
+            return None;
+        }
+        // A panic elsewhere cannot leave the set half-updated: keep using it.
+        let mut set = self
+            .set
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(shared) = set.get(&list[..]) {
+            return Some(shared.clone());
+        }
+        let shared: Arc<[Related]> = Arc::from(list);
+        set.insert(shared.clone());
+        Some(shared)
     }
 }
 
@@ -345,6 +379,33 @@ mod tests {
     }
 
     #[test]
+    fn equal_related_lists_are_shared() {
+        let lists = RelatedLists::default();
+        let list = |line: u32, text: &str| {
+            vec![Related {
+                at: Location {
+                    file: 1,
+                    region: Region {
+                        line,
+                        ..Region::default()
+                    },
+                },
+                text: text.into(),
+            }]
+        };
+        let a = lists.get(list(3, "1. bound here")).unwrap();
+        let b = lists.get(list(3, "1. bound here")).unwrap();
+        assert!(Arc::ptr_eq(&a, &b));
+        // Another place or another text is another list.
+        let c = lists.get(list(4, "1. bound here")).unwrap();
+        let d = lists.get(list(3, "2. bound here")).unwrap();
+        assert!(!Arc::ptr_eq(&a, &c) && !Arc::ptr_eq(&a, &d));
+        assert_eq!(c[0].at.region.line, 4);
+        assert_eq!(&*d[0].text, "2. bound here");
+        assert!(lists.get(Vec::new()).is_none());
+    }
+
+    #[test]
     fn findings_stay_compact() {
         // Large inputs hold hundreds of thousands of findings until they are sorted: every
         // byte here is multiplied by that (see the Performance section of the README).
@@ -355,7 +416,7 @@ mod tests {
         );
         // One in several findings has related places.
         assert!(
-            std::mem::size_of::<Extra>() <= 72,
+            std::mem::size_of::<Extra>() <= 64,
             "Extra grew to {} bytes",
             std::mem::size_of::<Extra>()
         );
