@@ -164,7 +164,7 @@ fn complete_pod_security(
     let labeled: std::collections::HashSet<&str> = world
         .objects
         .iter()
-        .filter(|f| !f.psa_labels.is_empty())
+        .filter(|f| !f.psa_labels().is_empty())
         .filter_map(|f| f.ident.name.as_deref())
         .collect();
     let again: Vec<usize> = (0..facts.len())
@@ -997,10 +997,13 @@ fn lint_object(
             return;
         }
         // Context files feed only the cross-object index.
-        out.facts
-            .extend(Facts::extract(obj, ns, pod_security, &mut |l: Label| {
-                res.site(doc, &l, &ident)
-            }));
+        out.facts.extend(Facts::extract(
+            obj,
+            ns,
+            pod_security,
+            res.strings,
+            &mut |l: Label| res.site(doc, &l, &ident),
+        ));
         return;
     }
     if let Some(d) = annotation_directive(doc, obj, res) {
@@ -1041,10 +1044,13 @@ fn lint_object(
         }
     }
     if world {
-        out.facts
-            .extend(Facts::extract(obj, ns, pod_security, &mut |l: Label| {
-                res.site(doc, &l, &ident)
-            }));
+        out.facts.extend(Facts::extract(
+            obj,
+            ns,
+            pod_security,
+            res.strings,
+            &mut |l: Label| res.site(doc, &l, &ident),
+        ));
     }
 }
 

@@ -9,6 +9,7 @@ use super::object::{Object, ObjectIdent};
 use super::rbac::{PolicyRule, RoleView, rule_item};
 use super::rbac_risk::{Hit, risks};
 use super::selector::{LabelPairs, LabelSelector, label_pairs, pod_key};
+use crate::finding::Interner;
 use crate::pss::{self, Levels};
 use crate::yaml::{Label, NodeRef, Region};
 
@@ -47,8 +48,9 @@ pub struct Facts {
     pub namespace: Option<String>,
     /// Where `namespace` comes from.
     pub ns_origin: NsOrigin,
-    /// `metadata.labels` of Namespaces and ClusterRoles (empty for other kinds: no rule reads them).
-    pub labels: BTreeMap<String, String>,
+    /// `metadata.labels` of Namespaces and ClusterRoles, and a Namespace's Pod Security labels
+    /// (`None` for other kinds: no rule reads them; boxed, the index holds every object).
+    pub object_labels: Option<Box<ObjectLabels>>,
     /// Pod template labels, for workloads.
     pub pod_labels: Option<LabelPairs>,
     /// Typed facts of the kinds cross-object rules read.
@@ -58,8 +60,15 @@ pub struct Facts {
     /// the only ones a Namespace of the input can govern. Boxed: most objects have none, and
     /// the index holds every object.
     pub pod_security: Option<Box<PodSecurityFacts>>,
+}
+
+/// The labels the index keeps of a Namespace or ClusterRole.
+#[derive(Debug, Clone, Default)]
+pub struct ObjectLabels {
+    /// `metadata.labels`.
+    pub all: BTreeMap<String, String>,
     /// For Namespace objects: the `pod-security.kubernetes.io/*` labels.
-    pub psa_labels: Vec<PsaLabel>,
+    pub psa: Vec<PsaLabel>,
 }
 
 /// The Pod Security verdict of a workload, for every level and policy version at once.
@@ -107,11 +116,9 @@ pub enum KindFacts {
     Role(Box<RoleFacts>),
     /// A RoleBinding or ClusterRoleBinding.
     Binding(Box<BindingFacts>),
-    /// A Namespace.
-    Namespace {
-        /// Its `metadata.name` entry.
-        name_site: Site,
-    },
+    /// A Namespace, with its `metadata.name` entry (boxed: few objects are Namespaces, and
+    /// the largest variant sets the size of every object's facts).
+    Namespace(Box<Site>),
     /// A ServiceAccount.
     ServiceAccount {
         /// `automountServiceAccountToken`.
@@ -213,6 +220,7 @@ impl Facts {
         obj: &Object<'_>,
         default_ns: Option<&str>,
         with_pss: bool,
+        strings: &Interner,
         site: &mut dyn FnMut(Label) -> Site,
     ) -> Option<Self> {
         let kind = kind_facts(obj, site)?;
@@ -234,20 +242,31 @@ impl Facts {
             // Only Namespace labels (namespaceSelector, PSA) and ClusterRole labels
             // (aggregation) are read across objects; keeping every object's labels costed
             // ~0.5 KB per object on large inputs.
-            labels: if matches!(obj.kind, "Namespace" | "ClusterRole") {
-                owned(obj.labels())
-            } else {
-                BTreeMap::new()
-            },
-            pod_labels: obj.pod.as_ref().map(|p| label_pairs(p.labels())),
+            object_labels: matches!(obj.kind, "Namespace" | "ClusterRole").then(|| {
+                Box::new(ObjectLabels {
+                    all: owned(obj.labels()),
+                    psa: psa_labels(obj, site),
+                })
+            }),
+            pod_labels: obj.pod.as_ref().map(|p| label_pairs(p.labels(), strings)),
             kind,
             pod_security: if with_pss {
                 pod_security(obj, site).map(Box::new)
             } else {
                 None
             },
-            psa_labels: psa_labels(obj, site),
         })
+    }
+
+    /// `metadata.labels` of a Namespace or ClusterRole (empty for other kinds).
+    pub fn labels(&self) -> &BTreeMap<String, String> {
+        static NONE: BTreeMap<String, String> = BTreeMap::new();
+        self.object_labels.as_ref().map_or(&NONE, |l| &l.all)
+    }
+
+    /// A Namespace's `pod-security.kubernetes.io/*` labels.
+    pub fn psa_labels(&self) -> &[PsaLabel] {
+        self.object_labels.as_ref().map_or(&[], |l| &l.psa)
     }
 
     /// The workload facts, if this is a workload.
@@ -417,9 +436,7 @@ fn kind_facts(obj: &Object<'_>, site: &mut dyn FnMut(Label) -> Site) -> Option<K
                 subjects,
             }))
         }
-        ("", "Namespace") => KindFacts::Namespace {
-            name_site: site(name_label(obj)),
-        },
+        ("", "Namespace") => KindFacts::Namespace(Box::new(site(name_label(obj)))),
         ("", "ServiceAccount") => KindFacts::ServiceAccount {
             automount: obj
                 .node
@@ -507,6 +524,7 @@ pub const PSA_PREFIX: &str = "pod-security.kubernetes.io/";
 #[cfg(test)]
 mod tests {
     use super::Facts;
+    use crate::finding::Interner;
     use crate::model::{Object, Site};
     use crate::yaml::{Pointer, parse_stream};
 
@@ -525,7 +543,7 @@ mod tests {
                     object: None,
                     route: "".into(),
                 };
-                Facts::extract(&obj, None, false, &mut site).is_some()
+                Facts::extract(&obj, None, false, &Interner::default(), &mut site).is_some()
             })
             .collect()
     }

@@ -309,6 +309,7 @@ fn calico_part(spec: Option<NodeRef<'_>>, global: bool) -> PolicyPart {
 #[cfg(test)]
 mod tests {
     use super::PolicyFacts;
+    use crate::finding::Text;
     use crate::model::Object;
     use crate::model::selector::{Labels, PodTarget};
     use crate::yaml::{Pointer, parse_stream};
@@ -356,7 +357,7 @@ mod tests {
             assert_eq!(gates.as_ref(), expected.as_ref(), "{yaml}");
             let Some(gates) = gates else { continue };
             for pairs in targets {
-                let owned: Vec<(Box<str>, Box<str>)> = pairs
+                let owned: Vec<(Text, Text)> = pairs
                     .iter()
                     .map(|(k, v)| ((*k).into(), (*v).into()))
                     .collect();

@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 
+use crate::finding::{Interner, Text};
 use crate::yaml::NodeRef;
 
 /// What a selector key reads.
@@ -44,12 +45,18 @@ pub struct Requirement {
 
 /// Pod labels as the index keeps them: sorted by key. (A `BTreeMap` of one or two labels costs a
 /// half-kilobyte node for every workload of the input.)
-pub type LabelPairs = Box<[(Box<str>, Box<str>)]>;
+pub type LabelPairs = Box<[(Text, Text)]>;
 
-/// Sorted label pairs of `labels` (the last value of a key wins).
-pub fn label_pairs<'a>(labels: impl Iterator<Item = (&'a str, &'a str)>) -> LabelPairs {
+/// Sorted label pairs of `labels` (the last value of a key wins), their texts shared through
+/// `strings` (workloads repeat the same keys and many of the same values).
+pub fn label_pairs<'a>(
+    labels: impl Iterator<Item = (&'a str, &'a str)>,
+    strings: &Interner,
+) -> LabelPairs {
     let map: BTreeMap<&str, &str> = labels.collect();
-    map.into_iter().map(|(k, v)| (k.into(), v.into())).collect()
+    map.into_iter()
+        .map(|(k, v)| (strings.get(k), strings.get(v)))
+        .collect()
 }
 
 /// Labels a selector reads.
@@ -58,7 +65,7 @@ pub enum Labels<'a> {
     /// A map (Namespace and ClusterRole labels).
     Map(&'a BTreeMap<String, String>),
     /// Sorted pairs (pod labels).
-    Pairs(&'a [(Box<str>, Box<str>)]),
+    Pairs(&'a [(Text, Text)]),
 }
 
 impl<'a> Labels<'a> {

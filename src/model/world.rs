@@ -131,7 +131,7 @@ impl World {
                 KindFacts::Policy(p) if p.flavor.cluster_wide() => ix.cluster_policies.push(i),
                 KindFacts::Policy(_) => slot(&mut ix, &ns, unknown).policies.push(i),
                 KindFacts::ResourceQuota => slot(&mut ix, &ns, unknown).quotas.push(i),
-                KindFacts::Namespace { .. } => ix
+                KindFacts::Namespace(_) => ix
                     .namespace_objects
                     .entry(f.name().to_owned())
                     .or_default()
@@ -224,7 +224,7 @@ impl World {
     pub fn namespace_labels(&self, ns: &NsKey) -> Option<&BTreeMap<String, String>> {
         let name = ns.as_ref()?;
         let i = *self.index.namespace_objects.get(name)?.first()?;
-        Some(&self.objects[i].labels)
+        Some(self.objects[i].labels())
     }
 
     /// The Namespace object of a namespace, if in the input.
@@ -352,7 +352,7 @@ impl World {
                                     let f = &self.objects[j];
                                     let empty = BTreeMap::new();
                                     let t = PodTarget {
-                                        labels: Labels::Map(&f.labels),
+                                        labels: Labels::Map(f.labels()),
                                         namespace: None,
                                         ns_labels: Some(&empty),
                                     };
@@ -393,7 +393,9 @@ impl World {
                             let f = &self.objects[i];
                             let label = AGGREGATE_LABELS
                                 .iter()
-                                .find(|(l, _)| f.labels.get(*l).map(String::as_str) == Some("true"))
+                                .find(|(l, _)| {
+                                    f.labels().get(*l).map(String::as_str) == Some("true")
+                                })
                                 .map_or("", |(l, _)| l);
                             from_role(
                                 &mut out,
@@ -426,8 +428,7 @@ impl World {
     /// Where to report a namespace-level finding: the Namespace object's `metadata.name` if it
     /// is in the input, else the `metadata.name` of its first workload.
     pub fn namespace_site(&self, ns: &NsKey, index: &NsIndex) -> Option<&Site> {
-        if let Some(KindFacts::Namespace { name_site }) = self.namespace_object(ns).map(|f| &f.kind)
-        {
+        if let Some(KindFacts::Namespace(name_site)) = self.namespace_object(ns).map(|f| &f.kind) {
             return Some(name_site);
         }
         index

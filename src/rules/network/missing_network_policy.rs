@@ -1,5 +1,6 @@
 use std::collections::HashMap;
 
+use crate::finding::Text;
 use crate::model::{Facts, Flavor, PolicyFacts, World, describe_ns};
 use crate::rule::{Rule, Severity, WorldContext, declare_rule};
 
@@ -85,7 +86,7 @@ fn flavor_name(f: Flavor) -> &'static str {
     }
 }
 
-fn labels_text(labels: Option<&[(Box<str>, Box<str>)]>) -> String {
+fn labels_text(labels: Option<&[(Text, Text)]>) -> String {
     match labels {
         Some(l) if !l.is_empty() => {
             let v: Vec<String> = l.iter().take(4).map(|(k, v)| format!("{k}={v}")).collect();

@@ -87,7 +87,7 @@ impl<'w> Policy<'w> {
     /// The enforced policy of a Namespace (`None`: nothing enforced, or `privileged`).
     fn of(ns: &'w Facts) -> Option<Policy<'w>> {
         let label = |mode: &str| {
-            ns.psa_labels
+            ns.psa_labels()
                 .iter()
                 .find(|l| l.key.strip_prefix(PSA_PREFIX) == Some(mode))
         };
