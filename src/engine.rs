@@ -29,7 +29,8 @@ pub struct SourceFile {
     pub path: String,
     /// The text, kept only for files whose findings will be rendered with a snippet.
     pub text: Option<Arc<str>>,
-    /// Where to read the text again if it was not kept (findings of the cross-object pass).
+    /// Where to read the text again if it was not kept (findings of the cross-object pass);
+    /// only for output that draws snippets.
     pub disk: Option<std::path::PathBuf>,
     /// Findings in this file are reported (else it was read as context only).
     pub report: bool,
@@ -104,8 +105,8 @@ pub struct Options<'a> {
     pub rules: Vec<&'static dyn Rule>,
     /// Rule settings.
     pub settings: &'a Settings,
-    /// Keep source text of files with findings, and the labels drawn under their nodes (for
-    /// snippets; no other output shows a label).
+    /// Keep what snippets draw: the source text of files with findings, the labels under
+    /// their nodes and the regions to mask (no other output shows any of them).
     pub keep_text: bool,
     /// Called after each file (progress bar).
     pub progress: Option<&'a (dyn Fn() + Sync)>,
@@ -317,7 +318,8 @@ pub fn lint(inputs: Vec<Input>, skipped: Vec<(String, String)>, opts: &Options<'
                 run.files.push(SourceFile {
                     path: input.display,
                     text,
-                    disk: Some(p),
+                    // Only snippets read a file again.
+                    disk: opts.keep_text.then_some(p),
                     report,
                 });
                 continue;
@@ -345,28 +347,33 @@ pub fn lint(inputs: Vec<Input>, skipped: Vec<(String, String)>, opts: &Options<'
     // Cross-object rules read the finished index side by side; each draft becomes a finding as
     // soon as it is complete.
     let files = &run.files;
-    let finish = |d: Draft| match &d.primary {
+    // Each finding goes into the run as soon as it is finished: a rule's findings are never
+    // gathered apart first. (The run's order comes from the sort below, whatever order the
+    // rules' threads finish in.)
+    let sink = std::sync::Mutex::new(std::mem::take(&mut run.findings));
+    let finish = |d: Draft| {
         // Findings located in context files are not reported.
-        Target::Site(s) if files.get(s.file as usize).is_some_and(|f| f.report) => Some(
-            finish_site_draft(d, files, &strings, &lists, opts.keep_text),
-        ),
-        _ => None,
+        if let Target::Site(s) = &d.primary
+            && files.get(s.file as usize).is_some_and(|f| f.report)
+        {
+            let f = finish_site_draft(d, files, &strings, &lists, opts.keep_text);
+            sink.lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .push(f);
+        }
     };
-    let cross: Vec<Vec<Vec<Finding>>> = opts
-        .rules
+    opts.rules
         .par_iter()
         .filter(|r| r.reads_world())
-        .map(|rule| {
+        .for_each(|rule| {
             let mut wcx = WorldContext::new(opts.settings, &finish);
             rule.check_world(&world, &mut wcx);
-            wcx.into_parts()
-        })
-        .collect();
+            wcx.flush();
+        });
     drop(world);
-    // Part by part: each is given back as soon as it is in.
-    for part in cross.into_iter().flatten() {
-        run.findings.extend(part);
-    }
+    run.findings = sink
+        .into_inner()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     crate::timings::mark("cross-object rules");
     let mut seen = std::collections::HashSet::new();
     // Traced output of several overlays reads the comments of a shared base more than once.
@@ -1014,7 +1021,7 @@ fn lint_object(
         rule.check_object(obj, &mut cx);
     }
     for draft in cx.drafts {
-        if res.tracer.is_some() {
+        if opts.keep_text && res.tracer.is_some() {
             // Rendered output is shown next to its source: mask it there too.
             for l in &draft.sensitive {
                 out.masks.push(res.location(doc, l));
@@ -1059,7 +1066,7 @@ fn finish_label_draft(
     doc: &Doc<'_>,
     res: &mut Resolver<'_>,
     ident: &Arc<ObjectIdent>,
-    labels: bool,
+    snippets: bool,
 ) -> Finding {
     let mut traced = None;
     let (primary, label_text, route) = match &d.primary {
@@ -1096,7 +1103,11 @@ fn finish_label_draft(
             text: res.strings.get(text),
         })
         .collect();
-    let sensitive = d.sensitive.iter().map(|l| res.traced(doc, l)).collect();
+    // Labels and the regions to mask are drawn only in snippets.
+    let sensitive = match snippets {
+        true => d.sensitive.iter().map(|l| res.traced(doc, l)).collect(),
+        false => Vec::new(),
+    };
     let fingerprint = match &traced {
         Some(t) => fingerprint(
             d.meta.id,
@@ -1129,7 +1140,7 @@ fn finish_label_draft(
         route,
         fingerprint,
         extra: Extra {
-            label: label_text.filter(|_| labels).map(|l| res.strings.get(&l)),
+            label: label_text.filter(|_| snippets).map(|l| res.strings.get(&l)),
             // A file's lists name its own places: there is nothing to share.
             related: (!related.is_empty()).then(|| Arc::from(related)),
             sensitive,
@@ -1145,7 +1156,7 @@ fn finish_site_draft(
     files: &[SourceFile],
     strings: &Interner,
     lists: &RelatedLists,
-    labels: bool,
+    snippets: bool,
 ) -> Finding {
     let Target::Site(site) = &d.primary else {
         unreachable!("internal error: cross-object drafts carry sites")
@@ -1180,7 +1191,7 @@ fn finish_site_draft(
         route: site.route.clone(),
         fingerprint: fingerprint(d.meta.id, path, site.object.as_deref(), &site.route),
         extra: Extra {
-            label: d.label.filter(|_| labels).map(|l| strings.get(&l)),
+            label: d.label.filter(|_| snippets).map(|l| strings.get(&l)),
             related: lists.get(related),
             ..Extra::default()
         }

@@ -528,6 +528,16 @@ mod tests {
     use crate::model::{Object, Site};
     use crate::yaml::{Pointer, parse_stream};
 
+    #[test]
+    fn index_facts_stay_compact() {
+        // The index holds one per workload, policy, role, binding, account and namespace of the
+        // run (about half of a large run's objects), until the cross-object rules are done.
+        let size = std::mem::size_of::<Facts>();
+        assert!(size <= 136, "Facts grew to {size} bytes");
+        let size = std::mem::size_of::<super::KindFacts>();
+        assert!(size <= 16, "KindFacts grew to {size} bytes");
+    }
+
     /// Which documents of `yaml` the index keeps.
     fn indexed(yaml: &str) -> Vec<bool> {
         let stream = parse_stream(yaml);

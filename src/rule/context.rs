@@ -3,7 +3,6 @@
 use std::borrow::Cow;
 
 use super::meta::{Meta, PssLevel, RuleMeta, Severity};
-use crate::finding::Finding;
 use crate::model::{NsIndex, NsKey, Site, World};
 use crate::yaml::{Focus, Label};
 
@@ -162,9 +161,9 @@ impl<'c> Context<'c> {
     }
 }
 
-/// Turns a finished draft of a cross-object rule into a finding (`None`: not reported, e.g. it
-/// is located in a file read only as context).
-pub(crate) type Finish<'c> = &'c (dyn Fn(Draft) -> Option<Finding> + Sync);
+/// Turns a finished draft of a cross-object rule into a finding of the run (or drops it: e.g.
+/// it is located in a file read only as context).
+pub(crate) type Finish<'c> = &'c (dyn Fn(Draft) + Sync);
 
 /// The context of a cross-object check.
 pub struct WorldContext<'c> {
@@ -173,28 +172,23 @@ pub struct WorldContext<'c> {
     /// The draft being built: finished as soon as the rule reports the next one, so that a rule
     /// with many findings never holds all their drafts (with their texts and sites) at once.
     pending: Option<Draft>,
+    /// Where finished drafts go: straight into the run, which sorts its findings (a rule's
+    /// findings are never gathered, and never copied from one list into another).
     finish: Finish<'c>,
-    /// Finished findings.
-    findings: Vec<Finding>,
-    /// Finished findings of earlier parts (namespaces), in order: the run takes them part by
-    /// part, so they are never all copied into one vector of the rule's first.
-    parts: Vec<Vec<Finding>>,
 }
 
 impl<'c> WorldContext<'c> {
-    /// A context with no findings yet, which finishes each draft with `finish`.
+    /// A context which finishes each draft with `finish`.
     pub(crate) fn new(settings: &'c Settings, finish: Finish<'c>) -> Self {
         WorldContext {
             settings,
             pending: None,
             finish,
-            findings: Vec::new(),
-            parts: Vec::new(),
         }
     }
 
     /// Run `check` for every namespace of the index side by side, for rules that look inside
-    /// one namespace at a time; the findings are taken back in namespace order.
+    /// one namespace at a time.
     pub fn each_namespace<'w>(
         &mut self,
         world: &'w World,
@@ -202,21 +196,13 @@ impl<'c> WorldContext<'c> {
     ) {
         use rayon::prelude::*;
         let namespaces: Vec<_> = world.index.namespaces.iter().collect();
-        let parent = &*self;
-        let parts: Vec<WorldContext<'c>> = namespaces
-            .par_iter()
-            .map(|&(ns, index)| {
-                let mut part = WorldContext::new(parent.settings, parent.finish);
-                check(ns, index, &mut part);
-                part.flush();
-                part
-            })
-            .collect();
         self.flush();
-        self.parts.push(std::mem::take(&mut self.findings));
-        for part in parts {
-            self.parts.extend(part.into_parts());
-        }
+        let (settings, finish) = (self.settings, self.finish);
+        namespaces.par_iter().for_each(|&(ns, index)| {
+            let mut part = WorldContext::new(settings, finish);
+            check(ns, index, &mut part);
+            part.flush();
+        });
     }
 
     /// Report a finding of `rule` at a recorded site.
@@ -226,18 +212,11 @@ impl<'c> WorldContext<'c> {
             .insert(Draft::new(rule.meta(), Target::Site(at.clone())))
     }
 
-    /// Finish the pending draft.
-    fn flush(&mut self) {
-        self.findings
-            .extend(self.pending.take().and_then(self.finish));
-    }
-
-    /// Every finding, once the check is done, in parts (in order).
-    pub(crate) fn into_parts(mut self) -> Vec<Vec<Finding>> {
-        self.flush();
-        self.parts.push(self.findings);
-        self.parts.retain(|p| !p.is_empty());
-        self.parts
+    /// Finish the pending draft (also once the check is done).
+    pub(crate) fn flush(&mut self) {
+        if let Some(d) = self.pending.take() {
+            (self.finish)(d);
+        }
     }
 }
 
