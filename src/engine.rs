@@ -999,18 +999,19 @@ fn lint_object(
         world,
         pod_security,
     } = res.gather;
+    // What the cross-object index keeps of the object.
+    let facts = |res: &mut Resolver<'_>| {
+        let strings = res.strings;
+        Facts::extract(obj, ns, pod_security, strings, &mut |l: Label| {
+            res.site(doc, &l, &ident)
+        })
+    };
     if !input.report {
         if !world {
             return;
         }
         // Context files feed only the cross-object index.
-        out.facts.extend(Facts::extract(
-            obj,
-            ns,
-            pod_security,
-            res.strings,
-            &mut |l: Label| res.site(doc, &l, &ident),
-        ));
+        out.facts.extend(facts(res));
         return;
     }
     if let Some(d) = annotation_directive(doc, obj, res) {
@@ -1051,13 +1052,7 @@ fn lint_object(
         }
     }
     if world {
-        out.facts.extend(Facts::extract(
-            obj,
-            ns,
-            pod_security,
-            res.strings,
-            &mut |l: Label| res.site(doc, &l, &ident),
-        ));
+        out.facts.extend(facts(res));
     }
 }
 
