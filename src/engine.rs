@@ -956,7 +956,7 @@ fn annotation_directive(
         ),
         None => at,
     };
-    let object = Some(obj.ident());
+    let object = Some(obj.ident_in(res.strings));
     Some(match suppress::parse_annotation(value) {
         Ok(suppress::Parsed {
             rules,
@@ -1099,9 +1099,10 @@ fn finish_label_draft(
         })
         .collect();
     // Labels and the regions to mask are drawn only in snippets.
-    let sensitive = match snippets {
-        true => d.sensitive.iter().map(|l| res.traced(doc, l)).collect(),
-        false => Vec::new(),
+    let sensitive = if snippets {
+        d.sensitive.iter().map(|l| res.traced(doc, l)).collect()
+    } else {
+        Vec::new()
     };
     let fingerprint = match &traced {
         Some(t) => fingerprint(

@@ -36,15 +36,13 @@ unsafe impl Sync for Text {}
 const MAX_COUNT: usize = isize::MAX as usize;
 
 impl Text {
-    /// The allocation for a text of `len` bytes.
+    /// The allocation for a text of `len` bytes: the header, then the bytes. (A `str` is at
+    /// most `isize::MAX` bytes, so the sum cannot overflow; a size the allocator cannot serve
+    /// is an allocation failure, as for any `String`.)
     fn layout(len: usize) -> Layout {
-        match Layout::new::<Header>().extend(
-            Layout::array::<u8>(len)
-                .unwrap_or_else(|_| std::alloc::handle_alloc_error(Layout::new::<Header>())),
-        ) {
-            Ok((layout, _)) => layout.pad_to_align(),
-            Err(_) => std::alloc::handle_alloc_error(Layout::new::<Header>()),
-        }
+        let size = std::mem::size_of::<Header>() + len;
+        Layout::from_size_align(size, std::mem::align_of::<Header>())
+            .unwrap_or_else(|_| std::alloc::handle_alloc_error(Layout::new::<Header>()))
     }
 
     fn new(s: &str) -> Text {

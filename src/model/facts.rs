@@ -235,7 +235,7 @@ impl Facts {
             ident: kind_site
                 .object
                 .clone()
-                .unwrap_or_else(|| std::sync::Arc::new(obj.ident())),
+                .unwrap_or_else(|| std::sync::Arc::new(obj.ident_in(strings))),
             site: kind_site,
             namespace,
             ns_origin,

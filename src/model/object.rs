@@ -143,16 +143,6 @@ impl<'d> Object<'d> {
             .filter_map(|(k, v)| Some((k, v.text()?)))
     }
 
-    /// Identity for fingerprints and reports.
-    pub fn ident(&self) -> ObjectIdent {
-        ObjectIdent {
-            api_version: self.api_version.into(),
-            kind: self.kind.into(),
-            namespace: self.namespace.map(Text::from),
-            name: self.name.map(Text::from),
-        }
-    }
-
     /// Identity for fingerprints and reports, its texts shared through `strings`.
     pub fn ident_in(&self, strings: &Interner) -> ObjectIdent {
         ObjectIdent {
