@@ -2,7 +2,7 @@
 # Run kubeward once for the kubeward GitHub Action (action.yml, step "run").
 #
 #   kubeward lint --format github|human --sarif-file "$RUNNER_TEMP/kubeward.sarif" \
-#     --fail-on "$KW_FAIL_ON" --no-progress [--config "$KW_CONFIG"] -- <paths>
+#     --fail-on "$KW_FAIL_ON" --render "$KW_RENDER" --no-progress [--config "$KW_CONFIG"] -- <paths>
 #
 # The exit code is recorded, not propagated: the step succeeds so that the
 # SARIF upload runs first, and the action's last step ("gate") fails the job.
@@ -13,6 +13,9 @@
 #   KW_FAIL_ON      critical|high|medium|low|never (default: low)
 #   KW_ANNOTATIONS  true: --format github (annotations + job summary);
 #                   false: --format human
+#   KW_RENDER       auto|never: run helm/kustomize on the charts and overlays
+#                   of the checkout (sandboxed, see SECURITY.md) or never
+#                   (default: auto)
 #   KW_SARIF_FILE   SARIF path (default: $RUNNER_TEMP/kubeward.sarif)
 #   KUBEWARD        kubeward executable (default: kubeward on PATH)
 #   RUNNER_TEMP, GITHUB_OUTPUT (set by the runner)
@@ -81,7 +84,7 @@ print(sum(len(run.get("results") or []) for run in doc.get("runs") or []))
 }
 
 main() {
-  local fail_on annotations format config sarif kw rc findings
+  local fail_on annotations format render config sarif kw rc findings
   local -a paths args
 
   fail_on=$(trim "${KW_FAIL_ON:-low}")
@@ -99,6 +102,13 @@ main() {
   *) usage_error "invalid annotations '$annotations' (expected true or false)" ;;
   esac
 
+  render=$(trim "${KW_RENDER:-auto}")
+  [[ -n $render ]] || render=auto
+  case "$render" in
+  auto | never) ;;
+  *) usage_error "invalid render '$render' (expected auto or never)" ;;
+  esac
+
   # Split on spaces, tabs and newlines; `read -a` does no glob expansion.
   read -r -d '' -a paths <<<"${KW_PATHS:-}" || true
   ((${#paths[@]})) || paths=(.)
@@ -113,7 +123,7 @@ main() {
   fi
   kw=${KUBEWARD:-kubeward}
 
-  args=(lint --format "$format" --sarif-file "$sarif" --fail-on "$fail_on" --no-progress)
+  args=(lint --format "$format" --sarif-file "$sarif" --fail-on "$fail_on" --render "$render" --no-progress)
   [[ -n $config ]] && args+=(--config "$config")
 
   rm -f -- "$sarif"

@@ -11,7 +11,7 @@ ok() { if eval "$2"; then pass=$((pass+1)); echo "ok   - $1"; else fail=$((fail+
 new_env() {
   T=$(mktemp -d "$W/t.XXXXXX"); export RUNNER_TEMP=$T GITHUB_OUTPUT=$T/out FAKE_ARGV_LOG=$T/argv
   : > "$GITHUB_OUTPUT"
-  unset KW_PATHS KW_CONFIG KW_FAIL_ON KW_ANNOTATIONS FAKE_RC FAKE_NO_SARIF KW_SARIF_FILE
+  unset KW_PATHS KW_CONFIG KW_FAIL_ON KW_ANNOTATIONS KW_RENDER FAKE_RC FAKE_NO_SARIF KW_SARIF_FILE
 }
 out() { grep "^$1=" "$GITHUB_OUTPUT" | tail -n1 | cut -d= -f2-; }
 argv() { paste -sd' ' "$FAKE_ARGV_LOG"; }
@@ -27,7 +27,7 @@ new_env
 export KW_PATHS=$'testdata/demo\n  apps/one\tapps/two  \n' KW_FAIL_ON=high KW_ANNOTATIONS=true
 bash "$RUN" > "$T/log" 2>&1; rc=$?
 ok "script exits 0" '[[ $rc == 0 ]]'
-ok "argv" '[[ "$(argv)" == "lint --format github --sarif-file $T/kubeward.sarif --fail-on high --no-progress -- testdata/demo apps/one apps/two" ]]'
+ok "argv" '[[ "$(argv)" == "lint --format github --sarif-file $T/kubeward.sarif --fail-on high --render auto --no-progress -- testdata/demo apps/one apps/two" ]]'
 ok "exit-code=1" '[[ $(out exit-code) == 1 ]]'
 ok "findings=2" '[[ $(out findings) == 2 ]]'
 ok "sarif-file" '[[ $(out sarif-file) == "$T/kubeward.sarif" ]]'
@@ -38,7 +38,7 @@ new_env
 export KW_ANNOTATIONS=false KW_CONFIG=' .kubeward.toml ' FAKE_RC=0
 bash "$RUN" > "$T/log" 2>&1; rc=$?
 ok "script exits 0" '[[ $rc == 0 ]]'
-ok "argv" '[[ "$(argv)" == "lint --format human --sarif-file $T/kubeward.sarif --fail-on low --no-progress --config .kubeward.toml -- ." ]]'
+ok "argv" '[[ "$(argv)" == "lint --format human --sarif-file $T/kubeward.sarif --fail-on low --render auto --no-progress --config .kubeward.toml -- ." ]]'
 ok "exit-code=0" '[[ $(out exit-code) == 0 ]]'
 
 echo "# 3: no shell evaluation or globbing of inputs"
@@ -47,7 +47,7 @@ touch "$T/a.yaml" "$T/b.yaml"
 export KW_PATHS="\$(touch $W/pwned) \`id\` ;rm *.yaml -x" KW_CONFIG='$(id)'
 (cd "$T" && bash "$RUN" > "$T/log" 2>&1); rc=$?
 ok "no command substitution" '[[ ! -e $W/pwned ]]'
-ok "paths literal, after --" '[[ "$(argv)" == "lint --format github --sarif-file $T/kubeward.sarif --fail-on low --no-progress --config \$(id) -- \$(touch $W/pwned) \`id\` ;rm *.yaml -x" ]]'
+ok "paths literal, after --" '[[ "$(argv)" == "lint --format github --sarif-file $T/kubeward.sarif --fail-on low --render auto --no-progress --config \$(id) -- \$(touch $W/pwned) \`id\` ;rm *.yaml -x" ]]'
 ok "files untouched" '[[ -e $T/a.yaml && -e $T/b.yaml ]]'
 
 echo "# 4: invalid inputs fail the step with exit-code 2"
@@ -62,6 +62,13 @@ ok "invalid annotations: exit 2" '[[ $rc == 2 && $(out exit-code) == 2 ]]'
 new_env
 KW_FAIL_ON=$'low\n::warning::injected' bash "$RUN" > "$T/log" 2>&1; rc=$?
 ok "newline in input is escaped in ::error" '[[ $rc == 2 ]] && ! grep -q "^::warning::injected" "$T/log" && grep -q "%0A::warning::injected" "$T/log"'
+
+new_env
+KW_RENDER='--output=/etc/passwd' bash "$RUN" > "$T/log" 2>&1; rc=$?
+ok "invalid render: exit 2, kubeward not run" '[[ $rc == 2 && $(out exit-code) == 2 && ! -e $FAKE_ARGV_LOG ]]'
+new_env
+KW_RENDER=' never ' bash "$RUN" > "$T/log" 2>&1; rc=$?
+ok "render never passed on" '[[ "$(argv)" == "lint --format github --sarif-file $T/kubeward.sarif --fail-on low --render never --no-progress -- ." ]]'
 
 echo "# 5: exit 0 without SARIF becomes exit-code 2; exit 2 without SARIF kept"
 new_env
