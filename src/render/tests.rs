@@ -69,6 +69,7 @@ fn lint(path: &str) -> Run {
             settings: &settings,
             keep_text: true,
             progress: None,
+            render: Some(&prepared.context),
         },
     );
     run.notices = prepared.notices;
