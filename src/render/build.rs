@@ -1,7 +1,7 @@
 //! Kustomize builds: render an overlay with origin and transformer annotations, keep per
 //! document where it came from, and remove the annotations before linting.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -138,13 +138,21 @@ fn innermost(err: &str, scratch: &Path) -> String {
 /// repository.
 fn read_build(out: &str, root: &Path, graph: &Graph, scope: &Scope) -> Build {
     let stream = parse_stream(out);
-    let resolve = |p: &str| {
-        let path = Path::new(p);
-        if path.is_absolute() || path.has_root() {
-            return None;
+    // Each path is checked once (a kustomization is named by every object it transformed).
+    let mut checked: HashMap<String, Option<PathBuf>> = HashMap::new();
+    let mut resolve = |p: &str| {
+        if let Some(hit) = checked.get(p) {
+            return hit.clone();
         }
-        let lexical = exec::normalize(&root.join(path));
-        scope.regular_file(&lexical).map(|_| lexical)
+        let path = Path::new(p);
+        let found = if path.is_absolute() || path.has_root() {
+            None
+        } else {
+            let lexical = exec::normalize(&root.join(path));
+            scope.regular_file(&lexical).map(|_| lexical)
+        };
+        checked.insert(p.to_owned(), found.clone());
+        found
     };
     let mut docs = Vec::with_capacity(stream.docs.len());
     let mut strip = Vec::new();

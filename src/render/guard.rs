@@ -3,7 +3,7 @@
 //! would make kustomize execute, fetch or read outside the repository: a remote reference, a
 //! Helm chart, a plugin that is not built into kustomize, a path that leaves the repository, a
 //! file that is not a regular file. Each is a problem at the node that wrote it; one makes the
-//! overlay unsafe (not rendered).
+//! overlay unsafe (not rendered). Plugin configurations: [`super::plugin`].
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -14,52 +14,19 @@ use super::problem::{Kind, Problem};
 use super::scope::{self, Refusal, Scope};
 use crate::yaml::{Label, NodeRef, Pointer, Seg, parse_stream};
 
-/// Kinds of the plugins built into kustomize that run nothing (HelmChartInflationGenerator runs
-/// helm and is refused like `helmCharts`).
-const BUILTINS: [&str; 17] = [
-    "AnnotationsTransformer",
-    "ConfigMapGenerator",
-    "HashTransformer",
-    "IAMPolicyGenerator",
-    "ImageTagTransformer",
-    "LabelTransformer",
-    "NamespaceTransformer",
-    "PatchJson6902Transformer",
-    "PatchStrategicMergeTransformer",
-    "PatchTransformer",
-    "PrefixSuffixTransformer",
-    "PrefixTransformer",
-    "ReplacementTransformer",
-    "ReplicaCountTransformer",
-    "SecretGenerator",
-    "SortOrderTransformer",
-    "SuffixTransformer",
-];
-
-/// Keys of built-in plugin configurations whose values kustomize loads as files (or URLs).
-const PLUGIN_FILE_KEYS: [&str; 7] = [
-    "path",
-    "paths",
-    "files",
-    "envs",
-    "env",
-    "targetfilepath",
-    "valuesfile",
-];
-
 /// Largest kustomization or plugin configuration read for the check (kustomize reads larger
 /// ones, but no real one comes near).
-const MAX_CHECKED: u64 = 16 * 1024 * 1024;
+pub(super) const MAX_CHECKED: u64 = 16 * 1024 * 1024;
 
 const HELP_REMOTE: &str = "Vendor the remote base into the repository (or render it in a trusted job); kubeward never fetches what a pull request names.";
 const HELP_PATH: &str = "Keep every file an overlay uses inside the repository, as a regular file.";
-const HELP_PLUGIN: &str = "Use kustomize's built-in generators and transformers, or render with plugins in a trusted job; kubeward never runs a plugin a pull request names.";
+pub(super) const HELP_PLUGIN: &str = "Use kustomize's built-in generators and transformers, or render with plugins in a trusted job; kubeward never runs a plugin a pull request names.";
 const HELP_HELM: &str = "Render the chart on its own (kubeward lints charts with `helm template`), or inflate it in a trusted job.";
-const HELP_TAG: &str = "Write the value as a plain string.";
+pub(super) const HELP_TAG: &str = "Write the value as a plain string.";
 
 /// Key equality as Go's `encoding/json` sees it (ASCII case folding, plus the two non-ASCII
 /// letters that fold to ASCII ones: `ſ` to `s`, the Kelvin sign to `k`).
-fn fold(key: &str) -> String {
+pub(super) fn fold(key: &str) -> String {
     key.chars()
         .map(|c| match c {
             'ſ' => 's',
@@ -101,18 +68,18 @@ struct Site {
 
 /// A directory to check: its canonical path, the path it was reached by, whether its resources
 /// are plugin configurations, and where it was named.
-struct Visit {
-    dir: PathBuf,
-    lexical: PathBuf,
-    plugins: bool,
+pub(super) struct Visit {
+    pub(super) dir: PathBuf,
+    pub(super) lexical: PathBuf,
+    pub(super) plugins: bool,
     from: Option<Site>,
 }
 
-struct Walk<'a> {
+pub(super) struct Walk<'a> {
     root: &'a Path,
     seen: HashSet<(PathBuf, bool)>,
     todo: Vec<Visit>,
-    out: Vec<Problem>,
+    pub(super) out: Vec<Problem>,
 }
 
 /// The problems that make the overlay in `entry` (an absolute directory) unsafe to render; empty
@@ -152,7 +119,7 @@ pub fn check(entry: &Path, scope: &Scope) -> Vec<Problem> {
 
 /// The item routes of a list (a lone scalar counts as a list of one, as it does nowhere in
 /// kustomize, but checking it costs nothing).
-fn items<'d>(n: NodeRef<'d>, at: &Pointer) -> Vec<(Pointer, NodeRef<'d>)> {
+pub(super) fn items<'d>(n: NodeRef<'d>, at: &Pointer) -> Vec<(Pointer, NodeRef<'d>)> {
     if n.is_seq() {
         n.items()
             .enumerate()
@@ -164,7 +131,7 @@ fn items<'d>(n: NodeRef<'d>, at: &Pointer) -> Vec<(Pointer, NodeRef<'d>)> {
 }
 
 impl Walk<'_> {
-    fn problem(
+    pub(super) fn problem(
         &mut self,
         file: &Path,
         doc: usize,
@@ -239,7 +206,7 @@ impl Walk<'_> {
 
     /// Every scalar below `n` with a tag go-yaml decodes (`!!binary`): its text is not what
     /// kustomize reads.
-    fn tags(&mut self, file: &Path, doc: usize, n: NodeRef<'_>, at: &Pointer) {
+    pub(super) fn tags(&mut self, file: &Path, doc: usize, n: NodeRef<'_>, at: &Pointer) {
         let mut stack = vec![(n, at.clone(), 0usize)];
         while let Some((n, at, depth)) = stack.pop() {
             if depth > crate::yaml::MAX_DEPTH {
@@ -319,7 +286,7 @@ impl Walk<'_> {
                             Some(t) if t.contains('\n') => {
                                 let s = parse_stream(t);
                                 for d in &s.docs {
-                                    self.inline_plugin(v, file, doc, &p, d.root());
+                                    self.plugin(v, file, doc, d.root(), &p, true);
                                 }
                             }
                             _ => self.reference(v, file, doc, &p, item, Role::Plugin),
@@ -377,7 +344,7 @@ impl Walk<'_> {
     }
 
     /// One path or URL written at `at`.
-    fn reference(
+    pub(super) fn reference(
         &mut self,
         v: &Visit,
         file: &Path,
@@ -450,138 +417,11 @@ impl Walk<'_> {
             }
         }
     }
-
-    /// A plugin configuration file: every document must configure a built-in plugin.
-    fn plugin_file(&mut self, v: &Visit, canonical: &Path, lexical: &Path) {
-        if std::fs::metadata(canonical).map_or(true, |m| m.len() > MAX_CHECKED) {
-            let p = Problem::at(Kind::Unsafe, lexical, 0, None).says(
-                "a plugin configuration too large to be checked before rendering".into(),
-                "too large to check",
-                HELP_PLUGIN,
-            );
-            self.out.push(p);
-            return;
-        }
-        let Ok(text) = std::fs::read_to_string(canonical) else {
-            return;
-        };
-        let stream = parse_stream(&text);
-        for d in &stream.docs {
-            self.tags(lexical, d.index, d.root(), &Pointer::root());
-            self.plugin(v, lexical, d.index, d.root(), &Pointer::root(), false);
-        }
-    }
-
-    /// A plugin configuration written inline in a kustomization (at `at`, a block scalar).
-    fn inline_plugin(&mut self, v: &Visit, file: &Path, doc: usize, at: &Pointer, n: NodeRef<'_>) {
-        self.plugin(v, file, doc, n, at, true);
-    }
-
-    /// One plugin configuration document `n`; `inline` ones are reported at `at` (the block
-    /// scalar that holds them), others at their own nodes.
-    fn plugin(
-        &mut self,
-        v: &Visit,
-        file: &Path,
-        doc: usize,
-        n: NodeRef<'_>,
-        at: &Pointer,
-        inline: bool,
-    ) {
-        if n.is_null() || !n.is_map() && inline {
-            return;
-        }
-        let place = |route: Pointer| -> Label {
-            if inline {
-                Label::at(at.clone()).value()
-            } else {
-                Label::at(route)
-            }
-        };
-        let api = n.get("apiVersion").and_then(NodeRef::text);
-        let kind = n.get("kind").and_then(NodeRef::text);
-        let builtin = api == Some("builtin") && kind.is_some_and(|k| BUILTINS.contains(&k));
-        if inline && n.has_foreign_tag() {
-            self.problem(
-                file,
-                doc,
-                place(Pointer::root()),
-                "a tagged plugin configuration that kubeward cannot check".into(),
-                "tagged value",
-                HELP_TAG,
-            );
-        }
-        if !builtin {
-            let route = if api == Some("builtin") {
-                "kind"
-            } else {
-                "apiVersion"
-            };
-            let what = if kind == Some("HelmChartInflationGenerator") {
-                "a HelmChartInflationGenerator: kustomize would run helm"
-            } else {
-                "a plugin that is not built into kustomize (an exec, container or Go plugin)"
-            };
-            self.problem(
-                file,
-                doc,
-                place(Pointer::root().key(route)),
-                format!("{what}; the overlay was not rendered"),
-                "not a built-in plugin",
-                HELP_PLUGIN,
-            );
-        }
-        if let Some(ann) = n.path(&["metadata", "annotations"]) {
-            for (k, _) in ann.entries() {
-                let lower = k.to_ascii_lowercase();
-                if lower.ends_with("/function")
-                    || lower.contains("function") && lower.contains("config.k")
-                {
-                    self.problem(
-                        file,
-                        doc,
-                        place(Pointer::root().join(["metadata", "annotations"]).key(Seg::from(k.to_owned()))),
-                        "a function annotation: kustomize would run the container or program it names; the overlay was not rendered".into(),
-                        "function plugin",
-                        HELP_PLUGIN,
-                    );
-                }
-            }
-        }
-        // Wherever a built-in plugin names files.
-        let mut stack = vec![(n, Pointer::root(), 0usize)];
-        while let Some((node, route, depth)) = stack.pop() {
-            if depth > crate::yaml::MAX_DEPTH {
-                continue;
-            }
-            for (k, value) in node.entries() {
-                let r = route.key(Seg::from(k.to_owned()));
-                let folded = fold(k);
-                if PLUGIN_FILE_KEYS.contains(&folded.as_str()) {
-                    for (p, item) in items(value, &r) {
-                        if item.text().is_some() {
-                            let role = if folded == "files" {
-                                Role::KeyedFile
-                            } else {
-                                Role::File
-                            };
-                            let at = if inline { at.clone() } else { p };
-                            self.reference(v, file, doc, &at, item, role);
-                        }
-                    }
-                }
-                stack.push((value, r, depth + 1));
-            }
-            for (i, item) in node.items().enumerate() {
-                stack.push((item, route.key(Seg::from(i)), depth + 1));
-            }
-        }
-    }
 }
 
 /// What a reference names.
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Role {
+pub(super) enum Role {
     /// A resource, base or component: a file or a kustomization directory.
     Base,
     /// A file.

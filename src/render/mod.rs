@@ -4,15 +4,17 @@
 //! run in a sandbox, and rendered metadata is followed only to files inside the repository.
 
 mod build;
-pub use build::kustomize_renderer;
 mod chart;
 mod exec;
 mod guard;
 mod helm;
 mod kustomize;
+mod limits;
 mod merge;
+mod options;
 mod origin;
 mod plan;
+mod plugin;
 mod problem;
 mod registry;
 mod routes;
@@ -25,14 +27,15 @@ mod tests;
 #[cfg(test)]
 mod vectors;
 
+pub use build::kustomize_renderer;
 pub use exec::ScratchDir;
+pub use limits::{
+    CONFIG_MAX_OUTPUT, CONFIG_MAX_TIMEOUT, DEFAULT_MAX_OUTPUT, DEFAULT_TIMEOUT, Limits, parse_size,
+};
 pub use merge::merge_overlays;
 pub use plan::{Context, Error, Mode, Options, Rendered, prepare};
 pub use problem::findings as problem_findings;
 pub use registry::Registry;
-pub use sandbox::{
-    CONFIG_MAX_OUTPUT, CONFIG_MAX_TIMEOUT, DEFAULT_MAX_OUTPUT, DEFAULT_TIMEOUT, Limits, parse_size,
-};
 pub use scope::Scope;
 pub use trace::{Sources, Tracer};
 #[cfg(test)]

@@ -10,68 +10,7 @@ use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, sync_channel};
 use std::time::{Duration, Instant};
 
 use super::exec::ScratchDir;
-
-/// How long a render may run and how much it may print.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Limits {
-    /// Wall time of one render.
-    pub timeout: Duration,
-    /// Bytes a render may print (standard output and error together).
-    pub max_output: u64,
-}
-
-/// The default wall time of one render.
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
-/// The default output cap of one render.
-pub const DEFAULT_MAX_OUTPUT: u64 = 64 * 1024 * 1024;
-/// The largest wall time a configuration file may ask for (a flag may ask for more).
-pub const CONFIG_MAX_TIMEOUT: u64 = 600;
-/// The largest output cap a configuration file may ask for (a flag may ask for more).
-pub const CONFIG_MAX_OUTPUT: u64 = 1024 * 1024 * 1024;
-
-impl Default for Limits {
-    fn default() -> Self {
-        Limits {
-            timeout: DEFAULT_TIMEOUT,
-            max_output: DEFAULT_MAX_OUTPUT,
-        }
-    }
-}
-
-/// A byte count as written on the command line or in the configuration: a number, optionally
-/// followed by `K`, `M` or `G` (powers of 1024; `KB`, `KiB`, … read the same).
-pub fn parse_size(s: &str) -> Result<u64, String> {
-    let t = s.trim();
-    let digits = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
-    let (n, unit) = t.split_at(digits);
-    let n: u64 = n
-        .parse()
-        .map_err(|_| format!("expected a size such as `64MB`, got `{s}`"))?;
-    let shift = match unit.trim().to_ascii_lowercase().as_str() {
-        "" | "b" => 0,
-        "k" | "kb" | "kib" => 10,
-        "m" | "mb" | "mib" => 20,
-        "g" | "gb" | "gib" => 30,
-        _ => return Err(format!("expected a size such as `64MB`, got `{s}`")),
-    };
-    let v = n
-        .checked_mul(1 << shift)
-        .ok_or_else(|| format!("`{s}` is too large"))?;
-    if v == 0 {
-        return Err("the size must be above zero".to_owned());
-    }
-    Ok(v)
-}
-
-/// A size for messages (`64 MB`, `512 kB`, `100 bytes`).
-pub fn show_size(n: u64) -> String {
-    match n {
-        n if n >= 1 << 30 && n % (1 << 30) == 0 => format!("{} GB", n >> 30),
-        n if n >= 1 << 20 && n % (1 << 20) == 0 => format!("{} MB", n >> 20),
-        n if n >= 1 << 10 && n % (1 << 10) == 0 => format!("{} kB", n >> 10),
-        n => format!("{n} bytes"),
-    }
-}
+pub use super::limits::{Limits, show_size};
 
 /// Why a render produced nothing.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -133,7 +72,8 @@ fn environment(home: &Path, tmp: &Path) -> Vec<(OsString, OsString)> {
         ("XDG_CACHE_HOME".into(), at(".cache")),
         ("XDG_DATA_HOME".into(), at(".local/share")),
         ("XDG_STATE_HOME".into(), at(".local/state")),
-        ("KUBECONFIG".into(), at(".kube/config")),
+        // No cluster: an empty configuration.
+        ("KUBECONFIG".into(), "/dev/null".into()),
         ("HELM_CONFIG_HOME".into(), at(".config/helm")),
         ("HELM_CACHE_HOME".into(), at(".cache/helm")),
         ("HELM_DATA_HOME".into(), at(".local/share/helm")),
@@ -163,8 +103,10 @@ fn environment(home: &Path, tmp: &Path) -> Vec<(OsString, OsString)> {
     env
 }
 
-/// A private directory for one render: a home, a temporary directory and room for inputs a
-/// renderer is given (a scratch kustomization). Removed on drop.
+/// A private directory for one render: the renderer's working directory (room for the inputs it
+/// is given, such as a scratch kustomization) and, inside it, its home and temporary directory
+/// (the directories under the home are made by the renderer if it needs them: each one made
+/// here would cost its removal). Removed on drop.
 pub struct Sandbox {
     scratch: ScratchDir,
 }
@@ -173,22 +115,19 @@ impl Sandbox {
     /// Create one.
     pub fn new() -> std::io::Result<Sandbox> {
         let scratch = ScratchDir::new()?;
-        for d in ["home/.kube", "home/.config", "home/.cache", "tmp", "work"] {
-            std::fs::create_dir_all(scratch.path().join(d))?;
-        }
-        std::fs::write(scratch.path().join("home/.kube/config"), "")?;
+        std::fs::create_dir(scratch.path().join("home"))?;
         Ok(Sandbox { scratch })
     }
 
     /// A directory for the renderer's inputs (its working directory too).
     pub fn work(&self) -> PathBuf {
-        self.scratch.path().join("work")
+        self.scratch.path().to_path_buf()
     }
 
     /// Run `program args…` in the sandbox: its standard output, or why there is none.
     pub fn run(&self, program: &Path, args: &[&OsStr], limits: &Limits) -> Result<String, Failure> {
         let home = self.scratch.path().join("home");
-        let tmp = self.scratch.path().join("tmp");
+        let tmp = home.clone();
         let mut cmd = Command::new(program);
         cmd.args(args)
             .env_clear()
@@ -305,7 +244,8 @@ fn supervise(mut child: Child, limits: &Limits) -> Result<String, Failure> {
                 stop(&mut child);
                 return Err(Failure::Timeout(limits.timeout));
             }
-            Ok(None) => std::thread::sleep(Duration::from_millis(5)),
+            // Its output is closed: it is exiting.
+            Ok(None) => std::thread::sleep(Duration::from_millis(1)),
             Err(e) => return Err(Failure::Start(format!("cannot wait for it: {e}"))),
         }
     };
@@ -408,19 +348,6 @@ mod tests {
             matches!(&e, Err(Failure::Exit(m)) if m == "Error: boom"),
             "{e:?}"
         );
-    }
-
-    #[test]
-    fn sizes_parse_with_units() {
-        assert_eq!(parse_size("64MB"), Ok(64 << 20));
-        assert_eq!(parse_size("512k"), Ok(512 << 10));
-        assert_eq!(parse_size("1GiB"), Ok(1 << 30));
-        assert_eq!(parse_size("100"), Ok(100));
-        assert!(parse_size("0").is_err());
-        assert!(parse_size("12 parsecs").is_err());
-        assert!(parse_size("99999999999G").is_err());
-        assert_eq!(show_size(64 << 20), "64 MB");
-        assert_eq!(show_size(1000), "1000 bytes");
     }
 
     #[test]
