@@ -58,6 +58,29 @@ pub fn is_remote(s: &str) -> bool {
             .any(|q| lower.contains(q))
 }
 
+/// What a list entry that may be written inline is.
+enum Inline<'t> {
+    /// YAML objects (an inline patch or plugin configuration).
+    Objects(&'t str),
+    /// Text that looks like YAML but does not parse here (kustomize's parser may read it).
+    Unreadable,
+    /// A path.
+    Path,
+}
+
+/// How kustomize reads entry `t` of `generators`, `transformers`, `validators` or
+/// `patchesStrategicMerge`: objects when it parses as YAML objects, else a path.
+fn inline(t: &str) -> Inline<'_> {
+    let stream = parse_stream(t);
+    if stream.docs.iter().any(|d| d.root().is_map()) {
+        Inline::Objects(t)
+    } else if stream.error.is_some() || t.contains('\n') || t.trim_start().starts_with(['{', '[']) {
+        Inline::Unreadable
+    } else {
+        Inline::Path
+    }
+}
+
 /// Where a kustomization was referenced from (a problem about it as a whole points there).
 #[derive(Clone)]
 struct Site {
@@ -190,6 +213,18 @@ impl Walk<'_> {
         }
     }
 
+    /// An entry that may be an inline configuration kubeward cannot read.
+    fn unreadable(&mut self, file: &Path, doc: usize, at: &Pointer) {
+        self.problem(
+            file,
+            doc,
+            Label::at(at.clone()).value(),
+            "an inline configuration kubeward cannot read (kustomize might); the overlay was not rendered".into(),
+            "unreadable inline configuration",
+            HELP_TAG,
+        );
+    }
+
     /// A kustomization file that may not be read: the problem goes where the directory was
     /// named, else on the file itself (whose text is never shown).
     fn refuse_file(&mut self, v: &Visit, lexical: &Path, why: Refusal) {
@@ -265,13 +300,11 @@ impl Walk<'_> {
                 }
                 "patchesstrategicmerge" => {
                     for (p, item) in items(value, &at) {
-                        // An entry is an inline patch when it reads as an object.
-                        let inline = item.text().is_some_and(|t| {
-                            t.contains('\n')
-                                && parse_stream(t).docs.first().is_some_and(|d| d.root().is_map())
-                        });
-                        if !inline {
-                            self.reference(v, file, doc, &p, item, Role::File);
+                        // kustomize reads an entry that parses as an object as an inline patch.
+                        match item.text().map(inline) {
+                            Some(Inline::Objects(_)) => {}
+                            Some(Inline::Unreadable) => self.unreadable(file, doc, &p),
+                            _ => self.reference(v, file, doc, &p, item, Role::File),
                         }
                     }
                 }
@@ -282,13 +315,16 @@ impl Walk<'_> {
                 }
                 "generators" | "transformers" | "validators" => {
                     for (p, item) in items(value, &at) {
-                        match item.text() {
-                            Some(t) if t.contains('\n') => {
+                        // As kustomize does: an entry that parses as objects is an inline
+                        // configuration (a one-line `{apiVersion: …}` too), else a path.
+                        match item.text().map(inline) {
+                            Some(Inline::Objects(t)) => {
                                 let s = parse_stream(t);
                                 for d in &s.docs {
                                     self.plugin(v, file, doc, d.root(), &p, true);
                                 }
                             }
+                            Some(Inline::Unreadable) => self.unreadable(file, doc, &p),
                             _ => self.reference(v, file, doc, &p, item, Role::Plugin),
                         }
                     }

@@ -92,6 +92,16 @@ fn remote_references_are_never_fetched_or_run() {
             3,
         ),
         (
+            "one-line inline generator fetching a URL",
+            Box::new(|s: &Scene| {
+                format!(
+                    "resources:\n  - pod.yaml\ngenerators:\n  - \"{{apiVersion: builtin, kind: ConfigMapGenerator, metadata: {{name: x}}, files: [{}/k]}}\"\n",
+                    s.url()
+                )
+            }),
+            4,
+        ),
+        (
             "ssh to the canary port",
             Box::new(|s: &Scene| {
                 format!(

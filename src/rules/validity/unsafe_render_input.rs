@@ -77,6 +77,7 @@ mod tests {
             .fail(&format!("{k}configMapGenerator:\n  - name: app\n    files:\n      - /etc/passwd   #~ unsafe-render-input\n      - k=../../../etc/hostname   #~ unsafe-render-input\n      - http://169.254.169.254/latest   #~ unsafe-render-input\n"))
             .fail(&format!("{k}helmCharts:   #~ unsafe-render-input\n  - name: redis\n    repo: https://charts.example.com\n"))
             .fail(&format!("{k}transformers:\n  - |\n    apiVersion: example.com/v1   #~ unsafe-render-input\n    kind: Run\n    metadata:\n      name: x\n      annotations:\n        config.kubernetes.io/function: |\n          exec: {{path: /bin/sh}}\n"))
+            .fail(&format!("{k}generators:\n  - \"{{apiVersion: builtin, kind: ConfigMapGenerator, metadata: {{name: x}}, files: [http://127.0.0.1:9/]}}\"   #~ unsafe-render-input\n"))
             .snapshot();
     }
 }
