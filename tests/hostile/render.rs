@@ -442,8 +442,9 @@ fn charts_with_a_fifo_are_not_rendered() {
 }
 
 /// `values.schema.json` `$ref`s: helm 3.17 fetches them (any URL) unless told not to validate.
+/// Unvendored dependencies are never fetched either.
 #[test]
-fn chart_schema_references_are_not_fetched() {
+fn charts_reach_no_network() {
     let Some(helm) = harness::helm() else { return };
     let helm = helm.to_string_lossy().into_owned();
     let scene = Scene::new();
@@ -469,6 +470,23 @@ fn chart_schema_references_are_not_fetched() {
             None
         ),
         "the chart is rendered: {json:#}"
+    );
+
+    // Dependencies that are not vendored: `helm template` never fetches them; the chart is not
+    // rendered, and that is a finding (the old build only said so in a note and passed).
+    let scene = Scene::new();
+    scene.write(
+        "chart/Chart.yaml",
+        format!(
+            "apiVersion: v2\nname: chart\nversion: 1.0.0\ndependencies:\n  - name: dep\n    version: 1.0.0\n    repository: {}/charts\n",
+            scene.url()
+        ),
+    );
+    scene.write("chart/templates/pod.yaml", POD);
+    let json = lint_untouched(&scene, &["--helm", &helm]);
+    assert!(
+        has_finding(&json, "render-error", "chart/Chart.yaml", Some(2)),
+        "{json:#}"
     );
 }
 
