@@ -177,6 +177,14 @@ pub struct LintArgs {
     /// A values file for `helm template`, on top of the chart's values.yaml (repeatable).
     #[arg(long, value_name = "FILE")]
     pub helm_values: Vec<PathBuf>,
+    /// Stop a render (`helm template`, `kustomize build`) that runs longer than this; it is a
+    /// `render-error` finding [default: the configuration's `render-timeout`, else 60].
+    #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..))]
+    pub render_timeout: Option<u64>,
+    /// Stop a render that prints more than this, e.g. `64MB`; it is a `render-error` finding
+    /// [default: the configuration's `render-max-output`, else 64MB].
+    #[arg(long, value_name = "SIZE", value_parser = crate::render::parse_size)]
+    pub render_max_output: Option<u64>,
 }
 
 /// `--render`.

@@ -23,6 +23,8 @@ const TOP_KEYS: &[&str] = &[
     "environment-words",
     "fail-on",
     "overrides",
+    "render-timeout",
+    "render-max-output",
 ];
 const RULES_KEYS: &[&str] = &["select", "ignore", "severity"];
 const OVERRIDE_KEYS: &[&str] = &["paths", "ignore", "severity"];
@@ -77,6 +79,12 @@ pub struct Config {
     pub fail_on: Option<String>,
     /// `overrides`.
     pub overrides: Vec<Override>,
+    /// `render-timeout`: seconds a render may run (at most
+    /// [`crate::render::CONFIG_MAX_TIMEOUT`]: the file is part of the scanned tree).
+    pub render_timeout: Option<u64>,
+    /// `render-max-output`: bytes a render may print (at most
+    /// [`crate::render::CONFIG_MAX_OUTPUT`]).
+    pub render_max_output: Option<u64>,
 }
 
 /// Look for a config file from `start` up to the git work tree root.
@@ -246,6 +254,7 @@ pub fn parse(path: &str, text: &str) -> Result<Config, Error> {
         &at("fail-on"),
         &["critical", "high", "medium", "low", "never"],
     )?;
+    render_limits(&l, doc, root, &mut cfg)?;
     if let Some(ovs) = root.get("overrides") {
         if !ovs.is_seq() {
             return Err(l.err(
@@ -289,6 +298,52 @@ pub fn parse(path: &str, text: &str) -> Result<Config, Error> {
         }
     }
     Ok(cfg)
+}
+
+/// `render-timeout` and `render-max-output`: within the ceilings, as a configuration file is
+/// part of the scanned tree (a flag may ask for more).
+fn render_limits(
+    l: &Loader<'_>,
+    doc: &crate::yaml::Doc<'_>,
+    root: NodeRef<'_>,
+    cfg: &mut Config,
+) -> Result<(), Error> {
+    use crate::render::{CONFIG_MAX_OUTPUT, CONFIG_MAX_TIMEOUT, parse_size};
+    let at = |k: &'static str| Pointer::root().key(k);
+    if let Some(v) = scalar(l, doc, root.get("render-timeout"), &at("render-timeout"))? {
+        match v.parse::<u64>() {
+            Ok(n) if (1..=CONFIG_MAX_TIMEOUT).contains(&n) => cfg.render_timeout = Some(n),
+            _ => {
+                return Err(l.err(
+                    doc,
+                    &Label::at(at("render-timeout")).value(),
+                    format!("`{v}` is not a number of seconds from 1 to {CONFIG_MAX_TIMEOUT}"),
+                    "invalid timeout",
+                    "Write e.g. `render-timeout: 60` (a longer one needs --render-timeout).",
+                ));
+            }
+        }
+    }
+    if let Some(v) = scalar(
+        l,
+        doc,
+        root.get("render-max-output"),
+        &at("render-max-output"),
+    )? {
+        match parse_size(&v) {
+            Ok(n) if n <= CONFIG_MAX_OUTPUT => cfg.render_max_output = Some(n),
+            _ => {
+                return Err(l.err(
+                    doc,
+                    &Label::at(at("render-max-output")).value(),
+                    format!("`{v}` is not a size up to 1GB"),
+                    "invalid size",
+                    "Write e.g. `render-max-output: 64MB` (a larger one needs --render-max-output).",
+                ));
+            }
+        }
+    }
+    Ok(())
 }
 
 fn check_keys(
@@ -515,6 +570,11 @@ exclude:
 # Exit with 1 when a finding at or above this severity remains: critical, high, medium, low, never.
 fail-on: low
 
+# A render (helm template, kustomize build) that runs longer or prints more is stopped and
+# reported as a render-error finding (at most 600 seconds and 1GB here; flags may ask for more).
+# render-timeout: 60
+# render-max-output: 64MB
+
 # Settings for some paths only.
 overrides: []
   # - paths: ["legacy/**"]
@@ -553,6 +613,22 @@ mod tests {
         assert!(e.help.contains("critical, high"));
         let e = parse("c.yaml", "overrides:\n  - ignore: [host-pid]\n").unwrap_err();
         assert!(e.message.contains("needs `paths`"));
+    }
+
+    #[test]
+    fn render_limits_are_bounded() {
+        let c = parse("c.yaml", "render-timeout: 30\nrender-max-output: 8MB\n").unwrap();
+        assert_eq!(c.render_timeout, Some(30));
+        assert_eq!(c.render_max_output, Some(8 << 20));
+        for bad in [
+            "render-timeout: 0\n",
+            "render-timeout: 3600\n",
+            "render-timeout: soon\n",
+            "render-max-output: 2GB\n",
+            "render-max-output: lots\n",
+        ] {
+            assert!(parse("c.yaml", bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

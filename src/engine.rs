@@ -110,6 +110,9 @@ pub struct Options<'a> {
     pub keep_text: bool,
     /// Called after each file (progress bar).
     pub progress: Option<&'a (dyn Fn() + Sync)>,
+    /// What rendering left for the run: the repositories rendered metadata may be followed
+    /// into, and the charts and overlays not rendered (reported as findings).
+    pub render: Option<&'a render::Context>,
 }
 
 /// Whether one of `rules` reads the cross-object index: only then are facts gathered (and the
@@ -224,7 +227,7 @@ struct FileOutcome {
 /// Lint the inputs.
 pub fn lint(inputs: Vec<Input>, skipped: Vec<(String, String)>, opts: &Options<'_>) -> Run {
     let started = Instant::now();
-    let registry = render::Registry::new(inputs.len());
+    let registry = render::Registry::new(inputs.len(), opts.render);
     let gather = Gather::of(&opts.rules);
     let strings = Interner::default();
     let shared = Shared {
@@ -304,6 +307,11 @@ pub fn lint(inputs: Vec<Input>, skipped: Vec<(String, String)>, opts: &Options<'
         ..
     } = merge;
     complete_pod_security(&inputs, &mut world, &facts, opts, &shared);
+    if let Some(cx) = opts.render {
+        // Charts and overlays not rendered: findings before suppressions apply.
+        let found = render::problem_findings(&cx.problems, &inputs, &registry, &opts.rules);
+        run.findings.extend(found);
+    }
     // The findings hold their texts; the set of every distinct text (a table entry each) is
     // given back before the cross-object phase, which fills its own with texts of its own.
     drop(strings);
@@ -1256,6 +1264,7 @@ pub fn lint_str(path: &str, text: &str, rules: Vec<&'static dyn Rule>, settings:
             settings,
             keep_text: true,
             progress: None,
+            render: None,
         },
     )
 }
@@ -1277,8 +1286,9 @@ mod tests {
             settings: &settings,
             keep_text: true,
             progress: None,
+            render: None,
         };
-        let registry = render::Registry::new(inputs.len());
+        let registry = render::Registry::new(inputs.len(), None);
         let strings = Interner::default();
         let shared = Shared {
             gather: Gather::of(&opts.rules),

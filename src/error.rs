@@ -15,6 +15,10 @@ pub enum Error {
     #[error("{0} exists already")]
     #[diagnostic(code(kubeward::exists), help("Pass --force to overwrite it."))]
     Exists(String),
+    /// A render option (`--helm`, `--helm-values`) cannot be used.
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Render(#[from] crate::render::Error),
     /// Discovery failed.
     #[error(transparent)]
     #[diagnostic(transparent)]

@@ -36,6 +36,7 @@ pub fn fuzz_lint(data: &[u8]) {
             settings: &settings,
             keep_text: true,
             progress: None,
+            render: None,
         },
     );
     check_run(&run, &rules);

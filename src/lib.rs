@@ -227,15 +227,30 @@ fn use_color(choice: ColorChoice) -> bool {
     }
 }
 
-fn render_options(args: &LintArgs) -> render::Options {
-    render::Options {
-        mode: match args.render {
-            cli::RenderChoice::Auto => render::Mode::Auto,
-            cli::RenderChoice::Never => render::Mode::Never,
-        },
-        helm: args.helm.clone(),
-        helm_values: args.helm_values.clone(),
-    }
+/// How to render, from the flags and the configuration (flags win); an unusable `--helm` or
+/// `--helm-values` is a usage error.
+fn render_options(args: &LintArgs, config: &config::Config) -> Result<render::Options, Error> {
+    let limits = render::Limits {
+        timeout: args
+            .render_timeout
+            .or(config.render_timeout)
+            .map_or(render::DEFAULT_TIMEOUT, std::time::Duration::from_secs),
+        max_output: args
+            .render_max_output
+            .or(config.render_max_output)
+            .unwrap_or(render::DEFAULT_MAX_OUTPUT),
+    };
+    let mode = match args.render {
+        cli::RenderChoice::Auto => render::Mode::Auto,
+        cli::RenderChoice::Never => render::Mode::Never,
+    };
+    Ok(render::Options::new(
+        mode,
+        args.helm.as_deref(),
+        &args.helm_values,
+        limits,
+        render::Scope::of(&args.paths),
+    )?)
 }
 
 /// Everything a lint run needs, from flags and configuration (flags win).
@@ -421,8 +436,9 @@ fn execute(args: &LintArgs, sarif: bool) -> Result<(engine::Run, Plan), Error> {
             .num_threads(j.max(1))
             .build_global();
     }
+    let render_opts = render_options(args, &plan.config)?;
     let (inputs, skipped) = input::discover(&args.paths, &plan.discover)?;
-    let mut prepared = render::prepare(inputs, skipped, &render_options(args));
+    let mut prepared = render::prepare(inputs, skipped, &render_opts);
     if !args.no_context && engine::reads_world(&plan.rules) {
         // Raw files of the repository, for the cross-object index only (never rendered).
         input::add_context(
@@ -458,6 +474,7 @@ fn execute(args: &LintArgs, sarif: bool) -> Result<(engine::Run, Plan), Error> {
             settings: &plan.settings,
             keep_text: human,
             progress: Some(&tick),
+            render: Some(&prepared.context),
         },
     );
     run.notices = prepared.notices;
@@ -641,6 +658,59 @@ pub fn check_text(text: &str, rule_ids: &[&str]) -> Vec<(String, u32)> {
         .filter(|f| rule_ids.contains(&f.meta.id))
         .map(|f| (f.meta.id.to_owned(), f.primary.region.line))
         .collect()
+}
+
+/// Lint `text` as the `kustomization.yaml` of an overlay in a scratch repository, rendered as
+/// `kubeward lint` renders it, and return `(rule id, line)` of each finding of the named rules in
+/// that file. For the black-box docs tests of the rules reported while rendering (`render-error`,
+/// `unsafe-render-input`); `None` when `needs_renderer` and neither `kustomize` nor `kubectl` is
+/// on PATH.
+pub fn check_kustomization(
+    text: &str,
+    rule_ids: &[&str],
+    needs_renderer: bool,
+) -> Option<Vec<(String, u32)>> {
+    if needs_renderer && render::kustomize_renderer().is_none() {
+        return None;
+    }
+    let dir = render::ScratchDir::new().ok()?;
+    let file = dir.path().join("kustomization.yaml");
+    std::fs::write(&file, text).ok()?;
+    let paths = [dir.path().display().to_string()];
+    let opts = render::Options::new(
+        render::Mode::Auto,
+        None,
+        &[],
+        render::Limits::default(),
+        render::Scope::of(&paths),
+    )
+    .ok()?;
+    let (inputs, skipped) = input::discover(&paths, &input::DiscoverOptions::default()).ok()?;
+    let prepared = render::prepare(inputs, skipped, &opts);
+    let run = engine::lint(
+        prepared.inputs,
+        prepared.skipped,
+        &engine::Options {
+            rules: registry::ALL.to_vec(),
+            settings: &Settings::default(),
+            keep_text: false,
+            progress: None,
+            render: Some(&prepared.context),
+        },
+    );
+    let shown = input::display_path(&file);
+    Some(
+        run.findings
+            .iter()
+            .filter(|f| rule_ids.contains(&f.meta.id))
+            .filter(|f| {
+                run.files
+                    .get(f.primary.file as usize)
+                    .is_some_and(|s| s.path == shown)
+            })
+            .map(|f| (f.meta.id.to_owned(), f.primary.region.line))
+            .collect(),
+    )
 }
 
 /// Entry points for benchmarks and fuzzing; not a stable API.

@@ -279,18 +279,102 @@ fn helm_chart_without_helm_gets_one_notice_per_chart() {
         v["summary"]["files_skipped"]["Helm template (not rendered)"],
         4
     );
+}
 
-    let (_, _, v) = kubeward()
-        .args([
-            "lint",
-            "testdata/helm/charts",
+#[test]
+fn an_unusable_helm_or_values_file_is_a_usage_error() {
+    for (flag, value, why) in [
+        ("--helm", "testdata/helm/does-not-exist", "no such file"),
+        ("--helm", "testdata/helm", "not a file"),
+        (
             "--helm",
-            "testdata/helm/does-not-exist",
-        ])
-        .args(SELECT)
+            "testdata/helm/charts/webapp/Chart.yaml",
+            "not executable",
+        ),
+        (
+            "--helm-values",
+            "testdata/helm/values/missing.yaml",
+            "no such file",
+        ),
+        (
+            "--helm-values",
+            "testdata/helm/values",
+            "not a regular file",
+        ),
+    ] {
+        let out = kubeward()
+            .args(["lint", "testdata/helm/charts", flag, value])
+            .args(SELECT)
+            .run();
+        assert_eq!(out.code, 2, "{flag} {value}: {}", out.stderr);
+        assert!(
+            out.stderr.contains(&format!("{flag} {value}: {why}")),
+            "{flag} {value}: {}",
+            out.stderr
+        );
+    }
+}
+
+#[test]
+fn a_failed_render_is_a_finding_on_chart_yaml_or_the_kustomization() {
+    // fake-helm.sh knows the chart `webapp` only: any other chart fails to render.
+    let repo = tempfile::tempdir().expect("tempdir");
+    let chart = repo.path().join("other");
+    std::fs::create_dir_all(chart.join("templates")).expect("mkdir");
+    std::fs::write(
+        chart.join("Chart.yaml"),
+        "apiVersion: v2\nname: other\nversion: 1.0.0\n",
+    )
+    .expect("write");
+    let fake = root().join("testdata/helm/fake-helm.sh");
+    let (code, _, v) = kubeward()
+        .dir(repo.path())
+        .args(["lint", ".", "--select", "render-error", "--helm"])
+        .args([fake.to_string_lossy()])
         .json();
-    let n = notices(&v);
-    assert!(n.len() == 1 && n[0].contains("cannot run"), "{n:?}");
+    assert_eq!(code, 1, "the gate fails on a chart it never saw: {v:#}");
+    let fs = findings(&v);
+    let e = one(&fs, "render-error");
+    assert_eq!((e.1.as_str(), e.2), ("other/Chart.yaml", 2));
+    assert!(
+        e.3["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("chart \"other\" has no recorded output")),
+        "{e:#?}"
+    );
+    if !kustomize_renderer() {
+        return;
+    }
+    let repo = kustomize_copy("base/kustomization.yaml", |t| {
+        t.replace("  - service.yaml\n", "  - service.yaml\n  - missing.yaml\n")
+    });
+    let (code, _, v) = kubeward()
+        .dir(repo.path())
+        .args(["lint", ".", "--select", "render-error,host-pid"])
+        .json();
+    assert_eq!(code, 1);
+    let fs = findings(&v);
+    let errors: Vec<(&str, u64)> = fs
+        .iter()
+        .filter(|f| f.0 == "render-error")
+        .map(|f| (f.1.as_str(), f.2))
+        .collect();
+    assert_eq!(
+        errors,
+        [
+            ("overlays/production/kustomization.yaml", 6),
+            ("overlays/staging/kustomization.yaml", 6)
+        ],
+        "{fs:#?}"
+    );
+    // Their raw resources are linted instead (patches are not).
+    assert_eq!(
+        fs.iter()
+            .filter(|f| f.0 == "host-pid")
+            .map(|f| (f.1.as_str(), f.2))
+            .collect::<Vec<_>>(),
+        [("base/deployment.yaml", 18)]
+    );
 }
 
 #[test]
@@ -439,8 +523,10 @@ fn rendered_files_of_a_real_chart_name_their_templates() {
         return;
     };
     // The chart's templates are not in the corpus: stand in for it in a scratch repository
-    // (a Chart.yaml and a daemonset template), next to the real rendered files.
+    // (a Chart.yaml and a daemonset template), next to the real rendered files. A git
+    // repository: `# Source:` comments are followed inside the repository only.
     let repo = tempfile::tempdir().expect("tempdir");
+    git_init(repo.path());
     let chart: PathBuf = repo.path().join("opentelemetry-collector");
     std::fs::create_dir_all(chart.join("templates")).expect("mkdir");
     std::fs::write(
@@ -512,6 +598,7 @@ fn human_output_shows_the_source_line_and_the_rendering() {
 #[test]
 fn helm_stream_finds_a_chart_whose_directory_has_another_name() {
     let repo = tempfile::tempdir().expect("tempdir");
+    git_init(repo.path());
     let chart = repo.path().join("deploy/chart");
     std::fs::create_dir_all(chart.join("templates")).expect("mkdir");
     for f in ["Chart.yaml", "values.yaml", "templates/deployment.yaml"] {
@@ -536,9 +623,20 @@ fn helm_stream_finds_a_chart_whose_directory_has_another_name() {
     );
 }
 
-/// A copy of `testdata/kustomize` in a scratch directory, with `edit` applied to one file.
+/// Make `dir` a git work tree: the repository root that rendering may read inside.
+fn git_init(dir: &Path) {
+    let ok = std::process::Command::new("git")
+        .args(["init", "-q"])
+        .current_dir(dir)
+        .status()
+        .is_ok_and(|s| s.success());
+    assert!(ok, "git init");
+}
+
+/// A copy of `testdata/kustomize` in a scratch git repository, with `edit` applied to one file.
 fn kustomize_copy(file: &str, edit: impl Fn(&str) -> String) -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("tempdir");
+    git_init(dir.path());
     for f in [
         "base/kustomization.yaml",
         "base/deployment.yaml",

@@ -1,13 +1,15 @@
 //! Kustomize builds: render an overlay with origin and transformer annotations, keep per
 //! document where it came from, and remove the annotations before linting.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use super::exec::{self, ScratchDir};
+use super::exec;
 use super::kustomize::{Graph, Patch};
+use super::sandbox::{Failure, Limits, Sandbox};
+use super::scope::Scope;
 use crate::yaml::{NodeRef, Pointer, Seg, parse_stream, remove_entries};
 
 const ORIGIN: &str = "config.kubernetes.io/origin";
@@ -39,6 +41,13 @@ impl Renderer {
     }
 }
 
+/// The program that would render kustomizations, if any.
+pub fn kustomize_renderer() -> Option<PathBuf> {
+    Renderer::find().map(|r| match r {
+        Renderer::Kustomize(p) | Renderer::Kubectl(p) => p,
+    })
+}
+
 /// Where one rendered document came from.
 #[derive(Debug, Clone, Default)]
 pub struct KDoc {
@@ -64,58 +73,87 @@ pub struct Build {
 }
 
 /// Render the kustomization in `dir` (absolute) with origin and transformer annotations, from a
-/// scratch kustomization outside the repository that uses it as its only resource.
-pub fn build(renderer: &Renderer, dir: &Path, graph: &Graph) -> Result<Build, String> {
-    let scratch =
-        ScratchDir::new().map_err(|e| format!("cannot create a scratch directory: {e}"))?;
-    let rel = exec::relative(scratch.path(), dir);
+/// scratch kustomization in a sandbox outside the repository that uses it as its only resource.
+/// kustomize keeps its default load restrictions (each kustomization reads files under its own
+/// directory only); the scratch kustomization names the overlay as a directory, which those
+/// restrictions allow, so real overlays render as the user's own `kustomize build` would.
+pub fn build(
+    renderer: &Renderer,
+    dir: &Path,
+    graph: &Graph,
+    scope: &Scope,
+    limits: &Limits,
+) -> Result<Build, Failure> {
+    let sandbox =
+        Sandbox::new().map_err(|e| Failure::Start(format!("no scratch directory: {e}")))?;
+    let work = sandbox.work();
+    let rel = exec::relative(&work, dir);
     let rel = rel.to_string_lossy().replace('\\', "/");
     let wrapper = format!(
         "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - {}\nbuildMetadata: [originAnnotations, transformerAnnotations]\n",
         serde_json::to_string(&rel).unwrap_or_default()
     );
-    std::fs::write(scratch.path().join("kustomization.yaml"), wrapper)
-        .map_err(|e| format!("cannot write a scratch kustomization: {e}"))?;
-    let dir_arg = scratch.path().as_os_str();
-    let restrictor = OsStr::new("--load-restrictor");
-    let none = OsStr::new("LoadRestrictionsNone");
-    let out = match renderer {
-        Renderer::Kustomize(p) => exec::run(p, &[OsStr::new("build"), restrictor, none, dir_arg]),
-        Renderer::Kubectl(p) => exec::run(p, &[OsStr::new("kustomize"), restrictor, none, dir_arg]),
-    }
-    .map_err(|e| innermost(&e, scratch.path()))?;
-    Ok(read_build(&out, scratch.path(), graph))
+    std::fs::write(work.join("kustomization.yaml"), wrapper)
+        .map_err(|e| Failure::Start(format!("cannot write a scratch kustomization: {e}")))?;
+    let restrictor = [
+        OsStr::new("--load-restrictor"),
+        OsStr::new("LoadRestrictionsRootOnly"),
+        work.as_os_str(),
+    ];
+    let (program, verb) = match renderer {
+        Renderer::Kustomize(p) => (p, "build"),
+        Renderer::Kubectl(p) => (p, "kustomize"),
+    };
+    let mut args = vec![OsStr::new(verb)];
+    args.extend(restrictor);
+    let out = sandbox.run(program, &args, limits).map_err(|f| match f {
+        Failure::Exit(m) => Failure::Exit(innermost(&m, &work)),
+        f => f,
+    })?;
+    Ok(read_build(&out, &work, graph, scope))
 }
 
-/// The last cause of a nested kustomize error (`… accumulating resources from 'x': …: lstat x:
+/// The last cause of a nested kustomize error (`accumulating resources from 'x': …: lstat x:
 /// no such file or directory`), with paths relative to the working directory.
 fn innermost(err: &str, scratch: &Path) -> String {
-    let (head, detail) = err.split_once("): ").unwrap_or(("", err));
     let cut = [
-        detail.rfind(" : ").map(|i| i + 3),
-        detail.rfind("': ").map(|i| i + 3),
+        err.rfind(" : ").map(|i| i + 3),
+        err.rfind("': ").map(|i| i + 3),
     ]
     .into_iter()
     .flatten()
     .max()
     .unwrap_or(0);
-    let mut msg = detail[cut..].trim_end_matches('\'').to_owned();
+    let mut msg = err[cut..].trim_end_matches('\'').to_owned();
     let cwd = exec::absolute(Path::new("."));
     let rel = exec::relative(scratch, &cwd);
     for prefix in [format!("{}/", cwd.display()), format!("{}/", rel.display())] {
         msg = msg.replace(&prefix, "");
     }
-    if head.is_empty() {
-        msg
-    } else {
-        format!("{head}): {msg}")
-    }
+    msg
 }
 
-/// Read the annotations of a rendered stream and remove them.
-fn read_build(out: &str, root: &Path, graph: &Graph) -> Build {
+/// Read the annotations of a rendered stream and remove them. The paths they name are data a
+/// patch can forge: one is kept only when it is a relative path to a regular file inside the
+/// repository.
+fn read_build(out: &str, root: &Path, graph: &Graph, scope: &Scope) -> Build {
     let stream = parse_stream(out);
-    let resolve = |p: &str| exec::normalize(&root.join(p));
+    // Each path is checked once (a kustomization is named by every object it transformed).
+    let mut checked: HashMap<String, Option<PathBuf>> = HashMap::new();
+    let mut resolve = |p: &str| {
+        if let Some(hit) = checked.get(p) {
+            return hit.clone();
+        }
+        let path = Path::new(p);
+        let found = if path.is_absolute() || path.has_root() {
+            None
+        } else {
+            let lexical = exec::normalize(&root.join(path));
+            scope.regular_file(&lexical).map(|_| lexical)
+        };
+        checked.insert(p.to_owned(), found.clone());
+        found
+    };
     let mut docs = Vec::with_capacity(stream.docs.len());
     let mut strip = Vec::new();
     let mut origins = BTreeSet::new();
@@ -131,14 +169,15 @@ fn read_build(out: &str, root: &Path, graph: &Graph) -> Build {
             if let Some(o) = s.docs.first().map(crate::yaml::Doc::root) {
                 let text = |k: &str| o.get(k).and_then(NodeRef::as_str);
                 if let Some(p) = text("path").filter(|_| o.get("repo").is_none()) {
-                    let p = resolve(p);
-                    origins.insert(p.clone());
-                    kd.origin = Some(p);
+                    if let Some(p) = resolve(p) {
+                        origins.insert(p.clone());
+                        kd.origin = Some(p);
+                    }
                 } else if let (Some(k), Some(by)) = (
                     text("configuredIn"),
                     o.path(&["configuredBy", "kind"]).and_then(NodeRef::as_str),
                 ) {
-                    kd.generated = Some((resolve(k), by.to_owned()));
+                    kd.generated = resolve(k).map(|k| (k, by.to_owned()));
                 }
             }
         }
@@ -160,7 +199,9 @@ fn read_build(out: &str, root: &Path, graph: &Graph) -> Build {
                 let kind = item
                     .path(&["configuredBy", "kind"])
                     .and_then(NodeRef::as_str);
-                let kfile = resolve(k);
+                let Some(kfile) = resolve(k) else {
+                    continue;
+                };
                 match kind {
                     Some(
                         "PatchTransformer"
@@ -216,6 +257,18 @@ mod tests {
 
     #[test]
     fn annotations_are_read_and_removed() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path().canonicalize().unwrap();
+        std::fs::create_dir_all(root.join("repo/base")).unwrap();
+        std::fs::create_dir_all(root.join("outside")).unwrap();
+        for f in [
+            "repo/base/service.yaml",
+            "repo/base/kustomization.yaml",
+            "outside/passwd",
+        ] {
+            std::fs::write(root.join(f), "a: 1\n").unwrap();
+        }
+        let scope = Scope::of(&[root.join("repo").display().to_string()]);
         let out = "\
 apiVersion: v1
 kind: Service
@@ -243,21 +296,45 @@ metadata:
   name: cfg
 ";
         let graph = Graph::default();
-        let b = read_build(out, Path::new("/tmp/x/y"), &graph);
+        let b = read_build(out, &root.join("repo/y"), &graph, &scope);
         assert_eq!(
             b.text,
             "apiVersion: v1\nkind: Service\nmetadata:\n  name: web\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  annotations:\n    keep: me\n  name: cfg\n"
         );
-        assert_eq!(
-            b.docs[0].origin,
-            Some(PathBuf::from("/tmp/x/base/service.yaml"))
-        );
+        assert_eq!(b.docs[0].origin, Some(root.join("repo/base/service.yaml")));
         assert_eq!(
             b.docs[1].generated,
             Some((
-                PathBuf::from("/tmp/x/base/kustomization.yaml"),
+                root.join("repo/base/kustomization.yaml"),
                 "ConfigMapGenerator".to_owned()
             ))
         );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn forged_origins_outside_the_repository_are_dropped() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path().canonicalize().unwrap();
+        std::fs::create_dir_all(root.join("repo/o")).unwrap();
+        std::fs::create_dir_all(root.join("outside")).unwrap();
+        std::fs::write(root.join("outside/passwd"), "root:x\n").unwrap();
+        std::os::unix::fs::symlink(root.join("outside/passwd"), root.join("repo/o/link.yaml"))
+            .unwrap();
+        let scope = Scope::of(&[root.join("repo").display().to_string()]);
+        let passwd = root.join("outside/passwd");
+        for path in [
+            passwd.display().to_string(),
+            "../outside/passwd".to_owned(),
+            "o/link.yaml".to_owned(),
+            "o".to_owned(),
+        ] {
+            let out = format!(
+                "kind: Pod\nmetadata:\n  name: p\n  annotations:\n    config.kubernetes.io/origin: 'path: {path}'\n"
+            );
+            let b = read_build(&out, &root.join("repo"), &Graph::default(), &scope);
+            assert_eq!(b.docs[0].origin, None, "{path}");
+            assert!(b.origins.is_empty(), "{path}");
+        }
     }
 }

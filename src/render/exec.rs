@@ -1,22 +1,22 @@
-//! Running the renderers: finding a program on `PATH`, running it, lexical path arithmetic and a
-//! private scratch directory that never lives inside the user's repository.
+//! Finding the renderers, lexical path arithmetic and a private scratch directory that never
+//! lives inside the user's repository (running them: [`super::sandbox`]).
 
-use std::io::Read;
 use std::path::{Component, Path, PathBuf};
-use std::process::{Command, Stdio};
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::time::{Duration, Instant};
 
-/// The first executable file called `name` in `PATH`.
+/// The first executable file called `name` in an absolute directory of `PATH` (a relative entry
+/// such as `.` would name a program of the scanned repository).
 pub fn on_path(name: &str) -> Option<PathBuf> {
     let path = std::env::var_os("PATH")?;
     std::env::split_paths(&path)
+        .filter(|dir| dir.is_absolute())
         .map(|dir| dir.join(name))
         .find(|p| is_executable(p))
 }
 
-fn is_executable(p: &Path) -> bool {
+/// Whether `p` is an executable regular file.
+pub fn is_executable(p: &Path) -> bool {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
@@ -25,92 +25,6 @@ fn is_executable(p: &Path) -> bool {
     #[cfg(not(unix))]
     {
         p.is_file()
-    }
-}
-
-/// How long a renderer may run (a remote base may hang on the network).
-const TIMEOUT: Duration = Duration::from_secs(120);
-
-/// Run `program args…`; its standard output on success, else the first line of what it said.
-pub fn run(program: &Path, args: &[&std::ffi::OsStr]) -> Result<String, String> {
-    let mut child = Command::new(program)
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map_err(|e| format!("cannot run {}: {e}", program.display()))?;
-    let drain = |pipe: Option<Box<dyn Read + Send>>| {
-        std::thread::spawn(move || {
-            let mut buf = Vec::new();
-            if let Some(mut p) = pipe {
-                let _ = p.read_to_end(&mut buf);
-            }
-            buf
-        })
-    };
-    let stdout = drain(
-        child
-            .stdout
-            .take()
-            .map(|p| Box::new(p) as Box<dyn Read + Send>),
-    );
-    let stderr = drain(
-        child
-            .stderr
-            .take()
-            .map(|p| Box::new(p) as Box<dyn Read + Send>),
-    );
-    let started = Instant::now();
-    let status = loop {
-        match child.try_wait() {
-            Ok(Some(status)) => break status,
-            Ok(None) if started.elapsed() > TIMEOUT => {
-                let _ = child.kill();
-                let _ = child.wait();
-                return Err(format!(
-                    "{} did not finish within {} s",
-                    program.display(),
-                    TIMEOUT.as_secs()
-                ));
-            }
-            Ok(None) => std::thread::sleep(Duration::from_millis(10)),
-            Err(e) => return Err(format!("cannot wait for {}: {e}", program.display())),
-        }
-    };
-    let out = std::process::Output {
-        status,
-        stdout: stdout.join().unwrap_or_default(),
-        stderr: stderr.join().unwrap_or_default(),
-    };
-    if out.status.success() {
-        return String::from_utf8(out.stdout)
-            .map_err(|_| format!("{} printed invalid UTF-8", program.display()));
-    }
-    let err = String::from_utf8_lossy(&out.stderr);
-    let line = err
-        .lines()
-        .map(str::trim)
-        .find(|l| !l.is_empty() && !l.starts_with("# Warning"))
-        .unwrap_or("no error message");
-    let line = klog_message(line);
-    Err(format!(
-        "{} failed ({}): {}",
-        program.file_name().map_or_else(
-            || program.display().to_string(),
-            |n| n.to_string_lossy().into_owned()
-        ),
-        out.status,
-        line
-    ))
-}
-
-/// The message of a klog line (`E1125 14:43:04.969592 31336 run.go:72] "command failed"
-/// err="…"`), which kubectl prints on failure; other lines as they are.
-fn klog_message(line: &str) -> String {
-    match line.split_once(" err=\"") {
-        Some((_, rest)) => rest.strip_suffix('"').unwrap_or(rest).replace("\\\"", "\""),
-        None => line.to_owned(),
     }
 }
 
@@ -124,6 +38,22 @@ pub fn shorten(s: &str, max: usize) -> String {
         end -= 1;
     }
     format!("{}…", &s[..end])
+}
+
+/// `s` with control characters and line or paragraph separators written as escapes (`\u{1b}`):
+/// text from the input or a renderer, safe to put in a message.
+pub fn printable(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if c.is_control()
+            || matches!(c, '\u{2028}' | '\u{2029}' | '\u{85}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+        {
+            out.extend(c.escape_unicode());
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// `p` made absolute against the working directory, with `.` and `..` resolved lexically
@@ -185,7 +115,10 @@ impl ScratchDir {
         for _ in 0..100 {
             let n = COUNTER.fetch_add(1, Ordering::Relaxed);
             let path = base.join(format!("kubeward-{}-{n}", std::process::id()));
-            match std::fs::create_dir(&path) {
+            let mut builder = std::fs::DirBuilder::new();
+            #[cfg(unix)]
+            std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+            match builder.create(&path) {
                 Ok(()) => return Ok(ScratchDir { path }),
                 Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
                 Err(e) => return Err(e),
@@ -211,14 +144,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn klog_lines_keep_their_message() {
+    fn printable_escapes_control_characters() {
         assert_eq!(
-            klog_message(
-                r#"E1125 14:43:04.969592   31336 run.go:72] "command failed" err="a \"b\": c""#
-            ),
-            r#"a "b": c"#
+            printable("a\u{1b}[31mb\nc\u{2028}"),
+            "a\\u{1b}[31mb\\u{a}c\\u{2028}"
         );
-        assert_eq!(klog_message("Error: boom"), "Error: boom");
+        assert_eq!(printable("plain"), "plain");
     }
 
     #[test]

@@ -2,9 +2,9 @@
 //! rendered streams resolved to the template files that wrote them.
 
 use std::ffi::OsStr;
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
 
-use super::exec;
+use super::sandbox::{Failure, Limits, Sandbox};
 use crate::yaml::{NodeRef, parse_stream};
 
 /// The release name passed to `helm template` (Helm's own default).
@@ -21,9 +21,19 @@ pub fn source_comment<'t>(comments: &[&'t str]) -> Option<&'t str> {
         .filter(|s| !s.is_empty())
 }
 
+/// The text of `path` if it is a regular file inside `root` (`Chart.yaml` files met while a
+/// `# Source:` comment is resolved may be links).
+fn read_inside(root: &Path, path: &Path) -> Option<String> {
+    let canonical = std::fs::canonicalize(path).ok()?;
+    if !canonical.starts_with(root) || !std::fs::metadata(&canonical).is_ok_and(|m| m.is_file()) {
+        return None;
+    }
+    std::fs::read_to_string(canonical).ok()
+}
+
 /// `name:` of a chart's `Chart.yaml`.
-fn chart_name(chart: &Path) -> Option<String> {
-    let text = std::fs::read_to_string(chart.join("Chart.yaml")).ok()?;
+fn chart_name(chart: &Path, root: &Path) -> Option<String> {
+    let text = read_inside(root, &chart.join("Chart.yaml"))?;
     let stream = parse_stream(&text);
     let doc = stream.docs.first()?;
     doc.root()
@@ -52,23 +62,33 @@ pub fn is_subchart(dir: &Path) -> bool {
     })
 }
 
-/// The file a `# Source:` path names. With `chart` (a chart kubeward rendered) the first path
-/// segment is that chart; otherwise the chart is looked up from `start` upwards: a directory
-/// that is the chart (its `Chart.yaml` names it), holds it, or holds it under `charts/`.
-pub fn resolve(source: &str, chart: Option<&Path>, start: &Path) -> Option<PathBuf> {
+/// The file a `# Source:` path names, never outside `root` (canonical, as `chart` and `start`
+/// are): the path must be relative and must not climb (a chart's own comment can say anything),
+/// and the caller reads only a regular file that canonicalises inside the root. With `chart` (a
+/// chart kubeward rendered) the first path segment is that chart; otherwise the chart is looked
+/// up from `start` upwards to the root: a directory that is the chart (its `Chart.yaml` names
+/// it), holds it, or holds it under `charts/`.
+pub fn resolve(source: &str, chart: Option<&Path>, start: &Path, root: &Path) -> Option<PathBuf> {
     let source = source.trim_start_matches("./");
     let (name, rest) = source.split_once('/')?;
-    if rest.split('/').any(|s| s == "..") {
+    let plain = |s: &str| {
+        !s.is_empty()
+            && !s.contains('\\')
+            && Path::new(s)
+                .components()
+                .all(|c| matches!(c, Component::Normal(_)))
+    };
+    if !plain(name) || name.contains('/') || !plain(rest) {
         return None;
     }
-    let found = |dir: &Path| Some(dir.join(rest)).filter(|p| p.is_file());
+    let found = |dir: &Path| Some(dir.join(rest)).filter(|p| p.starts_with(root) && p.is_file());
     if let Some(c) = chart {
         return found(c);
     }
-    for dir in start.ancestors() {
+    for dir in start.ancestors().take_while(|d| d.starts_with(root)) {
         if dir.join("Chart.yaml").is_file()
             && (dir.file_name() == Some(OsStr::new(name))
-                || chart_name(dir).as_deref() == Some(name))
+                || chart_name(dir, root).as_deref() == Some(name))
             && let Some(p) = found(dir)
         {
             return Some(p);
@@ -87,7 +107,7 @@ pub fn resolve(source: &str, chart: Option<&Path>, start: &Path) -> Option<PathB
     chart_dirs(start, 3, &mut charts);
     charts
         .iter()
-        .filter(|d| chart_name(d).as_deref() == Some(name))
+        .filter(|d| chart_name(d, root).as_deref() == Some(name))
         .find_map(|d| found(d))
 }
 
@@ -118,14 +138,33 @@ fn chart_dirs(dir: &Path, depth: usize, out: &mut Vec<PathBuf>) {
     }
 }
 
-/// `helm template` of the chart in `dir` with the given values files.
-pub fn template(helm: &Path, dir: &Path, values: &[PathBuf]) -> Result<String, String> {
-    let mut args: Vec<&OsStr> = vec![OsStr::new("template"), OsStr::new(RELEASE), dir.as_os_str()];
+/// `helm template` of the chart in `dir` (absolute) with the given values files (absolute), in a
+/// sandbox. JSON schema validation is skipped: helm would fetch a `$ref` of a chart's
+/// `values.schema.json` (any URL, `file://` included).
+pub fn template(
+    helm: &Path,
+    dir: &Path,
+    values: &[PathBuf],
+    limits: &Limits,
+) -> Result<String, Failure> {
+    let sandbox =
+        Sandbox::new().map_err(|e| Failure::Start(format!("no scratch directory: {e}")))?;
+    let mut args: Vec<&OsStr> = vec![
+        OsStr::new("template"),
+        OsStr::new(RELEASE),
+        dir.as_os_str(),
+        OsStr::new("--skip-schema-validation"),
+    ];
     for v in values {
         args.push(OsStr::new("--values"));
         args.push(v.as_os_str());
     }
-    exec::run(helm, &args)
+    sandbox.run(helm, &args, limits).map_err(|f| match f {
+        Failure::Exit(m) if m.contains("unknown flag: --skip-schema-validation") => Failure::Exit(
+            "this helm cannot skip values.schema.json validation (which may fetch URLs); helm 3.16 or later is needed".to_owned(),
+        ),
+        f => f,
+    })
 }
 
 #[cfg(test)]

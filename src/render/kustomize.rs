@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use super::exec;
+use super::scope::Scope;
 use crate::yaml::{NodeRef, Pointer, Seg, parse_stream};
 
 /// File names kustomize reads as a kustomization, in its order of preference.
@@ -156,17 +157,29 @@ pub fn in_dir(dir: &Path) -> Option<PathBuf> {
     FILE_NAMES.iter().map(|n| dir.join(n)).find(|p| p.is_file())
 }
 
-/// Kustomization files read so far, by directory; reads more on demand.
+/// Kustomization files read so far, by directory; reads more on demand, only inside the run's
+/// repositories.
 #[derive(Default)]
 pub struct Graph {
     by_dir: BTreeMap<PathBuf, Option<KFile>>,
+    scope: Scope,
 }
 
 impl Graph {
+    /// A graph that reads kustomizations inside `scope` only.
+    pub fn new(scope: Scope) -> Self {
+        Graph {
+            by_dir: BTreeMap::new(),
+            scope,
+        }
+    }
+
     /// The kustomization of `dir` (absolute), read once.
     pub fn get(&mut self, dir: &Path) -> Option<&KFile> {
         if !self.by_dir.contains_key(dir) {
-            let k = in_dir(dir).and_then(|p| read(&p));
+            let k = in_dir(dir)
+                .filter(|p| self.scope.regular_file(p).is_some())
+                .and_then(|p| read(&p));
             self.by_dir.insert(dir.to_path_buf(), k);
         }
         self.by_dir.get(dir).and_then(Option::as_ref)

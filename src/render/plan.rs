@@ -12,28 +12,11 @@ use super::build::{self, KDoc, Renderer};
 use super::exec;
 use super::helm;
 use super::kustomize::{self, Graph};
+pub use super::options::{Context, Error, Mode, Options};
+use super::problem::{Kind, Problem};
+use super::{chart, guard};
 use crate::input::{Input, InputSource, display_path};
-
-/// `--render`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Mode {
-    /// Render when a renderer is available.
-    #[default]
-    Auto,
-    /// Never run a renderer.
-    Never,
-}
-
-/// How to render.
-#[derive(Debug, Clone, Default)]
-pub struct Options {
-    /// `--render`.
-    pub mode: Mode,
-    /// `--helm PATH` (else `helm` from `PATH`).
-    pub helm: Option<PathBuf>,
-    /// `--helm-values FILE`, in order.
-    pub helm_values: Vec<PathBuf>,
-}
+use crate::yaml::{Label, Pointer};
 
 /// How a rendered stream was made, and what is known about each of its documents.
 #[derive(Debug)]
@@ -70,6 +53,8 @@ pub struct Prepared {
     pub skipped: Vec<(String, String)>,
     /// What the summary must say about rendering.
     pub notices: Vec<String>,
+    /// For the lint run.
+    pub context: Context,
 }
 
 /// Reason for patches listed by a kustomization.
@@ -101,6 +86,10 @@ pub fn prepare(inputs: Vec<Input>, skipped: Vec<(String, String)>, opts: &Option
         inputs: Vec::new(),
         skipped,
         notices: Vec::new(),
+        context: Context {
+            scope: opts.scope.clone(),
+            problems: Vec::new(),
+        },
     };
     let mut skip: BTreeMap<PathBuf, &'static str> = BTreeMap::new();
     let mut rendered = Vec::new();
@@ -143,7 +132,36 @@ pub fn prepare(inputs: Vec<Input>, skipped: Vec<(String, String)>, opts: &Option
     out.inputs.extend(rendered);
     out.inputs.sort_by(|a, b| a.display.cmp(&b.display));
     out.skipped.sort();
+    let problems = &mut out.context.problems;
+    problems.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    problems.dedup();
     out
+}
+
+/// An overlay refused before rendering: its problems become findings; its raw resources are
+/// linted (they were never skipped).
+fn unsafe_overlay(dir: &Path, problems: Vec<Problem>, out: &mut Prepared) {
+    if problems.is_empty() {
+        return;
+    }
+    out.notices.push(format!(
+        "Kustomize overlay {} not rendered (unsafe-render-input); its raw resources were linted",
+        display_path(dir)
+    ));
+    out.context.problems.extend(problems);
+}
+
+/// Where a finding about an overlay as a whole goes: its `resources:` key, else its first line.
+fn overlay_label(k: &kustomize::KFile) -> Option<Label> {
+    std::fs::read_to_string(&k.path)
+        .ok()
+        .filter(|t| {
+            crate::yaml::parse_stream(t)
+                .docs
+                .first()
+                .is_some_and(|d| d.root().get("resources").is_some())
+        })
+        .map(|_| Label::at(Pointer::root().key("resources")).key())
 }
 
 fn kustomize_all(
@@ -153,43 +171,77 @@ fn kustomize_all(
     skip: &mut BTreeMap<PathBuf, &'static str>,
     rendered: &mut Vec<Input>,
 ) {
-    let mut graph = Graph::default();
-    roots.retain(|d| graph.get(d).is_some());
+    let mut graph = Graph::new(opts.scope.clone());
+    // A kustomization file that is a link out of the repository is never read: such an overlay
+    // is refused as it is.
+    let mut refused: Vec<PathBuf> = Vec::new();
+    roots.retain(|d| {
+        if graph.get(d).is_some() {
+            return true;
+        }
+        if kustomize::in_dir(d).is_some() || has_kustomization_link(d) {
+            refused.push(d.clone());
+        }
+        false
+    });
     let entries = graph.entry_points(&roots);
     let trees: Vec<BTreeSet<PathBuf>> = entries.iter().map(|e| graph.tree(e)).collect();
     for file in kustomize::patch_files(&graph).into_keys() {
         skip.insert(file, PATCH);
     }
-    if entries.is_empty() {
+    if entries.is_empty() && refused.is_empty() {
         return;
     }
-    let overlays = plural(entries.len(), "overlay", "overlays");
-    let renderer = match opts.mode {
-        Mode::Never => {
-            out.notices.push(format!(
-                "Kustomize: {overlays} not rendered (--render never); their raw resources were linted, patches skipped"
-            ));
-            return;
-        }
-        Mode::Auto => Renderer::find(),
-    };
-    let Some(renderer) = renderer else {
+    if opts.mode == Mode::Never {
         out.notices.push(format!(
-            "Kustomize: {overlays} not rendered (neither `kustomize` nor `kubectl` is on PATH); their raw resources were linted, patches skipped"
+            "Kustomize: {} not rendered (--render never); their raw resources were linted, patches skipped",
+            plural(entries.len(), "overlay", "overlays")
+        ));
+        return;
+    }
+    // Checked before anything runs (and whether or not a renderer is installed): an unsafe
+    // overlay is never rendered, and a finding says why.
+    for dir in &refused {
+        unsafe_overlay(dir, guard::check(dir, &opts.scope), out);
+    }
+    let checks: Vec<Vec<Problem>> = entries
+        .par_iter()
+        .map(|dir| guard::check(dir, &opts.scope))
+        .collect();
+    let mut safe = Vec::new();
+    for ((dir, tree), problems) in entries.into_iter().zip(trees).zip(checks) {
+        if problems.is_empty() {
+            safe.push((dir, tree));
+        } else {
+            unsafe_overlay(&dir, problems, out);
+        }
+    }
+    if safe.is_empty() {
+        return;
+    }
+    let Some(renderer) = Renderer::find() else {
+        out.notices.push(format!(
+            "Kustomize: {} not rendered (neither `kustomize` nor `kubectl` is on PATH); their raw resources were linted, patches skipped",
+            plural(safe.len(), "overlay", "overlays")
         ));
         return;
     };
-    let builds: Vec<_> = entries
+    let builds: Vec<_> = safe
         .par_iter()
-        .map(|dir| build::build(&renderer, dir, &graph))
+        .map(|(dir, _)| build::build(&renderer, dir, &graph, &opts.scope, &opts.limits))
         .collect();
     let mut ok = 0;
-    for ((dir, tree), build) in entries.iter().zip(trees).zip(builds) {
+    for ((dir, tree), build) in safe.iter().zip(builds) {
         let shown = display_path(dir);
         match build {
             Ok(b) => {
                 ok += 1;
-                for f in tree.iter().chain(&b.origins) {
+                // Origins are data a patch can forge: only files the overlay is built from
+                // are taken as linted through it.
+                for f in tree
+                    .iter()
+                    .chain(b.origins.iter().filter(|o| tree.contains(*o)))
+                {
                     let reason = if kustomize::is_kustomization(f) {
                         RENDERED_KUSTOMIZATION
                     } else {
@@ -214,10 +266,23 @@ fn kustomize_all(
                     namespace: None,
                 });
             }
-            Err(e) => out.notices.push(format!(
-                "Kustomize overlay {shown} not rendered: {}; its raw resources were linted",
-                exec::shorten(&e, 300)
-            )),
+            Err(e) => {
+                let message = exec::shorten(&e.message(renderer.name()), 300);
+                out.notices.push(format!(
+                    "Kustomize overlay {shown} not rendered (render-error); its raw resources were linted"
+                ));
+                let (file, label) = match graph.cached(dir) {
+                    Some(k) => (k.path.clone(), overlay_label(k)),
+                    None => (dir.join(kustomize::FILE_NAMES[0]), None),
+                };
+                out.context.problems.push(
+                    Problem::at(Kind::Error, &file, 0, label).says(
+                        format!("the overlay was not rendered: {message}"),
+                        "overlay not rendered",
+                        "Fix the overlay so that `kustomize build` succeeds within the limits (--render-timeout, --render-max-output), or lint it with --render never.",
+                    ),
+                );
+            }
         }
     }
     if ok > 0 {
@@ -250,20 +315,28 @@ fn helm_all(charts: &[PathBuf], opts: &Options, out: &mut Prepared, rendered: &m
             return;
         }
     };
-    let results: Vec<_> = charts
+    /// What became of one chart.
+    enum Outcome {
+        Unsafe(Problem),
+        Library,
+        Rendered(Result<String, super::sandbox::Failure>),
+    }
+    let results: Vec<Outcome> = charts
         .par_iter()
         .map(|c| {
-            if helm::is_library(c) {
-                Err("a library chart renders nothing".to_owned())
+            if let Some(p) = chart::check(c, &opts.scope) {
+                Outcome::Unsafe(p)
+            } else if helm::is_library(c) {
+                Outcome::Library
             } else {
-                helm::template(&helm, c, &opts.helm_values)
+                Outcome::Rendered(helm::template(&helm, c, &opts.helm_values, &opts.limits))
             }
         })
         .collect();
     for (chart, result) in charts.iter().zip(results) {
         let shown = display_path(chart);
         match result {
-            Ok(text) => {
+            Outcome::Rendered(Ok(text)) => {
                 let prefix = format!("{shown}/");
                 for (path, reason) in &mut out.skipped {
                     if reason == UNRENDERED_TEMPLATE && path.starts_with(&prefix) {
@@ -284,10 +357,38 @@ fn helm_all(charts: &[PathBuf], opts: &Options, out: &mut Prepared, rendered: &m
                 out.notices
                     .push(format!("Helm chart {shown}: rendered with `helm template`"));
             }
-            Err(e) => out.notices.push(format!(
-                "Helm chart {shown} not rendered: {}; its templates were not linted",
-                exec::shorten(&e, 300)
+            Outcome::Library => out.notices.push(format!(
+                "Helm chart {shown} not rendered: a library chart renders nothing; its templates were not linted"
             )),
+            Outcome::Unsafe(p) => {
+                out.notices.push(format!(
+                    "Helm chart {shown} not rendered (unsafe-render-input); its templates were not linted"
+                ));
+                out.context.problems.push(p);
+            }
+            Outcome::Rendered(Err(e)) => {
+                let message = exec::shorten(&e.message("helm template"), 300);
+                out.notices.push(format!(
+                    "Helm chart {shown} not rendered (render-error); its templates were not linted"
+                ));
+                let chart_yaml = chart.join("Chart.yaml");
+                let label = chart::name_label(&chart_yaml);
+                out.context.problems.push(
+                    Problem::at(Kind::Error, &chart_yaml, 0, label).says(
+                        format!("the chart was not rendered: {message}"),
+                        "chart not rendered",
+                        "Fix the chart so that `helm template` succeeds within the limits (--render-timeout, --render-max-output), or lint it with --render never.",
+                    ),
+                );
+            }
         }
     }
+}
+
+/// Whether `dir` holds a kustomization file that is a symbolic link (which [`Graph`] does not
+/// read when it leads out of the repository).
+fn has_kustomization_link(dir: &Path) -> bool {
+    kustomize::FILE_NAMES
+        .iter()
+        .any(|n| std::fs::symlink_metadata(dir.join(n)).is_ok_and(|m| m.file_type().is_symlink()))
 }

@@ -1,11 +1,14 @@
 //! The files findings are traced to (templates, bases, patches, kustomizations): registered while
-//! files are linted in parallel, numbered after the run's inputs.
+//! files are linted in parallel, numbered after the run's inputs. Only regular files inside the
+//! run's repositories are read (rendered metadata is data, not a path).
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use super::exec;
+use super::plan::Context;
+use super::scope::Scope;
 use crate::engine::SourceFile;
 use crate::input::display_path;
 
@@ -13,6 +16,8 @@ struct Entry {
     display: String,
     path: PathBuf,
     text: Arc<str>,
+    /// Read from disk (else a file that must never be read: its snippet stays empty).
+    read: bool,
 }
 
 #[derive(Default)]
@@ -25,16 +30,45 @@ struct Inner {
 /// Origin files of one run.
 pub struct Registry {
     base: u32,
+    scope: Scope,
     inner: Mutex<Inner>,
 }
 
 impl Registry {
-    /// A registry whose file ids start after the run's `inputs` files.
-    pub fn new(inputs: usize) -> Self {
+    /// A registry whose file ids start after the run's `inputs` files, reading inside the
+    /// repositories of `render` (else the working directory's).
+    pub fn new(inputs: usize, render: Option<&Context>) -> Self {
         Registry {
             base: u32::try_from(inputs).unwrap_or(u32::MAX),
+            scope: render.map_or_else(Scope::cwd, |c| c.scope.clone()),
             inner: Mutex::new(Inner::default()),
         }
+    }
+
+    /// The text of `path`, an input of the run, if it is a regular file inside the run's
+    /// repositories.
+    pub fn read_input(&self, path: &Path) -> Option<String> {
+        let canonical = self.scope.regular_file(path)?;
+        std::fs::read_to_string(canonical).ok()
+    }
+
+    /// Register `path` without reading it (a symbolic link leaving the repository): findings
+    /// may point at it, no output shows its text.
+    pub fn unread(&self, path: &Path) -> u32 {
+        let path = exec::absolute(path);
+        let mut inner = self.lock();
+        if let Some(Some(id)) = inner.ids.get(&path) {
+            return *id;
+        }
+        let id = self.base + u32::try_from(inner.files.len()).unwrap_or(u32::MAX - self.base);
+        inner.files.push(Entry {
+            display: display_path(&path),
+            path: path.clone(),
+            text: Arc::from(""),
+            read: false,
+        });
+        inner.ids.insert(path, Some(id));
+        id
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
@@ -54,7 +88,11 @@ impl Registry {
                 return Some((id, text));
             }
         }
-        let text: Option<Arc<str>> = std::fs::read_to_string(&path).ok().map(Arc::from);
+        let text: Option<Arc<str>> = self
+            .scope
+            .regular_file(&path)
+            .and_then(|c| std::fs::read_to_string(c).ok())
+            .map(Arc::from);
         let mut inner = self.lock();
         if let Some(id) = inner.ids.get(&path) {
             let id = (*id)?;
@@ -69,18 +107,29 @@ impl Registry {
             display: display_path(&path),
             path: path.clone(),
             text: text.clone(),
+            read: true,
         });
         inner.ids.insert(path, Some(id));
         Some((id, text))
     }
 
-    /// [`super::helm::resolve`], cached.
+    /// [`super::helm::resolve`] inside the repository that holds `chart` (else `start`), cached.
     pub fn template(&self, source: &str, chart: Option<&Path>, start: &Path) -> Option<PathBuf> {
         let key = (chart.unwrap_or(start).to_path_buf(), source.to_owned());
         if let Some(hit) = self.lock().templates.get(&key) {
             return hit.clone();
         }
-        let found = super::helm::resolve(source, chart, start);
+        // Resolved among canonical paths, and shown as the path the run names (which may go
+        // through a link inside the repository).
+        let base = chart.unwrap_or(start);
+        let found = std::fs::canonicalize(base).ok().and_then(|c| {
+            let root = self.scope.root_of(&c)?.to_path_buf();
+            let p = super::helm::resolve(source, chart.map(|_| c.as_path()), &c, &root)?;
+            Some(match p.strip_prefix(&c) {
+                Ok(rest) => base.join(rest),
+                Err(_) => p,
+            })
+        });
         self.lock().templates.insert(key, found.clone());
         found
     }
@@ -97,8 +146,8 @@ impl Registry {
             .into_iter()
             .map(|e| SourceFile {
                 path: e.display,
-                text: keep_text.then_some(e.text),
-                disk: Some(e.path),
+                text: (keep_text || !e.read).then_some(e.text),
+                disk: e.read.then_some(e.path),
                 report: true,
             })
             .collect()

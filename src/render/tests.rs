@@ -59,7 +59,11 @@ fn renderer() -> bool {
 fn lint(path: &str) -> Run {
     let (inputs, skipped) =
         discover(&[path.to_owned()], &DiscoverOptions::default()).expect("discover");
-    let prepared = super::prepare(inputs, skipped, &super::Options::default());
+    let opts = super::Options {
+        scope: super::Scope::of(&[path.to_owned()]),
+        ..super::Options::default()
+    };
+    let prepared = super::prepare(inputs, skipped, &opts);
     let settings = Settings::default();
     let mut run = engine::lint(
         prepared.inputs,
@@ -69,6 +73,7 @@ fn lint(path: &str) -> Run {
             settings: &settings,
             keep_text: true,
             progress: None,
+            render: Some(&prepared.context),
         },
     );
     run.notices = prepared.notices;

@@ -776,6 +776,7 @@ mod reference {
                 settings: &Settings::default(),
                 keep_text: false,
                 progress: None,
+                render: None,
             },
         )
     }

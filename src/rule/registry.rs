@@ -31,7 +31,7 @@ pub use crate::rules::secrets::{
 pub use crate::rules::suppression::{
     ExpiredSuppression, SuppressionWithoutReason, UnusedSuppression,
 };
-pub use crate::rules::validity::{DuplicateKey, ParseError};
+pub use crate::rules::validity::{DuplicateKey, ParseError, RenderError, UnsafeRenderInput};
 pub use crate::rules::workload::{
     AutomountServiceAccountToken, ContainerRuntimeSocket, DefaultServiceAccount,
     MissingResourceLimits, WritableRootFilesystem,
@@ -89,12 +89,14 @@ pub static ALL: &[&dyn Rule] = &[
     &RbacSecurityPolicyWrite,
     &RbacUserBinding,
     &RbacWildcard,
+    &RenderError,
     &RestrictedVolumeTypes,
     &RunAsRoot,
     &SeccompProfile,
     &SelinuxCustomOptions,
     &SuppressionWithoutReason,
     &UnsafeProcMount,
+    &UnsafeRenderInput,
     &UnsafeSysctls,
     &UnusedSuppression,
     &WindowsHostProcess,

@@ -29,6 +29,9 @@ pub enum TagHint {
     Float,
     /// `!!null`
     Null,
+    /// Any other tag (`!!binary`, `!local`, a verbatim tag): go-yaml may decode the text
+    /// (`!!binary` is base64), so the text is not what a Go program reads.
+    Other,
 }
 
 /// The value a scalar decodes to, as the cluster sees it.
@@ -76,7 +79,7 @@ pub fn resolve<'n>(text: &'n str, style: Style, tag: TagHint) -> Value<'n> {
         TagHint::Null => return Value::Null,
         TagHint::Bool => return bool_of(text).map_or(Value::Str(text), Value::Bool),
         TagHint::Int | TagHint::Float => return number_of(text).unwrap_or(Value::Str(text)),
-        TagHint::None => {}
+        TagHint::None | TagHint::Other => {}
     }
     if style != Style::Plain {
         return Value::Str(text);

@@ -762,16 +762,18 @@ pub(crate) fn style_of(style: ScalarStyle) -> Style {
 }
 
 fn tag_hint(tag: &Tag) -> TagHint {
-    if tag.handle != "!!" && tag.handle != "tag:yaml.org,2002:" {
-        return TagHint::None;
-    }
-    match tag.suffix.as_str() {
+    let suffix = match (tag.handle.as_str(), tag.suffix.as_str()) {
+        ("!!" | "tag:yaml.org,2002:", s) => s,
+        ("" | "!", s) => s.strip_prefix("tag:yaml.org,2002:").unwrap_or("?"),
+        _ => "?",
+    };
+    match suffix {
         "str" => TagHint::Str,
         "bool" => TagHint::Bool,
         "int" => TagHint::Int,
         "float" => TagHint::Float,
         "null" => TagHint::Null,
-        _ => TagHint::None,
+        _ => TagHint::Other,
     }
 }
 
@@ -1027,6 +1029,18 @@ impl<'d> NodeRef<'d> {
     /// Whether this is a null scalar.
     pub fn is_null(self) -> bool {
         matches!(self.value(), Some(Value::Null))
+    }
+
+    /// Whether the scalar carries a tag outside the core schema (`!!binary`, `!local`): its text
+    /// is not what go-yaml decodes (`!!binary` is base64).
+    pub fn has_foreign_tag(self) -> bool {
+        matches!(
+            self.raw().kind,
+            Kind::Scalar {
+                tag: TagHint::Other,
+                ..
+            }
+        )
     }
 
     /// Whether the scalar was written as a quoted string.
