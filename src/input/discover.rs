@@ -212,15 +212,12 @@ pub fn discover_all(paths: &[String], opts: &DiscoverOptions) -> Result<Discover
         if meta.is_dir() {
             let walked = walk(&path, opts, inputs, skipped, &mut charts);
             *capped |= walked.capped;
-            if !walked.ignored.is_empty() {
-                match super::ignored::tracked(&path, &walked.ignored) {
-                    Ok(h) => hidden.extend(h),
-                    Err(why) => notices.push(format!(
-                        "ignore files leave {} paths out of {display}; git could not tell which \
-                         of them it tracks ({why})",
-                        walked.ignored.len(),
-                    )),
-                }
+            hidden.extend(walked.hidden);
+            if let Some(why) = walked.git_error {
+                notices.push(format!(
+                    "ignore rules leave paths out of {display}, and git could not tell whether \
+                     it tracks them ({why})"
+                ));
             }
             continue;
         }
@@ -306,9 +303,10 @@ enum Found {
 
 /// What one directory walk reports besides its inputs and skips.
 struct Walked {
-    /// Left out by an ignore rule: directories and manifest files, with whether each is a
-    /// directory (the paths as the walker forms them).
-    ignored: Vec<(PathBuf, bool)>,
+    /// Manifests git tracks that ignore rules left out.
+    hidden: Vec<super::ignored::Hidden>,
+    /// Why git could not be asked what it tracks.
+    git_error: Option<String>,
     /// Stopped at [`DiscoverOptions::max_files`].
     capped: bool,
 }
@@ -326,6 +324,22 @@ fn walk(
     let canon_root = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
     let ignore = !opts.no_ignore;
     let account = opts.account && opts.max_depth.is_none();
+    // In a git work tree, git says which of its files ignore rules left out; elsewhere (or
+    // when git cannot say) the directories within reach of a rule are read again, which needs
+    // them recorded.
+    let work_tree = if account && ignore {
+        crate::git::work_tree_of(&canon_root).map(Path::to_path_buf)
+    } else {
+        None
+    };
+    // (Recorded in a work tree too: should git fail, the directories are read again instead.)
+    let record_dirs = account && ignore;
+    // What git tracks is asked while the walk runs (git reads its index in the time the walk
+    // reads a few thousand directories).
+    let tracked = work_tree.as_ref().map(|_| {
+        let root = root.to_path_buf();
+        std::thread::spawn(move || super::ignored::tracked(&root))
+    });
     // Hidden names are left out here rather than by the walker, so that they are seen (and
     // counted) without reading any directory twice. (A hidden name is left out even where an
     // ignore file's `!` rule names it, which the walker would have let in.)
@@ -382,7 +396,7 @@ fn walk(
                         let skip = |p, why: &str| Found::Skip(p, why.to_owned());
                         match ft {
                             Some(ft) if ft.is_dir() => {
-                                if !(account && ignore) {
+                                if !record_dirs {
                                     return WalkState::Continue;
                                 }
                                 Found::Dir(p)
@@ -424,7 +438,8 @@ fn walk(
     let cwd = std::env::current_dir().ok();
     let found = found.into_inner().unwrap_or_default();
     let mut walked = Walked {
-        ignored: Vec::new(),
+        hidden: Vec::new(),
+        git_error: None,
         capped: capped.into_inner(),
     };
     if account {
@@ -438,24 +453,50 @@ fn walk(
             .into_iter()
             .map(|(p, is_dir)| (p, is_dir, HIDDEN))
             .collect();
-        if ignore {
-            let everywhere = rules_above(&canon_root);
-            left.extend(ignored_in(
-                &found,
-                &filtered.rule_dirs,
-                everywhere,
-                root,
-                hide,
-            ));
+        let above = ignore && rules_above(&canon_root);
+        if ignore && (above || !filtered.rule_dirs.is_empty()) {
+            let listing = tracked.map(|t| {
+                t.join()
+                    .unwrap_or_else(|_| Err("internal error: git thread".into()))
+            });
+            match (&work_tree, listing) {
+                (Some(top), Some(Ok(listing))) => {
+                    let prefix = root.as_os_str().as_encoded_bytes();
+                    let visited: HashSet<&[u8]> = found
+                        .iter()
+                        .filter_map(|f| match f {
+                            Found::File(p) | Found::Skip(p, _) => p
+                                .as_os_str()
+                                .as_encoded_bytes()
+                                .strip_prefix(prefix)
+                                .map(|rel| rel.strip_prefix(b"/").unwrap_or(rel)),
+                            Found::Dir(_) => None,
+                        })
+                        .collect();
+                    let h =
+                        super::ignored::left_out(&listing, root, &canon_root, top, &visited, hide);
+                    left.extend(h.iter().map(|h| (h.path.clone(), false, IGNORED)));
+                    walked.hidden = h;
+                }
+                (_, listing) => {
+                    let scope: &[PathBuf] = if above { &[] } else { &filtered.rule_dirs };
+                    let ignored = ignored_in(&found, scope, root, hide);
+                    // In a work tree whose git could not be asked, what is left out may be
+                    // tracked: said so when there is something.
+                    if let Some(Err(why)) = listing
+                        && !ignored.is_empty()
+                    {
+                        walked.git_error = Some(why);
+                    }
+                    left.extend(ignored);
+                }
+            }
         }
         left.sort();
         for (p, is_dir, why) in left {
             let mut display = display_path_in(&p, cwd.as_deref());
             if is_dir {
                 display.push('/');
-            }
-            if why == IGNORED {
-                walked.ignored.push((p, is_dir));
             }
             skipped.push((display, why.to_owned()));
         }
@@ -506,36 +547,38 @@ fn rules_above(root: &Path) -> bool {
         || !ignore::gitignore::Gitignore::global().0.is_empty()
 }
 
-/// What ignore rules left out of the directories the walker read: the directories within reach
-/// of a rule (below a `.gitignore` or `.ignore`, or all when `everywhere`) are read again, side
-/// by side, and compared with what the walker reported. A left-out directory counts once (its
+/// What ignore rules left out of the directories the walker read, outside a git work tree: the
+/// directories within reach of a rule (below a `.gitignore` or `.ignore`; all of them when
+/// `rule_dirs` is empty, the rules being from outside the walk) are read again, side by side,
+/// and compared with what the walker reported. A left-out directory counts once (its
 /// contents are not walked), a left-out file only if it has a manifest's extension (any other
 /// file would be skipped anyway); hidden names (`hide`) were dealt with by the walk's filter.
 fn ignored_in(
     found: &[Found],
     rule_dirs: &[PathBuf],
-    everywhere: bool,
     root: &Path,
     hide: bool,
 ) -> Vec<(PathBuf, bool, &'static str)> {
     use rayon::prelude::*;
-    if rule_dirs.is_empty() && !everywhere {
-        return Vec::new();
+    fn bytes(p: &Path) -> &[u8] {
+        p.as_os_str().as_encoded_bytes()
     }
-    let rule_dirs: HashSet<&Path> = rule_dirs.iter().map(PathBuf::as_path).collect();
-    let mut seen: HashSet<&Path> = HashSet::with_capacity(found.len());
+    let everywhere = rule_dirs.is_empty();
+    let rule_dirs: HashSet<&[u8]> = rule_dirs.iter().map(|d| bytes(d)).collect();
+    let root_len = bytes(root).len();
+    let mut seen: HashSet<&[u8]> = HashSet::with_capacity(found.len());
     let mut dirs = Vec::new();
     for item in found {
         match item {
             Found::File(p) | Found::Skip(p, _) => {
-                seen.insert(p);
+                seen.insert(bytes(p));
             }
             Found::Dir(p) => {
-                seen.insert(p);
+                seen.insert(bytes(p));
                 let reached = everywhere
                     || p.ancestors()
-                        .take_while(|a| a.starts_with(root))
-                        .any(|a| rule_dirs.contains(a));
+                        .take_while(|a| bytes(a).len() >= root_len)
+                        .any(|a| rule_dirs.contains(bytes(a)));
                 if reached {
                     dirs.push(p.as_path());
                 }
@@ -546,6 +589,12 @@ fn ignored_in(
         .flat_map_iter(|dir| {
             let entries = std::fs::read_dir(dir).into_iter().flatten().flatten();
             let seen = &seen;
+            // The path the walker forms for an entry: the directory's, a `/`, the name.
+            let mut key = bytes(dir).to_vec();
+            if key.last() != Some(&b'/') {
+                key.push(b'/');
+            }
+            let base = key.len();
             entries.filter_map(move |e| {
                 let name = e.file_name();
                 let name = name.as_encoded_bytes();
@@ -553,10 +602,12 @@ fn ignored_in(
                 if (hide && name.starts_with(b".")) || name == b".git" {
                     return None;
                 }
-                let p = e.path();
-                if seen.contains(p.as_path()) {
+                key.truncate(base);
+                key.extend_from_slice(name);
+                if seen.contains(key.as_slice()) {
                     return None;
                 }
+                let p = e.path();
                 let is_dir = e.file_type().is_ok_and(|t| t.is_dir());
                 if !is_dir && !is_manifest_ext(&p) {
                     return None;
@@ -614,7 +665,6 @@ mod tests {
             (".hidden/x.yaml", ""),
             (".env.yaml", ""),
             (".notes", ""),
-            (".git/config", ""),
         ]);
         let root = t.path().canonicalize().unwrap();
         assert_eq!(
@@ -648,6 +698,87 @@ mod tests {
                 (".hidden/".to_owned(), HIDDEN),
             ]
         );
+    }
+
+    #[test]
+    fn in_a_git_work_tree_what_ignore_rules_leave_out_is_what_git_tracks() {
+        let t = tree(&[
+            ("deploy/pod.yaml", ""),
+            ("deploy/more/svc.yaml", ""),
+            ("app.yaml", ""),
+            (".github/ci.yaml", ""),
+        ]);
+        let root = t.path().canonicalize().unwrap();
+        let git = |args: &[&str]| crate::git::run(&root, args).unwrap();
+        git(&["init", "-q"]);
+        git(&["add", "-A"]);
+        git(&[
+            "-c",
+            "user.name=k",
+            "-c",
+            "user.email=k@example.invalid",
+            "-c",
+            "commit.gpgSign=false",
+            "commit",
+            "-q",
+            "--no-verify",
+            "-m",
+            "x",
+        ]);
+        std::fs::write(
+            root.join(".gitignore"),
+            "deploy/
+build/
+",
+        )
+        .unwrap();
+        // Untracked: not counted (a pull request hides only what it commits).
+        std::fs::create_dir_all(root.join("build")).unwrap();
+        std::fs::write(root.join("build/out.yaml"), "").unwrap();
+        assert_eq!(
+            left_out(&root, DiscoverOptions::default()),
+            [
+                (".github/".to_owned(), HIDDEN),
+                ("deploy/more/svc.yaml".to_owned(), IGNORED),
+                ("deploy/pod.yaml".to_owned(), IGNORED),
+            ]
+        );
+    }
+
+    #[test]
+    fn when_git_cannot_say_what_it_tracks_the_directories_are_read_again_and_that_is_said() {
+        let t = tree(&[
+            ("app.yaml", ""),
+            (".gitignore", "build/\n"),
+            ("build/out.yaml", ""),
+            // Not a repository git can read.
+            (".git/HEAD", "garbage\n"),
+        ]);
+        let root = t.path().canonicalize().unwrap();
+        let opts = DiscoverOptions {
+            account: true,
+            ..DiscoverOptions::default()
+        };
+        let found = discover_all(&[root.to_string_lossy().into_owned()], &opts).unwrap();
+        let build = format!("{}/build/", root.display());
+        assert!(
+            found
+                .skipped
+                .iter()
+                .any(|(p, why)| *p == build && why == IGNORED),
+            "{:?}",
+            found.skipped
+        );
+        assert_eq!(found.notices.len(), 1, "{:?}", found.notices);
+        assert!(
+            found.notices[0].contains("git could not tell"),
+            "{:?}",
+            found.notices
+        );
+        // Nothing left out: nothing to say.
+        std::fs::remove_dir_all(root.join("build")).unwrap();
+        let found = discover_all(&[root.to_string_lossy().into_owned()], &opts).unwrap();
+        assert!(found.notices.is_empty(), "{:?}", found.notices);
     }
 
     #[test]

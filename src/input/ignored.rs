@@ -3,19 +3,21 @@
 //! from the lint without a trace; each one is named in the summary and, with the
 //! `ignored-manifest` rule, is a finding on the line of the ignore file that leaves it out.
 //!
-//! The walker says what it left out (see `discover::left_out`); git says what it tracks
-//! (`git ls-files`, only when an ignore rule left something out of a git work tree); the ignore
+//! Git says what it tracks (`git ls-files`, asked once per walk when ignore rules apply in a git
+//! work tree); what it tracks that the walk did not visit was left out. Reading every directory
+//! again to find what the walker skipped would cost as much as the walk itself; git's index is
+//! read in a few milliseconds, and what a pull request can hide is what it commits. The ignore
 //! file and line are found again with the `ignore` crate's own matcher, in the order the walker
 //! applies them (`.ignore` before `.gitignore`, the deepest directory first).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use ignore::Match;
 use ignore::gitignore::{Gitignore, GitignoreBuilder};
 
-use super::discover::{display_path_in, is_manifest_ext};
+use super::discover::display_path_in;
 use crate::engine::{Run, SourceFile};
 use crate::finding::{Extra, Finding, Location, stable_hash};
 use crate::rules::suppression::IgnoredManifest;
@@ -24,6 +26,8 @@ use crate::yaml::LineIndex;
 /// A manifest git tracks that an ignore rule leaves out of the walk.
 #[derive(Debug, Clone)]
 pub struct Hidden {
+    /// Where it is, as the walker forms paths.
+    pub path: PathBuf,
     /// The manifest, as displayed.
     pub manifest: String,
     /// The line of an ignore file inside the repository that leaves it out; `None` for a rule
@@ -42,44 +46,61 @@ pub struct Origin {
     pub line: u32,
 }
 
-/// The manifests git tracks under `root` among `ignored` (what ignore rules left out of the walk
-/// of `root`: paths as the walker formed them, with whether each is a directory). Nothing
-/// outside a git work tree; an error when git cannot be asked.
-pub(crate) fn tracked(root: &Path, ignored: &[(PathBuf, bool)]) -> Result<Vec<Hidden>, String> {
-    let canon = std::fs::canonicalize(root).map_err(|e| e.to_string())?;
-    let Some(top) = crate::git::work_tree_of(&canon).map(Path::to_path_buf) else {
-        return Ok(Vec::new());
-    };
-    let left: HashMap<&Path, bool> = ignored
-        .iter()
-        .filter_map(|(p, dir)| p.strip_prefix(root).ok().map(|r| (r, *dir)))
-        .collect();
-    // Paths relative to `root`, NUL-separated and unquoted.
-    let listing = crate::git::run(root, &["ls-files", "-z", "--cached"])?;
+/// The manifests git tracks under `root` (the walk's root, `canon` canonical, inside the work
+/// tree `top`) that the walk did not visit (`visited`: paths relative to `root`, as bytes)
+/// although they exist, and whose path holds no hidden name when `hide`: what ignore rules left
+/// out. `listing` is what [`tracked`] gave.
+pub(crate) fn left_out(
+    listing: &[u8],
+    root: &Path,
+    canon: &Path,
+    top: &Path,
+    visited: &HashSet<&[u8]>,
+    hide: bool,
+) -> Vec<Hidden> {
     let cwd = std::env::current_dir().ok();
     let mut rules = Rules::default();
-    let mut origins: HashMap<&Path, Option<Origin>> = HashMap::new();
     let mut out = Vec::new();
     for raw in listing.split(|b| *b == 0).filter(|r| !r.is_empty()) {
-        let rel = path_of(raw);
-        if !is_manifest_ext(&rel) {
+        if !is_manifest_name(raw) || visited.contains(raw) {
             continue;
         }
-        // The outermost left-out path that holds it: the walker went no further.
-        let Some((&entry, &is_dir)) = rel.ancestors().filter_map(|a| left.get_key_value(a)).last()
-        else {
+        let hidden_name = raw
+            .split(|b| *b == b'/')
+            .any(|part| part.first() == Some(&b'.'));
+        let rel = path_of(raw);
+        // Deleted from the work tree (or outside a sparse checkout): nothing was left out.
+        if (hide && hidden_name) || std::fs::symlink_metadata(canon.join(&rel)).is_err() {
             continue;
-        };
-        let origin = origins
-            .entry(entry)
-            .or_insert_with(|| rules.attribute(&canon.join(entry), is_dir, &top, cwd.as_deref()))
-            .clone();
+        }
+        let path = root.join(&rel);
         out.push(Hidden {
-            manifest: display_path_in(&root.join(&rel), cwd.as_deref()),
-            origin,
+            manifest: display_path_in(&path, cwd.as_deref()),
+            origin: rules.attribute(canon, &rel, top, cwd.as_deref()),
+            path,
         });
     }
-    Ok(out)
+    out
+}
+
+/// The files git tracks under `root`: paths relative to it, NUL-separated and unquoted; an
+/// error when git cannot be asked.
+pub(crate) fn tracked(root: &Path) -> Result<Vec<u8>, String> {
+    crate::git::run(root, &["ls-files", "-z", "--cached"])
+}
+
+/// Whether a path (as bytes) has a manifest's extension, as `discover::is_manifest_ext` says.
+fn is_manifest_name(raw: &[u8]) -> bool {
+    let name = raw.rsplit(|b| *b == b'/').next().unwrap_or(raw);
+    match name.iter().rposition(|b| *b == b'.') {
+        Some(dot) if dot > 0 => {
+            let ext = &name[dot + 1..];
+            [&b"yaml"[..], b"yml", b"json"]
+                .iter()
+                .any(|e| ext.eq_ignore_ascii_case(e))
+        }
+        _ => false,
+    }
 }
 
 #[cfg(unix)]
@@ -120,18 +141,35 @@ impl Rules {
             .as_ref()
     }
 
-    /// The rule inside `top` that leaves `entry` (absolute) out: the first ignore file that
-    /// matches it, `.ignore` files before `.gitignore` files and the deepest directory first, as
-    /// the walker decides. `None` when none does (the rule is outside the repository) or the
-    /// first match re-includes it.
+    /// The rule inside `top` that leaves `rel` (relative to `root`, canonical) out, as the
+    /// walker meets it: the outermost of its directories (or itself) that a rule leaves out.
     fn attribute(
         &mut self,
-        entry: &Path,
-        is_dir: bool,
+        root: &Path,
+        rel: &Path,
         top: &Path,
         cwd: Option<&Path>,
     ) -> Option<Origin> {
-        let parent = entry.parent()?;
+        let parts: Vec<_> = rel.components().collect();
+        let mut entry = root.to_path_buf();
+        for (i, part) in parts.iter().enumerate() {
+            entry.push(part);
+            match self.decide(&entry, i + 1 < parts.len(), top, cwd) {
+                Decision::Ignored(origin) => return Some(origin),
+                Decision::Included => return None,
+                Decision::None => {}
+            }
+        }
+        None
+    }
+
+    /// What the ignore files inside `top` say of `entry` (absolute): the first file that
+    /// matches it decides, `.ignore` files before `.gitignore` files and the deepest directory
+    /// first, as the walker decides.
+    fn decide(&mut self, entry: &Path, is_dir: bool, top: &Path, cwd: Option<&Path>) -> Decision {
+        let Some(parent) = entry.parent() else {
+            return Decision::None;
+        };
         for name in [".ignore", ".gitignore"] {
             for dir in parent.ancestors().take_while(|d| d.starts_with(top)) {
                 let path = dir.join(name);
@@ -140,9 +178,9 @@ impl Rules {
                 };
                 match matcher.matched(entry, is_dir) {
                     Match::None => {}
-                    Match::Whitelist(_) => return None,
+                    Match::Whitelist(_) => return Decision::Included,
                     Match::Ignore(glob) => {
-                        return Some(Origin {
+                        return Decision::Ignored(Origin {
                             display: display_path_in(&path, cwd),
                             line: line_of(text, glob.original()),
                             text: text.clone(),
@@ -151,8 +189,18 @@ impl Rules {
                 }
             }
         }
-        None
+        Decision::None
     }
+}
+
+/// What the ignore files of a repository say of a path.
+enum Decision {
+    /// This rule leaves it out.
+    Ignored(Origin),
+    /// A `!` rule lets it in.
+    Included,
+    /// No rule names it.
+    None,
 }
 
 /// The line (1-based) that holds `pattern`: the last one, as the last matching rule decides.
@@ -304,6 +352,26 @@ mod tests {
     }
 
     #[test]
+    fn manifest_names_are_told_apart_as_the_walker_does() {
+        for (name, yes) in [
+            ("a/b.yaml", true),
+            ("b.YML", true),
+            ("c/d.json", true),
+            ("e.yaml.bak", false),
+            (".yaml", false),
+            ("dir.yaml/readme", false),
+            ("noext", false),
+        ] {
+            assert_eq!(is_manifest_name(name.as_bytes()), yes, "{name}");
+            assert_eq!(
+                super::super::discover::is_manifest_ext(Path::new(name)),
+                yes,
+                "{name}"
+            );
+        }
+    }
+
+    #[test]
     fn line_spans_leave_out_the_line_break() {
         let text = "a\r\nbb\nccc";
         assert_eq!(line_span(text, 1), (0, 1));
@@ -321,26 +389,25 @@ mod tests {
         std::fs::write(top.join(".ignore"), "*.tmp\n").unwrap();
         std::fs::write(top.join("a/.ignore"), "!keep/\nb/\n").unwrap();
         let mut rules = Rules::default();
-        // `.ignore` files come before `.gitignore` files, the deepest first.
-        let o = rules
-            .attribute(&top.join("a/b"), true, &top, Some(&top))
-            .unwrap();
-        assert_eq!((o.display.as_str(), o.line), ("a/.ignore", 2));
-        let o = rules
-            .attribute(&top.join("c/b"), true, &top, Some(&top))
-            .unwrap();
-        assert_eq!((o.display.as_str(), o.line), (".gitignore", 2));
-        // Re-included by the first file that matches: nothing in the repository leaves it out.
-        assert!(
+        let mut origin = |rel: &str, top: &Path| {
             rules
-                .attribute(&top.join("a/keep"), true, &top, Some(&top))
-                .is_none()
+                .attribute(top, Path::new(rel), top, Some(top))
+                .map(|o| (o.display, o.line))
+        };
+        // `.ignore` files come before `.gitignore` files, the deepest first; the outermost
+        // directory left out decides.
+        assert_eq!(
+            origin("a/b/x.yaml", &top),
+            Some(("a/.ignore".to_owned(), 2))
         );
+        assert_eq!(
+            origin("c/b/x.yaml", &top),
+            Some((".gitignore".to_owned(), 2))
+        );
+        assert_eq!(origin("c/x.tmp", &top), Some((".ignore".to_owned(), 1)));
+        // Let in by the first file that names it: nothing in the repository leaves it out.
+        assert_eq!(origin("a/keep/x.yaml", &top), None);
         // Rules above the repository are not its own.
-        assert!(
-            rules
-                .attribute(&top.join("a/x.tmp"), false, &top.join("a"), Some(&top))
-                .is_none()
-        );
+        assert_eq!(origin("x.tmp", &top.join("a")), None);
     }
 }
