@@ -137,16 +137,19 @@ pub fn step_summary(run: &Run) -> String {
     let hidden = left_out(crate::input::HIDDEN);
     if ignored + hidden > 0 {
         let mut parts = Vec::new();
+        let them = |n: usize| if n == 1 { "it" } else { "them" };
         if ignored > 0 {
             parts.push(format!(
-                "{} ignored by `.gitignore` or `.ignore` (`--no-ignore` lints them)",
-                plural(ignored, "path", "paths")
+                "{} ignored by `.gitignore` or `.ignore` (`--no-ignore` lints {})",
+                plural(ignored, "path", "paths"),
+                them(ignored)
             ));
         }
         if hidden > 0 {
             parts.push(format!(
-                "{} hidden (`--hidden` lints them)",
-                plural(hidden, "path", "paths")
+                "{} hidden (`--hidden` lints {})",
+                plural(hidden, "path", "paths"),
+                them(hidden)
             ));
         }
         let _ = writeln!(out, "\nNot linted: {}.", parts.join(", "));
