@@ -49,7 +49,8 @@ impl Failure {
 }
 
 /// Count the failed and skipped paths of `run` by reason and sort both lists by path, so that
-/// `files_linted + files_failed + Σ files_skipped` is the number of paths visited.
+/// `files_linted + files_failed + Σ files_skipped` is the number of paths visited (a path that
+/// ignore files or a hidden name left out of a walk counts once, as skipped, a directory too).
 pub(crate) fn tally(run: &mut Run) {
     run.failed_paths.sort();
     run.failed_paths.dedup();

@@ -125,7 +125,7 @@ pub struct LintArgs {
     #[arg(long, value_name = "FILE")]
     pub baseline: Option<PathBuf>,
     /// Report only findings that did not exist at the merge base of REV and HEAD.
-    #[arg(long, value_name = "REV")]
+    #[arg(long, value_name = "REV", value_parser = parse_revision)]
     pub new_from_rev: Option<String>,
     /// Never show a progress bar.
     #[arg(long)]
@@ -219,6 +219,11 @@ impl Profile {
 pub fn parse_pss_version(s: &str) -> Result<u32, String> {
     crate::rule::parse_pss_version(s)
         .ok_or_else(|| format!("expected `v1.N`, `1.N` or `latest`, got `{s}`"))
+}
+
+/// `--new-from-rev`: a revision git cannot read as an option (see [`crate::git::check_revision`]).
+pub fn parse_revision(s: &str) -> Result<String, String> {
+    crate::git::check_revision(s).map(|()| s.to_owned())
 }
 
 /// Formats of `rules`.
