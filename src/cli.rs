@@ -177,6 +177,35 @@ pub struct LintArgs {
     /// A values file for `helm template`, on top of the chart's values.yaml (repeatable).
     #[arg(long, value_name = "FILE")]
     pub helm_values: Vec<PathBuf>,
+    /// A file (or standard input, or a rendered stream) larger than this is a `parse-error`
+    /// and is not read: bytes, or a number with K, M or G (powers of 1024) [default: 64M, or
+    /// the configuration's `max-file-size`].
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    pub max_file_size: Option<u64>,
+}
+
+/// A size: bytes, or a number followed by K, M or G (powers of 1024; `KB`, `KiB` … too).
+pub fn parse_size(s: &str) -> Result<u64, String> {
+    let t = s.trim();
+    let digits = t.len() - t.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+    let (num, unit) = t.split_at(digits);
+    let n: u64 = num
+        .parse()
+        .map_err(|_| format!("expected a size such as `64M` or `1000000`, got `{s}`"))?;
+    let shift = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 0,
+        "k" | "kb" | "kib" => 10,
+        "m" | "mb" | "mib" => 20,
+        "g" | "gb" | "gib" => 30,
+        _ => return Err(format!("unknown unit in `{s}`: use K, M or G")),
+    };
+    let bytes = n
+        .checked_mul(1 << shift)
+        .ok_or_else(|| format!("`{s}` is too large"))?;
+    if bytes == 0 {
+        return Err("the size cap must be at least one byte".into());
+    }
+    Ok(bytes)
 }
 
 /// `--render`.

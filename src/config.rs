@@ -23,6 +23,7 @@ const TOP_KEYS: &[&str] = &[
     "environment-words",
     "fail-on",
     "overrides",
+    "max-file-size",
 ];
 const RULES_KEYS: &[&str] = &["select", "ignore", "severity"];
 const OVERRIDE_KEYS: &[&str] = &["paths", "ignore", "severity"];
@@ -77,6 +78,8 @@ pub struct Config {
     pub fail_on: Option<String>,
     /// `overrides`.
     pub overrides: Vec<Override>,
+    /// `max-file-size`: bytes (`--max-file-size` wins).
+    pub max_file_size: Option<u64>,
 }
 
 /// Look for a config file from `start` up to the git work tree root.
@@ -246,6 +249,17 @@ pub fn parse(path: &str, text: &str) -> Result<Config, Error> {
         &at("fail-on"),
         &["critical", "high", "medium", "low", "never"],
     )?;
+    if let Some(v) = scalar(&l, doc, root.get("max-file-size"), &at("max-file-size"))? {
+        cfg.max_file_size = Some(crate::cli::parse_size(&v).map_err(|why| {
+            l.err(
+                doc,
+                &Label::at(at("max-file-size")).value(),
+                format!("invalid `max-file-size`: {why}"),
+                "not a size",
+                "Write bytes, or a number with K, M or G (powers of 1024), e.g. `max-file-size: 64M`.",
+            )
+        })?);
+    }
     if let Some(ovs) = root.get("overrides") {
         if !ovs.is_seq() {
             return Err(l.err(
@@ -514,6 +528,9 @@ exclude:
 
 # Exit with 1 when a finding at or above this severity remains: critical, high, medium, low, never.
 fail-on: low
+
+# A file larger than this is a parse-error, not read (bytes, or K, M, G: powers of 1024).
+# max-file-size: 64M
 
 # Settings for some paths only.
 overrides: []

@@ -36,6 +36,7 @@ pub fn fuzz_lint(data: &[u8]) {
             settings: &settings,
             keep_text: true,
             progress: None,
+            max_file_size: engine::DEFAULT_MAX_FILE_SIZE,
         },
     );
     check_run(&run, &rules);

@@ -159,13 +159,26 @@ fn civil_from_days(z: i64) -> Date {
     (y, m, d)
 }
 
-/// Directives from a file's comments. `docs` are the (first, last) content lines of each
-/// document, `lines` the file's lines (to find the line a comment sits above).
+/// Where a document's content is, for the scope of the directives written before it.
+#[derive(Debug, Clone, Copy)]
+pub struct DocLines {
+    /// 1-based line where its content starts.
+    pub first: u32,
+    /// 1-based line where its content ends.
+    pub last: u32,
+    /// Byte offset where its content starts.
+    pub start: u32,
+}
+
+/// Directives from a file's comments, which must be real comments (the YAML layer's
+/// `RealComments`: a `# kubeward:` line inside a scalar is text, not a directive). `docs` tell
+/// where each document's content is, `lines` are the file's lines (to find the line a comment
+/// sits above).
 pub fn from_comments(
     file: u32,
     comments: &[Comment<'_>],
     regions: &[Region],
-    docs: &[(u32, u32)],
+    docs: &[DocLines],
     lines: &[&str],
 ) -> Vec<Directive> {
     let mut out = Vec::new();
@@ -197,21 +210,25 @@ pub fn from_comments(
                 continue;
             }
         };
+        // A document whose content starts after the comment, with no other content between
+        // (the comment leads it).
+        let leads = docs.iter().enumerate().find_map(|(i, d)| {
+            let prev_end = if i == 0 { 0 } else { docs[i - 1].last };
+            (c.line > prev_end && c.start < d.start && (c.line < d.first || c.content_after))
+                .then_some(d)
+        });
         let scope = if is_file {
             Scope::File
         } else if !c.own_line {
             Scope::Lines(c.line, c.line)
-        } else if let Some(&(first, last)) = docs.iter().enumerate().find_map(|(i, (first, _))| {
-            let prev_end = if i == 0 { 0 } else { docs[i - 1].1 };
-            (c.line > prev_end && c.line < *first).then_some(&docs[i])
-        }) {
-            Scope::Lines(first, last)
+        } else if let Some(d) = leads {
+            Scope::Lines(d.first, d.last)
+        } else if c.content_after {
+            // The next line for YAML is on this line of the file, after a NEL, LS or PS.
+            Scope::Lines(c.line, c.line)
         } else {
             let next = (c.line as usize..lines.len())
-                .find(|&i| {
-                    let t = lines[i].trim();
-                    !t.is_empty() && !t.starts_with('#')
-                })
+                .find(|&i| !crate::yaml::is_comment_line(lines[i]))
                 .map_or(c.line, |i| u32::try_from(i + 1).unwrap_or(u32::MAX));
             Scope::Lines(next, next)
         };

@@ -75,6 +75,9 @@ pub struct DiscoverOptions {
     pub exclude: GlobSet,
     /// Walker threads (0 = automatic).
     pub threads: usize,
+    /// Standard input is read up to one byte past this size cap (the engine then refuses it
+    /// as too large); `None`: the default cap.
+    pub max_file_size: Option<u64>,
 }
 
 /// Path relative to the working directory when under it, with `/` separators.
@@ -130,7 +133,11 @@ pub fn discover(paths: &[String], opts: &DiscoverOptions) -> Result<Discovered, 
     for arg in paths {
         if arg == "-" {
             let mut buf = Vec::new();
+            let cap = opts
+                .max_file_size
+                .unwrap_or(crate::engine::DEFAULT_MAX_FILE_SIZE);
             std::io::stdin()
+                .take(cap.saturating_add(1))
                 .read_to_end(&mut buf)
                 .map_err(Error::Stdin)?;
             inputs.push(Input::new(

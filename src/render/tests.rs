@@ -69,6 +69,7 @@ fn lint(path: &str) -> Run {
             settings: &settings,
             keep_text: true,
             progress: None,
+            max_file_size: crate::engine::DEFAULT_MAX_FILE_SIZE,
         },
     );
     run.notices = prepared.notices;

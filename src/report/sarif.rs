@@ -776,6 +776,7 @@ mod reference {
                 settings: &Settings::default(),
                 keep_text: false,
                 progress: None,
+                max_file_size: crate::engine::DEFAULT_MAX_FILE_SIZE,
             },
         )
     }
