@@ -22,8 +22,10 @@ except the last, which is about exactly that):
   nul-60mb       60 MB of NUL bytes (under the cap: binary, recognised from the first block)
   long-line      a one-line flow document of 120 KB with findings past column 65,535
   over-cap       100 MB of ConfigMaps (over the 64 MiB size cap)
+  directives     20,000 `ignore-file[host-pid]` lines over 20,000 privileged Pods (not in the
+                 issue: each directive was tried against each of the 200,000 findings)
   tree-100k      one small file given explicitly, outside any git repository, at the top of
-                 a tree of 100,000 manifests (what is read around it as context)
+                 a tree of 100,000 Deployments, 130 MB (what is read around it as context)
 """
 import argparse
 import os
@@ -99,16 +101,44 @@ def gen_over_cap(d):
     return ["big.yaml"]
 
 
+def gen_directives(d):
+    pod = (
+        "---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n"
+        "  - name: c\n    image: nginx\n    securityContext:\n      privileged: true\n"
+    )
+    write(
+        os.path.join(d, "wide.yaml"),
+        "# kubeward: ignore-file[host-pid] generated\n" * 20_000 + pod * 20_000,
+    )
+    return ["wide.yaml"]
+
+
 def gen_tree(d):
     tree = os.path.join(d, "tree")
     os.makedirs(tree, exist_ok=True)
     write(os.path.join(tree, "small.yaml"), POD.format(name="small"))
-    cm = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-{a}-{b}\ndata:\n  k: v\n"
+    # 100,000 Deployments of about 1.3 KB each (130 MB), in 100 directories.
+    deploy = (
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app-{a}-{b}\n"
+        "  namespace: team-{a}\n  labels: {{app: app-{a}-{b}, tier: backend}}\nspec:\n"
+        "  replicas: 2\n  selector:\n    matchLabels: {{app: app-{a}-{b}}}\n  template:\n"
+        "    metadata:\n      labels: {{app: app-{a}-{b}, tier: backend}}\n    spec:\n"
+        "      serviceAccountName: app-{a}\n      containers:\n"
+        + "".join(
+            f"      - name: c{c}\n        image: registry.example.com/team-{{a}}/app{c}:1.{{b}}\n"
+            "        ports: [{{containerPort: 8080}}]\n"
+            "        env: [{{name: MODE, value: production}}, {{name: LEVEL, value: info}}]\n"
+            "        resources:\n          requests: {{cpu: 100m, memory: 128Mi}}\n"
+            "          limits: {{cpu: 500m, memory: 256Mi}}\n"
+            "        securityContext: {{runAsNonRoot: true, readOnlyRootFilesystem: true}}\n"
+            for c in range(3)
+        )
+    )
     for a in range(100):
         sub = os.path.join(tree, f"d{a:03}")
         os.makedirs(sub, exist_ok=True)
         for b in range(1000):
-            write(os.path.join(sub, f"cm{b:04}.yaml"), cm.format(a=a, b=b))
+            write(os.path.join(sub, f"deploy{b:04}.yaml"), deploy.format(a=a, b=b))
     return ["tree/small.yaml"]
 
 
@@ -120,6 +150,7 @@ CASES = {
     "nul-60mb": (gen_nul(60_000_000), True),
     "long-line": (gen_long_line, True),
     "over-cap": (gen_over_cap, True),
+    "directives": (gen_directives, True),
     "tree-100k": (gen_tree, False),
 }
 

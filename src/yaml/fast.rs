@@ -981,6 +981,21 @@ mod tests {
         "|\n  x\n",
     ];
 
+    /// The fast path does not know that NEL, LS and PS end a line: it never reads a text that
+    /// holds one (saphyr does, with each read as a line break), and still reads its neighbours.
+    #[test]
+    fn texts_with_nel_ls_or_ps_are_left_to_saphyr() {
+        for brk in ['\u{85}', '\u{2028}', '\u{2029}'] {
+            assert!(!super::eligible(&format!("a: b # c{brk}d: e\n")), "{brk:?}");
+        }
+        assert!(super::eligible("a: \u{a0}é—…\u{2027}\u{202a}\u{2030}\n"));
+        let text = "a: 1 # c\u{2028}b: 2\n";
+        let doc = super::super::tree::Docs::new(text)
+            .next()
+            .expect("a document");
+        assert_eq!(doc.root().get("b").and_then(|n| n.as_i64()), Some(2));
+    }
+
     #[test]
     fn edges_read_as_saphyr_reads_them() {
         let failures: Vec<String> = EDGES

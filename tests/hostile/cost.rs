@@ -205,3 +205,38 @@ fn a_label_past_column_65535_is_drawn_on_a_cut_line() {
         .count();
     assert!(far > 0, "no finding past column 65,535 to draw");
 }
+
+/// 40,000 `ignore-file[host-pid]` lines over 40,000 privileged Pods: each directive was tried
+/// against every finding of the run (1.6·10⁹ tries, minutes). Now a directive visits only the
+/// findings of the rules it names on its lines (here none: `host-pid` does not fire), so the
+/// cost is the sum of directives and findings. (`suppress::tests` counts the visits.)
+#[test]
+fn many_directives_over_many_findings_cost_their_sum() {
+    let scene = Scene::new();
+    let pod = "---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n  - name: c\n    image: nginx\n    securityContext:\n      privileged: true\n";
+    scene.write(
+        "wide.yaml",
+        format!(
+            "{}{}",
+            "# kubeward: ignore-file[host-pid] generated\n".repeat(40_000),
+            pod.repeat(40_000)
+        ),
+    );
+    let run = scene.run(&[
+        "lint",
+        "--format",
+        "github",
+        "--select",
+        "privileged-container,host-pid,unused-suppression",
+        ".",
+    ]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let count = |rule: &str| {
+        run.stdout
+            .lines()
+            .filter(|l| l.starts_with("::") && l.contains(rule))
+            .count()
+    };
+    assert_eq!(count("privileged-container"), 40_000);
+    assert_eq!(count("unused-suppression"), 40_000);
+}
