@@ -551,6 +551,24 @@ mod tests {
     }
 
     #[test]
+    fn max_file_size_takes_bytes_or_a_unit() {
+        let size =
+            |v: &str| parse("c.yaml", &format!("max-file-size: {v}\n")).map(|c| c.max_file_size);
+        assert_eq!(size("1048576").unwrap(), Some(1 << 20));
+        assert_eq!(size("16M").unwrap(), Some(16 << 20));
+        assert_eq!(size("2 GiB").unwrap(), Some(2 << 30));
+        assert_eq!(size("512k").unwrap(), Some(512 << 10));
+        assert_eq!(
+            parse("c.yaml", "fail-on: low\n").unwrap().max_file_size,
+            None
+        );
+        for bad in ["lots", "0", "-1", "1T", "99999999999G", "[1]"] {
+            let e = size(bad).unwrap_err();
+            assert!(e.to_string().contains("max-file-size"), "{bad}: {e}");
+        }
+    }
+
+    #[test]
     fn errors_are_located_and_name_the_keys() {
         let e = parse(
             "c.yaml",
