@@ -31,6 +31,18 @@ impl Failure {
         }
     }
 
+    /// The file is larger than the size cap `cap`: `size` bytes, when its metadata says so
+    /// (else reading it passed the cap).
+    pub(crate) fn too_large(size: Option<u64>, cap: u64) -> Self {
+        let size = size.map_or_else(String::new, |s| format!(" ({s} bytes)"));
+        Failure {
+            reason: "larger than the size cap (--max-file-size)".to_owned(),
+            detail: format!(
+                "file larger than the size cap of {cap} bytes{size}; not read (--max-file-size)"
+            ),
+        }
+    }
+
     /// The file is not UTF-8; `line` is the line of the first invalid byte.
     pub(crate) fn not_utf8(line: u32) -> Self {
         Failure {

@@ -37,6 +37,7 @@ pub fn fuzz_lint(data: &[u8]) {
             keep_text: true,
             progress: None,
             render: None,
+            max_file_size: engine::DEFAULT_MAX_FILE_SIZE,
         },
     );
     check_run(&run, &rules);

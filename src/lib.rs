@@ -299,6 +299,8 @@ struct Plan {
     settings: Settings,
     discover: input::DiscoverOptions,
     fail_on: FailOn,
+    /// `--max-file-size`, else the configuration's, else the default.
+    max_file_size: u64,
     /// The SARIF log's frame (its tool section), built on its own thread while the files are
     /// linted, when the run writes SARIF.
     sarif_frame: Option<std::thread::JoinHandle<std::io::Result<report::sarif::Frame>>>,
@@ -382,6 +384,10 @@ fn plan_with(args: &LintArgs, config: config::Config) -> Result<Plan, Error> {
         .fail_on
         .or_else(|| config.fail_on.as_deref().map(fail_on_of))
         .unwrap_or(FailOn::Low);
+    let max_file_size = args
+        .max_file_size
+        .or(config.max_file_size)
+        .unwrap_or(engine::DEFAULT_MAX_FILE_SIZE);
     let discover = input::DiscoverOptions {
         no_ignore: args.no_ignore,
         hidden: args.hidden,
@@ -390,6 +396,7 @@ fn plan_with(args: &LintArgs, config: config::Config) -> Result<Plan, Error> {
         account: true,
         max_files: 0,
         max_depth: None,
+        max_file_size: Some(max_file_size),
     };
     Ok(Plan {
         config,
@@ -397,6 +404,7 @@ fn plan_with(args: &LintArgs, config: config::Config) -> Result<Plan, Error> {
         settings,
         discover,
         fail_on,
+        max_file_size,
         sarif_frame: None,
     })
 }
@@ -519,6 +527,7 @@ fn execute(args: &LintArgs, sarif: bool) -> Result<(engine::Run, Plan), Error> {
             keep_text: human,
             progress: Some(&tick),
             render: Some(&prepared.context),
+            max_file_size: plan.max_file_size,
         },
     );
     run.notices = prepared.notices;
@@ -775,6 +784,7 @@ pub fn check_kustomization(
             keep_text: false,
             progress: None,
             render: Some(&prepared.context),
+            max_file_size: engine::DEFAULT_MAX_FILE_SIZE,
         },
     );
     let shown = input::display_path(&file);

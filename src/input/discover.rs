@@ -87,6 +87,9 @@ pub struct DiscoverOptions {
     pub max_files: usize,
     /// Walk at most this many levels below each directory given (`None`: no limit).
     pub max_depth: Option<usize>,
+    /// Standard input is read up to one byte past this size cap (the engine then refuses it
+    /// as too large); `None`: the default cap.
+    pub max_file_size: Option<u64>,
 }
 
 /// What [`discover_all`] found.
@@ -170,7 +173,11 @@ pub fn discover_all(paths: &[String], opts: &DiscoverOptions) -> Result<Discover
     for arg in paths {
         if arg == "-" {
             let mut buf = Vec::new();
+            let cap = opts
+                .max_file_size
+                .unwrap_or(crate::engine::DEFAULT_MAX_FILE_SIZE);
             std::io::stdin()
+                .take(cap.saturating_add(1))
                 .read_to_end(&mut buf)
                 .map_err(Error::Stdin)?;
             inputs.push(Input::new(

@@ -817,6 +817,7 @@ mod reference {
                 keep_text: false,
                 progress: None,
                 render: None,
+                max_file_size: crate::engine::DEFAULT_MAX_FILE_SIZE,
             },
         )
     }
