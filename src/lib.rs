@@ -18,6 +18,7 @@ pub(crate) mod finding;
 pub mod fuzzing;
 pub(crate) mod input;
 pub(crate) mod model;
+pub(crate) mod policy;
 pub(crate) mod pss;
 pub(crate) mod render;
 pub(crate) mod report;

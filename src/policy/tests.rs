@@ -1,0 +1,147 @@
+//! The acceptance data: `../shared/corpus/vap` (Kyverno's published policies as
+//! ValidatingAdmissionPolicies, with the outcome their tests state for each object). Every row
+//! of `EXPECTED.tsv` must hold.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use super::eval::Outcome;
+use super::set::{Collector, PolicySet};
+use crate::model::{Object, Site};
+use crate::yaml::{Label, NodeRef, Pointer, Seg, parse_stream};
+
+fn corpus() -> Option<PathBuf> {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/vap");
+    if p.join("EXPECTED.tsv").is_file() {
+        Some(p)
+    } else {
+        eprintln!("note: {} is absent; the VAP corpus test is skipped", p.display());
+        None
+    }
+}
+
+fn site(_: Label) -> Site {
+    Site {
+        file: 0,
+        region: crate::yaml::Region::default(),
+        object: None,
+        route: crate::finding::Text::default(),
+    }
+}
+
+/// Every object of a YAML stream (List items included).
+fn objects(text: &str, mut f: impl FnMut(&Object<'_>)) {
+    let stream = parse_stream(text);
+    for doc in &stream.docs {
+        let root = doc.root();
+        let Some(obj) = Object::from_node(root, Pointer::root(), "t.yaml", doc.index) else {
+            continue;
+        };
+        if obj.is_list() {
+            for (i, item) in obj.node.get("items").into_iter().flat_map(NodeRef::items).enumerate()
+            {
+                let base = Pointer::root().join([Seg::from("items"), Seg::from(i)]);
+                if let Some(o) = Object::from_node(item, base, "t.yaml", doc.index) {
+                    f(&o);
+                }
+            }
+        } else {
+            f(&obj);
+        }
+    }
+}
+
+/// Whether the set denies `obj` (a Deny binding's violation, or an error under Fail), with the
+/// outcomes for messages.
+pub(crate) fn denied(set: &PolicySet, obj: &Object<'_>) -> (bool, Vec<String>) {
+    let mut deny = false;
+    let mut said = Vec::new();
+    for v in set.verdicts(obj) {
+        let denies = v
+            .binding
+            .is_none_or(|b| b.actions.contains(&super::admission::Action::Deny));
+        match &v.outcome {
+            Outcome::Violation { message, route, .. } => {
+                deny |= denies;
+                said.push(format!(
+                    "violation: {message} at {}",
+                    route.as_deref().map_or("-".into(), super::admission::route_text)
+                ));
+            }
+            Outcome::Error { what, message, .. } => {
+                deny |= denies && v.policy.fail;
+                said.push(format!("error: {what}: {message}"));
+            }
+        }
+    }
+    (deny, said)
+}
+
+/// The policy set of one corpus folder plus the objects of `extra` (their Namespaces).
+pub(crate) fn set_of(dir: &Path, extra: &str) -> PolicySet {
+    let mut c = Collector::default();
+    for f in ["policy.yaml", "binding.yaml"] {
+        let text = std::fs::read_to_string(dir.join(f)).unwrap_or_default();
+        objects(&text, |o| c.add(o, &mut site));
+    }
+    objects(extra, |o| c.add(o, &mut site));
+    c.finish(Arc::from(Vec::new()), &[super::ADMISSION_POLICY_ID])
+}
+
+#[test]
+fn vap_corpus_expectations_hold() {
+    let Some(root) = corpus() else { return };
+    let table = std::fs::read_to_string(root.join("EXPECTED.tsv")).unwrap_or_default();
+    // (policy, file) -> [(kind, namespace, name, expected fail)]
+    let mut rows: BTreeMap<(String, String), Vec<(String, String, String, bool)>> =
+        BTreeMap::new();
+    for line in table.lines().skip(1) {
+        let c: Vec<&str> = line.split('\t').collect();
+        if c.len() < 6 {
+            continue;
+        }
+        rows.entry((c[0].to_owned(), c[1].to_owned()))
+            .or_default()
+            .push((c[2].to_owned(), c[3].to_owned(), c[4].to_owned(), c[5] == "fail"));
+    }
+    let (mut total, mut held) = (0, 0);
+    let mut failures = Vec::new();
+    for ((policy, file), expected) in &rows {
+        let dir = root.join(policy);
+        let text = std::fs::read_to_string(dir.join(file)).unwrap_or_default();
+        let set = set_of(&dir, &text);
+        // Identity -> verdicts of every object with it.
+        let mut seen: BTreeMap<(String, String, String), Vec<(bool, Vec<String>)>> =
+            BTreeMap::new();
+        objects(&text, |o| {
+            let id = (
+                o.kind.to_owned(),
+                o.namespace.unwrap_or_default().to_owned(),
+                o.name.unwrap_or_default().to_owned(),
+            );
+            seen.entry(id).or_default().push(denied(&set, o));
+        });
+        for (kind, ns, name, fail) in expected {
+            total += 1;
+            let got = seen.get(&(kind.clone(), ns.clone(), name.clone()));
+            let ok = got.is_some_and(|v| !v.is_empty() && v.iter().all(|(d, _)| d == fail));
+            if ok {
+                held += 1;
+            } else {
+                failures.push(format!(
+                    "{policy} {file} {kind} {ns}/{name}: expected {}, got {:?}",
+                    if *fail { "fail" } else { "pass" },
+                    got
+                ));
+            }
+        }
+    }
+    println!("vap: {held}/{total} expectations hold");
+    assert!(
+        failures.is_empty(),
+        "{} of {total} rows do not hold:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
