@@ -105,7 +105,12 @@ impl<'a, 'd> Locator<'a, 'd> {
                 if let Some((_, r)) = self.binds.iter().rev().find(|(n, _)| n == name) {
                     return r.clone();
                 }
-                (name == "object").then(Vec::new)
+                match name.as_str() {
+                    "object" => Some(Vec::new()),
+                    // The Namespace is the object's `metadata.namespace`.
+                    "namespaceObject" => Some(vec![Seg::from("metadata"), Seg::from("namespace")]),
+                    _ => None,
+                }
             }
             Expr::Select(sel) => {
                 if let Expr::Ident(root) = &sel.operand.expr
@@ -119,18 +124,20 @@ impl<'a, 'd> Locator<'a, 'd> {
                     return r;
                 }
                 let mut r = self.chain(&sel.operand, ctx)?;
-                r.push(Seg::from(sel.field.clone()));
+                if !rooted_at_namespace(&sel.operand) {
+                    r.push(Seg::from(sel.field.clone()));
+                }
                 Some(r)
             }
             Expr::Call(call) => match (call.func_name.as_str(), call.args.as_slice()) {
-                (operators::OPT_SELECT, [operand, field]) => {
+                (
+                    operators::OPT_SELECT | operators::INDEX | operators::OPT_INDEX,
+                    [operand, field],
+                ) => {
                     let mut r = self.chain(operand, ctx)?;
-                    r.push(self.seg(field, ctx)?);
-                    Some(r)
-                }
-                (operators::INDEX | operators::OPT_INDEX, [operand, index]) => {
-                    let mut r = self.chain(operand, ctx)?;
-                    r.push(self.seg(index, ctx)?);
+                    if !rooted_at_namespace(operand) {
+                        r.push(self.seg(field, ctx)?);
+                    }
                     Some(r)
                 }
                 ("orValue" | "value" | "hasValue", _) => {
@@ -177,6 +184,11 @@ impl<'a, 'd> Locator<'a, 'd> {
                     out.extend(self.elements(b, ctx, n - la));
                     out
                 }
+                (operators::CONDITIONAL, [c, t, f]) => match self.eval(c, ctx) {
+                    Some(Value::Bool(true)) => self.elements(t, ctx, n),
+                    Some(Value::Bool(false)) => self.elements(f, ctx, n),
+                    _ => vec![None; n],
+                },
                 ("orValue", [default]) => match call.target.as_deref() {
                     Some(t) if self.eval(t, ctx).is_some_and(|v| is_some(&v)) => {
                         self.elements(t, ctx, n)
@@ -249,6 +261,21 @@ impl<'a, 'd> Locator<'a, 'd> {
                 },
                 _ => self.leaf(e, ctx),
             },
+            // A boolean variable: what its own expression is about.
+            Expr::Select(sel)
+                if matches!(&sel.operand.expr, Expr::Ident(n) if n == "variables")
+                    && !self.binds.iter().any(|(n, _)| n == "variables") =>
+            {
+                match self.variable(&sel.field) {
+                    Some(var) => {
+                        let saved = std::mem::take(&mut self.binds);
+                        let r = self.culprit(var, ctx);
+                        self.binds = saved;
+                        r
+                    }
+                    None => self.leaf(e, ctx),
+                }
+            }
             Expr::Comprehension(c) => {
                 let Expr::Call(step) = &c.loop_step.expr else {
                     return self.leaf(e, ctx);
@@ -296,6 +323,22 @@ impl<'a, 'd> Locator<'a, 'd> {
         let mut out = Vec::new();
         self.chains(e, ctx, &mut out);
         self.best(out)
+    }
+}
+
+/// Whether `e` is a path into `namespaceObject` (all of which the object's
+/// `metadata.namespace` stands for).
+fn rooted_at_namespace(e: &IdedExpr) -> bool {
+    match &strip(e).expr {
+        Expr::Ident(n) => n == "namespaceObject",
+        Expr::Select(s) => rooted_at_namespace(&s.operand),
+        Expr::Call(c) => match c.func_name.as_str() {
+            operators::OPT_SELECT | operators::INDEX | operators::OPT_INDEX => {
+                c.args.first().is_some_and(rooted_at_namespace)
+            }
+            _ => false,
+        },
+        _ => false,
     }
 }
 

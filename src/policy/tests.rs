@@ -145,3 +145,28 @@ fn vap_corpus_expectations_hold() {
         failures.join("\n")
     );
 }
+
+#[test]
+#[ignore = "prints where each fail row of the corpus is located"]
+fn print_locations() {
+    let Some(root) = corpus() else { return };
+    for dir in ["pod-security-baseline", "best-practices", "other"] {
+        for e in std::fs::read_dir(root.join(dir)).unwrap() {
+            let p = e.unwrap().path();
+            for sub in ["chainsaw", "kyverno-test"] {
+                let Ok(files) = std::fs::read_dir(p.join(sub)) else { continue };
+                for f in files {
+                    let f = f.unwrap().path();
+                    let text = std::fs::read_to_string(&f).unwrap();
+                    let set = set_of(&p, &text);
+                    objects(&text, |o| {
+                        let (d, said) = denied(&set, o);
+                        if d {
+                            println!("{} {} {:?}", f.strip_prefix(&root).unwrap().display(), o.name.unwrap_or(""), said);
+                        }
+                    });
+                }
+            }
+        }
+    }
+}
