@@ -209,6 +209,8 @@ struct Shared<'a> {
     /// A file that may set a Pod Security level has been read: Pod Security facts are
     /// gathered from here on.
     pss_seen: std::sync::atomic::AtomicBool,
+    /// Files that may hold admission policies or Namespaces (when policies are evaluated).
+    policy: Option<crate::policy::Pending>,
 }
 
 struct FileOutcome {
@@ -235,6 +237,7 @@ pub fn lint(inputs: Vec<Input>, skipped: Vec<(String, String)>, opts: &Options<'
         registry: &registry,
         strings: &strings,
         pss_seen: std::sync::atomic::AtomicBool::new(false),
+        policy: crate::policy::wanted(&opts.rules).then(crate::policy::Pending::default),
     };
     // Files are handed out in order, one at a time, to as many workers as the pool has; this
     // thread merges each outcome as it arrives, in file order (a later file waits in `early`
@@ -307,6 +310,11 @@ pub fn lint(inputs: Vec<Input>, skipped: Vec<(String, String)>, opts: &Options<'
         ..
     } = merge;
     complete_pod_security(&inputs, &mut world, &facts, opts, &shared);
+    // Admission policies and custom rules: a pass of their own once the policies are known.
+    let policy_drafts = match &shared.policy {
+        Some(pending) => policy_pass(pending, &inputs, opts, &shared, &mut run),
+        None => Vec::new(),
+    };
     if let Some(cx) = opts.render {
         // Charts and overlays not rendered: findings before suppressions apply.
         let found = render::problem_findings(&cx.problems, &inputs, &registry, &opts.rules);
@@ -378,6 +386,9 @@ pub fn lint(inputs: Vec<Input>, skipped: Vec<(String, String)>, opts: &Options<'
             rule.check_world(&world, &mut wcx);
             wcx.flush();
         });
+    for d in policy_drafts {
+        finish(d);
+    }
     drop(world);
     run.findings = sink
         .into_inner()
@@ -628,6 +639,9 @@ fn lint_file(
         Err(e) => return unreadable(out, Failure::unreadable(&e)),
     };
     out.stats.bytes = bytes.len() as u64;
+    if let Some(p) = &shared.policy {
+        p.note(file, &bytes);
+    }
     if shared.gather.pod_security {
         use std::sync::atomic::Ordering::Relaxed;
         if !shared.pss_seen.load(Relaxed) && may_set_pss(&bytes) {
@@ -674,6 +688,136 @@ fn lint_file(
         out.text = Some(Arc::from(text));
     }
     out
+}
+
+/// The objects of a document: its root, or each item of a List.
+fn each_object<'d>(doc: &'d Doc<'d>, path: &'d str, mut f: impl FnMut(&Object<'d>)) {
+    let Some(obj) = Object::from_node(doc.root(), Pointer::root(), path, doc.index) else {
+        return;
+    };
+    if !obj.is_list() {
+        f(&obj);
+        return;
+    }
+    for (i, item) in obj
+        .node
+        .get("items")
+        .into_iter()
+        .flat_map(NodeRef::items)
+        .enumerate()
+    {
+        let base = Pointer::root().join([Seg::from("items"), Seg::from(i)]);
+        if let Some(o) = Object::from_node(item, base, path, doc.index) {
+            f(&o);
+        }
+    }
+}
+
+/// Gather the input's admission policies (with their bindings, Namespaces and params objects)
+/// and, if there are any or custom rules are enabled, check every object against them in a
+/// parallel pass of their own: a file is read again, its findings of other rules were made
+/// in the first pass. Returns the findings about the policies themselves, located at sites.
+fn policy_pass(
+    pending: &crate::policy::Pending,
+    inputs: &[Input],
+    opts: &Options<'_>,
+    shared: &Shared<'_>,
+    run: &mut Run,
+) -> Vec<Draft> {
+    let admission = &crate::rule::registry::AdmissionPolicy::META;
+    let custom = opts.settings.policies.custom.clone();
+    let enabled: Vec<&str> = opts.rules.iter().map(|r| r.meta().id).collect();
+    if !pending.saw_policy() && !custom.iter().any(|c| enabled.contains(&c.meta.id)) {
+        return Vec::new();
+    }
+    let mut collector = crate::policy::Collector::default();
+    let gather = |file: u32, input: &Input, collector: &mut crate::policy::Collector| {
+        let Ok(text) = read(input).map(|b| String::from_utf8_lossy(&b).into_owned()) else {
+            return;
+        };
+        let mut res = Resolver {
+            file,
+            path: &input.display,
+            text: &text,
+            index: None,
+            tracer: None,
+            strings: shared.strings,
+            gather: Gather {
+                world: false,
+                pod_security: false,
+            },
+        };
+        for doc in Docs::new(&text) {
+            each_object(&doc, &input.display, |obj| {
+                let ident = Arc::new(obj.ident_in(res.strings));
+                collector.add(obj, &mut |l: Label| res.site(&doc, &l, &ident));
+            });
+        }
+    };
+    let noted = pending.files();
+    for &file in &noted {
+        if let Some(input) = inputs.get(file as usize) {
+            gather(file, input, &mut collector);
+        }
+    }
+    // Params objects of the policies' `paramKind`s, wherever they are.
+    let kinds: Vec<String> = collector.param_kinds().map(|(_, k)| k.to_owned()).collect();
+    if !kinds.is_empty() {
+        for (i, input) in inputs.iter().enumerate() {
+            let file = u32::try_from(i).unwrap_or(u32::MAX);
+            if noted.binary_search(&file).is_ok() {
+                continue;
+            }
+            let holds = read(input).is_ok_and(|b| kinds.iter().any(|k| has(&b, k)));
+            if holds {
+                gather(file, input, &mut collector);
+            }
+        }
+    }
+    let set = collector.finish(custom, &enabled);
+    let problems = set.problems(admission);
+    if set.is_empty() {
+        return problems;
+    }
+    let mut settings = opts.settings.clone();
+    settings.policies.set = Some(Arc::new(set));
+    let popts = Options {
+        rules: vec![&crate::rule::registry::AdmissionPolicy],
+        settings: &settings,
+        keep_text: opts.keep_text,
+        progress: None,
+        render: opts.render,
+    };
+    let pshared = Shared {
+        gather: Gather {
+            world: false,
+            pod_security: false,
+        },
+        registry: shared.registry,
+        strings: shared.strings,
+        pss_seen: std::sync::atomic::AtomicBool::new(false),
+        policy: None,
+    };
+    let outcomes: Vec<(Vec<Finding>, Vec<Location>)> = inputs
+        .par_iter()
+        .enumerate()
+        .map(|(i, input)| {
+            let file = u32::try_from(i).unwrap_or(u32::MAX);
+            let out = lint_file(file, input, &popts, &pshared, false);
+            (out.findings, out.masks)
+        })
+        .collect();
+    for (findings, masks) in outcomes {
+        // Only the policies' findings: the first pass made the others (parse errors included).
+        run.findings.extend(
+            findings
+                .into_iter()
+                .filter(|f| f.meta.category == crate::rule::Category::Policy),
+        );
+        run.masks.extend(masks);
+    }
+    crate::timings::mark("admission policies");
+    problems
 }
 
 /// A `parse-error` finding for a whole file.
@@ -1295,6 +1439,7 @@ mod tests {
             registry: &registry,
             strings: &strings,
             pss_seen: std::sync::atomic::AtomicBool::new(false),
+            policy: None,
         };
         let outcomes = || -> Vec<(usize, FileOutcome)> {
             (0..inputs.len())

@@ -39,7 +39,6 @@ pub(crate) struct Validation {
     pub expression: Expression,
     pub message: Option<String>,
     pub message_expression: Option<Expression>,
-    pub reason: Option<String>,
 }
 
 /// The `matchConstraints` of a policy or the `matchResources` of a binding.
@@ -268,7 +267,6 @@ pub(crate) fn policy(obj: &Object<'_>, site: &mut SiteOf<'_>) -> Policy {
             expression,
             message: text(v.get("message")),
             message_expression: super::admission::expression(obj, &route, &scope, site),
-            reason: text(v.get("reason")),
         });
     }
     let param_kind = spec.and_then(|s| s.get("paramKind")).and_then(|p| {
@@ -531,6 +529,7 @@ impl Match {
     }
 }
 
+#[cfg(test)]
 /// The route of a node inside an object, for messages (`spec.containers[0].image`).
 pub(crate) fn route_text(route: &[Seg]) -> String {
     Pointer::from_segs(route).to_string()

@@ -29,14 +29,35 @@ pub(crate) const KEYS: &[&str] = &[
     "validations",
 ];
 
+/// A custom rule's entry among the rules: its metadata; its checks run in the policy pass.
+struct Entry(&'static Meta);
+
+impl crate::rule::RuleMeta for Entry {
+    fn meta(&self) -> &'static Meta {
+        self.0
+    }
+}
+
+impl crate::rule::Rule for Entry {}
+
 /// A team's rule.
-#[derive(Debug)]
 pub(crate) struct CustomRule {
     pub meta: &'static Meta,
+    /// Its entry among the run's rules (for selection, `rules`, `explain`, SARIF).
+    pub rule: &'static dyn crate::rule::Rule,
     /// Kinds it applies to (empty: every kind).
     pub kinds: Vec<String>,
     pub help: String,
     pub policy: Policy,
+}
+
+impl std::fmt::Debug for CustomRule {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CustomRule")
+            .field("id", &self.meta.id)
+            .field("kinds", &self.kinds)
+            .finish_non_exhaustive()
+    }
 }
 
 impl CustomRule {
@@ -239,7 +260,6 @@ pub(crate) fn parse(
             expression,
             message: text_of(v.get("message")),
             message_expression,
-            reason: None,
         });
     }
     if validations.is_empty() {
@@ -264,6 +284,7 @@ pub(crate) fn parse(
     }));
     Ok(CustomRule {
         meta,
+        rule: Box::leak(Box::new(Entry(meta))),
         kinds,
         help,
         policy: Policy {

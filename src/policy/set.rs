@@ -106,11 +106,6 @@ impl Collector {
             .map(|(v, k)| (v.as_str(), k.as_str()))
     }
 
-    /// Whether the input holds policies at all.
-    pub(crate) fn is_empty(&self) -> bool {
-        self.policies.is_empty()
-    }
-
     /// The run's policy set.
     pub(crate) fn finish(mut self, custom: Arc<[CustomRule]>, enabled: &[&str]) -> PolicySet {
         // Deterministic whatever order files were read in.
@@ -166,11 +161,6 @@ pub(crate) struct Verdict<'s> {
 }
 
 impl PolicySet {
-    /// A set of custom rules only (no policy in the input).
-    pub(crate) fn of_custom(custom: Arc<[CustomRule]>, enabled: &[&str]) -> Self {
-        Collector::default().finish(custom, enabled)
-    }
-
     /// Whether there is anything to evaluate.
     pub(crate) fn is_empty(&self) -> bool {
         (self.policies.is_empty() || !self.admission) && !self.custom_enabled.contains(&true)
@@ -397,7 +387,12 @@ impl PolicySet {
                     (
                         label_for(obj, None).label("could not be evaluated for this object"),
                         format!(
-                            "{who}{what} could not be evaluated ({why}); under failurePolicy Fail the object is rejected"
+                            "{who}{what} could not be evaluated ({why}); under failurePolicy Fail {}",
+                            match v.binding.and_then(|b| b.actions.iter().max()) {
+                                Some(Action::Deny) | None => "the object is rejected",
+                                Some(Action::Warn) => "the API server warns",
+                                Some(Action::Audit) => "the request is audited",
+                            }
                         ),
                     )
                 }

@@ -3,6 +3,7 @@
 pub mod deprecation;
 pub mod images;
 pub mod network;
+pub mod policy;
 pub mod pod_security;
 pub mod rbac;
 pub mod secrets;
