@@ -170,3 +170,78 @@ fn print_locations() {
         }
     }
 }
+
+/// The Pod Security (baseline) policies of the corpus and the kubeward rules that speak about
+/// the same control.
+const PSS_PAIRS: &[(&str, &[&str])] = &[
+    ("disallow-capabilities", &["dangerous-capabilities"]),
+    ("disallow-host-namespaces", &["host-network", "host-pid", "host-ipc"]),
+    ("disallow-host-path", &["host-path-volume"]),
+    ("disallow-host-ports", &["host-port"]),
+    ("disallow-host-process", &["windows-host-process"]),
+    ("disallow-privileged-containers", &["privileged-container"]),
+    ("disallow-proc-mount", &["unsafe-proc-mount"]),
+    ("disallow-selinux", &["selinux-custom-options"]),
+    ("restrict-seccomp", &["seccomp-profile"]),
+    ("restrict-sysctls", &["unsafe-sysctls"]),
+];
+
+/// Where the corpus policies and kubeward's own Pod Security rules disagree on the Pod
+/// Security Admission fixtures (baseline, v1.37), each explained in the closing note of
+/// issue 23: (policy, fixture, policy denies).
+const PSS_KNOWN_DIFFERENCES: &[(&str, &str, bool)] = &[
+    // The policy reads only the containers' `windowsOptions.hostProcess`; Pod Security also
+    // forbids the pod-level `spec.securityContext.windowsOptions.hostProcess`.
+    ("disallow-host-process", "fail/windowshostprocess0.yaml", false),
+    // Pod Security (v1.35+) allows `procMount: Unmasked` in a pod with `hostUsers: false`
+    // (a user namespace); the policy predates that.
+    ("disallow-proc-mount", "pass/procmount1.yaml", true),
+    // Pod Security (v1.37) allows `net.ipv4.tcp_slow_start_after_idle` and
+    // `net.ipv4.tcp_notsent_lowat` (and others since v1.27); the policy's list is the v1.0 one.
+    ("restrict-sysctls", "pass/sysctls1.yaml", true),
+];
+
+#[test]
+fn pss_policies_agree_with_the_pod_security_rules() {
+    let Some(vap) = corpus() else { return };
+    let pss = vap.join("../pss/testdata/baseline/v1.37");
+    if !pss.is_dir() {
+        eprintln!("note: {} is absent; the cross-check is skipped", pss.display());
+        return;
+    }
+    let mut files: Vec<PathBuf> = ["pass", "fail"]
+        .iter()
+        .flat_map(|d| std::fs::read_dir(pss.join(d)).into_iter().flatten())
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .collect();
+    files.sort();
+    assert!(files.len() > 40, "{} fixtures", files.len());
+    let mut differences = Vec::new();
+    for (policy, rules) in PSS_PAIRS {
+        let set = set_of(&vap.join("pod-security-baseline").join(policy), "");
+        for f in &files {
+            let text = std::fs::read_to_string(f).unwrap_or_default();
+            let mut denies = false;
+            objects(&text, |o| denies |= denied(&set, o).0);
+            let found = crate::lint_text(
+                "pod.yaml",
+                &text,
+                &["--profile", "pss-baseline", "--pss-version", "v1.37"],
+            )
+            .unwrap_or_default();
+            let fires = found.iter().any(|(id, _)| rules.contains(id));
+            if denies != fires {
+                let name = f.strip_prefix(&pss).unwrap_or(f).display().to_string();
+                differences.push((*policy, name, denies));
+            }
+        }
+    }
+    for d in &differences {
+        println!("difference: {d:?}");
+    }
+    let known: Vec<(&str, String, bool)> = PSS_KNOWN_DIFFERENCES
+        .iter()
+        .map(|(p, f, d)| (*p, (*f).to_owned(), *d))
+        .collect();
+    assert_eq!(differences, known, "differences (left) and known ones (right) differ");
+}
