@@ -774,13 +774,12 @@ fn policy_pass(
             }
         }
     }
-    let set = collector.finish(custom, &enabled);
-    let problems = set.problems(admission);
+    let set = Arc::new(collector.finish(custom, &enabled));
     if set.is_empty() {
-        return problems;
+        return set.problems(admission);
     }
     let mut settings = opts.settings.clone();
-    settings.policies.set = Some(Arc::new(set));
+    settings.policies.set = Some(set.clone());
     let popts = Options {
         rules: vec![&crate::rule::registry::AdmissionPolicy],
         settings: &settings,
@@ -817,7 +816,7 @@ fn policy_pass(
         run.masks.extend(masks);
     }
     crate::timings::mark("admission policies");
-    problems
+    set.problems(admission)
 }
 
 /// A `parse-error` finding for a whole file.

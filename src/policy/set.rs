@@ -126,6 +126,7 @@ impl Collector {
             params: self.params,
             custom,
             custom_enabled,
+            ignored: std::sync::Mutex::default(),
         }
     }
 }
@@ -141,6 +142,9 @@ pub(crate) struct PolicySet {
     params: Vec<Param>,
     custom: Arc<[CustomRule]>,
     custom_enabled: Vec<bool>,
+    /// Evaluation errors under `failurePolicy: Ignore`, reported once on the policy: (policy,
+    /// what) → (the first object, in name order, and the error).
+    ignored: std::sync::Mutex<BTreeMap<(String, String), (String, String, Option<Site>)>>,
 }
 
 /// The metadata findings of a policy carry.
@@ -368,7 +372,20 @@ impl PolicySet {
                 } => {
                     if !v.policy.fail {
                         // `failurePolicy: Ignore`: the API server admits the object; the
-                        // policy's own line says it could not be evaluated.
+                        // policy's own line says it could not be evaluated (once).
+                        let at = validation
+                            .and_then(|i| v.policy.validations.get(i))
+                            .map(|x| x.expression.at.clone());
+                        let key = (v.policy.name.clone(), what.clone());
+                        let first = (obj.describe(), message.clone(), at);
+                        let mut ignored = self
+                            .ignored
+                            .lock()
+                            .unwrap_or_else(std::sync::PoisonError::into_inner);
+                        let slot = ignored.entry(key).or_insert_with(|| first.clone());
+                        if (&first.0, &first.1) < (&slot.0, &slot.1) {
+                            *slot = first;
+                        }
                         continue;
                     }
                     if custom.is_none()
@@ -464,6 +481,23 @@ impl PolicySet {
                 out.push(d);
             }
         }
+        let ignored = self
+            .ignored
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        for ((policy, what), (object, message, at)) in ignored.iter() {
+            let Some(p) = self.policies.iter().find(|p| p.name == *policy) else {
+                continue;
+            };
+            let mut d = at_site(admission, at.as_ref().unwrap_or(&p.at));
+            d.message(format!(
+                "admission policy \"{policy}\": {what} could not be evaluated for {object} ({message}); under failurePolicy Ignore the API server admits such objects unchecked"
+            ))
+            .label("could not be evaluated")
+            .severity(Severity::Low);
+            out.push(d);
+        }
+        drop(ignored);
         for b in &self.bindings {
             if self
                 .policies
