@@ -797,15 +797,26 @@ fn policy_pass(
         pss_seen: std::sync::atomic::AtomicBool::new(false),
         policy: None,
     };
-    let outcomes: Vec<(Vec<Finding>, Vec<Location>)> = inputs
-        .par_iter()
-        .enumerate()
-        .map(|(i, input)| {
-            let file = u32::try_from(i).unwrap_or(u32::MAX);
-            let out = lint_file(file, input, &popts, &pshared, false);
-            (out.findings, out.masks)
-        })
-        .collect();
+    let check_all = || -> Vec<(Vec<Finding>, Vec<Location>)> {
+        inputs
+            .par_iter()
+            .enumerate()
+            .map(|(i, input)| {
+                let file = u32::try_from(i).unwrap_or(u32::MAX);
+                let out = lint_file(file, input, &popts, &pshared, false);
+                (out.findings, out.masks)
+            })
+            .collect()
+    };
+    // On threads whose stack holds the deepest expression the policies may have.
+    let outcomes = match rayon::ThreadPoolBuilder::new()
+        .num_threads(rayon::current_num_threads())
+        .stack_size(crate::policy::EVAL_STACK)
+        .build()
+    {
+        Ok(pool) => pool.install(check_all),
+        Err(_) => check_all(),
+    };
     for (findings, masks) in outcomes {
         // Only the policies' findings: the first pass made the others (parse errors included).
         run.findings.extend(

@@ -462,12 +462,45 @@ pub(crate) struct Scope<'a> {
     pub variables: &'a [String],
 }
 
+/// Stack of the thread an expression is parsed on: the parser recurses a dozen frames per level
+/// of the expression (and unoptimised builds' frames are large); the bounds above keep the
+/// levels few, this keeps them from depending on the caller's stack.
+const PARSER_STACK: usize = 64 << 20;
+
 /// Compile `source`: parse, expand macros, check every name, and add the cost charges.
 pub(crate) fn compile(source: &str, scope: &Scope<'_>) -> Result<Program, CompileError> {
+    std::thread::scope(|s| {
+        std::thread::Builder::new()
+            .name("kubeward-cel".into())
+            .stack_size(PARSER_STACK)
+            .spawn_scoped(s, || compile_here(source, scope))
+            .map_err(|e| CompileError {
+                message: format!("cannot start the parser: {e}"),
+                offset: 0,
+            })?
+            .join()
+            .unwrap_or_else(|_| {
+                Err(CompileError {
+                    message: "internal error: the parser failed".into(),
+                    offset: 0,
+                })
+            })
+    })
+}
+
+fn compile_here(source: &str, scope: &Scope<'_>) -> Result<Program, CompileError> {
     if source.len() > MAX_EXPRESSION_LEN {
         return Err(CompileError {
             message: format!("expression longer than {MAX_EXPRESSION_LEN} bytes"),
             offset: 0,
+        });
+    }
+    if let Some(offset) = too_deep(source) {
+        return Err(CompileError {
+            message: format!(
+                "expression nests more than {MAX_NESTING} brackets deep or has more than {MAX_OPERATORS} operators"
+            ),
+            offset,
         });
     }
     let program = env().compile(source).map_err(|e| {
@@ -478,6 +511,12 @@ pub(crate) fn compile(source: &str, scope: &Scope<'_>) -> Result<Program, Compil
         }
     })?;
     let info = program.source_info();
+    if deeper_than(program.expression(), MAX_DEPTH) {
+        return Err(CompileError {
+            message: format!("expression tree deeper than {MAX_DEPTH} levels"),
+            offset: 0,
+        });
+    }
     let mut run = program.expression().clone();
     let mut check = Check {
         scope,
@@ -504,6 +543,90 @@ pub(crate) fn compile(source: &str, scope: &Scope<'_>) -> Result<Program, Compil
         run,
         reads: check.reads,
     })
+}
+
+/// Deepest bracket nesting accepted: the parser and the evaluator recurse once per level (and
+/// a thread's stack is finite), real policies nest a few levels.
+pub(crate) const MAX_NESTING: usize = 32;
+
+/// Deepest node of a compiled tree accepted (member chains, operator chains).
+pub(crate) const MAX_DEPTH: usize = 200;
+
+/// Stack of the threads expressions are evaluated on: the interpreter recurses once or twice
+/// per level of the tree, at most [`MAX_DEPTH`] levels.
+pub(crate) const EVAL_STACK: usize = 32 << 20;
+
+/// Most operator characters (`.`, `[`, `+`, `&`, `=`, …) accepted in one expression: a chain
+/// of operators is a chain of nested calls to the parser (the corpus's busiest expression has
+/// 73).
+pub(crate) const MAX_OPERATORS: usize = 400;
+
+/// Where `source` first nests brackets deeper than [`MAX_NESTING`], or holds more than
+/// [`MAX_OPERATORS`] operators (strings skipped).
+fn too_deep(source: &str) -> Option<usize> {
+    let mut depth = 0usize;
+    let mut operators = 0usize;
+    let mut quote: Option<u8> = None;
+    let bytes = source.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        match quote {
+            Some(q) => {
+                if b == b'\\' {
+                    i += 1;
+                } else if b == q {
+                    quote = None;
+                }
+            }
+            None => match b {
+                b'"' | b'\'' => quote = Some(b),
+                b'(' | b'[' | b'{' => {
+                    depth += 1;
+                    if depth > MAX_NESTING {
+                        return Some(i);
+                    }
+                }
+                b')' | b']' | b'}' => depth = depth.saturating_sub(1),
+                b'.' | b'+' | b'-' | b'*' | b'/' | b'%' | b'<' | b'>' | b'!' | b'&' | b'|'
+                | b'?' | b'=' => {
+                    operators += 1;
+                    if operators > MAX_OPERATORS {
+                        return Some(i);
+                    }
+                }
+                _ => {}
+            },
+        }
+        i += 1;
+    }
+    None
+}
+
+/// Whether the tree below `e` is deeper than `left` levels (stops descending there).
+fn deeper_than(e: &IdedExpr, left: usize) -> bool {
+    if left == 0 {
+        return true;
+    }
+    let next = left - 1;
+    match &e.expr {
+        Expr::Call(c) => {
+            c.target.as_deref().is_some_and(|t| deeper_than(t, next))
+                || c.args.iter().any(|a| deeper_than(a, next))
+        }
+        Expr::Select(s) => deeper_than(&s.operand, next),
+        Expr::Comprehension(c) => [&c.iter_range, &c.accu_init, &c.loop_cond, &c.loop_step, &c.result]
+            .into_iter()
+            .any(|x| deeper_than(x, next)),
+        Expr::List(l) => l.elements.iter().any(|x| deeper_than(x, next)),
+        Expr::Map(m) => m.entries.iter().any(|x| match &x.expr {
+            cel::common::ast::EntryExpr::MapEntry(m) => {
+                deeper_than(&m.key, next) || deeper_than(&m.value, next)
+            }
+            cel::common::ast::EntryExpr::StructField(f) => deeper_than(&f.value, next),
+        }),
+        _ => false,
+    }
 }
 
 /// A parser position (1-based line, 0-based column in characters) as a byte offset.
@@ -805,6 +928,64 @@ mod tests {
             eval_with("object.l.all(a, a >= 0)", obj),
             Ok(Value::Bool(true))
         );
+    }
+
+    #[test]
+    fn deep_expressions_are_refused_before_they_reach_the_parser() {
+        // On a thread with the default 2 MB stack, as a test or a pool worker has: the largest
+        // accepted expressions compile and evaluate, larger ones are errors, none overflows.
+        let run = || {
+            let scope = Scope {
+                roots: ROOTS,
+                variables: &[],
+            };
+            let ok = |s: String| compile(&s, &scope).map(|_| ()).map_err(|e| e.message);
+            let chain = |n: usize| format!("object{} == 1", ".a".repeat(n));
+            let plus = |n: usize| format!("{} > 0", vec!["1"; n].join("+"));
+            let parens = |n: usize| format!("{}true{}", "(".repeat(n), ")".repeat(n));
+            let index = |n: usize| format!("object{} == 1", "[0]".repeat(n));
+            let lists = |n: usize| format!("size({}{}) > 0", "[".repeat(n), "]".repeat(n));
+            assert_eq!(ok(chain(190)), Ok(()));
+            assert_eq!(ok(plus(190)), Ok(()));
+            assert_eq!(ok(parens(MAX_NESTING)), Ok(()));
+            assert_eq!(ok(lists(MAX_NESTING - 1)), Ok(()));
+            for e in [
+                chain(20_000),
+                plus(20_000),
+                parens(15_000),
+                index(20_000),
+                lists(10_000),
+                chain(MAX_OPERATORS + 1),
+                parens(MAX_NESTING + 1),
+            ] {
+                assert!(ok(e).is_err());
+            }
+            // Long but shallow: fine.
+            assert_eq!(ok(vec!["true"; 150].join(" && ")), Ok(()));
+        };
+        std::thread::Builder::new()
+            .stack_size(2 << 20)
+            .spawn(run)
+            .unwrap()
+            .join()
+            .unwrap();
+        // The deepest accepted tree evaluates on a thread of the evaluation stack.
+        let eval = || {
+            let scope = Scope {
+                roots: ROOTS,
+                variables: &[],
+            };
+            let deepest = format!("{} > 0", vec!["1"; MAX_DEPTH - 2].join("+"));
+            let p = compile(&deepest, &scope).unwrap();
+            let ctx = cel::Context::with_env(env().clone());
+            assert_eq!(evaluate(&p, &ctx, PER_EXPRESSION_LIMIT).0, Ok(Value::Bool(true)));
+        };
+        std::thread::Builder::new()
+            .stack_size(EVAL_STACK)
+            .spawn(eval)
+            .unwrap()
+            .join()
+            .unwrap();
     }
 
     #[test]

@@ -11,6 +11,7 @@ mod set;
 mod tests;
 mod value;
 
+pub(crate) use cel::EVAL_STACK;
 pub(crate) use set::{Collector, PolicySet, may_hold_namespace, may_hold_policy};
 
 /// The id of the rule admission policies report under.
