@@ -425,3 +425,52 @@ fn failure_policy_ignore_admits_and_says_so_on_the_policy() {
         "{f:?}"
     );
 }
+
+#[test]
+fn a_secret_never_reaches_a_message() {
+    let d = tempfile::tempdir().expect("tempdir");
+    let policy = r#"apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicy
+metadata: {name: leak}
+spec:
+  matchConstraints:
+    resourceRules:
+    - {apiGroups: [""], apiVersions: [v1], operations: [CREATE], resources: [secrets, configmaps]}
+  validations:
+  - expression: "false"
+    message: static message
+    messageExpression: "'value: ' + string(object.?data.?password.orValue(object.?stringData.?password.orValue('')))"
+---
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicyBinding
+metadata: {name: leak}
+spec: {policyName: leak, validationActions: [Deny]}
+---
+apiVersion: v1
+kind: Secret
+metadata: {name: db}
+stringData: {password: hunter2-canary}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: cm}
+data: {password: not-a-secret}
+"#;
+    write(d.path(), "all.yaml", policy);
+    for format in ["json", "sarif", "human"] {
+        let out = kubeward()
+            .dir(d.path())
+            .args(["lint", ".", "--select", "admission-policy", "--format", format])
+            .run();
+        assert_eq!(out.code, 1, "{}", out.stderr);
+        assert!(
+            !out.stdout.contains("hunter2-canary") && !out.stderr.contains("hunter2-canary"),
+            "{format}: {}{}",
+            out.stdout,
+            out.stderr
+        );
+        let all = format!("{}{}", out.stdout, out.stderr);
+        assert!(all.contains("static message"), "{all}");
+        assert!(all.contains("value: not-a-secret"), "{all}");
+    }
+}

@@ -180,7 +180,10 @@ pub(crate) fn evaluate_policy(
         match budget.run(p, &ctx) {
             Ok(Value::Bool(true)) => {}
             Ok(Value::Bool(false)) => {
-                let message = message(v, &mut budget, &ctx);
+                // A Secret's values never reach a message: its `messageExpression` is not
+                // evaluated (the static `message` is used).
+                let secret = obj.kind == "Secret" && obj.group().is_empty();
+                let message = message(v, !secret, &mut budget, &ctx);
                 let vars: Vec<(String, &IdedExpr)> = policy
                     .variables
                     .iter()
@@ -210,10 +213,15 @@ pub(crate) fn evaluate_policy(
 /// single-line string, else its `message`, else the API server's `failed expression: …`.
 fn message(
     v: &super::admission::Validation,
+    expression: bool,
     budget: &mut Budget,
     ctx: &Context<'_, '_>,
 ) -> String {
-    if let Some(p) = v.message_expression.as_ref().and_then(program)
+    if let Some(p) = v
+        .message_expression
+        .as_ref()
+        .filter(|_| expression)
+        .and_then(program)
         && let Ok(Value::String(s)) = budget.run(p, ctx)
     {
         let s = s.trim();
