@@ -604,6 +604,20 @@ rules:
   # Change the severity of a rule's findings (critical, high, medium, low).
   severity: {}
     # image-not-pinned: medium
+  # The team's own rules, in CEL (see docs/policies.md).
+  # custom:
+  #   - id: team-label-missing
+  #     severity: medium
+  #     summary: workload without a team label
+  #     help: Add a `team` label to the workload's metadata.labels.
+  #     kinds: [Deployment]
+  #     validations:
+  #       - expression: "object.metadata.?labels.?team.orValue('') != ''"
+  #         message: every Deployment needs a team label
+
+# ValidatingAdmissionPolicies to check the input against besides those in it (files or
+# directories, relative to this file).
+# policies: [cluster/policies]
 
 # Paths not to lint (globset syntax), in addition to .gitignore.
 exclude:
