@@ -724,6 +724,7 @@ fn policy_pass(
     shared: &Shared<'_>,
     run: &mut Run,
 ) -> Vec<Draft> {
+    crate::timings::mark("lint files (parallel)");
     let admission = &crate::rule::registry::AdmissionPolicy::META;
     let custom = opts.settings.policies.custom.clone();
     let enabled: Vec<&str> = opts.rules.iter().map(|r| r.meta().id).collect();
@@ -778,6 +779,7 @@ fn policy_pass(
     if set.is_empty() {
         return set.problems(admission);
     }
+    set.limit_run(run.stats.objects);
     let mut settings = opts.settings.clone();
     settings.policies.set = Some(set.clone());
     let popts = Options {
@@ -817,6 +819,14 @@ fn policy_pass(
         Ok(pool) => pool.install(check_all),
         Err(_) => check_all(),
     };
+    if std::env::var_os("KUBEWARD_TIMINGS").is_some_and(|v| !v.is_empty() && v != "0") {
+        eprintln!("admission policies: {} cost units spent", set.spent_units());
+    }
+    if set.exhausted() {
+        // Which objects were evaluated before the budget ran out depends on the threads: none
+        // is reported, one finding says why.
+        return set.exhausted_finding(admission).into_iter().collect();
+    }
     for (findings, masks) in outcomes {
         // Only the policies' findings: the first pass made the others (parse errors included).
         run.findings.extend(

@@ -172,7 +172,9 @@ fn build_env() -> cel::Env {
     // is a programming error that every test would show.
     let ok = env.add_extension(cel::extensions::strings).is_ok()
         && env.add_extension(kubernetes).is_ok()
-        && env.add_overload(RANGE, "kubeward_range", vec![DYN_TYPE], range).is_ok()
+        && env
+            .add_overload(RANGE, "kubeward_range", vec![DYN_TYPE, cel::common::types::INT_TYPE], range)
+            .is_ok()
         && env.add_overload(SIZE, "kubeward_size", vec![DYN_TYPE], size).is_ok();
     debug_assert!(ok, "internal error: the CEL environment did not build");
     env
@@ -265,14 +267,57 @@ fn one<'b, 'v>(mut args: Vec<CowVal<'b, 'v>>) -> Result<CowVal<'b, 'v>, Executio
     }
 }
 
-fn range<'b, 'v>(args: Vec<CowVal<'b, 'v>>) -> Result<CowVal<'b, 'v>, ExecutionError> {
+/// `@kubeward.range(list, body)`: charges the loop's iterations, each as many units as its
+/// body has nodes, before the loop runs.
+fn range<'b, 'v>(mut args: Vec<CowVal<'b, 'v>>) -> Result<CowVal<'b, 'v>, ExecutionError> {
+    let body = match args.pop() {
+        Some(b) => b.downcast_ref::<CelInt>().map_or(1, |i| *i.inner()),
+        None => 1,
+    };
     let v = one(args)?;
     let n = match v.as_iterable() {
         Some(_) => weight(v.as_ref()),
         None => 1,
     };
-    charge(n)?;
+    charge(n.saturating_mul(u64::try_from(body.max(1)).unwrap_or(1)))?;
     Ok(v)
+}
+
+/// Nodes of a tree (what one evaluation of it does, roughly), at most `cap`.
+fn nodes(e: &IdedExpr, cap: u64) -> u64 {
+    let mut n = 1u64;
+    let mut add = |x: &IdedExpr| n = n.saturating_add(nodes(x, cap));
+    match &e.expr {
+        Expr::Call(c) => {
+            if let Some(t) = c.target.as_deref() {
+                add(t);
+            }
+            for a in &c.args {
+                add(a);
+            }
+        }
+        Expr::Select(s) => add(&s.operand),
+        Expr::Comprehension(c) => {
+            // Inner loops charge their own iterations.
+            add(&c.iter_range);
+            add(&c.accu_init);
+        }
+        Expr::List(l) => {
+            for x in &l.elements {
+                add(x);
+            }
+        }
+        Expr::Map(m) => {
+            for x in &m.entries {
+                if let cel::common::ast::EntryExpr::MapEntry(m) = &x.expr {
+                    add(&m.key);
+                    add(&m.value);
+                }
+            }
+        }
+        _ => {}
+    }
+    n.min(cap)
 }
 
 fn size<'b, 'v>(args: Vec<CowVal<'b, 'v>>) -> Result<CowVal<'b, 'v>, ExecutionError> {
@@ -747,7 +792,17 @@ impl Check<'_> {
                 self.walk(&mut c.loop_step);
                 self.walk(&mut c.result);
                 self.bound.truncate(self.bound.len() - pushed);
+                let body = nodes(&c.loop_step, 10_000) + nodes(&c.loop_cond, 10_000);
                 self.wrap(&mut c.iter_range, RANGE);
+                if let Expr::Call(call) = &mut c.iter_range.expr {
+                    self.next_id += 1;
+                    call.args.push(IdedExpr {
+                        id: self.next_id,
+                        expr: Expr::Literal(cel::common::ast::LiteralValue::Int(
+                            i64::try_from(body).unwrap_or(i64::MAX).into(),
+                        )),
+                    });
+                }
             }
             Expr::List(list) => {
                 for x in &mut list.elements {
@@ -996,10 +1051,12 @@ mod tests {
         };
         let p = compile("[1, 2, 3].all(x, x > 0)", &scope).unwrap();
         let ctx = cel::Context::with_env(env().clone());
+        // The range (three elements and the list itself) times the loop's body: the step
+        // `@result && x > 0` and the condition `@not_strictly_false(@result)`, 7 nodes.
         let (r, spent) = evaluate(&p, &ctx, 100);
         assert_eq!(r, Ok(Value::Bool(true)));
-        assert_eq!(spent, 4);
-        let (r, _) = evaluate(&p, &ctx, 3);
+        assert_eq!(spent, 4 * 7);
+        let (r, _) = evaluate(&p, &ctx, 27);
         assert!(r.is_err_and(|e| is_cost_error(&e)));
     }
 }

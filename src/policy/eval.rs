@@ -103,16 +103,27 @@ impl Budget {
     }
 }
 
-/// Evaluate `policy` against the object of `root` (built by [`object_context`]) with `params`.
-/// Returns nothing when a `matchCondition` is false.
+/// Evaluate `policy` against the object of `root` (built by [`object_context`]) with `params`:
+/// the outcomes (none when a `matchCondition` is false) and the cost units spent.
 pub(crate) fn evaluate_policy(
     policy: &Policy,
     params: Option<&Value>,
     root: &Context<'_, '_>,
     obj: &Object<'_>,
+) -> (Vec<Outcome>, u64) {
+    let mut budget = Budget(PER_EVALUATION_LIMIT);
+    let out = outcomes(policy, params, root, obj, &mut budget);
+    (out, PER_EVALUATION_LIMIT - budget.0)
+}
+
+fn outcomes(
+    policy: &Policy,
+    params: Option<&Value>,
+    root: &Context<'_, '_>,
+    obj: &Object<'_>,
+    budget: &mut Budget,
 ) -> Vec<Outcome> {
     let mut out = Vec::new();
-    let mut budget = Budget(PER_EVALUATION_LIMIT);
     let mut ctx = root.new_inner_scope();
     ctx.add_variable_from_value("params", params.cloned().unwrap_or(Value::Null));
     ctx.add_variable_from_value("variables", value::map([]));
@@ -183,7 +194,7 @@ pub(crate) fn evaluate_policy(
                 // A Secret's values never reach a message: its `messageExpression` is not
                 // evaluated (the static `message` is used).
                 let secret = obj.kind == "Secret" && obj.group().is_empty();
-                let message = message(v, !secret, &mut budget, &ctx);
+                let message = message(v, !secret, budget, &ctx);
                 let vars: Vec<(String, &IdedExpr)> = policy
                     .variables
                     .iter()
@@ -191,6 +202,7 @@ pub(crate) fn evaluate_policy(
                     .collect();
                 let mut locator = Locator::new(obj.node, &vars);
                 let route = locator.culprit(&p.run, &ctx);
+                budget.0 = budget.0.saturating_sub(PER_EXPRESSION_LIMIT - locator.left);
                 out.push(Outcome::Violation {
                     validation: i,
                     message,

@@ -32,7 +32,7 @@ pub(crate) struct Locator<'a, 'd> {
 /// Strip the cost wrappers the compiler added.
 fn strip(mut e: &IdedExpr) -> &IdedExpr {
     while let Expr::Call(c) = &e.expr {
-        if (c.func_name == RANGE || c.func_name == SIZE) && c.args.len() == 1 && c.target.is_none()
+        if (c.func_name == RANGE || c.func_name == SIZE) && !c.args.is_empty() && c.target.is_none()
         {
             e = &c.args[0];
         } else {

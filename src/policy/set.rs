@@ -127,6 +127,8 @@ impl Collector {
             custom,
             custom_enabled,
             ignored: std::sync::Mutex::default(),
+            spent: std::sync::atomic::AtomicU64::new(0),
+            limit: std::sync::atomic::AtomicU64::new(u64::MAX),
         }
     }
 }
@@ -145,7 +147,17 @@ pub(crate) struct PolicySet {
     /// Evaluation errors under `failurePolicy: Ignore`, reported once on the policy: (policy,
     /// what) → (the first object, in name order, and the error).
     ignored: std::sync::Mutex<BTreeMap<(String, String), (String, String, Option<Site>)>>,
+    /// Cost units spent in the run, and the most it may spend.
+    spent: std::sync::atomic::AtomicU64,
+    pub(super) limit: std::sync::atomic::AtomicU64,
 }
+
+/// Cost units a run may spend on policies: a base, and a share per object of the input (the
+/// per-evaluation budget bounds one object; this bounds a policy that spends much of it on
+/// every object). Beyond it the pass stops and its findings are replaced by one that says so.
+pub(crate) const RUN_BASE: u64 = 20_000_000;
+/// See [`RUN_BASE`].
+pub(crate) const RUN_PER_OBJECT: u64 = 20_000;
 
 /// The metadata findings of a policy carry.
 struct MetaOf(&'static Meta);
@@ -165,6 +177,53 @@ pub(crate) struct Verdict<'s> {
 }
 
 impl PolicySet {
+    /// Bound the run's spending for an input of `objects` objects.
+    pub(crate) fn limit_run(&self, objects: usize) {
+        let limit = RUN_BASE.saturating_add(RUN_PER_OBJECT.saturating_mul(objects as u64));
+        self.limit
+            .store(limit, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Cost units spent so far.
+    pub(crate) fn spent_units(&self) -> u64 {
+        self.spent.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Whether the run's budget ran out (the pass's findings are then not reported).
+    pub(crate) fn exhausted(&self) -> bool {
+        use std::sync::atomic::Ordering::Relaxed;
+        self.spent.load(Relaxed) > self.limit.load(Relaxed)
+    }
+
+    /// Evaluate, unless the run's budget is spent.
+    fn evaluate(
+        &self,
+        policy: &Policy,
+        params: Option<&Value>,
+        ctx: &cel::Context<'_, '_>,
+        obj: &Object<'_>,
+    ) -> Vec<Outcome> {
+        use std::sync::atomic::Ordering::Relaxed;
+        if self.exhausted() {
+            return Vec::new();
+        }
+        let (out, spent) = evaluate_policy(policy, params, ctx, obj);
+        self.spent.fetch_add(spent, Relaxed);
+        out
+    }
+
+    /// The finding that replaces the pass's when the run's budget ran out.
+    pub(crate) fn exhausted_finding(&self, admission: &'static Meta) -> Option<Draft> {
+        let p = self.policies.first()?;
+        let mut d = at_site(admission, &p.at);
+        d.message(format!(
+            "the admission policies of the input spent more than the run's evaluation budget ({} cost units for its objects): none of their results is reported; look for an expression that iterates too much",
+            self.limit.load(std::sync::atomic::Ordering::Relaxed)
+        ))
+        .label("evaluation stopped");
+        Some(d)
+    }
+
     /// Whether there is anything to evaluate.
     pub(crate) fn is_empty(&self) -> bool {
         (self.policies.is_empty() || !self.admission) && !self.custom_enabled.contains(&true)
@@ -296,7 +355,7 @@ impl PolicySet {
                 };
                 let ctx = root.get_or_insert_with(|| object_context(obj, ns_value()));
                 for p in params {
-                    for outcome in evaluate_policy(policy, p, ctx, obj) {
+                    for outcome in self.evaluate(policy, p, ctx, obj) {
                         out.push(Verdict {
                             policy,
                             binding: Some(b),
@@ -309,7 +368,7 @@ impl PolicySet {
         for (c, on) in self.custom.iter().zip(&self.custom_enabled) {
             if *on && c.applies_to(obj.kind) {
                 let ctx = root.get_or_insert_with(|| object_context(obj, ns_value()));
-                for outcome in evaluate_policy(&c.policy, None, ctx, obj) {
+                for outcome in self.evaluate(&c.policy, None, ctx, obj) {
                     out.push(Verdict {
                         policy: &c.policy,
                         binding: None,

@@ -245,3 +245,44 @@ fn pss_policies_agree_with_the_pod_security_rules() {
         .collect();
     assert_eq!(differences, known, "differences (left) and known ones (right) differ");
 }
+
+#[test]
+fn the_run_budget_bounds_a_policy_that_spends_on_every_object() {
+    let policy = "apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicy
+metadata: {name: busy}
+spec:
+  matchConstraints:
+    resourceRules:
+    - {apiGroups: [\"\"], apiVersions: [v1], operations: [CREATE], resources: [configmaps]}
+  validations:
+  - expression: \"[1,2,3,4,5,6,7,8,9,10].all(a, [1,2,3,4,5,6,7,8,9,10].all(b, a + b > 0))\"
+---
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicyBinding
+metadata: {name: busy}
+spec: {policyName: busy, validationActions: [Deny]}
+";
+    let mut c = Collector::default();
+    objects(policy, |o| c.add(o, &mut site));
+    let set = c.finish(Arc::from(Vec::new()), &[super::ADMISSION_POLICY_ID]);
+    let cm = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n";
+    let mut evaluated = 0;
+    set.limit.store(5_000, std::sync::atomic::Ordering::Relaxed);
+    for _ in 0..100 {
+        objects(cm, |o| {
+            if !set.exhausted() {
+                evaluated += 1;
+            }
+            let _ = set.verdicts(o);
+        });
+    }
+    // Each evaluation spends about 1,000 units: the budget stops the run after a few.
+    assert!(set.exhausted());
+    assert!((3..=8).contains(&evaluated), "{evaluated}");
+    let spent = set.spent_units();
+    assert!(spent > 5_000 && spent < 8_000, "{spent}");
+    // The limit the engine sets: a base and a share per object.
+    set.limit_run(1000);
+    assert!(!set.exhausted());
+}
