@@ -164,7 +164,10 @@ fn print_rules(format: RulesFormat, all: &[&'static dyn Rule]) {
     let _ = std::io::stdout().write_all(out.as_bytes());
 }
 
-fn rule_ids(list: &[String], custom: &[policy::custom::CustomRule]) -> Result<Vec<&'static str>, Error> {
+fn rule_ids(
+    list: &[String],
+    custom: &[policy::custom::CustomRule],
+) -> Result<Vec<&'static str>, Error> {
     list.iter()
         .map(|id| {
             let id_ = id.trim();

@@ -97,7 +97,14 @@ fn repository_policy_is_reported_at_the_offending_line() {
     write(d.path(), "apps/debug.yaml", POD);
     let out = kubeward()
         .dir(d.path())
-        .args(["lint", ".", "--select", "admission-policy", "--format", "json"])
+        .args([
+            "lint",
+            ".",
+            "--select",
+            "admission-policy",
+            "--format",
+            "json",
+        ])
         .run();
     assert_eq!(out.code, 1, "{}", out.stderr);
     let f = findings(&out.stdout, "admission-policy");
@@ -112,7 +119,8 @@ fn repository_policy_is_reported_at_the_offending_line() {
     assert!(
         f[0]["message"]
             .as_str()
-            .is_some_and(|m| m.contains("\"no-privileged\"") && m.contains("privileged containers are not allowed")),
+            .is_some_and(|m| m.contains("\"no-privileged\"")
+                && m.contains("privileged containers are not allowed")),
         "{f:?}"
     );
     assert_eq!(f[0]["related"][0]["path"], "policies/no-privileged.yaml");
@@ -120,7 +128,14 @@ fn repository_policy_is_reported_at_the_offending_line() {
 
     let human = kubeward()
         .dir(d.path())
-        .args(["lint", ".", "--select", "admission-policy", "--color", "never"])
+        .args([
+            "lint",
+            ".",
+            "--select",
+            "admission-policy",
+            "--color",
+            "never",
+        ])
         .env("COLUMNS", "100")
         .run();
     let shown: String = human
@@ -154,7 +169,14 @@ fn policy_flag_and_config_read_policies_outside_the_linted_paths() {
     // Without the policy: nothing.
     let out = kubeward()
         .dir(d.path())
-        .args(["lint", "apps", "--select", "admission-policy", "--format", "json"])
+        .args([
+            "lint",
+            "apps",
+            "--select",
+            "admission-policy",
+            "--format",
+            "json",
+        ])
         .run();
     assert_eq!(out.code, 0, "{}", out.stderr);
     let out = kubeward()
@@ -176,7 +198,14 @@ fn policy_flag_and_config_read_policies_outside_the_linted_paths() {
     write(d.path(), ".kubeward.yaml", "policies: [cluster]\n");
     let out = kubeward()
         .dir(d.path())
-        .args(["lint", "apps", "--select", "admission-policy", "--format", "json"])
+        .args([
+            "lint",
+            "apps",
+            "--select",
+            "admission-policy",
+            "--format",
+            "json",
+        ])
         .run();
     assert_eq!(out.code, 1, "{}", out.stderr);
     assert_eq!(findings(&out.stdout, "admission-policy").len(), 1);
@@ -233,7 +262,14 @@ metadata:
     write(d.path(), "dev.yaml", &deploy("dev", 5));
     let out = kubeward()
         .dir(d.path())
-        .args(["lint", ".", "--select", "admission-policy", "--format", "json"])
+        .args([
+            "lint",
+            ".",
+            "--select",
+            "admission-policy",
+            "--format",
+            "json",
+        ])
         .run();
     let f = findings(&out.stdout, "admission-policy");
     assert_eq!(f.len(), 1, "{f:?}");
@@ -255,7 +291,14 @@ fn custom_rules_are_rules_like_any_other() {
     write(d.path(), "web.yaml", DEPLOYMENT);
     let out = kubeward()
         .dir(d.path())
-        .args(["lint", ".", "--select", "team-label-missing", "--format", "json"])
+        .args([
+            "lint",
+            ".",
+            "--select",
+            "team-label-missing",
+            "--format",
+            "json",
+        ])
         .run();
     assert_eq!(out.code, 1, "{}", out.stderr);
     let f = findings(&out.stdout, "team-label-missing");
@@ -263,7 +306,10 @@ fn custom_rules_are_rules_like_any_other() {
     assert_eq!(f[0]["message"], "Deployment web has no team label");
     assert_eq!(f[0]["severity"], "medium");
     assert_eq!(f[0]["route"], "metadata.labels.team");
-    assert_eq!(f[0]["line"], 5, "anchored at metadata.labels, which lacks `team`");
+    assert_eq!(
+        f[0]["line"], 5,
+        "anchored at metadata.labels, which lacks `team`"
+    );
 
     // Listed and explained.
     let rules = kubeward().dir(d.path()).args(["rules"]).run();
@@ -271,7 +317,8 @@ fn custom_rules_are_rules_like_any_other() {
         rules
             .stdout
             .lines()
-            .any(|l| l.starts_with("team-label-missing") && l.contains("workload without a team label")),
+            .any(|l| l.starts_with("team-label-missing")
+                && l.contains("workload without a team label")),
         "{}",
         rules.stdout
     );
@@ -331,7 +378,14 @@ fn custom_rules_are_rules_like_any_other() {
     );
     let out = kubeward()
         .dir(d.path())
-        .args(["lint", ".", "--select", "team-label-missing", "--format", "json"])
+        .args([
+            "lint",
+            ".",
+            "--select",
+            "team-label-missing",
+            "--format",
+            "json",
+        ])
         .run();
     assert_eq!(out.code, 0, "{}", out.stdout);
     let v: serde_json::Value = serde_json::from_str(&out.stdout).expect("json");
@@ -356,11 +410,16 @@ fn cel_errors_in_the_configuration_are_located_and_exit_2() {
         .run();
     assert_eq!(out.code, 2, "{}", out.stderr);
     assert!(
-        out.stderr.contains("custom rule `team-label-missing`: validation 0"),
+        out.stderr
+            .contains("custom rule `team-label-missing`: validation 0"),
         "{}",
         out.stderr
     );
-    assert!(out.stderr.contains("column 40 of the expression"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("column 40 of the expression"),
+        "{}",
+        out.stderr
+    );
     assert!(out.stderr.contains(".kubeward.yaml:9:"), "{}", out.stderr);
 
     write(
@@ -377,7 +436,8 @@ fn cel_errors_in_the_configuration_are_located_and_exit_2() {
         .run();
     assert_eq!(out.code, 2, "{}", out.stderr);
     assert!(
-        out.stderr.contains("unsupported function 'url' (column 1 of the expression)"),
+        out.stderr
+            .contains("unsupported function 'url' (column 1 of the expression)"),
         "{}",
         out.stderr
     );
@@ -391,12 +451,22 @@ fn failure_policy_ignore_admits_and_says_so_on_the_policy() {
             "object.spec.containers.all(c, !c.?securityContext.?privileged.orValue(false))",
             "object.spec.nodeName == 'x'",
         )
-        .replace("spec:\n  matchConstraints", "spec:\n  failurePolicy: Ignore\n  matchConstraints");
+        .replace(
+            "spec:\n  matchConstraints",
+            "spec:\n  failurePolicy: Ignore\n  matchConstraints",
+        );
     write(d.path(), "policy.yaml", &policy);
     write(d.path(), "pod.yaml", POD);
     let out = kubeward()
         .dir(d.path())
-        .args(["lint", ".", "--select", "admission-policy", "--format", "json"])
+        .args([
+            "lint",
+            ".",
+            "--select",
+            "admission-policy",
+            "--format",
+            "json",
+        ])
         .run();
     // `nodeName` is absent: an evaluation error, ignored by the API server; said once, on
     // the policy.
@@ -414,7 +484,14 @@ fn failure_policy_ignore_admits_and_says_so_on_the_policy() {
     write(d.path(), "policy.yaml", &with_fail);
     let out = kubeward()
         .dir(d.path())
-        .args(["lint", ".", "--select", "admission-policy", "--format", "json"])
+        .args([
+            "lint",
+            ".",
+            "--select",
+            "admission-policy",
+            "--format",
+            "json",
+        ])
         .run();
     let f = findings(&out.stdout, "admission-policy");
     assert_eq!(f.len(), 1, "{}", out.stdout);
@@ -460,7 +537,14 @@ data: {password: not-a-secret}
     for format in ["json", "sarif", "human"] {
         let out = kubeward()
             .dir(d.path())
-            .args(["lint", ".", "--select", "admission-policy", "--format", format])
+            .args([
+                "lint",
+                ".",
+                "--select",
+                "admission-policy",
+                "--format",
+                format,
+            ])
             .run();
         assert_eq!(out.code, 1, "{}", out.stderr);
         assert!(

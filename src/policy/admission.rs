@@ -320,8 +320,7 @@ pub(crate) fn binding(obj: &Object<'_>, site: &mut SiteOf<'_>) -> Binding {
         name: text(p.get("name")),
         namespace: text(p.get("namespace")),
         selector: p.get("selector").and_then(|s| selector(Some(s))),
-        deny_if_missing: p.get("parameterNotFoundAction").and_then(NodeRef::text)
-            != Some("Allow"),
+        deny_if_missing: p.get("parameterNotFoundAction").and_then(NodeRef::text) != Some("Allow"),
     });
     Binding {
         name: obj.name.unwrap_or_default().to_owned(),
@@ -452,10 +451,7 @@ impl ResourceRule {
             && resource_ok
             && listed(&self.groups, r.group)
             && (!exact || listed(&self.versions, r.version))
-            && self
-                .operations
-                .iter()
-                .any(|o| o == "*" || o == "CREATE")
+            && self.operations.iter().any(|o| o == "*" || o == "CREATE")
             && (self.names.is_empty() || self.names.iter().any(|n| n == r.name))
     }
 }

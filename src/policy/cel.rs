@@ -173,9 +173,16 @@ fn build_env() -> cel::Env {
     let ok = env.add_extension(cel::extensions::strings).is_ok()
         && env.add_extension(kubernetes).is_ok()
         && env
-            .add_overload(RANGE, "kubeward_range", vec![DYN_TYPE, cel::common::types::INT_TYPE], range)
+            .add_overload(
+                RANGE,
+                "kubeward_range",
+                vec![DYN_TYPE, cel::common::types::INT_TYPE],
+                range,
+            )
             .is_ok()
-        && env.add_overload(SIZE, "kubeward_size", vec![DYN_TYPE], size).is_ok();
+        && env
+            .add_overload(SIZE, "kubeward_size", vec![DYN_TYPE], size)
+            .is_ok();
     debug_assert!(ok, "internal error: the CEL environment did not build");
     env
 }
@@ -184,7 +191,13 @@ fn build_env() -> cel::Env {
 /// `isSorted`, `sum`, `min`, `max`, `indexOf`, `lastIndexOf`.
 fn kubernetes(env: &mut cel::Env) -> Result<(), cel::DeclarationError> {
     use cel::common::types::STRING_TYPE;
-    env.add_member_overload("find", "string.find(string)", STRING_TYPE, vec![STRING_TYPE], find)?;
+    env.add_member_overload(
+        "find",
+        "string.find(string)",
+        STRING_TYPE,
+        vec![STRING_TYPE],
+        find,
+    )?;
     env.add_member_overload(
         "findAll",
         "string.findAll(string)",
@@ -421,7 +434,12 @@ fn sum<'b, 'v>(args: Vec<CowVal<'b, 'v>>) -> Result<CowVal<'b, 'v>, ExecutionErr
                     .ok_or_else(|| ExecutionError::function_error("sum", "integer overflow"))?,
             ),
             (Value::Float(a), Value::Float(b)) => Value::Float(a + b),
-            _ => return Err(ExecutionError::function_error("sum", "mixed or non-numeric list")),
+            _ => {
+                return Err(ExecutionError::function_error(
+                    "sum",
+                    "mixed or non-numeric list",
+                ));
+            }
         };
     }
     boxed(total)
@@ -477,9 +495,7 @@ fn list_index_of<'b, 'v>(args: Vec<CowVal<'b, 'v>>) -> Result<CowVal<'b, 'v>, Ex
     position("indexOf", &args, false)
 }
 
-fn list_last_index_of<'b, 'v>(
-    args: Vec<CowVal<'b, 'v>>,
-) -> Result<CowVal<'b, 'v>, ExecutionError> {
+fn list_last_index_of<'b, 'v>(args: Vec<CowVal<'b, 'v>>) -> Result<CowVal<'b, 'v>, ExecutionError> {
     position("lastIndexOf", &args, true)
 }
 
@@ -578,8 +594,8 @@ fn compile_here(source: &str, scope: &Scope<'_>) -> Result<Program, CompileError
             .min(source.len());
         // A call is recorded at its `(`: point at the function's name instead.
         if source[offset..].starts_with('(') {
-            let name = source[..offset]
-                .trim_end_matches(|c: char| c.is_ascii_alphanumeric() || c == '_');
+            let name =
+                source[..offset].trim_end_matches(|c: char| c.is_ascii_alphanumeric() || c == '_');
             offset = name.len();
         }
         return Err(CompileError { message, offset });
@@ -660,9 +676,15 @@ fn deeper_than(e: &IdedExpr, left: usize) -> bool {
                 || c.args.iter().any(|a| deeper_than(a, next))
         }
         Expr::Select(s) => deeper_than(&s.operand, next),
-        Expr::Comprehension(c) => [&c.iter_range, &c.accu_init, &c.loop_cond, &c.loop_step, &c.result]
-            .into_iter()
-            .any(|x| deeper_than(x, next)),
+        Expr::Comprehension(c) => [
+            &c.iter_range,
+            &c.accu_init,
+            &c.loop_cond,
+            &c.loop_step,
+            &c.result,
+        ]
+        .into_iter()
+        .any(|x| deeper_than(x, next)),
         Expr::List(l) => l.elements.iter().any(|x| deeper_than(x, next)),
         Expr::Map(m) => m.entries.iter().any(|x| match &x.expr {
             cel::common::ast::EntryExpr::MapEntry(m) => {
@@ -758,8 +780,8 @@ impl Check<'_> {
                 }
                 if SCANNING.contains(&name.as_str()) {
                     let literal = |x: &IdedExpr| matches!(x.expr, Expr::Literal(_));
-                    let any_literal =
-                        call.args.iter().any(literal) || call.target.as_deref().is_some_and(literal);
+                    let any_literal = call.args.iter().any(literal)
+                        || call.target.as_deref().is_some_and(literal);
                     // Comparing with a literal costs at most the literal's size.
                     let comparison = name.starts_with("_") || name == operators::IN;
                     if !(comparison && any_literal) {
@@ -922,9 +944,8 @@ mod tests {
         // Each listed name is declared in the environment: a call with no matching overload
         // is "no such overload", never "undeclared reference".
         for f in FUNCTIONS {
-            let undeclared = |source: String| {
-                eval(&source).is_err_and(|e| e.contains("Undeclared reference"))
-            };
+            let undeclared =
+                |source: String| eval(&source).is_err_and(|e| e.contains("Undeclared reference"));
             assert!(
                 !undeclared(format!("{f}(1, 2, 3, 4, 5)"))
                     || !undeclared(format!("[1].{f}(1, 2, 3, 4, 5)")),
@@ -1033,7 +1054,10 @@ mod tests {
             let deepest = format!("{} > 0", vec!["1"; MAX_DEPTH - 2].join("+"));
             let p = compile(&deepest, &scope).unwrap();
             let ctx = cel::Context::with_env(env().clone());
-            assert_eq!(evaluate(&p, &ctx, PER_EXPRESSION_LIMIT).0, Ok(Value::Bool(true)));
+            assert_eq!(
+                evaluate(&p, &ctx, PER_EXPRESSION_LIMIT).0,
+                Ok(Value::Bool(true))
+            );
         };
         std::thread::Builder::new()
             .stack_size(EVAL_STACK)

@@ -95,9 +95,11 @@ fn text_of(n: Option<NodeRef<'_>>) -> Option<String> {
 /// Whether `id` is kebab-case: lower-case ASCII words joined by single hyphens.
 fn kebab(id: &str) -> bool {
     !id.is_empty()
-        && id
-            .split('-')
-            .all(|w| !w.is_empty() && w.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()))
+        && id.split('-').all(|w| {
+            !w.is_empty()
+                && w.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        })
 }
 
 /// Read one rule at `at` (an item of `rules.custom`); `taken` are the ids already in use.
@@ -183,7 +185,11 @@ pub(crate) fn parse(
         .flat_map(NodeRef::items)
         .enumerate()
     {
-        let route = [Seg::from("variables"), Seg::from(i), Seg::from("expression")];
+        let route = [
+            Seg::from("variables"),
+            Seg::from(i),
+            Seg::from("expression"),
+        ];
         let name = text_of(v.get("name")).ok_or_else(|| {
             problem(
                 Label::missing(at.join([Seg::from("variables"), Seg::from(i), Seg::from("name")])),
@@ -195,9 +201,8 @@ pub(crate) fn parse(
             roots: admission::ROOTS,
             variables: &names,
         };
-        let e = admission::expression_at(node, at, &route, &scope, &mut site).ok_or_else(|| {
-            missing_expression(at, &route)
-        })?;
+        let e = admission::expression_at(node, at, &route, &scope, &mut site)
+            .ok_or_else(|| missing_expression(at, &route))?;
         if let Some(mut p) = compile_err(&e, format!("variable {name}")) {
             p.at = Label::at(at.join(route)).value();
             return Err(p);
@@ -216,7 +221,11 @@ pub(crate) fn parse(
         .flat_map(NodeRef::items)
         .enumerate()
     {
-        let route = [Seg::from("matchConditions"), Seg::from(i), Seg::from("expression")];
+        let route = [
+            Seg::from("matchConditions"),
+            Seg::from(i),
+            Seg::from("expression"),
+        ];
         let plain = Scope {
             roots: admission::ROOTS,
             variables: &[],
@@ -237,7 +246,11 @@ pub(crate) fn parse(
         .flat_map(NodeRef::items)
         .enumerate()
     {
-        let route = [Seg::from("validations"), Seg::from(i), Seg::from("expression")];
+        let route = [
+            Seg::from("validations"),
+            Seg::from(i),
+            Seg::from("expression"),
+        ];
         let expression = admission::expression_at(node, at, &route, &scope, &mut site)
             .ok_or_else(|| missing_expression(at, &route))?;
         if let Some(mut p) = compile_err(&expression, format!("validation {i}")) {
@@ -367,7 +380,12 @@ mod tests {
     fn parse_text(yaml: &str) -> Result<CustomRule, Problem> {
         let stream = crate::yaml::parse_stream(yaml);
         let root = stream.docs[0].root();
-        parse(root, &Pointer::root(), &|id| id == "privileged-container", "test.yaml")
+        parse(
+            root,
+            &Pointer::root(),
+            &|id| id == "privileged-container",
+            "test.yaml",
+        )
     }
 
     #[test]
@@ -389,10 +407,9 @@ mod tests {
         assert!(e.message.contains("kebab-case"), "{e:?}");
         let e = parse_text("id: privileged-container\nsummary: x\n").unwrap_err();
         assert!(e.message.contains("already taken"), "{e:?}");
-        let e = parse_text(
-            "id: x-y\nsummary: s\nvalidations:\n- expression: object.a.url() == 1\n",
-        )
-        .unwrap_err();
+        let e =
+            parse_text("id: x-y\nsummary: s\nvalidations:\n- expression: object.a.url() == 1\n")
+                .unwrap_err();
         assert!(e.message.contains("unsupported function 'url'"), "{e:?}");
         assert!(e.message.contains("column 10"), "{e:?}");
         assert_eq!(

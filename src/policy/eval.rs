@@ -77,7 +77,10 @@ fn request(obj: &Object<'_>) -> Value {
         ("dryRun", Value::Bool(false)),
         (
             "userInfo",
-            value::map([("username", s("")), ("groups", Value::List(Vec::new().into()))]),
+            value::map([
+                ("username", s("")),
+                ("groups", Value::List(Vec::new().into())),
+            ]),
         ),
     ])
 }
@@ -91,11 +94,7 @@ fn program(e: &Expression) -> Option<&Program> {
 struct Budget(u64);
 
 impl Budget {
-    fn run(
-        &mut self,
-        p: &Program,
-        ctx: &Context<'_, '_>,
-    ) -> Result<Value, cel::ExecutionError> {
+    fn run(&mut self, p: &Program, ctx: &Context<'_, '_>) -> Result<Value, cel::ExecutionError> {
         let units = self.0.min(PER_EXPRESSION_LIMIT);
         let (v, spent) = evaluate(p, ctx, units);
         self.0 = self.0.saturating_sub(spent);

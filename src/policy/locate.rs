@@ -82,10 +82,13 @@ impl<'a, 'd> Locator<'a, 'd> {
         routes
             .into_iter()
             .map(|r| ((self.existing(&r), r.len()), r))
-            .fold(None, |acc: Option<((usize, usize), Route)>, (k, r)| match acc {
-                Some((best, _)) if best >= k => acc,
-                _ => Some((k, r)),
-            })
+            .fold(
+                None,
+                |acc: Option<((usize, usize), Route)>, (k, r)| match acc {
+                    Some((best, _)) if best >= k => acc,
+                    _ => Some((k, r)),
+                },
+            )
             .map(|(_, r)| r)
     }
 
@@ -280,9 +283,10 @@ impl<'a, 'd> Locator<'a, 'd> {
                 let Expr::Call(step) = &c.loop_step.expr else {
                     return self.leaf(e, ctx);
                 };
-                let accu_first = step.args.first().is_some_and(
-                    |a| matches!(&a.expr, Expr::Ident(n) if *n == c.accu_var),
-                );
+                let accu_first = step
+                    .args
+                    .first()
+                    .is_some_and(|a| matches!(&a.expr, Expr::Ident(n) if *n == c.accu_var));
                 if !accu_first || step.args.len() != 2 {
                     return self.leaf(e, ctx);
                 }

@@ -146,11 +146,14 @@ pub(crate) struct PolicySet {
     custom_enabled: Vec<bool>,
     /// Evaluation errors under `failurePolicy: Ignore`, reported once on the policy: (policy,
     /// what) → (the first object, in name order, and the error).
-    ignored: std::sync::Mutex<BTreeMap<(String, String), (String, String, Option<Site>)>>,
+    ignored: std::sync::Mutex<BTreeMap<(String, String), Ignored>>,
     /// Cost units spent in the run, and the most it may spend.
     spent: std::sync::atomic::AtomicU64,
     pub(super) limit: std::sync::atomic::AtomicU64,
 }
+
+/// An evaluation error under `failurePolicy: Ignore`: the object, the error, the expression.
+type Ignored = (String, String, Option<Site>);
 
 /// Cost units a run may spend on policies: a base, and a share per object of the input (the
 /// per-evaluation budget bounds one object; this bounds a policy that spends much of it on
@@ -330,8 +333,7 @@ impl PolicySet {
                 if !policy.constraints.matches(&request, &ns_labels) {
                     continue;
                 }
-                if b
-                    .resources
+                if b.resources
                     .as_ref()
                     .is_some_and(|m| !m.admits(&request, &ns_labels))
                 {
@@ -384,7 +386,10 @@ impl PolicySet {
     pub(crate) fn check(&self, obj: &Object<'_>, cx: &mut Context<'_>, admission: &'static Meta) {
         for v in self.verdicts(obj) {
             let custom = match v.binding {
-                None => self.custom.iter().find(|c| std::ptr::eq(&c.policy, v.policy)),
+                None => self
+                    .custom
+                    .iter()
+                    .find(|c| std::ptr::eq(&c.policy, v.policy)),
                 Some(_) => None,
             };
             let meta = custom.map_or(admission, |c| c.meta);
@@ -395,7 +400,10 @@ impl PolicySet {
             let who = match (custom, v.binding) {
                 (Some(_), _) => String::new(),
                 (None, Some(b)) if b.name != format!("{}-binding", v.policy.name) => {
-                    format!("admission policy \"{}\" (binding \"{}\"): ", v.policy.name, b.name)
+                    format!(
+                        "admission policy \"{}\" (binding \"{}\"): ",
+                        v.policy.name, b.name
+                    )
                 }
                 (None, _) => format!("admission policy \"{}\": ", v.policy.name),
             };
@@ -421,7 +429,10 @@ impl PolicySet {
                     } else {
                         "the admission policy flags this"
                     };
-                    (label_for(obj, route.as_deref()).label(text), format!("{who}{message}"))
+                    (
+                        label_for(obj, route.as_deref()).label(text),
+                        format!("{who}{message}"),
+                    )
                 }
                 Outcome::Error {
                     what,
@@ -498,13 +509,22 @@ impl PolicySet {
         };
         for p in &self.policies {
             for (site, message) in &p.problems {
-                push(&mut out, site, format!("admission policy \"{}\": {message}", p.name), "here");
+                push(
+                    &mut out,
+                    site,
+                    format!("admission policy \"{}\": {message}", p.name),
+                    "here",
+                );
             }
             let named = p
                 .conditions
                 .iter()
                 .map(|(n, e)| (format!("matchCondition {n}"), e))
-                .chain(p.variables.iter().map(|(n, e)| (format!("variable {n}"), e)))
+                .chain(
+                    p.variables
+                        .iter()
+                        .map(|(n, e)| (format!("variable {n}"), e)),
+                )
                 .chain(p.validations.iter().enumerate().flat_map(|(i, v)| {
                     std::iter::once((format!("validation {i}"), &v.expression)).chain(
                         v.message_expression
@@ -594,9 +614,7 @@ fn label_for(obj: &Object<'_>, route: Option<&[Seg]>) -> Label {
     match route {
         Some(r) if !r.is_empty() && exists(r) => Label::at(obj.base.join(r.iter().cloned())),
         Some(r) if !r.is_empty() => Label::missing(obj.base.join(r.iter().cloned())),
-        _ if exists(&[Seg::from("metadata"), Seg::from("name")]) => {
-            obj.at(["metadata", "name"])
-        }
+        _ if exists(&[Seg::from("metadata"), Seg::from("name")]) => obj.at(["metadata", "name"]),
         _ => Label::at(obj.base.join([Seg::from("kind")])),
     }
 }

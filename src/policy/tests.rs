@@ -11,12 +11,20 @@ use super::set::{Collector, PolicySet};
 use crate::model::{Object, Site};
 use crate::yaml::{Label, NodeRef, Pointer, Seg, parse_stream};
 
+/// Rows of one resource file: (kind, namespace, name, expected to fail).
+type Rows = Vec<(String, String, String, bool)>;
+/// Object identity (kind, namespace, name) → each object's (denied, what was said).
+type Seen = BTreeMap<(String, String, String), Vec<(bool, Vec<String>)>>;
+
 fn corpus() -> Option<PathBuf> {
     let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/vap");
     if p.join("EXPECTED.tsv").is_file() {
         Some(p)
     } else {
-        eprintln!("note: {} is absent; the VAP corpus test is skipped", p.display());
+        eprintln!(
+            "note: {} is absent; the VAP corpus test is skipped",
+            p.display()
+        );
         None
     }
 }
@@ -39,7 +47,12 @@ fn objects(text: &str, mut f: impl FnMut(&Object<'_>)) {
             continue;
         };
         if obj.is_list() {
-            for (i, item) in obj.node.get("items").into_iter().flat_map(NodeRef::items).enumerate()
+            for (i, item) in obj
+                .node
+                .get("items")
+                .into_iter()
+                .flat_map(NodeRef::items)
+                .enumerate()
             {
                 let base = Pointer::root().join([Seg::from("items"), Seg::from(i)]);
                 if let Some(o) = Object::from_node(item, base, "t.yaml", doc.index) {
@@ -66,7 +79,9 @@ pub(crate) fn denied(set: &PolicySet, obj: &Object<'_>) -> (bool, Vec<String>) {
                 deny |= denies;
                 said.push(format!(
                     "violation: {message} at {}",
-                    route.as_deref().map_or("-".into(), super::admission::route_text)
+                    route
+                        .as_deref()
+                        .map_or("-".into(), super::admission::route_text)
                 ));
             }
             Outcome::Error { what, message, .. } => {
@@ -94,8 +109,7 @@ fn vap_corpus_expectations_hold() {
     let Some(root) = corpus() else { return };
     let table = std::fs::read_to_string(root.join("EXPECTED.tsv")).unwrap_or_default();
     // (policy, file) -> [(kind, namespace, name, expected fail)]
-    let mut rows: BTreeMap<(String, String), Vec<(String, String, String, bool)>> =
-        BTreeMap::new();
+    let mut rows: BTreeMap<(String, String), Rows> = BTreeMap::new();
     for line in table.lines().skip(1) {
         let c: Vec<&str> = line.split('\t').collect();
         if c.len() < 6 {
@@ -103,7 +117,12 @@ fn vap_corpus_expectations_hold() {
         }
         rows.entry((c[0].to_owned(), c[1].to_owned()))
             .or_default()
-            .push((c[2].to_owned(), c[3].to_owned(), c[4].to_owned(), c[5] == "fail"));
+            .push((
+                c[2].to_owned(),
+                c[3].to_owned(),
+                c[4].to_owned(),
+                c[5] == "fail",
+            ));
     }
     let (mut total, mut held) = (0, 0);
     let mut failures = Vec::new();
@@ -112,8 +131,7 @@ fn vap_corpus_expectations_hold() {
         let text = std::fs::read_to_string(dir.join(file)).unwrap_or_default();
         let set = set_of(&dir, &text);
         // Identity -> verdicts of every object with it.
-        let mut seen: BTreeMap<(String, String, String), Vec<(bool, Vec<String>)>> =
-            BTreeMap::new();
+        let mut seen: Seen = BTreeMap::new();
         objects(&text, |o| {
             let id = (
                 o.kind.to_owned(),
@@ -154,7 +172,9 @@ fn print_locations() {
         for e in std::fs::read_dir(root.join(dir)).unwrap() {
             let p = e.unwrap().path();
             for sub in ["chainsaw", "kyverno-test"] {
-                let Ok(files) = std::fs::read_dir(p.join(sub)) else { continue };
+                let Ok(files) = std::fs::read_dir(p.join(sub)) else {
+                    continue;
+                };
                 for f in files {
                     let f = f.unwrap().path();
                     let text = std::fs::read_to_string(&f).unwrap();
@@ -162,7 +182,12 @@ fn print_locations() {
                     objects(&text, |o| {
                         let (d, said) = denied(&set, o);
                         if d {
-                            println!("{} {} {:?}", f.strip_prefix(&root).unwrap().display(), o.name.unwrap_or(""), said);
+                            println!(
+                                "{} {} {:?}",
+                                f.strip_prefix(&root).unwrap().display(),
+                                o.name.unwrap_or(""),
+                                said
+                            );
                         }
                     });
                 }
@@ -175,7 +200,10 @@ fn print_locations() {
 /// the same control.
 const PSS_PAIRS: &[(&str, &[&str])] = &[
     ("disallow-capabilities", &["dangerous-capabilities"]),
-    ("disallow-host-namespaces", &["host-network", "host-pid", "host-ipc"]),
+    (
+        "disallow-host-namespaces",
+        &["host-network", "host-pid", "host-ipc"],
+    ),
     ("disallow-host-path", &["host-path-volume"]),
     ("disallow-host-ports", &["host-port"]),
     ("disallow-host-process", &["windows-host-process"]),
@@ -192,7 +220,11 @@ const PSS_PAIRS: &[(&str, &[&str])] = &[
 const PSS_KNOWN_DIFFERENCES: &[(&str, &str, bool)] = &[
     // The policy reads only the containers' `windowsOptions.hostProcess`; Pod Security also
     // forbids the pod-level `spec.securityContext.windowsOptions.hostProcess`.
-    ("disallow-host-process", "fail/windowshostprocess0.yaml", false),
+    (
+        "disallow-host-process",
+        "fail/windowshostprocess0.yaml",
+        false,
+    ),
     // Pod Security (v1.35+) allows `procMount: Unmasked` in a pod with `hostUsers: false`
     // (a user namespace); the policy predates that.
     ("disallow-proc-mount", "pass/procmount1.yaml", true),
@@ -206,7 +238,10 @@ fn pss_policies_agree_with_the_pod_security_rules() {
     let Some(vap) = corpus() else { return };
     let pss = vap.join("../pss/testdata/baseline/v1.37");
     if !pss.is_dir() {
-        eprintln!("note: {} is absent; the cross-check is skipped", pss.display());
+        eprintln!(
+            "note: {} is absent; the cross-check is skipped",
+            pss.display()
+        );
         return;
     }
     let mut files: Vec<PathBuf> = ["pass", "fail"]
@@ -243,7 +278,10 @@ fn pss_policies_agree_with_the_pod_security_rules() {
         .iter()
         .map(|(p, f, d)| (*p, (*f).to_owned(), *d))
         .collect();
-    assert_eq!(differences, known, "differences (left) and known ones (right) differ");
+    assert_eq!(
+        differences, known,
+        "differences (left) and known ones (right) differ"
+    );
 }
 
 #[test]

@@ -3,8 +3,8 @@
 pub mod deprecation;
 pub mod images;
 pub mod network;
-pub mod policy;
 pub mod pod_security;
+pub mod policy;
 pub mod rbac;
 pub mod secrets;
 pub mod suppression;
