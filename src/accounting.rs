@@ -31,6 +31,18 @@ impl Failure {
         }
     }
 
+    /// The file is larger than the size cap `cap`: `size` bytes, when its metadata says so
+    /// (else reading it passed the cap).
+    pub(crate) fn too_large(size: Option<u64>, cap: u64) -> Self {
+        let size = size.map_or_else(String::new, |s| format!(" ({s} bytes)"));
+        Failure {
+            reason: "larger than the size cap (--max-file-size)".to_owned(),
+            detail: format!(
+                "file larger than the size cap of {cap} bytes{size}; not read (--max-file-size)"
+            ),
+        }
+    }
+
     /// The file is not UTF-8; `line` is the line of the first invalid byte.
     pub(crate) fn not_utf8(line: u32) -> Self {
         Failure {
@@ -49,7 +61,8 @@ impl Failure {
 }
 
 /// Count the failed and skipped paths of `run` by reason and sort both lists by path, so that
-/// `files_linted + files_failed + Σ files_skipped` is the number of paths visited.
+/// `files_linted + files_failed + Σ files_skipped` is the number of paths visited (a path that
+/// ignore files or a hidden name left out of a walk counts once, as skipped, a directory too).
 pub(crate) fn tally(run: &mut Run) {
     run.failed_paths.sort();
     run.failed_paths.dedup();

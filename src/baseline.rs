@@ -88,7 +88,8 @@ pub fn write(path: &Path, b: &Baseline) -> Result<(), Error> {
     let mut text = serde_json::to_string_pretty(b)
         .map_err(|e| Error::Baseline(path.display().to_string(), e.to_string()))?;
     text.push('\n');
-    std::fs::write(path, text).map_err(|e| Error::Write(path.display().to_string(), e))
+    // Written beside and renamed: a failure leaves the old baseline whole.
+    crate::outfile::write(path, &text).map_err(|e| Error::Write(path.display().to_string(), e))
 }
 
 /// Read a baseline file.
@@ -122,15 +123,7 @@ pub fn filter_known(run: &mut Run, known: &BTreeSet<String>) -> (usize, usize) {
 }
 
 fn git(dir: &Path, args: &[&str]) -> Result<String, String> {
-    let out = Command::new("git")
-        .current_dir(dir)
-        .args(args)
-        .output()
-        .map_err(|e| format!("cannot run git: {e}"))?;
-    if !out.status.success() {
-        return Err(String::from_utf8_lossy(&out.stderr).trim().to_owned());
-    }
-    Ok(String::from_utf8_lossy(&out.stdout).trim().to_owned())
+    crate::git::text(dir, args)
 }
 
 /// What `--new-from-rev` could establish.
@@ -145,10 +138,13 @@ pub enum Old {
 /// extracted copy with the same arguments (`args`, the original `lint` arguments without the
 /// output and new-from-rev options). Falls back to the changed lines of `git diff`.
 pub fn old_findings(rev: &str, args: &[String]) -> Result<Old, Error> {
-    let cwd = std::env::current_dir().map_err(|e| Error::Git(rev.into(), e.to_string()))?;
-    let err = |m: String| Error::Git(rev.to_owned(), m);
+    let err = |m: String| Error::Git(crate::report::inert::path(rev).into_owned(), m);
+    // The command line refuses such a revision already; this keeps every caller honest.
+    crate::git::check_revision(rev).map_err(err)?;
+    let cwd = std::env::current_dir().map_err(|e| err(e.to_string()))?;
     let root = PathBuf::from(git(&cwd, &["rev-parse", "--show-toplevel"]).map_err(err)?);
-    let base = match git(&cwd, &["merge-base", rev, "HEAD"]) {
+    // The revision goes after `--end-of-options` in every git command line (git >= 2.24).
+    let base = match git(&cwd, &["merge-base", "--end-of-options", rev, "HEAD"]) {
         Ok(b) => b,
         Err(why) => {
             return changed_lines(
@@ -178,16 +174,10 @@ fn lint_tree(
     let _ = std::fs::remove_dir_all(&tmp);
     std::fs::create_dir_all(&tmp).map_err(|e| e.to_string())?;
     let result = (|| {
-        let archive = Command::new("git")
-            .current_dir(root)
-            .args(["archive", "--format=tar", base])
-            .output()
-            .map_err(|e| e.to_string())?;
-        if !archive.status.success() {
-            return Err(String::from_utf8_lossy(&archive.stderr).trim().to_owned());
-        }
+        let archive =
+            crate::git::run(root, &["archive", "--format=tar", "--end-of-options", base])?;
         let tar = tmp.join("base.tar");
-        std::fs::write(&tar, &archive.stdout).map_err(|e| e.to_string())?;
+        std::fs::write(&tar, &archive).map_err(|e| e.to_string())?;
         let untar = Command::new("tar")
             .arg("-xf")
             .arg(&tar)
@@ -235,8 +225,26 @@ fn lint_tree(
 }
 
 fn changed_lines(cwd: &Path, rev: &str, why: &str) -> Result<Old, Error> {
-    let diff = git(cwd, &["diff", "-U0", "--no-color", "--relative", rev, "--"])
-        .map_err(|e| Error::Git(rev.to_owned(), format!("{why}; git diff failed too: {e}")))?;
+    let diff = git(
+        cwd,
+        &[
+            "diff",
+            "-U0",
+            "--no-color",
+            "--no-ext-diff",
+            "--no-textconv",
+            "--relative",
+            "--end-of-options",
+            rev,
+            "--",
+        ],
+    )
+    .map_err(|e| {
+        Error::Git(
+            crate::report::inert::path(rev).into_owned(),
+            format!("{why}; git diff failed too: {e}"),
+        )
+    })?;
     let mut out = Vec::new();
     let mut file = None;
     for line in diff.lines() {

@@ -125,7 +125,7 @@ pub struct LintArgs {
     #[arg(long, value_name = "FILE")]
     pub baseline: Option<PathBuf>,
     /// Report only findings that did not exist at the merge base of REV and HEAD.
-    #[arg(long, value_name = "REV")]
+    #[arg(long, value_name = "REV", value_parser = parse_revision)]
     pub new_from_rev: Option<String>,
     /// Never show a progress bar.
     #[arg(long)]
@@ -187,8 +187,37 @@ pub struct LintArgs {
     pub render_timeout: Option<u64>,
     /// Stop a render that prints more than this, e.g. `64MB`; it is a `render-error` finding
     /// [default: the configuration's `render-max-output`, else 64MB].
-    #[arg(long, value_name = "SIZE", value_parser = crate::render::parse_size)]
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
     pub render_max_output: Option<u64>,
+    /// A file (or standard input, or a rendered stream) larger than this is a `parse-error`
+    /// and is not read: bytes, or a number with K, M or G (powers of 1024) [default: 64M, or
+    /// the configuration's `max-file-size`].
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    pub max_file_size: Option<u64>,
+}
+
+/// A size: bytes, or a number followed by K, M or G (powers of 1024; `KB`, `KiB` … too).
+pub fn parse_size(s: &str) -> Result<u64, String> {
+    let t = s.trim();
+    let digits = t.len() - t.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+    let (num, unit) = t.split_at(digits);
+    let n: u64 = num
+        .parse()
+        .map_err(|_| format!("expected a size such as `64M` or `1000000`, got `{s}`"))?;
+    let shift = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 0,
+        "k" | "kb" | "kib" => 10,
+        "m" | "mb" | "mib" => 20,
+        "g" | "gb" | "gib" => 30,
+        _ => return Err(format!("unknown unit in `{s}`: use K, M or G")),
+    };
+    let bytes = n
+        .checked_mul(1 << shift)
+        .ok_or_else(|| format!("`{s}` is too large"))?;
+    if bytes == 0 {
+        return Err("the size cap must be at least one byte".into());
+    }
+    Ok(bytes)
 }
 
 /// `--render`.
@@ -223,6 +252,11 @@ impl Profile {
 pub fn parse_pss_version(s: &str) -> Result<u32, String> {
     crate::rule::parse_pss_version(s)
         .ok_or_else(|| format!("expected `v1.N`, `1.N` or `latest`, got `{s}`"))
+}
+
+/// `--new-from-rev`: a revision git cannot read as an option (see [`crate::git::check_revision`]).
+pub fn parse_revision(s: &str) -> Result<String, String> {
+    crate::git::check_revision(s).map(|()| s.to_owned())
 }
 
 /// Formats of `rules`.

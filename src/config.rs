@@ -25,6 +25,7 @@ const TOP_KEYS: &[&str] = &[
     "overrides",
     "render-timeout",
     "render-max-output",
+    "max-file-size",
     "policies",
 ];
 const RULES_KEYS: &[&str] = &["select", "ignore", "severity", "custom"];
@@ -86,6 +87,8 @@ pub struct Config {
     /// `render-max-output`: bytes a render may print (at most
     /// [`crate::render::CONFIG_MAX_OUTPUT`]).
     pub render_max_output: Option<u64>,
+    /// `max-file-size`: bytes (`--max-file-size` wins).
+    pub max_file_size: Option<u64>,
     /// `rules.custom`: the team's own rules.
     pub custom: std::sync::Arc<[crate::policy::custom::CustomRule]>,
     /// `policies`: files or directories of admission policies, relative to the configuration
@@ -273,6 +276,17 @@ pub fn parse(path: &str, text: &str) -> Result<Config, Error> {
         &["critical", "high", "medium", "low", "never"],
     )?;
     render_limits(&l, doc, root, &mut cfg)?;
+    if let Some(v) = scalar(&l, doc, root.get("max-file-size"), &at("max-file-size"))? {
+        cfg.max_file_size = Some(crate::cli::parse_size(&v).map_err(|why| {
+            l.err(
+                doc,
+                &Label::at(at("max-file-size")).value(),
+                format!("invalid `max-file-size`: {why}"),
+                "not a size",
+                "Write bytes, or a number with K, M or G (powers of 1024), e.g. `max-file-size: 64M`.",
+            )
+        })?);
+    }
     if let Some(ovs) = root.get("overrides") {
         if !ovs.is_seq() {
             return Err(l.err(
@@ -326,7 +340,8 @@ fn render_limits(
     root: NodeRef<'_>,
     cfg: &mut Config,
 ) -> Result<(), Error> {
-    use crate::render::{CONFIG_MAX_OUTPUT, CONFIG_MAX_TIMEOUT, parse_size};
+    use crate::cli::parse_size;
+    use crate::render::{CONFIG_MAX_OUTPUT, CONFIG_MAX_TIMEOUT};
     let at = |k: &'static str| Pointer::root().key(k);
     if let Some(v) = scalar(l, doc, root.get("render-timeout"), &at("render-timeout"))? {
         match v.parse::<u64>() {
@@ -642,6 +657,8 @@ fail-on: low
 # reported as a render-error finding (at most 600 seconds and 1GB here; flags may ask for more).
 # render-timeout: 60
 # render-max-output: 64MB
+# A file larger than this is a parse-error, not read (bytes, or K, M, G: powers of 1024).
+# max-file-size: 64M
 
 # Settings for some paths only.
 overrides: []
@@ -659,6 +676,24 @@ mod tests {
         let c = parse(".kubeward.yaml", super::STARTER).unwrap();
         assert_eq!(c.fail_on.as_deref(), Some("low"));
         assert_eq!(c.exclude, vec!["**/testdata/**"]);
+    }
+
+    #[test]
+    fn max_file_size_takes_bytes_or_a_unit() {
+        let size =
+            |v: &str| parse("c.yaml", &format!("max-file-size: {v}\n")).map(|c| c.max_file_size);
+        assert_eq!(size("1048576").unwrap(), Some(1 << 20));
+        assert_eq!(size("16M").unwrap(), Some(16 << 20));
+        assert_eq!(size("2 GiB").unwrap(), Some(2 << 30));
+        assert_eq!(size("512k").unwrap(), Some(512 << 10));
+        assert_eq!(
+            parse("c.yaml", "fail-on: low\n").unwrap().max_file_size,
+            None
+        );
+        for bad in ["lots", "0", "-1", "1T", "99999999999G", "[1]"] {
+            let e = size(bad).unwrap_err();
+            assert!(e.to_string().contains("max-file-size"), "{bad}: {e}");
+        }
     }
 
     #[test]

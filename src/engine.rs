@@ -18,8 +18,8 @@ use crate::rule::Target;
 use crate::rule::{Context, Draft, Rule, Settings, WorldContext};
 use crate::suppress::{self, Directive};
 use crate::yaml::{
-    Doc, Docs, Focus, Label, LineIndex, NodeRef, Pointer, Region, Seg, comments, parse_stream,
-    span_of,
+    Comment, Doc, Docs, Focus, Label, LineIndex, NodeRef, Pointer, RealComments, Region, Seg,
+    parse_stream, span_of,
 };
 
 /// A file of the run.
@@ -113,7 +113,13 @@ pub struct Options<'a> {
     /// What rendering left for the run: the repositories rendered metadata may be followed
     /// into, and the charts and overlays not rendered (reported as findings).
     pub render: Option<&'a render::Context>,
+    /// Files (and standard input, rendered streams) larger than this many bytes are a
+    /// `parse-error` without being read whole (`--max-file-size`).
+    pub max_file_size: u64,
 }
+
+/// The default size cap of a file: 64 MiB.
+pub const DEFAULT_MAX_FILE_SIZE: u64 = 64 << 20;
 
 /// Whether one of `rules` reads the cross-object index: only then are facts gathered (and the
 /// rest of the repository read as context).
@@ -595,12 +601,68 @@ fn merge_stats(into: &mut Stats, from: Stats) {
     }
 }
 
-fn read(input: &Input) -> Result<Vec<u8>, std::io::Error> {
-    match &input.source {
-        InputSource::Path(p) => std::fs::read(p),
-        InputSource::Bytes(b) => Ok(b.to_vec()),
-        InputSource::Rendered(r) => Ok(r.text.as_bytes().to_vec()),
+/// Bytes read from the start of a file to recognise binary content before reading the rest.
+const FIRST_BLOCK: usize = 8192;
+
+/// Why an input's bytes are not parsed (besides an I/O error).
+enum Refused {
+    /// Larger than the size cap: this many bytes, when known before reading.
+    TooLarge(Option<u64>),
+    /// A NUL byte in the first block.
+    Binary,
+    /// Invalid UTF-8 in the first block: the block.
+    NotUtf8(Vec<u8>),
+}
+
+/// Binary content in the first block of a file: a NUL byte, or UTF-8 that is invalid before the
+/// block's end (a character cut by the block's end is not).
+fn refuse_first_block(block: &[u8]) -> Option<Refused> {
+    let block = &block[..block.len().min(FIRST_BLOCK)];
+    if memchr::memchr(0, block).is_some() {
+        return Some(Refused::Binary);
     }
+    match std::str::from_utf8(block) {
+        Err(e) if e.error_len().is_some() => Some(Refused::NotUtf8(block.to_vec())),
+        _ => None,
+    }
+}
+
+/// The bytes of an input, up to `cap`. A file larger than the cap by its metadata is refused
+/// without being opened for reading, one that turns out larger while it is read (a file that
+/// grows, a device) once the cap is passed; binary content is recognised in the first block,
+/// before the rest is read. Standard input and rendered streams were read up to the cap
+/// (`discover`, `render`) and are checked the same way.
+fn read(input: &Input, cap: u64) -> Result<Result<Vec<u8>, Refused>, std::io::Error> {
+    use std::io::Read;
+    let in_memory = |b: &[u8]| {
+        if b.len() as u64 > cap {
+            return Err(Refused::TooLarge(None));
+        }
+        refuse_first_block(b).map_or_else(|| Ok(b.to_vec()), Err)
+    };
+    let p = match &input.source {
+        InputSource::Path(p) => p,
+        InputSource::Bytes(b) => return Ok(in_memory(b)),
+        InputSource::Rendered(r) => return Ok(in_memory(r.text.as_bytes())),
+    };
+    let file = std::fs::File::open(p)?;
+    let len = file.metadata()?.len();
+    if len > cap {
+        return Ok(Err(Refused::TooLarge(Some(len))));
+    }
+    let mut bytes = Vec::with_capacity(usize::try_from(len.saturating_add(1)).unwrap_or(0));
+    let mut limited = file.take(cap.saturating_add(1));
+    (&mut limited)
+        .take(FIRST_BLOCK as u64)
+        .read_to_end(&mut bytes)?;
+    if let Some(refused) = refuse_first_block(&bytes) {
+        return Ok(Err(refused));
+    }
+    limited.read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > cap {
+        return Ok(Err(Refused::TooLarge(None)));
+    }
+    Ok(Ok(bytes))
 }
 
 /// Lint one file. With `pod_security`, Pod Security facts are gathered (when the run's rules
@@ -622,7 +684,8 @@ fn lint_file(
         text: None,
         failure: None,
     };
-    // A file that cannot be read at all: one `parse-error` at its start.
+    // A file that cannot be read at all: one `parse-error` at its start. Its text is kept
+    // empty, so that a snippet never reads it (whole) again.
     let unreadable = |mut out: FileOutcome, failure: Failure| {
         out.findings.push(file_error(
             file,
@@ -632,10 +695,25 @@ fn lint_file(
             0,
         ));
         out.failure = Some(failure);
+        if opts.keep_text {
+            out.text = Some(Arc::from(""));
+        }
         out
     };
-    let bytes = match read(input) {
-        Ok(b) => b,
+    let bytes = match read(input, opts.max_file_size) {
+        Ok(Ok(b)) => b,
+        Ok(Err(Refused::TooLarge(size))) => {
+            let mut out = unreadable(out, Failure::too_large(size, opts.max_file_size));
+            if let Some(f) = out.findings.last_mut() {
+                f.help = Some(
+                    "Split the file, exclude it (--exclude), or raise --max-file-size (or `max-file-size` in the configuration) to lint it."
+                        .into(),
+                );
+            }
+            return out;
+        }
+        Ok(Err(Refused::Binary)) => return unreadable(out, Failure::binary()),
+        Ok(Err(Refused::NotUtf8(block))) => block,
         Err(e) => return unreadable(out, Failure::unreadable(&e)),
     };
     out.stats.bytes = bytes.len() as u64;
@@ -648,10 +726,6 @@ fn lint_file(
             shared.pss_seen.store(true, Relaxed);
         }
         out.pod_security = pod_security || shared.pss_seen.load(Relaxed);
-    }
-    let check = bytes.len().min(8192);
-    if memchr::memchr(0, &bytes[..check]).is_some() {
-        return unreadable(out, Failure::binary());
     }
     let text = match String::from_utf8(bytes) {
         Ok(t) => t,
@@ -733,9 +807,10 @@ fn policy_pass(
     }
     let mut collector = crate::policy::Collector::default();
     let gather = |file: u32, input: &Input, collector: &mut crate::policy::Collector| {
-        let Ok(text) = read(input).map(|b| String::from_utf8_lossy(&b).into_owned()) else {
+        let Ok(Ok(bytes)) = read(input, opts.max_file_size) else {
             return;
         };
+        let text = String::from_utf8_lossy(&bytes).into_owned();
         let mut res = Resolver {
             file,
             path: &input.display,
@@ -769,7 +844,8 @@ fn policy_pass(
             if noted.binary_search(&file).is_ok() {
                 continue;
             }
-            let holds = read(input).is_ok_and(|b| kinds.iter().any(|k| has(&b, k)));
+            let holds = read(input, opts.max_file_size)
+                .is_ok_and(|b| b.is_ok_and(|b| kinds.iter().any(|k| has(&b, k))));
             if holds {
                 gather(file, input, &mut collector);
             }
@@ -784,6 +860,7 @@ fn policy_pass(
     settings.policies.set = Some(set.clone());
     let popts = Options {
         rules: vec![&crate::rule::registry::AdmissionPolicy],
+        max_file_size: opts.max_file_size,
         settings: &settings,
         keep_text: opts.keep_text,
         progress: None,
@@ -963,10 +1040,17 @@ fn lint_text(
     };
     // Where each document's content starts and ends (suppression comments are scoped by them).
     let mut spans = Vec::new();
+    // Suppression directives are read only from real comments: each document drops those
+    // inside its scalars.
+    let mut directives =
+        has(text.as_bytes(), "kubeward:").then(|| RealComments::new(text, is_directive));
     let error = match &stream {
         Some(stream) => {
             for doc in &stream.docs {
                 spans.push(doc.content_span());
+                if let Some(d) = &mut directives {
+                    d.see(doc);
+                }
                 lint_doc(doc, input, opts, &mut res, out);
             }
             stream.error.clone()
@@ -975,13 +1059,16 @@ fn lint_text(
             let mut docs = Docs::new(text);
             for doc in docs.by_ref() {
                 spans.push(doc.content_span());
+                if let Some(d) = &mut directives {
+                    d.see(&doc);
+                }
                 lint_doc(&doc, input, opts, &mut res, out);
             }
             docs.error
         }
     };
-    if has(text.as_bytes(), "kubeward:") {
-        let mut found = comment_directives(&spans, &mut res);
+    if let Some(directives) = directives {
+        let mut found = comment_directives(directives.finish(), &spans, &mut res);
         if let Some(t) = res.tracer {
             render_scoped(&mut found, file, text, t);
         }
@@ -992,10 +1079,17 @@ fn lint_text(
         for (id, origin, docs, index) in t.yaml_sources() {
             if origin.contains("kubeward:") {
                 let spans: Vec<(u32, u32)> = docs.iter().map(Doc::content_span).collect();
-                out.directives
-                    .extend(directives_in(id, origin, &spans, &mut |s, e| {
-                        index.region(origin, s, e)
-                    }));
+                let mut real = RealComments::new(origin, is_directive);
+                for d in docs {
+                    real.see(d);
+                }
+                out.directives.extend(directives_in(
+                    id,
+                    origin,
+                    real.finish(),
+                    &spans,
+                    &mut |s, e| index.region(origin, s, e),
+                ));
             }
         }
     }
@@ -1056,28 +1150,44 @@ fn lint_doc(
     lint_object(doc, &obj, input, opts, res, out);
 }
 
-/// Suppression directives written as comments in this file.
-fn comment_directives(spans: &[(u32, u32)], res: &mut Resolver<'_>) -> Vec<Directive> {
-    let (file, text) = (res.file, res.text);
-    directives_in(file, text, spans, &mut |s, e| res.region(s, e))
+/// Whether a comment is a `kubeward:` directive (well formed or not).
+fn is_directive(c: &Comment<'_>) -> bool {
+    suppress::parse_comment(c.text).is_some()
 }
 
-/// Suppression directives written as comments in `text` (file `file`), whose documents'
-/// contents span `spans`.
+/// Suppression directives written as the real comments `comments` of this file.
+fn comment_directives(
+    comments: Vec<Comment<'_>>,
+    spans: &[(u32, u32)],
+    res: &mut Resolver<'_>,
+) -> Vec<Directive> {
+    let (file, text) = (res.file, res.text);
+    directives_in(file, text, comments, spans, &mut |s, e| res.region(s, e))
+}
+
+/// Suppression directives written as the real comments `comments` of `text` (file `file`),
+/// whose documents' contents span `spans`.
 fn directives_in(
     file: u32,
     text: &str,
+    comments: Vec<Comment<'_>>,
     spans: &[(u32, u32)],
     region: &mut dyn FnMut(u32, u32) -> Region,
 ) -> Vec<Directive> {
-    let comments = comments(text);
+    if comments.is_empty() {
+        return Vec::new();
+    }
     let regions: Vec<Region> = comments.iter().map(|c| region(c.start, c.end)).collect();
-    let doc_lines: Vec<(u32, u32)> = spans
+    let docs: Vec<suppress::DocLines> = spans
         .iter()
-        .map(|&(s, e)| (region(s, s).line, region(e, e).line))
+        .map(|&(s, e)| suppress::DocLines {
+            first: region(s, s).line,
+            last: region(e, e).line,
+            start: s,
+        })
         .collect();
     let lines: Vec<&str> = text.lines().collect();
-    suppress::from_comments(file, &comments, &regions, &doc_lines, &lines)
+    suppress::from_comments(file, &comments, &regions, &docs, &lines)
 }
 
 /// Directives written in rendered output cover what was rendered where they stand; in a render
@@ -1429,6 +1539,7 @@ pub fn lint_str(path: &str, text: &str, rules: Vec<&'static dyn Rule>, settings:
             keep_text: true,
             progress: None,
             render: None,
+            max_file_size: DEFAULT_MAX_FILE_SIZE,
         },
     )
 }
@@ -1451,6 +1562,7 @@ mod tests {
             keep_text: true,
             progress: None,
             render: None,
+            max_file_size: DEFAULT_MAX_FILE_SIZE,
         };
         let registry = render::Registry::new(inputs.len(), None);
         let strings = Interner::default();

@@ -37,6 +37,7 @@ pub fn fuzz_lint(data: &[u8]) {
             keep_text: true,
             progress: None,
             render: None,
+            max_file_size: engine::DEFAULT_MAX_FILE_SIZE,
         },
     );
     check_run(&run, &rules);
@@ -221,6 +222,13 @@ pub struct Annotation {
 /// When a line is not a well-formed annotation.
 pub fn parse_annotations(out: &str) -> Vec<Annotation> {
     assert!(!out.contains('\r'), "a raw carriage return in annotations");
+    let raw = out
+        .chars()
+        .find(|&c| c.is_control() && c != '\n' && c != '\t');
+    assert!(
+        raw.is_none(),
+        "a raw control character {raw:?} in annotations"
+    );
     out.lines().map(parse_annotation).collect()
 }
 
@@ -238,7 +246,8 @@ fn check_github(out: &str, run: &Run) {
     );
     for (a, f) in annotations.iter().zip(active) {
         assert_eq!(
-            a.file, run.files[f.primary.file as usize].path,
+            a.file,
+            report::inert::annotation(&run.files[f.primary.file as usize].path),
             "file property"
         );
         let mut message = f.message.to_string();
@@ -246,7 +255,11 @@ fn check_github(out: &str, run: &Run) {
             message.push('\n');
             message.push_str(h);
         }
-        assert_eq!(a.message, message, "annotation message");
+        assert_eq!(
+            a.message,
+            report::inert::annotation(&message),
+            "annotation message"
+        );
     }
 }
 

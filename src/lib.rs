@@ -13,11 +13,14 @@ pub(crate) mod config;
 pub mod docs;
 pub(crate) mod engine;
 pub(crate) mod error;
+pub(crate) mod example;
 pub(crate) mod finding;
 #[doc(hidden)]
 pub mod fuzzing;
+pub(crate) mod git;
 pub(crate) mod input;
 pub(crate) mod model;
+pub(crate) mod outfile;
 pub(crate) mod policy;
 pub(crate) mod pss;
 pub(crate) mod render;
@@ -52,13 +55,41 @@ static EXITS_AFTER_RUN: std::sync::atomic::AtomicBool = std::sync::atomic::Atomi
 /// [`run`] for the binary, whose process exits right after: the run's findings and index
 /// (hundreds of thousands of allocations on large inputs) are left to the operating system
 /// instead of being freed one by one.
+///
+/// A panic (a bug) ends the run with exit code 2 and one line on standard error that says where
+/// in kubeward it happened. Its message is not printed: it may quote the input (a string slice
+/// out of bounds shows the string), which may hold a secret.
 pub fn run_and_exit<I, T>(args: I) -> u8
 where
     I: IntoIterator<Item = T>,
     T: Into<std::ffi::OsString> + Clone,
 {
     EXITS_AFTER_RUN.store(true, std::sync::atomic::Ordering::Relaxed);
-    run(args)
+    std::panic::set_hook(Box::new(|info| {
+        let at = info
+            .location()
+            .map(|l| format!(" at {}:{}", source_file(l.file()), l.line()))
+            .unwrap_or_default();
+        outfile::stderr(&format!(
+            "kubeward: internal error{at}: this is a bug, please report it (its message is \
+             not shown, as it may quote the input)\n"
+        ));
+    }));
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(args))).unwrap_or(EXIT_ERROR)
+}
+
+/// A source file as a panic names it, without the directory of the build's crate registry
+/// (`miette-7.6.0/src/…`, `src/engine.rs`).
+fn source_file(file: &str) -> &str {
+    match file.rsplit_once("/registry/src/") {
+        Some((_, rest)) => rest.split_once('/').map_or(rest, |(_, r)| r),
+        None => file,
+    }
+}
+
+/// What could not be written to standard output, unless the reader closed it.
+fn to_stdout(text: &str) -> Result<(), Error> {
+    outfile::stdout(text).map_err(|e| Error::Write("standard output".into(), e))
 }
 
 /// Run the command line and return the exit code.
@@ -74,25 +105,37 @@ where
     let cli = match Cli::try_parse_from(&raw) {
         Ok(c) => c,
         Err(e) => {
-            let _ = e.print();
-            return if e.use_stderr() { EXIT_ERROR } else { EXIT_OK };
+            if e.use_stderr() {
+                let _ = e.print();
+                return EXIT_ERROR;
+            }
+            if std::io::stdout().is_terminal() {
+                let _ = e.print();
+                return EXIT_OK;
+            }
+            // --help, --version: on standard output, whose reader may have gone (`| head`).
+            return match to_stdout(&e.render().to_string()) {
+                Ok(()) => EXIT_OK,
+                Err(e) => {
+                    outfile::stderr(&format!("{:?}\n", miette::Report::new(e)));
+                    EXIT_ERROR
+                }
+            };
         }
     };
     let result = match cli.command {
         Command::Lint(args) => lint(&args, &raw),
         Command::Init(args) => init(&args),
         Command::Baseline(args) => write_baseline(&args),
-        Command::Rules(args) => all_rules(args.config.as_deref()).map(|rules| {
-            print_rules(args.format, &rules);
-            EXIT_OK
-        }),
+        Command::Rules(args) => all_rules(args.config.as_deref())
+            .and_then(|rules| print_rules(args.format, &rules))
+            .map(|()| EXIT_OK),
         Command::Explain(args) => all_rules(args.config.as_deref()).and_then(|rules| {
             let found = registry::by_id(&args.rule)
                 .or_else(|| rules.iter().copied().find(|r| r.meta().id == args.rule));
             match found {
                 Some(r) => {
-                    println!("{}", docs::rule_markdown(r.meta()));
-                    Ok(EXIT_OK)
+                    to_stdout(&format!("{}\n", docs::rule_markdown(r.meta()))).map(|()| EXIT_OK)
                 }
                 None => Err(Error::UnknownRule(args.rule)),
             }
@@ -101,7 +144,7 @@ where
     match result {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("{:?}", miette::Report::new(e));
+            outfile::stderr(&format!("{:?}\n", miette::Report::new(e)));
             EXIT_ERROR
         }
     }
@@ -124,7 +167,7 @@ fn all_rules(config: Option<&std::path::Path>) -> Result<Vec<&'static dyn Rule>,
         .collect())
 }
 
-fn print_rules(format: RulesFormat, all: &[&'static dyn Rule]) {
+fn print_rules(format: RulesFormat, all: &[&'static dyn Rule]) -> Result<(), Error> {
     let mut out = String::new();
     match format {
         RulesFormat::Json => {
@@ -161,7 +204,7 @@ fn print_rules(format: RulesFormat, all: &[&'static dyn Rule]) {
             }
         }
     }
-    let _ = std::io::stdout().write_all(out.as_bytes());
+    to_stdout(&out)
 }
 
 fn rule_ids(
@@ -283,6 +326,8 @@ struct Plan {
     settings: Settings,
     discover: input::DiscoverOptions,
     fail_on: FailOn,
+    /// `--max-file-size`, else the configuration's, else the default.
+    max_file_size: u64,
     /// The SARIF log's frame (its tool section), built on its own thread while the files are
     /// linted, when the run writes SARIF.
     sarif_frame: Option<std::thread::JoinHandle<std::io::Result<report::sarif::Frame>>>,
@@ -368,11 +413,19 @@ fn plan_with(args: &LintArgs, config: config::Config) -> Result<Plan, Error> {
         .fail_on
         .or_else(|| config.fail_on.as_deref().map(fail_on_of))
         .unwrap_or(FailOn::Low);
+    let max_file_size = args
+        .max_file_size
+        .or(config.max_file_size)
+        .unwrap_or(engine::DEFAULT_MAX_FILE_SIZE);
     let discover = input::DiscoverOptions {
         no_ignore: args.no_ignore,
         hidden: args.hidden,
         exclude,
         threads: args.jobs.unwrap_or(0),
+        account: true,
+        max_files: 0,
+        max_depth: None,
+        max_file_size: Some(max_file_size),
     };
     Ok(Plan {
         config,
@@ -380,6 +433,7 @@ fn plan_with(args: &LintArgs, config: config::Config) -> Result<Plan, Error> {
         settings,
         discover,
         fail_on,
+        max_file_size,
         sarif_frame: None,
     })
 }
@@ -462,17 +516,19 @@ fn execute(args: &LintArgs, sarif: bool) -> Result<(engine::Run, Plan), Error> {
             .build_global();
     }
     let render_opts = render_options(args, &plan.config)?;
-    let (inputs, skipped) = input::discover(&lint_paths(args, &plan.config), &plan.discover)?;
-    let mut prepared = render::prepare(inputs, skipped, &render_opts);
+    let found = input::discover_all(&lint_paths(args, &plan.config), &plan.discover)?;
+    let mut discovery_notices = found.notices;
+    let mut prepared = render::prepare(found.inputs, found.skipped, &render_opts);
     if !args.no_context && engine::reads_world(&plan.rules) {
         // Raw files of the repository, for the cross-object index only (never rendered).
-        input::add_context(
+        discovery_notices.extend(input::add_context(
             &args.paths,
             &mut prepared.inputs,
             &prepared.skipped,
             &plan.discover,
-        );
+        ));
     }
+    discovery_notices.extend(input::ignored::notice(&found.hidden));
     input::kustomize_namespaces(&mut prepared.inputs);
     timings::mark("discover and render");
     let bar = show_progress(args).then(|| {
@@ -500,11 +556,21 @@ fn execute(args: &LintArgs, sarif: bool) -> Result<(engine::Run, Plan), Error> {
             keep_text: human,
             progress: Some(&tick),
             render: Some(&prepared.context),
+            max_file_size: plan.max_file_size,
         },
     );
     run.notices = prepared.notices;
+    run.notices.extend(discovery_notices);
     if let Some(b) = bar {
         b.finish_and_clear();
+    }
+    // Tracked manifests that an ignore file leaves out: findings on the ignore file's line.
+    if plan
+        .rules
+        .iter()
+        .any(|r| r.meta().id == crate::rules::suppression::IgnoredManifest::META.id)
+    {
+        input::ignored::report(&mut run, &found.hidden, human);
     }
     apply_config(&mut run, &plan.config);
     Ok((run, plan))
@@ -530,8 +596,31 @@ fn lint_paths(args: &LintArgs, config: &config::Config) -> Vec<String> {
     paths
 }
 
+/// Lint the directory `dir` as `kubeward lint --render never DIR` would (every rule, no
+/// configuration file but one found from `dir` upwards), for rules whose examples are a
+/// repository (see [`example`]).
+pub(crate) fn lint_dir(dir: &std::path::Path) -> Result<engine::Run, String> {
+    let dir = dir.to_string_lossy();
+    let argv = [
+        "kubeward",
+        "lint",
+        "--render",
+        "never",
+        "--no-progress",
+        "--",
+        dir.as_ref(),
+    ];
+    let cli = Cli::try_parse_from(argv).map_err(|e| e.to_string())?;
+    let Command::Lint(args) = cli.command else {
+        return Err("internal error: not a lint command".into());
+    };
+    execute(&args, false)
+        .map(|(run, _)| run)
+        .map_err(|e| e.to_string())
+}
+
 fn write_to(path: &std::path::Path, text: &str) -> Result<(), Error> {
-    std::fs::write(path, text).map_err(|e| Error::Write(path.display().to_string(), e))
+    outfile::write(path, text).map_err(|e| Error::Write(path.display().to_string(), e))
 }
 
 fn lint(args: &LintArgs, raw: &[String]) -> Result<u8, Error> {
@@ -591,8 +680,7 @@ fn lint(args: &LintArgs, raw: &[String]) -> Result<u8, Error> {
         }
     };
     if let Some(path) = &args.sarif_file {
-        std::fs::File::create(path)
-            .and_then(|mut f| sarif(&mut f))
+        outfile::write_with(path, |w| sarif(w))
             .map_err(|e| Error::Write(path.display().to_string(), e))?;
     }
     if args.format == Format::Github
@@ -639,13 +727,11 @@ fn lint(args: &LintArgs, raw: &[String]) -> Result<u8, Error> {
     let _ = std::io::stderr().write_all(stderr.as_bytes());
     if args.format != Format::Human {
         match &args.output {
-            Some(path) => std::fs::File::create(path)
-                .and_then(|mut f| write_report(&mut f))
+            Some(path) => outfile::write_with(path, |w| write_report(w))
                 .map_err(|e| Error::Write(path.display().to_string(), e))?,
-            None => {
-                // A closed pipe (`| head`) is not an error worth reporting.
-                let _ = write_report(&mut std::io::stdout().lock());
-            }
+            // A closed pipe (`| head`) is not an error worth reporting; a full disk is.
+            None => outfile::stdout_with(|w| write_report(w))
+                .map_err(|e| Error::Write("standard output".into(), e))?,
         }
     }
     timings::mark("output");
@@ -673,7 +759,7 @@ fn init(args: &cli::InitArgs) -> Result<u8, Error> {
         return Err(Error::Exists(args.path.display().to_string()));
     }
     write_to(&args.path, config::STARTER)?;
-    eprintln!("wrote {}", args.path.display());
+    outfile::stderr(&format!("wrote {}\n", args.path.display()));
     Ok(EXIT_OK)
 }
 
@@ -681,17 +767,23 @@ fn write_baseline(args: &cli::BaselineArgs) -> Result<u8, Error> {
     let (run, _) = execute(&args.lint, false)?;
     let b = baseline::of(&run);
     baseline::write(&args.file, &b)?;
-    eprintln!(
-        "wrote {} findings to {}",
+    outfile::stderr(&format!(
+        "wrote {} findings to {}\n",
         b.findings.len(),
         args.file.display()
-    );
+    ));
     Ok(EXIT_OK)
 }
 
 /// Lint a manifest given as text with only the named rules, returning `(rule id, line)` of each
-/// finding. Used by the black-box docs tests to execute each rule's documented examples.
+/// finding. Used by the black-box docs tests to execute each rule's documented examples. A text
+/// whose first line is `# files of a git repository` is a repository instead: a mapping of
+/// paths to contents, committed to a temporary git repository and linted as a directory (see
+/// [`example`]).
 pub fn check_text(text: &str, rule_ids: &[&str]) -> Vec<(String, u32)> {
+    if text.starts_with(example::MARKER) {
+        return example::check(text, rule_ids);
+    }
     let run = engine::lint_str(
         "example.yaml",
         text,
@@ -730,8 +822,8 @@ pub fn check_kustomization(
         render::Scope::of(&paths),
     )
     .ok()?;
-    let (inputs, skipped) = input::discover(&paths, &input::DiscoverOptions::default()).ok()?;
-    let prepared = render::prepare(inputs, skipped, &opts);
+    let found = input::discover_all(&paths, &input::DiscoverOptions::default()).ok()?;
+    let prepared = render::prepare(found.inputs, found.skipped, &opts);
     let run = engine::lint(
         prepared.inputs,
         prepared.skipped,
@@ -741,6 +833,7 @@ pub fn check_kustomization(
             keep_text: false,
             progress: None,
             render: Some(&prepared.context),
+            max_file_size: engine::DEFAULT_MAX_FILE_SIZE,
         },
     );
     let shown = input::display_path(&file);

@@ -159,16 +159,32 @@ fn civil_from_days(z: i64) -> Date {
     (y, m, d)
 }
 
-/// Directives from a file's comments. `docs` are the (first, last) content lines of each
-/// document, `lines` the file's lines (to find the line a comment sits above).
+/// Where a document's content is, for the scope of the directives written before it.
+#[derive(Debug, Clone, Copy)]
+pub struct DocLines {
+    /// 1-based line where its content starts.
+    pub first: u32,
+    /// 1-based line where its content ends.
+    pub last: u32,
+    /// Byte offset where its content starts.
+    pub start: u32,
+}
+
+/// Directives from a file's comments, which must be real comments (the YAML layer's
+/// `RealComments`: a `# kubeward:` line inside a scalar is text, not a directive). `docs` tell
+/// where each document's content is, `lines` are the file's lines (to find the line a comment
+/// sits above).
 pub fn from_comments(
     file: u32,
     comments: &[Comment<'_>],
     regions: &[Region],
-    docs: &[(u32, u32)],
+    docs: &[DocLines],
     lines: &[&str],
 ) -> Vec<Directive> {
     let mut out = Vec::new();
+    // For each line, the first line from it on that holds content (built once, when an
+    // own-line directive first needs it: each directive then finds its line in one step).
+    let mut next_content: Option<Vec<Option<u32>>> = None;
     for (c, region) in comments.iter().zip(regions) {
         let Some(parsed) = parse_comment(c.text) else {
             continue;
@@ -197,22 +213,40 @@ pub fn from_comments(
                 continue;
             }
         };
+        // The document whose content starts next after the comment, if the comment leads it
+        // (no content of another document between them).
+        let next = docs.partition_point(|d| d.start <= c.start);
+        let leads = docs.get(next).filter(|d| {
+            let prev_end = next.checked_sub(1).map_or(0, |p| docs[p].last);
+            c.line > prev_end && (c.line < d.first || c.content_after)
+        });
         let scope = if is_file {
             Scope::File
         } else if !c.own_line {
             Scope::Lines(c.line, c.line)
-        } else if let Some(&(first, last)) = docs.iter().enumerate().find_map(|(i, (first, _))| {
-            let prev_end = if i == 0 { 0 } else { docs[i - 1].1 };
-            (c.line > prev_end && c.line < *first).then_some(&docs[i])
-        }) {
-            Scope::Lines(first, last)
+        } else if let Some(d) = leads {
+            Scope::Lines(d.first, d.last)
+        } else if c.content_after {
+            // The next line for YAML is on this line of the file, after a NEL, LS or PS.
+            Scope::Lines(c.line, c.line)
         } else {
-            let next = (c.line as usize..lines.len())
-                .find(|&i| {
-                    let t = lines[i].trim();
-                    !t.is_empty() && !t.starts_with('#')
-                })
-                .map_or(c.line, |i| u32::try_from(i + 1).unwrap_or(u32::MAX));
+            let next_content = next_content.get_or_insert_with(|| {
+                let mut next = vec![None; lines.len() + 1];
+                for i in (0..lines.len()).rev() {
+                    next[i] = if crate::yaml::is_comment_line(lines[i]) {
+                        next[i + 1]
+                    } else {
+                        Some(u32::try_from(i + 1).unwrap_or(u32::MAX))
+                    };
+                }
+                next
+            });
+            // `c.line` is 1-based: the lines after it start at index `c.line`.
+            let next = next_content
+                .get(c.line as usize)
+                .copied()
+                .flatten()
+                .unwrap_or(c.line);
             Scope::Lines(next, next)
         };
         out.push(Directive {
@@ -226,6 +260,153 @@ pub fn from_comments(
         });
     }
     out
+}
+
+/// The unsuppressed findings, by where a directive can cover them: for each file and rule, the
+/// findings sorted by line (of their primary location, and of where they were rendered for the
+/// directives of rendered output). A directive visits only the findings of its rules on its
+/// lines, and a suppressed finding is stepped over once, then never visited again: the cost is
+/// the findings plus the directives, not their product (20,000 `ignore-file` lines over 200,000
+/// findings took eight minutes).
+struct Reach {
+    primary: Lanes,
+    rendered: Lanes,
+    /// Findings visited so far (what the directives cost).
+    #[cfg(test)]
+    visits: usize,
+}
+
+/// Findings of one rule in one file, sorted by line.
+#[derive(Default)]
+struct Lane {
+    lines: Vec<u32>,
+    index: Vec<usize>,
+    /// `next[j]`: the first finding from `j` on not yet stepped over (`lines.len()`: none).
+    next: Vec<usize>,
+}
+
+impl Lane {
+    /// The first finding from `j` on not yet stepped over (halving the paths it follows).
+    fn find(&mut self, mut j: usize) -> usize {
+        while j < self.lines.len() && self.next[j] != j {
+            let n = self.next[j];
+            self.next[j] = self.next.get(n).copied().unwrap_or(n);
+            j = n;
+        }
+        j
+    }
+}
+
+#[derive(Default)]
+struct Lanes {
+    by: std::collections::HashMap<(u32, &'static str), Lane>,
+    /// The rules with findings in each file (what `all` names).
+    rules: std::collections::HashMap<u32, Vec<&'static str>>,
+}
+
+impl Lanes {
+    fn new(mut at: Vec<(u32, &'static str, u32, usize)>) -> Self {
+        at.sort_unstable();
+        let mut lanes = Lanes::default();
+        for (file, rule, line, i) in at {
+            let lane = lanes.by.entry((file, rule)).or_insert_with(|| {
+                lanes.rules.entry(file).or_default().push(rule);
+                Lane::default()
+            });
+            lane.next.push(lane.lines.len());
+            lane.lines.push(line);
+            lane.index.push(i);
+        }
+        lanes
+    }
+}
+
+impl Reach {
+    fn new(findings: &[Finding]) -> Self {
+        let unsuppressed = || {
+            findings
+                .iter()
+                .enumerate()
+                .filter(|(_, f)| f.suppressed().is_none())
+        };
+        Reach {
+            primary: Lanes::new(
+                unsuppressed()
+                    .map(|(i, f)| (f.primary.file, f.meta.id, f.primary.region.line, i))
+                    .collect(),
+            ),
+            rendered: Lanes::new(
+                unsuppressed()
+                    .map(|(i, f)| {
+                        let at = f.trace().map_or(f.primary, |t| t.rendered);
+                        (at.file, f.meta.id, at.region.line, i)
+                    })
+                    .collect(),
+            ),
+            #[cfg(test)]
+            visits: 0,
+        }
+    }
+
+    /// Hand `covered` each unsuppressed finding `d` covers, with the position in `d.rules` of
+    /// the first id that names its rule (the rule itself, an old name of it, or `all`). For an
+    /// `expired` directive (which suppresses nothing), only the first of each rule.
+    fn take(
+        &mut self,
+        d: &Directive,
+        expired: bool,
+        findings: &mut [Finding],
+        covered: &mut dyn FnMut(&mut Finding, usize),
+    ) {
+        let (lanes, file, a, b) = match d.scope {
+            Scope::File => (&mut self.primary, d.at.file, 0, u32::MAX),
+            Scope::Lines(a, b) => (&mut self.primary, d.at.file, a, b),
+            Scope::Rendered(file, a, b) => (&mut self.rendered, file, a, b),
+        };
+        // Each rule with findings in the file, with the first position that names it.
+        let mut named: Vec<(&'static str, usize)> = Vec::new();
+        let in_file = lanes.rules.get(&file).map_or(&[][..], Vec::as_slice);
+        for (pos, r) in d.rules.iter().enumerate() {
+            let rules: Vec<&'static str> = if r == "all" {
+                in_file.to_vec()
+            } else {
+                registry::by_id(r)
+                    .map(|x| x.meta().id)
+                    .or_else(|| in_file.iter().copied().find(|id| id == r))
+                    .into_iter()
+                    .filter(|id| in_file.contains(id))
+                    .collect()
+            };
+            for rule in rules {
+                if !named.iter().any(|(n, _)| *n == rule) {
+                    named.push((rule, pos));
+                }
+            }
+        }
+        for (rule, pos) in named {
+            let Some(lane) = lanes.by.get_mut(&(file, rule)) else {
+                continue;
+            };
+            let mut j = lane.find(lane.lines.partition_point(|&l| l < a));
+            while j < lane.lines.len() && lane.lines[j] <= b {
+                #[cfg(test)]
+                {
+                    self.visits += 1;
+                }
+                let f = &mut findings[lane.index[j]];
+                if f.suppressed().is_none() {
+                    debug_assert!(covers(d, f));
+                    covered(f, pos);
+                    if expired {
+                        break;
+                    }
+                }
+                // Suppressed now (or through the other lanes): never visited again.
+                lane.next[j] = j + 1;
+                j = lane.find(j + 1);
+            }
+        }
+    }
 }
 
 fn covers(d: &Directive, f: &Finding) -> bool {
@@ -290,6 +471,7 @@ pub fn apply(
     let mut meta = Vec::new();
     let path = |d: &Directive| paths.get(d.at.file as usize).cloned().unwrap_or_default();
     let is_on = |r: &dyn RuleMeta| enabled.contains(&r.meta().id);
+    let mut reach = Reach::new(findings);
     for d in directives {
         if let Some(why) = &d.malformed {
             if is_on(&UnusedSuppression) {
@@ -305,17 +487,9 @@ pub fn apply(
         }
         let expired = d.until.is_some_and(|u| u < today);
         let mut used = vec![false; d.rules.len()];
-        for f in findings.iter_mut() {
-            if f.suppressed().is_some() || !covers(d, f) {
-                continue;
-            }
-            let Some(i) = d.rules.iter().position(|r| {
-                r == f.meta.id
-                    || registry::by_id(r).is_some_and(|x| x.meta().id == f.meta.id)
-                    || r == "all"
-            }) else {
-                continue;
-            };
+        // Each unsuppressed finding `d` covers, with the position of the first of its rule ids
+        // that names the finding's rule (an expired directive only learns whether there is one).
+        reach.take(d, expired, findings, &mut |f, i| {
             used[i] = true;
             if !expired {
                 f.extra_mut().suppressed = Some(Box::new(Suppression {
@@ -323,7 +497,7 @@ pub fn apply(
                     justification: d.reason.clone().unwrap_or_default(),
                 }));
             }
-        }
+        });
         if expired {
             if is_on(&ExpiredSuppression) {
                 let (y, m, day) = d.until.unwrap_or_default();
@@ -412,6 +586,69 @@ mod tests {
         assert_eq!(
             parse_annotation("a, b: legacy").unwrap().rules,
             vec!["a", "b"]
+        );
+    }
+
+    /// Many directives over the same findings cost the findings plus the directives: every
+    /// directive of a file naming a rule of all its findings (`ignore-file`, a document's
+    /// leading comment) visited every finding again.
+    #[test]
+    fn directives_cost_the_findings_plus_the_directives() {
+        let pod = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n  - name: c\n    image: nginx\n    securityContext:\n      privileged: true\n---\n";
+        let run = crate::engine::lint_str(
+            "pods.yaml",
+            &pod.repeat(2_000),
+            registry::ALL.to_vec(),
+            &crate::rule::Settings::default(),
+        );
+        let mut findings = run.findings;
+        let n = findings.len();
+        assert!(n > 10_000, "{n}");
+        let at = Location {
+            file: 0,
+            region: Region::default(),
+        };
+        let directive = |scope, rules: &[&str], until| Directive {
+            at,
+            scope,
+            rules: rules.iter().map(|r| (*r).to_owned()).collect(),
+            reason: Some("why".into()),
+            until,
+            object: None,
+            malformed: None,
+        };
+        let mut directives = Vec::new();
+        for _ in 0..2_000 {
+            // Expired ones suppress nothing: each learns only whether it covers a finding.
+            directives.push(directive(Scope::File, &["all"], Some((2000, 1, 1))));
+            directives.push(directive(
+                Scope::Lines(1, u32::MAX),
+                &["privileged-container"],
+                None,
+            ));
+            directives.push(directive(Scope::File, &["host-pid", "all"], None));
+        }
+        let mut reach = Reach::new(&findings);
+        let rules_in_file = reach.primary.rules.get(&0).map_or(0, Vec::len);
+        let mut suppressed = 0;
+        for d in &directives {
+            let expired = d.until.is_some();
+            reach.take(d, expired, &mut findings, &mut |f, _| {
+                if !expired {
+                    f.extra_mut().suppressed = Some(Box::new(Suppression {
+                        kind: "inSource",
+                        justification: "why".into(),
+                    }));
+                    suppressed += 1;
+                }
+            });
+        }
+        assert_eq!(suppressed, n);
+        assert!(
+            reach.visits <= n + directives.len() * rules_in_file,
+            "{} visits for {n} findings and {} directives",
+            reach.visits,
+            directives.len()
         );
     }
 

@@ -390,7 +390,7 @@ fn the_job_summary_lists_files_that_could_not_be_linted() {
         "{md}"
     );
     assert!(
-        md.contains("- `broken.yaml`: YAML syntax error at line 3"),
+        md.contains("- `broken.yaml`: `YAML syntax error at line 3"),
         "{md}"
     );
     assert!(!md.contains("`ok.yaml`:"), "{md}");

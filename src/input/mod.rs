@@ -2,6 +2,10 @@
 
 mod context;
 mod discover;
+pub(crate) mod ignored;
 
 pub use context::{add_context, kustomize_namespaces};
-pub use discover::{DiscoverOptions, Error, Input, InputSource, discover, display_path};
+#[cfg(test)]
+pub use discover::discover;
+pub use discover::{DiscoverOptions, Error, Input, InputSource, discover_all, display_path};
+pub(crate) use discover::{HIDDEN, IGNORED};

@@ -29,31 +29,6 @@ impl Default for Limits {
     }
 }
 
-/// A byte count as written on the command line or in the configuration: a number, optionally
-/// followed by `K`, `M` or `G` (powers of 1024; `KB`, `KiB`, … read the same).
-pub fn parse_size(s: &str) -> Result<u64, String> {
-    let t = s.trim();
-    let digits = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
-    let (n, unit) = t.split_at(digits);
-    let n: u64 = n
-        .parse()
-        .map_err(|_| format!("expected a size such as `64MB`, got `{s}`"))?;
-    let shift = match unit.trim().to_ascii_lowercase().as_str() {
-        "" | "b" => 0,
-        "k" | "kb" | "kib" => 10,
-        "m" | "mb" | "mib" => 20,
-        "g" | "gb" | "gib" => 30,
-        _ => return Err(format!("expected a size such as `64MB`, got `{s}`")),
-    };
-    let v = n
-        .checked_mul(1 << shift)
-        .ok_or_else(|| format!("`{s}` is too large"))?;
-    if v == 0 {
-        return Err("the size must be above zero".to_owned());
-    }
-    Ok(v)
-}
-
 /// A size for messages (`64 MB`, `512 kB`, `100 bytes`).
 pub fn show_size(n: u64) -> String {
     match n {
@@ -70,13 +45,13 @@ mod tests {
 
     #[test]
     fn sizes_parse_with_units() {
-        assert_eq!(parse_size("64MB"), Ok(64 << 20));
-        assert_eq!(parse_size("512k"), Ok(512 << 10));
-        assert_eq!(parse_size("1GiB"), Ok(1 << 30));
-        assert_eq!(parse_size("100"), Ok(100));
-        assert!(parse_size("0").is_err());
-        assert!(parse_size("12 parsecs").is_err());
-        assert!(parse_size("99999999999G").is_err());
+        assert_eq!(crate::cli::parse_size("64MB"), Ok(64 << 20));
+        assert_eq!(crate::cli::parse_size("512k"), Ok(512 << 10));
+        assert_eq!(crate::cli::parse_size("1GiB"), Ok(1 << 30));
+        assert_eq!(crate::cli::parse_size("100"), Ok(100));
+        assert!(crate::cli::parse_size("0").is_err());
+        assert!(crate::cli::parse_size("12 parsecs").is_err());
+        assert!(crate::cli::parse_size("99999999999G").is_err());
         assert_eq!(show_size(64 << 20), "64 MB");
         assert_eq!(show_size(1000), "1000 bytes");
     }

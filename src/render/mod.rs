@@ -30,7 +30,7 @@ mod vectors;
 pub use build::kustomize_renderer;
 pub use exec::ScratchDir;
 pub use limits::{
-    CONFIG_MAX_OUTPUT, CONFIG_MAX_TIMEOUT, DEFAULT_MAX_OUTPUT, DEFAULT_TIMEOUT, Limits, parse_size,
+    CONFIG_MAX_OUTPUT, CONFIG_MAX_TIMEOUT, DEFAULT_MAX_OUTPUT, DEFAULT_TIMEOUT, Limits,
 };
 pub use merge::merge_overlays;
 pub use plan::{Context, Error, Mode, Options, Rendered, prepare};

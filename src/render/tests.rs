@@ -74,6 +74,7 @@ fn lint(path: &str) -> Run {
             keep_text: true,
             progress: None,
             render: Some(&prepared.context),
+            max_file_size: crate::engine::DEFAULT_MAX_FILE_SIZE,
         },
     );
     run.notices = prepared.notices;

@@ -117,6 +117,7 @@ impl RenderTest {
                 keep_text: true,
                 progress: None,
                 render: Some(&prepared.context),
+                max_file_size: engine::DEFAULT_MAX_FILE_SIZE,
             },
         );
         run.findings.retain(|f| f.meta.id == self.id);

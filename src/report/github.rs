@@ -1,19 +1,29 @@
 //! `--format github`: workflow commands (annotations) with the toolkit's escaping, and a
 //! markdown job summary for `$GITHUB_STEP_SUMMARY`.
+//!
+//! Both are rendered by GitHub from text the input chose (file names, object names in
+//! messages), so both are made inert: a value of a workflow command has its control characters
+//! escaped (an escape sequence never reaches the log viewer) and cannot end its command or
+//! start another; every input-derived text of the job summary sits in a code span, where
+//! Markdown and HTML are not interpreted (no link, image, autolink or tag), with its line
+//! breaks escaped and, in tables, its `|` escaped, so it cannot leave its cell.
 
 use std::fmt::Write as _;
 
+use super::inert;
 use crate::engine::Run;
 use crate::rule::Severity;
 
-/// Escape a message (actions/toolkit `escapeData`).
+/// Escape a message (actions/toolkit `escapeData`), with every control character but line
+/// breaks and tabs made visible first.
 pub fn escape_data(s: &str) -> String {
-    s.replace('%', "%25")
+    inert::annotation(s)
+        .replace('%', "%25")
         .replace('\r', "%0D")
         .replace('\n', "%0A")
 }
 
-/// Escape a property value (actions/toolkit `escapeProperty`).
+/// Escape a property value (actions/toolkit `escapeProperty`), as [`escape_data`] does.
 pub fn escape_property(s: &str) -> String {
     escape_data(s).replace(':', "%3A").replace(',', "%2C")
 }
@@ -54,10 +64,57 @@ pub fn render(run: &Run) -> String {
     out
 }
 
-fn md_cell(s: &str) -> String {
-    s.replace('|', "\\|")
-        .replace('\n', " ")
-        .replace('<', "&lt;")
+/// `s` as a Markdown code span: shown as written, never interpreted. Control characters and
+/// line breaks are escaped (a code span holds one line); the fence is longer than any run of
+/// backticks inside. `in_table`: `|` escaped too, so that the text stays in its cell.
+pub fn code(s: &str, in_table: bool) -> String {
+    let s = inert::path(s);
+    let s = if in_table {
+        table_cell(&s)
+    } else {
+        s.into_owned()
+    };
+    if s.is_empty() {
+        return "` `".to_owned();
+    }
+    let mut longest = 0;
+    let mut run = 0;
+    for c in s.chars() {
+        run = if c == '`' { run + 1 } else { 0 };
+        longest = longest.max(run);
+    }
+    let fence = "`".repeat(longest + 1);
+    // A space on each side keeps a backtick at either end apart from the fence, and is taken
+    // away again by the renderer (as is one of the spaces of a text that starts and ends with
+    // one).
+    let pad = s.starts_with(['`', ' ']) || s.ends_with(['`', ' ']);
+    let sp = if pad { " " } else { "" };
+    format!("{fence}{sp}{s}{sp}{fence}")
+}
+
+/// `s` with every `|` escaped for a GFM table, which splits a row before it reads code spans:
+/// at every `|` that does not end a `\x` pair, a run of backslashes counting from its start.
+/// So `|` becomes `\|`, and a backslash that would pair with that escape gets one of its own.
+fn table_cell(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 8);
+    let mut backslashes = 0;
+    for c in s.chars() {
+        if c == '|' {
+            if backslashes % 2 == 1 {
+                out.push('\\');
+            }
+            out.push_str("\\|");
+            backslashes = 0;
+            continue;
+        }
+        backslashes = if c == '\\' { backslashes + 1 } else { 0 };
+        out.push(c);
+    }
+    out
+}
+
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 /// The markdown job summary.
@@ -74,22 +131,47 @@ pub fn step_summary(run: &Run) -> String {
         "{} files linted, {} documents ({} Kubernetes objects). ",
         s.files_linted, s.documents, s.objects
     );
+    // What ignore files and hidden names kept out of the walk, with the flag that lints it.
+    let left_out = |reason: &str| s.files_skipped.get(reason).copied().unwrap_or(0);
+    let ignored = left_out(crate::input::IGNORED);
+    let hidden = left_out(crate::input::HIDDEN);
+    if ignored + hidden > 0 {
+        let mut parts = Vec::new();
+        let them = |n: usize| if n == 1 { "it" } else { "them" };
+        if ignored > 0 {
+            parts.push(format!(
+                "{} ignored by `.gitignore` or `.ignore` (`--no-ignore` lints {})",
+                plural(ignored, "path", "paths"),
+                them(ignored)
+            ));
+        }
+        if hidden > 0 {
+            parts.push(format!(
+                "{} hidden (`--hidden` lints {})",
+                plural(hidden, "path", "paths"),
+                them(hidden)
+            ));
+        }
+        let _ = writeln!(out, "\nNot linted: {}.", parts.join(", "));
+    }
+    if !run.notices.is_empty() {
+        out.push('\n');
+        for n in &run.notices {
+            let _ = writeln!(out, "- {}", code(n, false));
+        }
+    }
     if !run.failed_paths.is_empty() {
         let _ = writeln!(
             out,
             "\n{} could not be read or parsed completely:\n",
-            if run.failed_paths.len() == 1 {
-                "1 file".to_owned()
-            } else {
-                format!("{} files", run.failed_paths.len())
-            }
+            plural(run.failed_paths.len(), "file", "files")
         );
         for (path, failure) in run.failed_paths.iter().take(50) {
             let _ = writeln!(
                 out,
-                "- `{}`: {}",
-                md_cell(&path.replace('`', "'")),
-                md_cell(&failure.detail)
+                "- {}: {}",
+                code(path, false),
+                code(&failure.detail, false)
             );
         }
         if run.failed_paths.len() > 50 {
@@ -115,16 +197,18 @@ pub fn step_summary(run: &Run) -> String {
     out.push_str("\n| | rule | location | message |\n|---|---|---|---|\n");
     for f in active.iter().take(200) {
         let r = f.primary.region;
+        let location = format!(
+            "{}:{}:{}",
+            run.files[f.primary.file as usize].path, r.line, r.col
+        );
         let _ = writeln!(
             out,
-            "| {} | [`{}`]({}) | `{}:{}:{}` | {} |",
+            "| {} | [`{}`]({}) | {} | {} |",
             f.severity,
             f.meta.id,
             f.meta.url,
-            md_cell(&run.files[f.primary.file as usize].path),
-            r.line,
-            r.col,
-            md_cell(&f.message)
+            code(&location, true),
+            code(&f.message, true)
         );
     }
     if active.len() > 200 {
@@ -135,4 +219,36 @@ pub fn step_summary(run: &Run) -> String {
         );
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn code_spans_hold_any_text_as_written() {
+        assert_eq!(code("deploy/app.yaml", false), "`deploy/app.yaml`");
+        assert_eq!(code("a `b` c", false), "``a `b` c``");
+        assert_eq!(code("`x``", false), "``` `x`` ```");
+        assert_eq!(code("[a](http://x) | b", true), "`[a](http://x) \\| b`");
+        assert_eq!(
+            code("two\nlines\u{1b}[2J", false),
+            "`two\\nlines\\u{1b}[2J`"
+        );
+        assert_eq!(code("", false), "` `");
+        // A backslash before a pipe cannot take the pipe's escape for itself.
+        assert_eq!(code("a\\|b\\\\|c", true), "`a\\\\\\|b\\\\\\|c`");
+    }
+
+    #[test]
+    fn workflow_command_values_keep_no_control_character() {
+        assert_eq!(
+            escape_property("a\u{1b}[31m,b:c\nd%"),
+            "a\\u{1b}[31m%2Cb%3Ac%0Ad%25"
+        );
+        assert_eq!(
+            escape_data("x\r\n::stop-commands::y"),
+            "x%0D%0A::stop-commands::y"
+        );
+    }
 }

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, SourceSpan};
 
+use super::clip::{self, Cut};
 use super::inert::{self, Shift};
 use crate::engine::{Run, SourceFile};
 use crate::finding::{Finding, Location, Trace};
@@ -55,6 +56,10 @@ struct Snippet {
     first_line: usize,
     /// Where spans move in `text` (control characters drawn as pictures).
     shift: Shift,
+    /// Length of the window once control characters are drawn, before long lines are cut.
+    inert_len: usize,
+    /// Where spans move next, when long lines were cut (`clip`).
+    cut: Option<Cut>,
 }
 
 /// Lines of context kept around the spans (miette's handler draws one).
@@ -135,25 +140,46 @@ impl Snippet {
         };
         let masked = mask_regions(window, local.into_iter());
         let window = masked.as_deref().unwrap_or(window);
+        let shown = show_line_separators(window);
+        let window = shown.as_deref().unwrap_or(window);
         let (text, shift) = match inert::source(window) {
             Some((t, shift)) => (t, shift),
             None => (window.to_owned(), Shift::default()),
         };
         let first_line = (lo_line as usize - 1).saturating_sub(back);
-        Snippet {
+        let mut snippet = Snippet {
             name: inert::path(name).into_owned(),
+            inert_len: text.len(),
             text,
             offset: ws,
             first_line,
             shift,
+            cut: None,
+        };
+        // A line too long to draw is cut around the places the spans start and end.
+        let places: Vec<usize> = spans
+            .iter()
+            .flat_map(|r| [r.start, r.end])
+            .map(|o| snippet.inert_offset(o))
+            .collect();
+        if let Some((text, cut)) = clip::cut(&snippet.text, &places) {
+            snippet.text = text;
+            snippet.cut = Some(cut);
         }
+        snippet
+    }
+
+    /// The offset in the inert window (before long lines are cut) of `o`, an offset of the file.
+    fn inert_offset(&self, o: u32) -> usize {
+        let o = o.saturating_sub(self.offset) as usize;
+        self.shift.map(o).min(self.inert_len)
     }
 
     /// The span of `r` (a region of the file) in the window.
     fn span(&self, r: &crate::yaml::Region) -> SourceSpan {
         let local = |o: u32| {
-            let o = o.saturating_sub(self.offset) as usize;
-            self.shift.map(o.min(self.text.len()))
+            let o = self.inert_offset(o);
+            self.cut.as_ref().map_or(o, |c| c.map(o))
         };
         let (start, end) = (local(r.start), local(r.end));
         SourceSpan::new(start.into(), end.saturating_sub(start))
@@ -171,13 +197,20 @@ impl miette::SourceCode for Snippet {
             self.text
                 .as_str()
                 .read_span(span, context_lines_before, context_lines_after)?;
+        // On a line that was cut, the column is the one the place has in the line as written.
+        let column = self
+            .cut
+            .as_ref()
+            .filter(|_| context_lines_before == 0)
+            .and_then(|c| c.column(span.offset()))
+            .unwrap_or_else(|| inner.column());
         Ok(Box::new(
             miette::MietteSpanContents::new_named(
                 self.name.clone(),
                 inner.data(),
                 *inner.span(),
                 inner.line() + self.first_line,
-                inner.column(),
+                column,
                 // Lines from the start of the file (miette joins snippets whose lines meet).
                 inner.line_count() + self.first_line,
             )
@@ -291,6 +324,14 @@ impl Diagnostic for Diag<'_> {
             .as_ref()
             .map(|r| Box::new(std::iter::once(r as &dyn Diagnostic)) as Box<dyn Iterator<Item = _>>)
     }
+}
+
+/// LS (U+2028) and PS (U+2029) drawn as `↵` (three bytes for three: spans do not move). go-yaml
+/// ends a line at each (`yaml::breaks`), while a terminal shows nothing or a box: the snippet
+/// shows where the cluster's line ends. (NEL, a control character, is drawn by `inert`.)
+fn show_line_separators(text: &str) -> Option<String> {
+    text.contains(['\u{2028}', '\u{2029}'])
+        .then(|| text.replace(['\u{2028}', '\u{2029}'], "\u{21b5}"))
 }
 
 /// Replace every character of the sensitive regions with `*` (after the first two, for values of

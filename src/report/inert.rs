@@ -4,6 +4,8 @@
 //!
 //! - [`path`]: one line of output; every control character is escaped (`\n`, `\u{1b}`).
 //! - [`text`]: messages and help; line breaks and tabs stay, the rest is escaped.
+//! - [`annotation`]: a value of a GitHub workflow command, whose own escaping carries line
+//!   breaks and carriage returns; the rest is escaped.
 //! - [`source`]: snippet text; line breaks and tabs stay, the rest becomes a Unicode control
 //!   picture (`␛`), and [`Shift`] moves spans past the longer replacements.
 
@@ -14,8 +16,14 @@ fn is_bidi(c: char) -> bool {
     matches!(c, '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
 
+/// Unicode's line and paragraph separators: no control characters, but line breaks to some
+/// readers (go-yaml, browsers' text layout).
+fn is_separator(c: char) -> bool {
+    matches!(c, '\u{2028}' | '\u{2029}')
+}
+
 fn escaped(s: &str, keep: impl Fn(char) -> bool) -> Cow<'_, str> {
-    let bad = |c: char| (c.is_control() || is_bidi(c)) && !keep(c);
+    let bad = |c: char| (c.is_control() || is_bidi(c) || is_separator(c)) && !keep(c);
     if !s.chars().any(bad) {
         return Cow::Borrowed(s);
     }
@@ -38,6 +46,12 @@ pub fn path(s: &str) -> Cow<'_, str> {
 /// A message, label or help text: line breaks and tabs kept, other control characters escaped.
 pub fn text(s: &str) -> Cow<'_, str> {
     escaped(s, |c| c == '\n' || c == '\t')
+}
+
+/// A value of a GitHub workflow command: line feeds, carriage returns and tabs kept (the
+/// command's escaping carries them), every other control character escaped.
+pub fn annotation(s: &str) -> Cow<'_, str> {
+    escaped(s, |c| matches!(c, '\n' | '\r' | '\t'))
 }
 
 /// How spans move when [`source`] replaces one-byte control characters by three-byte pictures.
@@ -107,6 +121,11 @@ mod tests {
     #[test]
     fn messages_keep_line_breaks() {
         assert_eq!(text("a\n\tb\u{7}\r"), "a\n\tb\\u{7}\\r");
+        assert_eq!(text("a\u{2028}b\u{85}"), "a\\u{2028}b\\u{85}");
+        assert_eq!(
+            annotation("a\r\n\tb\u{1b}[2J\u{9b}"),
+            "a\r\n\tb\\u{1b}[2J\\u{9b}"
+        );
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! Output formats, one per file.
 
+mod clip;
 pub mod github;
 pub mod gitlab;
 pub mod human;

@@ -101,21 +101,42 @@ fn artifact(path: &str) -> Vec<u8> {
     let mut out = Vec::with_capacity(path.len() + 96);
     out.extend_from_slice(b"{\n                  \"uri\": ");
     if path.starts_with('/') {
-        escape_into(&mut out, &format!("file://{}", uri_escape(path)));
+        escape_into(&mut out, &file_uri(path));
     } else {
-        escape_into(&mut out, &uri_escape(path));
+        escape_into(&mut out, &relative_uri(path));
         out.extend_from_slice(b",\n                  \"uriBaseId\": \"%SRCROOT%\"");
     }
     out.extend_from_slice(b"\n                }");
     out
 }
 
-/// Percent-encode what a relative URI reference cannot hold as is.
-fn uri_escape(path: &str) -> String {
+/// An absolute path as a `file:` URI (`/tmp/a b.yaml` → `file:///tmp/a%20b.yaml`).
+fn file_uri(path: &str) -> String {
+    format!("file://{}", uri_escape(path, true))
+}
+
+/// A relative path as a relative URI reference that cannot be read as anything else: every
+/// colon percent-encoded, and `./` before a first segment that held one (RFC 3986 §4.2), so
+/// that `javascript:alert(1).yaml` is `./javascript%3Aalert(1).yaml`, never a scheme.
+fn relative_uri(path: &str) -> String {
+    let escaped = uri_escape(path, false);
+    if path
+        .split('/')
+        .next()
+        .is_some_and(|first| first.contains(':'))
+    {
+        format!("./{escaped}")
+    } else {
+        escaped
+    }
+}
+
+/// Percent-encode what a URI path cannot hold as is (`colon`: whether `:` may stay).
+fn uri_escape(path: &str, colon: bool) -> String {
     const HEX: &[u8; 16] = b"0123456789ABCDEF";
     let mut out = String::with_capacity(path.len());
     for b in path.bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~/!$&'()*+,;=:@".contains(&b) {
+        if b.is_ascii_alphanumeric() || b"-._~/!$&'()*+,;=@".contains(&b) || (colon && b == b':') {
             out.push(b as char);
         } else {
             out.push('%');
@@ -124,6 +145,25 @@ fn uri_escape(path: &str) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod uri_tests {
+    use super::{file_uri, relative_uri};
+
+    #[test]
+    fn relative_uris_cannot_be_read_as_a_scheme() {
+        assert_eq!(
+            relative_uri("javascript:alert(1).yaml"),
+            "./javascript%3Aalert(1).yaml"
+        );
+        assert_eq!(relative_uri("a/b:c.yaml"), "a/b%3Ac.yaml");
+        assert_eq!(relative_uri("deploy/app.yaml"), "deploy/app.yaml");
+        assert_eq!(relative_uri("with space%.yaml"), "with%20space%25.yaml");
+        assert_eq!(relative_uri("<stdin>"), "%3Cstdin%3E");
+        // Absolute paths (outside the working directory) stay valid file URIs.
+        assert_eq!(file_uri("/tmp/a:b c.yaml"), "file:///tmp/a:b%20c.yaml");
+    }
 }
 
 // A result as written: field for field what `serde_sarif` writes (fields in alphabetical order,
@@ -629,12 +669,12 @@ mod reference {
     fn artifact(path: &str) -> ArtifactOut {
         if path.starts_with('/') {
             ArtifactOut {
-                uri: format!("file://{}", uri_escape(path)),
+                uri: file_uri(path),
                 uri_base_id: None,
             }
         } else {
             ArtifactOut {
-                uri: uri_escape(path),
+                uri: relative_uri(path),
                 uri_base_id: Some("%SRCROOT%"),
             }
         }
@@ -777,6 +817,7 @@ mod reference {
                 keep_text: false,
                 progress: None,
                 render: None,
+                max_file_size: crate::engine::DEFAULT_MAX_FILE_SIZE,
             },
         )
     }

@@ -30,7 +30,7 @@ pub use crate::rules::secrets::{
     EnvLiteralSecret, HardcodedCredential, PlaintextSecret,
 };
 pub use crate::rules::suppression::{
-    ExpiredSuppression, SuppressionWithoutReason, UnusedSuppression,
+    ExpiredSuppression, IgnoredManifest, SuppressionWithoutReason, UnusedSuppression,
 };
 pub use crate::rules::validity::{DuplicateKey, ParseError, RenderError, UnsafeRenderInput};
 pub use crate::rules::workload::{
@@ -64,6 +64,7 @@ pub static ALL: &[&dyn Rule] = &[
     &HostPathVolume,
     &HostPid,
     &HostPort,
+    &IgnoredManifest,
     &ImageEnvTag,
     &ImageLatestTag,
     &ImageNotPinned,

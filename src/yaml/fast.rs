@@ -13,7 +13,9 @@
 //! The fast path reads on from the next `---` line, which no content can start, when there is
 //! one (`Fast::next_document`); else saphyr parses the rest of the stream. So the subset only
 //! has to be read exactly as saphyr reads it, and the tests below and the `yaml` fuzz target
-//! hold the two to the same trees and errors.
+//! hold the two to the same trees and errors. A text holding a control character, NEL, LS or
+//! PS is left to saphyr whole ([`eligible`]; saphyr reads NEL, LS and PS as line breaks,
+//! `super::breaks`).
 
 use std::borrow::Cow;
 
@@ -60,7 +62,10 @@ fn is_space_or_end(c: Option<&u8>) -> bool {
 }
 
 /// Whether the fast path may read `text` at all: no control character but the line feed, no
-/// byte-order mark, no C1 control or non-character, which saphyr may treat specially.
+/// byte-order mark, no C1 control (NEL among them) or non-character, which saphyr may treat
+/// specially, and no LS or PS: go-yaml ends a line at NEL, LS and PS, which only the saphyr
+/// path is taught ([`super::breaks`]), and a `---` after one starts a document, which
+/// [`Fast::next_document`] would not see.
 pub(crate) fn eligible(text: &str) -> bool {
     let b = text.as_bytes();
     // A branch-free test per 64 bytes (the compiler vectorises it).
@@ -70,8 +75,9 @@ pub(crate) fn eligible(text: &str) -> bool {
     {
         return false;
     }
-    !memchr::memchr2_iter(0xC2, 0xEF, b).any(|i| match b[i] {
+    !memchr::memchr3_iter(0xC2, 0xE2, 0xEF, b).any(|i| match b[i] {
         0xC2 => matches!(b.get(i + 1), Some(0x80..=0x9F)),
+        0xE2 => super::breaks::other_break_at(b, i).is_some(),
         _ => matches!(
             (b.get(i + 1), b.get(i + 2)),
             (Some(0xBB), Some(0xBF)) | (Some(0xBF), Some(0xBE | 0xBF))
@@ -974,6 +980,21 @@ mod tests {
         "k:\n-\n  x\n- # c\n  y\n",
         "|\n  x\n",
     ];
+
+    /// The fast path does not know that NEL, LS and PS end a line: it never reads a text that
+    /// holds one (saphyr does, with each read as a line break), and still reads its neighbours.
+    #[test]
+    fn texts_with_nel_ls_or_ps_are_left_to_saphyr() {
+        for brk in ['\u{85}', '\u{2028}', '\u{2029}'] {
+            assert!(!super::eligible(&format!("a: b # c{brk}d: e\n")), "{brk:?}");
+        }
+        assert!(super::eligible("a: \u{a0}é—…\u{2027}\u{202a}\u{2030}\n"));
+        let text = "a: 1 # c\u{2028}b: 2\n";
+        let doc = super::super::tree::Docs::new(text)
+            .next()
+            .expect("a document");
+        assert_eq!(doc.root().get("b").and_then(|n| n.as_i64()), Some(2));
+    }
 
     #[test]
     fn edges_read_as_saphyr_reads_them() {

@@ -1,6 +1,7 @@
 //! The YAML layer: the only module that knows byte offsets.
 #![deny(missing_docs)]
 
+mod breaks;
 mod comments;
 mod fast;
 mod loose;
@@ -11,7 +12,7 @@ mod resolve;
 mod scalar;
 mod tree;
 
-pub use comments::{Comment, comments};
+pub use comments::{Comment, RealComments, comments, is_comment_line};
 pub use fast::differs_from_saphyr;
 #[allow(unused_imports)]
 pub use loose::{find_route_loose, first_line};

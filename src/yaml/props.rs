@@ -5,8 +5,11 @@
 
 use proptest::prelude::*;
 
-use super::{Label, LineIndex, Pointer, Seg, parse_stream, span_of};
+use super::{Label, LineIndex, Pointer, RealComments, Seg, parse_stream, span_of};
 use crate::fuzzing::{check_offset, check_yaml};
+
+/// Indentation of the continuation lines of generated multi-line quoted scalars.
+const PAD: &str = "                                        ";
 
 /// A generated node.
 #[derive(Debug, Clone)]
@@ -40,6 +43,11 @@ fn scalar() -> impl Strategy<Value = Node> {
         "[a-z #:]{0,6}".prop_map(|s| format!("'{s}''{s}'")),
         Just("\"\"".to_owned()),
         Just("''".to_owned()),
+        // Quoted scalars over several lines, one of which reads like a directive: text, not a
+        // comment (deep enough for any nesting generated here).
+        "[a-z]{1,4}"
+            .prop_map(|s| format!("\"{s}\n{PAD}# kubeward: ignore-file[all] {s}\n{PAD}end\"")),
+        "[a-z]{1,4}".prop_map(|s| format!("'{s}\n{PAD}# kubeward: ignore[all] {s}\n{PAD}end'")),
     ];
     (src, any::<bool>(), any::<bool>()).prop_map(|(src, anchor, tag)| {
         // Tags only on quoted scalars (`!!str` on `123` changes nothing we check, but keep the
@@ -88,6 +96,8 @@ struct Writer {
     doc: usize,
     anchors: usize,
     comments: bool,
+    /// Comments written (scalars' lines that look like comments excluded).
+    written: usize,
 }
 
 impl Writer {
@@ -159,6 +169,7 @@ impl Writer {
     fn end_line(&mut self) {
         if self.comments && self.out.len().is_multiple_of(3) {
             self.out.push_str("  # note: ---");
+            self.written += 1;
         }
         self.out.push('\n');
     }
@@ -203,6 +214,7 @@ impl Writer {
                 for (k, v) in entries {
                     if self.comments && k.len().is_multiple_of(2) {
                         self.out.push_str(&format!("{pad}# about {k}\n"));
+                        self.written += 1;
                     }
                     self.out.push_str(&pad);
                     route.push(Seg::from(k.clone()));
@@ -231,12 +243,19 @@ impl Writer {
 
 /// A stream of documents: its text and where each scalar and key was written.
 fn render(docs: &[Node], comments: bool, ends: bool) -> (String, Vec<Expect>) {
+    let (text, expect, _) = render_counted(docs, comments, ends);
+    (text, expect)
+}
+
+/// [`render`], and how many comments it wrote.
+fn render_counted(docs: &[Node], comments: bool, ends: bool) -> (String, Vec<Expect>, usize) {
     let mut w = Writer {
         out: String::new(),
         expect: Vec::new(),
         doc: 0,
         anchors: 0,
         comments,
+        written: 0,
     };
     for (i, d) in docs.iter().enumerate() {
         w.doc = i;
@@ -248,7 +267,7 @@ fn render(docs: &[Node], comments: bool, ends: bool) -> (String, Vec<Expect>) {
             w.out.push_str("...\n");
         }
     }
-    (w.out, w.expect)
+    (w.out, w.expect, w.written)
 }
 
 /// The same stream with CRLF line ends and/or a byte-order mark, spans moved to match.
@@ -293,6 +312,9 @@ fn docs() -> impl Strategy<Value = Vec<Node>> {
 
 /// YAML-flavoured fragments, for token soup that is mostly invalid in interesting ways.
 const TOKENS: &[&str] = &[
+    "\u{85}",
+    "\u{2028}",
+    "\u{2029}",
     "a",
     "key",
     ":",
@@ -419,4 +441,77 @@ proptest! {
         }
         check_yaml(&text);
     }
+
+    #[test]
+    fn real_comments_are_exactly_the_comments_written(
+        docs in docs(),
+        ends in any::<bool>(),
+        crlf in any::<bool>(),
+    ) {
+        let (text, expect, written) = render_counted(&docs, true, ends);
+        let (text, _) = transform(&text, &expect, crlf, false);
+        let stream = parse_stream(&text);
+        prop_assert!(stream.error.is_none(), "{:?}\n{text}", stream.error);
+        let mut real = RealComments::new(&text, |_| true);
+        for d in &stream.docs {
+            real.see(d);
+        }
+        let kept = real.finish();
+        for c in &kept {
+            prop_assert!(
+                c.text == " note: ---" || c.text.starts_with(" about "),
+                "{:?} is not a comment in\n{}", c.text, text
+            );
+        }
+        prop_assert_eq!(kept.len(), written, "{}", text);
+    }
+
+    #[test]
+    fn nel_ls_and_ps_read_as_line_feeds(
+        parts in prop::collection::vec(prop::sample::select(TOKENS), 0..60)
+    ) {
+        let text = parts.concat();
+        let fed: String = text
+            .chars()
+            .map(|c| if super::breaks::is_other_break(c) { '\n' } else { c })
+            .collect();
+        prop_assert_eq!(shape(&text), shape(&fed), "{:?}", text);
+    }
+}
+
+/// The trees and the error saphyr reads in `text`, positions as character indices (so that a
+/// text and the same text with line feeds for its NEL, LS and PS compare equal).
+fn shape(text: &str) -> String {
+    use super::tree::Kind;
+    let chars = |o: u32| text[..o as usize].chars().count();
+    let mut docs = super::Docs::saphyr_only(text);
+    let mut out = String::new();
+    for d in docs.by_ref() {
+        out.push_str(&format!("doc {} root {}\n", d.index, d.root));
+        for (i, n) in d.nodes.iter().enumerate() {
+            let kind = match &n.kind {
+                Kind::Scalar { text, .. } => format!("{text:?}"),
+                Kind::Seq { first, len } => format!(
+                    "seq {:?}",
+                    &d.items[*first as usize..(*first + *len) as usize]
+                ),
+                Kind::Map { first, len } => format!(
+                    "map {:?}",
+                    d.entries[*first as usize..(*first + *len) as usize]
+                        .iter()
+                        .map(|e| (e.key, e.value))
+                        .collect::<Vec<_>>()
+                ),
+            };
+            out.push_str(&format!(
+                "{i} {}..{} {kind}\n",
+                chars(n.start),
+                chars(n.end)
+            ));
+        }
+    }
+    if let Some(e) = &docs.error {
+        out.push_str(&format!("error at {}: {}\n", chars(e.offset), e.message));
+    }
+    out
 }

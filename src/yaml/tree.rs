@@ -8,7 +8,9 @@
 use std::borrow::Cow;
 use std::collections::HashMap;
 
-use saphyr_parser::{Event, Parser, ScalarStyle, Tag};
+use saphyr_parser::{Event, ScalarStyle, Tag};
+
+use super::breaks::{Events, has_other_breaks};
 
 use super::scalar::{self, Style, TagHint, Value};
 
@@ -21,6 +23,9 @@ pub const MAX_DEPTH: usize = 256;
 const MIN_EXPANSION_BUDGET: u64 = 1_000_000;
 /// …or relative to the nodes really present, whichever is larger.
 const EXPANSION_RATIO: u64 = 64;
+/// The error of a document whose merge keys copy more entries than the budget allows.
+const MERGE_BOMB: &str =
+    "merge keys (`<<`) copy more entries than the alias expansion budget allows (a YAML bomb?)";
 
 #[derive(Debug)]
 pub(crate) enum Kind<'a> {
@@ -158,6 +163,10 @@ pub(crate) struct Builder<'a> {
     anchors: HashMap<usize, NodeId>,
     root: Option<NodeId>,
     map_buf: Vec<Entry>,
+    /// Mapping entries copied by `<<` merge keys so far in the document: they draw on the
+    /// alias expansion budget (a chain of merges copies ever larger mappings, each within the
+    /// budget on its own).
+    merged: u64,
 }
 
 /// Parse a whole stream. Never panics; stops at the first syntax error.
@@ -182,7 +191,13 @@ pub struct Docs<'a> {
     text: &'a str,
     /// While the fast path reads the stream: where the next document's text starts.
     fast: Option<usize>,
-    parser: Option<Parser<'a, saphyr_parser::StrInput<'a>>>,
+    parser: Option<Events<'a>>,
+    /// The text holds a NEL, LS or PS, which saphyr is told to read as line breaks
+    /// ([`super::breaks`]).
+    breaks: bool,
+    /// Bytes handed to saphyr so far (each document outside the fast path is handed to it up
+    /// to the next `---` line, never the rest of the stream again).
+    handed: u64,
     /// Where the text saphyr reads starts in `text`.
     base: u32,
     offsets: Offsets<'a>,
@@ -201,6 +216,8 @@ pub struct Docs<'a> {
 impl<'a> Docs<'a> {
     /// Start parsing `text`.
     pub fn new(text: &'a str) -> Self {
+        // The fast path refuses a text holding a NEL, LS or PS: only saphyr reads them as
+        // line breaks (`super::breaks`).
         Self::with(text, super::fast::eligible(text))
     }
 
@@ -214,6 +231,8 @@ impl<'a> Docs<'a> {
             text,
             fast: None,
             parser: None,
+            breaks: false,
+            handed: 0,
             base: 0,
             offsets: Offsets {
                 text: "",
@@ -235,17 +254,22 @@ impl<'a> Docs<'a> {
         } else if fast {
             docs.fast = Some(0);
         } else {
+            docs.breaks = has_other_breaks(text);
             docs.saphyr_from(0, None);
         }
         docs
     }
 
     /// Hand the stream from byte `pos` on to saphyr; with `resume`, only for the document at
-    /// `pos`, after which the fast path reads on from `resume`. saphyr always reads the rest of
-    /// the stream: a document's last spans depend on what follows it (an empty node at its end
-    /// stretches to the next token), and so come out as when saphyr reads the whole stream.
+    /// `pos`, after which the fast path reads on from `resume` (a `---` line). saphyr then reads
+    /// the text up to and including that `---` and no further: a document's last spans depend
+    /// on the token that follows it (an empty node at its end stretches to it), and that token
+    /// is the `---`, so they come out as when saphyr reads the whole stream, while the rest of
+    /// the stream is not looked at again for every document that leaves the fast path.
     fn saphyr_from(&mut self, pos: usize, resume: Option<usize>) {
-        let rest = &self.text[pos..];
+        let end = resume.map_or(self.text.len(), |r| (r + 3).min(self.text.len()));
+        let rest = self.text.get(pos..end).unwrap_or("");
+        self.handed += rest.len() as u64;
         self.resume = resume;
         self.fast = None;
         self.base = u32::try_from(pos).unwrap_or(u32::MAX);
@@ -255,7 +279,7 @@ impl<'a> Docs<'a> {
             char_pos: 0,
             byte_pos: 0,
         };
-        self.parser = Some(Parser::new_from_str(rest));
+        self.parser = Some(Events::new(rest, self.breaks));
     }
 
     /// The next document by the fast path: `Ok(None)` at the end of the stream, `Err` when the
@@ -274,6 +298,13 @@ impl<'a> Docs<'a> {
         self.last_end = doc.content_end();
         self.fast = Some(end.next);
         Ok(Some(doc))
+    }
+
+    /// Bytes of the text handed to saphyr so far: at most the text's length and three bytes
+    /// more per document (the `---` each one is read up to).
+    #[cfg(test)]
+    pub(crate) fn handed_to_saphyr(&self) -> u64 {
+        self.handed
     }
 
     /// Byte offset in `text` of a saphyr character index.
@@ -394,6 +425,7 @@ impl<'a> Builder<'a> {
             anchors: HashMap::new(),
             root: None,
             map_buf: Vec::new(),
+            merged: 0,
         }
     }
 
@@ -606,6 +638,13 @@ impl<'a> Builder<'a> {
             let k = self.scratch[i];
             let v = self.scratch.get(i + 1).copied().unwrap_or(k);
             if self.is_merge_key(k) {
+                // Counted before anything is copied, so a bomb stops here.
+                self.merged = self.merged.saturating_add(self.merge_len(v));
+                if self.merged > self.budget() {
+                    self.scratch.truncate(frame.scratch);
+                    self.map_buf = out;
+                    return Err(MERGE_BOMB.into());
+                }
                 for (mk, mv) in self.merge_sources(v) {
                     self.insert(
                         &mut out,
@@ -656,6 +695,23 @@ impl<'a> Builder<'a> {
 
     fn is_merge_key(&self, k: NodeId) -> bool {
         matches!(&self.doc.nodes[k as usize].kind, Kind::Scalar { text, style: Style::Plain, .. } if text == "<<")
+    }
+
+    /// How many entries the `<<` value `v` contributes (its mapping's, or those of each mapping
+    /// of its sequence).
+    fn merge_len(&self, v: NodeId) -> u64 {
+        let map_len = |id: NodeId| match self.doc.nodes[id as usize].kind {
+            Kind::Map { len, .. } => u64::from(len),
+            _ => 0,
+        };
+        match self.doc.nodes[v as usize].kind {
+            Kind::Map { len, .. } => u64::from(len),
+            Kind::Seq { first, len } => self.doc.items[first as usize..(first + len) as usize]
+                .iter()
+                .map(|&m| map_len(m))
+                .sum(),
+            Kind::Scalar { .. } => 0,
+        }
     }
 
     /// The entries a `<<` value contributes, in the order go-yaml v2 applies them (a sequence of
@@ -874,7 +930,8 @@ impl<'d> Doc<'d> {
         let start = self.nodes[self.root as usize].start.max(self.preamble);
         text.get(self.preamble as usize..start as usize)
             .unwrap_or("")
-            .lines()
+            // NEL, LS and PS end a comment too (`super::breaks`).
+            .split(|c: char| c == '\n' || super::breaks::is_other_break(c))
             .filter_map(|l| l.trim().strip_prefix('#'))
             .map(str::trim)
             .collect()
@@ -1098,6 +1155,54 @@ impl<'d> NodeRef<'d> {
 
 #[cfg(test)]
 mod tests {
+    /// A chain of `n` mappings, each merging the one before it (`a{i}: &a{i} {k{i}: v, <<: *a{i-1}}`):
+    /// the last one holds `n` entries, and `n²/2` are copied in all.
+    fn merge_chain(n: usize) -> String {
+        let mut t = String::from("a0: &a0 {k0: v}\n");
+        for i in 1..n {
+            t.push_str(&format!("a{i}: &a{i}\n  k{i}: v\n  <<: *a{}\n", i - 1));
+        }
+        t
+    }
+
+    #[test]
+    fn merge_keys_draw_on_the_alias_budget() {
+        // 500 mappings copy about 125,000 entries: within the budget of a million.
+        let small_text = merge_chain(500);
+        let small = super::parse_stream(&small_text);
+        assert!(small.error.is_none(), "{:?}", small.error);
+        let doc = &small.docs[0];
+        assert_eq!(doc.root().get("a499").map(super::NodeRef::len), Some(500));
+        assert!(doc.entries.len() <= 130_000, "{}", doc.entries.len());
+        // 3,000 copy about 4.5 million: the budget stops the document before they are copied.
+        let text = merge_chain(3_000);
+        let big = super::parse_stream(&text);
+        let err = big.error.expect("a merge bomb is an error");
+        assert!(err.message.contains("merge keys"), "{}", err.message);
+        assert!(big.docs.is_empty());
+        // Where it stopped: about where the copies passed the budget (1,415 mappings).
+        let line = text[..err.offset as usize].lines().count();
+        assert!((4_000..4_500).contains(&line), "{line}");
+    }
+
+    #[test]
+    fn no_document_hands_the_rest_of_the_stream_to_saphyr() {
+        // Every document leaves the fast path (an empty document, an anchor): saphyr reads each
+        // up to the next `---` only.
+        for doc in ["---\n# only a comment\n", "---\na: &x 1\nb: *x\n"] {
+            let text = doc.repeat(20_000);
+            let mut docs = super::Docs::new(&text);
+            assert_eq!(docs.by_ref().count(), 20_000);
+            assert!(docs.error.is_none());
+            let handed = docs.handed_to_saphyr();
+            assert!(
+                handed <= text.len() as u64 + 3 * 20_000,
+                "{handed} of {}",
+                text.len()
+            );
+        }
+    }
+
     /// The span of the block scalar under `k` in `text`, as saphyr's events give it.
     fn block_span(text: &str) -> &str {
         let doc = super::Docs::saphyr_only(text).next().expect("a document");
