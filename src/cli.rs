@@ -177,6 +177,10 @@ pub struct LintArgs {
     /// A values file for `helm template`, on top of the chart's values.yaml (repeatable).
     #[arg(long, value_name = "FILE")]
     pub helm_values: Vec<PathBuf>,
+    /// A file or directory of ValidatingAdmissionPolicies and bindings to check the input
+    /// against, besides those in the input (repeatable; the configuration's `policies:` too).
+    #[arg(long = "policy", value_name = "PATH")]
+    pub policies: Vec<String>,
     /// Stop a render (`helm template`, `kustomize build`) that runs longer than this; it is a
     /// `render-error` finding [default: the configuration's `render-timeout`, else 60].
     #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..))]
@@ -272,11 +276,19 @@ pub struct RulesArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = RulesFormat::Table)]
     pub format: RulesFormat,
+    /// The configuration whose custom rules are listed too [default: .kubeward.yaml found from
+    /// the current directory].
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
 }
 
 /// Arguments of `explain`.
 #[derive(Debug, Args)]
 pub struct ExplainArgs {
-    /// The rule id, e.g. `privileged-container`.
+    /// The rule id, e.g. `privileged-container` (or a custom rule's).
     pub rule: String,
+    /// The configuration whose custom rules are known too [default: .kubeward.yaml found from
+    /// the current directory].
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
 }

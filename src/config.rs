@@ -26,8 +26,9 @@ const TOP_KEYS: &[&str] = &[
     "render-timeout",
     "render-max-output",
     "max-file-size",
+    "policies",
 ];
-const RULES_KEYS: &[&str] = &["select", "ignore", "severity"];
+const RULES_KEYS: &[&str] = &["select", "ignore", "severity", "custom"];
 const OVERRIDE_KEYS: &[&str] = &["paths", "ignore", "severity"];
 
 /// A configuration error, pointing into the file.
@@ -88,6 +89,11 @@ pub struct Config {
     pub render_max_output: Option<u64>,
     /// `max-file-size`: bytes (`--max-file-size` wins).
     pub max_file_size: Option<u64>,
+    /// `rules.custom`: the team's own rules.
+    pub custom: std::sync::Arc<[crate::policy::custom::CustomRule]>,
+    /// `policies`: files or directories of admission policies, relative to the configuration
+    /// file, linted with the input (as `--policy`).
+    pub policies: Vec<String>,
 }
 
 /// Look for a config file from `start` up to the git work tree root.
@@ -128,9 +134,18 @@ pub fn discover(start: &Path) -> Option<PathBuf> {
 struct Loader<'t> {
     path: String,
     text: &'t str,
+    /// Ids of the custom rules read so far.
+    custom: Vec<&'static str>,
 }
 
 impl Loader<'_> {
+    /// A rule id: built-in (or an alias), or a custom rule's.
+    fn rule(&self, id: &str) -> Option<&'static str> {
+        registry::by_id(id)
+            .map(|r| r.meta().id)
+            .or_else(|| self.custom.iter().copied().find(|c| *c == id))
+    }
+
     fn err(
         &self,
         doc: &crate::yaml::Doc<'_>,
@@ -168,9 +183,10 @@ pub fn load(path: &Path) -> Result<Config, Error> {
 
 /// Parse config text (`path` is for messages).
 pub fn parse(path: &str, text: &str) -> Result<Config, Error> {
-    let l = Loader {
+    let mut l = Loader {
         path: path.to_owned(),
         text,
+        custom: Vec::new(),
     };
     let stream = parse_stream(text);
     if let Some(e) = &stream.error {
@@ -203,10 +219,12 @@ pub fn parse(path: &str, text: &str) -> Result<Config, Error> {
     let at = |k: &'static str| Pointer::root().key(k);
     if let Some(rules) = root.get("rules") {
         check_keys(&l, doc, rules, &at("rules"), RULES_KEYS)?;
+        cfg.custom = custom_rules(&mut l, doc, rules.get("custom"), &at("rules").key("custom"))?;
         cfg.select = rule_list(&l, doc, rules.get("select"), &at("rules").key("select"))?;
         cfg.ignore = rule_list(&l, doc, rules.get("ignore"), &at("rules").key("ignore"))?;
         cfg.severity = severity_map(&l, doc, rules.get("severity"), &at("rules").key("severity"))?;
     }
+    cfg.policies = strings(&l, doc, root.get("policies"), &at("policies"))?;
     cfg.exclude = strings(&l, doc, root.get("exclude"), &at("exclude"))?;
     for g in &cfg.exclude {
         Glob::new(g).map_err(|e| {
@@ -490,7 +508,7 @@ fn rule_list(
     raw.iter()
         .enumerate()
         .map(|(i, id)| {
-            registry::by_id(id).map(|r| r.meta().id).ok_or_else(|| {
+            l.rule(id).ok_or_else(|| {
                 l.err(
                     doc,
                     &Label::at(at.join([Seg::from(i)])).value(),
@@ -501,6 +519,42 @@ fn rule_list(
             })
         })
         .collect()
+}
+
+/// `rules.custom`: a list of custom rules (see `crate::policy::custom`).
+fn custom_rules(
+    l: &mut Loader<'_>,
+    doc: &crate::yaml::Doc<'_>,
+    n: Option<NodeRef<'_>>,
+    at: &Pointer,
+) -> Result<std::sync::Arc<[crate::policy::custom::CustomRule]>, Error> {
+    use crate::policy::custom;
+    let Some(n) = n.filter(|n| !n.is_null()) else {
+        return Ok(std::sync::Arc::from(Vec::new()));
+    };
+    if !n.is_seq() {
+        return Err(l.err(
+            doc,
+            &Label::at(at.clone()).value(),
+            "`rules.custom` must be a list of rules".into(),
+            "not a list",
+            "Write `custom: [{id: team-label-missing, summary: …, validations: […]}]`.",
+        ));
+    }
+    let mut out = Vec::new();
+    for (i, item) in n.items().enumerate() {
+        let p = at.join([Seg::from(i)]);
+        check_keys(l, doc, item, &p, custom::KEYS)?;
+        let source = format!("{}#L{}", l.path, {
+            let (s, _) = span_of(doc, l.text, &Label::at(p.clone()));
+            crate::yaml::LineIndex::new(l.text).line_col(l.text, s).0
+        });
+        let rule = custom::parse(item, &p, &|id| l.rule(id).is_some(), &source)
+            .map_err(|e| l.err(doc, &e.at, e.message, "here", &e.help))?;
+        l.custom.push(rule.meta.id);
+        out.push(rule);
+    }
+    Ok(std::sync::Arc::from(out))
 }
 
 fn severity_map(
@@ -524,7 +578,7 @@ fn severity_map(
     let mut out = Vec::new();
     for (k, v) in n.entries() {
         let p = at.key(k.to_owned());
-        let id = registry::by_id(k).map(|r| r.meta().id).ok_or_else(|| {
+        let id = l.rule(k).ok_or_else(|| {
             l.err(
                 doc,
                 &Label::at(p.clone()).key(),
@@ -565,6 +619,20 @@ rules:
   # Change the severity of a rule's findings (critical, high, medium, low).
   severity: {}
     # image-not-pinned: medium
+  # The team's own rules, in CEL (see docs/policies.md).
+  # custom:
+  #   - id: team-label-missing
+  #     severity: medium
+  #     summary: workload without a team label
+  #     help: Add a `team` label to the workload's metadata.labels.
+  #     kinds: [Deployment]
+  #     validations:
+  #       - expression: "object.metadata.?labels.?team.orValue('') != ''"
+  #         message: every Deployment needs a team label
+
+# ValidatingAdmissionPolicies to check the input against besides those in it (files or
+# directories, relative to this file).
+# policies: [cluster/policies]
 
 # Paths not to lint (globset syntax), in addition to .gitignore.
 exclude:

@@ -21,6 +21,7 @@ pub(crate) mod git;
 pub(crate) mod input;
 pub(crate) mod model;
 pub(crate) mod outfile;
+pub(crate) mod policy;
 pub(crate) mod pss;
 pub(crate) mod render;
 pub(crate) mod report;
@@ -126,11 +127,19 @@ where
         Command::Lint(args) => lint(&args, &raw),
         Command::Init(args) => init(&args),
         Command::Baseline(args) => write_baseline(&args),
-        Command::Rules(args) => print_rules(args.format).map(|()| EXIT_OK),
-        Command::Explain(args) => match registry::by_id(&args.rule) {
-            Some(r) => to_stdout(&format!("{}\n", docs::rule_markdown(r.meta()))).map(|()| EXIT_OK),
-            None => Err(Error::UnknownRule(args.rule)),
-        },
+        Command::Rules(args) => all_rules(args.config.as_deref())
+            .and_then(|rules| print_rules(args.format, &rules))
+            .map(|()| EXIT_OK),
+        Command::Explain(args) => all_rules(args.config.as_deref()).and_then(|rules| {
+            let found = registry::by_id(&args.rule)
+                .or_else(|| rules.iter().copied().find(|r| r.meta().id == args.rule));
+            match found {
+                Some(r) => {
+                    to_stdout(&format!("{}\n", docs::rule_markdown(r.meta()))).map(|()| EXIT_OK)
+                }
+                None => Err(Error::UnknownRule(args.rule)),
+            }
+        }),
     };
     match result {
         Ok(code) => code,
@@ -141,11 +150,28 @@ where
     }
 }
 
-fn print_rules(format: RulesFormat) -> Result<(), Error> {
+/// The built-in rules and the custom rules of the configuration (`--config`, else the one
+/// found from the current directory).
+fn all_rules(config: Option<&std::path::Path>) -> Result<Vec<&'static dyn Rule>, Error> {
+    let path = config
+        .map(std::path::Path::to_path_buf)
+        .or_else(|| config::discover(std::path::Path::new(".")));
+    let custom = match &path {
+        Some(p) => config::load(p).map_err(Box::new)?.custom,
+        None => std::sync::Arc::from(Vec::new()),
+    };
+    Ok(registry::ALL
+        .iter()
+        .copied()
+        .chain(custom.iter().map(|c| c.rule))
+        .collect())
+}
+
+fn print_rules(format: RulesFormat, all: &[&'static dyn Rule]) -> Result<(), Error> {
     let mut out = String::new();
     match format {
         RulesFormat::Json => {
-            let rules: Vec<serde_json::Value> = registry::ALL
+            let rules: Vec<serde_json::Value> = all
                 .iter()
                 .map(|r| {
                     let m = r.meta();
@@ -163,14 +189,10 @@ fn print_rules(format: RulesFormat) -> Result<(), Error> {
             out = serde_json::to_string_pretty(&rules).unwrap_or_default();
             out.push('\n');
         }
-        RulesFormat::Markdown => out = docs::rules_table(registry::ALL),
+        RulesFormat::Markdown => out = docs::rules_table(all),
         RulesFormat::Table => {
-            let w = registry::ALL
-                .iter()
-                .map(|r| r.meta().id.len())
-                .max()
-                .unwrap_or(10);
-            for r in registry::ALL {
+            let w = all.iter().map(|r| r.meta().id.len()).max().unwrap_or(10);
+            for r in all {
                 let m = r.meta();
                 out.push_str(&format!(
                     "{:w$}  {:8}  {:12}  {}\n",
@@ -185,11 +207,16 @@ fn print_rules(format: RulesFormat) -> Result<(), Error> {
     to_stdout(&out)
 }
 
-fn rule_ids(list: &[String]) -> Result<Vec<&'static str>, Error> {
+fn rule_ids(
+    list: &[String],
+    custom: &[policy::custom::CustomRule],
+) -> Result<Vec<&'static str>, Error> {
     list.iter()
         .map(|id| {
-            registry::by_id(id.trim())
+            let id_ = id.trim();
+            registry::by_id(id_)
                 .map(|r| r.meta().id)
+                .or_else(|| custom.iter().map(|c| c.meta.id).find(|c| *c == id_))
                 .ok_or_else(|| Error::UnknownRule(id.clone()))
         })
         .collect()
@@ -338,13 +365,14 @@ fn plan_with(args: &LintArgs, config: config::Config) -> Result<Plan, Error> {
     let select = if args.select.is_empty() {
         config.select.clone()
     } else {
-        rule_ids(&args.select)?
+        rule_ids(&args.select, &config.custom)?
     };
-    let mut ignore = rule_ids(&args.ignore)?;
+    let mut ignore = rule_ids(&args.ignore, &config.custom)?;
     ignore.extend(config.ignore.iter().copied());
     let rules: Vec<&'static dyn Rule> = registry::ALL
         .iter()
         .copied()
+        .chain(config.custom.iter().map(|c| c.rule))
         .filter(|r| profile.is_none_or(|l| in_profile(r.meta(), l)))
         .filter(|r| select.is_empty() || select.contains(&r.meta().id))
         .filter(|r| !ignore.contains(&r.meta().id))
@@ -380,6 +408,7 @@ fn plan_with(args: &LintArgs, config: config::Config) -> Result<Plan, Error> {
         settings.pss_minor = v;
     }
     settings.profile = profile;
+    settings.policies.custom = config.custom.clone();
     let fail_on = args
         .fail_on
         .or_else(|| config.fail_on.as_deref().map(fail_on_of))
@@ -487,7 +516,7 @@ fn execute(args: &LintArgs, sarif: bool) -> Result<(engine::Run, Plan), Error> {
             .build_global();
     }
     let render_opts = render_options(args, &plan.config)?;
-    let found = input::discover_all(&args.paths, &plan.discover)?;
+    let found = input::discover_all(&lint_paths(args, &plan.config), &plan.discover)?;
     let mut discovery_notices = found.notices;
     let mut prepared = render::prepare(found.inputs, found.skipped, &render_opts);
     if !args.no_context && engine::reads_world(&plan.rules) {
@@ -545,6 +574,26 @@ fn execute(args: &LintArgs, sarif: bool) -> Result<(engine::Run, Plan), Error> {
     }
     apply_config(&mut run, &plan.config);
     Ok((run, plan))
+}
+
+/// The paths to lint: the arguments, and the admission policies of `--policy` and the
+/// configuration's `policies:` (relative to the configuration file).
+fn lint_paths(args: &LintArgs, config: &config::Config) -> Vec<String> {
+    let base = config
+        .path
+        .as_deref()
+        .and_then(std::path::Path::parent)
+        .map(std::path::Path::to_path_buf)
+        .unwrap_or_default();
+    let mut paths = args.paths.clone();
+    paths.extend(args.policies.iter().cloned());
+    paths.extend(
+        config
+            .policies
+            .iter()
+            .map(|p| base.join(p).display().to_string()),
+    );
+    paths
 }
 
 /// Lint the directory `dir` as `kubeward lint --render never DIR` would (every rule, no

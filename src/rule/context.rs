@@ -20,6 +20,8 @@ pub struct Settings {
     pub trusted_registries: Vec<String>,
     /// Words that name an environment in image references.
     pub env_words: Vec<String>,
+    /// Admission policies and custom rules (`admission-policy` reads the run's policy set).
+    pub(crate) policies: crate::policy::Setup,
 }
 
 impl Default for Settings {
@@ -45,6 +47,7 @@ impl Default for Settings {
             .iter()
             .map(|s| (*s).to_owned())
             .collect(),
+            policies: crate::policy::Setup::default(),
         }
     }
 }

@@ -81,6 +81,8 @@ pub enum Category {
     Deprecation,
     /// Suppression hygiene.
     Suppression,
+    /// Admission policies of the repository and the team's own rules.
+    Policy,
 }
 
 impl Category {
@@ -96,6 +98,7 @@ impl Category {
             Category::Secrets => "secrets",
             Category::Deprecation => "deprecation",
             Category::Suppression => "suppression",
+            Category::Policy => "policy",
         }
     }
 }

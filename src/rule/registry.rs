@@ -20,6 +20,7 @@ pub use crate::rules::pod_security::{
     PrivilegeEscalation, PrivilegedContainer, ProbeCustomHost, RestrictedVolumeTypes, RunAsRoot,
     SeccompProfile, SelinuxCustomOptions, UnsafeProcMount, UnsafeSysctls, WindowsHostProcess,
 };
+pub use crate::rules::policy::AdmissionPolicy;
 pub use crate::rules::rbac::{
     ClusterAdminBinding, RbacAnonymousSubject, RbacPodExec, RbacPrivilegeEscalation,
     RbacSecretsAccess, RbacSecurityPolicyWrite, RbacUserBinding, RbacWildcard, WorkloadRbacRisk,
@@ -39,6 +40,7 @@ pub use crate::rules::workload::{
 
 /// All rules, sorted by id.
 pub static ALL: &[&dyn Rule] = &[
+    &AdmissionPolicy,
     &AdmissionRejected,
     &ApparmorUnconfined,
     &AutomountServiceAccountToken,

@@ -4,6 +4,7 @@ pub mod deprecation;
 pub mod images;
 pub mod network;
 pub mod pod_security;
+pub mod policy;
 pub mod rbac;
 pub mod secrets;
 pub mod suppression;

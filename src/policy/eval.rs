@@ -1,0 +1,270 @@
+//! Evaluating one policy against one object, as the API server does on `CREATE`:
+//! `matchConditions` (all must hold), `variables` (in order; a variable that fails is an error
+//! where it is read), `validations` (each false one is a violation with its message or
+//! `messageExpression`), evaluation errors kept apart for `failurePolicy`.
+
+use cel::common::ast::IdedExpr;
+use cel::{Context, Value};
+
+use super::admission::{Expression, Policy, Request};
+use super::cel::{
+    PER_EVALUATION_LIMIT, PER_EXPRESSION_LIMIT, Program, env, evaluate, is_cost_error,
+};
+use super::locate::{Locator, Route};
+use super::value;
+use crate::model::Object;
+
+/// What a policy says about an object.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Outcome {
+    /// Validation `validation` is false.
+    Violation {
+        validation: usize,
+        message: String,
+        /// The node the expression is about (relative to the object).
+        route: Option<Route>,
+    },
+    /// An expression could not be evaluated.
+    Error {
+        /// `validation 0`, `variable x`, `matchCondition y`.
+        what: String,
+        message: String,
+        /// The validation it belongs to, if any (for the related location).
+        validation: Option<usize>,
+        /// The cost budget ran out.
+        cost: bool,
+    },
+}
+
+/// The variables every expression of a policy sees for one object: `object`, `oldObject`
+/// (null: a manifest is created), `namespaceObject` and `request`.
+pub(crate) fn object_context<'d>(
+    obj: &Object<'d>,
+    namespace_object: Option<Value>,
+) -> Context<'d, 'd> {
+    let mut ctx = Context::with_env(env().clone());
+    ctx.add_variable_as_val("object", value::borrowed(obj.node));
+    ctx.add_variable_from_value("oldObject", Value::Null);
+    ctx.add_variable_from_value("namespaceObject", namespace_object.unwrap_or(Value::Null));
+    ctx.add_variable_from_value("request", request(obj));
+    ctx
+}
+
+/// The admission request of a `CREATE` of `obj` (no user: kubeward knows no one).
+fn request(obj: &Object<'_>) -> Value {
+    let r = Request::of(obj);
+    let s = value::string;
+    value::map([
+        ("operation", s("CREATE")),
+        (
+            "kind",
+            value::map([
+                ("group", s(r.group)),
+                ("version", s(r.version)),
+                ("kind", s(obj.kind)),
+            ]),
+        ),
+        (
+            "resource",
+            value::map([
+                ("group", s(r.group)),
+                ("version", s(r.version)),
+                ("resource", s(&r.resource)),
+            ]),
+        ),
+        ("name", s(r.name)),
+        ("namespace", r.namespace.map_or(Value::Null, s)),
+        ("dryRun", Value::Bool(false)),
+        (
+            "userInfo",
+            value::map([
+                ("username", s("")),
+                ("groups", Value::List(Vec::new().into())),
+            ]),
+        ),
+    ])
+}
+
+/// The program of an expression that compiled (those that did not are reported once, on the
+/// policy, and never evaluated).
+fn program(e: &Expression) -> Option<&Program> {
+    e.program.as_ref().ok()
+}
+
+struct Budget(u64);
+
+impl Budget {
+    fn run(&mut self, p: &Program, ctx: &Context<'_, '_>) -> Result<Value, cel::ExecutionError> {
+        let units = self.0.min(PER_EXPRESSION_LIMIT);
+        let (v, spent) = evaluate(p, ctx, units);
+        self.0 = self.0.saturating_sub(spent);
+        v
+    }
+}
+
+/// Evaluate `policy` against the object of `root` (built by [`object_context`]) with `params`:
+/// the outcomes (none when a `matchCondition` is false) and the cost units spent.
+pub(crate) fn evaluate_policy(
+    policy: &Policy,
+    params: Option<&Value>,
+    root: &Context<'_, '_>,
+    obj: &Object<'_>,
+) -> (Vec<Outcome>, u64) {
+    let mut budget = Budget(PER_EVALUATION_LIMIT);
+    let out = outcomes(policy, params, root, obj, &mut budget);
+    (out, PER_EVALUATION_LIMIT - budget.0)
+}
+
+fn outcomes(
+    policy: &Policy,
+    params: Option<&Value>,
+    root: &Context<'_, '_>,
+    obj: &Object<'_>,
+    budget: &mut Budget,
+) -> Vec<Outcome> {
+    let mut out = Vec::new();
+    let mut ctx = root.new_inner_scope();
+    ctx.add_variable_from_value("params", params.cloned().unwrap_or(Value::Null));
+    ctx.add_variable_from_value("variables", value::map([]));
+    let error = |what: String, e: &cel::ExecutionError, validation: Option<usize>| Outcome::Error {
+        what,
+        message: e.to_string(),
+        validation,
+        cost: is_cost_error(e),
+    };
+    for (name, c) in &policy.conditions {
+        let Some(p) = program(c) else { continue };
+        match budget.run(p, &ctx) {
+            Ok(Value::Bool(true)) => {}
+            Ok(Value::Bool(false)) => return out,
+            Ok(v) => {
+                out.push(Outcome::Error {
+                    what: format!("matchCondition {name}"),
+                    message: format!("expected a bool, got {}", v.type_of()),
+                    validation: None,
+                    cost: false,
+                });
+                return out;
+            }
+            Err(e) => {
+                out.push(error(format!("matchCondition {name}"), &e, None));
+                return out;
+            }
+        }
+    }
+    // Variables the validations read, in declaration order (each sees those before it).
+    let mut values: Vec<(&str, Value)> = Vec::new();
+    let mut failed: Vec<(&str, String, bool)> = Vec::new();
+    let needed = needed(policy);
+    for (name, e) in &policy.variables {
+        if !needed.iter().any(|n| n == name) {
+            continue;
+        }
+        let Some(p) = program(e) else { continue };
+        match budget.run(p, &ctx) {
+            Ok(v) => {
+                values.push((name.as_str(), v));
+                ctx.add_variable_from_value("variables", value::map(values.iter().cloned()));
+            }
+            Err(e) => failed.push((name.as_str(), e.to_string(), is_cost_error(&e))),
+        }
+    }
+    // A read of a variable that failed is that variable's error.
+    let error_of = |what: String, e: &cel::ExecutionError, validation: usize| {
+        if let cel::ExecutionError::NoSuchKey(k) = e
+            && let Some((n, m, cost)) = failed.iter().find(|(n, _, _)| *n == k.as_str())
+        {
+            return Outcome::Error {
+                what: format!("variable {n}"),
+                message: m.clone(),
+                validation: Some(validation),
+                cost: *cost,
+            };
+        }
+        error(what, e, Some(validation))
+    };
+    for (i, v) in policy.validations.iter().enumerate() {
+        let Some(p) = program(&v.expression) else {
+            continue;
+        };
+        match budget.run(p, &ctx) {
+            Ok(Value::Bool(true)) => {}
+            Ok(Value::Bool(false)) => {
+                // A Secret's values never reach a message: its `messageExpression` is not
+                // evaluated (the static `message` is used).
+                let secret = obj.kind == "Secret" && obj.group().is_empty();
+                let message = message(v, !secret, budget, &ctx);
+                let vars: Vec<(String, &IdedExpr)> = policy
+                    .variables
+                    .iter()
+                    .filter_map(|(n, e)| Some((n.clone(), &program(e)?.run)))
+                    .collect();
+                let mut locator = Locator::new(obj.node, &vars);
+                let route = locator.culprit(&p.run, &ctx);
+                budget.0 = budget.0.saturating_sub(PER_EXPRESSION_LIMIT - locator.left);
+                out.push(Outcome::Violation {
+                    validation: i,
+                    message,
+                    route,
+                });
+            }
+            Ok(other) => out.push(Outcome::Error {
+                what: format!("validation {i}"),
+                message: format!("expected a bool, got {}", other.type_of()),
+                validation: Some(i),
+                cost: false,
+            }),
+            Err(e) => out.push(error_of(format!("validation {i}"), &e, i)),
+        }
+    }
+    out
+}
+
+/// The message of a failed validation: its `messageExpression` when that yields a non-empty
+/// single-line string, else its `message`, else the API server's `failed expression: …`.
+fn message(
+    v: &super::admission::Validation,
+    expression: bool,
+    budget: &mut Budget,
+    ctx: &Context<'_, '_>,
+) -> String {
+    if let Some(p) = v
+        .message_expression
+        .as_ref()
+        .filter(|_| expression)
+        .and_then(program)
+        && let Ok(Value::String(s)) = budget.run(p, ctx)
+    {
+        let s = s.trim();
+        if !s.is_empty() && !s.contains('\n') {
+            return s.to_owned();
+        }
+    }
+    match &v.message {
+        Some(m) if !m.trim().is_empty() => m.trim().to_owned(),
+        _ => format!("failed expression: {}", v.expression.source.trim()),
+    }
+}
+
+/// The variables the validations (and their messages) read, with those they read in turn.
+fn needed(policy: &Policy) -> Vec<String> {
+    let mut want: Vec<String> = Vec::new();
+    for v in &policy.validations {
+        for e in std::iter::once(&v.expression).chain(&v.message_expression) {
+            if let Some(p) = program(e) {
+                want.extend(p.reads.iter().cloned());
+            }
+        }
+    }
+    // Variables only read earlier ones: one pass from the last declared to the first.
+    for (name, e) in policy.variables.iter().rev() {
+        if want.contains(name)
+            && let Some(p) = program(e)
+        {
+            want.extend(p.reads.iter().cloned());
+        }
+    }
+    want.sort();
+    want.dedup();
+    want
+}
