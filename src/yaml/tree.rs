@@ -860,14 +860,25 @@ fn skip_properties(text: &str, start: u32, end: u32) -> u32 {
     let mut i = start as usize;
     // Never past the node's end: an anchored or tagged empty node (`&a` alone) stays empty.
     let end = (end as usize).min(b.len());
+    // A NEL, LS or PS is a line break here too (`super::breaks`).
+    let space = |i: usize| {
+        if b[i].is_ascii_whitespace() {
+            Some(1)
+        } else {
+            super::breaks::other_break_at(b, i)
+        }
+    };
     while i < end && (b[i] == b'&' || b[i] == b'!') {
-        while i < end && !b[i].is_ascii_whitespace() {
+        while i < end && space(i).is_none() {
             i += 1;
         }
-        while i < end && b[i].is_ascii_whitespace() {
-            i += 1;
+        while i < end
+            && let Some(n) = space(i)
+        {
+            i += n;
         }
     }
+    let i = i.min(end);
     u32::try_from(i).unwrap_or(start)
 }
 
