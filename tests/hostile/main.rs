@@ -3,7 +3,6 @@
 //! (`harness`).
 
 #[path = "../common/mod.rs"]
-#[allow(dead_code)]
 mod common;
 mod harness;
 
