@@ -1071,7 +1071,7 @@ fn lint_object(
     for draft in cx.drafts {
         if opts.keep_text && res.tracer.is_some() {
             // Rendered output is shown next to its source: mask it there too.
-            for l in &draft.sensitive {
+            for l in drawn(&draft.sensitive) {
                 out.masks.push(res.location(doc, l));
             }
         }
@@ -1093,7 +1093,9 @@ fn lint_object(
         for draft in &scratch.drafts {
             for l in &draft.sensitive {
                 flagged_values(doc, l, &mut out.secrets);
-                if opts.keep_text {
+            }
+            if opts.keep_text {
+                for l in drawn(&draft.sensitive) {
                     out.masks.push(res.location(doc, l));
                     if res.tracer.is_some() {
                         out.masks.push(res.traced(doc, l));
@@ -1105,6 +1107,20 @@ fn lint_object(
     if world {
         out.facts.extend(facts(res));
     }
+}
+
+/// The sensitive labels of a draft whose regions a snippet must mask: a part of a value whose
+/// whole value is masked is left out (locating each of a hundred thousand credentials in one
+/// string would cost the string's length each).
+fn drawn(sensitive: &[Label]) -> impl Iterator<Item = &Label> {
+    let whole: Vec<&Pointer> = sensitive
+        .iter()
+        .filter(|l| matches!(l.focus, Focus::Value))
+        .map(|l| &l.pointer)
+        .collect();
+    sensitive
+        .iter()
+        .filter(move |l| !matches!(l.focus, Focus::Sub(..)) || !whole.contains(&&l.pointer))
 }
 
 /// The secret checks not among `enabled`: they still mark what must be masked.
@@ -1356,7 +1372,7 @@ fn finish_label_draft(
         .collect();
     // Labels and the regions to mask are drawn only in snippets.
     let sensitive = if snippets {
-        d.sensitive.iter().map(|l| res.traced(doc, l)).collect()
+        drawn(&d.sensitive).map(|l| res.traced(doc, l)).collect()
     } else {
         Vec::new()
     };

@@ -116,7 +116,30 @@ impl Rule for HardcodedCredential {
                 return;
             }
             let ptr = obj.base.join(route.iter().map(|s| s.seg()));
-            for c in found {
+            // A string full of credentials: the first few each, then the rest as one finding on
+            // the whole value (each finding is located in the string: a finding per credential
+            // of a hundred thousand would cost the string's length each).
+            if found.len() > PER_STRING {
+                let at = Label::at(ptr.clone()).value();
+                let d = cx
+                    .report(self, at.clone().label("more credentials"))
+                    .message(format!(
+                        "{} holds {} more credentials in `{}`{}",
+                        obj.describe(),
+                        found.len() - PER_STRING,
+                        display(&ptr, &obj.base),
+                        if base64 { " (base64-decoded)" } else { "" }
+                    ))
+                    .help(help)
+                    .sensitive(at);
+                // Each is masked wherever it recurs (snippets mask the whole value).
+                if exact {
+                    for c in &found[PER_STRING..] {
+                        d.sensitive(Label::at(ptr.clone()).sub(c.range.clone()));
+                    }
+                }
+            }
+            for c in found.into_iter().take(PER_STRING) {
                 // Offsets into decoded base64 do not exist in the file: mark the whole value.
                 let at = if exact {
                     Label::at(ptr.clone()).sub(c.range.clone())
@@ -142,6 +165,9 @@ impl Rule for HardcodedCredential {
         });
     }
 }
+
+/// Credentials of one string reported each; the rest are one finding.
+const PER_STRING: usize = 16;
 
 impl HardcodedCredential {
     /// Report the credentials in the key at `ptr`, masked as keys.
@@ -315,5 +341,38 @@ mod tests {
                 gh()
             ))
             .snapshot();
+    }
+
+    #[test]
+    fn a_string_full_of_credentials_is_a_few_findings_and_all_of_it_masked() {
+        use crate::rule::Settings;
+        // Forty access key ids in one value (each built from its index, all distinct).
+        let keys: Vec<String> = (0..40u8)
+            .map(|i| {
+                let a = char::from(b'A' + i % 26);
+                let b = char::from(b'2' + i / 26);
+                format!("AKIA{a}{b}Q7RZ2MX4VB6NT3")
+            })
+            .collect();
+        let yaml = format!(
+            "apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: a}}\ndata:\n  all: \"{}\"\n",
+            keys.join(" ")
+        );
+        let run = crate::engine::lint_str(
+            "a.yaml",
+            &yaml,
+            vec![&HardcodedCredential],
+            &Settings::default(),
+        );
+        assert_eq!(run.findings.len(), super::PER_STRING + 1);
+        assert!(
+            run.findings
+                .iter()
+                .any(|f| f.message.contains("24 more credentials"))
+        );
+        let out = crate::report::human::render(&run, crate::report::human::Style::snapshot());
+        for k in &keys {
+            assert!(!out.contains(k.as_str()), "{k} shown:\n{out}");
+        }
     }
 }
