@@ -131,7 +131,7 @@ impl Heads {
         let shortest = values.iter().map(|v| v.len()).min()?;
         // Looked up every `step` bytes: cheaper scans for longer values, but a window per
         // offset each (a value has at least `step` of them).
-        let step = (shortest - 7).clamp(1, 8);
+        let step = (shortest - 7).clamp(1, 16);
         let mut heads = Heads {
             step,
             bits: vec![0; 1 << (HEAD_BITS - 6)].into_boxed_slice(),
@@ -183,9 +183,26 @@ impl Secrets {
     }
 
     /// Where flagged values recur in `text`.
+    #[cfg(test)]
     fn recurrences<'a>(&'a self, text: &'a str) -> impl Iterator<Item = Range<usize>> + 'a {
-        let ac = match &self.heads {
-            Some(h) if h.may_hold(text.as_bytes()) => self
+        self.recurrences_if(text, self.may_hold(text))
+    }
+
+    /// Whether `text` may hold a flagged value (if it does, this says so).
+    fn may_hold(&self, text: &str) -> bool {
+        self.heads
+            .as_ref()
+            .is_some_and(|h| h.may_hold(text.as_bytes()))
+    }
+
+    /// [`Secrets::recurrences`], told whether the text may hold any.
+    fn recurrences_if<'a>(
+        &'a self,
+        text: &'a str,
+        may_hold: bool,
+    ) -> impl Iterator<Item = Range<usize>> + 'a {
+        let ac = match may_hold {
+            true => self
                 .matcher
                 .get_or_init(|| {
                     aho_corasick::AhoCorasick::builder()
@@ -213,9 +230,14 @@ impl Secrets {
 
     /// With `formats`, the known credential formats too (else URLs and assignments only).
     fn found_in(&self, text: &str, form: Form, formats: bool) -> Vec<Range<usize>> {
+        self.found_if(text, form, formats, self.may_hold(text))
+    }
+
+    /// [`Secrets::found_in`], told whether the text may hold a flagged value.
+    fn found_if(&self, text: &str, form: Form, formats: bool, may_hold: bool) -> Vec<Range<usize>> {
         let mut found = credential_spans(text, form, formats);
         let before = found.len();
-        found.extend(self.recurrences(text));
+        found.extend(self.recurrences_if(text, may_hold));
         if found.len() > before {
             found.sort_by_key(|r| (r.start, r.end));
         }
@@ -232,7 +254,10 @@ impl Secrets {
     /// A text of a finding with its secrets masked; `None` when it shows none. A
     /// [covered](Text::is_covered) text is not searched for the known formats again.
     pub fn mask_text(&self, t: &Text) -> Option<Text> {
-        let regions = self.found_in(t, Form::Prose, !t.is_covered());
+        // Most texts of a run are covered and hold neither a flagged value's start nor an
+        // assignment: two quick looks say so.
+        let may_hold = self.may_hold(t);
+        let regions = self.found_if(t, Form::Prose, !t.is_covered(), may_hold);
         (!regions.is_empty()).then(|| Text::from(masked(t, regions)))
     }
 
@@ -529,10 +554,10 @@ mod tests {
         // The windows are where the value is least like a name.
         assert_eq!(rarest_windows(b"audit-alpha.svc.cluster.local:8080", 1), 26);
         assert_eq!(rarest_windows(b"abcdefgh", 1), 0);
-        // The step follows the shortest value: 8 bytes look every byte, 15 every eighth.
+        // The step follows the shortest value: 8 bytes look at every byte, 16 at every ninth.
         assert_eq!(s.heads.as_ref().unwrap().step, 1);
         let long = Secrets::new(["Hunter2-real-secret", "Zr8kQ2mW5nX7pL3v"]);
-        assert_eq!(long.heads.as_ref().unwrap().step, 8);
+        assert_eq!(long.heads.as_ref().unwrap().step, 9);
         assert!(
             !long
                 .heads
