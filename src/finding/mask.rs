@@ -91,39 +91,67 @@ fn fold8(b: &[u8]) -> u64 {
     u64::from_le_bytes(w) | 0x2020_2020_2020_2020
 }
 
-/// Which eight-byte windows of a value to look for, looked up at every `step`-th byte of a
+/// Which eight-byte windows of the values to look for, looked up at every `step`-th byte of a
 /// text: each value gives `step` windows in a row, so every occurrence holds one at a position
 /// the scan looks at (the shortest value has `step + 7` bytes). The windows are taken where the
 /// value is least like a name (most capitals, digits and signs: `cal:8080` of
 /// `audit-alpha.svc.cluster.local:8080`), so texts that name things rarely hold one. A bit per
-/// hash rules out almost every position at once; the set confirms the rest.
+/// hash rules out almost every position at once; a hit names the values the window is part of
+/// (with its offset in each), and each is compared in place up to its first difference. When
+/// comparing would cost more than a look at the whole text (many values that share windows and
+/// almost match), the text goes to the matcher of every value instead.
 struct Heads {
     step: usize,
+    /// How far a hash is shifted down to its bit (the bits grow with the windows).
+    shift: u32,
     bits: Box<[u64]>,
-    set: std::collections::HashSet<u64, std::hash::BuildHasherDefault<super::WordHasher>>,
+    /// (window, value, offset of the window in the value), sorted by window.
+    at: Box<[(u64, u32, u32)]>,
 }
 
-/// Where in `v` its `step` windows are least like a name.
-fn rarest_windows(v: &[u8], step: usize) -> usize {
+/// Windows shared by this many values are taken only when a value has no other.
+const CROWDED: usize = 8;
+
+/// Where `v`'s `step` windows are taken: as unlike a name as can be (most capitals, digits and
+/// signs), among the places whose windows few other values use already (`used`): the values
+/// `http://web.svc:8080` and `http://api.svc:8080` share their most unusual windows, but not
+/// those that hold `web` or `api`.
+fn windows_of(
+    v: &[u8],
+    step: usize,
+    used: &std::collections::HashMap<u64, usize, std::hash::BuildHasherDefault<super::WordHasher>>,
+) -> usize {
     let unusual = |b: &u8| !(b.is_ascii_lowercase() || matches!(b, b'-' | b'.'));
     let span = 8 + step - 1;
-    // A sliding count over every span of the value.
+    // The score of every place, by a sliding count over its span.
+    let mut scores = Vec::with_capacity(v.len() - span + 1);
     let mut count = v[..span].iter().filter(|b| unusual(b)).count();
-    let (mut best, mut at) = (count, 0);
+    scores.push((count, 0));
     for o in 1..=v.len() - span {
         count = count + usize::from(unusual(&v[o + span - 1])) - usize::from(unusual(&v[o - 1]));
-        if count > best {
-            (best, at) = (count, o);
-        }
+        scores.push((count, o));
     }
-    at
+    // Best first, the earliest of equals first.
+    scores.sort_by_key(|&(c, o)| (std::cmp::Reverse(c), o));
+    let crowded = |at: usize| {
+        (at..at + step).any(|o| used.get(&fold8(&v[o..])).is_some_and(|&n| n >= CROWDED))
+    };
+    scores
+        .iter()
+        .map(|&(_, o)| o)
+        .find(|&o| !crowded(o))
+        .unwrap_or(scores[0].1)
 }
 
-/// Bits of the first look-up.
-const HEAD_BITS: u32 = 16;
-
-fn head_bit(x: u64) -> usize {
-    (x.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> (64 - HEAD_BITS)) as usize
+/// Bits of the first look-up (their base-2 logarithm): 32 per window (a thirtieth of the
+/// positions a text is looked at is then looked up further), between 2^16 and 2^26.
+fn head_bits(windows: usize) -> u32 {
+    (windows
+        .saturating_mul(32)
+        .max(1)
+        .next_power_of_two()
+        .trailing_zeros())
+    .clamp(16, 26)
 }
 
 impl Heads {
@@ -132,35 +160,78 @@ impl Heads {
         // Looked up every `step` bytes: cheaper scans for longer values, but a window per
         // offset each (a value has at least `step` of them).
         let step = (shortest - 7).clamp(1, 16);
+        let mut at = Vec::with_capacity(values.len() * step);
+        let mut used = std::collections::HashMap::default();
+        for (i, v) in values.iter().enumerate() {
+            let first = windows_of(v.as_bytes(), step, &used);
+            let index = u32::try_from(i).unwrap_or(u32::MAX);
+            let mut mine: Vec<u64> = Vec::with_capacity(step);
+            for o in first..first + step {
+                let x = fold8(&v.as_bytes()[o..]);
+                at.push((x, index, u32::try_from(o).unwrap_or(u32::MAX)));
+                // A value's windows that repeat count once.
+                if !mine.contains(&x) {
+                    mine.push(x);
+                    *used.entry(x).or_insert(0) += 1;
+                }
+            }
+        }
+        at.sort_unstable();
+        let bits = head_bits(at.len());
         let mut heads = Heads {
             step,
-            bits: vec![0; 1 << (HEAD_BITS - 6)].into_boxed_slice(),
-            set: Default::default(),
+            shift: 64 - bits,
+            bits: vec![0; 1 << (bits - 6)].into_boxed_slice(),
+            at: at.into_boxed_slice(),
         };
-        for v in values {
-            let at = rarest_windows(v.as_bytes(), step);
-            for o in at..at + step {
-                let x = fold8(&v.as_bytes()[o..]);
-                let h = head_bit(x);
-                heads.bits[h >> 6] |= 1 << (h & 63);
-                heads.set.insert(x);
-            }
+        for i in 0..heads.at.len() {
+            let h = heads.bit(heads.at[i].0);
+            heads.bits[h >> 6] |= 1 << (h & 63);
         }
         Some(heads)
     }
 
-    /// Whether `text` may hold a value (if it does, this says so).
-    fn may_hold(&self, text: &[u8]) -> bool {
+    fn bit(&self, x: u64) -> usize {
+        (x.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> self.shift) as usize
+    }
+
+    /// The occurrences of `values` in `text` into `out`; `false` when the text must go to the
+    /// matcher instead (what was put into `out` stays: it is found all the same).
+    fn find(&self, text: &[u8], values: &[Box<str>], out: &mut Vec<Range<usize>>) -> bool {
+        // What comparing in place may cost before the matcher is cheaper.
+        let mut budget = 4 * text.len() + 1024;
         let mut i = 0;
         while i + 8 <= text.len() {
             let x = fold8(&text[i..]);
-            let h = head_bit(x);
-            if self.bits[h >> 6] & (1 << (h & 63)) != 0 && self.set.contains(&x) {
-                return true;
+            let h = self.bit(x);
+            if self.bits[h >> 6] & (1 << (h & 63)) != 0 {
+                let first = self.at.partition_point(|e| e.0 < x);
+                for &(_, v, o) in self.at[first..].iter().take_while(|e| e.0 == x) {
+                    let v = values[v as usize].as_bytes();
+                    let Some(start) = i.checked_sub(o as usize) else {
+                        continue;
+                    };
+                    let Some(seen) = text.get(start..start + v.len()) else {
+                        continue;
+                    };
+                    // Compared up to the first difference; what that costs is counted.
+                    let same = seen
+                        .iter()
+                        .zip(v)
+                        .take_while(|(a, b)| a.eq_ignore_ascii_case(b))
+                        .count();
+                    let Some(left) = budget.checked_sub(same + 1) else {
+                        return false;
+                    };
+                    budget = left;
+                    if same == v.len() {
+                        out.push(start..start + v.len());
+                    }
+                }
             }
             i += self.step;
         }
-        false
+        true
     }
 }
 
@@ -182,40 +253,32 @@ impl Secrets {
         }
     }
 
+    /// Where flagged values recur in `text`, into `out`.
+    fn recur(&self, text: &str, out: &mut Vec<Range<usize>>) {
+        let Some(heads) = &self.heads else {
+            return;
+        };
+        if heads.find(text.as_bytes(), &self.values, out) {
+            return;
+        }
+        let matcher = self.matcher.get_or_init(|| {
+            aho_corasick::AhoCorasick::builder()
+                .ascii_case_insensitive(true)
+                .match_kind(aho_corasick::MatchKind::LeftmostLongest)
+                .build(self.values.iter().map(|v| v.as_bytes()))
+                .ok()
+        });
+        if let Some(ac) = matcher {
+            out.extend(ac.find_iter(text).map(|m| m.range()));
+        }
+    }
+
     /// Where flagged values recur in `text`.
     #[cfg(test)]
-    fn recurrences<'a>(&'a self, text: &'a str) -> impl Iterator<Item = Range<usize>> + 'a {
-        self.recurrences_if(text, self.may_hold(text))
-    }
-
-    /// Whether `text` may hold a flagged value (if it does, this says so).
-    fn may_hold(&self, text: &str) -> bool {
-        self.heads
-            .as_ref()
-            .is_some_and(|h| h.may_hold(text.as_bytes()))
-    }
-
-    /// [`Secrets::recurrences`], told whether the text may hold any.
-    fn recurrences_if<'a>(
-        &'a self,
-        text: &'a str,
-        may_hold: bool,
-    ) -> impl Iterator<Item = Range<usize>> + 'a {
-        let ac = match may_hold {
-            true => self
-                .matcher
-                .get_or_init(|| {
-                    aho_corasick::AhoCorasick::builder()
-                        .ascii_case_insensitive(true)
-                        .match_kind(aho_corasick::MatchKind::LeftmostLongest)
-                        .build(self.values.iter().map(|v| v.as_bytes()))
-                        .ok()
-                })
-                .as_ref(),
-            _ => None,
-        };
-        ac.into_iter()
-            .flat_map(move |ac| ac.find_iter(text).map(|m| m.range()))
+    fn recurrences(&self, text: &str) -> Vec<Range<usize>> {
+        let mut out = Vec::new();
+        self.recur(text, &mut out);
+        out
     }
 
     /// Where the text of a file shows a secret: the flagged values and the credentials of known
@@ -230,14 +293,9 @@ impl Secrets {
 
     /// With `formats`, the known credential formats too (else URLs and assignments only).
     fn found_in(&self, text: &str, form: Form, formats: bool) -> Vec<Range<usize>> {
-        self.found_if(text, form, formats, self.may_hold(text))
-    }
-
-    /// [`Secrets::found_in`], told whether the text may hold a flagged value.
-    fn found_if(&self, text: &str, form: Form, formats: bool, may_hold: bool) -> Vec<Range<usize>> {
         let mut found = credential_spans(text, form, formats);
         let before = found.len();
-        found.extend(self.recurrences_if(text, may_hold));
+        self.recur(text, &mut found);
         if found.len() > before {
             found.sort_by_key(|r| (r.start, r.end));
         }
@@ -256,8 +314,7 @@ impl Secrets {
     pub fn mask_text(&self, t: &Text) -> Option<Text> {
         // Most texts of a run are covered and hold neither a flagged value's start nor an
         // assignment: two quick looks say so.
-        let may_hold = self.may_hold(t);
-        let regions = self.found_if(t, Form::Prose, !t.is_covered(), may_hold);
+        let regions = self.found_in(t, Form::Prose, !t.is_covered());
         (!regions.is_empty()).then(|| Text::from(masked(t, regions)))
     }
 
@@ -543,30 +600,62 @@ mod tests {
                     format!("{}{v}{}", "x".repeat(pad), "y".repeat(pad % 3)),
                     format!("{}{}", "é".repeat(pad), v.to_ascii_uppercase()),
                 ] {
-                    assert!(
-                        s.heads.as_ref().unwrap().may_hold(text.as_bytes()),
-                        "{text}"
-                    );
-                    assert_eq!(s.recurrences(&text).count(), 1, "{text}");
+                    assert_eq!(s.recurrences(&text).len(), 1, "{text}");
                 }
             }
         }
-        // The windows are where the value is least like a name.
-        assert_eq!(rarest_windows(b"audit-alpha.svc.cluster.local:8080", 1), 26);
-        assert_eq!(rarest_windows(b"abcdefgh", 1), 0);
+        // The windows are where the value is least like a name, and not used by many others.
+        let none = std::collections::HashMap::default();
+        assert_eq!(
+            windows_of(b"audit-alpha.svc.cluster.local:8080", 1, &none),
+            26
+        );
+        assert_eq!(windows_of(b"abcdefgh", 1, &none), 0);
+        let urls: Vec<String> = (0..20)
+            .map(|i| {
+                format!(
+                    "http://{}.svc.cluster.local:8080",
+                    "abcdefghijklmnopqrst".get(i..i + 5).unwrap_or("zzzzz")
+                )
+            })
+            .collect();
+        let spread = Secrets::new(urls.iter().map(String::as_str));
+        for u in &urls {
+            assert_eq!(spread.recurrences(&format!("x {u} y")).len(), 1);
+        }
+        assert!(spread.matcher.get().is_none());
         // The step follows the shortest value: 8 bytes look at every byte, 16 at every ninth.
         assert_eq!(s.heads.as_ref().unwrap().step, 1);
         let long = Secrets::new(["Hunter2-real-secret", "Zr8kQ2mW5nX7pL3v"]);
         assert_eq!(long.heads.as_ref().unwrap().step, 9);
         assert!(
-            !long
-                .heads
-                .as_ref()
-                .unwrap()
-                .may_hold(b"container \"web\" runs as root")
+            long.recurrences("container \"web\" runs as root")
+                .is_empty()
         );
-        // No text has asked for the matcher: it is not built.
+        // Found in place: the matcher of every value is not built.
+        assert_eq!(long.recurrences("a Hunter2-real-secret b").len(), 1);
         assert!(long.matcher.get().is_none());
+        // Values that share their windows are each compared, to their first difference.
+        let crowd: Vec<String> = (0..20).map(|i| format!("Zr8kQ2mW5nX7pL3v{i:02}")).collect();
+        let crowded = Secrets::new(crowd.iter().map(String::as_str));
+        assert_eq!(crowded.recurrences(&format!("x {} y", crowd[7])).len(), 1);
+        assert!(crowded.matcher.get().is_none());
+        // Long values that almost match everywhere: compared in place only as long as that
+        // costs less than the matcher's look at the text.
+        let value = format!("Q9{}Z", "x".repeat(2000));
+        let near = Secrets::new([value.as_str()]);
+        let text = format!("Q9{}Y ", "x".repeat(2000)).repeat(50);
+        assert!(near.recurrences(&text).is_empty());
+        assert!(near.matcher.get().is_none());
+        // Many values that almost match everywhere: the text goes to the matcher.
+        let many: Vec<String> = (0..100)
+            .map(|i| format!("P7{}{i:03}", "y".repeat(300)))
+            .collect();
+        let near = Secrets::new(many.iter().map(String::as_str));
+        let text = format!("P7{}! ", "y".repeat(300)).repeat(50);
+        assert!(near.recurrences(&text).is_empty());
+        assert!(near.matcher.get().is_some());
+        assert_eq!(near.recurrences(&format!("{text}{}", many[42])).len(), 1);
     }
 
     #[test]
