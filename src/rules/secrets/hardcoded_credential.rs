@@ -15,8 +15,9 @@ declare_rule! {
     /// service-account key files. Each match must pass the rule's entropy gate; documented
     /// example keys (`AKIAIOSFODNN7EXAMPLE`, Azurite's development key) are allowed. The
     /// `kubectl.kubernetes.io/last-applied-configuration` annotation (a copy of the object) is
-    /// skipped. The credential is masked in the output, wherever it recurs: a token used as a
-    /// name or a label is masked in every finding that names it.
+    /// skipped. Past sixteen credentials in one string, the rest are one finding. The credential
+    /// is masked in the output, wherever it recurs: a token used as a name or a label is masked
+    /// in every finding that names it.
     ///
     /// ## Why it matters
     /// These are live keys to other systems: whoever reads the repository can use them until
