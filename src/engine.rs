@@ -9,7 +9,8 @@ use rayon::prelude::*;
 
 use crate::accounting::Failure;
 use crate::finding::{
-    Extra, Finding, Fingerprint, Interner, Location, Related, RelatedLists, stable_hash,
+    Extra, Finding, Fingerprint, Interner, Location, Related, RelatedLists, Secrets, Text,
+    flagged_forms, stable_hash,
 };
 use crate::input::{Input, InputSource};
 use crate::model::{Facts, Object, ObjectIdent, Site, World};
@@ -95,6 +96,10 @@ pub struct Run {
     /// dropped by a baseline or the configuration) and, when snippets are rendered, those the
     /// secret checks mark even if they are not enabled.
     pub masks: Vec<Location>,
+    /// The values the secret checks flagged (enabled or not), masked wherever they recur: the
+    /// findings' texts are masked with them when the run is complete, snippets as they are
+    /// drawn.
+    pub secrets: Secrets,
     /// What the summary must say about the run (e.g. charts or overlays not rendered).
     pub notices: Vec<String>,
 }
@@ -217,6 +222,8 @@ struct Shared<'a> {
     pss_seen: std::sync::atomic::AtomicBool,
     /// Files that may hold admission policies or Namespaces (when policies are evaluated).
     policy: Option<crate::policy::Pending>,
+    /// The secret checks that are not enabled: they still mark what must be masked.
+    dormant: Vec<&'static dyn Rule>,
 }
 
 struct FileOutcome {
@@ -224,6 +231,8 @@ struct FileOutcome {
     pod_security: bool,
     findings: Vec<Finding>,
     masks: Vec<Location>,
+    /// The values the secret checks flagged.
+    secrets: Vec<Box<str>>,
     facts: Vec<Facts>,
     directives: Vec<Directive>,
     stats: Stats,
@@ -244,6 +253,7 @@ pub fn lint(inputs: Vec<Input>, skipped: Vec<(String, String)>, opts: &Options<'
         strings: &strings,
         pss_seen: std::sync::atomic::AtomicBool::new(false),
         policy: crate::policy::wanted(&opts.rules).then(crate::policy::Pending::default),
+        dormant: dormant_secret_rules(&opts.rules),
     };
     // Files are handed out in order, one at a time, to as many workers as the pool has; this
     // thread merges each outcome as it arrives, in file order (a later file waits in `early`
@@ -313,6 +323,7 @@ pub fn lint(inputs: Vec<Input>, skipped: Vec<(String, String)>, opts: &Options<'
         mut directives,
         kept,
         facts,
+        secrets,
         ..
     } = merge;
     complete_pod_security(&inputs, &mut world, &facts, opts, &shared);
@@ -373,12 +384,15 @@ pub fn lint(inputs: Vec<Input>, skipped: Vec<(String, String)>, opts: &Options<'
     // gathered apart first. (The run's order comes from the sort below, whatever order the
     // rules' threads finish in.)
     let sink = std::sync::Mutex::new(std::mem::take(&mut run.findings));
+    // Their texts name what the index holds: covered (`Interner::get_covered`) when the secret
+    // checks read all of it, that is when no file was read as context only.
+    let covered = run.stats.files_context == 0;
     let finish = |d: Draft| {
         // Findings located in context files are not reported.
         if let Target::Site(s) = &d.primary
             && files.get(s.file as usize).is_some_and(|f| f.report)
         {
-            let f = finish_site_draft(d, files, &strings, &lists, opts.keep_text);
+            let f = finish_site_draft(d, files, &strings, &lists, opts.keep_text, covered);
             sink.lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner)
                 .push(f);
@@ -416,6 +430,11 @@ pub fn lint(inputs: Vec<Input>, skipped: Vec<(String, String)>, opts: &Options<'
         run.findings.extend(meta);
     }
     render::merge_overlays(&mut run.findings);
+    // Every text of the run is final: mask the secrets in them (the fingerprints were taken
+    // from the texts as written, so they stay stable and tell findings apart).
+    run.secrets = Secrets::new(secrets);
+    mask_run(&mut run);
+    crate::timings::mark("mask secrets");
     order(&mut run.findings, &run.files);
     crate::timings::mark("suppress, sort, dedup");
     crate::accounting::tally(&mut run);
@@ -509,6 +528,8 @@ struct Merge {
     kept: Vec<Option<Arc<str>>>,
     /// Each merged file's facts.
     facts: Vec<FileFacts>,
+    /// The values the secret checks flagged.
+    secrets: Vec<Box<str>>,
 }
 
 impl Merge {
@@ -521,6 +542,7 @@ impl Merge {
             directives: Vec::new(),
             kept: Vec::with_capacity(total),
             facts: Vec::with_capacity(total),
+            secrets: Vec::new(),
         }
     }
 
@@ -549,6 +571,7 @@ impl Merge {
             reserve_projected(&mut run.findings, outcome.findings.len(), done, total, room);
             run.findings.extend(outcome.findings);
             run.masks.extend(outcome.masks);
+            self.secrets.extend(outcome.secrets);
             self.directives.extend(outcome.directives);
         } else {
             // Context: read for the cross-object index only.
@@ -678,6 +701,7 @@ fn lint_file(
         pod_security: false,
         findings: Vec::new(),
         masks: Vec::new(),
+        secrets: Vec::new(),
         facts: Vec::new(),
         directives: Vec::new(),
         stats: Stats::default(),
@@ -756,6 +780,7 @@ fn lint_file(
     if !input.report {
         out.findings.clear();
         out.masks.clear();
+        out.secrets.clear();
         out.directives.clear();
     }
     if opts.keep_text && input.report && (!out.findings.is_empty() || !out.directives.is_empty()) {
@@ -822,6 +847,10 @@ fn policy_pass(
                 world: false,
                 pod_security: false,
             },
+            // The policy pass marks nothing to mask (the first pass did), and the texts it makes
+            // are scanned for credentials like any other (`mask_run`).
+            dormant: &[],
+            covered: false,
         };
         for doc in Docs::new(&text) {
             each_object(&doc, &input.display, |obj| {
@@ -875,6 +904,7 @@ fn policy_pass(
         strings: shared.strings,
         pss_seen: std::sync::atomic::AtomicBool::new(false),
         policy: None,
+        dormant: Vec::new(),
     };
     let check_all = || -> Vec<(Vec<Finding>, Vec<Location>)> {
         inputs
@@ -966,6 +996,11 @@ struct Resolver<'t> {
     strings: &'t Interner,
     /// Which cross-object facts to gather.
     gather: Gather,
+    /// The secret checks that are not enabled.
+    dormant: &'t [&'static dyn Rule],
+    /// The file's objects are checked by the secret checks (it is not context only): the texts
+    /// made of them are covered (`Interner::get_covered`).
+    covered: bool,
 }
 
 impl Resolver<'_> {
@@ -992,13 +1027,22 @@ impl Resolver<'_> {
             .unwrap_or_else(|| self.location(doc, label))
     }
 
+    /// The shared copy of a text made of this file's objects.
+    fn intern(&self, s: &str) -> Text {
+        if self.covered {
+            self.strings.get_covered(s)
+        } else {
+            self.strings.get(s)
+        }
+    }
+
     fn site(&mut self, doc: &Doc<'_>, label: &Label, object: &Arc<ObjectIdent>) -> Site {
         let at = self.traced(doc, label);
         Site {
             file: at.file,
             region: at.region,
             object: Some(object.clone()),
-            route: self.strings.get(&stable_route(doc, &label.pointer)),
+            route: self.intern(&stable_route(doc, &label.pointer)),
         }
     }
 }
@@ -1037,6 +1081,8 @@ fn lint_text(
         tracer: tracer.as_ref(),
         strings: shared.strings,
         gather,
+        dormant: &shared.dormant,
+        covered: input.report,
     };
     // Where each document's content starts and ends (suppression comments are scoped by them).
     let mut spans = Vec::new();
@@ -1275,7 +1321,13 @@ fn lint_object(
     out: &mut FileOutcome,
 ) {
     out.stats.objects += 1;
-    let ident = Arc::new(obj.ident_in(res.strings));
+    // Covered when the secret checks read the object, as the texts of its own findings.
+    let ident = Arc::new(ObjectIdent {
+        api_version: res.intern(obj.api_version),
+        kind: res.intern(obj.kind),
+        namespace: obj.namespace.map(|n| res.intern(n)),
+        name: obj.name.map(|n| res.intern(n)),
+    });
     let ns = input.namespace.as_deref();
     let Gather {
         world,
@@ -1306,35 +1358,257 @@ fn lint_object(
     for draft in cx.drafts {
         if opts.keep_text && res.tracer.is_some() {
             // Rendered output is shown next to its source: mask it there too.
-            for l in &draft.sensitive {
+            for l in drawn(&draft.sensitive) {
                 out.masks.push(res.location(doc, l));
             }
+        }
+        for l in &draft.sensitive {
+            flagged_values(doc, l, &mut out.secrets);
         }
         let f = finish_label_draft(draft, doc, res, &ident, opts.keep_text);
         out.masks.extend(f.sensitive().iter().copied());
         out.findings.push(f);
     }
-    if opts.keep_text {
-        // Snippets show neighbouring lines: let the secret checks that are not enabled mark
-        // what must be masked all the same.
+    if !res.dormant.is_empty() {
+        // Snippets show neighbouring lines, and other findings name what a secret check
+        // flags: let the secret checks that are not enabled mark what must be masked all the
+        // same.
         let mut scratch = Context::new(opts.settings);
-        for rule in crate::rule::registry::ALL.iter().filter(|r| {
-            r.meta().category == crate::rule::Category::Secrets
-                && !opts.rules.iter().any(|e| e.meta().id == r.meta().id)
-        }) {
+        for rule in res.dormant {
             rule.check_object(obj, &mut scratch);
         }
         for draft in &scratch.drafts {
             for l in &draft.sensitive {
-                out.masks.push(res.location(doc, l));
-                if res.tracer.is_some() {
-                    out.masks.push(res.traced(doc, l));
+                flagged_values(doc, l, &mut out.secrets);
+            }
+            if opts.keep_text {
+                for l in drawn(&draft.sensitive) {
+                    out.masks.push(res.location(doc, l));
+                    if res.tracer.is_some() {
+                        out.masks.push(res.traced(doc, l));
+                    }
                 }
             }
         }
     }
     if world {
         out.facts.extend(facts(res));
+    }
+}
+
+/// The sensitive labels of a draft whose regions a snippet must mask: a part of a value whose
+/// whole value is masked is left out (locating each of a hundred thousand credentials in one
+/// string would cost the string's length each).
+fn drawn(sensitive: &[Label]) -> impl Iterator<Item = &Label> {
+    let whole: Vec<&Pointer> = sensitive
+        .iter()
+        .filter(|l| matches!(l.focus, Focus::Value))
+        .map(|l| &l.pointer)
+        .collect();
+    sensitive
+        .iter()
+        .filter(move |l| !matches!(l.focus, Focus::Sub(..)) || !whole.contains(&&l.pointer))
+}
+
+/// The secret checks not among `enabled`: they still mark what must be masked.
+fn dormant_secret_rules(enabled: &[&'static dyn Rule]) -> Vec<&'static dyn Rule> {
+    crate::rule::registry::ALL
+        .iter()
+        .copied()
+        .filter(|r| {
+            r.meta().category == crate::rule::Category::Secrets
+                && !enabled.iter().any(|e| e.meta().id == r.meta().id)
+        })
+        .collect()
+}
+
+/// The node a pointer names in `doc`, if it is there.
+fn follow<'d>(doc: &'d Doc<'d>, pointer: &Pointer) -> Option<NodeRef<'d>> {
+    let mut node = doc.root();
+    for seg in pointer.segs() {
+        node = match seg {
+            Seg::Key(k) => node.get(k)?,
+            Seg::Index(i) => node.at(*i as usize)?,
+        };
+    }
+    Some(node)
+}
+
+/// The texts of a node a check marked sensitive (the part a `sub` label names, the key a `key`
+/// label names, the losing value of a duplicate key, every string of a collection), to be
+/// masked wherever they recur.
+fn flagged_values(doc: &Doc<'_>, l: &Label, out: &mut Vec<Box<str>>) {
+    let node = match l.focus {
+        Focus::ShadowedValue(i) => doc.shadowed_value(i),
+        _ => follow(doc, &l.pointer),
+    };
+    let Some(node) = node else {
+        return;
+    };
+    match (&l.focus, node.text()) {
+        (Focus::Key, _) => {
+            if let Some(Seg::Key(k)) = l.pointer.segs().last() {
+                flagged_forms(k, out);
+            }
+        }
+        (Focus::Sub(a, b), Some(t)) => {
+            if let Some(part) = t.get(*a as usize..*b as usize) {
+                flagged_forms(part, out);
+            }
+        }
+        (_, Some(t)) => flagged_forms(t, out),
+        (_, None) => node.walk_strings(crate::finding::MIN_FLAGGED, |_, n| {
+            if let Some(t) = n.text() {
+                flagged_forms(t, out);
+            }
+        }),
+    }
+}
+
+/// Mask the secrets of the run in every text its findings print (messages, help, labels,
+/// routes, object names, related places, suppression reasons, Helm template names) and in
+/// what it says of failed files. Fingerprints are left as they are: taken from the texts as
+/// written, they neither show a secret nor change with the masking.
+fn mask_run(run: &mut Run) {
+    let secrets = &run.secrets;
+    // Chunks of findings in parallel; in each, texts shared by many findings (help, routes,
+    // related lists, objects) are masked once.
+    run.findings.par_chunks_mut(4096).for_each(|chunk| {
+        let mut memo = Masked::default();
+        for f in chunk {
+            memo.finding(secrets, f);
+        }
+    });
+    for (_, failure) in &mut run.failed_paths {
+        if let Some(m) = secrets.mask(&failure.detail) {
+            failure.detail = m;
+        }
+    }
+}
+
+/// Maps keyed by an address.
+type ByAddress<V> = std::collections::HashMap<usize, V, std::hash::BuildHasherDefault<Address>>;
+
+/// The hasher of addresses: one multiply spreads their bits.
+#[derive(Default)]
+struct Address(u64);
+
+impl std::hash::Hasher for Address {
+    fn write(&mut self, bytes: &[u8]) {
+        // Only `write_usize` is used; anything else is folded in all the same.
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(8) ^ u64::from(b)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        }
+    }
+
+    fn write_usize(&mut self, n: usize) {
+        self.0 = (n as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+/// What was masked (`None`: nothing to mask) and the original, which the entry keeps alive so
+/// that its address is not reused for another meanwhile.
+type Memo<T> = ByAddress<(T, Option<T>)>;
+
+/// Texts masked so far, by the address of what they mask.
+#[derive(Default)]
+struct Masked {
+    texts: Memo<Text>,
+    lists: Memo<Arc<[Related]>>,
+    objects: Memo<Arc<ObjectIdent>>,
+}
+
+impl Masked {
+    fn text(&mut self, secrets: &Secrets, t: &Text) -> Option<Text> {
+        let key = t.as_str().as_ptr() as usize;
+        self.texts
+            .entry(key)
+            .or_insert_with(|| (t.clone(), secrets.mask_text(t)))
+            .1
+            .clone()
+    }
+
+    fn object(&mut self, secrets: &Secrets, o: &Arc<ObjectIdent>) -> Option<Arc<ObjectIdent>> {
+        let key = Arc::as_ptr(o) as usize;
+        if let Some((_, m)) = self.objects.get(&key) {
+            return m.clone();
+        }
+        let mut changed = false;
+        let mut field = |t: &Text| {
+            let m = self.text(secrets, t);
+            changed |= m.is_some();
+            m.unwrap_or_else(|| t.clone())
+        };
+        let masked = ObjectIdent {
+            api_version: field(&o.api_version),
+            kind: field(&o.kind),
+            namespace: o.namespace.as_ref().map(&mut field),
+            name: o.name.as_ref().map(&mut field),
+        };
+        let m = changed.then(|| Arc::new(masked));
+        self.objects.insert(key, (o.clone(), m.clone()));
+        m
+    }
+
+    fn list(&mut self, secrets: &Secrets, l: &Arc<[Related]>) -> Option<Arc<[Related]>> {
+        let key = Arc::as_ptr(l).cast::<u8>() as usize;
+        if let Some((_, m)) = self.lists.get(&key) {
+            return m.clone();
+        }
+        let mut changed = false;
+        let masked: Vec<Related> = l
+            .iter()
+            .map(|r| {
+                let m = self.text(secrets, &r.text);
+                changed |= m.is_some();
+                Related {
+                    at: r.at,
+                    text: m.unwrap_or_else(|| r.text.clone()),
+                }
+            })
+            .collect();
+        let m = changed.then(|| Arc::from(masked));
+        self.lists.insert(key, (l.clone(), m.clone()));
+        m
+    }
+
+    fn finding(&mut self, secrets: &Secrets, f: &mut Finding) {
+        // Messages name their objects: most are the only one of their text.
+        if let Some(m) = secrets.mask_text(&f.message) {
+            f.message = m;
+        }
+        if let Some(m) = f.help.as_ref().and_then(|h| self.text(secrets, h)) {
+            f.help = Some(m);
+        }
+        if let Some(m) = self.text(secrets, &f.route) {
+            f.route = m;
+        }
+        if let Some(m) = f.object.as_ref().and_then(|o| self.object(secrets, o)) {
+            f.object = Some(m);
+        }
+        let Some(extra) = f.extra.as_deref_mut() else {
+            return;
+        };
+        if let Some(m) = extra.label.as_ref().and_then(|l| self.text(secrets, l)) {
+            extra.label = Some(m);
+        }
+        if let Some(m) = extra.related.as_ref().and_then(|l| self.list(secrets, l)) {
+            extra.related = Some(m);
+        }
+        if let Some(s) = extra.suppressed.as_deref_mut()
+            && let Some(m) = secrets.mask(&s.justification)
+        {
+            s.justification = m;
+        }
+        if let Some(t) = extra.trace.as_deref_mut()
+            && let Some(m) = t.template.as_deref().and_then(|x| secrets.mask(x))
+        {
+            t.template = Some(m);
+        }
     }
 }
 
@@ -1353,7 +1627,7 @@ fn finish_label_draft(
             (
                 traced.as_ref().map_or(rendered, |t| t.at),
                 l.text.clone(),
-                res.strings.get(&stable_route(doc, &l.pointer)),
+                res.strings.get_covered(&stable_route(doc, &l.pointer)),
             )
         }
         Target::Site(s) => (
@@ -1366,6 +1640,9 @@ fn finish_label_draft(
         ),
     };
     let label_text = d.label.clone().or(label_text);
+    // The texts a rule made from this object are covered: every credential of a known form
+    // they may show is one the secret checks flag in it (`Interner::get_covered`). What the
+    // tracer adds (template names from `# Source:` comments) is not.
     let mut related: Vec<Related> = d
         .related
         .iter()
@@ -1377,12 +1654,12 @@ fn finish_label_draft(
                     region: s.region,
                 },
             },
-            text: res.strings.get(text),
+            text: res.strings.get_covered(text),
         })
         .collect();
     // Labels and the regions to mask are drawn only in snippets.
     let sensitive = if snippets {
-        d.sensitive.iter().map(|l| res.traced(doc, l)).collect()
+        drawn(&d.sensitive).map(|l| res.traced(doc, l)).collect()
     } else {
         Vec::new()
     };
@@ -1406,19 +1683,21 @@ fn finish_label_draft(
     Finding {
         meta: d.meta,
         severity: d.severity,
-        message: res.strings.get(
+        message: res.strings.get_covered(
             d.message
                 .as_deref()
                 .or(label_text.as_deref())
                 .unwrap_or(d.meta.summary),
         ),
-        help: d.help.map(|h| res.strings.get(&h)),
+        help: d.help.map(|h| res.strings.get_covered(&h)),
         primary,
         object: Some(ident.clone()),
         route,
         fingerprint,
         extra: Extra {
-            label: label_text.filter(|_| snippets).map(|l| res.strings.get(&l)),
+            label: label_text
+                .filter(|_| snippets)
+                .map(|l| res.strings.get_covered(&l)),
             // A file's lists name its own places: there is nothing to share.
             related: (!related.is_empty()).then(|| Arc::from(related)),
             sensitive,
@@ -1435,7 +1714,15 @@ fn finish_site_draft(
     strings: &Interner,
     lists: &RelatedLists,
     snippets: bool,
+    covered: bool,
 ) -> Finding {
+    let intern = |s: &str| {
+        if covered {
+            strings.get_covered(s)
+        } else {
+            strings.get(s)
+        }
+    };
     let Target::Site(site) = &d.primary else {
         unreachable!("internal error: cross-object drafts carry sites")
     };
@@ -1451,7 +1738,7 @@ fn finish_site_draft(
                     file: s.file,
                     region: s.region,
                 },
-                text: strings.get(text),
+                text: intern(text),
             }),
             Target::Label(_) => None,
         })
@@ -1459,8 +1746,8 @@ fn finish_site_draft(
     Finding {
         meta: d.meta,
         severity: d.severity,
-        message: strings.get(d.message.as_deref().unwrap_or(d.meta.summary)),
-        help: d.help.map(|h| strings.get(&h)),
+        message: intern(d.message.as_deref().unwrap_or(d.meta.summary)),
+        help: d.help.map(|h| intern(&h)),
         primary: Location {
             file: site.file,
             region: site.region,
@@ -1469,7 +1756,7 @@ fn finish_site_draft(
         route: site.route.clone(),
         fingerprint: fingerprint(d.meta.id, path, site.object.as_deref(), &site.route),
         extra: Extra {
-            label: d.label.filter(|_| snippets).map(|l| strings.get(&l)),
+            label: d.label.filter(|_| snippets).map(|l| intern(&l)),
             related: lists.get(related),
             ..Extra::default()
         }
@@ -1548,6 +1835,73 @@ pub fn lint_str(path: &str, text: &str, rules: Vec<&'static dyn Rule>, settings:
 mod tests {
     use super::*;
 
+    /// A token used as a name is masked in every text of every finding, and the fingerprints
+    /// are those of the names as written (stable across the masking, and apart for names that
+    /// mask alike).
+    #[test]
+    fn flagged_values_are_masked_in_every_text_but_not_in_fingerprints() {
+        let token = ["AKIA", "Q7RZ2MX4VB6NT3WK"].concat();
+        let other = ["AKIA", "W3TK6NB4VX2MZ7RQ"].concat();
+        let yaml = format!(
+            "apiVersion: v1\nkind: Pod\nmetadata: {{name: {token}, namespace: shop}}\nspec:\n  containers:\n  - {{name: {token}, image: nginx:latest}}\n  - {{name: {other}, image: nginx:latest}}\n"
+        );
+        let run = lint_str(
+            "pod.yaml",
+            &yaml,
+            crate::rule::registry::ALL.to_vec(),
+            &Settings::default(),
+        );
+        assert!(run.findings.len() > 5);
+        for f in &run.findings {
+            let mut texts = vec![f.message.to_string(), f.route.to_string()];
+            texts.extend(f.help.as_deref().map(str::to_owned));
+            texts.extend(f.label().map(|l| l.to_string()));
+            texts.extend(f.related().iter().map(|r| r.text.to_string()));
+            texts.extend(f.object.as_ref().map(|o| format!("{o:?}")));
+            for t in texts {
+                assert!(
+                    !t.contains(&token) && !t.contains(&other),
+                    "{}: {t}",
+                    f.meta.id
+                );
+            }
+        }
+        // The object's name was flagged: its fingerprint is the one of the name as written.
+        let named = run
+            .findings
+            .iter()
+            .find(|f| f.meta.id == "hardcoded-credential" && &*f.route == "metadata.name")
+            .expect("the name is flagged");
+        let raw = ObjectIdent {
+            api_version: "v1".into(),
+            kind: "Pod".into(),
+            namespace: Some("shop".into()),
+            name: Some(token.as_str().into()),
+        };
+        assert_eq!(
+            named.fingerprint,
+            fingerprint(
+                "hardcoded-credential",
+                "pod.yaml",
+                Some(&raw),
+                "metadata.name"
+            )
+        );
+        assert_eq!(
+            named.object.as_ref().and_then(|o| o.name.as_deref()),
+            Some("AK******************")
+        );
+        // Both containers use `latest`: two findings whose masked routes read alike.
+        let latest: Vec<&Finding> = run
+            .findings
+            .iter()
+            .filter(|f| f.meta.id == "image-latest-tag")
+            .collect();
+        assert_eq!(latest.len(), 2);
+        assert_eq!(latest[0].route, latest[1].route);
+        assert_ne!(latest[0].fingerprint, latest[1].fingerprint);
+    }
+
     /// The run that outcomes merged in file order make, whatever order they arrive in: in
     /// order, last first, and odd files before even ones.
     #[test]
@@ -1572,6 +1926,7 @@ mod tests {
             strings: &strings,
             pss_seen: std::sync::atomic::AtomicBool::new(false),
             policy: None,
+            dormant: dormant_secret_rules(&opts.rules),
         };
         let outcomes = || -> Vec<(usize, FileOutcome)> {
             (0..inputs.len())

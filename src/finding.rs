@@ -8,7 +8,9 @@ use crate::model::ObjectIdent;
 use crate::rule::{Meta, Severity};
 use crate::yaml::Region;
 
+mod mask;
 mod text;
+pub use mask::{MIN_FLAGGED, Secrets, flagged_forms, mask_range, visible_prefix};
 pub use text::Text;
 
 /// A place in a file of the run.
@@ -218,10 +220,28 @@ impl Interner {
     /// The shared copy of `s`.
     pub fn get(&self, s: &str) -> Text {
         use std::hash::{BuildHasher, BuildHasherDefault};
-        self.get_hashed(BuildHasherDefault::<WordHasher>::default().hash_one(s), s)
+        self.get_hashed(
+            BuildHasherDefault::<WordHasher>::default().hash_one(s),
+            s,
+            false,
+        )
     }
 
-    fn get_hashed(&self, hash: u64, s: &str) -> Text {
+    /// The shared copy of `s`, a text of a finding made from its own object only (its message,
+    /// help, labels and route): every credential of a known form it may show is one of that
+    /// object's, which the secret checks flag, so masking looks in it for the run's flagged
+    /// values without searching it for credentials again (see [`Text::is_covered`]). The mark
+    /// is a property of the text in this run, whoever asks for it first.
+    pub fn get_covered(&self, s: &str) -> Text {
+        use std::hash::{BuildHasher, BuildHasherDefault};
+        self.get_hashed(
+            BuildHasherDefault::<WordHasher>::default().hash_one(s),
+            s,
+            true,
+        )
+    }
+
+    fn get_hashed(&self, hash: u64, s: &str, covered: bool) -> Text {
         // Middle bits pick the shard: the set's table uses the low and the top ones.
         let shard = &self.shards[(hash >> 32) as usize % SHARDS];
         // A panic elsewhere cannot leave a set of strings half-updated: keep using it.
@@ -229,9 +249,19 @@ impl Interner {
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         match set.entry(hash) {
+            // A text asked for as covered, first asked for as not: from now on the covered copy
+            // (those who hold the other have it masked all the same, only searched further).
+            std::collections::hash_map::Entry::Occupied(mut e)
+                if covered && !e.get().is_covered() && **e.get() == *s =>
+            {
+                e.insert(Text::with_mark(s, true));
+                e.get().clone()
+            }
             std::collections::hash_map::Entry::Occupied(e) if **e.get() == *s => e.get().clone(),
             std::collections::hash_map::Entry::Occupied(_) => Text::from(s),
-            std::collections::hash_map::Entry::Vacant(e) => e.insert(Text::from(s)).clone(),
+            std::collections::hash_map::Entry::Vacant(e) => {
+                e.insert(Text::with_mark(s, covered)).clone()
+            }
         }
     }
 }
@@ -372,10 +402,10 @@ mod tests {
     #[test]
     fn texts_with_one_hash_keep_their_own_content() {
         let i = Interner::default();
-        let a = i.get_hashed(7, "spec");
-        let b = i.get_hashed(7, "metadata");
+        let a = i.get_hashed(7, "spec", false);
+        let b = i.get_hashed(7, "metadata", false);
         assert_eq!((&*a, &*b), ("spec", "metadata"));
-        assert!(Text::ptr_eq(&a, &i.get_hashed(7, "spec")));
+        assert!(Text::ptr_eq(&a, &i.get_hashed(7, "spec", false)));
     }
 
     #[test]

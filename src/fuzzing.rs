@@ -425,6 +425,7 @@ pub fn check_yaml(text: &str) {
                 Focus::Sub(0, 1),
                 Focus::Sub(1, 3),
                 Focus::Shadowed(0),
+                Focus::ShadowedValue(0),
             ] {
                 let label = Label {
                     focus,

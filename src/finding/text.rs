@@ -22,9 +22,14 @@ pub struct Text(NonNull<Header>);
 struct Header {
     /// Texts that point here.
     count: AtomicUsize,
-    /// Length of the text in bytes.
+    /// Length of the text in bytes, and [`COVERED`] (a `str` is at most `isize::MAX` bytes: the
+    /// top bit is free).
     len: usize,
 }
+
+/// The bit of `Header::len` that says every credential of a known form the text may hold is
+/// one the run's secret checks flagged (see [`Text::is_covered`]).
+const COVERED: usize = 1 << (usize::BITS - 1);
 
 // SAFETY: the bytes are never written after `Text::new`, and the count is atomic, as in
 // `Arc<str>`, which is `Send` and `Sync`.
@@ -46,6 +51,11 @@ impl Text {
     }
 
     fn new(s: &str) -> Text {
+        Text::with_mark(s, false)
+    }
+
+    /// A text, marked [covered](Text::is_covered) or not.
+    pub fn with_mark(s: &str, covered: bool) -> Text {
         let layout = Text::layout(s.len());
         // SAFETY: the layout's size is at least the header's (non-zero). The header is written
         // before anything reads it, and the bytes are copied from a `str` into the
@@ -57,7 +67,7 @@ impl Text {
             };
             header.as_ptr().write(Header {
                 count: AtomicUsize::new(1),
-                len: s.len(),
+                len: s.len() | if covered { COVERED } else { 0 },
             });
             std::ptr::copy_nonoverlapping(s.as_ptr(), Text::bytes(header), s.len());
             Text(header)
@@ -83,12 +93,25 @@ impl Text {
         unsafe { self.0.as_ref() }
     }
 
+    /// Length in bytes.
+    fn byte_len(&self) -> usize {
+        self.header().len & !COVERED
+    }
+
+    /// Whether every credential of a known form the text may show is one the run's secret
+    /// checks flagged: it is made from one object's own values, which they search (see
+    /// `Interner::get_covered`). Masking then looks in it for the flagged values only, not for
+    /// every known form again (which cost a tenth of a large run).
+    pub fn is_covered(&self) -> bool {
+        self.header().len & COVERED != 0
+    }
+
     /// The text.
     pub fn as_str(&self) -> &str {
         // SAFETY: `self` keeps the allocation alive; its `len` bytes after the header were
         // copied from a `str` and are never written again.
         unsafe {
-            let bytes = std::slice::from_raw_parts(Text::bytes(self.0), self.header().len);
+            let bytes = std::slice::from_raw_parts(Text::bytes(self.0), self.byte_len());
             std::str::from_utf8_unchecked(bytes)
         }
     }
@@ -117,7 +140,7 @@ impl Drop for Text {
             return;
         }
         fence(Ordering::Acquire);
-        let layout = Text::layout(self.header().len);
+        let layout = Text::layout(self.byte_len());
         // SAFETY: this was the last reference; the allocation was made with this layout.
         unsafe { std::alloc::dealloc(self.0.as_ptr().cast::<u8>(), layout) }
     }
@@ -245,6 +268,19 @@ mod tests {
         assert_eq!(h.hash_one(&a), h.hash_one(Text::from("alpha")));
         assert_eq!(h.hash_one(&a), h.hash_one("alpha"));
         assert_eq!(format!("{a:?}"), "\"alpha\"");
+    }
+
+    #[test]
+    fn the_covered_mark_is_kept_apart_from_the_length() {
+        for s in ["", "x", &"é".repeat(300)] {
+            let covered = Text::with_mark(s, true);
+            let unsure = Text::with_mark(s, false);
+            assert!(covered.is_covered() && !unsure.is_covered());
+            assert_eq!((&*covered, &*unsure), (s, s));
+            assert_eq!(covered, unsure);
+            assert!(covered.clone().is_covered());
+            assert!(!Text::from(s).is_covered());
+        }
     }
 
     #[test]

@@ -86,6 +86,12 @@ fn slack_hook(b: u8) -> bool {
 fn b64(b: u8) -> bool {
     alnum(b) || b == b'+' || b == b'/' || b == b'='
 }
+fn jwt(b: u8) -> bool {
+    alnum(b) || matches!(b, b'/' | b'\\' | b'_' | b'-')
+}
+fn equals(b: u8) -> bool {
+    b == b'='
+}
 
 const MANY: usize = usize::MAX;
 
@@ -265,6 +271,24 @@ static MATCHERS: &[Matcher] = &[
         end: End::NotWord,
         min_entropy: 2.0,
     },
+    // jwt: \b(ey[a-zA-Z0-9]{17,}\.ey[a-zA-Z0-9\/\\_-]{17,}\.(?:[a-zA-Z0-9\/\\_-]{10,}={0,2})?), entropy 3
+    // (an unsigned token's empty signature is allowed, a short one too)
+    Matcher {
+        id: "jwt",
+        what: "JSON Web Token",
+        prefixes: &["ey"],
+        rest: &[
+            P::C(alnum, 17, MANY),
+            P::L(".ey"),
+            P::C(jwt, 17, MANY),
+            P::L("."),
+            P::C(jwt, 0, MANY),
+            P::C(equals, 0, 2),
+        ],
+        word_start: true,
+        end: End::NotToken,
+        min_entropy: 3.0,
+    },
     // (detect-secrets azure_storage_key.py) AccountKey=[a-zA-Z0-9+/=]{88}
     Matcher {
         id: "azure-storage-account-key",
@@ -346,15 +370,15 @@ fn prefix_index() -> &'static PrefixIndex {
 /// Every known credential in `text`, in order, without overlaps.
 pub fn find_credentials(text: &str) -> Vec<Credential> {
     let b = text.as_bytes();
-    let mut out: Vec<Credential> = Vec::new();
+    let mut out = Found::default();
     if b.len() < MIN_CREDENTIAL_LEN {
-        return out;
+        return Vec::new();
     }
     if let Some(c) = gcp_service_account(text) {
         out.push(c);
     }
     for c in private_keys(text).into_iter().chain(azure_ad_secrets(text)) {
-        push(&mut out, c);
+        out.push(c);
     }
     // One pass over the bytes, trying only the prefixes that start with the byte at hand:
     // `match_indices` per prefix built a searcher per prefix per string (a quarter of a whole
@@ -399,28 +423,35 @@ pub fn find_credentials(text: &str) -> Vec<Credential> {
                 } else {
                     start..end
                 };
-                push(
-                    &mut out,
-                    Credential {
-                        what: m.what,
-                        id: m.id,
-                        range,
-                        encrypted: false,
-                    },
-                );
+                out.push(Credential {
+                    what: m.what,
+                    id: m.id,
+                    range,
+                    encrypted: false,
+                });
             }
         }
     }
-    out.sort_by_key(|c| (c.range.start, c.range.end));
-    out
+    out.0.into_values().collect()
 }
 
-fn push(out: &mut Vec<Credential>, c: Credential) {
-    if !out
-        .iter()
-        .any(|o| o.range.start < c.range.end && c.range.start < o.range.end)
-    {
-        out.push(c);
+/// Credentials found so far, by start: disjoint, so whether a new one overlaps any of them is
+/// one look at the last that starts before it ends (a scan of every one found was quadratic
+/// in a string full of them).
+#[derive(Default)]
+struct Found(std::collections::BTreeMap<usize, Credential>);
+
+impl Found {
+    /// Keep `c` unless it overlaps one found before.
+    fn push(&mut self, c: Credential) {
+        let overlaps = self
+            .0
+            .range(..c.range.end)
+            .next_back()
+            .is_some_and(|(_, o)| o.range.end > c.range.start);
+        if !overlaps && !c.range.is_empty() {
+            self.0.insert(c.range.start, c);
+        }
     }
 }
 
@@ -438,30 +469,63 @@ fn allowlisted(id: &str, secret: &str) -> bool {
 /// stubs (`-----BEGIN PRIVATE KEY-----\n...\n-----END PRIVATE KEY-----`) do not match.
 fn private_keys(text: &str) -> Vec<Credential> {
     let mut out = Vec::new();
+    let bytes = text.as_bytes();
+    // One searcher each for every string (`memmem::find` builds one per call, and this runs
+    // for every string of every object and every text of the findings).
+    static BEGIN: std::sync::OnceLock<memchr::memmem::Finder<'static>> = std::sync::OnceLock::new();
+    static END: std::sync::OnceLock<memchr::memmem::Finder<'static>> = std::sync::OnceLock::new();
+    let begin = BEGIN.get_or_init(|| memchr::memmem::Finder::new(b"-----BEGIN"));
+    let end = END.get_or_init(|| memchr::memmem::Finder::new(b"-----END"));
+    let find = |from: usize, needle: &[u8]| {
+        let finder = if needle == b"-----BEGIN" { begin } else { end };
+        bytes
+            .get(from..)
+            .and_then(|t| finder.find(t))
+            .map(|p| from + p)
+    };
+    // The next `-----END` at or after a body's start, found once for every body it can close
+    // (each `-----BEGIN` looked for its own, scanning the rest of the text every time).
+    let mut next_end: Option<usize> = None;
     let mut from = 0;
     // memmem: `str::find` builds a two-way searcher per call, and this runs for every string.
-    while let Some(pos) = text
-        .get(from..)
-        .and_then(|t| memchr::memmem::find(t.as_bytes(), b"-----BEGIN"))
-    {
-        let start = from + pos;
+    while let Some(start) = find(from, b"-----BEGIN") {
         from = start + 10;
-        let header_rest = &text[start + 10..];
-        let Some(close) = header_rest.find("-----") else {
-            break;
+        // The label is short: look for its closing dashes only that far.
+        let limit = (start + 10 + MAX_PEM_LABEL + 5).min(text.len());
+        let Some(close) = bytes[start + 10..limit]
+            .windows(5)
+            .position(|w| w == b"-----")
+        else {
+            continue;
         };
-        let label = &header_rest[..close];
-        if close > 100 + " PRIVATE KEY BLOCK".len()
-            || !label.to_ascii_uppercase().contains("PRIVATE KEY")
-        {
+        let Some(label) = text.get(start + 10..start + 10 + close) else {
+            continue;
+        };
+        if close > MAX_PEM_LABEL || !label.to_ascii_uppercase().contains("PRIVATE KEY") {
             continue;
         }
         let body_start = start + 10 + close + 5;
-        let Some(end_rel) = text[body_start..].find("-----END") else {
+        let end_at = match next_end {
+            Some(e) if e >= body_start => e,
+            _ => match find(body_start, b"-----END") {
+                Some(e) => {
+                    next_end = Some(e);
+                    e
+                }
+                // No `-----END` after this one: none after any later one either.
+                None => break,
+            },
+        };
+        // A body holds no other key's header: the next `-----BEGIN` before the footer starts
+        // the key that footer closes (so bodies never overlap and the scan stays linear).
+        if find(body_start, b"-----BEGIN").is_some_and(|b| b < end_at) {
+            continue;
+        }
+        let end_rel = end_at - body_start;
+        let Some(body) = text.get(body_start..end_at) else {
             continue;
         };
-        let body = &text[body_start..body_start + end_rel];
-        let footer = &text[body_start + end_rel..];
+        let footer = &text[end_at..];
         let footer_len = footer
             .get(8..)
             .and_then(|f| f.find("-----"))
@@ -481,19 +545,20 @@ fn private_keys(text: &str) -> Vec<Credential> {
         let encrypted =
             label.to_ascii_uppercase().contains("ENCRYPTED") || body.contains("ENCRYPTED");
         let end = (body_start + end_rel + footer_len).min(text.len());
-        push(
-            &mut out,
-            Credential {
-                what: "private key",
-                id: "private-key",
-                range: start..end,
-                encrypted,
-            },
-        );
+        out.push(Credential {
+            what: "private key",
+            id: "private-key",
+            range: start..end,
+            encrypted,
+        });
         from = end;
     }
     out
 }
+
+/// The longest label between `-----BEGIN` and its closing dashes (`[ A-Z0-9_-]{0,100}` and
+/// ` PRIVATE KEY BLOCK`).
+const MAX_PEM_LABEL: usize = 100 + " PRIVATE KEY BLOCK".len();
 
 /// gitleaks `azure-ad-client-secret`:
 /// `(?:^|[\\'"\x60\s>=:(,)])([a-zA-Z0-9_~.]{3}\dQ~[a-zA-Z0-9_~.-]{31,34})(?:$|[\\'"\x60\s<),])`, entropy 3.
@@ -533,15 +598,12 @@ fn azure_ad_secrets(text: &str) -> Vec<Credential> {
             continue;
         }
         if entropy(&text[start..end]) >= 3.0 {
-            push(
-                &mut out,
-                Credential {
-                    what: "Azure AD client secret",
-                    id: "azure-ad-client-secret",
-                    range: start..end,
-                    encrypted: false,
-                },
-            );
+            out.push(Credential {
+                what: "Azure AD client secret",
+                id: "azure-ad-client-secret",
+                range: start..end,
+                encrypted: false,
+            });
         }
     }
     out
@@ -567,6 +629,176 @@ fn gcp_service_account(text: &str) -> Option<Credential> {
         range: (text.len() - trimmed.len())..text.trim_end().len(),
         encrypted: false,
     })
+}
+
+/// What kind of text is searched for assignments.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Form {
+    /// A file's text (YAML, configuration, comments): `password: hunter2` assigns.
+    Config,
+    /// A sentence of kubeward's (a message quoting labels, a suppression reason): a colon
+    /// followed by a blank is punctuation (`secrets: list and watch …`), so only `key=value`,
+    /// `key:value` and `"key": "value"` assign.
+    Prose,
+}
+
+/// Where `text` shows a credential in a form known whatever its context (a comment, a key, a
+/// message quoting a label, a line of a file that does not parse): the known formats above,
+/// passwords in URLs, and the literal values of secret-like keys (`password: …`, `token=…`).
+/// Byte ranges, sorted by start; they may overlap. Without `formats`, only the passwords in
+/// URLs and the assignments: for a text whose known formats are looked for otherwise.
+pub fn credential_spans(text: &str, form: Form, formats: bool) -> Vec<Range<usize>> {
+    let mut out: Vec<Range<usize>> = if formats {
+        find_credentials(text)
+            .into_iter()
+            .map(|c| c.range)
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let before = out.len();
+    assigned_values_into(text, form, &mut out);
+    if before > 0 && out.len() > before {
+        out.sort_by_key(|r| (r.start, r.end));
+    }
+    out
+}
+
+/// The password of the URL whose scheme ends at `colon` (`postgres://app:pw@db/app`), as
+/// `embedded::url_passwords` finds them.
+fn url_password_at(text: &str, colon: usize) -> Option<Range<usize>> {
+    let auth_start = colon + 3;
+    let rest = text.get(auth_start..)?;
+    let auth_len = rest
+        .find(|c: char| {
+            c == '/' || c == '?' || c == '#' || c.is_whitespace() || "\"'`<>".contains(c)
+        })
+        .unwrap_or(rest.len());
+    let auth = &rest[..auth_len];
+    let at = auth.rfind('@')?;
+    let colon = auth[..at].find(':')?;
+    let password = &auth[colon + 1..at];
+    if password.is_empty() || super::secret::is_placeholder(password) {
+        return None;
+    }
+    Some(auth_start + colon + 1..auth_start + at)
+}
+
+/// Characters of a key in `key: value` or `key=value` (`spring.datasource.password`).
+fn key_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-')
+}
+
+/// What ends an unquoted value.
+fn value_end(b: u8) -> bool {
+    b.is_ascii_whitespace()
+        || matches!(
+            b,
+            b',' | b';' | b')' | b']' | b'}' | b'`' | b'"' | b'\'' | b'<' | b'>' | b'&' | b'\\'
+        )
+}
+
+/// The literal values given to secret-like keys anywhere in `text` into `out`: `password:
+/// hunter2`, `"apiKey": "k-9"`, `token=abc` (also inside a sentence, as a message quoting
+/// labels writes them, and with JSON-escaped quotes, as in a `last-applied-configuration`),
+/// and the passwords of URLs. Placeholders, references and YAML structure (`{`, `[`, `|`, `>`,
+/// `&`, `*`, `!`) are not values. One pass: each `:` or `=` looks back over its key and ahead
+/// over its value (or the URL it starts).
+fn assigned_values_into(text: &str, form: Form, out: &mut Vec<Range<usize>>) {
+    let b = text.as_bytes();
+    let mut after = 0;
+    for sep in memchr::memchr2_iter(b':', b'=', b) {
+        if sep < after {
+            continue;
+        }
+        let next = b.get(sep + 1).copied();
+        // A URL's scheme: its password, if it has one.
+        if b[sep] == b':' && next == Some(b'/') && b.get(sep + 2) == Some(&b'/') {
+            if let Some(r) = url_password_at(text, sep) {
+                after = r.end;
+                out.push(r);
+            }
+            continue;
+        }
+        // `==`, `:=`, `=>`: not an assignment of a literal.
+        if matches!(next, Some(b'=' | b'>' | b'/')) {
+            continue;
+        }
+        let quoted_key = sep > 0 && matches!(b[sep - 1], b'"' | b'\'');
+        // In a sentence, `word: ` is punctuation.
+        if form == Form::Prose
+            && b[sep] == b':'
+            && !quoted_key
+            && next.is_some_and(|c| c.is_ascii_whitespace())
+        {
+            continue;
+        }
+        // The key, maybe quoted (`"password":`, `\"password\":`).
+        let mut key_end = sep;
+        if quoted_key {
+            key_end -= 1;
+            if key_end > 0 && b[key_end - 1] == b'\\' {
+                key_end -= 1;
+            }
+        }
+        let mut key_start = key_end;
+        while key_start > 0 && key_byte(b[key_start - 1]) && key_end - key_start < 256 {
+            key_start -= 1;
+        }
+        if key_start == key_end || !super::secret::is_secret_name(&text[key_start..key_end]) {
+            continue;
+        }
+        // The value, maybe quoted.
+        let mut v = sep + 1;
+        while v < b.len() && matches!(b[v], b' ' | b'\t') {
+            v += 1;
+        }
+        // YAML structure, not a literal: its keys are looked at in turn.
+        if matches!(
+            b.get(v),
+            Some(b'{' | b'[' | b'|' | b'>' | b'&' | b'*' | b'!')
+        ) {
+            continue;
+        }
+        let quote: &[u8] = match b.get(v..) {
+            Some([b'\\', b'"', ..]) => b"\\\"",
+            Some([b'"', ..]) => b"\"",
+            Some([b'\'', ..]) => b"'",
+            _ => b"",
+        };
+        let (start, end) = if quote.is_empty() {
+            let mut e = v;
+            while e < b.len() && !value_end(b[e]) {
+                e += 1;
+            }
+            (v, e)
+        } else {
+            let start = v + quote.len();
+            // The closing quote on the same line.
+            let line_end = memchr::memchr(b'\n', &b[start..]).map_or(b.len(), |p| start + p);
+            match memchr::memmem::find(&b[start..line_end], quote) {
+                Some(p) => (start, start + p),
+                // Unterminated: the rest of the line is inside it.
+                None => {
+                    after = line_end;
+                    continue;
+                }
+            }
+        };
+        // Every byte is looked at once: separators inside this value are not keys.
+        after = end;
+        let Some(value) = text.get(start..end) else {
+            continue;
+        };
+        if value.is_empty()
+            || value.starts_with("ENC(")
+            || value.starts_with("ENC[")
+            || super::secret::is_placeholder(value)
+        {
+            continue;
+        }
+        out.push(start..end);
+    }
 }
 
 #[cfg(test)]
@@ -711,6 +943,125 @@ mod tests {
     }
 
     #[test]
+    fn jwt() {
+        let jwt = [
+            "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9",
+            ".eyJzdWIiOiJrdWJld2FyZC10ZXN0In0",
+            ".c2lnbmF0dXJlLW9mLXRoZS10b2tlbg",
+        ]
+        .concat();
+        assert_eq!(ids(&format!("session: {jwt}")), vec![("jwt", jwt.clone())]);
+        // Unsigned: the header and payload are the token.
+        let unsigned = jwt[..jwt.rfind('.').unwrap() + 1].to_owned();
+        assert_eq!(ids(&unsigned), vec![("jwt", unsigned.clone())]);
+        // Inside a word, or too short, it is not one.
+        assert_eq!(ids(&format!("x{jwt}")), vec![]);
+        assert_eq!(ids("eyJhbGciOi.eyJzdWIi.abc"), vec![]);
+        assert_eq!(ids("key: eyes.eyebrows.monkey"), vec![]);
+    }
+
+    #[test]
+    fn overlapping_matches_keep_the_first_found() {
+        // An Azure AD secret found before the prefix scan hides a token inside it.
+        let found = super::Found::default();
+        let mut found = found;
+        let c = |start, end| super::Credential {
+            what: "x",
+            id: "x",
+            range: start..end,
+            encrypted: false,
+        };
+        found.push(c(10, 20));
+        found.push(c(0, 11));
+        found.push(c(19, 30));
+        found.push(c(20, 30));
+        found.push(c(0, 10));
+        found.push(c(12, 14));
+        let kept: Vec<_> = found.0.values().map(|c| c.range.clone()).collect();
+        assert_eq!(kept, vec![0..10, 10..20, 20..30]);
+    }
+
+    #[test]
+    fn private_keys_stay_linear_on_unclosed_and_nested_headers() {
+        let body = "MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7VJTUt9Us8cKj\nMzEfYyjiWA4R4/M2bS1GB4t7NXp98C3SC6dVMvDuictGeurT8jNbvJZHtCSuYEvu\n";
+        // Headers before the key that closes: only the last one opens it.
+        let key = format!(
+            "{}-----BEGIN PRIVATE KEY-----\n{body}-----END PRIVATE KEY-----",
+            "-----BEGIN PRIVATE KEY-----\n".repeat(3)
+        );
+        let found = find_credentials(&key);
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].range.start, 3 * 28);
+        // Headers that nothing closes, and labels too long to be one: none.
+        assert_eq!(
+            ids(&"-----BEGIN PRIVATE KEY-----\nabc\n".repeat(1000)),
+            vec![]
+        );
+        assert_eq!(ids(&format!("-----BEGIN{}-----", "A".repeat(5000))), vec![]);
+    }
+
+    #[test]
+    fn assigned_values_in_files_and_in_sentences() {
+        use super::{Form, credential_spans};
+        let got = |text: &str, form| -> Vec<String> {
+            credential_spans(text, form, false)
+                .into_iter()
+                .map(|r| text[r].to_owned())
+                .collect()
+        };
+        let config = concat!(
+            "password: hunter2-real\n",
+            "  \"apiKey\": \"k-9\",\n",
+            "{\\\"token\\\":\\\"t-json\\\"}\n",
+            "# DB_PASSWORD=pw-comment soon\n",
+            "env: {password: pw-flow, user: x}\n",
+            "password: ${PW}\n",
+            "token: {{ .Values.t }}\n",
+            "secretName: tls-cert\n",
+            "password: |\n",
+            "password: ENC[AES256_GCM,data:x,iv:y,tag:z,type:str]\n",
+            "automountServiceAccountToken: false\n",
+            "url: https://user:pass@host/x\n",
+        );
+        assert_eq!(
+            got(config, Form::Config),
+            ["hunter2-real", "k-9", "t-json", "pw-comment", "pw-flow"]
+        );
+        let prose = "Deployment \"web\" (pod labels app=web, password=hunter2-real) allows get on secrets: list and watch; password:pw-tight; \"token\": \"t-quoted\"";
+        assert_eq!(
+            got(prose, Form::Prose),
+            ["hunter2-real", "pw-tight", "t-quoted"]
+        );
+        // The same sentence read as a file: `secrets: list` would assign.
+        assert!(got(prose, Form::Config).contains(&"list".to_owned()));
+    }
+
+    #[test]
+    fn separators_inside_a_value_are_not_keys() {
+        use super::{Form, credential_spans};
+        // Every `=` after the first is inside the first value: one value, looked at once.
+        let text = "password=".repeat(20_000);
+        assert_eq!(
+            credential_spans(&text, Form::Config, false),
+            vec![9..text.len()]
+        );
+        // Unterminated quotes: the rest of the line is inside.
+        let text = format!("password=\"{}", "token=".repeat(20_000));
+        assert_eq!(credential_spans(&text, Form::Config, false).len(), 0);
+    }
+
+    #[test]
+    fn credential_spans_join_every_known_form() {
+        let gh = fake("ghp_", "Ab3dEf6hIj9kLm2nOp5qRs8tUv1wXy4zAb7C");
+        let text = format!("# {gh}\ndsn: postgres://app:pg-pw@db/app\npassword: pw-1\n");
+        let spans: Vec<&str> = super::credential_spans(&text, super::Form::Config, true)
+            .into_iter()
+            .map(|r| &text[r])
+            .collect();
+        assert_eq!(spans, [gh.as_str(), "pg-pw", "pw-1"]);
+    }
+
+    #[test]
     fn never_panics_on_random_input() {
         let pieces = [
             "AKIA",
@@ -766,6 +1117,11 @@ mod tests {
             }
             for a in crate::model::embedded::secret_assignments(&s) {
                 assert!(s.get(a.value).is_some(), "{s:?}");
+            }
+            for form in [super::Form::Config, super::Form::Prose] {
+                for r in super::credential_spans(&s, form, true) {
+                    assert!(s.get(r).is_some(), "{s:?}");
+                }
             }
         }
     }

@@ -176,7 +176,7 @@ pub(super) fn is_identity(pointer: &Pointer) -> bool {
 /// A label on the same route with another focus when the route is only partly there.
 pub(super) fn relabel(label: &Label, segs: Vec<Seg>, complete: bool) -> Label {
     let focus = match &label.focus {
-        Focus::Shadowed(_) => Focus::Entry,
+        Focus::Shadowed(_) | Focus::ShadowedValue(_) => Focus::Entry,
         _ if !complete => Focus::Key,
         f => f.clone(),
     };

@@ -67,13 +67,8 @@ const CONTEXT_LINES: usize = 2;
 
 impl Snippet {
     /// The window of `text` around `spans` (regions of this file; the first is the primary),
-    /// with the `sensitive` regions masked.
-    fn new(
-        name: &str,
-        text: &str,
-        spans: &[crate::yaml::Region],
-        sensitive: &[crate::yaml::Region],
-    ) -> Self {
+    /// with the file's `masks` (sorted, disjoint byte ranges) masked.
+    fn new(name: &str, text: &str, spans: &[crate::yaml::Region], masks: &[(u32, u32)]) -> Self {
         let len = text.len() as u32;
         let lo = spans.iter().min_by_key(|r| r.start);
         let (lo_at, lo_line) = lo.map_or((0, 1), |r| (r.start.min(len), r.line.max(1)));
@@ -111,35 +106,9 @@ impl Snippet {
         while !text.is_char_boundary(end) {
             end += 1;
         }
-        let (ws, we) = (start as u32, end as u32);
-        // A secret that runs past the window is masked in the whole text first, so that no
-        // part of it is shown as the "first characters" of a clipped value.
-        let straddles = sensitive
-            .iter()
-            .any(|r| r.start < we && r.end > ws && (r.start < ws || r.end > we));
-        let masked_whole;
-        let base = if straddles {
-            masked_whole = mask_regions(text, sensitive.iter().copied());
-            masked_whole.as_deref().unwrap_or(text)
-        } else {
-            text
-        };
-        let window = &base[start..end];
-        let local: Vec<crate::yaml::Region> = if straddles {
-            Vec::new()
-        } else {
-            sensitive
-                .iter()
-                .filter(|r| r.start >= ws && r.end <= we)
-                .map(|r| crate::yaml::Region {
-                    start: r.start - ws,
-                    end: r.end - ws,
-                    ..*r
-                })
-                .collect()
-        };
-        let masked = mask_regions(window, local.into_iter());
-        let window = masked.as_deref().unwrap_or(window);
+        let ws = start as u32;
+        let masked = mask_window(text, start..end, masks);
+        let window = masked.as_deref().unwrap_or(&text[start..end]);
         let shown = show_line_separators(window);
         let window = shown.as_deref().unwrap_or(window);
         let (text, shift) = match inert::source(window) {
@@ -334,58 +303,105 @@ fn show_line_separators(text: &str) -> Option<String> {
         .then(|| text.replace(['\u{2028}', '\u{2029}'], "\u{21b5}"))
 }
 
-/// Replace every character of the sensitive regions with `*` (after the first two, for values of
-/// eight characters or more), keeping byte offsets and the line structure intact (line breaks
-/// and the indentation of continuation lines stay, so block scalars still render line by line).
-fn mask_regions(text: &str, regions: impl Iterator<Item = crate::yaml::Region>) -> Option<String> {
-    let mut bytes: Option<Vec<u8>> = None;
-    for r in regions {
-        let Some(slice) = text.get(r.start as usize..r.end as usize) else {
-            continue;
-        };
-        let out = bytes.get_or_insert_with(|| text.as_bytes().to_vec());
-        // Keep two characters as a hint only when that leaves most of the value hidden.
-        let keep = if slice.chars().filter(|c| !c.is_whitespace()).count() >= 8 {
-            2
+/// The `window` of `text` with the `masks` of the file (sorted, disjoint byte ranges) that
+/// meet it masked, or `None` when none does. A secret that starts before the window shows none
+/// of its characters; one that starts in it may show its first two, however far it runs (see
+/// [`crate::finding::visible_prefix`]). Line breaks and the indentation of continuation lines
+/// stay, so block scalars still render line by line. The masks that meet the window are found
+/// by binary search: a file with many secrets and many findings costs no scan of every mask
+/// per finding.
+fn mask_window(text: &str, window: std::ops::Range<usize>, masks: &[(u32, u32)]) -> Option<String> {
+    let (ws, we) = (window.start as u32, window.end as u32);
+    let first = masks.partition_point(|&(_, e)| e <= ws);
+    let meeting = masks[first..].iter().take_while(|&&(s, _)| s < we);
+    let mut out: Option<Vec<u8>> = None;
+    for &(s, e) in meeting {
+        let bytes = out.get_or_insert_with(|| text.as_bytes()[window.clone()].to_vec());
+        let local = &text[window.clone()];
+        let keep = if s >= ws {
+            text.get(s as usize..e as usize)
+                .map_or(0, crate::finding::visible_prefix)
         } else {
             0
         };
-        let mut line_start = false;
-        for (n, (i, c)) in slice.char_indices().enumerate() {
-            if c == '\n' || c == '\r' {
-                line_start = true;
-                continue;
-            }
-            if line_start && (c == ' ' || c == '\t') {
-                continue;
-            }
-            line_start = false;
-            if n < keep {
-                continue;
-            }
-            for b in 0..c.len_utf8() {
-                out[r.start as usize + i + b] = b'*';
-            }
-        }
+        let (a, b) = (s.max(ws) - ws, e.min(we) - ws);
+        crate::finding::mask_range(bytes, local, a as usize..b as usize, keep);
     }
-    bytes.and_then(|b| String::from_utf8(b).ok())
+    out.and_then(|b| String::from_utf8(b).ok())
 }
 
-/// Render one finding with every region of `sensitive` (in any file) masked in its snippet.
+/// The regions of each file that no snippet may show, gathered once per file: those the checks
+/// marked (`Run::masks` and the findings' own) and, found in the file's text, every value the
+/// run's secret checks flagged and every credential of a known form (comments, keys, files that
+/// do not parse included).
+struct FileMasks<'r> {
+    run: &'r Run,
+    marked: std::collections::HashMap<u32, Vec<Location>>,
+    done: std::collections::HashMap<u32, Arc<[(u32, u32)]>>,
+}
+
+impl<'r> FileMasks<'r> {
+    fn new(run: &'r Run) -> Self {
+        let mut marked: std::collections::HashMap<u32, Vec<Location>> =
+            std::collections::HashMap::new();
+        for l in run
+            .findings
+            .iter()
+            .flat_map(|f| f.sensitive().iter())
+            .chain(run.masks.iter())
+        {
+            marked.entry(l.file).or_default().push(*l);
+        }
+        FileMasks {
+            run,
+            marked,
+            done: std::collections::HashMap::new(),
+        }
+    }
+
+    /// The masks of `file`, whose text is `text`: sorted, disjoint byte ranges.
+    fn of(&mut self, file: u32, text: &str) -> Arc<[(u32, u32)]> {
+        if let Some(m) = self.done.get(&file) {
+            return m.clone();
+        }
+        let len = text.len() as u32;
+        let mut ranges: Vec<(u32, u32)> = self
+            .marked
+            .get(&file)
+            .into_iter()
+            .flatten()
+            .map(|l| (l.region.start.min(len), l.region.end.min(len)))
+            .chain(self.run.secrets.regions(text).into_iter().map(|r| {
+                (
+                    u32::try_from(r.start).unwrap_or(u32::MAX),
+                    u32::try_from(r.end).unwrap_or(u32::MAX),
+                )
+            }))
+            .filter(|(s, e)| s < e)
+            .collect();
+        ranges.sort_unstable();
+        let mut joined: Vec<(u32, u32)> = Vec::with_capacity(ranges.len());
+        for (s, e) in ranges {
+            match joined.last_mut() {
+                Some(last) if s < last.1 => last.1 = last.1.max(e),
+                _ => joined.push((s, e)),
+            }
+        }
+        let m: Arc<[(u32, u32)]> = Arc::from(joined);
+        self.done.insert(file, m.clone());
+        m
+    }
+}
+
+/// Render one finding with every mask of its files applied to its snippets.
 fn render_masked(
     f: &Finding,
     files: &[SourceFile],
     style: Style,
-    sensitive: &[Location],
+    masks: &mut FileMasks<'_>,
 ) -> String {
     let file = &files[f.primary.file as usize];
     let text: Arc<str> = file.load();
-    let regions: Vec<crate::yaml::Region> = sensitive
-        .iter()
-        .chain(f.sensitive())
-        .filter(|l| l.file == f.primary.file)
-        .map(|l| l.region)
-        .collect();
     let spans: Vec<crate::yaml::Region> = std::iter::once(f.primary.region)
         .chain(
             f.related()
@@ -394,7 +410,7 @@ fn render_masked(
                 .map(|r| r.at.region),
         )
         .collect();
-    let source = Snippet::new(&file.path, &text, &spans, &regions);
+    let source = Snippet::new(&file.path, &text, &spans, &masks.of(f.primary.file, &text));
     drop(text);
     let mut help = f.help.as_deref().map(str::to_owned);
     // Related places in other files are listed under the diagnostic (`related_elsewhere`).
@@ -419,12 +435,12 @@ fn render_masked(
         (t.template.is_some() && t.rendered.file != f.primary.file).then_some(())?;
         let r = &files[t.rendered.file as usize];
         let text = r.load();
-        let regions: Vec<crate::yaml::Region> = sensitive
-            .iter()
-            .filter(|l| l.file == t.rendered.file)
-            .map(|l| l.region)
-            .collect();
-        let source = Snippet::new(&r.path, &text, &[t.rendered.region], &regions);
+        let source = Snippet::new(
+            &r.path,
+            &text,
+            &[t.rendered.region],
+            &masks.of(t.rendered.file, &text),
+        );
         let span = source.span(&t.rendered.region);
         Some(RenderedAt { source, span })
     });
@@ -524,8 +540,9 @@ fn trace_lines(f: &Finding, t: &Trace, files: &[SourceFile]) -> Vec<String> {
 }
 
 /// Render every unsuppressed finding. A snippet shows neighbouring lines, so every secret the
-/// run knows of (`Run::masks`: from suppressed, filtered and disabled checks too) is masked in
-/// every snippet of its file.
+/// run knows of is masked in every snippet of its file: the regions the checks marked
+/// (`Run::masks`: from suppressed, filtered and disabled checks too), the values they flagged
+/// wherever they recur, and credentials of known forms anywhere.
 pub fn render(run: &Run, style: Style) -> String {
     let mut out = String::new();
     render_each(run, style, &mut |d| out.push_str(d));
@@ -536,28 +553,9 @@ pub fn render(run: &Run, style: Style) -> String {
 /// `emit` as it is drawn: output of any size is written without being held whole.
 pub fn render_each(run: &Run, style: Style, emit: &mut dyn FnMut(&str)) {
     // The masks of each file, gathered once (not searched again for every finding).
-    let mut by_file: std::collections::HashMap<u32, Vec<Location>> =
-        std::collections::HashMap::new();
-    for l in run
-        .findings
-        .iter()
-        .flat_map(|f| f.sensitive().iter())
-        .chain(run.masks.iter())
-    {
-        by_file.entry(l.file).or_default().push(*l);
-    }
-    let none = Vec::new();
+    let mut masks = FileMasks::new(run);
     for f in run.findings.iter().filter(|f| f.suppressed().is_none()) {
-        let mut masks: &[Location] = by_file.get(&f.primary.file).unwrap_or(&none);
-        let joined: Vec<Location>;
-        if let Some(t) = f.trace()
-            && t.rendered.file != f.primary.file
-            && let Some(more) = by_file.get(&t.rendered.file)
-        {
-            joined = masks.iter().chain(more).copied().collect();
-            masks = &joined;
-        }
-        let mut d = render_masked(f, &run.files, style, masks);
+        let mut d = render_masked(f, &run.files, style, &mut masks);
         d.push('\n');
         emit(&d);
     }

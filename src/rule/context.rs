@@ -120,10 +120,14 @@ impl Draft {
         self
     }
 
-    /// Mark a node whose text is secret: every renderer masks it (the whole value, or only the
-    /// part a `Label::sub` names).
+    /// Mark a node whose text is secret: every renderer masks it (the whole value, only the
+    /// part a `Label::sub` names, the key a `Label::key` names, or the losing value of a
+    /// duplicate key), and every output masks its text wherever it recurs in the run.
     pub fn sensitive(&mut self, at: Label) -> &mut Self {
-        let at = if matches!(at.focus, Focus::Sub(..)) {
+        let at = if matches!(
+            at.focus,
+            Focus::Sub(..) | Focus::ShadowedValue(..) | Focus::Key
+        ) {
             at
         } else {
             at.value()

@@ -111,6 +111,8 @@ pub enum Focus {
     Whole,
     /// The earlier occurrence of a duplicate key (index into the document's duplicates).
     Shadowed(u32),
+    /// The value of the earlier occurrence of a duplicate key (to mask it).
+    ShadowedValue(u32),
 }
 
 /// A node to point at, what to underline, and what to say there.

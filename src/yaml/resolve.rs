@@ -134,6 +134,10 @@ pub fn span_of(doc: &Doc<'_>, text: &str, label: &Label) -> (u32, u32) {
             .duplicates
             .get(*i as usize)
             .map_or_else(|| tight(node), |d| raw(doc.node(d.shadowed))),
+        Focus::ShadowedValue(i) => doc
+            .duplicates
+            .get(*i as usize)
+            .map_or_else(|| tight(node), |d| raw(doc.node(d.shadowed_value))),
     }
 }
 

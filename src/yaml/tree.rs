@@ -68,6 +68,8 @@ pub struct Duplicate {
     pub key: String,
     /// The earlier, overridden key node.
     pub(crate) shadowed: NodeId,
+    /// Its value node.
+    pub(crate) shadowed_value: NodeId,
 }
 
 /// One YAML document of a stream.
@@ -787,6 +789,7 @@ impl<'a> Builder<'a> {
                         map,
                         key: owned_key(),
                         shadowed: out[i].key,
+                        shadowed_value: out[i].value,
                     };
                     self.doc.duplicates.push(dup);
                 }
@@ -932,6 +935,13 @@ impl<'d> Doc<'d> {
     /// The node with this id.
     pub fn node(&'d self, id: NodeId) -> NodeRef<'d> {
         NodeRef { doc: self, id }
+    }
+
+    /// The value the later occurrence of duplicate key `i` overrode (see
+    /// `Object::duplicate_keys`).
+    pub fn shadowed_value(&'d self, i: u32) -> Option<NodeRef<'d>> {
+        let d = self.duplicates.get(i as usize)?;
+        Some(self.node(d.shadowed_value))
     }
 
     /// The comment lines written before the document's content (after the previous document's

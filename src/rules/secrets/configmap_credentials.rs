@@ -14,7 +14,8 @@ declare_rule! {
     /// (`application.properties`, `.env`, INI, YAML, JSON) that set a secret-like key. Keys that
     /// name a file (`password-policy.json`) are scanned line by line instead of judged by
     /// their name. Interpolations (`${…}`, `$(…)`, `{{ }}`), placeholders, booleans and numbers
-    /// are skipped. The values are masked in the output.
+    /// are skipped. Past sixteen credentials in one value, the rest are one finding. The values
+    /// are masked in the output, wherever they recur.
     ///
     /// ## Why it matters
     /// A ConfigMap is meant for non-confidential data: it is readable by every workload and
@@ -78,32 +79,62 @@ impl Rule for ConfigmapCredentials {
                     .sensitive(at);
                 continue;
             }
+            // (range, label, message) of each credential embedded in the text.
+            let mut found: Vec<(std::ops::Range<usize>, String, String)> = Vec::new();
             let embedded = url_passwords(text).into_iter().map(|r| (r, "a URL")).chain(
                 sql_passwords(text)
                     .into_iter()
                     .map(|r| (r, "an SQL statement")),
             );
             for (range, place) in embedded {
-                let label = at.clone().sub(range);
-                cx.report(self, label.clone().label(format!("password in {place}")))
-                    .message(format!("{} embeds a password in {place} in `{key}`; credentials belong in a Secret", obj.describe()))
-                    .help(help)
-                    .sensitive(label);
+                found.push((
+                    range,
+                    format!("password in {place}"),
+                    format!("{} embeds a password in {place} in `{key}`; credentials belong in a Secret", obj.describe()),
+                ));
             }
             for a in secret_assignments(text) {
-                let label = at.clone().sub(a.value.clone());
-                cx.report(self, label.clone().label(format!("`{}` set to a literal", a.key)))
-                    .message(format!(
+                found.push((
+                    a.value,
+                    format!("`{}` set to a literal", a.key),
+                    format!(
                         "{} embeds a credential in `{key}`: `{}` is set to a literal value; credentials belong in a Secret",
                         obj.describe(),
                         a.key
+                    ),
+                ));
+            }
+            // A file full of them: the first few each, then the rest as one finding on the whole
+            // value (each finding is located in the text: a finding per credential of tens of
+            // thousands would cost the text's length each).
+            if found.len() > PER_VALUE {
+                let d = cx
+                    .report(self, at.clone().value().label("more credentials"))
+                    .message(format!(
+                        "{} embeds {} more credentials in `{key}`; credentials belong in a Secret",
+                        obj.describe(),
+                        found.len() - PER_VALUE
                     ))
                     .help(help)
-                    .sensitive(label);
+                    .sensitive(at.clone());
+                // Each is masked wherever it recurs (snippets mask the whole value).
+                for (range, _, _) in &found[PER_VALUE..] {
+                    d.sensitive(at.clone().sub(range.clone()));
+                }
+            }
+            for (range, label, message) in found.into_iter().take(PER_VALUE) {
+                let label_at = at.clone().sub(range);
+                cx.report(self, label_at.clone().label(label))
+                    .message(message)
+                    .help(help)
+                    .sensitive(label_at);
             }
         }
     }
 }
+
+/// Credentials of one value reported each; the rest are one finding.
+const PER_VALUE: usize = 16;
 
 #[cfg(test)]
 mod tests {
@@ -132,5 +163,35 @@ mod tests {
             .fail("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\ndata:\n  DATABASE_URL: postgres://app:pw-canary@db:5432/app   #~ configmap-credentials\n")
             .fail("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\ndata:\n  init.sql: |\n    CREATE USER app WITH PASSWORD 'app-pw-canary';   #~ configmap-credentials\n    GRANT ALL ON DATABASE app TO app;\n")
             .snapshot();
+    }
+
+    #[test]
+    fn a_file_full_of_credentials_is_a_few_findings_and_all_of_it_masked() {
+        use crate::rule::Settings;
+        let lines: String = (0..40)
+            .map(|i| format!("    db{i}.password=Pw{i}-canary\n"))
+            .collect();
+        let yaml = format!(
+            "apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: a}}\ndata:\n  app.properties: |\n{lines}"
+        );
+        let run = crate::engine::lint_str(
+            "a.yaml",
+            &yaml,
+            vec![&ConfigmapCredentials],
+            &Settings::default(),
+        );
+        assert_eq!(run.findings.len(), super::PER_VALUE + 1);
+        assert!(
+            run.findings
+                .iter()
+                .any(|f| f.message.contains("24 more credentials"))
+        );
+        let out = crate::report::human::render(&run, crate::report::human::Style::snapshot());
+        for i in 0..40 {
+            assert!(
+                !out.contains(&format!("Pw{i}-canary")),
+                "Pw{i} shown:\n{out}"
+            );
+        }
     }
 }

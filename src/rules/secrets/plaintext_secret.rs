@@ -6,7 +6,7 @@ use crate::model::secret::{
     is_sops_document,
 };
 use crate::rule::{Context, Rule, declare_rule};
-use crate::yaml::{NodeRef, Seg};
+use crate::yaml::{Focus, Label, NodeRef, Seg};
 
 declare_rule! {
     /// ## What it flags
@@ -21,8 +21,10 @@ declare_rule! {
     /// (`username`, `admin-user`, `apiAddress`) do not count, and a whole configuration file
     /// (`alertmanager.yaml`, `grafana.ini`) counts only when it holds a secret: a secret-like
     /// `key = value` line, a password in a URL or an SQL statement, or a known credential
-    /// format. One finding per
-    /// Secret; every value it counts is masked in the output.
+    /// format. A URL with a password (`postgres://app:pw@db/app`) counts under any key, in any
+    /// type of Secret. A key given twice counts with both values: the cluster keeps the last,
+    /// but the earlier one is committed too (and masked, whatever it holds). One finding per
+    /// Secret; every value it counts is masked in the output, wherever it recurs.
     ///
     /// ## Why it matters
     /// base64 is an encoding, not encryption: anyone who can read the repository (or any fork,
@@ -75,6 +77,41 @@ fn counted_keys(kind: &str) -> Option<&'static [&'static str]> {
     }
 }
 
+/// Whether the value of `key` in `field` (`data`, base64, or `stringData`) counts as a committed
+/// secret of a Secret whose counted keys are `counted`.
+fn counts(field: &str, key: &str, raw: &str, counted: Option<&[&str]>) -> bool {
+    if is_sops_ciphertext(raw.trim()) {
+        return false;
+    }
+    let plain = if field == "data" {
+        match base64_decode(raw) {
+            Some(bytes) => String::from_utf8(bytes).unwrap_or_else(|_| "\u{fffd}binary".to_owned()),
+            None => raw.to_owned(),
+        }
+    } else {
+        raw.to_owned()
+    };
+    if is_placeholder(&plain) || is_placeholder(raw) || is_public_certificate(&plain) {
+        return false;
+    }
+    // A URL that carries a password (`postgres://app:pw@db/app`) is a credential under any key.
+    let url_password = !url_passwords(&plain).is_empty();
+    if counted.is_some_and(|c| !c.contains(&key)) && !url_password {
+        return false;
+    }
+    if counted.is_none() && is_identifier_key(key) && !url_password {
+        return false;
+    }
+    // A whole configuration file kept in a Secret counts only if it holds a secret.
+    !(counted.is_none()
+        && is_file_key(key)
+        && plain.contains('\n')
+        && secret_assignments(&plain).is_empty()
+        && find_credentials(&plain).is_empty()
+        && !url_password
+        && sql_passwords(&plain).is_empty())
+}
+
 impl Rule for PlaintextSecret {
     fn check_object(&self, obj: &Object<'_>, cx: &mut Context<'_>) {
         if obj.kind != "Secret" || !obj.group().is_empty() {
@@ -87,53 +124,72 @@ impl Rule for PlaintextSecret {
             .unwrap_or("Opaque");
         let counted = counted_keys(secret_type);
         let sops = is_sops_document(obj);
-        let mut found: Vec<(&str, &str)> = Vec::new();
+        // (field, key, earlier value of a duplicate key): what counts, in order.
+        let mut found: Vec<(&str, &str, Option<u32>)> = Vec::new();
         for field in ["stringData", "data"] {
             let Some(map) = obj.node.get(field) else {
                 continue;
             };
             for (key, value) in map.entries() {
-                if counted.is_some_and(|c| !c.contains(&key)) {
-                    continue;
-                }
-                let Some(raw) = value.as_str() else { continue };
-                if is_sops_ciphertext(raw.trim()) {
-                    continue;
-                }
-                let plain = if field == "data" {
-                    match base64_decode(raw) {
-                        Some(bytes) => {
-                            String::from_utf8(bytes).unwrap_or_else(|_| "\u{fffd}binary".to_owned())
-                        }
-                        None => raw.to_owned(),
-                    }
-                } else {
-                    raw.to_owned()
-                };
-                if is_placeholder(&plain) || is_placeholder(raw) || is_public_certificate(&plain) {
-                    continue;
-                }
-                if counted.is_none() && is_identifier_key(key) {
-                    continue;
-                }
-                // A whole configuration file kept in a Secret counts only if it holds a secret.
-                if counted.is_none()
-                    && is_file_key(key)
-                    && plain.contains('\n')
-                    && secret_assignments(&plain).is_empty()
-                    && find_credentials(&plain).is_empty()
-                    && url_passwords(&plain).is_empty()
-                    && sql_passwords(&plain).is_empty()
+                if value
+                    .as_str()
+                    .is_some_and(|raw| counts(field, key, raw, counted))
                 {
-                    continue;
+                    found.push((field, key, None));
                 }
-                found.push((field, key));
             }
         }
-        let Some(&(field, key)) = found.first() else {
+        // A key given twice: the cluster keeps the last value, but the earlier one is committed
+        // all the same (and shown in every snippet of the lines around it).
+        let mut shadowed: Vec<Label> = Vec::new();
+        let base = obj.base.segs().len();
+        let duplicates = obj.duplicate_keys();
+        for dup in &duplicates {
+            let [Seg::Key(field), Seg::Key(key)] =
+                &dup.key_pointer.segs()[base.min(dup.key_pointer.segs().len())..]
+            else {
+                continue;
+            };
+            let field = match field.as_ref() {
+                "data" => "data",
+                "stringData" => "stringData",
+                _ => continue,
+            };
+            let Some(value) = obj.node.doc.shadowed_value(dup.index) else {
+                continue;
+            };
+            shadowed.push(Label {
+                focus: Focus::ShadowedValue(dup.index),
+                ..Label::at(dup.key_pointer.clone())
+            });
+            if value
+                .as_str()
+                .is_some_and(|raw| counts(field, key, raw, counted))
+            {
+                found.push((field, key.as_ref(), Some(dup.index)));
+            }
+        }
+        let Some(&(field, key, earlier)) = found.first() else {
             return;
         };
-        let keys: Vec<String> = found.iter().map(|(_, k)| format!("`{k}`")).collect();
+        // Where a counted value is: its key (the earlier one, for an overridden value).
+        let at = |field: &'static str, key: &str, earlier: Option<u32>| {
+            let l = obj.at([Seg::from(field), Seg::from(key.to_owned())]).key();
+            match earlier {
+                Some(i) => Label {
+                    focus: Focus::Shadowed(i),
+                    ..l
+                },
+                None => l,
+            }
+        };
+        let keys: Vec<String> = found
+            .iter()
+            .map(|(_, k, earlier)| match earlier {
+                Some(_) => format!("`{k}` (overridden)"),
+                None => format!("`{k}`"),
+            })
+            .collect();
         let what = match secret_type {
             "kubernetes.io/dockerconfigjson" | "kubernetes.io/dockercfg" => "registry credentials",
             "kubernetes.io/tls" => "a TLS private key",
@@ -148,7 +204,7 @@ impl Rule for PlaintextSecret {
             ""
         };
         let d = cx
-            .report(self, obj.at([Seg::from(field), Seg::from(key.to_owned())]).key().label(if field == "data" { "base64 is not encryption" } else { "plain text committed here" }))
+            .report(self, at(field, key, earlier).label(if earlier.is_some() { "overridden, but committed all the same" } else if field == "data" { "base64 is not encryption" } else { "plain text committed here" }))
             .message(format!(
                 "{} commits {what} in plain text: {} value{} ({}){sops_note}",
                 obj.describe(),
@@ -157,15 +213,17 @@ impl Rule for PlaintextSecret {
                 keys.join(", ")
             ))
             .help("Do not commit Secret values: encrypt the file with SOPS or seal it as a SealedSecret, or fetch the values at run time with an ExternalSecret or a Secrets Store CSI SecretProviderClass (e.g. the Azure Key Vault provider); then rotate them, since git history keeps them.");
-        for (i, (field, key)) in found.iter().enumerate() {
+        for (i, &(field, key, earlier)) in found.iter().enumerate() {
             if i > 0 && i <= 5 {
-                d.related(
-                    obj.at([Seg::from(*field), Seg::from((*key).to_owned())])
-                        .key(),
-                    "also committed",
-                );
+                d.related(at(field, key, earlier), "also committed");
             }
-            d.sensitive(obj.at([Seg::from(*field), Seg::from((*key).to_owned())]));
+            if earlier.is_none() {
+                d.sensitive(obj.at([Seg::from(field), Seg::from(key.to_owned())]));
+            }
+        }
+        // Every overridden value of the Secret is masked, whether or not it counts.
+        for l in shadowed {
+            d.sensitive(l);
         }
         // `kubectl apply` stores the whole object, values included, in this annotation.
         if obj
@@ -200,6 +258,12 @@ mod tests {
             ))
             .pass("apiVersion: bitnami.com/v1alpha1\nkind: SealedSecret\nmetadata: {name: a}\nspec:\n  encryptedData: {password: AgBy3i4OJSWK+PiTySYZZA==}\n")
             .pass("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\ndata: {password: x}\n")
+            .pass(concat!(
+                "apiVersion: v1\nkind: Secret\nmetadata: {name: urls}\nstringData:\n",
+                "  DATABASE_URL: postgres://app@db/app\n  ENDPOINT_URL: https://host/path?x=y\n",
+                "  TEMPLATE_URL: postgres://app:${PASSWORD}@db/app\n  DOC_URL: postgres://app:<password>@db/app\n",
+            ))
+            .pass("apiVersion: v1\nkind: Secret\nmetadata: {name: a}\nstringData:\n  password: ${OLD}\n  password: ${NEW}\n")
             .pass("apiVersion: v1\nkind: Secret\nmetadata: {name: am}\nstringData:\n  alertmanager.yaml: |\n    global:\n      resolve_timeout: 5m\n    receivers:\n    - name: web\n      webhook_configs: [{url: \"http://hook:8080/\"}]\n  user: admin\n")
             .fail("apiVersion: v1\nkind: Secret\nmetadata: {name: db}\nstringData:\n  password: hunter2   #~ plaintext-secret\n")
             .fail(concat!(
@@ -218,6 +282,16 @@ mod tests {
                 "  password: ENC[AES256_GCM,data:Zm9vYmFy,iv:aXY=,tag:dGFn,type:str]\n",
                 "  api_unencrypted: plain-value-here   #~ plaintext-secret\n",
                 "sops:\n  mac: ENC[AES256_GCM,data:bWFj,iv:aXY=,tag:dGFn,type:str]\n  lastmodified: \"2024-01-01T00:00:00Z\"\n",
+            ))
+            .fail("apiVersion: v1\nkind: Secret\nmetadata: {name: db}\nstringData:\n  DATABASE_URL: postgres://app:pw-canary@db/app   #~ plaintext-secret\n")
+            .fail(concat!(
+                "apiVersion: v1\nkind: Secret\nmetadata: {name: auth}\ntype: kubernetes.io/basic-auth\nstringData:\n",
+                "  username: app\n  password: ${PW}\n",
+                "  uri: postgres://app:pw-canary@db/app   #~ plaintext-secret\n",
+            ))
+            .fail(concat!(
+                "apiVersion: v1\nkind: Secret\nmetadata: {name: db}\nstringData:\n",
+                "  password: earlier-canary-value   #~ plaintext-secret\n  password: ${DB_PASSWORD}\n",
             ))
             .snapshot();
     }
