@@ -89,7 +89,8 @@ pub fn write(path: &Path, b: &Baseline) -> Result<(), Error> {
         .map_err(|e| Error::Baseline(path.display().to_string(), e.to_string()))?;
     text.push('\n');
     // Written beside and renamed: a failure leaves the old baseline whole.
-    crate::outfile::write(path, &text).map_err(|e| Error::Write(path.display().to_string(), e))
+    crate::report::outfile::write(path, &text)
+        .map_err(|e| Error::Write(path.display().to_string(), e))
 }
 
 /// Read a baseline file.
@@ -123,7 +124,7 @@ pub fn filter_known(run: &mut Run, known: &BTreeSet<String>) -> (usize, usize) {
 }
 
 fn git(dir: &Path, args: &[&str]) -> Result<String, String> {
-    crate::git::text(dir, args)
+    crate::input::git::text(dir, args)
 }
 
 /// What `--new-from-rev` could establish.
@@ -140,7 +141,7 @@ pub enum Old {
 pub fn old_findings(rev: &str, args: &[String]) -> Result<Old, Error> {
     let err = |m: String| Error::Git(crate::report::inert::path(rev).into_owned(), m);
     // The command line refuses such a revision already; this keeps every caller honest.
-    crate::git::check_revision(rev).map_err(err)?;
+    crate::input::git::check_revision(rev).map_err(err)?;
     let cwd = std::env::current_dir().map_err(|e| err(e.to_string()))?;
     let root = PathBuf::from(git(&cwd, &["rev-parse", "--show-toplevel"]).map_err(err)?);
     // The revision goes after `--end-of-options` in every git command line (git >= 2.24).
@@ -175,7 +176,7 @@ fn lint_tree(
     std::fs::create_dir_all(&tmp).map_err(|e| e.to_string())?;
     let result = (|| {
         let archive =
-            crate::git::run(root, &["archive", "--format=tar", "--end-of-options", base])?;
+            crate::input::git::run(root, &["archive", "--format=tar", "--end-of-options", base])?;
         let tar = tmp.join("base.tar");
         std::fs::write(&tar, &archive).map_err(|e| e.to_string())?;
         let untar = Command::new("tar")

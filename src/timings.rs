@@ -75,6 +75,6 @@ pub fn report() {
             ));
         }
         out.push_str(&format!("  {:<24} {total:9.4} s\n", "total"));
-        crate::outfile::stderr(&out);
+        crate::report::outfile::stderr(&out);
     }
 }

@@ -59,7 +59,7 @@ fn add_context_within(
     let mut loose = 0;
     for f in &files {
         let Some(dir) = f.parent() else { continue };
-        match crate::git::work_tree_of(dir) {
+        match crate::input::git::work_tree_of(dir) {
             Some(r) => roots.push((r.to_path_buf(), false)),
             None => {
                 loose += 1;

@@ -335,7 +335,7 @@ fn walk(
     // when git cannot say) the directories within reach of a rule are read again, which needs
     // them recorded.
     let work_tree = if account && ignore {
-        crate::git::work_tree_of(&canon_root).map(Path::to_path_buf)
+        crate::input::git::work_tree_of(&canon_root).map(Path::to_path_buf)
     } else {
         None
     };
@@ -549,7 +549,7 @@ fn rules_above(root: &Path) -> bool {
     root.ancestors()
         .skip(1)
         .any(|d| d.join(".gitignore").is_file() || d.join(".ignore").is_file())
-        || crate::git::work_tree_of(root)
+        || crate::input::git::work_tree_of(root)
             .is_some_and(|top| has_rules(&top.join(".git/info/exclude")))
         || !ignore::gitignore::Gitignore::global().0.is_empty()
 }
@@ -716,7 +716,7 @@ mod tests {
             (".github/ci.yaml", ""),
         ]);
         let root = t.path().canonicalize().unwrap();
-        let git = |args: &[&str]| crate::git::run(&root, args).unwrap();
+        let git = |args: &[&str]| crate::input::git::run(&root, args).unwrap();
         git(&["init", "-q"]);
         git(&["add", "-A"]);
         git(&[

@@ -86,7 +86,7 @@ pub(crate) fn left_out(
 /// The files git tracks under `root`: paths relative to it, NUL-separated and unquoted; an
 /// error when git cannot be asked.
 pub(crate) fn tracked(root: &Path) -> Result<Vec<u8>, String> {
-    crate::git::run(root, &["ls-files", "-z", "--cached"])
+    crate::input::git::run(root, &["ls-files", "-z", "--cached"])
 }
 
 /// Whether a path (as bytes) has a manifest's extension, as `discover::is_manifest_ext` says.

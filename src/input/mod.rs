@@ -2,6 +2,7 @@
 
 mod context;
 mod discover;
+pub(crate) mod git;
 pub(crate) mod ignored;
 
 pub use context::{add_context, kustomize_namespaces};

@@ -75,7 +75,7 @@ impl Tree {
         if files == 0 {
             return Err("an example without files".into());
         }
-        let git = |args: &[&str]| crate::git::run(&tree.root, args).map(drop);
+        let git = |args: &[&str]| crate::input::git::run(&tree.root, args).map(drop);
         git(&["init", "-q"])?;
         git(&["add", "-A", "-f"])?;
         git(&[
@@ -96,7 +96,7 @@ impl Tree {
 
     /// Lint it with every rule, as `kubeward lint --render never ROOT` would.
     pub(crate) fn lint(&self) -> Result<crate::engine::Run, String> {
-        crate::lint_dir(&self.root)
+        crate::commands::lint_dir(&self.root)
     }
 }
 

@@ -1,13 +1,15 @@
 //! The lint pipeline: read → parse → objects → rules → resolved findings, in parallel per file,
 //! then the cross-object pass over the index.
 
+pub(crate) mod accounting;
+
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
 
-use crate::accounting::Failure;
+use crate::engine::accounting::Failure;
 use crate::finding::{
     Extra, Finding, Fingerprint, Interner, Location, Related, RelatedLists, Secrets, Text,
     flagged_forms, stable_hash,
@@ -437,7 +439,7 @@ pub fn lint(inputs: Vec<Input>, skipped: Vec<(String, String)>, opts: &Options<'
     crate::timings::mark("mask secrets");
     order(&mut run.findings, &run.files);
     crate::timings::mark("suppress, sort, dedup");
-    crate::accounting::tally(&mut run);
+    crate::engine::accounting::tally(&mut run);
     run.stats.elapsed = started.elapsed();
     run
 }
