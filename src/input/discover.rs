@@ -175,7 +175,7 @@ pub fn discover_all(paths: &[String], opts: &DiscoverOptions) -> Result<Discover
             let mut buf = Vec::new();
             let cap = opts
                 .max_file_size
-                .unwrap_or(crate::engine::DEFAULT_MAX_FILE_SIZE);
+                .unwrap_or(super::read::DEFAULT_MAX_FILE_SIZE);
             std::io::stdin()
                 .take(cap.saturating_add(1))
                 .read_to_end(&mut buf)

@@ -1,12 +1,15 @@
-//! Discovery: which files to lint, and why the others are skipped.
+//! Input: which files to lint (and why the others are skipped), the repository's files read as
+//! context, asking git what it tracks, and reading a file's bytes.
 
 mod context;
 mod discover;
 pub(crate) mod git;
 pub(crate) mod ignored;
+pub(crate) mod read;
 
 pub use context::{add_context, kustomize_namespaces};
 #[cfg(test)]
 pub use discover::discover;
 pub use discover::{DiscoverOptions, Error, Input, InputSource, discover_all, display_path};
 pub(crate) use discover::{HIDDEN, IGNORED};
+pub use read::DEFAULT_MAX_FILE_SIZE;
