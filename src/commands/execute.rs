@@ -60,7 +60,7 @@ pub(super) fn execute(args: &LintArgs, sarif: bool) -> Result<(engine::Run, Plan
             b.inc(1);
         }
     };
-    let human = matches!(args.format, Format::Human | Format::Github);
+    let human = args.format.draws_snippets();
     let mut run = engine::lint(
         prepared.inputs,
         prepared.skipped,

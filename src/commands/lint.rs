@@ -6,7 +6,7 @@ use std::io::{IsTerminal, Write};
 use crate::baseline;
 use crate::cli::{ColorChoice, FailOn, LintArgs};
 use crate::error::Error;
-use crate::report::{self, Format, outfile};
+use crate::report::{self, Format, Report, outfile};
 use crate::rule::Severity;
 use crate::timings;
 
@@ -48,65 +48,20 @@ pub(super) fn lint(args: &LintArgs, raw: &[String]) -> Result<u8, Error> {
         }
     }
 
-    let color = use_color(args.color);
-    let rules = &plan.rules;
     let frame = plan.sarif_frame.take().map(|h| {
         h.join()
             .unwrap_or_else(|_| Err(std::io::Error::other("internal error: SARIF frame")))
     });
-    let sarif = |w: &mut dyn std::io::Write| match &frame {
-        Some(Ok(f)) => report::sarif::write_framed(&run, rules, f, w),
-        Some(Err(e)) => Err(std::io::Error::new(e.kind(), e.to_string())),
-        None => report::sarif::write(&run, rules, None, w),
-    };
-    let write_report = |w: &mut dyn std::io::Write| -> std::io::Result<()> {
-        match args.format {
-            Format::Human => Ok(()),
-            Format::Sarif => sarif(w),
-            Format::Json => report::json::write(&run, w),
-            Format::Github => w.write_all(report::github::render(&run).as_bytes()),
-            Format::Gitlab => w.write_all(report::gitlab::render(&run).as_bytes()),
-            Format::Junit => w.write_all(report::junit::render(&run).as_bytes()),
-        }
-    };
+    let report = Report::new(&run, &plan.rules, frame);
     if let Some(path) = &args.sarif_file {
-        outfile::write_with(path, |w| sarif(w))
+        outfile::write_with(path, |w| report.sarif(w))
             .map_err(|e| Error::Write(path.display().to_string(), e))?;
     }
-    if args.format == Format::Github
-        && let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty())
-    {
-        use std::io::Write as _;
-        let summary = report::github::step_summary(&run);
-        let appended = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&path)
-            .and_then(|mut f| f.write_all(summary.as_bytes()));
-        appended
-            .map_err(|e| Error::Write(std::path::PathBuf::from(&path).display().to_string(), e))?;
-    }
+    report
+        .append_step_summary(args.format)
+        .map_err(|(path, e)| Error::Write(path, e))?;
+    report.draw(args.format, use_color(args.color));
     let mut stderr = String::new();
-    if args.format == Format::Human {
-        let width = std::env::var("COLUMNS")
-            .ok()
-            .and_then(|c| c.parse().ok())
-            .unwrap_or(100);
-        // Diagnostics go out as they are drawn (a large run is never held as one string).
-        let mut err = std::io::BufWriter::new(std::io::stderr().lock());
-        report::human::render_each(
-            &run,
-            report::human::Style {
-                color,
-                unicode: true,
-                width,
-            },
-            &mut |d| {
-                let _ = err.write_all(d.as_bytes());
-            },
-        );
-        let _ = err.flush();
-    }
     if !args.quiet {
         stderr.push_str(&report::summary(&run, args.verbose, true));
         for n in &notes {
@@ -115,12 +70,12 @@ pub(super) fn lint(args: &LintArgs, raw: &[String]) -> Result<u8, Error> {
         }
     }
     let _ = std::io::stderr().write_all(stderr.as_bytes());
-    if args.format != Format::Human {
+    if !args.format.is_diagnostics() {
         match &args.output {
-            Some(path) => outfile::write_with(path, |w| write_report(w))
+            Some(path) => outfile::write_with(path, |w| report.write(args.format, w))
                 .map_err(|e| Error::Write(path.display().to_string(), e))?,
             // A closed pipe (`| head`) is not an error worth reporting; a full disk is.
-            None => outfile::stdout_with(|w| write_report(w))
+            None => outfile::stdout_with(|w| report.write(args.format, w))
                 .map_err(|e| Error::Write("standard output".into(), e))?,
         }
     }
