@@ -6,7 +6,8 @@
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
-use super::discover::{DiscoverOptions, Input, InputSource, discover_all, display_path};
+use super::discover::{DiscoverOptions, discover_all};
+use super::source::{Input, InputSource, display_path};
 use crate::yaml::{NodeRef, parse_stream};
 
 /// A git work tree gives context only if its walk meets at most this many files (all or

@@ -10,6 +10,8 @@ use std::sync::{Arc, Mutex};
 use globset::GlobSet;
 use ignore::{WalkBuilder, WalkState};
 
+use super::source::{Input, InputSource, display_path, display_path_in};
+
 /// Errors that stop discovery (exit code 2).
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
 pub enum Error {
@@ -24,42 +26,6 @@ pub enum Error {
     #[error("cannot read standard input: {0}")]
     #[diagnostic(code(kubeward::input::stdin))]
     Stdin(std::io::Error),
-}
-
-/// Where an input's bytes come from.
-#[derive(Debug, Clone)]
-pub enum InputSource {
-    /// A file on disk.
-    Path(PathBuf),
-    /// Bytes already in memory (standard input, tests).
-    Bytes(Arc<[u8]>),
-    /// A stream kubeward rendered (Helm chart, Kustomize overlay), with where it came from.
-    Rendered(Arc<crate::render::Rendered>),
-}
-
-/// One file to lint.
-#[derive(Debug, Clone)]
-pub struct Input {
-    /// Path as shown to the user.
-    pub display: String,
-    /// Where to read it.
-    pub source: InputSource,
-    /// Report its findings (else it is context: read only for the cross-object index).
-    pub report: bool,
-    /// Namespace of the kustomization that lists the file, for objects that name none.
-    pub namespace: Option<String>,
-}
-
-impl Input {
-    /// A reported input with no kustomization namespace.
-    pub fn new(display: String, source: InputSource) -> Self {
-        Input {
-            display,
-            source,
-            report: true,
-            namespace: None,
-        }
-    }
 }
 
 /// The inputs to lint (sorted) and the skipped paths with their reasons.
@@ -105,19 +71,6 @@ pub struct Discovery {
     pub notices: Vec<String>,
     /// A walk stopped at [`DiscoverOptions::max_files`].
     pub capped: bool,
-}
-
-/// Path relative to the working directory when under it, with `/` separators.
-pub fn display_path(p: &Path) -> String {
-    display_path_in(p, std::env::current_dir().ok().as_deref())
-}
-
-/// [`display_path`] relative to `cwd`, the working directory (asked once for a whole walk).
-pub(super) fn display_path_in(p: &Path, cwd: Option<&Path>) -> String {
-    let rel = cwd.and_then(|c| p.strip_prefix(c).ok()).unwrap_or(p);
-    let rel = rel.strip_prefix("./").unwrap_or(rel);
-    let s = rel.to_string_lossy().replace('\\', "/");
-    if s.is_empty() { ".".to_owned() } else { s }
 }
 
 pub(super) fn is_manifest_ext(p: &Path) -> bool {

@@ -17,7 +17,7 @@ use std::sync::Arc;
 use ignore::Match;
 use ignore::gitignore::{Gitignore, GitignoreBuilder};
 
-use super::discover::display_path_in;
+use super::source::display_path_in;
 use crate::engine::{Run, SourceFile};
 use crate::finding::{Extra, Finding, Location, stable_hash};
 use crate::rules::suppression::IgnoredManifest;

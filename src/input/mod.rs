@@ -6,10 +6,12 @@ mod discover;
 pub(crate) mod git;
 pub(crate) mod ignored;
 pub(crate) mod read;
+mod source;
 
 pub use context::{add_context, kustomize_namespaces};
 #[cfg(test)]
 pub use discover::discover;
-pub use discover::{DiscoverOptions, Error, Input, InputSource, discover_all, display_path};
+pub use discover::{DiscoverOptions, Error, discover_all};
+pub use source::{Input, InputSource, display_path};
 pub(crate) use discover::{HIDDEN, IGNORED};
 pub use read::DEFAULT_MAX_FILE_SIZE;

@@ -1,6 +1,6 @@
 //! Reading an input: its bytes up to the size cap, binary content refused from the first block.
 
-use crate::input::{Input, InputSource};
+use super::source::{Input, InputSource};
 
 /// Bytes read from the start of a file to recognise binary content before reading the rest.
 pub(crate) const FIRST_BLOCK: usize = 8192;
