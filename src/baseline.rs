@@ -178,7 +178,7 @@ fn lint_tree(
         let untar = Command::new("tar")
             .arg("-xf")
             .arg(&tar)
-            .current_dir(&tmp)
+            .current_dir(tmp)
             .status()
             .map_err(|e| e.to_string())?;
         if !untar.success() {
