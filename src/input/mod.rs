@@ -1,10 +1,12 @@
-//! Input: which files to lint (and why the others are skipped), the repository's files read as
-//! context, asking git what it tracks, and reading a file's bytes.
+//! Input: which files to lint (and why the others are skipped), what an input is, the
+//! repository's files read as context, asking git what it tracks, files looked up by name, and
+//! reading a file's bytes.
 
 mod context;
 mod discover;
 pub(crate) mod git;
 pub(crate) mod ignored;
+pub(crate) mod lookup;
 pub(crate) mod read;
 mod source;
 
@@ -12,6 +14,6 @@ pub use context::{add_context, kustomize_namespaces};
 #[cfg(test)]
 pub use discover::discover;
 pub use discover::{DiscoverOptions, Error, discover_all};
-pub use source::{Input, InputSource, display_path};
 pub(crate) use discover::{HIDDEN, IGNORED};
 pub use read::DEFAULT_MAX_FILE_SIZE;
+pub use source::{Input, InputSource, display_path};
