@@ -7,9 +7,10 @@ use std::path::Path;
 use super::build::KDoc;
 use super::kustomize::Patch;
 use super::routes::{
-    accept, image_repo, is_identity, json6902, relabel, same_object, selects, str_at, translate,
+    accept, image_repo, is_identity, json6902, node_at, relabel, same_object, selects, str_at,
+    translate,
 };
-use super::trace::{Tracer, node_at};
+use super::trace::Tracer;
 use crate::finding::{Location, Text};
 use crate::model::ObjectIdent;
 use crate::yaml::{Doc, Label, NodeRef, Pointer, Seg, block_scalar_span, span_of};
