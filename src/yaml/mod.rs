@@ -3,6 +3,7 @@
 
 mod breaks;
 mod comments;
+mod edit;
 mod fast;
 mod loose;
 mod pointer;
@@ -13,6 +14,8 @@ mod scalar;
 mod tree;
 
 pub use comments::{Comment, RealComments, comments, is_comment_line};
+#[allow(unused_imports)]
+pub use edit::{Change, Refused, Replacement, Scalar, apply, expected, fix_text, plan, to_json};
 pub use fast::differs_from_saphyr;
 #[allow(unused_imports)]
 pub use loose::{find_route_loose, first_line};
