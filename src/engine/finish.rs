@@ -4,7 +4,8 @@
 use std::sync::Arc;
 
 use crate::finding::{
-    Extra, Finding, Fingerprint, Interner, Location, Related, RelatedLists, Text, stable_hash,
+    Extra, Finding, Fingerprint, Fixable, Interner, Location, Related, RelatedLists, Text,
+    stable_hash,
 };
 use crate::model::{ObjectIdent, Site};
 use crate::render;
@@ -32,6 +33,8 @@ pub(super) struct Resolver<'t> {
     /// The file's objects are checked by the secret checks (it is not context only): the texts
     /// made of them are covered (`Interner::get_covered`).
     pub(super) covered: bool,
+    /// The file is a plain manifest on disk, which a fix may edit.
+    pub(super) editable: bool,
 }
 
 impl Resolver<'_> {
@@ -127,7 +130,7 @@ pub(super) fn finish_label_draft(
     let sensitive = if snippets {
         drawn(&d.sensitive).map(|l| res.traced(doc, l)).collect()
     } else {
-        Vec::new()
+        Box::default()
     };
     let fingerprint = match &traced {
         Some(t) => fingerprint(
@@ -169,6 +172,13 @@ pub(super) fn finish_label_draft(
             sensitive,
             suppressed: None,
             trace,
+            fix: d.fix.map(|f| {
+                Box::new(Fixable {
+                    fix: *f,
+                    doc: u32::try_from(doc.index).unwrap_or(u32::MAX),
+                    editable: res.editable,
+                })
+            }),
         }
         .boxed(),
     }

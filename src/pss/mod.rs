@@ -17,7 +17,7 @@
 use std::borrow::Cow;
 
 use crate::model::{Container, PodSpec};
-use crate::rule::{Context, LATEST_PSS_MINOR, PssLevel, RuleMeta, Severity, registry};
+use crate::rule::{Context, Fix, LATEST_PSS_MINOR, PssLevel, RuleMeta, Severity, registry};
 use crate::yaml::{Label, NodeRef};
 
 /// Capabilities the Baseline level lets a container add (the container runtimes' defaults),
@@ -163,6 +163,7 @@ pub struct Detail {
     help: Cow<'static, str>,
     related: Vec<(Label, String)>,
     severity: Option<Severity>,
+    fix: Option<Fix>,
 }
 
 impl Detail {
@@ -173,7 +174,17 @@ impl Detail {
             help: help.into(),
             related: Vec::new(),
             severity: None,
+            fix: None,
         }
+    }
+
+    /// The automatic fix, built only when `wanted` (the run wants fixes: [`Out::fixes`]).
+    #[must_use]
+    pub fn fix_if(mut self, wanted: bool, fix: impl FnOnce() -> Option<Fix>) -> Detail {
+        if wanted {
+            self.fix = fix();
+        }
+        self
     }
 
     /// Another place that explains it (e.g. the pod-level setting a container inherits).
@@ -228,6 +239,8 @@ pub struct Out {
     mode: Mode,
     /// The violations kept.
     pub found: Vec<Violation>,
+    /// The run wants automatic fixes with the details.
+    pub fixes: bool,
 }
 
 impl Out {
@@ -271,6 +284,7 @@ pub fn report<C: PssControl>(control: &C, pod: &PodSpec<'_>, cx: &mut Context<'_
             minor,
         },
         found: Vec::new(),
+        fixes: cx.settings.fixes,
     };
     control.check(pod, &mut out);
     for v in out.found {
@@ -288,6 +302,9 @@ pub fn report<C: PssControl>(control: &C, pod: &PodSpec<'_>, cx: &mut Context<'_
         if let Some(s) = detail.severity {
             draft.severity(s);
         }
+        if let Some(f) = detail.fix {
+            draft.set_fix(f);
+        }
     }
 }
 
@@ -302,6 +319,7 @@ pub fn evaluate(pod: &PodSpec<'_>) -> Vec<(&'static str, Violation)> {
     let mut out = Out {
         mode: Mode::Facts,
         found: Vec::new(),
+        fixes: false,
     };
     for control in controls() {
         control.check(pod, &mut out);

@@ -128,6 +128,47 @@ impl PssLevel {
     }
 }
 
+/// Whether a rule's findings can be fixed automatically, and how safely (ruff's fix
+/// applicability). Ordered from the safest.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum FixKind {
+    /// Cannot stop a workload that runs today from being admitted or starting in the usual
+    /// case: `kubeward lint --fix` applies it.
+    Safe,
+    /// May change what the workload does: applied only with `--unsafe-fixes`.
+    Unsafe,
+    /// No automatic fix.
+    None,
+}
+
+impl FixKind {
+    /// Lower-case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FixKind::Safe => "safe",
+            FixKind::Unsafe => "unsafe",
+            FixKind::None => "none",
+        }
+    }
+}
+
+/// A rule's fix as declared: its kind and why it is that kind (the docs' `## Fix` section).
+#[derive(Debug, Clone, Copy)]
+pub struct FixDecl {
+    /// Safe, unsafe or none.
+    pub kind: FixKind,
+    /// Why (markdown).
+    pub why: &'static str,
+}
+
+impl FixDecl {
+    /// No automatic fix.
+    pub const NONE: FixDecl = FixDecl {
+        kind: FixKind::None,
+        why: "",
+    };
+}
+
 /// Everything declared about a rule.
 #[derive(Debug)]
 pub struct Meta {
@@ -151,6 +192,8 @@ pub struct Meta {
     pub url: &'static str,
     /// PSS level, for the Pod Security Standards controls.
     pub pss: Option<PssLevel>,
+    /// The automatic fix, if any.
+    pub fix: FixDecl,
 }
 
 impl Meta {

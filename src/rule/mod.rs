@@ -7,9 +7,9 @@ mod meta;
 pub mod registry;
 
 pub use context::{
-    Context, Draft, LATEST_PSS_MINOR, Settings, Target, WorldContext, parse_pss_version,
+    Context, Draft, Fix, LATEST_PSS_MINOR, Settings, Target, WorldContext, parse_pss_version,
 };
-pub use meta::{Category, Meta, PssLevel, RuleMeta, Severity};
+pub use meta::{Category, FixDecl, FixKind, Meta, PssLevel, RuleMeta, Severity};
 
 use crate::model::{Container, Object, PodSpec, World};
 
@@ -68,6 +68,7 @@ macro_rules! declare_rule {
             summary: $summary:literal,
             since: $since:literal
             $(, pss: $pss:ident)?
+            $(, fix: $fix:ident($why:literal))?
             $(,)?
         }
     ) => {
@@ -88,6 +89,7 @@ macro_rules! declare_rule {
                 source: concat!(file!(), "#L", line!()),
                 url: concat!("https://github.com/kubeward/kubeward/blob/main/docs/rules/", $id, ".md"),
                 pss: $crate::rule::declare_rule!(@pss $($pss)?),
+                fix: $crate::rule::declare_rule!(@fix $($fix $why)?),
             };
         }
 
@@ -99,5 +101,9 @@ macro_rules! declare_rule {
     };
     (@pss) => { None };
     (@pss $pss:ident) => { Some($crate::rule::PssLevel::$pss) };
+    (@fix) => { $crate::rule::FixDecl::NONE };
+    (@fix $fix:ident $why:literal) => {
+        $crate::rule::FixDecl { kind: $crate::rule::FixKind::$fix, why: $why }
+    };
 }
 pub(crate) use declare_rule;
