@@ -93,13 +93,19 @@ pub(crate) fn plan(
             });
         }
     }
-    out.files
-        .sort_by(|a, b| run.files[a.file as usize].path.cmp(&run.files[b.file as usize].path));
+    out.files.sort_by(|a, b| {
+        run.files[a.file as usize]
+            .path
+            .cmp(&run.files[b.file as usize].path)
+    });
     out
 }
 
 /// `text` with the fixes made (each fix's changes to its document, merged per document).
-pub(crate) fn fix_fixables(text: &str, fixes: &[&Fixable]) -> (String, Vec<Replacement>, Vec<bool>) {
+pub(crate) fn fix_fixables(
+    text: &str,
+    fixes: &[&Fixable],
+) -> (String, Vec<Replacement>, Vec<bool>) {
     let groups: Vec<(usize, &[Change])> = fixes
         .iter()
         .map(|f| (f.doc as usize, f.fix.changes.as_slice()))
@@ -145,8 +151,16 @@ pub(crate) fn unified_diff(path: &str, old: &str, edits: &[Replacement]) -> Stri
         }
         let mut j = i + 1;
         // Later edits that start on the region's lines belong to it.
-        while j < edits.len() && (edits[j].start as usize) < starts.get(b).copied().unwrap_or(old.len()) {
-            b = b.max(line_of((edits[j].end as usize).saturating_sub(1).max(edits[j].start as usize)) + 1);
+        while j < edits.len()
+            && (edits[j].start as usize) < starts.get(b).copied().unwrap_or(old.len())
+        {
+            b = b.max(
+                line_of(
+                    (edits[j].end as usize)
+                        .saturating_sub(1)
+                        .max(edits[j].start as usize),
+                ) + 1,
+            );
             j += 1;
         }
         let from = starts.get(a).copied().unwrap_or(old.len());
@@ -203,7 +217,9 @@ pub(crate) fn unified_diff(path: &str, old: &str, edits: &[Replacement]) -> Stri
         let old_start = if old_n == 0 { start } else { start + 1 };
         let new_first = isize::try_from(start).unwrap_or(0) + delta;
         let new_start = if new_n == 0 { new_first } else { new_first + 1 };
-        out.push_str(&format!("@@ -{old_start},{old_n} +{new_start},{new_n} @@\n"));
+        out.push_str(&format!(
+            "@@ -{old_start},{old_n} +{new_start},{new_n} @@\n"
+        ));
         out.push_str(&body);
         delta += hunk_delta;
         k = last + 1;

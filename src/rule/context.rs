@@ -213,8 +213,11 @@ impl<'c> Context<'c> {
 
     /// Report a finding of `rule` at `at`.
     pub fn report<R: RuleMeta + ?Sized>(&mut self, rule: &R, at: Label) -> &mut Draft {
-        self.drafts
-            .push(Draft::new(rule.meta(), Target::Label(at), self.settings.fixes));
+        self.drafts.push(Draft::new(
+            rule.meta(),
+            Target::Label(at),
+            self.settings.fixes,
+        ));
         self.drafts
             .last_mut()
             .expect("internal error: draft just pushed")

@@ -41,7 +41,8 @@ impl RuleTest {
     /// nothing.
     #[must_use]
     pub fn fixes(mut self, before: &str, after: &str) -> Self {
-        self.fixes.push((before.to_owned(), after.to_owned(), false));
+        self.fixes
+            .push((before.to_owned(), after.to_owned(), false));
         self
     }
 
