@@ -14,11 +14,18 @@ use super::execute::execute;
 use super::{EXIT_FINDINGS, EXIT_OK, EXITS_AFTER_RUN};
 
 pub(super) fn lint(args: &LintArgs, raw: &[String]) -> Result<u8, Error> {
+    if args.diff {
+        return super::fix::diff(args);
+    }
+    let mut notes = Vec::new();
+    if args.fix {
+        notes.push(super::fix::fix(args)?);
+    }
     let (mut run, mut plan) = execute(
         args,
         args.format == Format::Sarif || args.sarif_file.is_some(),
     )?;
-    let mut notes = Vec::new();
+    super::fix::say_not_here(&mut run);
     if let Some(path) = &args.baseline {
         let known = baseline::read(path)?
             .findings
@@ -112,7 +119,16 @@ fn args_for_base(raw: &[String]) -> Vec<String> {
         "--fail-on",
         "--color",
     ];
-    const DROP: &[&str] = &["--quiet", "-q", "--verbose", "-v", "--no-progress"];
+    const DROP: &[&str] = &[
+        "--quiet",
+        "-q",
+        "--verbose",
+        "-v",
+        "--no-progress",
+        "--fix",
+        "--diff",
+        "--unsafe-fixes",
+    ];
     let mut out = Vec::new();
     let mut it = raw.iter().skip_while(|a| *a != "lint").skip(1);
     while let Some(a) = it.next() {

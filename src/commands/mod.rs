@@ -4,6 +4,7 @@
 mod baseline;
 mod execute;
 mod explain;
+mod fix;
 pub(crate) mod guard;
 mod init;
 mod lint;

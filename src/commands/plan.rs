@@ -96,6 +96,11 @@ pub(crate) fn plan_with(args: &LintArgs, config: config::Config) -> Result<Plan,
         settings.pss_minor = v;
     }
     settings.profile = profile;
+    // Rules build their fixes only for a run that applies, shows or exports them.
+    settings.fixes = args.fix
+        || args.diff
+        || args.format == report::Format::Sarif
+        || args.sarif_file.is_some();
     settings.policies.custom = config.custom.clone();
     let fail_on = args
         .fail_on

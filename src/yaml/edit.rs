@@ -36,7 +36,8 @@ impl Scalar {
         Scalar::Str(s.into())
     }
 
-    fn json(&self) -> Json {
+    /// The scalar as JSON.
+    pub fn json(&self) -> Json {
         match self {
             Scalar::Bool(b) => Json::Bool(*b),
             Scalar::Int(i) => Json::from(*i),

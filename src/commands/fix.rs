@@ -1,0 +1,98 @@
+//! `kubeward lint --fix` and `--diff`: the run's automatic fixes, written to the plain
+//! manifests (each file replaced atomically) or printed as a unified diff.
+
+use crate::cli::LintArgs;
+use crate::engine::Run;
+use crate::error::Error;
+use crate::fix;
+use crate::report::outfile;
+
+use super::execute::execute;
+use super::{EXIT_FINDINGS, EXIT_OK};
+
+/// Fixing again after a pass (a fix refused beside another may be made once that one is in),
+/// at most this many passes.
+const PASSES: usize = 4;
+
+/// The current text of a file of the run, read from disk.
+fn read(run: &Run, file: u32) -> Option<String> {
+    let path = run.files.get(file as usize)?.disk.as_ref()?;
+    String::from_utf8(std::fs::read(path).ok()?).ok()
+}
+
+/// Apply the fixes, pass after pass until none is left to make; the note for the summary.
+pub(super) fn fix(args: &LintArgs) -> Result<String, Error> {
+    let mut fixed = 0;
+    let mut files = std::collections::BTreeSet::new();
+    let mut last = fix::Outcome::default();
+    for _ in 0..PASSES {
+        let (run, _) = execute(args, false)?;
+        let outcome = fix::plan(&run, args.unsafe_fixes, |f| read(&run, f));
+        for f in &outcome.files {
+            let Some(path) = run.files[f.file as usize].disk.as_ref() else {
+                continue;
+            };
+            outfile::write(path, &f.new).map_err(|e| Error::Write(path.display().to_string(), e))?;
+            files.insert(run.files[f.file as usize].path.clone());
+        }
+        fixed += outcome.fixed();
+        let done = outcome.files.is_empty();
+        last = outcome;
+        if done {
+            break;
+        }
+    }
+    Ok(note(&format!("fixed {fixed} findings in {} files", files.len()), &last, args.unsafe_fixes))
+}
+
+/// Print the fixes as a unified diff; exit code 1 when there is something to fix.
+pub(super) fn diff(args: &LintArgs) -> Result<u8, Error> {
+    let (run, _) = execute(args, false)?;
+    let outcome = fix::plan(&run, args.unsafe_fixes, |f| read(&run, f));
+    let mut out = String::new();
+    for f in &outcome.files {
+        out.push_str(&fix::unified_diff(&run.files[f.file as usize].path, &f.old, &f.edits));
+    }
+    outfile::stdout(&out).map_err(|e| Error::Write("standard output".into(), e))?;
+    if !args.quiet {
+        let head = format!(
+            "{} fixes in {} files (--fix to make them)",
+            outcome.fixed(),
+            outcome.files.len()
+        );
+        outfile::stderr(&format!("{}\n", note(&head, &outcome, args.unsafe_fixes)));
+    }
+    Ok(if outcome.files.is_empty() { EXIT_OK } else { EXIT_FINDINGS })
+}
+
+fn note(head: &str, last: &fix::Outcome, unsafe_fixes: bool) -> String {
+    let mut s = head.to_owned();
+    if last.unsafe_left > 0 && !unsafe_fixes {
+        s.push_str(&format!(
+            "; {} more with --unsafe-fixes",
+            last.unsafe_left
+        ));
+    }
+    if last.not_here > 0 {
+        s.push_str(&format!(
+            "; {} in rendered output have no automatic fix here",
+            last.not_here
+        ));
+    }
+    s
+}
+
+/// A finding whose fix kubeward will not make where it is (rendered output) says so.
+pub(super) fn say_not_here(run: &mut Run) {
+    for f in &mut run.findings {
+        if f.fix().is_some_and(|x| !x.editable) {
+            let help = f.help.as_deref().unwrap_or("");
+            let more = "No automatic fix here: the finding is in rendered output (a Helm chart or a Kustomize overlay), which kubeward never edits; fix the template or the file it comes from.";
+            f.help = Some(if help.is_empty() {
+                more.into()
+            } else {
+                format!("{help} {more}").as_str().into()
+            });
+        }
+    }
+}
