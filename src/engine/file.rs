@@ -303,7 +303,8 @@ pub(super) fn lint_object(
     // What the cross-object index keeps of the object.
     let facts = |res: &mut Resolver<'_>| {
         let strings = res.strings;
-        Facts::extract(obj, ns, pod_security, strings, &mut |l: Label| {
+        let pss = pod_security.then_some(crate::rule::registry::PSS_CONTROLS);
+        Facts::extract(obj, ns, pss, strings, &mut |l: Label| {
             res.site(doc, &l, &ident)
         })
     };

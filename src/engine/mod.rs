@@ -48,7 +48,7 @@ pub fn reads_world(rules: &[&'static dyn Rule]) -> bool {
 /// Lint the inputs.
 pub fn lint(inputs: Vec<Input>, skipped: Vec<(String, String)>, opts: &Options<'_>) -> Run {
     let started = Instant::now();
-    let registry = render::Registry::new(inputs.len(), opts.render);
+    let registry = render::Registry::new(inputs.len(), opts.render.map(|c| &c.scope));
     let gather = Gather::of(&opts.rules);
     let strings = Interner::default();
     let shared = Shared {
