@@ -111,8 +111,9 @@ fn every_path_the_document_names_exists() {
     );
 }
 
-/// The job of a source file: its first `//!` line, or for a rule file (whose first comment is
-/// its declaration, STYLE.md §3) the line after `## What it flags`.
+/// The job of a source file: its first line, a `//!` sentence that is a paragraph of its own;
+/// or for a rule file (whose first comment is its declaration, STYLE.md §3) the line after
+/// `## What it flags`.
 fn job(text: &str, is_rule: bool) -> Option<&str> {
     let mut lines = text.lines().map(str::trim_start);
     if is_rule {
@@ -122,7 +123,9 @@ fn job(text: &str, is_rule: bool) -> Option<&str> {
         }
         return comments.next()?.strip_prefix("/// ");
     }
-    lines.next()?.strip_prefix("//! ")
+    let first = lines.next()?.strip_prefix("//! ")?;
+    let continued = lines.next().is_some_and(|l| l.starts_with("//! "));
+    (first.ends_with('.') && !continued).then_some(first)
 }
 
 #[test]
@@ -143,8 +146,8 @@ fn every_source_file_opens_with_its_job() {
     }
     assert!(
         bad.is_empty(),
-        "these files do not open with a line that states their job (`//! …`; a rule: \
-         `/// ## What it flags` then the line): {bad:?}"
+        "these files do not open with a line that states their job (`//! ….` alone in its \
+         paragraph; a rule: `/// ## What it flags` then the line): {bad:?}"
     );
 }
 
@@ -156,6 +159,13 @@ fn the_checks_catch_what_they_look_for() {
         Some("Reads things.")
     );
     assert_eq!(job("use x;\n//! Late.", false), None);
+    // A sentence that runs on is not a line that states the job.
+    assert_eq!(job("//! Reads things and\n//! more.\n", false), None);
+    assert_eq!(job("//! Reads things.\n//! More.\n", false), None);
+    assert_eq!(
+        job("//! Reads things.\n//!\n//! More.\n", false),
+        Some("Reads things.")
+    );
     assert_eq!(
         job(
             "use x;\ndeclare_rule! {\n    /// ## What it flags\n    /// A pod with hostIPC.\n",

@@ -1,3 +1,5 @@
+//! One file's work: read, parse, lint every object, gather facts and suppression directives.
+//!
 //! One file's work: read, decode, parse each document, lint each object with every enabled
 //! rule, gather its facts for the cross-object index and its suppression directives.
 

@@ -1,3 +1,5 @@
+//! The lint pipeline's stages and `lint`, which runs them in order.
+//!
 //! The lint pipeline's stages, in the order of a run: files scheduled across the pool and
 //! merged in order (`schedule`), one file's work (`file`, with `directives` and `finish`), the
 //! Pod Security facts completed (`pod_security`), the policy pass (`policy`), the cross-object

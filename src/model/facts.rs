@@ -1,3 +1,5 @@
+//! What the first pass keeps of each object for the cross-object rules.
+//!
 //! What the first pass keeps of each object: identity, effective namespace, labels, and a few
 //! typed facts for the kinds cross-object rules read. Extraction is cheap for every other kind.
 

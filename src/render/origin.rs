@@ -1,3 +1,5 @@
+//! Kustomize tracing: the file that wrote the value at a route of a rendered object.
+//!
 //! Kustomize: map a route of a rendered object onto the file that wrote its value — a patch that
 //! set it (strategic merge or JSON 6902, in a file or inline), an `images:` entry, a generator,
 //! else the resource file the object came from (the same route resolved there).

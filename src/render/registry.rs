@@ -1,3 +1,5 @@
+//! The files findings are traced to, registered and numbered during the run.
+//!
 //! The files findings are traced to (templates, bases, patches, kustomizations): registered while
 //! files are linted in parallel, numbered after the run's inputs. Only regular files inside the
 //! run's repositories are read (rendered metadata is data, not a path).

@@ -1,3 +1,5 @@
+//! Rule examples that are a repository rather than one manifest.
+//!
 //! Examples that are a repository rather than one manifest, for rules about a repository's
 //! layout (`ignored-manifest`): a YAML mapping of file paths to their contents, every file
 //! committed to a fresh git repository, linted as `kubeward lint --render never DIR` would.

@@ -1,4 +1,5 @@
 //! What tests, benchmarks and fuzz targets drive kubeward through; none of it is a stable API.
+//!
 //! The black-box entry points ([`lint_text`], [`check_text`], [`check_kustomization`]), the
 //! benchmark and fuzzing entry points, and (in unit tests) the rule test harness.
 
