@@ -1,6 +1,7 @@
-//! Automatic fixes of a run: which findings' fixes apply (safe, or unsafe too), the edited text
-//! of each file (the changes of a document merged, by `yaml::fix_text`), and the unified diff
-//! `--diff` prints.
+//! Automatic fixes of a run: which apply, the edited text of each file, the unified diff.
+//!
+//! Which findings' fixes apply (safe, or unsafe too), the edited text of each file (the changes
+//! of a document merged, by `yaml::fix_text`), and the unified diff `--diff` prints.
 
 use std::collections::BTreeMap;
 

@@ -1,5 +1,7 @@
-//! `kubeward lint --fix` and `--diff`: the run's automatic fixes, written to the plain
-//! manifests (each file replaced atomically) or printed as a unified diff.
+//! `kubeward lint --fix` and `--diff`: the run's automatic fixes written or shown.
+//!
+//! The fixes are written to the plain manifests (each file replaced atomically) or printed as a
+//! unified diff.
 
 use crate::cli::LintArgs;
 use crate::engine::Run;

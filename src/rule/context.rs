@@ -2,12 +2,12 @@
 
 use std::borrow::Cow;
 
-use super::meta::{FixKind, Meta, PssLevel, RuleMeta, Severity};
+use super::meta::{Fix, FixKind, Meta, PssLevel, RuleMeta, Severity};
 use crate::model::{NsIndex, NsKey, Site, World};
 use crate::yaml::{Change, Focus, Label};
 
-/// Newest Kubernetes minor version whose Pod Security Standards kubeward knows.
-pub const LATEST_PSS_MINOR: u32 = 37;
+/// Newest Kubernetes minor version whose Pod Security Standards kubeward knows (kept with them).
+pub use crate::pss::LATEST_PSS_MINOR;
 
 /// Rule settings that come from flags and configuration.
 #[derive(Debug, Clone)]
@@ -64,17 +64,6 @@ pub enum Target {
     Label(Label),
     /// A location recorded while indexing.
     Site(Site),
-}
-
-/// The automatic fix of one finding: what it changes in the finding's document, by route.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Fix {
-    /// Safe or unsafe (never safer than the rule declares).
-    pub kind: FixKind,
-    /// What it does, as a short imperative phrase (`set allowPrivilegeEscalation: false`).
-    pub title: Cow<'static, str>,
-    /// The changes, in the finding's document.
-    pub changes: Vec<Change>,
 }
 
 /// A finding being built by a rule.
@@ -221,6 +210,43 @@ impl<'c> Context<'c> {
         self.drafts
             .last_mut()
             .expect("internal error: draft just pushed")
+    }
+}
+
+impl crate::pss::Reporter for Context<'_> {
+    fn selected(&self) -> (Option<PssLevel>, u32) {
+        (
+            self.settings.profile,
+            self.settings.pss_minor.min(LATEST_PSS_MINOR),
+        )
+    }
+
+    fn fixes(&self) -> bool {
+        self.settings.fixes
+    }
+
+    fn violation(
+        &mut self,
+        control: &dyn crate::pss::PssControl,
+        at: Label,
+        detail: crate::pss::Detail,
+    ) {
+        let draft = self.report(control, at);
+        if !detail.message.is_empty() {
+            draft.message(detail.message);
+        }
+        if !detail.help.is_empty() {
+            draft.help(detail.help);
+        }
+        for (at, text) in detail.related {
+            draft.related(at, text);
+        }
+        if let Some(s) = detail.severity {
+            draft.severity(s);
+        }
+        if let Some(f) = detail.fix {
+            draft.set_fix(f);
+        }
     }
 }
 

@@ -152,6 +152,17 @@ impl FixKind {
     }
 }
 
+/// The automatic fix of one finding: what it changes in the finding's document, by route.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fix {
+    /// Safe or unsafe (never safer than the rule declares).
+    pub kind: FixKind,
+    /// What it does, as a short imperative phrase (`set allowPrivilegeEscalation: false`).
+    pub title: std::borrow::Cow<'static, str>,
+    /// The changes, in the finding's document.
+    pub changes: Vec<crate::yaml::Change>,
+}
+
 /// A rule's fix as declared: its kind and why it is that kind (the docs' `## Fix` section).
 #[derive(Debug, Clone, Copy)]
 pub struct FixDecl {

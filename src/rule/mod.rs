@@ -1,3 +1,5 @@
+//! The rule framework: metadata, `declare_rule!`, the `Rule` hooks and the report context.
+//!
 //! The rule framework: metadata, the `declare_rule!` macro, the `Rule` hook ladder and the
 //! context rules report through.
 #![deny(missing_docs)]
@@ -7,9 +9,9 @@ mod meta;
 pub mod registry;
 
 pub use context::{
-    Context, Draft, Fix, LATEST_PSS_MINOR, Settings, Target, WorldContext, parse_pss_version,
+    Context, Draft, LATEST_PSS_MINOR, Settings, Target, WorldContext, parse_pss_version,
 };
-pub use meta::{Category, FixDecl, FixKind, Meta, PssLevel, RuleMeta, Severity};
+pub use meta::{Category, Fix, FixDecl, FixKind, Meta, PssLevel, RuleMeta, Severity};
 
 use crate::model::{Container, Object, PodSpec, World};
 

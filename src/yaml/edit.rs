@@ -1,4 +1,6 @@
-//! Fixes as edits. A rule names what a fix changes by route ([`Change`]: set a key under a
+//! Fixes as edits: changes named by route become the fewest byte edits.
+//!
+//! A rule names what a fix changes by route ([`Change`]: set a key under a
 //! mapping, add an item to a sequence); this module, the only one that knows byte offsets,
 //! turns the changes of one document into the fewest byte edits that make them ([`plan`]).
 //!
