@@ -35,8 +35,6 @@ pub(crate) struct FileFix {
     pub(crate) edits: Vec<Replacement>,
     /// How many findings the edits fix.
     pub(crate) fixed: usize,
-    /// How many findings' fixes could not be made.
-    pub(crate) refused: usize,
 }
 
 /// What fixing a run does.
@@ -48,6 +46,9 @@ pub(crate) struct Outcome {
     pub(crate) unsafe_left: usize,
     /// Findings with a fix that kubeward does not make where they are (rendered output).
     pub(crate) not_here: usize,
+    /// Fixes that could not be made (refused by `yaml::plan`: an anchor, a merge key, a
+    /// tagged scalar where the change goes), in every file.
+    pub(crate) refused: usize,
 }
 
 impl Outcome {
@@ -83,6 +84,7 @@ pub(crate) fn plan(
         let Some(old) = read(file) else { continue };
         let (new, edits, made) = fix_fixables(&old, &fixes);
         let fixed = made.iter().filter(|m| **m).count();
+        out.refused += made.len() - fixed;
         if new != old {
             out.files.push(FileFix {
                 file,
@@ -90,7 +92,6 @@ pub(crate) fn plan(
                 new,
                 edits,
                 fixed,
-                refused: made.len() - fixed,
             });
         }
     }
@@ -269,4 +270,86 @@ mod tests {
             "--- a/z\n+++ b/z\n@@ -1,1 +1,2 @@\n a: 1\n+b: 2\n"
         );
     }
+}
+
+/// One finding's own fix as edits of its file, each at a region (for SARIF and rdjson).
+#[derive(Debug, Clone)]
+pub(crate) struct Suggestion {
+    /// What the fix does (its title), and whether it is safe.
+    pub(crate) title: String,
+    pub(crate) kind: FixKind,
+    /// (region replaced, text put there); an empty region is an insertion point.
+    pub(crate) edits: Vec<(crate::yaml::Region, String)>,
+}
+
+/// Each finding's own fix, alone, as edits of its file (index by finding): `None` where the
+/// finding has no fix kubeward makes there (suppressed, rendered output) or the fix cannot
+/// be made.
+pub(crate) fn suggestions(run: &Run) -> Vec<Option<Suggestion>> {
+    use rayon::prelude::*;
+    let mut by_file: BTreeMap<u32, Vec<usize>> = BTreeMap::new();
+    for (i, f) in run.findings.iter().enumerate() {
+        if f.suppressed().is_none() && f.fix().is_some_and(|x| x.editable) {
+            by_file.entry(f.primary.file).or_default().push(i);
+        }
+    }
+    let mut out: Vec<Option<Suggestion>> = vec![None; run.findings.len()];
+    if by_file.is_empty() {
+        return out;
+    }
+    let found: Vec<(usize, Suggestion)> = by_file
+        .into_par_iter()
+        .flat_map_iter(|(file, ids)| {
+            let text = run.files[file as usize].load();
+            let stream = crate::yaml::parse_stream(&text);
+            let mut made = Vec::new();
+            if stream.error.is_none() {
+                let index = crate::yaml::LineIndex::new(&text);
+                for i in ids {
+                    let Some(fix) = run.findings[i].fix() else {
+                        continue;
+                    };
+                    let Some(doc) = stream.docs.get(fix.doc as usize) else {
+                        continue;
+                    };
+                    let Ok(edits) = crate::yaml::plan(doc, &text, &fix.fix.changes) else {
+                        continue;
+                    };
+                    if edits.is_empty() {
+                        continue;
+                    }
+                    let edits = edits
+                        .into_iter()
+                        .map(|r| {
+                            // An insertion is an empty region (`region` would widen it).
+                            let (line, col) = index.line_col(&text, r.start);
+                            let (end_line, end_col) = index.line_col(&text, r.end);
+                            let region = crate::yaml::Region {
+                                line,
+                                col,
+                                end_line,
+                                end_col,
+                                start: r.start,
+                                end: r.end,
+                            };
+                            (region, r.text)
+                        })
+                        .collect();
+                    made.push((
+                        i,
+                        Suggestion {
+                            title: fix.fix.title.to_string(),
+                            kind: fix.fix.kind,
+                            edits,
+                        },
+                    ));
+                }
+            }
+            made
+        })
+        .collect();
+    for (i, s) in found {
+        out[i] = Some(s);
+    }
+    out
 }

@@ -34,7 +34,8 @@ pub(super) fn fix(args: &LintArgs) -> Result<String, Error> {
             let Some(path) = run.files[f.file as usize].disk.as_ref() else {
                 continue;
             };
-            outfile::write(path, &f.new).map_err(|e| Error::Write(path.display().to_string(), e))?;
+            outfile::write(path, &f.new)
+                .map_err(|e| Error::Write(path.display().to_string(), e))?;
             files.insert(run.files[f.file as usize].path.clone());
         }
         fixed += outcome.fixed();
@@ -44,7 +45,11 @@ pub(super) fn fix(args: &LintArgs) -> Result<String, Error> {
             break;
         }
     }
-    Ok(note(&format!("fixed {fixed} findings in {} files", files.len()), &last, args.unsafe_fixes))
+    Ok(note(
+        &format!("fixed {fixed} findings in {} files", files.len()),
+        &last,
+        args.unsafe_fixes,
+    ))
 }
 
 /// Print the fixes as a unified diff; exit code 1 when there is something to fix.
@@ -53,7 +58,11 @@ pub(super) fn diff(args: &LintArgs) -> Result<u8, Error> {
     let outcome = fix::plan(&run, args.unsafe_fixes, |f| read(&run, f));
     let mut out = String::new();
     for f in &outcome.files {
-        out.push_str(&fix::unified_diff(&run.files[f.file as usize].path, &f.old, &f.edits));
+        out.push_str(&fix::unified_diff(
+            &run.files[f.file as usize].path,
+            &f.old,
+            &f.edits,
+        ));
     }
     outfile::stdout(&out).map_err(|e| Error::Write("standard output".into(), e))?;
     if !args.quiet {
@@ -64,15 +73,22 @@ pub(super) fn diff(args: &LintArgs) -> Result<u8, Error> {
         );
         outfile::stderr(&format!("{}\n", note(&head, &outcome, args.unsafe_fixes)));
     }
-    Ok(if outcome.files.is_empty() { EXIT_OK } else { EXIT_FINDINGS })
+    Ok(if outcome.files.is_empty() {
+        EXIT_OK
+    } else {
+        EXIT_FINDINGS
+    })
 }
 
 fn note(head: &str, last: &fix::Outcome, unsafe_fixes: bool) -> String {
     let mut s = head.to_owned();
     if last.unsafe_left > 0 && !unsafe_fixes {
+        s.push_str(&format!("; {} more with --unsafe-fixes", last.unsafe_left));
+    }
+    if last.refused > 0 {
         s.push_str(&format!(
-            "; {} more with --unsafe-fixes",
-            last.unsafe_left
+            "; {} could not be made without changing more than they should",
+            last.refused
         ));
     }
     if last.not_here > 0 {

@@ -99,7 +99,7 @@ pub(crate) fn plan_with(args: &LintArgs, config: config::Config) -> Result<Plan,
     // Rules build their fixes only for a run that applies, shows or exports them.
     settings.fixes = args.fix
         || args.diff
-        || args.format == report::Format::Sarif
+        || matches!(args.format, report::Format::Sarif | report::Format::Rdjson)
         || args.sarif_file.is_some();
     settings.policies.custom = config.custom.clone();
     let fail_on = args

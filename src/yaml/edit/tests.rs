@@ -1,3 +1,5 @@
+//! Tests of fixes as edits: byte-exact results, what is kept, what is refused.
+
 use super::*;
 use crate::yaml::Pointer;
 
