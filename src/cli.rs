@@ -189,6 +189,22 @@ pub struct LintArgs {
     /// With --fix or --diff, make the unsafe fixes too (they may change what a workload does).
     #[arg(long)]
     pub unsafe_fixes: bool,
+    /// Suppress every finding that remains with a `# kubeward: ignore[rule-id] REASON` comment
+    /// above its line (plain manifests only), to adopt kubeward in an existing repository.
+    #[arg(long, value_name = "REASON", conflicts_with = "diff", value_parser = parse_reason)]
+    pub add_suppressions: Option<String>,
+}
+
+/// A suppression reason: one line of text, without control characters.
+pub fn parse_reason(s: &str) -> Result<String, String> {
+    let s = s.trim();
+    if s.is_empty() {
+        return Err("a suppression needs a reason".into());
+    }
+    if s.chars().any(char::is_control) {
+        return Err("a reason is one line of text, without control characters".into());
+    }
+    Ok(s.to_owned())
 }
 
 /// A size: bytes, or a number followed by K, M or G (powers of 1024; `KB`, `KiB` … too).

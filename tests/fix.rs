@@ -230,3 +230,81 @@ fn rdjson_carries_suggestions() {
         })
     );
 }
+
+#[test]
+fn add_suppressions_adopts_what_remains_and_is_done_once() {
+    let dir = repo();
+    let out = kubeward()
+        .dir(dir.path())
+        .args([
+            "lint",
+            ".",
+            "--add-suppressions",
+            "reviewed by platform team",
+            "--select",
+            "privilege-escalation,image-pull-policy",
+            "--no-progress",
+        ])
+        .run();
+    assert_eq!(
+        out.code, 0,
+        "everything that remains is suppressed: {}",
+        out.stderr
+    );
+    assert!(
+        out.stderr
+            .contains("added 4 suppression comments in 1 files"),
+        "{}",
+        out.stderr
+    );
+    // A comment line above each flagged line, at its indentation, with the file's CRLF.
+    assert_eq!(
+        read(&dir),
+        DEPLOYMENT
+            .replace(
+                "        image: nginx:1.27\r\n        securityContext",
+                "        # kubeward: ignore[image-pull-policy] reviewed by platform team\r\n        image: nginx:1.27\r\n        # kubeward: ignore[privilege-escalation] reviewed by platform team\r\n        securityContext",
+            )
+            .replace(
+                "      - name: log\r\n        image",
+                "      # kubeward: ignore[privilege-escalation] reviewed by platform team\r\n      - name: log\r\n        # kubeward: ignore[image-pull-policy] reviewed by platform team\r\n        image",
+            )
+    );
+    // The findings are suppressed with the reason, none is new, and a second run adds nothing.
+    let json = kubeward()
+        .dir(dir.path())
+        .args([
+            "lint",
+            ".",
+            "--select",
+            "privilege-escalation,image-pull-policy,unused-suppression",
+            "--format",
+            "json",
+            "--no-progress",
+        ])
+        .run();
+    assert_eq!(json.code, 0, "{}", json.stdout);
+    let again = kubeward()
+        .dir(dir.path())
+        .args([
+            "lint",
+            ".",
+            "--add-suppressions",
+            "again",
+            "--no-progress",
+            "--select",
+            "privilege-escalation,image-pull-policy",
+        ])
+        .run();
+    assert!(
+        again
+            .stderr
+            .contains("added 0 suppression comments in 0 files")
+    );
+    // A reason is required, and one line.
+    let bad = kubeward()
+        .dir(dir.path())
+        .args(["lint", ".", "--add-suppressions", " "])
+        .run();
+    assert_eq!(bad.code, 2);
+}

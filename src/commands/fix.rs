@@ -114,3 +114,86 @@ pub(super) fn say_not_here(run: &mut Run) {
         }
     }
 }
+
+/// The rules whose findings are about suppressions themselves: a comment does not adopt them.
+const ABOUT_SUPPRESSIONS: [&str; 3] = [
+    "expired-suppression",
+    "suppression-without-reason",
+    "unused-suppression",
+];
+
+/// Suppress what remains with a comment above each flagged line, in the plain manifests; the
+/// note for the summary.
+pub(super) fn add_suppressions(args: &LintArgs, reason: &str) -> Result<String, Error> {
+    use std::collections::{BTreeMap, BTreeSet};
+    let (run, _) = execute(args, false)?;
+    // File → line → rule ids.
+    let mut wanted: BTreeMap<u32, BTreeMap<u32, BTreeSet<&str>>> = BTreeMap::new();
+    let mut not_here = 0usize;
+    for f in &run.findings {
+        if f.suppressed().is_some() || ABOUT_SUPPRESSIONS.contains(&f.meta.id) {
+            continue;
+        }
+        let file = &run.files[f.primary.file as usize];
+        // Only a plain manifest on disk: never rendered output or the template it came from.
+        if f.trace().is_some() || file.disk.is_none() || !file.report {
+            not_here += 1;
+            continue;
+        }
+        wanted
+            .entry(f.primary.file)
+            .or_default()
+            .entry(f.primary.region.line)
+            .or_default()
+            .insert(f.meta.id);
+    }
+    let is_directive = |l: &str| {
+        l.strip_prefix('#')
+            .and_then(crate::suppress::parse_comment)
+            .is_some()
+    };
+    let (mut lines, mut files, mut refused) = (0usize, 0usize, 0usize);
+    for (file, by_line) in wanted {
+        let Some(path) = run.files[file as usize].disk.as_ref() else {
+            continue;
+        };
+        let Some(text) = read(&run, file) else {
+            refused += by_line.len();
+            continue;
+        };
+        let notes: Vec<crate::yaml::Note> = by_line
+            .iter()
+            .map(|(&line, rules)| crate::yaml::Note {
+                line,
+                text: format!(
+                    "kubeward: ignore[{}] {reason}",
+                    rules.iter().copied().collect::<Vec<_>>().join(", ")
+                ),
+            })
+            .collect();
+        let Some(done) = crate::yaml::annotate(&text, &notes, &is_directive) else {
+            refused += notes.len();
+            continue;
+        };
+        refused += done.refused.len();
+        if done.edits.is_empty() {
+            continue;
+        }
+        let new = crate::yaml::apply(&text, &done.edits);
+        outfile::write(path, &new).map_err(|e| Error::Write(path.display().to_string(), e))?;
+        lines += done.added.len();
+        files += 1;
+    }
+    let mut note = format!("added {lines} suppression comments in {files} files");
+    if refused > 0 {
+        note.push_str(&format!(
+            "; {refused} lines have no place for one (inside a multi-line value, or a comment already ends them)"
+        ));
+    }
+    if not_here > 0 {
+        note.push_str(&format!(
+            "; {not_here} findings in rendered output or standard input are not suppressed here"
+        ));
+    }
+    Ok(note)
+}

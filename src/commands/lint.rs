@@ -23,6 +23,9 @@ pub(super) fn lint(args: &LintArgs, raw: &[String]) -> Result<u8, Error> {
     if args.fix {
         notes.push(super::fix::fix(args)?);
     }
+    if let Some(reason) = &args.add_suppressions {
+        notes.push(super::fix::add_suppressions(args, reason)?);
+    }
     let (mut run, mut plan) = execute(
         args,
         args.format == Format::Sarif || args.sarif_file.is_some(),
@@ -120,6 +123,7 @@ fn args_for_base(raw: &[String]) -> Vec<String> {
         "--baseline",
         "--fail-on",
         "--color",
+        "--add-suppressions",
     ];
     const DROP: &[&str] = &[
         "--quiet",

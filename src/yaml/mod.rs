@@ -1,6 +1,7 @@
 //! The YAML layer: the only module that knows byte offsets.
 #![deny(missing_docs)]
 
+mod annotate;
 mod breaks;
 mod comments;
 mod edit;
@@ -13,6 +14,7 @@ mod resolve;
 mod scalar;
 mod tree;
 
+pub use annotate::{Note, annotate};
 pub use comments::{Comment, RealComments, comments, is_comment_line};
 #[allow(unused_imports)]
 pub use edit::{Change, Refused, Replacement, Scalar, apply, expected, fix_text, plan, to_json};
