@@ -1007,4 +1007,6 @@ pub fn fix_text(text: &str, fixes: &[(usize, &[Change])]) -> (String, Vec<Replac
 }
 
 #[cfg(test)]
+mod props;
+#[cfg(test)]
 mod tests;
