@@ -166,7 +166,7 @@ def main():
             continue
         kinds[(f["rule"], fix["kind"])] += 1
         for c in fix["changes"]:
-            wanted[(f["path"], fix["document"])].append(
+            wanted[(fix.get("path", f["path"]), fix["document"])].append(
                 (f, {"op": c["op"], "route": parse_route(c["route"]), "value": c["value"]}))
 
     cmd = [kw, "lint", "corpus", "--fix", "--no-progress", "--format", "json", "--fail-on", "never"]

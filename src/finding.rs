@@ -107,11 +107,14 @@ pub struct Extra {
 pub struct Fixable {
     /// What it changes, by route.
     pub fix: crate::rule::Fix,
-    /// The document (0-based, in the finding's file) the routes start from.
+    /// The file the fix edits: the finding's own, or for rendered Kustomize output the
+    /// resource file that wrote the object.
+    pub file: u32,
+    /// The document (0-based, in that file) the routes start from.
     pub doc: u32,
-    /// Whether the finding's file is text the user owns and kubeward may edit: a plain
-    /// manifest on disk. Rendered output (a Helm chart, a Kustomize overlay) and standard
-    /// input are not: "no automatic fix here".
+    /// Whether `file` is text the user owns and kubeward may edit: a plain manifest on disk,
+    /// or the Kustomize resource that alone wrote what the fix changes. Helm output, other
+    /// rendered output and standard input are not: "no automatic fix here".
     pub editable: bool,
 }
 

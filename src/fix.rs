@@ -76,7 +76,7 @@ pub(crate) fn plan(
             continue;
         }
         match wanted(f, unsafe_fixes) {
-            Some(fix) => by_file.entry(f.primary.file).or_default().push(fix),
+            Some(fix) => by_file.entry(fix.file).or_default().push(fix),
             None => out.unsafe_left += 1,
         }
     }
@@ -289,8 +289,8 @@ pub(crate) fn suggestions(run: &Run) -> Vec<Option<Suggestion>> {
     use rayon::prelude::*;
     let mut by_file: BTreeMap<u32, Vec<usize>> = BTreeMap::new();
     for (i, f) in run.findings.iter().enumerate() {
-        if f.suppressed().is_none() && f.fix().is_some_and(|x| x.editable) {
-            by_file.entry(f.primary.file).or_default().push(i);
+        if let Some(x) = f.fix().filter(|x| x.editable && f.suppressed().is_none()) {
+            by_file.entry(x.file).or_default().push(i);
         }
     }
     let mut out: Vec<Option<Suggestion>> = vec![None; run.findings.len()];

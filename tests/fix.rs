@@ -308,3 +308,113 @@ fn add_suppressions_adopts_what_remains_and_is_done_once() {
         .run();
     assert_eq!(bad.code, 2);
 }
+
+/// `kubectl` or `kustomize` on PATH (the Kustomize tests skip without).
+fn kustomize_renderer() -> bool {
+    let found = std::env::var_os("PATH").is_some_and(|p| {
+        std::env::split_paths(&p)
+            .any(|d| d.join("kubectl").is_file() || d.join("kustomize").is_file())
+    });
+    if !found {
+        eprintln!("note: neither kubectl nor kustomize is on PATH; skipping this test");
+    }
+    found
+}
+
+#[test]
+fn kustomize_resources_are_fixed_where_they_were_written_and_patched_objects_are_not() {
+    if !kustomize_renderer() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let put = |p: &str, t: &str| {
+        let p = dir.path().join(p);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, t).unwrap();
+    };
+    let web = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  selector: {matchLabels: {app: web}}\n  template:\n    metadata:\n      labels: {app: web}\n    spec:\n      containers:\n      - name: web  # the app\n        image: nginx:1.27\n";
+    let api = web.replace("web", "api");
+    put(
+        "base/kustomization.yaml",
+        "resources:\n- web.yaml\n- api.yaml\n",
+    );
+    put("base/web.yaml", web);
+    put("base/api.yaml", &api);
+    // The overlay patches `api`, not `web`.
+    put(
+        "prod/kustomization.yaml",
+        "resources:\n- ../base\nnamePrefix: prod-\npatches:\n- target: {kind: Deployment, name: api}\n  patch: |-\n    - op: add\n      path: /spec/replicas\n      value: 3\n",
+    );
+    let before = kubeward()
+        .dir(dir.path())
+        .args([
+            "lint",
+            ".",
+            "--format",
+            "json",
+            "--sarif-file",
+            "/dev/null",
+            "--no-progress",
+            "--select",
+            "privilege-escalation",
+        ])
+        .run();
+    let json: serde_json::Value = serde_json::from_str(&before.stdout).unwrap();
+    let findings = json["findings"].as_array().unwrap();
+    let of = |path: &str| {
+        findings
+            .iter()
+            .find(|f| f["path"] == path)
+            .unwrap_or_else(|| panic!("a finding in {path}: {}", before.stdout))
+    };
+    let w = of("base/web.yaml");
+    assert_eq!(w["trace"]["via"], "kustomize");
+    assert_eq!(
+        (&w["fix"]["editable"], &w["fix"]["path"]),
+        (&true.into(), &"base/web.yaml".into())
+    );
+    assert_eq!(of("base/api.yaml")["fix"]["editable"], false);
+
+    let out = kubeward()
+        .dir(dir.path())
+        .args([
+            "lint",
+            ".",
+            "--fix",
+            "--no-progress",
+            "--select",
+            "privilege-escalation",
+        ])
+        .run();
+    assert!(
+        out.stderr.contains("fixed 1 findings in 1 files"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr
+            .contains("1 in rendered output have no automatic fix here"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("base/web.yaml")).unwrap(),
+        format!("{web}        securityContext:\n          allowPrivilegeEscalation: false\n")
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("base/api.yaml")).unwrap(),
+        api
+    );
+    let again = kubeward()
+        .dir(dir.path())
+        .args([
+            "lint",
+            ".",
+            "--diff",
+            "--no-progress",
+            "--select",
+            "privilege-escalation",
+        ])
+        .run();
+    assert_eq!((again.code, again.stdout.as_str()), (0, ""));
+}

@@ -175,10 +175,25 @@ pub(super) fn finish_label_draft(
             suppressed: None,
             trace,
             fix: d.fix.map(|f| {
-                Box::new(Fixable {
-                    fix: *f,
-                    doc: u32::try_from(doc.index).unwrap_or(u32::MAX),
-                    editable: res.editable,
+                let f = *f;
+                // Rendered Kustomize output: edited in the resource file that wrote the object,
+                // where nothing else wrote what the fix changes.
+                let moved = (!res.editable)
+                    .then(|| res.tracer?.fix_target(doc, &f.changes))
+                    .flatten();
+                Box::new(match moved {
+                    Some((file, at, changes)) => Fixable {
+                        fix: crate::rule::Fix { changes, ..f },
+                        file,
+                        doc: u32::try_from(at).unwrap_or(u32::MAX),
+                        editable: true,
+                    },
+                    None => Fixable {
+                        fix: f,
+                        file: res.file,
+                        doc: u32::try_from(doc.index).unwrap_or(u32::MAX),
+                        editable: res.editable,
+                    },
                 })
             }),
         }

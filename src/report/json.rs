@@ -92,6 +92,8 @@ struct FixOut<'a> {
     title: &'a str,
     /// Whether kubeward edits the finding's file (a plain manifest; not rendered output).
     editable: bool,
+    /// The file the fix edits (the finding's own, or the Kustomize resource that wrote it).
+    path: &'a str,
     document: u32,
     changes: Vec<ChangeOut>,
 }
@@ -104,12 +106,16 @@ struct ChangeOut {
     value: serde_json::Value,
 }
 
-fn fix_out(f: &crate::finding::Fixable) -> FixOut<'_> {
+fn fix_out<'a>(f: &'a crate::finding::Fixable, run: &'a crate::engine::Run) -> FixOut<'a> {
     use crate::yaml::Change;
     FixOut {
         kind: f.fix.kind.as_str(),
         title: &f.fix.title,
         editable: f.editable,
+        path: run
+            .files
+            .get(f.file as usize)
+            .map_or("", |s| s.path.as_str()),
         document: f.doc,
         changes: f
             .fix
@@ -177,7 +183,7 @@ fn finding<'a>(run: &'a Run, f: &'a crate::finding::Finding) -> Finding<'a> {
             })
             .collect(),
         suppressed: f.suppressed(),
-        fix: f.fix().map(fix_out),
+        fix: f.fix().map(|x| fix_out(x, run)),
         trace: f.trace().map(|t| TraceOut {
             via: t.via,
             template: t.template.as_deref(),

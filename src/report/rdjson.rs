@@ -141,8 +141,10 @@ pub fn render(run: &Run) -> String {
                 value: f.meta.id,
                 url: f.meta.url,
             },
+            // A suggestion is a change of the diagnostic's own file.
             suggestions: suggestions[i]
                 .iter()
+                .filter(|_| f.fix().is_some_and(|x| x.file == file))
                 .flat_map(|s| &s.edits)
                 .map(|(region, text)| Suggestion {
                     range: cols.range(region.start, region.end),

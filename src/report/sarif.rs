@@ -137,7 +137,8 @@ fn fixes_members(run: &Run) -> Vec<Option<Vec<u8>>> {
         .enumerate()
         .map(|(i, s)| {
             let s = s?;
-            let path = &run.files[run.findings[i].primary.file as usize].path;
+            let file = run.findings[i].fix()?.file;
+            let path = &run.files[file as usize].path;
             let pretty = serde_json::to_string_pretty(&fixes_json(path, &s)).ok()?;
             let mut out = b"\"fixes\": ".to_vec();
             out.extend_from_slice(pretty.replace('\n', "\n          ").as_bytes());
@@ -828,7 +829,8 @@ mod reference {
         let fixes = shared.suggestions[at].as_ref().map(|s| {
             [FixOut {
                 artifact_changes: [ChangeOut {
-                    artifact_location: &shared.artifacts[f.primary.file as usize],
+                    artifact_location: &shared.artifacts
+                        [f.fix().map_or(f.primary.file, |x| x.file) as usize],
                     replacements: s
                         .edits
                         .iter()

@@ -115,9 +115,25 @@ impl Change {
         Change::Append { at, value }
     }
 
-    fn at(&self) -> &Pointer {
+    /// The route it changes.
+    pub fn at(&self) -> &Pointer {
         match self {
             Change::Set { at, .. } | Change::Append { at, .. } => at,
+        }
+    }
+
+    /// The same change at another route (the same node in the file that wrote it).
+    #[must_use]
+    pub fn moved(&self, to: Pointer) -> Change {
+        match self {
+            Change::Set { value, .. } => Change::Set {
+                at: to,
+                value: value.clone(),
+            },
+            Change::Append { value, .. } => Change::Append {
+                at: to,
+                value: value.clone(),
+            },
         }
     }
 }
