@@ -1,8 +1,11 @@
 //! `--format rdjson`: reviewdog's Diagnostic Format, with the automatic fixes as suggestions.
 //!
 //! One diagnostic per unsuppressed finding, with the finding's automatic fix as `suggestions`
-//! (reviewdog turns them into suggested changes on a pull request). Columns are UTF-8 byte
-//! columns, as rdjson counts them.
+//! (reviewdog turns them into suggested changes on a pull request). In a file with a
+//! suggestion, columns are UTF-8 byte columns, as rdjson counts them, so that a suggestion
+//! replaces exactly its bytes; elsewhere they are kubeward's character columns (the same on
+//! ASCII lines): no file is read again only to count bytes (a file over the size cap is never
+//! read at all).
 
 use serde::Serialize;
 
@@ -110,6 +113,14 @@ impl Columns {
 /// The run as rdjson.
 pub fn render(run: &Run) -> String {
     let suggestions = crate::fix::suggestions(run);
+    // The files with a suggestion in them.
+    let with_fix: std::collections::HashSet<u32> = run
+        .findings
+        .iter()
+        .zip(&suggestions)
+        .filter(|(f, s)| s.is_some() && f.fix().is_some_and(|x| x.file == f.primary.file))
+        .map(|(f, _)| f.primary.file)
+        .collect();
     let mut columns: std::collections::HashMap<u32, Columns> = std::collections::HashMap::new();
     let mut diagnostics = Vec::new();
     for (i, f) in run.findings.iter().enumerate() {
@@ -117,14 +128,34 @@ pub fn render(run: &Run) -> String {
             continue;
         }
         let file = f.primary.file;
-        let cols = columns.entry(file).or_insert_with(|| {
-            let text = run.files[file as usize].load();
-            Columns {
-                index: LineIndex::new(&text),
-                text,
-            }
-        });
         let r = f.primary.region;
+        // A suggestion is a change of the diagnostic's own file.
+        let own = suggestions[i]
+            .as_ref()
+            .filter(|_| f.fix().is_some_and(|x| x.file == file));
+        // Byte columns where the file has a suggestion (it was read and parsed to make it).
+        let cols = with_fix.contains(&file).then(|| {
+            &*columns.entry(file).or_insert_with(|| {
+                let text = run.files[file as usize].load();
+                Columns {
+                    index: LineIndex::new(&text),
+                    text,
+                }
+            })
+        });
+        let range = match cols {
+            Some(c) => c.range(r.start, r.end),
+            None => Range {
+                start: Position {
+                    line: r.line,
+                    column: r.col,
+                },
+                end: Position {
+                    line: r.end_line,
+                    column: r.end_col,
+                },
+            },
+        };
         let message = match &f.help {
             Some(h) => format!("{}\n\n{h}", &*f.message),
             None => f.message.to_string(),
@@ -133,7 +164,7 @@ pub fn render(run: &Run) -> String {
             message,
             location: Location {
                 path: &run.files[file as usize].path,
-                range: cols.range(r.start, r.end),
+                range,
             },
             severity: severity(f.severity),
             source: SOURCE,
@@ -141,16 +172,17 @@ pub fn render(run: &Run) -> String {
                 value: f.meta.id,
                 url: f.meta.url,
             },
-            // A suggestion is a change of the diagnostic's own file.
-            suggestions: suggestions[i]
-                .iter()
-                .filter(|_| f.fix().is_some_and(|x| x.file == file))
-                .flat_map(|s| &s.edits)
-                .map(|(region, text)| Suggestion {
-                    range: cols.range(region.start, region.end),
-                    text: text.clone(),
-                })
-                .collect(),
+            suggestions: match (own, cols) {
+                (Some(s), Some(c)) => s
+                    .edits
+                    .iter()
+                    .map(|(region, text)| Suggestion {
+                        range: c.range(region.start, region.end),
+                        text: text.clone(),
+                    })
+                    .collect(),
+                _ => Vec::new(),
+            },
         });
     }
     let mut out = serde_json::to_string_pretty(&Output {
