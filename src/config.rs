@@ -27,6 +27,7 @@ const TOP_KEYS: &[&str] = &[
     "render-max-output",
     "max-file-size",
     "policies",
+    "baseline",
 ];
 const RULES_KEYS: &[&str] = &["select", "ignore", "severity", "custom"];
 const OVERRIDE_KEYS: &[&str] = &["paths", "ignore", "severity"];
@@ -94,6 +95,9 @@ pub struct Config {
     /// `policies`: files or directories of admission policies, relative to the configuration
     /// file, linted with the input (as `--policy`).
     pub policies: Vec<String>,
+    /// `baseline`: a baseline file inside the configuration's directory, relative to it
+    /// (`--baseline` wins).
+    pub baseline: Option<String>,
 }
 
 /// Look for a config file from `start` up to the git work tree root.
@@ -291,6 +295,7 @@ pub fn parse(path: &str, text: &str) -> Result<Config, Error> {
         &["critical", "high", "medium", "low", "never"],
     )?;
     render_limits(&l, doc, root, &mut cfg)?;
+    cfg.baseline = scalar(&l, doc, root.get("baseline"), &at("baseline"))?;
     if let Some(v) = scalar(&l, doc, root.get("max-file-size"), &at("max-file-size"))? {
         cfg.max_file_size = Some(crate::cli::parse_size(&v).map_err(|why| {
             l.err(
@@ -669,6 +674,9 @@ rules:
 # ValidatingAdmissionPolicies to check the input against besides those in it (files or
 # directories, relative to this file).
 # policies: [cluster/policies]
+# Findings recorded by `kubeward baseline` are not reported (relative to this file; --baseline
+# wins).
+# baseline: kubeward-baseline.json
 
 # Paths not to lint (globset syntax), in addition to .gitignore.
 exclude:
