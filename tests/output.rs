@@ -625,3 +625,20 @@ fn the_configuration_names_a_baseline_inside_its_directory() {
         );
     }
 }
+
+#[test]
+fn readme_shows_the_checked_pull_request_workflow() {
+    let readme = std::fs::read_to_string(common::root().join("README.md")).unwrap();
+    let example =
+        std::fs::read_to_string(common::root().join("docs/examples/pull-request.yml")).unwrap();
+    assert!(
+        readme.contains(&format!("```yaml\n{example}```\n")),
+        "README.md's GitHub Action workflow differs from docs/examples/pull-request.yml"
+    );
+    // It uses what the action declares.
+    let action = std::fs::read_to_string(common::root().join("action.yml")).unwrap();
+    for input in ["new-findings-only", "baseline", "args", "category"] {
+        assert!(example.contains(&format!("{input}: ")), "{input}");
+        assert!(action.contains(&format!("\n  {input}:\n")), "{input}");
+    }
+}
