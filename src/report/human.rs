@@ -1,5 +1,6 @@
-//! Rich terminal diagnostics (miette's graphical handler). The only module that configures
-//! rendering; tests pin its theme and width.
+//! Rich terminal diagnostics (miette's graphical handler).
+//!
+//! The only module that configures rendering; tests pin its theme and width.
 
 use std::fmt::{self, Write as _};
 use std::sync::Arc;
