@@ -1,6 +1,8 @@
-//! `--format concise`: one line per unsuppressed finding, `path:line:col: severity rule-id
-//! message`, for `grep`, editors' quickfix lists and quick reading. Every control character of
-//! the path and message is escaped, so a finding is always exactly one line.
+//! `--format concise`: one line per unsuppressed finding.
+//!
+//! `path:line:col: severity rule-id message`, for `grep`, editors' quickfix lists and quick
+//! reading. Every control character of the path and message is escaped, so a finding is always
+//! exactly one line.
 
 use std::io::{self, Write};
 

@@ -129,7 +129,7 @@ pub fn step_summary(run: &Run, sarif_link: Option<&str>) -> String {
         .filter(|f| f.suppressed().is_none())
         .collect();
     // Most severe first; within a severity, in the run's order (by file and place).
-    active.sort_by(|a, b| b.severity.cmp(&a.severity));
+    active.sort_by_key(|f| std::cmp::Reverse(f.severity));
     let mut out = String::from("## kubeward\n\n");
     let suppressed = run.findings.len() - active.len();
     if active.is_empty() {

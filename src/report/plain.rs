@@ -1,8 +1,9 @@
-//! A finding's help as plain text, for the places that do not render Markdown: the terminal,
-//! GitHub annotations, SARIF `message.text`, JUnit. Rules write help in Markdown (it is shown as
-//! such in rule help and `markdown` fields); a fenced code block there becomes its lines,
-//! indented by four spaces, with the fence lines gone. Inline code spans stay as they are:
-//! backticks around a key read as plain text too.
+//! A finding's help as plain text, for the places that do not render Markdown.
+//!
+//! Those are the terminal, GitHub annotations, SARIF `message.text` and JUnit. Rules write help in
+//! Markdown (it is shown as such in rule help and `markdown` fields); a fenced code block there
+//! becomes its lines, indented by four spaces, with the fence lines gone. Inline code spans stay as
+//! they are: backticks around a key read as plain text too.
 
 use std::borrow::Cow;
 

@@ -1,5 +1,6 @@
-//! `--statistics`: how many unsuppressed findings each rule has, most first (ruff's
-//! `--statistics`), as an aligned table or, with `--format json`, a JSON array.
+//! `--statistics`: how many unsuppressed findings each rule has, most first.
+//!
+//! As ruff's `--statistics`: an aligned table or, with `--format json`, a JSON array.
 
 use std::io::{self, Write};
 
