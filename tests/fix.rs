@@ -393,7 +393,7 @@ fn kustomize_resources_are_fixed_where_they_were_written_and_patched_objects_are
     );
     assert!(
         out.stderr
-            .contains("1 in rendered output have no automatic fix here"),
+            .contains("1 in rendered output or standard input have no automatic fix here"),
         "{}",
         out.stderr
     );

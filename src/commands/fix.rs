@@ -93,23 +93,28 @@ fn note(head: &str, last: &fix::Outcome, unsafe_fixes: bool) -> String {
     }
     if last.not_here > 0 {
         s.push_str(&format!(
-            "; {} in rendered output have no automatic fix here",
+            "; {} in rendered output or standard input have no automatic fix here",
             last.not_here
         ));
     }
     s
 }
 
-/// A finding whose fix kubeward will not make where it is (rendered output) says so.
+/// A finding whose fix kubeward will not make where it is (rendered output, standard input)
+/// says so, in a paragraph of its own after the help.
 pub(super) fn say_not_here(run: &mut Run) {
     for f in &mut run.findings {
         if f.fix().is_some_and(|x| !x.editable) {
             let help = f.help.as_deref().unwrap_or("");
-            let more = "No automatic fix here: the finding is in rendered output (a Helm chart or a Kustomize overlay), which kubeward never edits; fix the template or the file it comes from.";
+            let more = if f.trace().is_some() {
+                "No automatic fix here: the finding is in rendered output (a Helm chart, or a Kustomize object a patch or generator wrote), which kubeward never edits; fix the template or the file it comes from."
+            } else {
+                "No automatic fix here: the input is not a file kubeward can write back (standard input); lint the file itself to fix it."
+            };
             f.help = Some(if help.is_empty() {
                 more.into()
             } else {
-                format!("{help} {more}").as_str().into()
+                format!("{help}\n\n{more}").as_str().into()
             });
         }
     }
