@@ -521,5 +521,5 @@ fn human_output_snapshot() {
             "duplicate-key,privileged-container",
         ])
         .run();
-    insta::assert_snapshot!(out.stderr);
+    insta::assert_snapshot!(kubeward::testing::unversioned(&out.stderr));
 }
