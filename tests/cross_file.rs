@@ -234,7 +234,7 @@ fn human_output_lists_the_chain_across_files() {
         ])
         .output()
         .unwrap();
-    let text = kubeward::testing::unversioned(&String::from_utf8_lossy(&out.stderr));
+    let text = kubeward::testing::unversioned(&String::from_utf8_lossy(&out.stdout));
     insta::assert_snapshot!(text, @r#"
     workload-rbac-risk (high) (https://github.com/kubeward/kubeward/blob/v[VERSION]/docs/rules/workload-rbac-risk.md)
 

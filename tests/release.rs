@@ -222,12 +222,12 @@ fn links_point_at_this_versions_tag() {
         json.stdout
             .contains(&format!("\"docs\": \"{tag}docs/rules/"))
     );
-    assert!(human.stderr.contains(&format!("({tag}docs/rules/")));
+    assert!(human.stdout.contains(&format!("{tag}docs/rules/")));
     assert!(explain.stdout.contains(&format!("({tag}src/rules/")));
     for (what, text) in [
         ("sarif", &sarif.stdout),
         ("json", &json.stdout),
-        ("human", &human.stderr),
+        ("human", &human.stdout),
         ("explain", &explain.stdout),
     ] {
         assert!(!text.contains("/blob/main/"), "{what} links to main");

@@ -426,12 +426,12 @@ fn helm_stream_on_stdin_names_the_template_and_keeps_the_rendered_position() {
         .stdin(stream)
         .run();
     assert!(
-        out.stderr
+        out.stdout
             .contains("[charts/webapp/templates/deployment.yaml:19:7]"),
         "{}",
-        out.stderr
+        out.stdout
     );
-    assert!(out.stderr.contains("[<stdin>:38:7]"), "{}", out.stderr);
+    assert!(out.stdout.contains("[<stdin>:38:7]"), "{}", out.stdout);
 }
 
 #[test]
@@ -460,11 +460,11 @@ fn helm_template_outside_the_repository_is_kept_as_a_property() {
         .args(SELECT)
         .run();
     assert!(
-        out.stderr.contains(
+        out.stdout.contains(
             "from Helm template ingress-nginx/templates/controller-daemonset.yaml (not found"
         ),
         "{}",
-        out.stderr
+        out.stdout
     );
 }
 
@@ -587,7 +587,7 @@ fn human_output_shows_the_source_line_and_the_rendering() {
         .run();
     insta::assert_snapshot!(
         "helm_stream_on_stdin",
-        kubeward::testing::unversioned(&out.stderr)
+        kubeward::testing::unversioned(&out.stdout)
     );
     if kustomize_renderer() {
         let out = kubeward()
@@ -596,7 +596,7 @@ fn human_output_shows_the_source_line_and_the_rendering() {
             .run();
         insta::assert_snapshot!(
             "kustomize_overlays",
-            kubeward::testing::unversioned(&out.stderr)
+            kubeward::testing::unversioned(&out.stdout)
         );
     }
 }
