@@ -234,15 +234,37 @@ fn links_point_at_this_versions_tag() {
     }
 }
 
-/// CI builds what a release ships: `.ci/run` packages the crate (`cargo package` builds it on its
-/// own) and builds, installs and runs the wheel and its pre-commit hook.
+/// CI builds what a release ships: the workflow's test job packages the crate (`cargo package`
+/// builds it on its own) and builds, installs and runs the wheel and its pre-commit hook, after
+/// `.ci/run` (which is exactly the README's test command, formatting and lints).
 #[test]
 fn ci_packages_the_crate_and_checks_the_wheel() {
-    let run = read(".ci/run");
-    let steps: Vec<&str> = run.lines().filter(|l| !l.starts_with('#')).collect();
-    for step in ["cargo package --locked", "scripts/ci/wheel.sh"] {
-        assert!(steps.contains(&step), ".ci/run lacks `{step}`: {steps:?}");
+    let ci = read(".github/workflows/ci.yml");
+    let steps: Vec<&str> = ci
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("run: "))
+        .collect();
+    for step in [
+        "bash .ci/run",
+        "cargo package --locked",
+        "bash scripts/ci/wheel.sh",
+    ] {
+        assert!(steps.contains(&step), "ci.yml lacks `{step}`: {steps:?}");
     }
+    let run = read(".ci/run");
+    let commands: Vec<&str> = run
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+        .collect();
+    assert_eq!(
+        commands[commands.len() - 3..],
+        [
+            "scripts/test",
+            "cargo fmt --check",
+            "cargo clippy --all-targets -- -D warnings"
+        ],
+        ".ci/run ends with the test command, formatting and lints"
+    );
     let wheel = read("scripts/ci/wheel.sh");
     assert!(wheel.contains("maturin\" build"), "{wheel}");
     assert!(wheel.contains("scripts/ci/check-wheel.sh \"$tools/dist\" --pre-commit"));
