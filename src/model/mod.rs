@@ -26,8 +26,9 @@ pub use object::{DuplicateKey, Object, ObjectIdent};
 pub use rbac::{AGGREGATE_LABELS, PolicyRule, RoleView, describe_subjects, rule_item};
 #[allow(unused_imports)]
 pub use rbac_risk::{
-    Grant, Hit, Risk, builtin_cluster_role, pod_exec, privilege_escalation, risks, secrets_access,
-    security_policy_write, wildcards,
+    Grant, Hit, Risk, builtin_cluster_role, csr_approval, persistent_volume_create, pod_exec,
+    privilege_escalation, risks, secrets_access, security_policy_write, service_status_write,
+    wildcards, workload_create,
 };
 #[allow(unused_imports)]
 pub use selector::{

@@ -22,8 +22,10 @@ pub use crate::rules::pod_security::{
 };
 pub use crate::rules::policy::AdmissionPolicy;
 pub use crate::rules::rbac::{
-    ClusterAdminBinding, RbacAnonymousSubject, RbacPodExec, RbacPrivilegeEscalation,
-    RbacSecretsAccess, RbacSecurityPolicyWrite, RbacUserBinding, RbacWildcard, WorkloadRbacRisk,
+    ClusterAdminBinding, RbacAnonymousSubject, RbacPersistentVolumeCreate, RbacPodExec,
+    RbacServiceStatusWrite, RbacPrivilegeEscalation,
+    RbacSecretsAccess, RbacSecurityPolicyWrite, RbacUserBinding, RbacWildcard, RbacWorkloadCreate,
+    WorkloadRbacRisk,
 };
 pub use crate::rules::secrets::{
     AzureKeyvaultFlexvolumeDeprecated, AzurePodIdentityDeprecated, ConfigmapCredentials,
@@ -86,12 +88,15 @@ pub static ALL: &[&dyn Rule] = &[
     &PrivilegedContainer,
     &ProbeCustomHost,
     &RbacAnonymousSubject,
+    &RbacPersistentVolumeCreate,
     &RbacPodExec,
     &RbacPrivilegeEscalation,
     &RbacSecretsAccess,
     &RbacSecurityPolicyWrite,
+    &RbacServiceStatusWrite,
     &RbacUserBinding,
     &RbacWildcard,
+    &RbacWorkloadCreate,
     &RenderError,
     &RestrictedVolumeTypes,
     &RunAsRoot,

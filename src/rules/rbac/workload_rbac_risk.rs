@@ -9,7 +9,9 @@ declare_rule! {
     /// ## What it flags
     /// A workload whose ServiceAccount, through the RoleBindings and ClusterRoleBindings in the
     /// input, can read secrets, escalate privileges (escalate, bind, impersonate, RBAC writes,
-    /// token creation), exec into pods, or holds a `*`/`*`/`*` rule. The finding sits on the
+    /// token creation), exec into pods (exec, attach, ephemeral containers, the kubelet proxy),
+    /// run any pod (create, patch or update on pods or pod controllers), or holds a `*`/`*`/`*`
+    /// rule. The finding sits on the
     /// pod template's `serviceAccountName` (or on the pod spec when the workload runs as
     /// `default`) and lists the chain as related locations: binding subject → roleRef → rule.
     ///
