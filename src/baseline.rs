@@ -166,13 +166,10 @@ fn lint_tree(
     base: &str,
     args: &[String],
 ) -> Result<BTreeSet<String>, String> {
-    let tmp = std::env::temp_dir().join(format!(
-        "kubeward-base-{}-{}",
-        std::process::id(),
-        &base[..base.len().min(12)]
-    ));
-    let _ = std::fs::remove_dir_all(&tmp);
-    std::fs::create_dir_all(&tmp).map_err(|e| e.to_string())?;
+    // A fresh private directory (mode 0700, created, never reused): a predictable name under
+    // the shared temporary directory could be prepared by another local user.
+    let scratch = crate::render::ScratchDir::new().map_err(|e| e.to_string())?;
+    let tmp = scratch.path();
     let result = (|| {
         let archive =
             crate::git::run(root, &["archive", "--format=tar", "--end-of-options", base])?;
@@ -181,7 +178,7 @@ fn lint_tree(
         let untar = Command::new("tar")
             .arg("-xf")
             .arg(&tar)
-            .current_dir(&tmp)
+            .current_dir(tmp)
             .status()
             .map_err(|e| e.to_string())?;
         if !untar.success() {
@@ -220,7 +217,7 @@ fn lint_tree(
             .filter_map(|f| f["fingerprint"].as_str().map(str::to_owned))
             .collect())
     })();
-    let _ = std::fs::remove_dir_all(&tmp);
+    drop(scratch);
     result
 }
 

@@ -165,12 +165,27 @@ impl Loader<'_> {
     }
 }
 
+/// The largest configuration file read (a real one is a few kilobytes).
+const MAX_CONFIG_SIZE: u64 = 1 << 20;
+
 /// Read and validate a config file.
+///
+/// In a git work tree the file is part of what is scanned (the Action passes the pull request's
+/// own `.kubeward.yaml` as `--config`, and discovery finds it there): it is read only if it is
+/// a regular file or a link to one inside that work tree, never a link to `/proc/self/environ`
+/// whose text a syntax error would quote. Outside any work tree the file is the user's own.
 pub fn load(path: &Path) -> Result<Config, Error> {
+    use crate::input::lookup::{Links, read_regular};
     let display = crate::input::display_path(path);
-    let text = std::fs::read_to_string(path).map_err(|e| Error {
-        message: format!("cannot read {display}: {e}"),
-        help: "Check the path given to --config.".into(),
+    let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let dir = absolute.parent().unwrap_or(Path::new("/"));
+    let links = match crate::git::work_tree_of(dir) {
+        Some(top) => Links::Within(top),
+        None => Links::Within(Path::new("/")),
+    };
+    let text = read_regular(path, links, MAX_CONFIG_SIZE).map_err(|e| Error {
+        message: format!("cannot read {}: {e}", crate::report::inert::path(&display)),
+        help: "Check the path given to --config (or the .kubeward.yaml found).".into(),
         src: NamedSource::new(display.clone(), String::new()),
         span: SourceSpan::new(0.into(), 0),
         label: "here".into(),

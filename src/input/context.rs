@@ -134,10 +134,23 @@ struct Kustomization {
     resources: HashSet<String>,
 }
 
+/// The largest kustomization file read for namespaces.
+const MAX_KUSTOMIZATION_SIZE: u64 = 16 << 20;
+
 fn read_kustomization(dir: &Path) -> Option<Kustomization> {
+    // A regular file of the repository only: never a FIFO (an open that never returns) or a
+    // link out of the repository.
+    let top = crate::git::work_tree_of(dir).unwrap_or(dir);
     let text = ["kustomization.yaml", "kustomization.yml", "Kustomization"]
         .iter()
-        .find_map(|n| std::fs::read_to_string(dir.join(n)).ok())?;
+        .find_map(|n| {
+            super::lookup::read_regular(
+                &dir.join(n),
+                super::lookup::Links::Within(top),
+                MAX_KUSTOMIZATION_SIZE,
+            )
+            .ok()
+        })?;
     let stream = parse_stream(&text);
     let doc = stream.docs.first()?;
     let root = doc.root();

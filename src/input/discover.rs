@@ -217,14 +217,37 @@ pub fn discover_all(paths: &[String], opts: &DiscoverOptions) -> Result<Discover
             }
         };
         if meta.is_dir() {
-            let walked = walk(&path, opts, inputs, skipped, &mut charts);
-            *capped |= walked.capped;
-            hidden.extend(walked.hidden);
-            if let Some(why) = walked.git_error {
-                notices.push(format!(
-                    "ignore rules leave paths out of {display}, and git could not tell whether \
-                     it tracks them ({why})"
-                ));
+            let mut todo = vec![(path, opts.clone())];
+            while let Some((dir, dir_opts)) = todo.pop() {
+                let walked = walk(&dir, &dir_opts, inputs, skipped, &mut charts);
+                *capped |= walked.capped;
+                hidden.extend(walked.hidden);
+                if let Some(why) = walked.git_error {
+                    notices.push(format!(
+                        "ignore rules leave paths out of {display}, and git could not tell \
+                         whether it tracks them ({why})"
+                    ));
+                }
+                if walked.unruly_above {
+                    notices.push(format!(
+                        "{}: an ignore file in it or above it is a symbolic link or not a \
+                         regular file; it was not read, and the directory was linted without \
+                         ignore rules",
+                        crate::report::inert::path(&display_path(&dir))
+                    ));
+                }
+                // A directory whose ignore file is a link or not a regular file is walked on
+                // its own without ignore rules (more is linted, nothing is hidden).
+                for d in walked.unruly {
+                    notices.push(format!(
+                        "{}: an ignore file there is a symbolic link or not a regular file; it \
+                         was not read, and the directory was linted without ignore rules",
+                        crate::report::inert::path(&display_path(&d))
+                    ));
+                    let mut plain = dir_opts.clone();
+                    plain.no_ignore = true;
+                    todo.push((d, plain));
+                }
             }
             continue;
         }
@@ -316,6 +339,21 @@ struct Walked {
     git_error: Option<String>,
     /// Stopped at [`DiscoverOptions::max_files`].
     capped: bool,
+    /// Directories left out of the walk because an ignore file in them is a symbolic link or
+    /// not a regular file (the walker would read it: `/dev/zero` never ends, a FIFO never
+    /// opens); to be walked again without ignore rules.
+    unruly: Vec<PathBuf>,
+    /// This walk honoured no ignore file: one in its root or above is a link or not a regular
+    /// file.
+    unruly_above: bool,
+}
+
+/// Whether `dir` holds an ignore file the walker must not read: a symbolic link (which it would
+/// follow anywhere) or something that is not a regular file.
+fn unruly_ignore_files(dir: &Path) -> bool {
+    [".gitignore", ".ignore"]
+        .iter()
+        .any(|n| super::lookup::refused_by_type(&dir.join(n)))
 }
 
 fn walk(
@@ -329,7 +367,17 @@ fn walk(
     let files = AtomicUsize::new(0);
     let capped = AtomicBool::new(false);
     let canon_root = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
-    let ignore = !opts.no_ignore;
+    // The walker reads the ignore files of the root and of the directories above it (up to the
+    // repository's top) before any filter sees them: when one of them is a link or not a
+    // regular file, this walk honours no ignore file.
+    let top = crate::git::work_tree_of(&canon_root).map(Path::to_path_buf);
+    let unruly_above = !opts.no_ignore
+        && canon_root
+            .ancestors()
+            .take_while(|d| top.as_deref().is_none_or(|t| d.starts_with(t)))
+            .take(if top.is_some() { usize::MAX } else { 1 })
+            .any(unruly_ignore_files);
+    let ignore = !opts.no_ignore && !unruly_above;
     let account = opts.account && opts.max_depth.is_none();
     // In a git work tree, git says which of its files ignore rules left out; elsewhere (or
     // when git cannot say) the directories within reach of a rule are read again, which needs
@@ -355,10 +403,20 @@ fn walk(
     let hide = !opts.hidden;
     let filter = move |e: &ignore::DirEntry| {
         let name = e.file_name().as_encoded_bytes();
+        let is_dir = e.file_type().is_some_and(|t| t.is_dir());
         if !name.starts_with(b".") || e.depth() == 0 {
+            // Checked before the walker enters the directory and reads its ignore files.
+            if ignore
+                && is_dir
+                && e.depth() > 0
+                && unruly_ignore_files(e.path())
+                && let Ok(mut f) = filtered.lock()
+            {
+                f.unruly.push(e.path().to_path_buf());
+                return false;
+            }
             return true;
         }
-        let is_dir = e.file_type().is_some_and(|t| t.is_dir());
         if account
             && (name == b".gitignore" || name == b".ignore")
             && let (Some(dir), Ok(mut f)) = (e.path().parent(), filtered.lock())
@@ -366,6 +424,15 @@ fn walk(
             f.rule_dirs.push(dir.to_path_buf());
         }
         if !hide {
+            if ignore
+                && is_dir
+                && name != b".git"
+                && unruly_ignore_files(e.path())
+                && let Ok(mut f) = filtered.lock()
+            {
+                f.unruly.push(e.path().to_path_buf());
+                return false;
+            }
             return true;
         }
         if account
@@ -444,17 +511,21 @@ fn walk(
         });
     let cwd = std::env::current_dir().ok();
     let found = found.into_inner().unwrap_or_default();
+    let mut filtered = std::mem::take(
+        &mut *seen_by_filter
+            .lock()
+            .expect("internal error: filter lock poisoned"),
+    );
+    let mut unruly = std::mem::take(&mut filtered.unruly);
+    unruly.sort();
     let mut walked = Walked {
         hidden: Vec::new(),
         git_error: None,
         capped: capped.into_inner(),
+        unruly,
+        unruly_above,
     };
     if account {
-        let filtered = std::mem::take(
-            &mut *seen_by_filter
-                .lock()
-                .expect("internal error: filter lock poisoned"),
-        );
         let mut left: Vec<(PathBuf, bool, &'static str)> = filtered
             .hidden
             .into_iter()
@@ -535,6 +606,8 @@ struct Filtered {
     hidden: Vec<(PathBuf, bool)>,
     /// Directories that hold a `.gitignore` or `.ignore` file.
     rule_dirs: Vec<PathBuf>,
+    /// Directories left out because an ignore file in them is a link or not a regular file.
+    unruly: Vec<PathBuf>,
 }
 
 /// Whether ignore rules from outside the walk apply to all of it: an ignore file in a directory

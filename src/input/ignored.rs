@@ -120,12 +120,21 @@ struct Rules {
     files: HashMap<PathBuf, Option<(Gitignore, Arc<str>)>>,
 }
 
+/// The largest ignore file read again for the summary.
+const MAX_IGNORE_FILE_SIZE: u64 = 16 << 20;
+
 impl Rules {
     fn file(&mut self, path: &Path) -> Option<&(Gitignore, Arc<str>)> {
         self.files
             .entry(path.to_path_buf())
             .or_insert_with(|| {
-                let text = std::fs::read_to_string(path).ok()?;
+                // As the walker honours them: a regular file, never a link (`/dev/zero`).
+                let text = super::lookup::read_regular(
+                    path,
+                    super::lookup::Links::Refuse,
+                    MAX_IGNORE_FILE_SIZE,
+                )
+                .ok()?;
                 let mut b = GitignoreBuilder::new(path.parent()?);
                 for (i, line) in text.lines().enumerate() {
                     let line = if i == 0 {

@@ -3,6 +3,7 @@
 mod context;
 mod discover;
 pub(crate) mod ignored;
+pub(crate) mod lookup;
 
 pub use context::{add_context, kustomize_namespaces};
 #[cfg(test)]

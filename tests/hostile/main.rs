@@ -10,6 +10,7 @@ mod blind_spots;
 mod context;
 mod cost;
 mod discovery;
+mod lookups;
 mod metadata;
 mod output;
 mod panics;
