@@ -240,7 +240,12 @@ pub fn persistent_volume_create(rule: &PolicyRule) -> Option<Grant> {
 pub fn service_status_write(rule: &PolicyRule) -> Option<Hit> {
     collect(
         rule,
-        &[(&["patch", "update"], CORE, "services/status", Severity::High)],
+        &[(
+            &["patch", "update"],
+            CORE,
+            "services/status",
+            Severity::High,
+        )],
         Risk::PolicyWrite,
     )
 }
@@ -305,7 +310,9 @@ const CLIENT_SIGNERS: &[&str] = &[
 /// half alone approves nothing. `(rule with approve, its grant, rule with the approval update,
 /// its grant, severity)`: high when the signers include the API server's client signer (no
 /// `resourceNames`, `kubernetes.io/*` or `kubernetes.io/kube-apiserver-client`), else medium.
-pub fn csr_approval(rules: &[(usize, &PolicyRule)]) -> Option<(usize, Grant, usize, Grant, Severity)> {
+pub fn csr_approval(
+    rules: &[(usize, &PolicyRule)],
+) -> Option<(usize, Grant, usize, Grant, Severity)> {
     let cert = &["certificates.k8s.io"][..];
     let approval = rules.iter().find_map(|&(i, r)| {
         r.grant(

@@ -95,6 +95,7 @@ const HARMLESS_LAST: &[&str] = &[
     "expires",
     "lifetime",
     "timeout",
+    "stdin",
     "url",
     "uri",
     "endpoint",

@@ -288,6 +288,9 @@ mod tests {
             Some(&["spec", "template", "spec"][..])
         );
         // The kind alone is not enough: another group's DeploymentConfig is not OpenShift's.
-        assert_eq!(pod_template_route("example.com/v1", "DeploymentConfig"), None);
+        assert_eq!(
+            pod_template_route("example.com/v1", "DeploymentConfig"),
+            None
+        );
     }
 }

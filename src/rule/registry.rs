@@ -23,13 +23,12 @@ pub use crate::rules::pod_security::{
 pub use crate::rules::policy::AdmissionPolicy;
 pub use crate::rules::rbac::{
     ClusterAdminBinding, RbacAnonymousSubject, RbacPersistentVolumeCreate, RbacPodExec,
-    RbacServiceStatusWrite, RbacPrivilegeEscalation,
-    RbacSecretsAccess, RbacSecurityPolicyWrite, RbacUserBinding, RbacWildcard, RbacWorkloadCreate,
-    WorkloadRbacRisk,
+    RbacPrivilegeEscalation, RbacSecretsAccess, RbacSecurityPolicyWrite, RbacServiceStatusWrite,
+    RbacUserBinding, RbacWildcard, RbacWorkloadCreate, WorkloadRbacRisk,
 };
 pub use crate::rules::secrets::{
-    AzureKeyvaultFlexvolumeDeprecated, AzurePodIdentityDeprecated, ConfigmapCredentials,
-    EnvLiteralSecret, HardcodedCredential, PlaintextSecret,
+    AzureKeyvaultFlexvolumeDeprecated, AzurePodIdentityDeprecated, CommandLineSecret,
+    ConfigmapCredentials, EnvLiteralSecret, HardcodedCredential, PlaintextSecret,
 };
 pub use crate::rules::suppression::{
     ExpiredSuppression, IgnoredManifest, SuppressionWithoutReason, UnusedSuppression,
@@ -50,6 +49,7 @@ pub static ALL: &[&dyn Rule] = &[
     &AzurePodIdentityDeprecated,
     &CapabilitiesNotDropped,
     &ClusterAdminBinding,
+    &CommandLineSecret,
     &ConfigmapCredentials,
     &ContainerRuntimeSocket,
     &DangerousCapabilities,

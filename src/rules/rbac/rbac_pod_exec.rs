@@ -60,7 +60,10 @@ impl Rule for RbacPodExec {
         for (i, rule) in role.specific_rules() {
             let Some(hit) = pod_exec(rule) else { continue };
             let proxy = hit.all.iter().any(|a| a.ends_with("nodes/proxy"));
-            let debug = hit.all.iter().any(|a| a.ends_with("pods/ephemeralcontainers"));
+            let debug = hit
+                .all
+                .iter()
+                .any(|a| a.ends_with("pods/ephemeralcontainers"));
             let why = if proxy {
                 "nodes/proxy reaches the kubelet API, which runs commands in every pod of a node and bypasses audit and admission"
             } else if debug {

@@ -83,7 +83,9 @@ impl Rule for RbacSecurityPolicyWrite {
                 .help("Grant read-only verbs (get, list, watch) and leave these writes to cluster administrators or the GitOps controller.")
                 .severity(hit.severity);
         }
-        if let Some((ai, approve, ui, update, sev)) = csr_approval(&role.specific_rules().collect::<Vec<_>>()) {
+        if let Some((ai, approve, ui, update, sev)) =
+            csr_approval(&role.specific_rules().collect::<Vec<_>>())
+        {
             let signer = if sev == Severity::High {
                 "client certificates the API server accepts as any user or group, `system:masters` included"
             } else {

@@ -92,7 +92,13 @@ fn grants(rule: &PolicyRule) -> String {
         let names: Vec<String> = rule
             .api_groups
             .iter()
-            .map(|g| if g.is_empty() { "core".to_owned() } else { g.clone() })
+            .map(|g| {
+                if g.is_empty() {
+                    "core".to_owned()
+                } else {
+                    g.clone()
+                }
+            })
             .collect();
         format!(
             "of API group{} {}",
@@ -155,10 +161,7 @@ impl Rule for RbacWildcard {
                     Severity::Low
                 };
                 let reach = if dangerous {
-                    format!(
-                        ", which includes {}",
-                        reaches.join("; ")
-                    )
+                    format!(", which includes {}", reaches.join("; "))
                 } else if read_only {
                     " (a read-only metrics API: only get, list and watch exist there)".to_owned()
                 } else {
