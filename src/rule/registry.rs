@@ -10,21 +10,22 @@ pub use crate::rules::images::{
     InvalidImageReference,
 };
 pub use crate::rules::network::{
-    DefaultNamespace, ExposedLoadBalancer, IngressWithoutTls, InsecureDashboard,
-    KubeSystemWorkload, MissingNetworkPolicy, NamespaceWithoutDefaultDeny,
-    NamespaceWithoutResourceQuota, NodePortService,
+    DefaultNamespace, ExposedLoadBalancer, IngressNginxSnippet, IngressWithoutTls,
+    InsecureDashboard, KubeSystemWorkload, MissingNetworkPolicy, NamespaceWithoutDefaultDeny,
+    NamespaceWithoutResourceQuota, NodePortService, ServiceExternalIps,
 };
 pub use crate::rules::pod_security::{
     AdmissionRejected, ApparmorUnconfined, CapabilitiesNotDropped, DangerousCapabilities, HostIpc,
-    HostNetwork, HostPathVolume, HostPid, HostPort, NamespaceWithoutPodSecurity,
-    PrivilegeEscalation, PrivilegedContainer, ProbeCustomHost, RestrictedVolumeTypes, RunAsRoot,
-    SeccompProfile, SelinuxCustomOptions, UnsafeProcMount, UnsafeSysctls, WindowsHostProcess,
+    HostNetwork, HostPathPersistentVolume, HostPathVolume, HostPid, HostPort,
+    NamespaceWithoutPodSecurity, PrivilegeEscalation, PrivilegedContainer, ProbeCustomHost,
+    RestrictedVolumeTypes, RunAsRoot, SeccompProfile, SelinuxCustomOptions, UnsafeProcMount,
+    UnsafeSysctls, WindowsHostProcess,
 };
 pub use crate::rules::policy::AdmissionPolicy;
 pub use crate::rules::rbac::{
     ClusterAdminBinding, RbacAnonymousSubject, RbacPersistentVolumeCreate, RbacPodExec,
     RbacPrivilegeEscalation, RbacSecretsAccess, RbacSecurityPolicyWrite, RbacServiceStatusWrite,
-    RbacUserBinding, RbacWildcard, RbacWorkloadCreate, WorkloadRbacRisk,
+    RbacSharedServiceAccount, RbacUserBinding, RbacWildcard, RbacWorkloadCreate, WorkloadRbacRisk,
 };
 pub use crate::rules::secrets::{
     AzureKeyvaultFlexvolumeDeprecated, AzurePodIdentityDeprecated, CommandLineSecret,
@@ -63,6 +64,7 @@ pub static ALL: &[&dyn Rule] = &[
     &HardcodedCredential,
     &HostIpc,
     &HostNetwork,
+    &HostPathPersistentVolume,
     &HostPathVolume,
     &HostPid,
     &HostPort,
@@ -72,6 +74,7 @@ pub static ALL: &[&dyn Rule] = &[
     &ImageNotPinned,
     &ImagePullPolicy,
     &ImageUntrustedRegistry,
+    &IngressNginxSnippet,
     &IngressWithoutTls,
     &InsecureDashboard,
     &InvalidImageReference,
@@ -94,6 +97,7 @@ pub static ALL: &[&dyn Rule] = &[
     &RbacSecretsAccess,
     &RbacSecurityPolicyWrite,
     &RbacServiceStatusWrite,
+    &RbacSharedServiceAccount,
     &RbacUserBinding,
     &RbacWildcard,
     &RbacWorkloadCreate,
@@ -102,6 +106,7 @@ pub static ALL: &[&dyn Rule] = &[
     &RunAsRoot,
     &SeccompProfile,
     &SelinuxCustomOptions,
+    &ServiceExternalIps,
     &SuppressionWithoutReason,
     &UnsafeProcMount,
     &UnsafeRenderInput,

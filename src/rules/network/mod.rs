@@ -2,6 +2,7 @@
 
 mod default_namespace;
 mod exposed_load_balancer;
+mod ingress_nginx_snippet;
 mod ingress_without_tls;
 mod insecure_dashboard;
 mod kube_system_workload;
@@ -9,9 +10,11 @@ mod missing_network_policy;
 mod namespace_without_default_deny;
 mod namespace_without_resource_quota;
 mod node_port_service;
+mod service_external_ips;
 
 pub use default_namespace::DefaultNamespace;
 pub use exposed_load_balancer::ExposedLoadBalancer;
+pub use ingress_nginx_snippet::IngressNginxSnippet;
 pub use ingress_without_tls::IngressWithoutTls;
 pub use insecure_dashboard::InsecureDashboard;
 pub use kube_system_workload::KubeSystemWorkload;
@@ -19,3 +22,4 @@ pub use missing_network_policy::MissingNetworkPolicy;
 pub use namespace_without_default_deny::NamespaceWithoutDefaultDeny;
 pub use namespace_without_resource_quota::NamespaceWithoutResourceQuota;
 pub use node_port_service::NodePortService;
+pub use service_external_ips::ServiceExternalIps;

@@ -1,0 +1,131 @@
+use crate::model::Object;
+use crate::rule::{Context, Rule, declare_rule};
+use crate::yaml::NodeRef;
+
+declare_rule! {
+    /// ## What it flags
+    /// A PersistentVolume with `spec.hostPath`: storage that is a directory of whichever node
+    /// the pod lands on. The message names the claim it is reserved for (`spec.claimRef`),
+    /// when it is.
+    ///
+    /// ## Why it matters
+    /// Pod Security forbids `hostPath` volumes in a pod, but a pod that mounts a
+    /// PersistentVolumeClaim is allowed at every level: a hostPath PersistentVolume gives the
+    /// node's filesystem to whoever can claim it, around the admission check. With
+    /// `path: /` or `/var/lib/kubelet` that is the node's credentials, every pod's Secrets and
+    /// the container runtime. Kubernetes documents hostPath PersistentVolumes for single-node
+    /// testing only.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// apiVersion: v1
+    /// kind: PersistentVolume
+    /// metadata: {name: data}
+    /// spec:
+    ///   capacity: {storage: 10Gi}
+    ///   accessModes: [ReadWriteOnce]
+    ///   hostPath: {path: /mnt/data}
+    /// ```
+    /// Use instead:
+    /// ```yaml
+    /// apiVersion: v1
+    /// kind: PersistentVolumeClaim
+    /// metadata: {name: data, namespace: shop}
+    /// spec:
+    ///   storageClassName: standard
+    ///   accessModes: [ReadWriteOnce]
+    ///   resources: {requests: {storage: 10Gi}}
+    /// ```
+    ///
+    /// ## References
+    /// - Kubernetes, "Persistent Volumes", hostPath: <https://kubernetes.io/docs/concepts/storage/volumes/#hostpath>
+    /// - Kubernetes RBAC good practices, "Persistent volume creation": <https://kubernetes.io/docs/concepts/security/rbac-good-practices/#persistent-volume-creation>
+    pub HostPathPersistentVolume {
+        id: "host-path-persistent-volume",
+        category: PodSecurity,
+        severity: High,
+        summary: "persistent volume is a directory of the node (hostPath)",
+        since: "0.2.0",
+    }
+}
+
+impl Rule for HostPathPersistentVolume {
+    fn check_object(&self, obj: &Object<'_>, cx: &mut Context<'_>) {
+        if obj.kind != "PersistentVolume" || !obj.group().is_empty() {
+            return;
+        }
+        let Some(host_path) = obj.get(&["spec", "hostPath"]) else {
+            return;
+        };
+        let path = host_path.get("path").and_then(NodeRef::text).unwrap_or("?");
+        let claim = match (
+            obj.get(&["spec", "claimRef", "namespace"])
+                .and_then(NodeRef::text),
+            obj.get(&["spec", "claimRef", "name"])
+                .and_then(NodeRef::text),
+        ) {
+            (Some(ns), Some(name)) => format!(
+                "; it is reserved for claim \"{name}\" of namespace \"{ns}\", whose pods mount it"
+            ),
+            (None, Some(name)) => {
+                format!("; it is reserved for claim \"{name}\", whose pods mount it")
+            }
+            _ => "; any claim that matches it can bind it".to_owned(),
+        };
+        let at = if host_path.get("path").is_some() {
+            obj.at(["spec", "hostPath", "path"]).value()
+        } else {
+            obj.at(["spec", "hostPath"]).key()
+        };
+        cx.report(self, at.label("directory of the node"))
+            .message(format!(
+                "{} is the node directory `{path}`: a pod that mounts its claim reaches the node's filesystem, which Pod Security would refuse as a hostPath volume{claim}",
+                obj.describe()
+            ))
+            .help("Use a StorageClass backed by a CSI driver (or a `local` volume with node affinity for node-local disks) instead of `hostPath`.");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::HostPathPersistentVolume;
+    use crate::testing::RuleTest;
+
+    #[test]
+    fn host_path_persistent_volume() {
+        RuleTest::of(&HostPathPersistentVolume)
+            .pass(
+                r##"apiVersion: v1
+kind: PersistentVolume
+metadata: {name: fast}
+spec:
+  capacity: {storage: 100Gi}
+  accessModes: [ReadWriteOnce]
+  local: {path: /mnt/disks/ssd1}
+  nodeAffinity:
+    required:
+      nodeSelectorTerms: [{matchExpressions: [{key: kubernetes.io/hostname, operator: In, values: [n1]}]}]
+"##,
+            )
+            .fail(
+                r##"apiVersion: v1
+kind: PersistentVolume
+metadata: {name: node-root}
+spec:
+  capacity: {storage: 1Gi}
+  accessModes: [ReadWriteOnce]
+  claimRef: {namespace: tools, name: scratch}
+  hostPath:
+    path: /   #~ host-path-persistent-volume
+---
+apiVersion: v1
+kind: PersistentVolume
+metadata: {name: data}
+spec:
+  capacity: {storage: 1Gi}
+  hostPath: {type: Directory, path: /mnt/data}   #~ host-path-persistent-volume
+"##,
+            )
+            .snapshot();
+    }
+}
