@@ -141,6 +141,8 @@ pub struct WorkloadFacts {
     pub sa_site: Site,
     /// Pod-level `automountServiceAccountToken`.
     pub automount: Option<bool>,
+    /// Where `automountServiceAccountToken` is missing from the pod spec (when it is unset).
+    pub automount_site: Option<Site>,
     /// `hostNetwork: true`.
     pub host_network: bool,
     /// Runs the Kubernetes Dashboard image.
@@ -352,6 +354,11 @@ fn kind_facts(obj: &Object<'_>, site: &mut dyn FnMut(Label) -> Site) -> Option<K
                 .node
                 .get("automountServiceAccountToken")
                 .and_then(NodeRef::as_bool),
+            automount_site: pod
+                .node
+                .get("automountServiceAccountToken")
+                .is_none()
+                .then(|| site(pod.missing(["automountServiceAccountToken"]))),
             host_network: pod.node.get("hostNetwork").and_then(NodeRef::as_bool) == Some(true),
             dashboard,
         })));

@@ -11,15 +11,16 @@ pub use crate::rules::images::{
 };
 pub use crate::rules::network::{
     DefaultNamespace, ExposedLoadBalancer, IngressNginxSnippet, IngressWithoutTls,
-    InsecureDashboard, KubeSystemWorkload, MissingNetworkPolicy, NamespaceWithoutDefaultDeny,
-    NamespaceWithoutResourceQuota, NodePortService, ServiceExternalIps,
+    IngressWithoutWaf, InsecureDashboard, IstioMtlsDisabled, KubeSystemWorkload,
+    MissingNetworkPolicy, NamespaceWithoutDefaultDeny, NamespaceWithoutResourceQuota,
+    NodePortService, ServiceExternalIps,
 };
 pub use crate::rules::pod_security::{
     AdmissionRejected, ApparmorUnconfined, CapabilitiesNotDropped, DangerousCapabilities, HostIpc,
     HostNetwork, HostPathPersistentVolume, HostPathVolume, HostPid, HostPort,
     NamespaceWithoutPodSecurity, PrivilegeEscalation, PrivilegedContainer, ProbeCustomHost,
-    RestrictedVolumeTypes, RunAsRoot, SeccompProfile, SelinuxCustomOptions, UnsafeProcMount,
-    UnsafeSysctls, WindowsHostProcess,
+    RestrictedVolumeTypes, RunAsRoot, RunAsRootGroup, SeccompProfile, SelinuxCustomOptions,
+    UnsafeProcMount, UnsafeSysctls, WindowsHostProcess,
 };
 pub use crate::rules::policy::AdmissionPolicy;
 pub use crate::rules::rbac::{
@@ -76,8 +77,10 @@ pub static ALL: &[&dyn Rule] = &[
     &ImageUntrustedRegistry,
     &IngressNginxSnippet,
     &IngressWithoutTls,
+    &IngressWithoutWaf,
     &InsecureDashboard,
     &InvalidImageReference,
+    &IstioMtlsDisabled,
     &KubeSystemWorkload,
     &MissingNetworkPolicy,
     &MissingResourceLimits,
@@ -104,6 +107,7 @@ pub static ALL: &[&dyn Rule] = &[
     &RenderError,
     &RestrictedVolumeTypes,
     &RunAsRoot,
+    &RunAsRootGroup,
     &SeccompProfile,
     &SelinuxCustomOptions,
     &ServiceExternalIps,

@@ -1,13 +1,16 @@
-use crate::model::{Object, PodSpec};
-use crate::rule::{Context, Rule, declare_rule};
+use crate::model::{KindFacts, Object, PodSpec, World};
+use crate::rule::{Context, Rule, WorldContext, declare_rule};
 use crate::yaml::NodeRef;
 
 declare_rule! {
     /// ## What it flags
     /// A pod (or pod template) that does not set `automountServiceAccountToken: false`, so the
-    /// kubelet mounts an API token of its service account into every container. Only the pod spec
-    /// is read: a ServiceAccount with `automountServiceAccountToken: false` also prevents the
-    /// mount, hence the low severity.
+    /// kubelet mounts an API token of its service account into every container. A pod that
+    /// leaves the field unset follows its ServiceAccount: it is not reported when that
+    /// ServiceAccount (`serviceAccountName`, else `default`, in the pod's namespace) is in the
+    /// input with `automountServiceAccountToken: false`. The pod's setting wins over the
+    /// account's, so `automountServiceAccountToken: true` in the pod is reported whatever the
+    /// account says.
     ///
     /// ## Why it matters
     /// Most workloads never call the Kubernetes API, yet the token sits in
@@ -67,12 +70,53 @@ impl Rule for AutomountServiceAccountToken {
                     .message("pod sets `automountServiceAccountToken: true`: every container gets a Kubernetes API token")
                     .help(FIX);
             }
-            None => {
-                cx.report(self, pod.missing(["automountServiceAccountToken"]).label("no `automountServiceAccountToken: false`"))
-                    .message("pod does not set `automountServiceAccountToken: false`: unless its ServiceAccount opts out, every container gets a Kubernetes API token")
-                    .help(FIX);
-            }
+            // Unset: the ServiceAccount decides, read across objects below.
+            None => {}
         }
+    }
+
+    fn reads_world(&self) -> bool {
+        true
+    }
+
+    fn check_world(&self, world: &World, cx: &mut WorldContext<'_>) {
+        cx.each_namespace(world, |ns, index, cx| {
+            for &wi in &index.workloads {
+                let f = &world.objects[wi];
+                let Some(w) = f.workload() else { continue };
+                let Some(site) = &w.automount_site else { continue };
+                let sa = w.service_account();
+                let accounts = world
+                    .index
+                    .service_accounts
+                    .get(&(ns.clone(), sa.to_owned()))
+                    .map(|v| world.nearest(v, &f.site))
+                    .unwrap_or_default();
+                let account = accounts.first().map(|&i| &world.objects[i]);
+                let opt = account.and_then(|a| match a.kind {
+                    KindFacts::ServiceAccount { automount } => automount,
+                    _ => None,
+                });
+                if opt == Some(false) {
+                    continue;
+                }
+                let why = match (account, opt) {
+                    (Some(_), Some(_)) => format!("and its ServiceAccount \"{sa}\" sets `automountServiceAccountToken: true`"),
+                    (Some(_), None) => format!("and its ServiceAccount \"{sa}\" does not opt out either"),
+                    (None, _) => format!("and its ServiceAccount \"{sa}\" is not in the input to opt out"),
+                };
+                let d = cx.report(self, site);
+                d.label("no `automountServiceAccountToken: false`")
+                    .message(format!(
+                        "{} does not set `automountServiceAccountToken: false` {why}: every container gets a Kubernetes API token",
+                        f.describe()
+                    ))
+                    .help(FIX);
+                if let Some(a) = account {
+                    d.related_site(&a.site, format!("ServiceAccount \"{sa}\" mounts its token by default"));
+                }
+            }
+        });
     }
 }
 
@@ -87,6 +131,17 @@ mod tests {
             .pass("apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec:\n  automountServiceAccountToken: false\n  containers: [{name: a, image: app:1}]\n")
             .pass("apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: a}\nautomountServiceAccountToken: true\n")
             .fail("apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec:   #~ automount-service-account-token\n  containers: [{name: a, image: app:1}]\n")
+            // The ServiceAccount opts out, and the pod leaves the field unset.
+            .pass("apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: quiet, namespace: shop}\nautomountServiceAccountToken: false\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, namespace: shop}\nspec:\n  template:\n    spec:\n      serviceAccountName: quiet\n      containers: [{name: a, image: app:1}]\n")
+            // An account of the same name in another namespace does not count; the pod's
+            // `true` wins over the account's `false`.
+            .fail(concat!(
+                "apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: quiet, namespace: other}\nautomountServiceAccountToken: false\n---\n",
+                "apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: quiet, namespace: shop}\n---\n",
+                "apiVersion: v1\nkind: Pod\nmetadata: {name: a, namespace: shop}\nspec:   #~ automount-service-account-token\n  serviceAccountName: quiet\n  containers: [{name: a, image: app:1}]\n---\n",
+                "apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: opted-out, namespace: shop}\nautomountServiceAccountToken: false\n---\n",
+                "apiVersion: v1\nkind: Pod\nmetadata: {name: b, namespace: shop}\nspec:\n  serviceAccountName: opted-out\n  automountServiceAccountToken: true   #~ automount-service-account-token\n  containers: [{name: a, image: app:1}]\n",
+            ))
             .fail(concat!(
                 "apiVersion: batch/v1\nkind: CronJob\nmetadata: {name: a}\nspec:\n  schedule: \"@daily\"\n  jobTemplate:\n    spec:\n      template:\n        spec:\n",
                 "          automountServiceAccountToken: true   #~ automount-service-account-token\n",
