@@ -46,7 +46,7 @@ declare_rule! {
         id: "ingress-without-waf",
         category: Network,
         severity: Low,
-        summary: "Application Gateway ingress without a web application firewall policy",
+        summary: "ingress on Azure Application Gateway without a web application firewall policy",
         since: "0.2.0",
     }
 }

@@ -45,7 +45,7 @@ declare_rule! {
         id: "istio-mtls-disabled",
         category: Network,
         severity: High,
-        summary: "Istio accepts or sends service-to-service traffic without mutual TLS",
+        summary: "service mesh accepts or sends traffic without mutual TLS (Istio)",
         since: "0.2.0",
     }
 }
