@@ -12,7 +12,8 @@ pub use crate::rules::images::{
 pub use crate::rules::network::{
     DefaultNamespace, ExposedLoadBalancer, IngressNginxSnippet, IngressWithoutTls,
     IngressWithoutWaf, InsecureDashboard, IstioMtlsDisabled, KubeSystemWorkload,
-    MissingNetworkPolicy, NamespaceWithoutDefaultDeny, NamespaceWithoutResourceQuota,
+    MetadataEndpointReachable, MissingEgressPolicy, MissingNetworkPolicy,
+    NamespaceWithoutDefaultDeny, NamespaceWithoutEgressDeny, NamespaceWithoutResourceQuota,
     NodePortService, ServiceExternalIps,
 };
 pub use crate::rules::pod_security::{
@@ -82,9 +83,12 @@ pub static ALL: &[&dyn Rule] = &[
     &InvalidImageReference,
     &IstioMtlsDisabled,
     &KubeSystemWorkload,
+    &MetadataEndpointReachable,
+    &MissingEgressPolicy,
     &MissingNetworkPolicy,
     &MissingResourceLimits,
     &NamespaceWithoutDefaultDeny,
+    &NamespaceWithoutEgressDeny,
     &NamespaceWithoutPodSecurity,
     &NamespaceWithoutResourceQuota,
     &NodePortService,
