@@ -396,3 +396,46 @@ fn a_pod_security_label_read_last_still_governs_the_workloads_read_before() {
         );
     }
 }
+
+/// Objects without a namespace share one only within their directory: a default-deny policy
+/// and an `admin` binding of `team-a/` say nothing about `team-b/`, whether or not `team-a/`
+/// is scanned.
+#[test]
+fn namespace_less_objects_share_a_namespace_only_within_their_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join(".git")).unwrap();
+    let deploy = DEPLOY
+        .replace(", namespace: shop", "")
+        .replace("      serviceAccountName: web\n", "");
+    write(
+        dir.path(),
+        "team-a/policy.yaml",
+        "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: default-deny}\nspec:\n  podSelector: {}\n",
+    );
+    write(
+        dir.path(),
+        "team-a/rbac.yaml",
+        "apiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata: {name: default-admin}\nroleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: admin}\nsubjects:\n- {kind: ServiceAccount, name: default}\n",
+    );
+    write(dir.path(), "team-a/deploy.yaml", &deploy);
+    write(dir.path(), "team-b/deploy.yaml", &deploy);
+    let select = ["--select", "missing-network-policy,workload-rbac-risk"];
+    let whole = findings(dir.path(), &[select[0], select[1], "."]);
+    assert_eq!(
+        whole,
+        vec![
+            (
+                "missing-network-policy".to_owned(),
+                "team-b/deploy.yaml".to_owned(),
+                7
+            ),
+            (
+                "workload-rbac-risk".to_owned(),
+                "team-a/deploy.yaml".to_owned(),
+                8
+            ),
+        ]
+    );
+    let alone = findings(dir.path(), &[select[0], select[1], "team-b"]);
+    assert_eq!(alone, whole[..1].to_vec());
+}

@@ -33,7 +33,7 @@ pub enum NsOrigin {
     Explicit,
     /// The `namespace:` of the kustomization that lists the file.
     Kustomization,
-    /// Neither: the shared "unknown" namespace.
+    /// Neither: the unnamed namespace of the object's directory.
     Unknown,
 }
 

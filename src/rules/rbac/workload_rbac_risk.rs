@@ -1,6 +1,8 @@
 use std::collections::{HashMap, HashSet};
 
-use crate::model::{BindingUse, KindFacts, ObjectIdent, Risk, RoleRisk, World, shared_prefix};
+use crate::model::{
+    BindingUse, KindFacts, ObjectIdent, Risk, RoleRisk, World, describe_ns, shared_prefix,
+};
 use rayon::prelude::*;
 
 use crate::rule::{Rule, Severity, WorldContext, declare_rule};
@@ -419,7 +421,7 @@ impl Rule for WorkloadRbacRisk {
                 } else {
                     "in the bound namespaces"
                 };
-                let sa_desc = match ns {
+                let sa_desc = match ns.name() {
                     Some(n) => format!("{n}/{sa}"),
                     None => sa.to_owned(),
                 };
@@ -434,10 +436,8 @@ impl Rule for WorkloadRbacRisk {
                         "; the pods do not mount its token (automountServiceAccountToken: false)",
                     );
                 }
-                if ns.is_none() {
-                    message.push_str(
-                        "; the namespace is unknown (no metadata.namespace and no kustomization namespace), so objects without one were matched as one shared namespace",
-                    );
+                if ns.name().is_none() {
+                    message.push_str(&format!("; matched within {}", describe_ns(ns)));
                 }
                 let d = cx.report(self, &w.sa_site);
                 d.label(if w.service_account.is_some() { "this ServiceAccount" } else { "runs as the `default` ServiceAccount" })
