@@ -126,6 +126,26 @@ pub enum KindFacts {
     },
     /// A ResourceQuota.
     ResourceQuota,
+    /// A Service with a selector, or of type LoadBalancer or NodePort.
+    Service(Box<ServiceFacts>),
+    /// An Ingress: the Services it sends traffic to.
+    Ingress(Box<IngressFacts>),
+}
+
+/// What exposure analysis keeps of a Service.
+#[derive(Debug, Clone)]
+pub struct ServiceFacts {
+    /// `type: LoadBalancer` or `NodePort`, with its `type` entry.
+    pub exposed: Option<Site>,
+    /// `spec.selector` (empty: selects nothing, e.g. an ExternalName or manual Endpoints).
+    pub selector: BTreeMap<String, String>,
+}
+
+/// What exposure analysis keeps of an Ingress.
+#[derive(Debug, Clone)]
+pub struct IngressFacts {
+    /// Backend Service names, each with its `name` entry.
+    pub backends: Vec<(String, Site)>,
 }
 
 /// A workload's pod template.
@@ -147,6 +167,8 @@ pub struct WorkloadFacts {
     pub host_network: bool,
     /// Runs the Kubernetes Dashboard image.
     pub dashboard: bool,
+    /// The database or cache it runs (`postgres`, `redis`, …), from its images.
+    pub datastore: Option<&'static str>,
 }
 
 impl WorkloadFacts {
@@ -345,6 +367,12 @@ fn kind_facts(obj: &Object<'_>, site: &mut dyn FnMut(Label) -> Site) -> Option<K
                 .and_then(NodeRef::text)
                 .is_some_and(dashboard_image)
         });
+        let datastore = pod.containers.iter().find_map(|c| {
+            c.node
+                .get("image")
+                .and_then(NodeRef::text)
+                .and_then(datastore_image)
+        });
         return Some(KindFacts::Workload(Box::new(WorkloadFacts {
             name_site: site(name_label(obj)),
             labels_site,
@@ -361,6 +389,7 @@ fn kind_facts(obj: &Object<'_>, site: &mut dyn FnMut(Label) -> Site) -> Option<K
                 .then(|| site(pod.missing(["automountServiceAccountToken"]))),
             host_network: pod.node.get("hostNetwork").and_then(NodeRef::as_bool) == Some(true),
             dashboard,
+            datastore,
         })));
     }
     if let Some(p) = PolicyFacts::of(obj) {
@@ -451,8 +480,123 @@ fn kind_facts(obj: &Object<'_>, site: &mut dyn FnMut(Label) -> Site) -> Option<K
                 .and_then(NodeRef::as_bool),
         },
         ("", "ResourceQuota") => KindFacts::ResourceQuota,
+        ("", "Service") => {
+            let exposed = obj
+                .get(&["spec", "type"])
+                .and_then(NodeRef::text)
+                .is_some_and(|t| matches!(t, "LoadBalancer" | "NodePort"))
+                .then(|| site(obj.at(["spec", "type"]).value()));
+            let selector = owned(
+                obj.get(&["spec", "selector"])
+                    .into_iter()
+                    .flat_map(NodeRef::entries)
+                    .filter_map(|(k, v)| Some((k, v.text()?))),
+            );
+            if exposed.is_none() && selector.is_empty() {
+                return None;
+            }
+            KindFacts::Service(Box::new(ServiceFacts { exposed, selector }))
+        }
+        ("networking.k8s.io" | "extensions", "Ingress") => {
+            let mut backends = Vec::new();
+            let mut add = |route: Vec<crate::yaml::Seg>, backend: NodeRef<'_>| {
+                // networking.k8s.io/v1 `service.name`; v1beta1 `serviceName`.
+                let (key, name) = match backend.path(&["service", "name"]).and_then(NodeRef::text) {
+                    Some(n) => (vec!["service", "name"], n),
+                    None => match backend.get("serviceName").and_then(NodeRef::text) {
+                        Some(n) => (vec!["serviceName"], n),
+                        None => return,
+                    },
+                };
+                let mut r = route;
+                r.extend(key.into_iter().map(crate::yaml::Seg::from));
+                backends.push((name.to_owned(), site(obj.at(r).value())));
+            };
+            use crate::yaml::Seg;
+            for k in ["defaultBackend", "backend"] {
+                if let Some(b) = obj.get(&["spec", k]) {
+                    add(vec![Seg::from("spec"), Seg::from(k)], b);
+                }
+            }
+            let rules = obj
+                .get(&["spec", "rules"])
+                .into_iter()
+                .flat_map(NodeRef::items);
+            for (i, r) in rules.enumerate() {
+                let paths = r
+                    .path(&["http", "paths"])
+                    .into_iter()
+                    .flat_map(NodeRef::items);
+                for (j, p) in paths.enumerate() {
+                    if let Some(b) = p.get("backend") {
+                        let route = vec![
+                            Seg::from("spec"),
+                            Seg::from("rules"),
+                            Seg::from(i),
+                            Seg::from("http"),
+                            Seg::from("paths"),
+                            Seg::from(j),
+                            Seg::from("backend"),
+                        ];
+                        add(route, b);
+                    }
+                }
+            }
+            if backends.is_empty() {
+                return None;
+            }
+            KindFacts::Ingress(Box::new(IngressFacts { backends }))
+        }
         _ => return None,
     })
+}
+
+/// The databases and caches recognised by image name (the last path component of the
+/// repository, without tag or digest), with the name messages use.
+const DATASTORES: &[(&str, &str)] = &[
+    ("postgres", "PostgreSQL"),
+    ("postgresql", "PostgreSQL"),
+    ("postgresql-repmgr", "PostgreSQL"),
+    ("postgis", "PostgreSQL"),
+    ("timescaledb", "PostgreSQL"),
+    ("mysql", "MySQL"),
+    ("mysql-server", "MySQL"),
+    ("percona-server", "MySQL"),
+    ("mariadb", "MariaDB"),
+    ("mariadb-galera", "MariaDB"),
+    ("mongo", "MongoDB"),
+    ("mongodb", "MongoDB"),
+    ("mongodb-community-server", "MongoDB"),
+    ("percona-server-mongodb", "MongoDB"),
+    ("redis", "Redis"),
+    ("redis-cluster", "Redis"),
+    ("redis-stack-server", "Redis"),
+    ("valkey", "Valkey"),
+    ("keydb", "KeyDB"),
+    ("memcached", "Memcached"),
+    ("elasticsearch", "Elasticsearch"),
+    ("opensearch", "OpenSearch"),
+    ("cassandra", "Cassandra"),
+    ("scylla", "ScyllaDB"),
+    ("couchdb", "CouchDB"),
+    ("cockroach", "CockroachDB"),
+    ("influxdb", "InfluxDB"),
+    ("clickhouse-server", "ClickHouse"),
+    ("neo4j", "Neo4j"),
+];
+
+/// The database or cache an image runs, if it is one of [`DATASTORES`].
+pub fn datastore_image(image: &str) -> Option<&'static str> {
+    let repo = image.split('@').next().unwrap_or(image);
+    let repo = repo
+        .rsplit_once(':')
+        .filter(|(_, t)| !t.contains('/'))
+        .map_or(repo, |(r, _)| r);
+    let last = repo.rsplit('/').next().unwrap_or(repo);
+    DATASTORES
+        .iter()
+        .find(|(n, _)| last.eq_ignore_ascii_case(n))
+        .map(|(_, name)| *name)
 }
 
 /// Whether an image is the Kubernetes Dashboard (`kubernetesui/dashboard[-api|-web|…]`, or a

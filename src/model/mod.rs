@@ -16,7 +16,7 @@ mod world;
 #[allow(unused_imports)]
 pub use facts::{
     BindingFacts, Facts, KindFacts, NsOrigin, PSA_PREFIX, PodSecurityFacts, PsaLabel, PssFact,
-    RoleFacts, RuleFacts, Site, SubjectFacts, WorkloadFacts, dashboard_image,
+    RoleFacts, RuleFacts, Site, SubjectFacts, WorkloadFacts, dashboard_image, datastore_image,
 };
 #[allow(unused_imports)]
 pub use netpol::{Flavor, PodSel, PolicyFacts, PolicyPart};

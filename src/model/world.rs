@@ -40,6 +40,10 @@ pub struct NsIndex {
     pub policies: Vec<usize>,
     /// ResourceQuotas.
     pub quotas: Vec<usize>,
+    /// Services with a selector or exposed on nodes or a load balancer.
+    pub services: Vec<usize>,
+    /// Ingresses with backends.
+    pub ingresses: Vec<usize>,
     /// Whether some object here got its namespace from nowhere (a directory's namespace).
     pub unknown: bool,
 }
@@ -156,6 +160,8 @@ impl World {
                 KindFacts::Policy(p) if p.flavor.cluster_wide() => ix.cluster_policies.push(i),
                 KindFacts::Policy(_) => slot(&mut ix, &ns, unknown).policies.push(i),
                 KindFacts::ResourceQuota => slot(&mut ix, &ns, unknown).quotas.push(i),
+                KindFacts::Service(_) => slot(&mut ix, &ns, unknown).services.push(i),
+                KindFacts::Ingress(_) => slot(&mut ix, &ns, unknown).ingresses.push(i),
                 KindFacts::Namespace(_) => ix
                     .namespace_objects
                     .entry(f.name().to_owned())

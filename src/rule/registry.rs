@@ -10,8 +10,8 @@ pub use crate::rules::images::{
     InvalidImageReference,
 };
 pub use crate::rules::network::{
-    DefaultNamespace, ExposedLoadBalancer, IngressNginxSnippet, IngressWithoutTls,
-    IngressWithoutWaf, InsecureDashboard, IstioMtlsDisabled, KubeSystemWorkload,
+    DatastoreInExposedNamespace, DefaultNamespace, ExposedLoadBalancer, IngressNginxSnippet,
+    IngressWithoutTls, IngressWithoutWaf, InsecureDashboard, IstioMtlsDisabled, KubeSystemWorkload,
     MetadataEndpointReachable, MissingEgressPolicy, MissingNetworkPolicy,
     NamespaceWithoutDefaultDeny, NamespaceWithoutEgressDeny, NamespaceWithoutResourceQuota,
     NodePortService, ServiceExternalIps,
@@ -56,6 +56,7 @@ pub static ALL: &[&dyn Rule] = &[
     &ConfigmapCredentials,
     &ContainerRuntimeSocket,
     &DangerousCapabilities,
+    &DatastoreInExposedNamespace,
     &DefaultNamespace,
     &DefaultServiceAccount,
     &DeprecatedApi,

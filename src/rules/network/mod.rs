@@ -1,5 +1,6 @@
 //! Network segmentation and exposure: NetworkPolicy coverage, Services, Ingresses, namespaces.
 
+mod datastore_in_exposed_namespace;
 mod default_namespace;
 mod exposed_load_balancer;
 mod ingress_nginx_snippet;
@@ -17,6 +18,7 @@ mod namespace_without_resource_quota;
 mod node_port_service;
 mod service_external_ips;
 
+pub use datastore_in_exposed_namespace::DatastoreInExposedNamespace;
 pub use default_namespace::DefaultNamespace;
 pub use exposed_load_balancer::ExposedLoadBalancer;
 pub use ingress_nginx_snippet::IngressNginxSnippet;
