@@ -461,7 +461,7 @@ pub fn describe_ns(ns: &NsKey) -> String {
     match ns {
         NsKey::Named(n) => format!("namespace \"{n}\""),
         NsKey::Directory(d) => format!(
-            "the unnamed namespace of directory `{}/` (objects with no metadata.namespace and no kustomization namespace count as one namespace per directory)",
+            "the namespace of directory `{}/` (its objects name none, and no kustomization gives one)",
             if d.is_empty() { "." } else { d }
         ),
     }
