@@ -12,10 +12,10 @@ fn engine(c: &mut Criterion) {
     let mut g = c.benchmark_group("engine");
     g.throughput(Throughput::Bytes(text.len() as u64));
     g.bench_function("parse_only", |b| {
-        b.iter(|| kubeward::bench_api::parse(std::hint::black_box(&text)))
+        b.iter(|| kubeward::testing::bench::parse(std::hint::black_box(&text)))
     });
     g.bench_function("lint_all_rules", |b| {
-        b.iter(|| kubeward::bench_api::lint(std::hint::black_box(&text)))
+        b.iter(|| kubeward::testing::bench::lint(std::hint::black_box(&text)))
     });
     g.finish();
 }
@@ -62,7 +62,7 @@ fn cross_object(c: &mut Criterion) {
         g.throughput(Throughput::Elements(n as u64));
         g.bench_function(format!("{n}_workloads"), |b| {
             b.iter(|| {
-                kubeward::bench_api::lint_rules(
+                kubeward::testing::bench::lint_rules(
                     std::hint::black_box(&text),
                     &["workload-rbac-risk", "missing-network-policy"],
                 )

@@ -13,10 +13,10 @@ fn yaml(c: &mut Criterion) {
     let mut g = c.benchmark_group("yaml");
     g.throughput(Throughput::Bytes(text.len() as u64));
     g.bench_function("parse_stream", |b| {
-        b.iter(|| kubeward::bench_api::parse(std::hint::black_box(&text)))
+        b.iter(|| kubeward::testing::bench::parse(std::hint::black_box(&text)))
     });
     g.bench_function("parse_stream_saphyr_only", |b| {
-        b.iter(|| kubeward::bench_api::parse_saphyr(std::hint::black_box(&text)))
+        b.iter(|| kubeward::testing::bench::parse_saphyr(std::hint::black_box(&text)))
     });
     g.finish();
 }

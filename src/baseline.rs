@@ -1,3 +1,5 @@
+//! Adoption: a baseline file of accepted findings, and `--new-from-rev` for pull requests.
+//!
 //! Adopting kubeward in an existing repository: a baseline file of accepted findings
 //! (`kubeward baseline FILE`, `--baseline FILE`) and `--new-from-rev REV` for pull requests.
 
@@ -89,7 +91,8 @@ pub fn write(path: &Path, b: &Baseline) -> Result<(), Error> {
         .map_err(|e| Error::Baseline(path.display().to_string(), e.to_string()))?;
     text.push('\n');
     // Written beside and renamed: a failure leaves the old baseline whole.
-    crate::outfile::write(path, &text).map_err(|e| Error::Write(path.display().to_string(), e))
+    crate::report::outfile::write(path, &text)
+        .map_err(|e| Error::Write(path.display().to_string(), e))
 }
 
 /// Read a baseline file.
@@ -123,7 +126,7 @@ pub fn filter_known(run: &mut Run, known: &BTreeSet<String>) -> (usize, usize) {
 }
 
 fn git(dir: &Path, args: &[&str]) -> Result<String, String> {
-    crate::git::text(dir, args)
+    crate::input::git::text(dir, args)
 }
 
 /// What `--new-from-rev` could establish.
@@ -140,7 +143,7 @@ pub enum Old {
 pub fn old_findings(rev: &str, args: &[String]) -> Result<Old, Error> {
     let err = |m: String| Error::Git(crate::report::inert::path(rev).into_owned(), m);
     // The command line refuses such a revision already; this keeps every caller honest.
-    crate::git::check_revision(rev).map_err(err)?;
+    crate::input::git::check_revision(rev).map_err(err)?;
     let cwd = std::env::current_dir().map_err(|e| err(e.to_string()))?;
     let root = PathBuf::from(git(&cwd, &["rev-parse", "--show-toplevel"]).map_err(err)?);
     // The revision goes after `--end-of-options` in every git command line (git >= 2.24).
@@ -172,7 +175,7 @@ fn lint_tree(
     let tmp = scratch.path();
     let result = (|| {
         let archive =
-            crate::git::run(root, &["archive", "--format=tar", "--end-of-options", base])?;
+            crate::input::git::run(root, &["archive", "--format=tar", "--end-of-options", base])?;
         let tar = tmp.join("base.tar");
         std::fs::write(&tar, &archive).map_err(|e| e.to_string())?;
         let untar = Command::new("tar")

@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+pub use crate::report::Format;
 use crate::rule::PssLevel;
 
 /// A fast security linter for Kubernetes manifests in GitOps repositories.
@@ -49,23 +50,6 @@ pub struct BaselineArgs {
     /// What to lint, and how.
     #[command(flatten)]
     pub lint: LintArgs,
-}
-
-/// Output formats of `lint`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Format {
-    /// Rich diagnostics on stderr, then a summary.
-    Human,
-    /// SARIF 2.1.0 for GitHub code scanning.
-    Sarif,
-    /// kubeward's versioned JSON.
-    Json,
-    /// GitHub workflow commands (annotations) and a job summary.
-    Github,
-    /// GitLab Code Quality JSON.
-    Gitlab,
-    /// JUnit XML.
-    Junit,
 }
 
 /// `--fail-on` thresholds.
@@ -254,9 +238,9 @@ pub fn parse_pss_version(s: &str) -> Result<u32, String> {
         .ok_or_else(|| format!("expected `v1.N`, `1.N` or `latest`, got `{s}`"))
 }
 
-/// `--new-from-rev`: a revision git cannot read as an option (see [`crate::git::check_revision`]).
+/// `--new-from-rev`: a revision git cannot read as an option (see [`crate::input::git::check_revision`]).
 pub fn parse_revision(s: &str) -> Result<String, String> {
-    crate::git::check_revision(s).map(|()| s.to_owned())
+    crate::input::git::check_revision(s).map(|()| s.to_owned())
 }
 
 /// Formats of `rules`.

@@ -1,4 +1,5 @@
 //! `.kubeward.yaml`: found from the scan root up to the git root (or `--config FILE`).
+//!
 //! Errors are located (file:line:col) and name the keys that exist.
 
 #![allow(clippy::result_large_err)] // errors carry their source for located diagnostics; the cold path
@@ -179,7 +180,7 @@ pub fn load(path: &Path) -> Result<Config, Error> {
     let display = crate::input::display_path(path);
     let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
     let dir = absolute.parent().unwrap_or(Path::new("/"));
-    let links = match crate::git::work_tree_of(dir) {
+    let links = match crate::input::git::work_tree_of(dir) {
         Some(top) => Links::Within(top),
         None => Links::Within(Path::new("/")),
     };

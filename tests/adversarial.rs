@@ -13,7 +13,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use common::{Out, kubeward};
-use kubeward::fuzzing::{check_xml, parse_annotations};
+use kubeward::testing::fuzz::{check_xml, parse_annotations};
 
 const POD: &str = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n    - name: c\n      image: nginx:1.25\n      securityContext:\n        privileged: true\n";
 

@@ -4,7 +4,7 @@
 
 mod common;
 
-use kubeward::fuzzing::{fuzz_lint, fuzz_yaml};
+use kubeward::testing::fuzz::{fuzz_lint, fuzz_yaml};
 
 /// Minimised crash inputs, with what they broke.
 const INLINE: &[(&str, &[u8])] = &[

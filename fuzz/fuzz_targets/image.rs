@@ -5,6 +5,6 @@ use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     if let Ok(s) = std::str::from_utf8(data) {
-        kubeward::fuzzing::fuzz_image(s);
+        kubeward::testing::fuzz::fuzz_image(s);
     }
 });

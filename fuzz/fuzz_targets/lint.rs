@@ -5,5 +5,5 @@
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    kubeward::fuzzing::fuzz_lint(data);
+    kubeward::testing::fuzz::fuzz_lint(data);
 });

@@ -4,5 +4,5 @@
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    kubeward::fuzzing::fuzz_yaml(data);
+    kubeward::testing::fuzz::fuzz_yaml(data);
 });

@@ -1,3 +1,5 @@
+//! Context and namespaces: the repository's other files for the index, kustomization namespaces.
+//!
 //! Context and namespaces: when explicit files are given (pre-commit passes only the changed
 //! files), the rest of the enclosing repository is read for the cross-object index but not
 //! reported; and objects without `metadata.namespace` take the `namespace:` of the
@@ -6,7 +8,8 @@
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
-use super::discover::{DiscoverOptions, Input, InputSource, discover_all, display_path};
+use super::discover::{DiscoverOptions, discover_all};
+use super::source::{Input, InputSource, display_path};
 use crate::yaml::{NodeRef, parse_stream};
 
 /// A git work tree gives context only if its walk meets at most this many files (all or
@@ -59,7 +62,7 @@ fn add_context_within(
     let mut loose = 0;
     for f in &files {
         let Some(dir) = f.parent() else { continue };
-        match crate::git::work_tree_of(dir) {
+        match crate::input::git::work_tree_of(dir) {
             Some(r) => roots.push((r.to_path_buf(), false)),
             None => {
                 loose += 1;
@@ -140,7 +143,7 @@ const MAX_KUSTOMIZATION_SIZE: u64 = 16 << 20;
 fn read_kustomization(dir: &Path) -> Option<Kustomization> {
     // A regular file of the repository only: never a FIFO (an open that never returns) or a
     // link out of the repository.
-    let top = crate::git::work_tree_of(dir).unwrap_or(dir);
+    let top = crate::input::git::work_tree_of(dir).unwrap_or(dir);
     let text = ["kustomization.yaml", "kustomization.yml", "Kustomization"]
         .iter()
         .find_map(|n| {

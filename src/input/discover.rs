@@ -1,3 +1,5 @@
+//! Discovery: walk the given paths, pick the manifests, say why every other path is skipped.
+//!
 //! Walk the given paths with `ignore`'s parallel walker (honouring .gitignore/.ignore, also
 //! outside git), pick manifests, and never follow a symlink out of the scanned tree.
 
@@ -9,6 +11,8 @@ use std::sync::{Arc, Mutex};
 
 use globset::GlobSet;
 use ignore::{WalkBuilder, WalkState};
+
+use super::source::{Input, InputSource, display_path, display_path_in};
 
 /// Errors that stop discovery (exit code 2).
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
@@ -24,42 +28,6 @@ pub enum Error {
     #[error("cannot read standard input: {0}")]
     #[diagnostic(code(kubeward::input::stdin))]
     Stdin(std::io::Error),
-}
-
-/// Where an input's bytes come from.
-#[derive(Debug, Clone)]
-pub enum InputSource {
-    /// A file on disk.
-    Path(PathBuf),
-    /// Bytes already in memory (standard input, tests).
-    Bytes(Arc<[u8]>),
-    /// A stream kubeward rendered (Helm chart, Kustomize overlay), with where it came from.
-    Rendered(Arc<crate::render::Rendered>),
-}
-
-/// One file to lint.
-#[derive(Debug, Clone)]
-pub struct Input {
-    /// Path as shown to the user.
-    pub display: String,
-    /// Where to read it.
-    pub source: InputSource,
-    /// Report its findings (else it is context: read only for the cross-object index).
-    pub report: bool,
-    /// Namespace of the kustomization that lists the file, for objects that name none.
-    pub namespace: Option<String>,
-}
-
-impl Input {
-    /// A reported input with no kustomization namespace.
-    pub fn new(display: String, source: InputSource) -> Self {
-        Input {
-            display,
-            source,
-            report: true,
-            namespace: None,
-        }
-    }
 }
 
 /// The inputs to lint (sorted) and the skipped paths with their reasons.
@@ -105,19 +73,6 @@ pub struct Discovery {
     pub notices: Vec<String>,
     /// A walk stopped at [`DiscoverOptions::max_files`].
     pub capped: bool,
-}
-
-/// Path relative to the working directory when under it, with `/` separators.
-pub fn display_path(p: &Path) -> String {
-    display_path_in(p, std::env::current_dir().ok().as_deref())
-}
-
-/// [`display_path`] relative to `cwd`, the working directory (asked once for a whole walk).
-pub(super) fn display_path_in(p: &Path, cwd: Option<&Path>) -> String {
-    let rel = cwd.and_then(|c| p.strip_prefix(c).ok()).unwrap_or(p);
-    let rel = rel.strip_prefix("./").unwrap_or(rel);
-    let s = rel.to_string_lossy().replace('\\', "/");
-    if s.is_empty() { ".".to_owned() } else { s }
 }
 
 pub(super) fn is_manifest_ext(p: &Path) -> bool {
@@ -175,7 +130,7 @@ pub fn discover_all(paths: &[String], opts: &DiscoverOptions) -> Result<Discover
             let mut buf = Vec::new();
             let cap = opts
                 .max_file_size
-                .unwrap_or(crate::engine::DEFAULT_MAX_FILE_SIZE);
+                .unwrap_or(super::read::DEFAULT_MAX_FILE_SIZE);
             std::io::stdin()
                 .take(cap.saturating_add(1))
                 .read_to_end(&mut buf)
@@ -370,7 +325,7 @@ fn walk(
     // The walker reads the ignore files of the root and of the directories above it (up to the
     // repository's top) before any filter sees them: when one of them is a link or not a
     // regular file, this walk honours no ignore file.
-    let top = crate::git::work_tree_of(&canon_root).map(Path::to_path_buf);
+    let top = crate::input::git::work_tree_of(&canon_root).map(Path::to_path_buf);
     let unruly_above = !opts.no_ignore
         && canon_root
             .ancestors()
@@ -383,7 +338,7 @@ fn walk(
     // when git cannot say) the directories within reach of a rule are read again, which needs
     // them recorded.
     let work_tree = if account && ignore {
-        crate::git::work_tree_of(&canon_root).map(Path::to_path_buf)
+        crate::input::git::work_tree_of(&canon_root).map(Path::to_path_buf)
     } else {
         None
     };
@@ -622,7 +577,7 @@ fn rules_above(root: &Path) -> bool {
     root.ancestors()
         .skip(1)
         .any(|d| d.join(".gitignore").is_file() || d.join(".ignore").is_file())
-        || crate::git::work_tree_of(root)
+        || crate::input::git::work_tree_of(root)
             .is_some_and(|top| has_rules(&top.join(".git/info/exclude")))
         || !ignore::gitignore::Gitignore::global().0.is_empty()
 }
@@ -789,7 +744,7 @@ mod tests {
             (".github/ci.yaml", ""),
         ]);
         let root = t.path().canonicalize().unwrap();
-        let git = |args: &[&str]| crate::git::run(&root, args).unwrap();
+        let git = |args: &[&str]| crate::input::git::run(&root, args).unwrap();
         git(&["init", "-q"]);
         git(&["add", "-A"]);
         git(&[

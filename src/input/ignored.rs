@@ -1,7 +1,9 @@
-//! Manifests that git tracks but an ignore file leaves out of the walk. A pull request that adds
-//! `deploy/` to `.ignore` (or `.gitignore`) would otherwise make every manifest under it vanish
-//! from the lint without a trace; each one is named in the summary and, with the
-//! `ignored-manifest` rule, is a finding on the line of the ignore file that leaves it out.
+//! Manifests that git tracks but an ignore file leaves out of the walk.
+//!
+//! A pull request that adds `deploy/` to `.ignore` (or `.gitignore`) would otherwise make every
+//! manifest under it vanish from the lint without a trace; each one is named in the summary and,
+//! with the `ignored-manifest` rule, is a finding on the line of the ignore file that leaves it
+//! out.
 //!
 //! Git says what it tracks (`git ls-files`, asked once per walk when ignore rules apply in a git
 //! work tree); what it tracks that the walk did not visit was left out. Reading every directory
@@ -17,7 +19,7 @@ use std::sync::Arc;
 use ignore::Match;
 use ignore::gitignore::{Gitignore, GitignoreBuilder};
 
-use super::discover::display_path_in;
+use super::source::display_path_in;
 use crate::engine::{Run, SourceFile};
 use crate::finding::{Extra, Finding, Location, stable_hash};
 use crate::rules::suppression::IgnoredManifest;
@@ -86,7 +88,7 @@ pub(crate) fn left_out(
 /// The files git tracks under `root`: paths relative to it, NUL-separated and unquoted; an
 /// error when git cannot be asked.
 pub(crate) fn tracked(root: &Path) -> Result<Vec<u8>, String> {
-    crate::git::run(root, &["ls-files", "-z", "--cached"])
+    crate::input::git::run(root, &["ls-files", "-z", "--cached"])
 }
 
 /// Whether a path (as bytes) has a manifest's extension, as `discover::is_manifest_ext` says.

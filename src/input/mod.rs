@@ -1,12 +1,21 @@
-//! Discovery: which files to lint, and why the others are skipped.
+//! Input: which files to lint, what an input is, and reading what the run reads.
+//!
+//! Input: which files to lint (and why the others are skipped), what an input is, the
+//! repository's files read as context, asking git what it tracks, files looked up by name, and
+//! reading a file's bytes.
 
 mod context;
 mod discover;
+pub(crate) mod git;
 pub(crate) mod ignored;
 pub(crate) mod lookup;
+pub(crate) mod read;
+mod source;
 
 pub use context::{add_context, kustomize_namespaces};
 #[cfg(test)]
 pub use discover::discover;
-pub use discover::{DiscoverOptions, Error, Input, InputSource, discover_all, display_path};
+pub use discover::{DiscoverOptions, Error, discover_all};
 pub(crate) use discover::{HIDDEN, IGNORED};
+pub use read::DEFAULT_MAX_FILE_SIZE;
+pub use source::{Input, InputSource, display_path};

@@ -23,10 +23,10 @@ pub use netpol::{Flavor, PodSel, PolicyFacts, PolicyPart};
 #[allow(unused_imports)]
 pub use object::{DuplicateKey, Object, ObjectIdent};
 #[allow(unused_imports)]
-pub use rbac::{AGGREGATE_LABELS, PolicyRule, RoleView, describe_subjects, rule_item};
+pub use rbac::{AGGREGATE_LABELS, Grant, PolicyRule, RoleView, describe_subjects, rule_item};
 #[allow(unused_imports)]
 pub use rbac_risk::{
-    Grant, Hit, Risk, builtin_cluster_role, csr_approval, persistent_volume_create, pod_exec,
+    Hit, Risk, builtin_cluster_role, csr_approval, persistent_volume_create, pod_exec,
     privilege_escalation, risks, secrets_access, security_policy_write, service_status_write,
     wildcards, workload_create,
 };

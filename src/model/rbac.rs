@@ -1,9 +1,21 @@
+//! RBAC rules as the authorizer reads them: verbs, groups, resources, aggregation.
+//!
 //! RBAC rules as the authorizer reads them (kubernetes `pkg/apis/rbac/v1/evaluation_helpers.go`):
 //! matching of verbs, groups and resources, Roles and ClusterRoles with their aggregation.
 
 use super::object::Object;
-use super::rbac_risk::Grant;
 use crate::yaml::{Label, NodeRef, Seg};
+
+/// Where a rule grants a permission: indices into its `verbs` and `resources`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Grant {
+    /// Index in `verbs`.
+    pub verb: usize,
+    /// Index in `resources`.
+    pub resource: usize,
+    /// `list on secrets`.
+    pub what: String,
+}
 
 /// One entry of a Role's or ClusterRole's `rules:`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

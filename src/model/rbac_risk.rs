@@ -1,20 +1,11 @@
+//! The dangerous permissions kubeward looks for in an RBAC rule.
+//!
 //! The dangerous permissions kubeward looks for in an RBAC rule, matched as the authorizer
 //! matches them. Shared by the single-object RBAC rules and `workload-rbac-risk`, so both agree
 //! on what a rule grants.
 
-use super::rbac::PolicyRule;
+use super::rbac::{Grant, PolicyRule};
 use crate::rule::Severity;
-
-/// Where a rule grants a permission: indices into its `verbs` and `resources`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Grant {
-    /// Index in `verbs`.
-    pub verb: usize,
-    /// Index in `resources`.
-    pub resource: usize,
-    /// `list on secrets`.
-    pub what: String,
-}
 
 /// A dangerous permission found in one rule.
 #[derive(Debug, Clone, PartialEq, Eq)]

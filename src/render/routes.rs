@@ -1,8 +1,9 @@
+//! Routes across a rendered object and the files it came from.
+//!
 //! Routes across a rendered object and the files it came from: list items matched by merge key,
 //! JSON 6902 operations, patch targets, and what a patch repeats only to name its object.
 
 use super::kustomize::Selector;
-use super::trace::node_at;
 use crate::yaml::{Focus, Label, NodeRef, Pointer, Seg};
 
 /// Keys that identify a list item across a rendered object and its sources (strategic merge
@@ -186,6 +187,14 @@ pub(super) fn relabel(label: &Label, segs: Vec<Seg>, complete: bool) -> Label {
         text: None,
         missing: label.missing || !complete,
     }
+}
+
+/// The node at a route of existing nodes.
+pub(super) fn node_at<'d>(root: NodeRef<'d>, pointer: &Pointer) -> Option<NodeRef<'d>> {
+    pointer.segs().iter().try_fold(root, |n, seg| match seg {
+        Seg::Key(k) => n.get(k),
+        Seg::Index(i) => n.at(*i as usize),
+    })
 }
 
 #[cfg(test)]

@@ -1,3 +1,5 @@
+//! Tracing a finding in rendered output back to the file and line that wrote it.
+//!
 //! Tracing a finding in rendered output back to the file and line that wrote it: the Helm
 //! template named by `# Source:`, or the Kustomize resource, patch or kustomization.
 //!
@@ -11,11 +13,12 @@ use std::sync::Arc;
 use super::exec;
 use super::plan::{Rendered, Via};
 use super::registry::Registry;
+use super::routes::node_at;
 use crate::finding::{Location, Trace};
 use crate::input::{Input, InputSource, display_path};
 use crate::model::ObjectIdent;
 use crate::yaml::{
-    Doc, Label, LineIndex, NodeRef, Pointer, Region, Seg, Stream, find_route_loose, first_line,
+    Doc, Label, LineIndex, NodeRef, Pointer, Region, Stream, find_route_loose, first_line,
     parse_stream,
 };
 
@@ -358,12 +361,4 @@ impl<'s> Tracer<'s> {
             region: self.region_of(file, span),
         }
     }
-}
-
-/// The node at a route of existing nodes.
-pub(super) fn node_at<'d>(root: NodeRef<'d>, pointer: &Pointer) -> Option<NodeRef<'d>> {
-    pointer.segs().iter().try_fold(root, |n, seg| match seg {
-        Seg::Key(k) => n.get(k),
-        Seg::Index(i) => n.at(*i as usize),
-    })
 }

@@ -1,3 +1,5 @@
+//! The test harness of the rules reported while rendering.
+//!
 //! The test harness of the rules reported while rendering (`render-error`,
 //! `unsafe-render-input`): like `crate::testing::RuleTest`, with `#~ rule-id` markers and a
 //! snapshot gallery, but each vector is a small repository (a kustomization, or a chart rendered

@@ -1,3 +1,5 @@
+//! Property tests of the YAML layer.
+//!
 //! Property tests of the YAML layer: spans always inside the source, line/column consistent with
 //! byte offsets, decoding never panics, and on generated manifests every scalar and key resolves
 //! to exactly the bytes it was written as (block and flow style, quotes and escapes, anchors and
@@ -6,7 +8,7 @@
 use proptest::prelude::*;
 
 use super::{Label, LineIndex, Pointer, RealComments, Seg, parse_stream, span_of};
-use crate::fuzzing::{check_offset, check_yaml};
+use crate::testing::fuzz::{check_offset, check_yaml};
 
 /// Indentation of the continuation lines of generated multi-line quoted scalars.
 const PAD: &str = "                                        ";
@@ -436,7 +438,7 @@ proptest! {
             let r = index.region(&text, gs, ge);
             prop_assert_eq!(
                 (r.line, r.col),
-                crate::fuzzing::naive_line_col(&text, gs),
+                crate::testing::fuzz::naive_line_col(&text, gs),
             );
         }
         check_yaml(&text);

@@ -6,7 +6,7 @@
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-use kubeward::fuzzing::parse_annotations;
+use kubeward::testing::fuzz::parse_annotations;
 
 use crate::harness::{CANARY, Scene};
 

@@ -62,7 +62,7 @@ impl Rule for IgnoredManifest {}
 #[cfg(test)]
 mod tests {
     use super::IgnoredManifest;
-    use crate::example::TreeTest;
+    use crate::testing::TreeTest;
 
     const POD: &str = "  apiVersion: v1\n  kind: Pod\n  metadata: {name: web}\n  spec:\n    containers: [{name: web, image: nginx:1.27}]\n";
 

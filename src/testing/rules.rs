@@ -1,3 +1,5 @@
+//! The rule test harness: inline pass/fail vectors and a snapshot gallery.
+//!
 //! The rule test harness: inline pass/fail vectors with `#~ rule-id` markers, and a snapshot
 //! gallery of every fail case (rendered as the user sees it).
 

@@ -1,64 +1,11 @@
+//! Every path visited accounted for exactly once: linted, failed or skipped, with the reason.
+//!
 //! Every path visited is accounted for exactly once: linted, failed (with the reason) or skipped
-//! (with the reason). The engine notes what went wrong with a file as a [`Failure`]; [`tally`]
-//! turns the failures and skips of a run into the summary's counts and sorted per-path lists.
+//! (with the reason). The engine notes what went wrong with a file as a
+//! [`Failure`](super::Failure); [`tally`] turns the failures and skips of a run into the
+//! summary's counts and sorted per-path lists.
 
-use crate::engine::Run;
-
-/// Why a file could not be read or parsed completely.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-pub(crate) struct Failure {
-    /// The summary category (`YAML syntax error`, `not valid UTF-8`, …), counted per reason.
-    pub reason: String,
-    /// What went wrong with this file, for its entry in `failed_paths`.
-    pub detail: String,
-}
-
-impl Failure {
-    /// The file could not be read (`cannot read file (permission denied)`).
-    pub(crate) fn unreadable(e: &std::io::Error) -> Self {
-        Failure {
-            reason: format!("cannot read file ({})", e.kind()),
-            detail: format!("cannot read file: {e}"),
-        }
-    }
-
-    /// The file holds NUL bytes near its start.
-    pub(crate) fn binary() -> Self {
-        let reason = "binary file (contains NUL bytes)";
-        Failure {
-            reason: reason.to_owned(),
-            detail: reason.to_owned(),
-        }
-    }
-
-    /// The file is larger than the size cap `cap`: `size` bytes, when its metadata says so
-    /// (else reading it passed the cap).
-    pub(crate) fn too_large(size: Option<u64>, cap: u64) -> Self {
-        let size = size.map_or_else(String::new, |s| format!(" ({s} bytes)"));
-        Failure {
-            reason: "larger than the size cap (--max-file-size)".to_owned(),
-            detail: format!(
-                "file larger than the size cap of {cap} bytes{size}; not read (--max-file-size)"
-            ),
-        }
-    }
-
-    /// The file is not UTF-8; `line` is the line of the first invalid byte.
-    pub(crate) fn not_utf8(line: u32) -> Self {
-        Failure {
-            reason: "not valid UTF-8".to_owned(),
-            detail: format!("not valid UTF-8 (first invalid byte at line {line})"),
-        }
-    }
-
-    /// The YAML stream stops parsing at `line` (the documents before it are still checked).
-    pub(crate) fn syntax(line: u32, message: &str) -> Self {
-        Failure {
-            reason: "YAML syntax error".to_owned(),
-            detail: format!("YAML syntax error at line {line}: {message}"),
-        }
-    }
-}
+use super::run::Run;
 
 /// Count the failed and skipped paths of `run` by reason and sort both lists by path, so that
 /// `files_linted + files_failed + Σ files_skipped` is the number of paths visited (a path that
@@ -83,6 +30,7 @@ pub(crate) fn tally(run: &mut Run) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::run::Failure;
 
     #[test]
     fn failures_and_skips_are_counted_by_reason_and_sorted() {

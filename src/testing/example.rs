@@ -1,3 +1,5 @@
+//! Rule examples that are a repository rather than one manifest.
+//!
 //! Examples that are a repository rather than one manifest, for rules about a repository's
 //! layout (`ignored-manifest`): a YAML mapping of file paths to their contents, every file
 //! committed to a fresh git repository, linted as `kubeward lint --render never DIR` would.
@@ -75,7 +77,7 @@ impl Tree {
         if files == 0 {
             return Err("an example without files".into());
         }
-        let git = |args: &[&str]| crate::git::run(&tree.root, args).map(drop);
+        let git = |args: &[&str]| crate::input::git::run(&tree.root, args).map(drop);
         git(&["init", "-q"])?;
         git(&["add", "-A", "-f"])?;
         git(&[
@@ -96,7 +98,7 @@ impl Tree {
 
     /// Lint it with every rule, as `kubeward lint --render never ROOT` would.
     pub(crate) fn lint(&self) -> Result<crate::engine::Run, String> {
-        crate::lint_dir(&self.root)
+        crate::commands::lint_dir(&self.root)
     }
 }
 

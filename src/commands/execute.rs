@@ -1,0 +1,145 @@
+//! One lint run over the plan, shared by every command that lints.
+//!
+//! One lint run over the plan: discover, render, lint every file, then the findings the
+//! configuration and ignore files add or change. What every command that lints shares.
+
+use std::io::IsTerminal;
+
+use clap::Parser;
+
+use crate::cli::{Cli, Command, LintArgs};
+use crate::error::Error;
+use crate::report::Format;
+use crate::{config, engine, input, render, report, timings};
+
+use super::plan::{Plan, lint_paths, plan, render_options};
+
+pub(super) fn execute(args: &LintArgs, sarif: bool) -> Result<(engine::Run, Plan), Error> {
+    timings::start();
+    let mut plan = plan(args)?;
+    if sarif {
+        // It depends only on the rules: a thread builds it while the files are read and linted
+        // (about 2 ms of the tool section's help texts, a twentieth of a small run).
+        let rules = plan.rules.clone();
+        plan.sarif_frame = Some(std::thread::spawn(move || {
+            report::sarif::frame(&rules, None)
+        }));
+    }
+    if let Some(j) = args.jobs {
+        // Fails only if a pool exists already (tests calling run twice); that pool is fine.
+        let _ = rayon::ThreadPoolBuilder::new()
+            .num_threads(j.max(1))
+            .build_global();
+    }
+    let render_opts = render_options(args, &plan.config)?;
+    let found = input::discover_all(&lint_paths(args, &plan.config), &plan.discover)?;
+    let mut discovery_notices = found.notices;
+    let mut prepared = render::prepare(found.inputs, found.skipped, &render_opts);
+    if !args.no_context && engine::reads_world(&plan.rules) {
+        // Raw files of the repository, for the cross-object index only (never rendered).
+        discovery_notices.extend(input::add_context(
+            &args.paths,
+            &mut prepared.inputs,
+            &prepared.skipped,
+            &plan.discover,
+        ));
+    }
+    discovery_notices.extend(input::ignored::notice(&found.hidden));
+    input::kustomize_namespaces(&mut prepared.inputs);
+    timings::mark("discover and render");
+    let bar = show_progress(args).then(|| {
+        let bar = indicatif::ProgressBar::new(prepared.inputs.len() as u64);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{spinner} linting {pos}/{len} files {wide_bar} {elapsed}",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        bar
+    });
+    let tick = || {
+        if let Some(b) = &bar {
+            b.inc(1);
+        }
+    };
+    let human = args.format.draws_snippets();
+    let mut run = engine::lint(
+        prepared.inputs,
+        prepared.skipped,
+        &engine::Options {
+            rules: plan.rules.clone(),
+            settings: &plan.settings,
+            keep_text: human,
+            progress: Some(&tick),
+            render: Some(&prepared.context),
+            max_file_size: plan.max_file_size,
+        },
+    );
+    run.notices = prepared.notices;
+    run.notices.extend(discovery_notices);
+    if let Some(b) = bar {
+        b.finish_and_clear();
+    }
+    // Tracked manifests that an ignore file leaves out: findings on the ignore file's line.
+    if plan
+        .rules
+        .iter()
+        .any(|r| r.meta().id == crate::rules::suppression::IgnoredManifest::META.id)
+    {
+        input::ignored::report(&mut run, &found.hidden, human);
+    }
+    apply_config(&mut run, &plan.config);
+    Ok((run, plan))
+}
+
+/// Severity changes and per-path ignores from the configuration.
+fn apply_config(run: &mut engine::Run, cfg: &config::Config) {
+    let files = &run.files;
+    run.findings.retain_mut(|f| {
+        let path = files[f.primary.file as usize].path.as_str();
+        if let Some((_, s)) = cfg.severity.iter().find(|(id, _)| *id == f.meta.id) {
+            f.severity = *s;
+        }
+        for ov in cfg.overrides.iter().filter(|o| o.globs.is_match(path)) {
+            if ov.ignore.contains(&f.meta.id) {
+                return false;
+            }
+            if let Some((_, s)) = ov.severity.iter().find(|(id, _)| *id == f.meta.id) {
+                f.severity = *s;
+            }
+        }
+        true
+    });
+}
+
+fn show_progress(args: &LintArgs) -> bool {
+    args.format == Format::Human
+        && !args.no_progress
+        && !args.quiet
+        && std::io::stderr().is_terminal()
+        && std::env::var_os("CI").is_none()
+        && std::env::var_os("PRE_COMMIT").is_none()
+}
+
+/// Lint the directory `dir` as `kubeward lint --render never DIR` would (every rule, no
+/// configuration file but one found from `dir` upwards), for rules whose examples are a
+/// repository (see [`crate::testing::example`]).
+pub(crate) fn lint_dir(dir: &std::path::Path) -> Result<engine::Run, String> {
+    let dir = dir.to_string_lossy();
+    let argv = [
+        "kubeward",
+        "lint",
+        "--render",
+        "never",
+        "--no-progress",
+        "--",
+        dir.as_ref(),
+    ];
+    let cli = Cli::try_parse_from(argv).map_err(|e| e.to_string())?;
+    let Command::Lint(args) = cli.command else {
+        return Err("internal error: not a lint command".into());
+    };
+    execute(&args, false)
+        .map(|(run, _)| run)
+        .map_err(|e| e.to_string())
+}

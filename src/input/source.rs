@@ -1,0 +1,58 @@
+//! What an input is: one file to lint, where its bytes come from, and its path as shown.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// Where an input's bytes come from.
+#[derive(Debug, Clone)]
+pub enum InputSource {
+    /// A file on disk.
+    Path(PathBuf),
+    /// Bytes already in memory (standard input, tests).
+    Bytes(Arc<[u8]>),
+    /// A stream kubeward rendered (Helm chart, Kustomize overlay), with where it came from.
+    ///
+    /// The one import circle between `input/` and `render/`, kept on purpose: rendering is a
+    /// way of reading input (`render::prepare` turns the discovered inputs into the inputs to
+    /// lint), and a rendered stream is one source of an input's bytes like a file or stdin.
+    /// Cutting it would mean a second input type for the renderer to return and a copy step.
+    Rendered(Arc<crate::render::Rendered>),
+}
+
+/// One file to lint.
+#[derive(Debug, Clone)]
+pub struct Input {
+    /// Path as shown to the user.
+    pub display: String,
+    /// Where to read it.
+    pub source: InputSource,
+    /// Report its findings (else it is context: read only for the cross-object index).
+    pub report: bool,
+    /// Namespace of the kustomization that lists the file, for objects that name none.
+    pub namespace: Option<String>,
+}
+
+impl Input {
+    /// A reported input with no kustomization namespace.
+    pub fn new(display: String, source: InputSource) -> Self {
+        Input {
+            display,
+            source,
+            report: true,
+            namespace: None,
+        }
+    }
+}
+
+/// Path relative to the working directory when under it, with `/` separators.
+pub fn display_path(p: &Path) -> String {
+    display_path_in(p, std::env::current_dir().ok().as_deref())
+}
+
+/// [`display_path`] relative to `cwd`, the working directory (asked once for a whole walk).
+pub(crate) fn display_path_in(p: &Path, cwd: Option<&Path>) -> String {
+    let rel = cwd.and_then(|c| p.strip_prefix(c).ok()).unwrap_or(p);
+    let rel = rel.strip_prefix("./").unwrap_or(rel);
+    let s = rel.to_string_lossy().replace('\\', "/");
+    if s.is_empty() { ".".to_owned() } else { s }
+}
