@@ -17,3 +17,5 @@ pub use api::{check_kustomization, check_text, lint_text};
 pub(crate) use example::TreeTest;
 #[cfg(test)]
 pub use rules::RuleTest;
+#[cfg(test)]
+pub(crate) use rules::snapshot_beside;
