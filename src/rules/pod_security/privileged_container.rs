@@ -110,7 +110,9 @@ mod tests {
                 "apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec:\n  containers:\n",
                 "  - &c\n    name: a\n    image: nginx:1.27\n    securityContext: &sc\n",
                 "      privileged: true   #~ privileged-container\n",
-                "  - name: b\n    image: nginx:1.27\n    securityContext:\n      <<: *sc\n",
+                // Container b merges the anchor: its finding is on its own `<<: *sc`.
+                "  - name: b\n    image: nginx:1.27\n    securityContext:\n",
+                "      <<: *sc   #~ privileged-container\n",
             ))
             .snapshot();
     }
