@@ -132,6 +132,24 @@ pub enum KindFacts {
     Service(Box<ServiceFacts>),
     /// An Ingress: the Services it sends traffic to.
     Ingress(Box<IngressFacts>),
+    /// A PersistentVolume with `spec.hostPath`.
+    HostPathVolume(Box<HostPathVolumeFacts>),
+    /// A PersistentVolumeClaim that names its volume (`spec.volumeName`).
+    Claim {
+        /// `spec.volumeName`.
+        volume: String,
+    },
+}
+
+/// What the claim analysis keeps of a hostPath PersistentVolume.
+#[derive(Debug, Clone)]
+pub struct HostPathVolumeFacts {
+    /// `spec.hostPath.path`.
+    pub path: String,
+    /// `spec.claimRef` as (namespace, name), when it names both.
+    pub claim: Option<(String, String)>,
+    /// The `hostPath.path` value (or the `hostPath` key when the path is missing).
+    pub site: Site,
 }
 
 /// What exposure analysis keeps of a Service.
@@ -171,6 +189,8 @@ pub struct WorkloadFacts {
     pub dashboard: bool,
     /// The database or cache it runs (`postgres`, `redis`, …), from its images.
     pub datastore: Option<&'static str>,
+    /// The PersistentVolumeClaims its volumes mount, each with its `claimName` value.
+    pub claims: Vec<(String, Site)>,
 }
 
 impl WorkloadFacts {
@@ -372,6 +392,19 @@ fn kind_facts(obj: &Object<'_>, site: &mut dyn FnMut(Label) -> Site) -> Option<K
                 .and_then(NodeRef::text)
                 .and_then(datastore_image)
         });
+        let claims = pod
+            .volumes()
+            .filter_map(|(i, v)| {
+                let name = v.path(&["persistentVolumeClaim", "claimName"])?.text()?;
+                let at = pod.at([
+                    crate::yaml::Seg::from("volumes"),
+                    crate::yaml::Seg::from(i),
+                    crate::yaml::Seg::from("persistentVolumeClaim"),
+                    crate::yaml::Seg::from("claimName"),
+                ]);
+                Some((name.to_owned(), site(at.value())))
+            })
+            .collect();
         return Some(KindFacts::Workload(Box::new(WorkloadFacts {
             name_site: site(name_label(obj)),
             labels_site,
@@ -389,6 +422,7 @@ fn kind_facts(obj: &Object<'_>, site: &mut dyn FnMut(Label) -> Site) -> Option<K
             host_network: pod.node.get("hostNetwork").and_then(NodeRef::as_bool) == Some(true),
             dashboard,
             datastore,
+            claims,
         })));
     }
     if let Some(p) = PolicyFacts::of(obj) {
@@ -479,6 +513,28 @@ fn kind_facts(obj: &Object<'_>, site: &mut dyn FnMut(Label) -> Site) -> Option<K
                 .and_then(NodeRef::as_bool),
         },
         ("", "ResourceQuota") => KindFacts::ResourceQuota,
+        ("", "PersistentVolume") => {
+            let host_path = obj.get(&["spec", "hostPath"])?;
+            let text = |path: &[&str]| obj.get(path).and_then(NodeRef::text).map(str::to_owned);
+            let at = if host_path.get("path").is_some() {
+                obj.at(["spec", "hostPath", "path"]).value()
+            } else {
+                obj.at(["spec", "hostPath"]).key()
+            };
+            KindFacts::HostPathVolume(Box::new(HostPathVolumeFacts {
+                path: text(&["spec", "hostPath", "path"]).unwrap_or_else(|| "?".to_owned()),
+                claim: text(&["spec", "claimRef", "namespace"])
+                    .zip(text(&["spec", "claimRef", "name"])),
+                site: site(at),
+            }))
+        }
+        ("", "PersistentVolumeClaim") => KindFacts::Claim {
+            volume: obj
+                .get(&["spec", "volumeName"])
+                .and_then(NodeRef::text)
+                .filter(|v| !v.is_empty())?
+                .to_owned(),
+        },
         ("", "Service") => {
             let exposed = obj
                 .get(&["spec", "type"])

@@ -190,6 +190,8 @@ impl World {
                     .entry((ns, f.name().to_owned()))
                     .or_default()
                     .push(i),
+                // Read by the claim analysis from the object list.
+                KindFacts::HostPathVolume(_) | KindFacts::Claim { .. } => {}
                 KindFacts::Binding(b) => {
                     ix.bindings.push(i);
                     for (s, subj) in b.subjects.iter().enumerate() {
