@@ -135,10 +135,14 @@ pub enum KindFacts {
     /// A PersistentVolume with `spec.hostPath`.
     HostPathVolume(Box<HostPathVolumeFacts>),
     /// A PersistentVolumeClaim that names its volume (`spec.volumeName`).
-    Claim {
-        /// `spec.volumeName`.
-        volume: String,
-    },
+    Claim(Box<ClaimFacts>),
+}
+
+/// What the claim analysis keeps of a PersistentVolumeClaim.
+#[derive(Debug, Clone)]
+pub struct ClaimFacts {
+    /// `spec.volumeName`.
+    pub volume: String,
 }
 
 /// What the claim analysis keeps of a hostPath PersistentVolume.
@@ -528,13 +532,13 @@ fn kind_facts(obj: &Object<'_>, site: &mut dyn FnMut(Label) -> Site) -> Option<K
                 site: site(at),
             }))
         }
-        ("", "PersistentVolumeClaim") => KindFacts::Claim {
+        ("", "PersistentVolumeClaim") => KindFacts::Claim(Box::new(ClaimFacts {
             volume: obj
                 .get(&["spec", "volumeName"])
                 .and_then(NodeRef::text)
                 .filter(|v| !v.is_empty())?
                 .to_owned(),
-        },
+        })),
         ("", "Service") => {
             let exposed = obj
                 .get(&["spec", "type"])
@@ -805,10 +809,33 @@ metadata: {name: web}
 apiVersion: v1
 kind: ResourceQuota
 metadata: {name: q}
+---
+apiVersion: v1
+kind: PersistentVolume
+metadata: {name: csi}
+spec: {csi: {driver: x, volumeHandle: h}}
+---
+apiVersion: v1
+kind: PersistentVolume
+metadata: {name: node}
+spec: {hostPath: {path: /srv}}
+---
+apiVersion: v1
+kind: PersistentVolumeClaim
+metadata: {name: any}
+spec: {resources: {requests: {storage: 1Gi}}}
+---
+apiVersion: v1
+kind: PersistentVolumeClaim
+metadata: {name: named}
+spec: {volumeName: node}
 ";
+        // Volumes only with `hostPath`, claims only when they name their volume.
         assert_eq!(
             indexed(yaml),
-            [false, false, true, true, true, true, true, true]
+            [
+                false, false, true, true, true, true, true, true, false, true, false, true
+            ]
         );
     }
 }

@@ -15,9 +15,9 @@ mod world;
 
 #[allow(unused_imports)]
 pub use facts::{
-    BindingFacts, Facts, HostPathVolumeFacts, KindFacts, NsOrigin, PSA_PREFIX, PodSecurityFacts,
-    PsaLabel, PssFact, RoleFacts, RuleFacts, Site, SubjectFacts, WorkloadFacts, dashboard_image,
-    datastore_image,
+    BindingFacts, ClaimFacts, Facts, HostPathVolumeFacts, KindFacts, NsOrigin, PSA_PREFIX,
+    PodSecurityFacts, PsaLabel, PssFact, RoleFacts, RuleFacts, Site, SubjectFacts, WorkloadFacts,
+    dashboard_image, datastore_image,
 };
 #[allow(unused_imports)]
 pub use netpol::{Flavor, PodSel, PolicyFacts, PolicyPart};

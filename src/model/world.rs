@@ -191,7 +191,7 @@ impl World {
                     .or_default()
                     .push(i),
                 // Read by the claim analysis from the object list.
-                KindFacts::HostPathVolume(_) | KindFacts::Claim { .. } => {}
+                KindFacts::HostPathVolume(_) | KindFacts::Claim(_) => {}
                 KindFacts::Binding(b) => {
                     ix.bindings.push(i);
                     for (s, subj) in b.subjects.iter().enumerate() {

@@ -77,11 +77,15 @@ impl Rule for HostPathPersistentVolume {
                 bound.entry((NsKey::Named(ns.clone()), name)).or_insert(i);
             }
         }
+        let mut by_name: HashMap<&str, usize> = HashMap::new();
+        for (i, (pv, _)) in volumes.iter().enumerate() {
+            by_name.entry(pv.name()).or_insert(i);
+        }
         for f in &world.objects {
-            let KindFacts::Claim { volume } = &f.kind else {
+            let KindFacts::Claim(claim) = &f.kind else {
                 continue;
             };
-            if let Some(i) = volumes.iter().position(|(pv, _)| pv.name() == volume) {
+            if let Some(&i) = by_name.get(claim.volume.as_str()) {
                 bound.entry((world.ns_key(f), f.name())).or_insert(i);
             }
         }
