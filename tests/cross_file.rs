@@ -247,8 +247,8 @@ fn human_output_lists_the_chain_across_files() {
         ·                            ╰── this ServiceAccount
      10 │       containers: [{name: web, image: nginx:1.27}]
         ╰────
-      help: Give the workload its own ServiceAccount bound to a Role with only the verbs and resources
-            it needs; set `automountServiceAccountToken: false` if it does not call the API.
+      help: Give the workload its own ServiceAccount bound to a custom Role with only the verbs and
+            resources it needs; set `automountServiceAccountToken: false` if it does not call the API.
       related:
         1. ServiceAccount web is a subject of ClusterRoleBinding "web" (rbac/web.yaml:7:3)
         2. roleRef: ClusterRole "web-reader" (rbac/web.yaml:4:67)
