@@ -138,9 +138,11 @@ fn repository_policy_is_reported_at_the_offending_line() {
         ])
         .env("COLUMNS", "100")
         .run();
+    // The diagnostics (standard output), then the summary (standard error).
     let shown: String = human
-        .stderr
+        .stdout
         .lines()
+        .chain(human.stderr.lines())
         .filter(|l| !l.contains("files linted"))
         .map(|l| format!("{l}\n"))
         .collect();
@@ -433,6 +435,7 @@ fn cel_errors_in_the_configuration_are_located_and_exit_2() {
     let out = kubeward()
         .dir(d.path())
         .args(["lint", ".", "--color", "never"])
+        .env("COLUMNS", "200")
         .run();
     assert_eq!(out.code, 2, "{}", out.stderr);
     assert!(

@@ -21,8 +21,9 @@ pub(super) fn execute(args: &LintArgs, sarif: bool) -> Result<(engine::Run, Plan
         // It depends only on the rules: a thread builds it while the files are read and linted
         // (about 2 ms of the tool section's help texts, a twentieth of a small run).
         let rules = plan.rules.clone();
+        let category = args.sarif_category.clone();
         plan.sarif_frame = Some(std::thread::spawn(move || {
-            report::sarif::frame(&rules, None)
+            report::sarif::frame(&rules, category.as_deref())
         }));
     }
     if let Some(j) = args.jobs {
@@ -119,6 +120,7 @@ fn show_progress(args: &LintArgs) -> bool {
         && std::io::stderr().is_terminal()
         && std::env::var_os("CI").is_none()
         && std::env::var_os("PRE_COMMIT").is_none()
+        && std::env::var_os("TERM").is_none_or(|t| t != "dumb")
 }
 
 /// Lint the directory `dir` as `kubeward lint --render never DIR` would (every rule, no
