@@ -1,4 +1,4 @@
-//! Command-line interface (clap derive): `lint`, `rules`, `explain`.
+//! Command-line interface (clap derive): `lint`, `rules`, `explain`, `init`, `baseline`, `completions`.
 
 use std::path::PathBuf;
 
@@ -29,6 +29,16 @@ pub enum Command {
     Init(InitArgs),
     /// Lint and write the unsuppressed findings to a baseline file (for `--baseline`).
     Baseline(BaselineArgs),
+    /// Print the shell completion script for bash, zsh, fish, elvish or powershell.
+    Completions(CompletionsArgs),
+}
+
+/// Arguments of `completions`.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 /// Arguments of `init`.
