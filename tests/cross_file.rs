@@ -247,8 +247,8 @@ fn human_output_lists_the_chain_across_files() {
         ·                            ╰── this ServiceAccount
      10 │       containers: [{name: web, image: nginx:1.27}]
         ╰────
-      help: Give the workload its own ServiceAccount bound to a Role with only the verbs and resources
-            it needs; set `automountServiceAccountToken: false` if it does not call the API.
+      help: Give the workload its own ServiceAccount bound to a custom Role with only the verbs and
+            resources it needs; set `automountServiceAccountToken: false` if it does not call the API.
       related:
         1. ServiceAccount web is a subject of ClusterRoleBinding "web" (rbac/web.yaml:7:3)
         2. roleRef: ClusterRole "web-reader" (rbac/web.yaml:4:67)
@@ -395,4 +395,47 @@ fn a_pod_security_label_read_last_still_governs_the_workloads_read_before() {
             "-j {jobs}"
         );
     }
+}
+
+/// Objects without a namespace share one only within their directory: a default-deny policy
+/// and an `admin` binding of `team-a/` say nothing about `team-b/`, whether or not `team-a/`
+/// is scanned.
+#[test]
+fn namespace_less_objects_share_a_namespace_only_within_their_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join(".git")).unwrap();
+    let deploy = DEPLOY
+        .replace(", namespace: shop", "")
+        .replace("      serviceAccountName: web\n", "");
+    write(
+        dir.path(),
+        "team-a/policy.yaml",
+        "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: default-deny}\nspec:\n  podSelector: {}\n",
+    );
+    write(
+        dir.path(),
+        "team-a/rbac.yaml",
+        "apiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata: {name: default-admin}\nroleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: admin}\nsubjects:\n- {kind: ServiceAccount, name: default}\n",
+    );
+    write(dir.path(), "team-a/deploy.yaml", &deploy);
+    write(dir.path(), "team-b/deploy.yaml", &deploy);
+    let select = ["--select", "missing-network-policy,workload-rbac-risk"];
+    let whole = findings(dir.path(), &[select[0], select[1], "."]);
+    assert_eq!(
+        whole,
+        vec![
+            (
+                "missing-network-policy".to_owned(),
+                "team-b/deploy.yaml".to_owned(),
+                7
+            ),
+            (
+                "workload-rbac-risk".to_owned(),
+                "team-a/deploy.yaml".to_owned(),
+                8
+            ),
+        ]
+    );
+    let alone = findings(dir.path(), &[select[0], select[1], "team-b"]);
+    assert_eq!(alone, whole[..1].to_vec());
 }

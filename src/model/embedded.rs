@@ -115,6 +115,142 @@ pub fn sql_passwords(text: &str) -> Vec<Range<usize>> {
     out
 }
 
+/// MySQL and MariaDB clients, whose `-p<password>` takes the password glued to the flag.
+const MYSQL_CLIENTS: &[&str] = &[
+    "mysql",
+    "mysqldump",
+    "mysqladmin",
+    "mysqlcheck",
+    "mysqlimport",
+    "mysqlshow",
+    "mysqlpump",
+    "mariadb",
+    "mariadb-dump",
+    "mariadb-admin",
+];
+
+/// The whitespace-separated words of a text with their byte ranges, surrounding quotes left
+/// out (`'--password=x'` → `--password=x`).
+fn words(text: &str) -> Vec<Range<usize>> {
+    let mut out = Vec::new();
+    let mut start = None;
+    for (i, c) in text
+        .char_indices()
+        .chain(std::iter::once((text.len(), ' ')))
+    {
+        match (c.is_whitespace() || c == ';' || c == '|' || c == '&', start) {
+            (true, Some(s)) => {
+                let mut r: Range<usize> = s..i;
+                let w = &text[r.clone()];
+                for q in ['"', '\''] {
+                    if w.len() >= 2 && w.starts_with(q) && w.ends_with(q) {
+                        r = r.start + 1..r.end - 1;
+                    }
+                }
+                out.push(r);
+                start = None;
+            }
+            (false, None) => start = Some(i),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// A value on a command line that is no literal secret: empty, a placeholder, a variable
+/// (`$(DB_PASSWORD)` is expanded by the kubelet, `$VAR` by the shell), a command
+/// substitution, or another flag.
+fn literal(v: &str) -> bool {
+    !v.is_empty()
+        && !v.starts_with('-')
+        && !v.starts_with('`')
+        && !is_placeholder(v)
+        && !v.contains("$(")
+        && !v.contains("${")
+}
+
+/// Credentials written on a command line: `--db-password=…` or `--token …` (a flag whose name
+/// means a secret, by the rules of environment variable names), `--from-literal=password=…`,
+/// `PGPASSWORD=… psql`, a MySQL client's `-p…`, and passwords in URLs. `argv` is the container's
+/// `command` then `args`, each maybe a shell script; the result holds `(index in argv, byte
+/// range of the secret in that string)`, sorted.
+pub fn command_line_secrets(argv: &[&str]) -> Vec<(usize, Range<usize>)> {
+    let split: Vec<Vec<Range<usize>>> = argv.iter().map(|a| words(a)).collect();
+    let mysql = argv.iter().zip(&split).any(|(a, ws)| {
+        ws.iter().any(|w| {
+            let word = &a[w.clone()];
+            MYSQL_CLIENTS.contains(&word.rsplit('/').next().unwrap_or(word))
+        })
+    });
+    let mut out = Vec::new();
+    // A secret flag whose value is the next word, maybe in the next string of argv.
+    let mut pending = false;
+    for (i, (arg, ws)) in argv.iter().zip(&split).enumerate() {
+        for w in ws {
+            let word = &arg[w.clone()];
+            if std::mem::take(&mut pending) && literal(word) {
+                out.push((i, w.clone()));
+                continue;
+            }
+            if let Some(flag) = word.strip_prefix('-') {
+                let (name, value) = match flag.split_once('=') {
+                    Some((n, v)) => (n, Some(v)),
+                    None => (flag, None),
+                };
+                let name = name.trim_start_matches('-');
+                let value_at = w.start + word.len() - value.map_or(0, str::len);
+                match value {
+                    _ if mysql
+                        && !flag.starts_with('-')
+                        && name.len() > 1
+                        && name.starts_with('p') =>
+                    {
+                        // `-psecret`: the password glued to `-p`.
+                        if literal(&word[2..]) {
+                            out.push((i, w.start + 2..w.end));
+                        }
+                    }
+                    Some(v) if is_secret_name(name) => {
+                        if literal(v) {
+                            out.push((i, value_at..w.end));
+                        }
+                    }
+                    Some(v) => {
+                        // `--from-literal=password=…`, `--set auth.password=…`.
+                        if let Some((k, inner)) = v.split_once('=')
+                            && is_secret_name(k)
+                            && literal(inner)
+                        {
+                            out.push((i, w.end - inner.len()..w.end));
+                        }
+                    }
+                    None => pending = is_secret_name(name),
+                }
+                continue;
+            }
+            // `PGPASSWORD=… psql`, `auth.password=…` after `--set`.
+            if let Some((k, v)) = word.split_once('=')
+                && !k.is_empty()
+                && !k.contains('/')
+                && is_secret_name(k)
+                && literal(v)
+            {
+                out.push((i, w.end - v.len()..w.end));
+            }
+        }
+        for r in url_passwords(arg) {
+            if !out
+                .iter()
+                .any(|(j, o)| *j == i && o.start <= r.start && r.end <= o.end)
+            {
+                out.push((i, r));
+            }
+        }
+    }
+    out.sort_by_key(|(i, r)| (*i, r.start));
+    out
+}
+
 /// One `key = value` / `key: value` / `"key": "value"` line of a configuration text.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Assignment {
@@ -199,7 +335,68 @@ pub fn secret_assignments(text: &str) -> Vec<Assignment> {
 
 #[cfg(test)]
 mod tests {
-    use super::{secret_assignments, sql_passwords, url_passwords};
+    use super::{command_line_secrets, secret_assignments, sql_passwords, url_passwords};
+
+    /// The secrets of a command line, as text.
+    fn cli(argv: &[&str]) -> Vec<String> {
+        command_line_secrets(argv)
+            .into_iter()
+            .map(|(i, r)| argv[i][r].to_owned())
+            .collect()
+    }
+
+    #[test]
+    fn command_line_credentials() {
+        assert_eq!(
+            cli(&["app", "--db-password=hunter22", "--port=8080"]),
+            ["hunter22"]
+        );
+        assert_eq!(cli(&["app", "--api-token", "tok-123-abc"]), ["tok-123-abc"]);
+        assert_eq!(
+            cli(&["sh", "-c", "mysql -u root -pS3cret! shop < dump.sql"]),
+            ["S3cret!"]
+        );
+        assert_eq!(
+            cli(&["mysqldump", "-uroot", "-pS3cret", "shop"]),
+            ["S3cret"]
+        );
+        assert_eq!(
+            cli(&["sh", "-c", "PGPASSWORD=pg-pass psql -h db -U app"]),
+            ["pg-pass"]
+        );
+        assert_eq!(
+            cli(&[
+                "kubectl",
+                "create",
+                "secret",
+                "generic",
+                "x",
+                "--from-literal=password=lit-pw"
+            ]),
+            ["lit-pw"]
+        );
+        assert_eq!(
+            cli(&["curl", "https://user:url-pw@example.com/x"]),
+            ["url-pw"]
+        );
+        // Not literal secrets: variables, files, switches, other programs' -p.
+        for argv in [
+            &["app", "--db-password=$(DB_PASSWORD)"][..],
+            &["sh", "-c", "mysql -u root -p$MYSQL_ROOT_PASSWORD"],
+            &[
+                "app",
+                "--password-file=/run/secrets/pw",
+                "--token-path",
+                "/var/run/token",
+            ],
+            &["docker", "login", "--password-stdin", "-u", "ci"],
+            &["app", "--password", "--verbose"],
+            &["ssh", "-p2222", "host"],
+            &["app", "--token=${TOKEN}"],
+        ] {
+            assert!(cli(argv).is_empty(), "{argv:?}: {:?}", cli(argv));
+        }
+    }
 
     #[test]
     fn assignments() {

@@ -35,7 +35,7 @@ pub enum NsOrigin {
     Explicit,
     /// The `namespace:` of the kustomization that lists the file.
     Kustomization,
-    /// Neither: the shared "unknown" namespace.
+    /// Neither: the unnamed namespace of the object's directory.
     Unknown,
 }
 
@@ -128,6 +128,48 @@ pub enum KindFacts {
     },
     /// A ResourceQuota.
     ResourceQuota,
+    /// A Service with a selector, or of type LoadBalancer or NodePort.
+    Service(Box<ServiceFacts>),
+    /// An Ingress: the Services it sends traffic to.
+    Ingress(Box<IngressFacts>),
+    /// A PersistentVolume with `spec.hostPath`.
+    HostPathVolume(Box<HostPathVolumeFacts>),
+    /// A PersistentVolumeClaim that names its volume (`spec.volumeName`).
+    Claim(Box<ClaimFacts>),
+}
+
+/// What the claim analysis keeps of a PersistentVolumeClaim.
+#[derive(Debug, Clone)]
+pub struct ClaimFacts {
+    /// `spec.volumeName`.
+    pub volume: String,
+}
+
+/// What the claim analysis keeps of a hostPath PersistentVolume.
+#[derive(Debug, Clone)]
+pub struct HostPathVolumeFacts {
+    /// `spec.hostPath.path`.
+    pub path: String,
+    /// `spec.claimRef` as (namespace, name), when it names both.
+    pub claim: Option<(String, String)>,
+    /// The `hostPath.path` value (or the `hostPath` key when the path is missing).
+    pub site: Site,
+}
+
+/// What exposure analysis keeps of a Service.
+#[derive(Debug, Clone)]
+pub struct ServiceFacts {
+    /// `type: LoadBalancer` or `NodePort`, with its `type` entry.
+    pub exposed: Option<Site>,
+    /// `spec.selector` (empty: selects nothing, e.g. an ExternalName or manual Endpoints).
+    pub selector: BTreeMap<String, String>,
+}
+
+/// What exposure analysis keeps of an Ingress.
+#[derive(Debug, Clone)]
+pub struct IngressFacts {
+    /// Backend Service names, each with its `name` entry.
+    pub backends: Vec<(String, Site)>,
 }
 
 /// A workload's pod template.
@@ -143,10 +185,16 @@ pub struct WorkloadFacts {
     pub sa_site: Site,
     /// Pod-level `automountServiceAccountToken`.
     pub automount: Option<bool>,
+    /// Where `automountServiceAccountToken` is missing from the pod spec (when it is unset).
+    pub automount_site: Option<Site>,
     /// `hostNetwork: true`.
     pub host_network: bool,
     /// Runs the Kubernetes Dashboard image.
     pub dashboard: bool,
+    /// The database or cache it runs (`postgres`, `redis`, …), from its images.
+    pub datastore: Option<&'static str>,
+    /// The PersistentVolumeClaims its volumes mount, each with its `claimName` value.
+    pub claims: Vec<(String, Site)>,
 }
 
 impl WorkloadFacts {
@@ -342,6 +390,25 @@ fn kind_facts(obj: &Object<'_>, site: &mut dyn FnMut(Label) -> Site) -> Option<K
                 .and_then(NodeRef::text)
                 .is_some_and(dashboard_image)
         });
+        let datastore = pod.containers.iter().find_map(|c| {
+            c.node
+                .get("image")
+                .and_then(NodeRef::text)
+                .and_then(datastore_image)
+        });
+        let claims = pod
+            .volumes()
+            .filter_map(|(i, v)| {
+                let name = v.path(&["persistentVolumeClaim", "claimName"])?.text()?;
+                let at = pod.at([
+                    crate::yaml::Seg::from("volumes"),
+                    crate::yaml::Seg::from(i),
+                    crate::yaml::Seg::from("persistentVolumeClaim"),
+                    crate::yaml::Seg::from("claimName"),
+                ]);
+                Some((name.to_owned(), site(at.value())))
+            })
+            .collect();
         return Some(KindFacts::Workload(Box::new(WorkloadFacts {
             name_site: site(name_label(obj)),
             labels_site,
@@ -351,8 +418,15 @@ fn kind_facts(obj: &Object<'_>, site: &mut dyn FnMut(Label) -> Site) -> Option<K
                 .node
                 .get("automountServiceAccountToken")
                 .and_then(NodeRef::as_bool),
+            automount_site: pod
+                .node
+                .get("automountServiceAccountToken")
+                .is_none()
+                .then(|| site(pod.missing(["automountServiceAccountToken"]))),
             host_network: pod.node.get("hostNetwork").and_then(NodeRef::as_bool) == Some(true),
             dashboard,
+            datastore,
+            claims,
         })));
     }
     if let Some(p) = PolicyFacts::of(obj) {
@@ -443,8 +517,145 @@ fn kind_facts(obj: &Object<'_>, site: &mut dyn FnMut(Label) -> Site) -> Option<K
                 .and_then(NodeRef::as_bool),
         },
         ("", "ResourceQuota") => KindFacts::ResourceQuota,
+        ("", "PersistentVolume") => {
+            let host_path = obj.get(&["spec", "hostPath"])?;
+            let text = |path: &[&str]| obj.get(path).and_then(NodeRef::text).map(str::to_owned);
+            let at = if host_path.get("path").is_some() {
+                obj.at(["spec", "hostPath", "path"]).value()
+            } else {
+                obj.at(["spec", "hostPath"]).key()
+            };
+            KindFacts::HostPathVolume(Box::new(HostPathVolumeFacts {
+                path: text(&["spec", "hostPath", "path"]).unwrap_or_else(|| "?".to_owned()),
+                claim: text(&["spec", "claimRef", "namespace"])
+                    .zip(text(&["spec", "claimRef", "name"])),
+                site: site(at),
+            }))
+        }
+        ("", "PersistentVolumeClaim") => KindFacts::Claim(Box::new(ClaimFacts {
+            volume: obj
+                .get(&["spec", "volumeName"])
+                .and_then(NodeRef::text)
+                .filter(|v| !v.is_empty())?
+                .to_owned(),
+        })),
+        ("", "Service") => {
+            let exposed = obj
+                .get(&["spec", "type"])
+                .and_then(NodeRef::text)
+                .is_some_and(|t| matches!(t, "LoadBalancer" | "NodePort"))
+                .then(|| site(obj.at(["spec", "type"]).value()));
+            let selector = owned(
+                obj.get(&["spec", "selector"])
+                    .into_iter()
+                    .flat_map(NodeRef::entries)
+                    .filter_map(|(k, v)| Some((k, v.text()?))),
+            );
+            if exposed.is_none() && selector.is_empty() {
+                return None;
+            }
+            KindFacts::Service(Box::new(ServiceFacts { exposed, selector }))
+        }
+        ("networking.k8s.io" | "extensions", "Ingress") => {
+            let mut backends = Vec::new();
+            let mut add = |route: Vec<crate::yaml::Seg>, backend: NodeRef<'_>| {
+                // networking.k8s.io/v1 `service.name`; v1beta1 `serviceName`.
+                let (key, name) = match backend.path(&["service", "name"]).and_then(NodeRef::text) {
+                    Some(n) => (vec!["service", "name"], n),
+                    None => match backend.get("serviceName").and_then(NodeRef::text) {
+                        Some(n) => (vec!["serviceName"], n),
+                        None => return,
+                    },
+                };
+                let mut r = route;
+                r.extend(key.into_iter().map(crate::yaml::Seg::from));
+                backends.push((name.to_owned(), site(obj.at(r).value())));
+            };
+            use crate::yaml::Seg;
+            for k in ["defaultBackend", "backend"] {
+                if let Some(b) = obj.get(&["spec", k]) {
+                    add(vec![Seg::from("spec"), Seg::from(k)], b);
+                }
+            }
+            let rules = obj
+                .get(&["spec", "rules"])
+                .into_iter()
+                .flat_map(NodeRef::items);
+            for (i, r) in rules.enumerate() {
+                let paths = r
+                    .path(&["http", "paths"])
+                    .into_iter()
+                    .flat_map(NodeRef::items);
+                for (j, p) in paths.enumerate() {
+                    if let Some(b) = p.get("backend") {
+                        let route = vec![
+                            Seg::from("spec"),
+                            Seg::from("rules"),
+                            Seg::from(i),
+                            Seg::from("http"),
+                            Seg::from("paths"),
+                            Seg::from(j),
+                            Seg::from("backend"),
+                        ];
+                        add(route, b);
+                    }
+                }
+            }
+            if backends.is_empty() {
+                return None;
+            }
+            KindFacts::Ingress(Box::new(IngressFacts { backends }))
+        }
         _ => return None,
     })
+}
+
+/// The databases and caches recognised by image name (the last path component of the
+/// repository, without tag or digest), with the name messages use.
+const DATASTORES: &[(&str, &str)] = &[
+    ("postgres", "PostgreSQL"),
+    ("postgresql", "PostgreSQL"),
+    ("postgresql-repmgr", "PostgreSQL"),
+    ("postgis", "PostgreSQL"),
+    ("timescaledb", "PostgreSQL"),
+    ("mysql", "MySQL"),
+    ("mysql-server", "MySQL"),
+    ("percona-server", "MySQL"),
+    ("mariadb", "MariaDB"),
+    ("mariadb-galera", "MariaDB"),
+    ("mongo", "MongoDB"),
+    ("mongodb", "MongoDB"),
+    ("mongodb-community-server", "MongoDB"),
+    ("percona-server-mongodb", "MongoDB"),
+    ("redis", "Redis"),
+    ("redis-cluster", "Redis"),
+    ("redis-stack-server", "Redis"),
+    ("valkey", "Valkey"),
+    ("keydb", "KeyDB"),
+    ("memcached", "Memcached"),
+    ("elasticsearch", "Elasticsearch"),
+    ("opensearch", "OpenSearch"),
+    ("cassandra", "Cassandra"),
+    ("scylla", "ScyllaDB"),
+    ("couchdb", "CouchDB"),
+    ("cockroach", "CockroachDB"),
+    ("influxdb", "InfluxDB"),
+    ("clickhouse-server", "ClickHouse"),
+    ("neo4j", "Neo4j"),
+];
+
+/// The database or cache an image runs, if it is one of [`DATASTORES`].
+pub fn datastore_image(image: &str) -> Option<&'static str> {
+    let repo = image.split('@').next().unwrap_or(image);
+    let repo = repo
+        .rsplit_once(':')
+        .filter(|(_, t)| !t.contains('/'))
+        .map_or(repo, |(r, _)| r);
+    let last = repo.rsplit('/').next().unwrap_or(repo);
+    DATASTORES
+        .iter()
+        .find(|(n, _)| last.eq_ignore_ascii_case(n))
+        .map(|(_, name)| *name)
 }
 
 /// Whether an image is the Kubernetes Dashboard (`kubernetesui/dashboard[-api|-web|…]`, or a
@@ -598,10 +809,33 @@ metadata: {name: web}
 apiVersion: v1
 kind: ResourceQuota
 metadata: {name: q}
+---
+apiVersion: v1
+kind: PersistentVolume
+metadata: {name: csi}
+spec: {csi: {driver: x, volumeHandle: h}}
+---
+apiVersion: v1
+kind: PersistentVolume
+metadata: {name: node}
+spec: {hostPath: {path: /srv}}
+---
+apiVersion: v1
+kind: PersistentVolumeClaim
+metadata: {name: any}
+spec: {resources: {requests: {storage: 1Gi}}}
+---
+apiVersion: v1
+kind: PersistentVolumeClaim
+metadata: {name: named}
+spec: {volumeName: node}
 ";
+        // Volumes only with `hostPath`, claims only when they name their volume.
         assert_eq!(
             indexed(yaml),
-            [false, false, true, true, true, true, true, true]
+            [
+                false, false, true, true, true, true, true, true, false, true, false, true
+            ]
         );
     }
 }

@@ -15,8 +15,9 @@ mod world;
 
 #[allow(unused_imports)]
 pub use facts::{
-    BindingFacts, Facts, KindFacts, NsOrigin, PSA_PREFIX, PodSecurityFacts, PsaLabel, PssFact,
-    RoleFacts, RuleFacts, Site, SubjectFacts, WorkloadFacts, dashboard_image,
+    BindingFacts, ClaimFacts, Facts, HostPathVolumeFacts, KindFacts, NsOrigin, PSA_PREFIX,
+    PodSecurityFacts, PsaLabel, PssFact, RoleFacts, RuleFacts, Site, SubjectFacts, WorkloadFacts,
+    dashboard_image, datastore_image,
 };
 #[allow(unused_imports)]
 pub use netpol::{Flavor, PodSel, PolicyFacts, PolicyPart};
@@ -26,8 +27,9 @@ pub use object::{DuplicateKey, Object, ObjectIdent};
 pub use rbac::{AGGREGATE_LABELS, Grant, PolicyRule, RoleView, describe_subjects, rule_item};
 #[allow(unused_imports)]
 pub use rbac_risk::{
-    Hit, Risk, builtin_cluster_role, pod_exec, privilege_escalation, risks, secrets_access,
-    security_policy_write, wildcards,
+    Hit, Risk, builtin_cluster_role, csr_approval, persistent_volume_create, pod_exec,
+    privilege_escalation, risks, secrets_access, security_policy_write, service_status_write,
+    wildcards, workload_create,
 };
 #[allow(unused_imports)]
 pub use selector::{

@@ -171,8 +171,17 @@ impl PolicyFacts {
     /// label (`matchLabels` entries are such). `None` when some ingress part has no such
     /// requirement, so any pod may be selected or undecided.
     pub fn ingress_gates(&self) -> Option<Vec<(&str, &str)>> {
+        self.gates(|p| p.ingress)
+    }
+
+    /// The same as [`ingress_gates`](Self::ingress_gates), for egress.
+    pub fn egress_gates(&self) -> Option<Vec<(&str, &str)>> {
+        self.gates(|p| p.egress)
+    }
+
+    fn gates(&self, dir: impl Fn(&PolicyPart) -> bool) -> Option<Vec<(&str, &str)>> {
         let mut gates = Vec::new();
-        for p in self.parts.iter().filter(|p| p.ingress) {
+        for p in self.parts.iter().filter(|p| dir(p)) {
             let Some(PodSel::Labels(s)) = &p.selector else {
                 return None;
             };
@@ -187,8 +196,17 @@ impl PolicyFacts {
 
     /// Whether the policy isolates the pod for ingress (`None`: cannot tell).
     pub fn isolates_ingress(&self, t: &PodTarget<'_>) -> Option<bool> {
+        self.isolates(t, |p| p.ingress)
+    }
+
+    /// Whether the policy isolates the pod for egress (`None`: cannot tell).
+    pub fn isolates_egress(&self, t: &PodTarget<'_>) -> Option<bool> {
+        self.isolates(t, |p| p.egress)
+    }
+
+    fn isolates(&self, t: &PodTarget<'_>, dir: impl Fn(&PolicyPart) -> bool) -> Option<bool> {
         let mut unknown = false;
-        for p in self.parts.iter().filter(|p| p.ingress) {
+        for p in self.parts.iter().filter(|p| dir(p)) {
             match p.selector.as_ref().and_then(|s| s.matches(t)) {
                 Some(true) => return Some(true),
                 Some(false) => {}

@@ -33,12 +33,15 @@ pub enum Risk {
     PodExec,
     /// Writes to admission webhooks, NetworkPolicies, Namespaces, CSR approval.
     PolicyWrite,
+    /// create/patch/update on pods or pod controllers: runs any pod, with any service account
+    /// and the host access the namespace allows.
+    WorkloadCreate,
 }
 
 impl Risk {
     /// How many kinds there are (`Risk as usize` is below this).
-    pub const COUNT: usize = 5;
-    const _LAST: () = assert!(Risk::PolicyWrite as usize + 1 == Risk::COUNT);
+    pub const COUNT: usize = 6;
+    const _LAST: () = assert!(Risk::WorkloadCreate as usize + 1 == Risk::COUNT);
 
     /// For workload messages: "read secrets".
     pub fn ability(self) -> &'static str {
@@ -48,6 +51,7 @@ impl Risk {
             Risk::Escalation => "escalate privileges",
             Risk::PodExec => "exec into pods",
             Risk::PolicyWrite => "rewrite security policy",
+            Risk::WorkloadCreate => "run any pod",
         }
     }
 }
@@ -72,7 +76,7 @@ fn collect(
                 .filter(|v| rule.verb(v).is_some())
                 .collect();
             let verbs = if rule.verbs.iter().any(|v| v == "*") {
-                "*".to_owned()
+                format!("{} (`*`)", names.join(", "))
             } else {
                 names.join(", ")
             };
@@ -157,30 +161,83 @@ pub fn privilege_escalation(rule: &PolicyRule) -> Option<Hit> {
     )
 }
 
-/// create on `pods/exec` or `pods/attach` (get on exec at lower severity: WebSocket exec), and
-/// get/create on `nodes/proxy` (kubelet API, bypasses audit and admission).
+/// The grants that run commands in a running pod: create on `pods/exec` and `pods/attach`,
+/// patch/update on `pods/ephemeralcontainers` (adds a debug container, with any image and
+/// command, to a running pod: `kubectl debug`), get/create on `nodes/proxy` (kubelet API,
+/// bypasses audit and admission).
+const EXEC: &[(&[&str], &[&str], &str, Severity)] = &[
+    (&["create"], CORE, "pods/exec", Severity::High),
+    (&["create"], CORE, "pods/attach", Severity::High),
+    (
+        &["patch", "update"],
+        CORE,
+        "pods/ephemeralcontainers",
+        Severity::High,
+    ),
+    (&["get", "create"], CORE, "nodes/proxy", Severity::High),
+];
+
+/// The exec equivalents of [`EXEC`], plus get on exec at lower severity (WebSocket exec).
 pub fn pod_exec(rule: &PolicyRule) -> Option<Hit> {
     if rule.grant(&["create"], CORE, "pods/exec").is_some() {
         // `get` on exec adds nothing to `create`.
-        return collect(
-            rule,
-            &[
-                (&["create"], CORE, "pods/exec", Severity::High),
-                (&["create"], CORE, "pods/attach", Severity::High),
-                (&["get", "create"], CORE, "nodes/proxy", Severity::High),
-            ],
-            Risk::PodExec,
-        );
+        return collect(rule, EXEC, Risk::PodExec);
     }
+    let mut checks = EXEC.to_vec();
+    checks.push((&["get"], CORE, "pods/exec", Severity::Medium));
+    collect(rule, &checks, Risk::PodExec)
+}
+
+/// The kinds whose objects become pods: `(API groups, resource)`.
+const WORKLOADS: &[(&[&str], &str)] = &[
+    (CORE, "pods"),
+    (CORE, "replicationcontrollers"),
+    (&["apps", "extensions"], "deployments"),
+    (&["apps", "extensions"], "daemonsets"),
+    (&["apps"], "statefulsets"),
+    (&["apps", "extensions"], "replicasets"),
+    (&["batch"], "jobs"),
+    (&["batch"], "cronjobs"),
+    (&["apps.openshift.io"], "deploymentconfigs"),
+];
+
+/// create on pods or pod controllers (and patch/update, which rewrite the pod template of one
+/// that exists): the holder runs any pod, so any ServiceAccount, Secret and ConfigMap of the
+/// namespace and whatever host access Pod Security lets a pod have. A rule limited by
+/// `resourceNames` cannot limit `create`; when it grants only patch/update on named objects it
+/// is medium.
+pub fn workload_create(rule: &PolicyRule) -> Option<Hit> {
+    let verbs: &[&str] = &["create", "patch", "update"];
+    let sev = if rule.named() && rule.verb("create").is_none() {
+        Severity::Medium
+    } else {
+        Severity::High
+    };
+    let checks: Vec<(&[&str], &[&str], &str, Severity)> = WORKLOADS
+        .iter()
+        .map(|&(groups, resource)| (verbs, groups, resource, sev))
+        .collect();
+    collect(rule, &checks, Risk::WorkloadCreate)
+}
+
+/// create on `persistentvolumes`: a PersistentVolume can be a `hostPath` of any node path,
+/// which a claim then mounts into a pod without any `hostPath` in the pod spec.
+pub fn persistent_volume_create(rule: &PolicyRule) -> Option<Grant> {
+    rule.grant(&["create"], CORE, "persistentvolumes")
+}
+
+/// Writes to `services/status` (CVE-2020-8554): setting `status.loadBalancer.ingress[].ip`
+/// makes kube-proxy send the cluster's traffic for that IP to the Service.
+pub fn service_status_write(rule: &PolicyRule) -> Option<Hit> {
     collect(
         rule,
-        &[
-            (&["create"], CORE, "pods/exec", Severity::High),
-            (&["create"], CORE, "pods/attach", Severity::High),
-            (&["get", "create"], CORE, "nodes/proxy", Severity::High),
-            (&["get"], CORE, "pods/exec", Severity::Medium),
-        ],
-        Risk::PodExec,
+        &[(
+            &["patch", "update"],
+            CORE,
+            "services/status",
+            Severity::High,
+        )],
+        Risk::PolicyWrite,
     )
 }
 
@@ -190,7 +247,6 @@ pub fn security_policy_write(rule: &PolicyRule) -> Option<Hit> {
     let net = &["networking.k8s.io"][..];
     let cilium = &["cilium.io"][..];
     let calico = &["projectcalico.org", "crd.projectcalico.org"][..];
-    let cert = &["certificates.k8s.io"][..];
     collect(
         rule,
         &[
@@ -226,16 +282,58 @@ pub fn security_policy_write(rule: &PolicyRule) -> Option<Hit> {
             (WRITE, calico, "networkpolicies", Severity::Medium),
             (WRITE, calico, "globalnetworkpolicies", Severity::Medium),
             (&["update", "patch"], CORE, "namespaces", Severity::Medium),
-            (
-                &["update", "patch"],
-                cert,
-                "certificatesigningrequests/approval",
-                Severity::Medium,
-            ),
-            (&["approve"], cert, "signers", Severity::Medium),
         ],
         Risk::PolicyWrite,
     )
+}
+
+/// Signers whose certificates the API server accepts as client credentials: approving CSRs
+/// for them mints a login as any user or group.
+const CLIENT_SIGNERS: &[&str] = &[
+    "kubernetes.io/kube-apiserver-client",
+    "kubernetes.io/*",
+    "*",
+];
+
+/// Approving certificate signing requests: it takes both `update` (or `patch`) on
+/// `certificatesigningrequests/approval` and `approve` on `signers` in `certificates.k8s.io`
+/// (Kubernetes docs, "Certificates and Certificate Signing Requests", Authorization). Either
+/// half alone approves nothing. `(rule with approve, its grant, rule with the approval update,
+/// its grant, severity)`: high when the signers include the API server's client signer (no
+/// `resourceNames`, `kubernetes.io/*` or `kubernetes.io/kube-apiserver-client`), else medium.
+pub fn csr_approval(
+    rules: &[(usize, &PolicyRule)],
+) -> Option<(usize, Grant, usize, Grant, Severity)> {
+    let cert = &["certificates.k8s.io"][..];
+    let approval = rules.iter().find_map(|&(i, r)| {
+        r.grant(
+            &["update", "patch"],
+            cert,
+            "certificatesigningrequests/approval",
+        )
+        .map(|g| (i, g))
+    })?;
+    // Of the rules granting `approve`, the one reaching the client signer if any.
+    let mut approve: Option<(usize, Grant, Severity)> = None;
+    for &(i, r) in rules {
+        let Some(g) = r.grant(&["approve"], cert, "signers") else {
+            continue;
+        };
+        let client = !r.named()
+            || r.resource_names
+                .iter()
+                .any(|n| CLIENT_SIGNERS.contains(&n.as_str()));
+        let sev = if client {
+            Severity::High
+        } else {
+            Severity::Medium
+        };
+        if approve.as_ref().is_none_or(|(_, _, s)| sev > *s) {
+            approve = Some((i, g, sev));
+        }
+    }
+    let (ai, ag, sev) = approve?;
+    Some((ai, ag, approval.0, approval.1, sev))
 }
 
 /// `*` entries of a rule: (field, index) for verbs, resources and apiGroups, in that order.
@@ -272,6 +370,7 @@ pub fn risks(rule: &PolicyRule, cluster: bool) -> Vec<Hit> {
     out.extend(secrets_access(rule, cluster));
     out.extend(privilege_escalation(rule));
     out.extend(pod_exec(rule));
+    out.extend(workload_create(rule));
     out
 }
 
@@ -290,6 +389,20 @@ pub fn builtin_cluster_role(name: &str) -> Option<Vec<PolicyRule>> {
                     &["create", "get"],
                 ),
                 PolicyRule::of(&[""], &["serviceaccounts"], &["impersonate"]),
+                PolicyRule::of(
+                    &["", "apps", "batch"],
+                    &[
+                        "pods",
+                        "replicationcontrollers",
+                        "deployments",
+                        "daemonsets",
+                        "statefulsets",
+                        "replicasets",
+                        "jobs",
+                        "cronjobs",
+                    ],
+                    WRITE,
+                ),
             ];
             if name == "admin" {
                 v.push(PolicyRule::of(

@@ -68,8 +68,9 @@ const SECRET_PAIRS: &[(&str, &str)] = &[
 ];
 
 /// Last tokens that make a secret-like name harmless: it names a file, a reference, a switch,
-/// a limit or an address rather than the secret itself (`PASSWORD_FILE`, `TOKEN_TTL`,
-/// `SECRET_NAME`, `AWS_ACCESS_KEY_ID`).
+/// a limit, an address or a scheme rather than the secret itself (`PASSWORD_FILE`,
+/// `TOKEN_TTL`, `SECRET_NAME`, `AWS_ACCESS_KEY_ID`, `PASSWORD_HASH_ALGO`, `PASSWORD_ENCODER`,
+/// `PASSWORD_STORAGE_SCHEME`).
 const HARMLESS_LAST: &[&str] = &[
     "file",
     "files",
@@ -96,6 +97,7 @@ const HARMLESS_LAST: &[&str] = &[
     "expires",
     "lifetime",
     "timeout",
+    "stdin",
     "url",
     "uri",
     "endpoint",
@@ -123,7 +125,21 @@ const HARMLESS_LAST: &[&str] = &[
     "method",
     "strategy",
     "algorithm",
+    "algorithms",
     "alg",
+    "algo",
+    "algos",
+    "encoder",
+    "encoding",
+    "scheme",
+    "schemes",
+    "hasher",
+    "hashing",
+    "cipher",
+    "ciphers",
+    "kdf",
+    "rounds",
+    "iterations",
     "scope",
     "scopes",
     "audience",

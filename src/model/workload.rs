@@ -3,7 +3,9 @@
 use crate::yaml::{Label, NodeRef, Pointer, Seg};
 
 /// Where the pod template of a kind lives: (route to the PodSpec, route to the pod metadata).
-/// From pod-security-admission's `DefaultPodSpecExtractor` plus Argo Rollouts.
+/// From pod-security-admission's `DefaultPodSpecExtractor` plus Argo Rollouts and OpenShift's
+/// `DeploymentConfig` (`apps.openshift.io`, `spec.template` as a Deployment's; kube-linter and
+/// checkov lint it too).
 pub fn pod_template_route(
     api_version: &str,
     kind: &str,
@@ -33,6 +35,10 @@ pub fn pod_template_route(
         "CronJob" if group == "batch" => Some((
             &["spec", "jobTemplate", "spec", "template", "spec"],
             &["spec", "jobTemplate", "spec", "template", "metadata"],
+        )),
+        "DeploymentConfig" if group == "apps.openshift.io" => Some((
+            &["spec", "template", "spec"],
+            &["spec", "template", "metadata"],
         )),
         "Rollout" if group == "argoproj.io" => Some((
             &["spec", "template", "spec"],
@@ -268,5 +274,23 @@ impl<'d> PodSpec<'d> {
             .into_iter()
             .flat_map(NodeRef::items)
             .enumerate()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::pod_template_route;
+
+    #[test]
+    fn openshift_deployment_configs_have_a_pod_template() {
+        assert_eq!(
+            pod_template_route("apps.openshift.io/v1", "DeploymentConfig").map(|(s, _)| s),
+            Some(&["spec", "template", "spec"][..])
+        );
+        // The kind alone is not enough: another group's DeploymentConfig is not OpenShift's.
+        assert_eq!(
+            pod_template_route("example.com/v1", "DeploymentConfig"),
+            None
+        );
     }
 }

@@ -10,8 +10,28 @@ use super::rbac::AGGREGATE_LABELS;
 use super::rbac_risk::{Hit, builtin_cluster_role, risks};
 use super::selector::{Labels, PodTarget};
 
-/// An effective namespace; `None` is the shared "unknown" namespace of objects that name none.
-pub type NsKey = Option<String>;
+/// An effective namespace: a named one (`metadata.namespace`, or the kustomization's), or,
+/// for namespaced objects that name none, one namespace per directory. Objects of different
+/// directories are never assumed to share a namespace, so linting one directory alone gives
+/// the same result as linting the repository.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum NsKey {
+    /// A namespace by name.
+    Named(String),
+    /// The namespace, not named in the input, of the objects of one directory (its display
+    /// path, `""` for the current directory).
+    Directory(std::sync::Arc<str>),
+}
+
+impl NsKey {
+    /// The namespace's name, when the input names it.
+    pub fn name(&self) -> Option<&str> {
+        match self {
+            NsKey::Named(n) => Some(n),
+            NsKey::Directory(_) => None,
+        }
+    }
+}
 
 /// Objects of one effective namespace.
 #[derive(Debug, Default)]
@@ -22,7 +42,11 @@ pub struct NsIndex {
     pub policies: Vec<usize>,
     /// ResourceQuotas.
     pub quotas: Vec<usize>,
-    /// Whether some object here got its namespace from nowhere (unknown namespace).
+    /// Services with a selector or exposed on nodes or a load balancer.
+    pub services: Vec<usize>,
+    /// Ingresses with backends.
+    pub ingresses: Vec<usize>,
+    /// Whether some object here got its namespace from nowhere (a directory's namespace).
     pub unknown: bool,
 }
 
@@ -31,6 +55,8 @@ pub struct NsIndex {
 pub struct Index {
     /// The directory of each file id, as interned path components.
     pub dirs: Vec<Box<[u32]>>,
+    /// The directory of each file id, as text (the scope of namespace-less objects).
+    pub dir_names: Vec<std::sync::Arc<str>>,
     /// Namespaced objects by effective namespace.
     pub namespaces: BTreeMap<NsKey, NsIndex>,
     /// Namespace objects by name.
@@ -109,9 +135,12 @@ impl World {
         let mut ix = Index::default();
         // Directories as interned components, so that `proximity` compares numbers.
         let mut components: HashMap<&str, u32> = HashMap::new();
+        let mut names: HashMap<&str, std::sync::Arc<str>> = HashMap::new();
         ix.dirs = paths
             .map(|p| {
                 let dir = p.rsplit_once('/').map_or("", |(d, _)| d);
+                let name = names.entry(dir).or_insert_with(|| dir.into()).clone();
+                ix.dir_names.push(name);
                 dir.split('/')
                     .map(|c| {
                         let n = u32::try_from(components.len()).unwrap_or(u32::MAX);
@@ -121,7 +150,7 @@ impl World {
             })
             .collect();
         for (i, f) in self.objects.iter().enumerate() {
-            let ns = f.namespace.clone();
+            let ns = ns_key(&ix, f);
             let unknown = f.ns_origin == NsOrigin::Unknown;
             fn slot<'i>(ix: &'i mut Index, ns: &NsKey, unknown: bool) -> &'i mut NsIndex {
                 let e = ix.namespaces.entry(ns.clone()).or_default();
@@ -133,6 +162,8 @@ impl World {
                 KindFacts::Policy(p) if p.flavor.cluster_wide() => ix.cluster_policies.push(i),
                 KindFacts::Policy(_) => slot(&mut ix, &ns, unknown).policies.push(i),
                 KindFacts::ResourceQuota => slot(&mut ix, &ns, unknown).quotas.push(i),
+                KindFacts::Service(_) => slot(&mut ix, &ns, unknown).services.push(i),
+                KindFacts::Ingress(_) => slot(&mut ix, &ns, unknown).ingresses.push(i),
                 KindFacts::Namespace(_) => ix
                     .namespace_objects
                     .entry(f.name().to_owned())
@@ -159,6 +190,8 @@ impl World {
                     .entry((ns, f.name().to_owned()))
                     .or_default()
                     .push(i),
+                // Read by the claim analysis from the object list.
+                KindFacts::HostPathVolume(_) | KindFacts::Claim(_) => {}
                 KindFacts::Binding(b) => {
                     ix.bindings.push(i);
                     for (s, subj) in b.subjects.iter().enumerate() {
@@ -167,7 +200,7 @@ impl World {
                                 // A RoleBinding's ServiceAccount subject defaults to the
                                 // binding's namespace.
                                 let sns = match (&subj.namespace, b.cluster) {
-                                    (Some(n), _) => Some(n.clone()),
+                                    (Some(n), _) => NsKey::Named(n.clone()),
                                     (None, false) => ns.clone(),
                                     (None, true) => continue,
                                 };
@@ -222,16 +255,22 @@ impl World {
             .map_or(&[][..], |d| &d[..])
     }
 
+    /// The effective namespace of an object (for a cluster-scoped object, the scope it would
+    /// have if it were namespaced).
+    pub fn ns_key(&self, f: &Facts) -> NsKey {
+        ns_key(&self.index, f)
+    }
+
     /// Labels of a namespace, when its Namespace object is in the input.
     pub fn namespace_labels(&self, ns: &NsKey) -> Option<&BTreeMap<String, String>> {
-        let name = ns.as_ref()?;
+        let name = ns.name()?;
         let i = *self.index.namespace_objects.get(name)?.first()?;
         Some(self.objects[i].labels())
     }
 
     /// The Namespace object of a namespace, if in the input.
     pub fn namespace_object(&self, ns: &NsKey) -> Option<&Facts> {
-        let i = *self.index.namespace_objects.get(ns.as_ref()?)?.first()?;
+        let i = *self.index.namespace_objects.get(ns.name()?)?.first()?;
         Some(&self.objects[i])
     }
 
@@ -240,7 +279,10 @@ impl World {
         PodTarget {
             labels: Labels::Pairs(f.pod_labels.as_deref().unwrap_or(&[])),
             namespace: f.namespace.as_deref(),
-            ns_labels: self.namespace_labels(&f.namespace),
+            ns_labels: f
+                .namespace
+                .as_ref()
+                .and_then(|n| self.namespace_labels(&NsKey::Named(n.clone()))),
         }
     }
 
@@ -268,9 +310,9 @@ impl World {
     }
 
     /// The bindings that reach the ServiceAccounts of namespace `ns` through its group
-    /// (`system:serviceaccounts:<ns>`); none for the unknown namespace.
+    /// (`system:serviceaccounts:<ns>`); none for a namespace the input does not name.
     pub fn bindings_of_namespace_accounts(&self, ns: &NsKey) -> Vec<BindingUse<'_>> {
-        match ns {
+        match ns.name() {
             Some(n) => self.bindings_of_groups(&[&format!("system:serviceaccounts:{n}")]),
             None => Vec::new(),
         }
@@ -340,7 +382,7 @@ impl World {
                 let list = self
                     .index
                     .roles
-                    .get(&(binding.namespace.clone(), b.role_name.clone()));
+                    .get(&(self.ns_key(binding), b.role_name.clone()));
                 for i in self.nearest(list.map_or(&[][..], Vec::as_slice), &binding.site) {
                     from_role(&mut out, i, None);
                 }
@@ -417,12 +459,28 @@ impl World {
     }
 }
 
-/// A namespace for messages: `namespace "shop"`, or what the unknown namespace is.
+/// A namespace for messages: `namespace "shop"`, or the directory scope of objects that name
+/// none.
 pub fn describe_ns(ns: &NsKey) -> String {
     match ns {
-        Some(n) => format!("namespace \"{n}\""),
-        None => "the unknown namespace (objects with no metadata.namespace and no kustomization namespace, treated as one namespace)"
-            .to_owned(),
+        NsKey::Named(n) => format!("namespace \"{n}\""),
+        NsKey::Directory(d) => format!(
+            "the namespace of directory `{}/` (its objects name none, and no kustomization gives one)",
+            if d.is_empty() { "." } else { d }
+        ),
+    }
+}
+
+/// The effective namespace of an object, with the index's directories.
+fn ns_key(ix: &Index, f: &Facts) -> NsKey {
+    match &f.namespace {
+        Some(n) => NsKey::Named(n.clone()),
+        None => NsKey::Directory(
+            ix.dir_names
+                .get(f.site.file as usize)
+                .cloned()
+                .unwrap_or_else(|| "".into()),
+        ),
     }
 }
 

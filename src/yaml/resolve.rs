@@ -4,7 +4,7 @@
 
 use super::pointer::{Focus, Label, Pointer, Seg};
 use super::scalar::Style;
-use super::tree::{Doc, Kind, NodeRef};
+use super::tree::{Doc, Kind, MERGED, NodeRef};
 
 /// A concrete region of a file: byte span plus 1-based line/column (columns in characters,
 /// end column exclusive, as SARIF wants).
@@ -84,11 +84,15 @@ impl LineIndex {
 }
 
 /// Resolve a label to a byte span in the stream. Never fails: a missing node anchors at its
-/// deepest existing ancestor.
+/// deepest existing ancestor. A route that passes through an alias (`key: *name`, `- *name`,
+/// an entry a `<<: *name` merge copies) resolves to the first such alias it crosses: the
+/// finding is about the object that uses the alias, not about the anchored text elsewhere
+/// (save a duplicate key's shadowed entry, which is where it is written).
 pub fn span_of(doc: &Doc<'_>, text: &str, label: &Label) -> (u32, u32) {
     let mut node = doc.root();
     let mut key: Option<NodeRef<'_>> = None;
     let mut found = true;
+    let mut through: Option<(u32, u32)> = None;
     for seg in label.pointer.segs() {
         let next = match seg {
             Seg::Key(k) => node
@@ -99,6 +103,13 @@ pub fn span_of(doc: &Doc<'_>, text: &str, label: &Label) -> (u32, u32) {
         };
         match next {
             Some((kn, v)) => {
+                if through.is_none() && !doc.aliases.is_empty() {
+                    through = match (seg, kn) {
+                        (Seg::Index(i), _) => doc.alias_use(node.id(), *i),
+                        (Seg::Key(_), Some(k)) => written_entry(node, k),
+                        (Seg::Key(_), None) => None,
+                    };
+                }
                 key = kn;
                 node = v;
             }
@@ -108,6 +119,34 @@ pub fn span_of(doc: &Doc<'_>, text: &str, label: &Label) -> (u32, u32) {
             }
         }
     }
+    let span = written_span(doc, text, label, node, key, found);
+    match (&label.focus, through) {
+        (Focus::Shadowed(_) | Focus::ShadowedValue(_), _) | (_, None) => span,
+        (_, Some(alias)) => alias,
+    }
+}
+
+/// Where the entry of `map` under key node `k` is written when an alias wrote it: `key: *name`,
+/// or the mapping's `<<` entries for an entry they copied (its key lies outside the mapping).
+fn written_entry(map: NodeRef<'_>, k: NodeRef<'_>) -> Option<(u32, u32)> {
+    let doc = map.doc;
+    doc.alias_use(map.id(), k.id()).or_else(|| {
+        let ((ms, me), (ks, _)) = (raw(map), raw(k));
+        (ks < ms || ks > me)
+            .then(|| doc.alias_use(map.id(), MERGED))
+            .flatten()
+    })
+}
+
+/// The span of the node a route reached (`found`: the whole route exists), where it is written.
+fn written_span(
+    doc: &Doc<'_>,
+    text: &str,
+    label: &Label,
+    node: NodeRef<'_>,
+    key: Option<NodeRef<'_>>,
+    found: bool,
+) -> (u32, u32) {
     if !found || label.missing {
         return match key {
             Some(k) => raw(k),
@@ -154,6 +193,10 @@ fn is_container(n: NodeRef<'_>) -> bool {
 /// A collection's first line: its first entry (or item), kept to one line.
 fn tight(n: NodeRef<'_>) -> (u32, u32) {
     if let Some((k, v)) = n.entry_nodes().next() {
+        // An entry written with an alias (`key: *name`, `<<: *name`): as written.
+        if let Some(written) = written_entry(n, k) {
+            return written;
+        }
         // An alias value may sit before its key (at the anchor): then the key alone.
         return if is_container(v) || raw(v).1 < raw(k).0 {
             raw(k)
@@ -417,6 +460,78 @@ mod tests {
         let folded =
             Pointer::root().join([Seg::from("patches"), Seg::from(1usize), Seg::from("folded")]);
         assert_eq!(block_scalar_span(doc, text, &folded, (0, 1)), None);
+    }
+
+    fn span_text<'t>(text: &'t str, label: &Label) -> &'t str {
+        let s = parse_stream(text);
+        let (a, b) = span_of(&s.docs[0], text, label);
+        &text[a as usize..b as usize]
+    }
+
+    #[test]
+    fn a_route_through_an_alias_points_at_the_alias() {
+        let text = "containers:\n- name: a\n  securityContext: &sc\n    privileged: true\n- name: b\n  securityContext: *sc\n- &c\n  name: c\n  securityContext:\n    <<: *sc\n    runAsUser: 0\n- *c\nlist: [*c, *sc]\n";
+        let at = |route: &[Seg]| Label::at(Pointer::from_segs(route));
+        let priv_of = |i: usize| {
+            [
+                Seg::from("containers"),
+                Seg::from(i),
+                Seg::from("securityContext"),
+                Seg::from("privileged"),
+            ]
+        };
+        // The anchor is where it is written.
+        assert_eq!(span_text(text, &at(&priv_of(0))), "privileged: true");
+        // A value alias: the entry that writes it.
+        assert_eq!(span_text(text, &at(&priv_of(1))), "securityContext: *sc");
+        assert_eq!(
+            span_text(text, &at(&priv_of(1)).value()),
+            "securityContext: *sc"
+        );
+        // A merged entry: the `<<` entry; the mapping's own entries stay where they are.
+        assert_eq!(span_text(text, &at(&priv_of(2))), "<<: *sc");
+        let own = [
+            Seg::from("containers"),
+            Seg::from(2usize),
+            Seg::from("securityContext"),
+            Seg::from("runAsUser"),
+        ];
+        assert_eq!(span_text(text, &at(&own)), "runAsUser: 0");
+        // A sequence item written as an alias: that item, not the anchored container 2.
+        assert_eq!(span_text(text, &at(&priv_of(3))), "*c");
+        let missing =
+            Label::missing(Pointer::from_segs(&priv_of(3)).key("allowPrivilegeEscalation"));
+        assert_eq!(span_text(text, &missing), "*c");
+        // Each alias of a flow sequence by its own position.
+        let item = |i: usize| at(&[Seg::from("list"), Seg::from(i), Seg::from("name")]);
+        let s = parse_stream(text);
+        let (a0, _) = span_of(&s.docs[0], text, &item(0));
+        assert_eq!(&text[a0 as usize..a0 as usize + 2], "*c");
+        assert_eq!(line_of(text, a0), 13);
+        let flow = [
+            Seg::from("list"),
+            Seg::from(1usize),
+            Seg::from("privileged"),
+        ];
+        let (a1, b1) = span_of(&s.docs[0], text, &at(&flow));
+        assert_eq!(&text[a1 as usize..b1 as usize], "*sc");
+    }
+
+    #[test]
+    fn a_shadowed_duplicate_stays_where_it_is_written() {
+        let text = "a: &m\n  k: 1\n  k: 2\nb: *m\n";
+        let s = parse_stream(text);
+        let doc = &s.docs[0];
+        assert_eq!(doc.duplicates.len(), 1);
+        let label = Label {
+            focus: Focus::Shadowed(0),
+            ..Label::at(Pointer::root().join(["b", "k"]))
+        };
+        let (a, b) = span_of(doc, text, &label);
+        assert_eq!(&text[a as usize..b as usize], "k");
+        assert_eq!(line_of(text, a), 2);
+        let plain = Label::at(Pointer::root().join(["b", "k"]));
+        assert_eq!(span_text(text, &plain), "b: *m");
     }
 
     #[test]

@@ -17,6 +17,8 @@ use super::scalar::{self, Style, TagHint, Value};
 /// Index of a node inside its document.
 pub type NodeId = u32;
 
+/// The slot of a mapping's `<<` merge entries: the entries they copy from elsewhere point there.
+pub(crate) const MERGED: u32 = u32::MAX;
 /// Nesting deeper than this is refused (a YAML bomb made of brackets, not a manifest).
 pub const MAX_DEPTH: usize = 256;
 /// Alias expansion budget: nodes reachable through aliases, in absolute terms…
@@ -98,6 +100,19 @@ pub struct Doc<'a> {
     /// Byte offset where the previous document's content ended (0 for the first document):
     /// the comments between it and this document's content lead this document.
     pub(crate) preamble: u32,
+    /// Where aliases are written, sorted: a finding reached through one points at it.
+    pub(crate) aliases: Vec<AliasUse>,
+}
+
+/// An alias written in a collection: the collection, the slot it fills (a mapping's key node,
+/// a sequence's item index, or [`MERGED`]) and the span of what is written there (`key: *name`,
+/// `- *name`, or the mapping's `<<` entries).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct AliasUse {
+    pub(crate) parent: NodeId,
+    pub(crate) slot: u32,
+    pub(crate) start: u32,
+    pub(crate) end: u32,
 }
 
 /// Why a stream could not be parsed completely.
@@ -175,6 +190,8 @@ pub(crate) struct Builder<'a> {
     anchors: HashMap<usize, NodeId>,
     root: Option<NodeId>,
     map_buf: Vec<Entry>,
+    /// Aliases written in the open collections: (position in `scratch`, span), by position.
+    pending_aliases: Vec<(usize, u32, u32)>,
     /// Mapping entries copied by `<<` merge keys so far in the document: they draw on the
     /// alias expansion budget (a chain of merges copies ever larger mappings, each within the
     /// budget on its own).
@@ -431,12 +448,14 @@ impl<'a> Builder<'a> {
                 start,
                 duplicates: Vec::new(),
                 preamble,
+                aliases: Vec::new(),
             },
             stack: Vec::new(),
             scratch: Vec::new(),
             anchors: HashMap::new(),
             root: None,
             map_buf: Vec::new(),
+            pending_aliases: Vec::new(),
             merged: 0,
         }
     }
@@ -465,6 +484,7 @@ impl<'a> Builder<'a> {
                 weight: 1,
             }),
         };
+        self.doc.aliases.sort_unstable();
         self.doc
     }
 
@@ -521,6 +541,10 @@ impl<'a> Builder<'a> {
                 let Some(&id) = self.anchors.get(&anchor) else {
                     return Err("while parsing node, found unknown anchor".into());
                 };
+                if !self.stack.is_empty() {
+                    let at = (self.scratch.len(), start, end.max(start));
+                    self.pending_aliases.push(at);
+                }
                 self.attach(id, 0);
             }
             Event::SequenceStart(anchor, _) | Event::MappingStart(anchor, _) => {
@@ -596,6 +620,8 @@ impl<'a> Builder<'a> {
         Ok(())
     }
 
+    /// Where a collection ends: a flow one at its bracket, a block one with its last child (an
+    /// alias child where the alias is written, not where its anchor is).
     fn container_end(&self, frame: &Frame, children: std::ops::Range<usize>, end: u32) -> u32 {
         if frame.flow {
             return end;
@@ -603,9 +629,19 @@ impl<'a> Builder<'a> {
         self.scratch[children]
             .iter()
             .map(|&c| self.doc.nodes[c as usize].end)
+            .chain(self.aliases_of(frame).iter().map(|&(_, _, e)| e))
             .max()
             .unwrap_or(frame.start)
             .max(frame.start)
+    }
+
+    /// The aliases written directly in the collection `frame` opened (those of collections
+    /// nested in it were taken when they closed).
+    fn aliases_of(&self, frame: &Frame) -> &[(usize, u32, u32)] {
+        let from = self
+            .pending_aliases
+            .partition_point(|&(p, _, _)| p < frame.scratch);
+        &self.pending_aliases[from..]
     }
 
     fn budget(&self) -> u64 {
@@ -626,6 +662,18 @@ impl<'a> Builder<'a> {
             return Err("alias expansion exceeds the budget (a YAML bomb?)".into());
         }
         let end = self.container_end(frame, range.clone(), end);
+        let seq_id = NodeId::try_from(self.doc.nodes.len()).unwrap_or(NodeId::MAX);
+        let from = self
+            .pending_aliases
+            .partition_point(|&(p, _, _)| p < frame.scratch);
+        for (p, start, end) in self.pending_aliases.drain(from..) {
+            self.doc.aliases.push(AliasUse {
+                parent: seq_id,
+                slot: u32::try_from(p - frame.scratch).unwrap_or(u32::MAX),
+                start,
+                end,
+            });
+        }
         let first = u32::try_from(self.doc.items.len()).unwrap_or(u32::MAX);
         let len = u32::try_from(range.len()).unwrap_or(u32::MAX);
         self.doc.items.extend_from_slice(&self.scratch[range]);
@@ -646,9 +694,34 @@ impl<'a> Builder<'a> {
         let mut out = std::mem::take(&mut self.map_buf);
         out.clear();
         let mut index: HashMap<String, usize> = HashMap::new();
+        // The aliases written in this mapping, by position: walked alongside its entries.
+        let from = self
+            .pending_aliases
+            .partition_point(|&(p, _, _)| p < frame.scratch);
+        let aliases = if from < self.pending_aliases.len() {
+            self.pending_aliases.split_off(from)
+        } else {
+            Vec::new()
+        };
+        let mut written = &aliases[..];
         for i in range.clone().step_by(2) {
             let k = self.scratch[i];
             let v = self.scratch.get(i + 1).copied().unwrap_or(k);
+            while written.first().is_some_and(|&(p, _, _)| p < i) {
+                written = &written[1..];
+            }
+            // A key written as an alias (`*k: v`) starts where that alias is.
+            let mut key_start = self.doc.nodes[k as usize].start;
+            if let Some(&(p, s, _)) = written.first()
+                && p == i
+            {
+                key_start = s;
+                written = &written[1..];
+            }
+            let alias = written
+                .first()
+                .filter(|&&(p, _, _)| p == i + 1)
+                .map(|&(_, _, e)| e);
             if self.is_merge_key(k) {
                 // Counted before anything is copied, so a bomb stops here.
                 self.merged = self.merged.saturating_add(self.merge_len(v));
@@ -656,6 +729,19 @@ impl<'a> Builder<'a> {
                     self.scratch.truncate(frame.scratch);
                     self.map_buf = out;
                     return Err(MERGE_BOMB.into());
+                }
+                // The entries copied from text outside the mapping point at its `<<` entries.
+                let value_end = alias.unwrap_or(self.doc.nodes[v as usize].end);
+                match self.doc.aliases.last_mut() {
+                    Some(last) if (last.parent, last.slot) == (map_id, MERGED) => {
+                        last.end = last.end.max(value_end);
+                    }
+                    _ => self.doc.aliases.push(AliasUse {
+                        parent: map_id,
+                        slot: MERGED,
+                        start: key_start,
+                        end: value_end.max(key_start),
+                    }),
                 }
                 for (mk, mv) in self.merge_sources(v) {
                     self.insert(
@@ -670,6 +756,14 @@ impl<'a> Builder<'a> {
                     );
                 }
                 continue;
+            }
+            if let Some(alias_end) = alias {
+                self.doc.aliases.push(AliasUse {
+                    parent: map_id,
+                    slot: k,
+                    start: key_start,
+                    end: alias_end.max(key_start),
+                });
             }
             self.normalize_key(k);
             self.insert(
@@ -945,6 +1039,18 @@ impl<'d> Doc<'d> {
     /// The node with this id.
     pub fn node(&'d self, id: NodeId) -> NodeRef<'d> {
         NodeRef { doc: self, id }
+    }
+
+    /// Where the alias filling `slot` of collection `parent` is written (`slot`: a mapping's
+    /// key node, a sequence's item index), if that slot is filled by one.
+    pub(crate) fn alias_use(&self, parent: NodeId, slot: u32) -> Option<(u32, u32)> {
+        let i = self
+            .aliases
+            .partition_point(|a| (a.parent, a.slot) < (parent, slot));
+        self.aliases
+            .get(i)
+            .filter(|a| (a.parent, a.slot) == (parent, slot))
+            .map(|a| (a.start, a.end))
     }
 
     /// The value the later occurrence of duplicate key `i` overrode (see

@@ -1,10 +1,12 @@
 use crate::model::Object;
 use crate::rule::{Context, Rule, declare_rule};
-use crate::yaml::NodeRef;
+use crate::yaml::{NodeRef, Seg};
 
 declare_rule! {
     /// ## What it flags
-    /// An Ingress with `rules` but no `spec.tls`. Ingresses whose controller takes the
+    /// An Ingress with `rules` but no `spec.tls`, and each `host` of an Ingress with `spec.tls`
+    /// that no `tls` entry covers (`hosts` lists it, or a wildcard `*.example.com` covers its
+    /// first label). Ingresses whose controller takes the
     /// certificate from an annotation are not reported: AWS ALB
     /// (`alb.ingress.kubernetes.io/certificate-arn`), GKE (`networking.gke.io/managed-certificates`,
     /// `ingress.gcp.kubernetes.io/pre-shared-cert`) and Azure Application Gateway
@@ -66,10 +68,11 @@ impl Rule for IngressWithoutTls {
         let Some(rules) = obj.get(&["spec", "rules"]).filter(|r| !r.is_empty()) else {
             return;
         };
-        if obj.get(&["spec", "tls"]).is_some_and(|t| !t.is_empty()) {
+        if CERT_ANNOTATIONS.iter().any(|a| obj.annotation(a).is_some()) {
             return;
         }
-        if CERT_ANNOTATIONS.iter().any(|a| obj.annotation(a).is_some()) {
+        if let Some(tls) = obj.get(&["spec", "tls"]).filter(|t| !t.is_empty()) {
+            uncovered_hosts(self, obj, rules, tls, cx);
             return;
         }
         let hosts: Vec<&str> = rules
@@ -85,6 +88,58 @@ impl Rule for IngressWithoutTls {
         cx.report(self, obj.at(["spec", "rules"]).key().label("served over plain HTTP"))
             .message(format!("{} has rules but no `tls` section: {served} served over plain HTTP", obj.describe()))
             .help("Add `spec.tls` with the hosts and a `secretName` holding their certificate (e.g. issued by cert-manager).");
+    }
+}
+
+/// Whether a `tls[].hosts` entry covers `host`: equal (case-insensitively), or a wildcard
+/// `*.example.com` matching exactly one more label.
+fn covers(pattern: &str, host: &str) -> bool {
+    if pattern.eq_ignore_ascii_case(host) {
+        return true;
+    }
+    match (pattern.strip_prefix("*."), host.split_once('.')) {
+        (Some(suffix), Some((first, rest))) => {
+            !first.is_empty() && first != "*" && suffix.eq_ignore_ascii_case(rest)
+        }
+        _ => false,
+    }
+}
+
+/// With a `tls` section: each rule host that no entry lists.
+fn uncovered_hosts(
+    rule: &IngressWithoutTls,
+    obj: &Object<'_>,
+    rules: NodeRef<'_>,
+    tls: NodeRef<'_>,
+    cx: &mut Context<'_>,
+) {
+    let patterns: Vec<&str> = tls
+        .items()
+        .filter_map(|t| t.get("hosts"))
+        .flat_map(NodeRef::items)
+        .filter_map(NodeRef::text)
+        .collect();
+    let mut seen: Vec<&str> = Vec::new();
+    for (i, r) in rules.items().enumerate() {
+        let Some(host) = r.get("host").and_then(NodeRef::text) else {
+            continue;
+        };
+        if seen.contains(&host) || patterns.iter().any(|p| covers(p, host)) {
+            continue;
+        }
+        seen.push(host);
+        let at = obj.at([
+            Seg::from("spec"),
+            Seg::from("rules"),
+            Seg::from(i),
+            Seg::from("host"),
+        ]);
+        cx.report(rule, at.value().label("no `tls` entry lists this host"))
+            .message(format!(
+                "{} has a `tls` section, but no entry lists host `{host}`: it is served over plain HTTP (or with the controller's default certificate, which clients reject)",
+                obj.describe()
+            ))
+            .help(format!("Add `{host}` to the `hosts` of a `tls` entry whose `secretName` holds a certificate for it."));
     }
 }
 
@@ -116,6 +171,13 @@ kind: Ingress
 metadata: {name: default-only}
 spec:
   defaultBackend: {service: {name: web, port: {number: 80}}}
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: wildcard}
+spec:
+  tls: [{hosts: [api.example.com, "*.shop.example.com"], secretName: w-tls}]
+  rules: [{host: api.example.com}, {host: EU.shop.example.com}, {http: {paths: []}}]
 "##)
             .fail(r##"apiVersion: networking.k8s.io/v1
 kind: Ingress
@@ -125,6 +187,17 @@ spec:
   - host: shop.example.com
     http:
       paths: [{path: /, pathType: Prefix, backend: {service: {name: web, port: {number: 80}}}}]
+"##)
+            // One covered host no longer silences the others.
+            .fail(r##"apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: shop}
+spec:
+  tls: [{hosts: [shop.example.com, "*.example.com"], secretName: shop-tls}]
+  rules:
+  - host: shop.example.com
+  - host: admin.shop.example.com   #~ ingress-without-tls
+  - host: api.example.org   #~ ingress-without-tls
 "##)
             .snapshot();
     }

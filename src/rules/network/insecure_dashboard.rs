@@ -1,4 +1,4 @@
-use crate::model::{Container, PodSpec, World, dashboard_image};
+use crate::model::{Container, NsKey, PodSpec, World, dashboard_image};
 use crate::rule::{Context, Rule, WorldContext, declare_rule};
 use crate::yaml::{NodeRef, Seg};
 
@@ -157,11 +157,12 @@ impl Rule for InsecureDashboard {
                 if s.kind != "ServiceAccount" || s.name != "kubernetes-dashboard" {
                     continue;
                 }
-                let sns = s
-                    .namespace
-                    .clone()
-                    .or_else(|| if b.cluster { None } else { f.namespace.clone() });
-                if covered.contains(&(sns, s.name.clone())) {
+                let sns = match (&s.namespace, b.cluster) {
+                    (Some(n), _) => Some(NsKey::Named(n.clone())),
+                    (None, false) => Some(world.ns_key(f)),
+                    (None, true) => None,
+                };
+                if sns.is_some_and(|k| covered.contains(&(k, s.name.clone()))) {
                     continue;
                 }
                 cx.report(self, &s.site)

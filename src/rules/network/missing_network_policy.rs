@@ -16,7 +16,7 @@ declare_rule! {
     /// policy exists that was not analysed.
     ///
     /// The namespace is `metadata.namespace`, else the `namespace:` of the kustomization that
-    /// lists the file; objects with neither share one "unknown" namespace. `hostNetwork` pods
+    /// lists the file; objects with neither count as one namespace per directory. `hostNetwork` pods
     /// are skipped: NetworkPolicy does not reliably apply to them (`host-network` reports them).
     ///
     /// ## Why it matters
@@ -206,7 +206,7 @@ impl Rule for MissingNetworkPolicy {
                     .message(message)
                     .help(format!(
                         "Add a NetworkPolicy in {} whose `podSelector` matches these labels and lists the allowed `ingress` sources, or a default-deny policy (`podSelector: {{}}`, `policyTypes: [Ingress]`).",
-                        ns.as_ref().map_or("the workload's namespace".to_owned(), |n| format!("namespace \"{n}\""))
+                        ns.name().map_or("the workload's namespace".to_owned(), |n| format!("namespace \"{n}\""))
                     ));
                 if !unknown.is_empty() {
                     d.severity(Severity::Low);

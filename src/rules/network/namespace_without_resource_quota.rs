@@ -6,7 +6,7 @@ declare_rule! {
     /// A namespace with workloads in the input but no ResourceQuota. The finding sits on the
     /// Namespace's `metadata.name` when the Namespace is in the input, else on the first
     /// workload of the namespace. Objects with no namespace (and no kustomization namespace)
-    /// share one "unknown" namespace.
+    /// count as one namespace per directory.
     ///
     /// ## Why it matters
     /// Without a quota, one namespace can exhaust the cluster's CPU, memory, pods or load

@@ -110,8 +110,21 @@ impl PssControl for CapabilitiesNotDropped {
                     Label::missing(c.ptr.join(["securityContext", "capabilities", "drop"]))
                         .label("no `drop: [ALL]`")
                 };
+                // `all`, `All`: what the author meant, in a case Pod Security does not accept.
+                let cased = dropped
+                    .iter()
+                    .find(|d| d.eq_ignore_ascii_case("all") || d.eq_ignore_ascii_case("CAP_ALL"))
+                    .copied();
+                let at = match cased {
+                    Some(_) => at.label("`ALL` must be upper case"),
+                    None => at,
+                };
                 out.flag(levels, at, || {
-                    let what = if dropped.is_empty() {
+                    let what = if let Some(d) = cased {
+                        format!(
+                            "drops `{d}`, which is not `ALL`: Pod Security compares the name exactly (upper case, no `CAP_` prefix), so the Restricted level does not count it as dropping every capability"
+                        )
+                    } else if dropped.is_empty() {
                         "drops no capability".to_owned()
                     } else {
                         format!("drops only {}", dropped.join(", "))
@@ -205,6 +218,11 @@ mod tests {
                     "        securityContext:\n          capabilities:\n            drop:\n            - ALL\n",
                 ),
             )
+            // Lower case: the author meant ALL, Pod Security compares exactly.
+            .fail(concat!(
+                "apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec:\n  containers:\n  - name: a\n    image: nginx:1.27\n",
+                "    securityContext:\n      capabilities:\n        drop: [all]   #~ capabilities-not-dropped\n",
+            ))
             .snapshot();
     }
 

@@ -99,11 +99,20 @@ mod tests {
                 "      containers:\n      - name: web\n        image: nginx:1.27\n",
                 "        securityContext: {privileged: on}   #~ privileged-container\n",
             ))
+            // OpenShift's DeploymentConfig holds a pod template like a Deployment.
+            .fail(concat!(
+                "apiVersion: apps.openshift.io/v1\nkind: DeploymentConfig\nmetadata: {name: legacy}\n",
+                "spec:\n  replicas: 1\n  template:\n    spec:\n      containers:\n      - name: app\n",
+                "        image: registry.example.com/app:1.0\n",
+                "        securityContext: {privileged: true}   #~ privileged-container\n",
+            ))
             .fail(concat!(
                 "apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec:\n  containers:\n",
                 "  - &c\n    name: a\n    image: nginx:1.27\n    securityContext: &sc\n",
                 "      privileged: true   #~ privileged-container\n",
-                "  - name: b\n    image: nginx:1.27\n    securityContext:\n      <<: *sc\n",
+                // Container b merges the anchor: its finding is on its own `<<: *sc`.
+                "  - name: b\n    image: nginx:1.27\n    securityContext:\n",
+                "      <<: *sc   #~ privileged-container\n",
             ))
             .snapshot();
     }

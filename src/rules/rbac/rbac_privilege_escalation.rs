@@ -55,16 +55,19 @@ declare_rule! {
 
 /// Why the worst grant of the rule is dangerous.
 fn reason(all: &[String]) -> &'static str {
-    let has = |w: &str| all.iter().any(|a| a.contains(w));
-    if has("escalate") || has("bind on") || has("* on clusterroles") || has("* on roles") {
+    // Each grant reads `escalate, bind (`*`) on roles`: the verbs before ` on `.
+    let verb = |w: &str| {
+        all.iter().any(|a| {
+            a.split(" on ")
+                .next()
+                .is_some_and(|v| v.split([',', ' ']).any(|t| t == w))
+        })
+    };
+    if verb("escalate") || verb("bind") {
         "escalate and bind switch off RBAC's check that you may only grant permissions you already hold"
-    } else if has("impersonate")
-        || has("* on users")
-        || has("* on groups")
-        || has("* on serviceaccounts")
-    {
+    } else if verb("impersonate") {
         "impersonation lets the holder act as other users, groups or service accounts"
-    } else if has("serviceaccounts/token") {
+    } else if all.iter().any(|a| a.contains("serviceaccounts/token")) {
         "creating service account tokens lets the holder borrow any service account's permissions in scope"
     } else {
         "writing roles and bindings changes who may do what (limited by RBAC's escalation check)"

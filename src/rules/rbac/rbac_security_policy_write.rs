@@ -1,5 +1,5 @@
-use crate::model::{Object, RoleView, rule_item, security_policy_write};
-use crate::rule::{Context, Rule, declare_rule};
+use crate::model::{Object, RoleView, csr_approval, rule_item, security_policy_write};
+use crate::rule::{Context, Rule, Severity, declare_rule};
 
 declare_rule! {
     /// ## What it flags
@@ -8,7 +8,11 @@ declare_rule! {
     ///   mutating webhook configurations and admission policies (high);
     /// - write on NetworkPolicies (core, Cilium, Calico) (medium);
     /// - `update`/`patch` on `namespaces`, whose labels set Pod Security Admission levels (medium);
-    /// - `update` on `certificatesigningrequests/approval` or `approve` on `signers` (medium).
+    /// - approving certificate signing requests, which takes both `update` (or `patch`) on
+    ///   `certificatesigningrequests/approval` and `approve` on `signers`, in rules of the same
+    ///   role (high when the signers include the API server's client signer: no
+    ///   `resourceNames`, `kubernetes.io/*` or `kubernetes.io/kube-apiserver-client`; medium for
+    ///   other signers). Either half alone approves nothing and is not reported.
     ///
     /// `"*"` counts. A rule with `"*"` in verbs, resources and API groups is left to
     /// `rbac-wildcard`.
@@ -58,10 +62,8 @@ fn reason(all: &[String]) -> &'static str {
         "admission webhooks and policies see or change every object sent to the API server"
     } else if has("networkpolicies") {
         "network policies decide which pods may talk to each other"
-    } else if has("namespaces") {
-        "namespace labels set the Pod Security Admission level"
     } else {
-        "approving certificate signing requests issues client certificates"
+        "namespace labels set the Pod Security Admission level"
     }
 }
 
@@ -80,6 +82,26 @@ impl Rule for RbacSecurityPolicyWrite {
                 .related(rule_item(obj, i, "resources", hit.at.resource), "on this resource")
                 .help("Grant read-only verbs (get, list, watch) and leave these writes to cluster administrators or the GitOps controller.")
                 .severity(hit.severity);
+        }
+        if let Some((ai, approve, ui, update, sev)) =
+            csr_approval(&role.specific_rules().collect::<Vec<_>>())
+        {
+            let signer = if sev == Severity::High {
+                "client certificates the API server accepts as any user or group, `system:masters` included"
+            } else {
+                "certificates of the signers it names"
+            };
+            cx.report(self, rule_item(obj, ai, "verbs", approve.verb).label("can approve certificate requests"))
+                .message(format!(
+                    "{} allows {} with {}: together they approve certificate signing requests, which issues {signer}{note}",
+                    obj.describe(),
+                    approve.what,
+                    update.what
+                ))
+                .related(rule_item(obj, ai, "resources", approve.resource), "on signers")
+                .related(rule_item(obj, ui, "verbs", update.verb), "with the approval subresource")
+                .help("Leave approving certificate requests to the controller that needs it, and name its signer in `resourceNames` (never `kubernetes.io/kube-apiserver-client`).")
+                .severity(sev);
         }
     }
 }
@@ -119,9 +141,53 @@ rules:
 - apiGroups: [""]
   resources: [namespaces]
   verbs: [patch]   #~ rbac-security-policy-write
+"##,
+            )
+            // Approval takes both halves; each alone approves nothing.
+            .pass(
+                r##"apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {name: approve-only}
+rules:
+- apiGroups: ["*"]
+  resources: ["*"]
+  verbs: [approve]
+- apiGroups: ["*"]
+  resources: [pods]
+  verbs: [update, patch, get]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {name: update-only}
+rules:
 - apiGroups: [certificates.k8s.io]
   resources: [certificatesigningrequests/approval]
-  verbs: [update]   #~ rbac-security-policy-write
+  verbs: [update]
+"##,
+            )
+            .fail(
+                r##"apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {name: csr-approver}
+rules:
+- apiGroups: [certificates.k8s.io]
+  resources: [certificatesigningrequests/approval]
+  verbs: [update, get]
+- apiGroups: [certificates.k8s.io]
+  resources: [signers]
+  verbs: [approve]   #~ rbac-security-policy-write
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {name: kubelet-serving-approver}
+rules:
+- apiGroups: [certificates.k8s.io]
+  resources: ["*/approval"]
+  verbs: [update]
+- apiGroups: [certificates.k8s.io]
+  resources: [signers]
+  resourceNames: [kubernetes.io/kubelet-serving]
+  verbs: [approve]   #~ rbac-security-policy-write
 "##,
             )
             .snapshot();

@@ -1,5 +1,6 @@
 use crate::model::{
-    Object, RoleView, pod_exec, privilege_escalation, rule_item, secrets_access, wildcards,
+    Object, PolicyRule, RoleView, pod_exec, privilege_escalation, rule_item, secrets_access,
+    wildcards, workload_create,
 };
 use crate::rule::{Context, Rule, Severity, declare_rule};
 
@@ -15,8 +16,11 @@ declare_rule! {
     /// A wildcard grants more than the author listed, including resources and verbs added by
     /// future Kubernetes releases and CRDs: `resources: ["*"]` covers every subresource too
     /// (`pods/exec`, `secrets`), and `verbs: ["*"]` includes `escalate`, `bind` and
-    /// `impersonate`. The finding is high when the wildcard reaches secrets, exec or RBAC,
-    /// medium for other verb or resource wildcards, and low for an `apiGroups` wildcard alone
+    /// `impersonate`. The message spells out what the rule grants (`every verb on
+    /// deployments of API group apps`) and the dangerous permissions that includes (`list on
+    /// secrets`, `create on pods/exec`, `create on pods`). The finding is high when the
+    /// wildcard reaches secrets, exec, workload creation or RBAC, medium for other verb or
+    /// resource wildcards, and low for an `apiGroups` wildcard alone
     /// or for wildcards limited to the read-only metrics APIs (`metrics.k8s.io`,
     /// `custom.metrics.k8s.io`, `external.metrics.k8s.io`).
     ///
@@ -60,6 +64,51 @@ const READ_ONLY_GROUPS: &[&str] = &[
     "external.metrics.k8s.io",
 ];
 
+/// What a rule grants, in words: `every verb on deployments of API group apps`.
+fn grants(rule: &PolicyRule) -> String {
+    let star = |l: &[String]| l.iter().any(|s| s == "*");
+    let list = |l: &[String]| {
+        let mut v: Vec<String> = l.iter().take(4).map(|s| format!("`{s}`")).collect();
+        if l.len() > 4 {
+            v.push(format!("{} more", l.len() - 4));
+        }
+        v.join(", ")
+    };
+    let verbs = if star(&rule.verbs) {
+        "every verb (delete, escalate, impersonate included)".to_owned()
+    } else {
+        list(&rule.verbs)
+    };
+    let resources = if star(&rule.resources) {
+        "every resource and subresource".to_owned()
+    } else {
+        list(&rule.resources)
+    };
+    let groups = if star(&rule.api_groups) {
+        "of every API group, CRDs included".to_owned()
+    } else if rule.api_groups.iter().all(String::is_empty) {
+        "of the core API group".to_owned()
+    } else {
+        let names: Vec<String> = rule
+            .api_groups
+            .iter()
+            .map(|g| {
+                if g.is_empty() {
+                    "core".to_owned()
+                } else {
+                    g.clone()
+                }
+            })
+            .collect();
+        format!(
+            "of API group{} {}",
+            if names.len() == 1 { "" } else { "s" },
+            list(&names)
+        )
+    };
+    format!("{verbs} on {resources} {groups}")
+}
+
 impl Rule for RbacWildcard {
     fn check_object(&self, obj: &Object<'_>, cx: &mut Context<'_>) {
         let Some(role) = RoleView::with_own_rules(obj) else {
@@ -76,9 +125,17 @@ impl Rule for RbacWildcard {
                 "resources" => "resource",
                 _ => "API group",
             };
-            let dangerous = secrets_access(rule, role.cluster).is_some()
-                || privilege_escalation(rule).is_some()
-                || pod_exec(rule).is_some();
+            let reaches: Vec<String> = [
+                secrets_access(rule, role.cluster),
+                privilege_escalation(rule),
+                pod_exec(rule),
+                workload_create(rule),
+            ]
+            .into_iter()
+            .flatten()
+            .flat_map(|h| h.all)
+            .collect();
+            let dangerous = !reaches.is_empty();
             let (message, severity) = if rule.is_full_wildcard() {
                 (
                     format!(
@@ -104,18 +161,19 @@ impl Rule for RbacWildcard {
                     Severity::Low
                 };
                 let reach = if dangerous {
-                    ", which reaches secrets, pod exec or RBAC itself"
+                    format!(", which includes {}", reaches.join("; "))
                 } else if read_only {
-                    " (on a read-only metrics API)"
+                    " (a read-only metrics API: only get, list and watch exist there)".to_owned()
                 } else {
-                    ""
+                    String::new()
                 };
                 (
                     format!(
-                        "{} uses `*` in {} of rule #{}{reach}; wildcards also grant whatever future releases and CRDs add{note}",
+                        "{} rule #{} grants {} (`*` in {}){reach}; a wildcard also grants whatever future releases and CRDs add{note}",
                         obj.describe(),
+                        i + 1,
+                        grants(rule),
                         axes.join(" and "),
-                        i + 1
                     ),
                     sev,
                 )

@@ -1,6 +1,8 @@
 use std::collections::{HashMap, HashSet};
 
-use crate::model::{BindingUse, KindFacts, ObjectIdent, Risk, RoleRisk, World, shared_prefix};
+use crate::model::{
+    BindingUse, KindFacts, ObjectIdent, Risk, RoleRisk, World, describe_ns, shared_prefix,
+};
 use rayon::prelude::*;
 
 use crate::rule::{Rule, Severity, WorldContext, declare_rule};
@@ -9,7 +11,9 @@ declare_rule! {
     /// ## What it flags
     /// A workload whose ServiceAccount, through the RoleBindings and ClusterRoleBindings in the
     /// input, can read secrets, escalate privileges (escalate, bind, impersonate, RBAC writes,
-    /// token creation), exec into pods, or holds a `*`/`*`/`*` rule. The finding sits on the
+    /// token creation), exec into pods (exec, attach, ephemeral containers, the kubelet proxy),
+    /// run any pod (create, patch or update on pods or pod controllers), or holds a `*`/`*`/`*`
+    /// rule. The finding sits on the
     /// pod template's `serviceAccountName` (or on the pod spec when the workload runs as
     /// `default`) and lists the chain as related locations: binding subject → roleRef → rule.
     ///
@@ -19,7 +23,9 @@ declare_rule! {
     /// `system:authenticated`. Roles resolve in the binding's namespace; ClusterRoles from the
     /// input (an `aggregationRule` takes the rules of the ClusterRoles it selects), else the
     /// built-in `cluster-admin`, `admin`, `edit` and `view`, plus ClusterRoles aggregated into
-    /// them by their `aggregate-to-*` labels. Severity is high for cluster-wide reach, medium
+    /// them by their `aggregate-to-*` labels; a chain through a built-in `admin`, `edit` or
+    /// `cluster-admin` says so, and the help asks for a custom least-privilege Role instead (the
+    /// hardening guides' advice). Severity is high for cluster-wide reach, medium
     /// for one namespace, low when the pod does not mount its token
     /// (`automountServiceAccountToken: false`).
     ///
@@ -417,7 +423,7 @@ impl Rule for WorkloadRbacRisk {
                 } else {
                     "in the bound namespaces"
                 };
-                let sa_desc = match ns {
+                let sa_desc = match ns.name() {
                     Some(n) => format!("{n}/{sa}"),
                     None => sa.to_owned(),
                 };
@@ -432,16 +438,33 @@ impl Rule for WorkloadRbacRisk {
                         "; the pods do not mount its token (automountServiceAccountToken: false)",
                     );
                 }
-                if ns.is_none() {
-                    message.push_str(
-                        "; the namespace is unknown (no metadata.namespace and no kustomization namespace), so objects without one were matched as one shared namespace",
-                    );
+                if ns.name().is_none() {
+                    message.push_str(&format!("; matched within {}", describe_ns(ns)));
                 }
+                // The built-in roles (`admin`, `edit`, …) the chains bind: the guides ask for
+                // custom least-privilege roles instead.
+                let mut builtins: Vec<&str> = reach
+                    .top
+                    .iter()
+                    .filter(|c| c.risks.iter().any(|r| r.rule_site.is_none()))
+                    .map(|c| c.binding.binding.role_name.as_str())
+                    .collect();
+                builtins.sort_unstable();
+                builtins.dedup();
+                let instead = match builtins.as_slice() {
+                    [] => String::new(),
+                    names => format!(
+                        " instead of the built-in ClusterRole{} {}, which grant{} far more than one workload needs",
+                        if names.len() > 1 { "s" } else { "" },
+                        names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", "),
+                        if names.len() > 1 { "" } else { "s" },
+                    ),
+                };
                 let d = cx.report(self, &w.sa_site);
                 d.label(if w.service_account.is_some() { "this ServiceAccount" } else { "runs as the `default` ServiceAccount" })
                     .message(message)
                     .help(format!(
-                        "Give the workload its own ServiceAccount bound to a Role with only the verbs and resources it needs{}; set `automountServiceAccountToken: false` if it does not call the API.",
+                        "Give the workload its own ServiceAccount{} bound to a custom Role with only the verbs and resources it needs{instead}; set `automountServiceAccountToken: false` if it does not call the API.",
                         if w.service_account.is_none() { " (it runs as `default`)" } else { "" }
                     ))
                     .severity(sev);

@@ -12,7 +12,8 @@ declare_rule! {
     /// `secret`, `token`, `credential(s)`, `creds`, `apikey`, `sas`, … or a pair such as
     /// `API_KEY`, `ACCESS_KEY`, `PRIVATE_KEY`, `CONNECTION_STRING`, unless the last token says it
     /// is not the secret itself (`*_FILE`, `*_PATH`, `*_NAME`, `*_ID`, `*_ENABLED`, `*_TTL`,
-    /// `*_URL`, `*_HOST`, …). Empty, templated (`$(VAR)`, `${VAR}`, `{{ }}`), boolean, numeric
+    /// `*_URL`, `*_HOST`, …) or names a scheme (`*_ALGO`, `*_ENCODER`, `*_SCHEME`, `*_CIPHER`,
+    /// …: `PASSWORD_HASH_ALGO: bcrypt`). Empty, templated (`$(VAR)`, `${VAR}`, `{{ }}`), boolean, numeric
     /// and placeholder values are ignored. A URL with an embedded password
     /// (`postgres://app:pw@db/app`) is flagged whatever the variable's name. The value is
     /// masked in the output.
@@ -134,6 +135,11 @@ mod tests {
                 "    - {name: PASSTHROUGH, value: all}\n",
                 "    - {name: DATABASE_URL, value: \"postgres://app:$(DB_PASSWORD)@db/app\"}\n",
                 "    - {name: BROKER_URL, value: \"amqp://guest@mq:5672\"}\n",
+                // Names of a scheme, not of a secret.
+                "    - {name: PASSWORD_HASH_ALGO, value: bcrypt}\n",
+                "    - {name: PASSWORD_ENCODER, value: bcrypt}\n",
+                "    - {name: PASSWORD_STORAGE_SCHEME, value: SSHA512}\n",
+                "    - {name: TOKEN_SIGNING_ALGORITHMS, value: RS256}\n",
             )))
             .fail(&pod(concat!(
                 "    - name: DB_PASSWORD\n      value: s3cr3t   #~ env-literal-secret\n",

@@ -5,6 +5,7 @@
 
 mod azure_keyvault_flexvolume_deprecated;
 mod azure_pod_identity_deprecated;
+mod command_line_secret;
 mod configmap_credentials;
 mod env_literal_secret;
 mod hardcoded_credential;
@@ -12,6 +13,7 @@ mod plaintext_secret;
 
 pub use azure_keyvault_flexvolume_deprecated::AzureKeyvaultFlexvolumeDeprecated;
 pub use azure_pod_identity_deprecated::AzurePodIdentityDeprecated;
+pub use command_line_secret::CommandLineSecret;
 pub use configmap_credentials::ConfigmapCredentials;
 pub use env_literal_secret::EnvLiteralSecret;
 pub use hardcoded_credential::HardcodedCredential;

@@ -1,13 +1,16 @@
-use crate::model::{Object, PodSpec};
-use crate::rule::{Context, FixKind, Rule, declare_rule};
+use crate::model::{KindFacts, Object, PodSpec, World};
+use crate::rule::{Context, FixKind, Rule, WorldContext, declare_rule};
 use crate::yaml::{Change, NodeRef, Scalar};
 
 declare_rule! {
     /// ## What it flags
     /// A pod (or pod template) that does not set `automountServiceAccountToken: false`, so the
-    /// kubelet mounts an API token of its service account into every container. Only the pod spec
-    /// is read: a ServiceAccount with `automountServiceAccountToken: false` also prevents the
-    /// mount, hence the low severity.
+    /// kubelet mounts an API token of its service account into every container. A pod that
+    /// leaves the field unset follows its ServiceAccount: it is not reported when that
+    /// ServiceAccount (`serviceAccountName`, else `default`, in the pod's namespace) is in the
+    /// input with `automountServiceAccountToken: false`. The pod's setting wins over the
+    /// account's, so `automountServiceAccountToken: true` in the pod is reported whatever the
+    /// account says.
     ///
     /// ## Why it matters
     /// Most workloads never call the Kubernetes API, yet the token sits in
@@ -49,7 +52,7 @@ declare_rule! {
         severity: Low,
         summary: "pod mounts a service account API token",
         since: "0.1.0",
-        fix: Safe("Sets `automountServiceAccountToken: false` in the pod spec. Safe where nothing in the pod reads the token: no container names the token's path (`/var/run/secrets/kubernetes.io/serviceaccount`) in a command, argument, environment variable or mount, and the pod runs as the namespace's `default` service account (a service account of its own is usually there to call the API). Unsafe otherwise, and where the pod sets `automountServiceAccountToken: true` on purpose: a program that calls the API (any client using in-cluster configuration) fails without the token."),
+        fix: Unsafe("Where the pod sets `automountServiceAccountToken: true`, sets it to `false`. Unsafe: the pod asked for the token, and a program that calls the API (any client using in-cluster configuration) fails without it. A pod that leaves the field unset is judged with its ServiceAccount, across objects; that finding has no automatic fix yet (opt out in the pod spec or on the ServiceAccount by hand)."),
     }
 }
 
@@ -69,18 +72,53 @@ impl Rule for AutomountServiceAccountToken {
                     .help(FIX)
                     .fix(FixKind::Unsafe, TITLE, || opt_out(pod));
             }
-            None => {
-                let kind = if reads_token(pod) {
-                    FixKind::Unsafe
-                } else {
-                    FixKind::Safe
-                };
-                cx.report(self, pod.missing(["automountServiceAccountToken"]).label("no `automountServiceAccountToken: false`"))
-                    .message("pod does not set `automountServiceAccountToken: false`: unless its ServiceAccount opts out, every container gets a Kubernetes API token")
-                    .help(FIX)
-                    .fix(kind, TITLE, || opt_out(pod));
-            }
+            // Unset: the ServiceAccount decides, read across objects below.
+            None => {}
         }
+    }
+
+    fn reads_world(&self) -> bool {
+        true
+    }
+
+    fn check_world(&self, world: &World, cx: &mut WorldContext<'_>) {
+        cx.each_namespace(world, |ns, index, cx| {
+            for &wi in &index.workloads {
+                let f = &world.objects[wi];
+                let Some(w) = f.workload() else { continue };
+                let Some(site) = &w.automount_site else { continue };
+                let sa = w.service_account();
+                let accounts = world
+                    .index
+                    .service_accounts
+                    .get(&(ns.clone(), sa.to_owned()))
+                    .map(|v| world.nearest(v, &f.site))
+                    .unwrap_or_default();
+                let account = accounts.first().map(|&i| &world.objects[i]);
+                let opt = account.and_then(|a| match a.kind {
+                    KindFacts::ServiceAccount { automount } => automount,
+                    _ => None,
+                });
+                if opt == Some(false) {
+                    continue;
+                }
+                let why = match (account, opt) {
+                    (Some(_), Some(_)) => format!("and its ServiceAccount \"{sa}\" sets `automountServiceAccountToken: true`"),
+                    (Some(_), None) => format!("and its ServiceAccount \"{sa}\" does not opt out either"),
+                    (None, _) => format!("and its ServiceAccount \"{sa}\" is not in the input to opt out"),
+                };
+                let d = cx.report(self, site);
+                d.label("no `automountServiceAccountToken: false`")
+                    .message(format!(
+                        "{} does not set `automountServiceAccountToken: false` {why}: every container gets a Kubernetes API token",
+                        f.describe()
+                    ))
+                    .help(FIX);
+                if let Some(a) = account {
+                    d.related_site(&a.site, format!("ServiceAccount \"{sa}\" mounts its token by default"));
+                }
+            }
+        });
     }
 }
 
@@ -91,23 +129,6 @@ fn opt_out(pod: &PodSpec<'_>) -> Vec<Change> {
         pod.ptr.key("automountServiceAccountToken"),
         Scalar::Bool(false),
     )]
-}
-
-/// Whether something in the pod may read the token: a service account of its own, or a
-/// string (command, argument, environment value, mount path) naming the token's directory.
-fn reads_token(pod: &PodSpec<'_>) -> bool {
-    let own_account = ["serviceAccountName", "serviceAccount"].iter().any(|k| {
-        pod.node
-            .get_set(k)
-            .is_some_and(|n| n.as_str().is_none_or(|s| s != "default" && !s.is_empty()))
-    });
-    let mut named = false;
-    pod.node.walk_strings(14, |_, n| {
-        named |= n
-            .as_str()
-            .is_some_and(|s| s.contains("secrets/kubernetes.io/serviceaccount"));
-    });
-    own_account || named
 }
 
 #[cfg(test)]
@@ -121,33 +142,22 @@ mod tests {
             .pass("apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec:\n  automountServiceAccountToken: false\n  containers: [{name: a, image: app:1}]\n")
             .pass("apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: a}\nautomountServiceAccountToken: true\n")
             .fail("apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec:   #~ automount-service-account-token\n  containers: [{name: a, image: app:1}]\n")
+            // The ServiceAccount opts out, and the pod leaves the field unset.
+            .pass("apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: quiet, namespace: shop}\nautomountServiceAccountToken: false\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, namespace: shop}\nspec:\n  template:\n    spec:\n      serviceAccountName: quiet\n      containers: [{name: a, image: app:1}]\n")
+            // An account of the same name in another namespace does not count; the pod's
+            // `true` wins over the account's `false`.
+            .fail(concat!(
+                "apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: quiet, namespace: other}\nautomountServiceAccountToken: false\n---\n",
+                "apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: quiet, namespace: shop}\n---\n",
+                "apiVersion: v1\nkind: Pod\nmetadata: {name: a, namespace: shop}\nspec:   #~ automount-service-account-token\n  serviceAccountName: quiet\n  containers: [{name: a, image: app:1}]\n---\n",
+                "apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: opted-out, namespace: shop}\nautomountServiceAccountToken: false\n---\n",
+                "apiVersion: v1\nkind: Pod\nmetadata: {name: b, namespace: shop}\nspec:\n  serviceAccountName: opted-out\n  automountServiceAccountToken: true   #~ automount-service-account-token\n  containers: [{name: a, image: app:1}]\n",
+            ))
             .fail(concat!(
                 "apiVersion: batch/v1\nkind: CronJob\nmetadata: {name: a}\nspec:\n  schedule: \"@daily\"\n  jobTemplate:\n    spec:\n      template:\n        spec:\n",
                 "          automountServiceAccountToken: true   #~ automount-service-account-token\n",
                 "          containers: [{name: a, image: app:1}]\n",
             ))
-            .fixes(
-                "apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec:\n  serviceAccountName: default\n  containers: [{name: a, image: app:1}]\n",
-                "apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec:\n  serviceAccountName: default\n  containers: [{name: a, image: app:1}]\n  automountServiceAccountToken: false\n",
-            )
-            // A service account of its own, or a container that reads the token: unsafe.
-            .fixes(
-                concat!(
-                    "apiVersion: v1\nkind: List\nitems:\n",
-                    "- apiVersion: v1\n  kind: Pod\n  metadata: {name: a}\n  spec:\n    serviceAccountName: operator\n    containers: [{name: a, image: app:1}]\n",
-                    "- apiVersion: v1\n  kind: Pod\n  metadata: {name: b}\n  spec:\n    containers:\n    - name: b\n      image: app:1\n",
-                    "      args: [--token-file=/var/run/secrets/kubernetes.io/serviceaccount/token]\n",
-                    "- apiVersion: v1\n  kind: Pod\n  metadata: {name: c}\n  spec:\n    containers: [{name: c, image: app:1}]\n",
-                ),
-                concat!(
-                    "apiVersion: v1\nkind: List\nitems:\n",
-                    "- apiVersion: v1\n  kind: Pod\n  metadata: {name: a}\n  spec:\n    serviceAccountName: operator\n    containers: [{name: a, image: app:1}]\n",
-                    "- apiVersion: v1\n  kind: Pod\n  metadata: {name: b}\n  spec:\n    containers:\n    - name: b\n      image: app:1\n",
-                    "      args: [--token-file=/var/run/secrets/kubernetes.io/serviceaccount/token]\n",
-                    "- apiVersion: v1\n  kind: Pod\n  metadata: {name: c}\n  spec:\n    containers: [{name: c, image: app:1}]\n",
-                    "    automountServiceAccountToken: false\n",
-                ),
-            )
             .unsafe_fixes(
                 "apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec:\n  serviceAccountName: operator\n  automountServiceAccountToken: yes # needs the API\n  containers: [{name: a, image: app:1}]\n",
                 "apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec:\n  serviceAccountName: operator\n  automountServiceAccountToken: false # needs the API\n  containers: [{name: a, image: app:1}]\n",

@@ -1,6 +1,6 @@
-use crate::model::{Object, PodSpec};
+use crate::model::{Container, Object, PodSpec};
 use crate::pss;
-use crate::rule::{Context, Rule, declare_rule};
+use crate::rule::{Context, Rule, Severity, declare_rule};
 use crate::yaml::{Label, NodeRef, Seg};
 
 declare_rule! {
@@ -11,6 +11,14 @@ declare_rule! {
     /// `/var/run`, or any path ending in one of those socket names), or a directory that contains
     /// one (`/var/run`, `/run`, `/run/containerd`, `/var/run/docker`, `/var`, `/`, …).
     /// Read-only mounts count: connecting to a socket needs no write access to the mount.
+    ///
+    /// The finding is graded by who can reach the socket, which root owns with mode 0660:
+    /// critical when a container mounting it may run as root; high when it runs as a non-root
+    /// user that may still get in (its group may be the socket's: `runAsGroup` 0 or unset, or
+    /// extra groups; or `allowPrivilegeEscalation` is not `false`, so a setuid binary gives
+    /// root back); medium for a non-root user and group with no extra groups and no
+    /// escalation; low when no container mounts the volume. A `subPath` that leaves the socket
+    /// out of the mount is not reported.
     ///
     /// ## Why it matters
     /// Whoever can talk to the runtime socket can start a privileged container with the node's
@@ -105,16 +113,10 @@ impl Rule for ContainerRuntimeSocket {
             } else {
                 format!("the node's `{path}`, which holds the container runtime socket `{exposed}`")
             };
-            let at = Label::at(pod.ptr.join([
-                Seg::from("volumes"),
-                Seg::from(i),
-                Seg::from("hostPath"),
-                Seg::from("path"),
-            ]));
-            let draft = cx
-                .report(self, at.label("runtime socket reachable through this mount"))
-                .message(format!("volume \"{name}\" mounts {what}: the pod can control every container on the node"))
-                .help("Remove the volume: build images with a rootless builder (BuildKit rootless, kaniko, buildah) and read container metadata from the Kubernetes API instead of the runtime.");
+            // The containers that reach the socket through the volume (a `subPath` may mount
+            // a part of it that does not hold the socket), the most capable first.
+            let mut reach: Vec<(Access, Label, String)> = Vec::new();
+            let mut mounted = false;
             for c in &pod.containers {
                 for (j, m) in c
                     .node
@@ -123,18 +125,139 @@ impl Rule for ContainerRuntimeSocket {
                     .flat_map(NodeRef::items)
                     .enumerate()
                 {
-                    if m.get("name").map(pss::shown) == Some(name) && !name.is_empty() {
-                        let mount = Label::at(c.ptr.join([
-                            Seg::from("volumeMounts"),
-                            Seg::from(j),
-                            Seg::from("mountPath"),
-                        ]));
-                        draft.related(mount, format!("mounted into {}", c.describe()));
+                    if name.is_empty() || m.get("name").map(pss::shown) != Some(name) {
+                        continue;
                     }
+                    mounted = true;
+                    let sub = m.get_set("subPath").map_or("", pss::shown);
+                    if !sub.is_empty() && exposes(&normalize(&format!("{path}/{sub}"))).is_none() {
+                        continue;
+                    }
+                    let mount = Label::at(c.ptr.join([
+                        Seg::from("volumeMounts"),
+                        Seg::from(j),
+                        Seg::from("mountPath"),
+                    ]));
+                    let read_only = m.get("readOnly").and_then(NodeRef::as_bool) == Some(true);
+                    let access = access(pod, c);
+                    let ro = if read_only {
+                        " (read-only, which does not stop connecting to a socket)"
+                    } else {
+                        ""
+                    };
+                    reach.push((access, mount, format!("mounted into {}{ro}", c.describe())));
                 }
+            }
+            if mounted && reach.is_empty() {
+                // Every mount takes a `subPath` that leaves the socket out.
+                continue;
+            }
+            reach.sort_by_key(|(a, _, _)| std::cmp::Reverse(a.severity()));
+            let (severity, consequence) = match reach.first() {
+                None => (
+                    Severity::Low,
+                    "no container mounts it yet, but any container added to the pod can".to_owned(),
+                ),
+                Some((a, _, text)) => (a.severity(), a.consequence(text)),
+            };
+            let at = Label::at(pod.ptr.join([
+                Seg::from("volumes"),
+                Seg::from(i),
+                Seg::from("hostPath"),
+                Seg::from("path"),
+            ]));
+            let draft = cx
+                .report(self, at.label("runtime socket reachable through this mount"))
+                .message(format!("volume \"{name}\" mounts {what}: {consequence}"))
+                .help("Remove the volume: build images with a rootless builder (BuildKit rootless, kaniko, buildah) and read container metadata from the Kubernetes API instead of the runtime.")
+                .severity(severity);
+            for (_, mount, text) in reach {
+                draft.related(mount, text);
             }
         }
     }
+}
+
+/// What a container mounting the socket can do with it. The runtime sockets are owned by root
+/// with mode 0660 (group `root` for containerd and CRI-O, `docker` for Docker): connecting
+/// takes write permission on the socket file, which a read-only mount does not take away.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Access {
+    /// It may run as root: it controls the runtime.
+    Root,
+    /// It runs as a non-root user, but with a group that may own the socket (`runAsGroup` 0,
+    /// or unset: a user the image's `/etc/passwd` does not know runs with group 0; or extra
+    /// groups), or it may regain root through a setuid binary (`allowPrivilegeEscalation` not
+    /// `false`).
+    MaybeGroup(&'static str),
+    /// A non-root user, a non-root group of its own, no extra groups and no escalation: it
+    /// reaches the socket only through a kernel or runtime flaw.
+    Denied,
+}
+
+impl Access {
+    fn severity(self) -> Severity {
+        match self {
+            Access::Root => Severity::Critical,
+            Access::MaybeGroup(_) => Severity::High,
+            Access::Denied => Severity::Medium,
+        }
+    }
+
+    fn consequence(self, mounted: &str) -> String {
+        match self {
+            Access::Root => format!(
+                "{mounted}, which may run as root: it can start a privileged container or exec into any container of the node"
+            ),
+            Access::MaybeGroup(why) => format!(
+                "{mounted}, which runs as a non-root user; the socket is owned by root with mode 0660, but {why}, and then it controls every container of the node"
+            ),
+            Access::Denied => format!(
+                "{mounted}, which runs as a non-root user and group with no extra groups and no privilege escalation; the socket is owned by root with mode 0660, so only a container or kernel escape reaches it (the mount still reveals the node's runtime)"
+            ),
+        }
+    }
+}
+
+/// A container's access to a root-owned 0660 socket, from its (or its pod's) security context.
+fn access(pod: &PodSpec<'_>, c: &Container<'_>) -> Access {
+    let int = |key: &str| c.sc(key).or_else(|| pod.sc(key)).and_then(NodeRef::as_i64);
+    let non_root = match int("runAsUser") {
+        Some(0) => false,
+        Some(_) => true,
+        None => {
+            c.sc("runAsNonRoot")
+                .or_else(|| pod.sc("runAsNonRoot"))
+                .and_then(NodeRef::as_bool)
+                == Some(true)
+        }
+    };
+    if !non_root {
+        return Access::Root;
+    }
+    if c.sc("allowPrivilegeEscalation").and_then(NodeRef::as_bool) != Some(false) {
+        return Access::MaybeGroup(
+            "it may regain root through a setuid binary (`allowPrivilegeEscalation` is not `false`)",
+        );
+    }
+    match int("runAsGroup") {
+        Some(0) => return Access::MaybeGroup("`runAsGroup: 0` is the socket's group"),
+        None => {
+            return Access::MaybeGroup(
+                "`runAsGroup` is not set, and a user the image's /etc/passwd does not list runs with group 0, the socket's group",
+            );
+        }
+        Some(_) => {}
+    }
+    let groups = ["supplementalGroups", "fsGroup"]
+        .iter()
+        .any(|k| pod.sc(k).is_some_and(|g| !g.is_seq() || !g.is_empty()));
+    if groups {
+        return Access::MaybeGroup(
+            "its extra groups (`supplementalGroups`, `fsGroup`) may include the socket's group (`docker`)",
+        );
+    }
+    Access::Denied
 }
 
 /// `//var/run/./docker.sock/` → `/var/run/docker.sock`.
@@ -195,6 +318,20 @@ mod tests {
                 "      - name: run\n        hostPath: {path: /run/}   #~ container-runtime-socket\n",
                 "      - name: root\n        hostPath: {path: /}   #~ container-runtime-socket\n",
                 "      - name: k8s\n        hostPath: {path: /custom/dir/containerd.sock}   #~ container-runtime-socket\n",
+            ))
+            // A read-only `/` in a non-root container: graded by what it reaches.
+            .fail(concat!(
+                "apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {name: node-exporter}\nspec:\n  template:\n    spec:\n",
+                "      securityContext: {runAsNonRoot: true, runAsUser: 65534}\n",
+                "      containers:\n      - name: exporter\n        image: quay.io/prometheus/node-exporter:v1.8.2\n",
+                "        volumeMounts: [{name: root, mountPath: /host/root, readOnly: true}]\n",
+                "      - name: hardened\n        image: example/agent:1.0\n",
+                "        securityContext: {allowPrivilegeEscalation: false, runAsGroup: 65534}\n",
+                "        volumeMounts: [{name: run, mountPath: /host/run, readOnly: true}, {name: etc, mountPath: /host/etc, subPath: etc}]\n",
+                "      volumes:\n",
+                "      - name: root\n        hostPath: {path: /}   #~ container-runtime-socket\n",
+                "      - name: run\n        hostPath: {path: /run}   #~ container-runtime-socket\n",
+                "      - name: etc\n        hostPath: {path: /}\n",
             ))
             .snapshot();
     }
