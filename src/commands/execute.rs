@@ -19,8 +19,9 @@ pub(super) fn execute(args: &LintArgs, sarif: bool) -> Result<(engine::Run, Plan
         // It depends only on the rules: a thread builds it while the files are read and linted
         // (about 2 ms of the tool section's help texts, a twentieth of a small run).
         let rules = plan.rules.clone();
+        let severities = plan.config.severity.clone();
         plan.sarif_frame = Some(std::thread::spawn(move || {
-            report::sarif::frame(&rules, None)
+            report::sarif::frame(&rules, &severities, None)
         }));
     }
     if let Some(j) = args.jobs {

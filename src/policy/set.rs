@@ -11,7 +11,7 @@ use super::custom::CustomRule;
 use super::eval::{Outcome, evaluate_policy, object_context};
 use super::value;
 use crate::model::{Object, Site};
-use crate::rule::{Context, Draft, Meta, RuleMeta, Severity, Target};
+use crate::rule::{Context, Draft, Meta, RuleMeta, Target};
 use crate::yaml::{Label, Seg};
 
 /// A Namespace of the input: its labels and itself as a value (`namespaceObject`).
@@ -393,10 +393,9 @@ impl PolicySet {
                 Some(_) => None,
             };
             let meta = custom.map_or(admission, |c| c.meta);
-            let (severity, deny) = match v.binding {
-                Some(b) => severity_of(b),
-                None => (meta.severity, true),
-            };
+            // One severity per rule id (the gate, SARIF and every format agree): a binding's
+            // actions change the wording, not the severity.
+            let deny = v.binding.is_none_or(denies);
             let who = match (custom, v.binding) {
                 (Some(_), _) => String::new(),
                 (None, Some(b)) if b.name != format!("{}-binding", v.policy.name) => {
@@ -485,7 +484,7 @@ impl PolicySet {
                 }
             };
             let d: &mut Draft = cx.report(&MetaOf(meta), label);
-            d.message(message).severity(severity);
+            d.message(message);
             if let Some((site, text)) = related {
                 d.related_site(&site, text);
             }
@@ -555,8 +554,7 @@ impl PolicySet {
                     "admission policy \"{}\" has no ValidatingAdmissionPolicyBinding in the input: it is not evaluated",
                     p.name
                 ))
-                .label("no binding")
-                .severity(Severity::Low);
+                .label("no binding");
                 out.push(d);
             }
         }
@@ -572,8 +570,7 @@ impl PolicySet {
             d.message(format!(
                 "admission policy \"{policy}\": {what} could not be evaluated for {object} ({message}); under failurePolicy Ignore the API server admits such objects unchecked"
             ))
-            .label("could not be evaluated")
-            .severity(Severity::Low);
+            .label("could not be evaluated");
             out.push(d);
         }
         drop(ignored);
@@ -588,8 +585,7 @@ impl PolicySet {
                     "binding \"{}\" names policy \"{}\", which is not in the input: nothing is evaluated for it",
                     b.name, b.policy
                 ))
-                .label("policy not found")
-                .severity(Severity::Low);
+                .label("policy not found");
                 out.push(d);
             }
         }
@@ -597,14 +593,9 @@ impl PolicySet {
     }
 }
 
-/// The severity of a binding's findings (Deny → high, Warn → medium, Audit → low), and
-/// whether it denies.
-fn severity_of(b: &Binding) -> (Severity, bool) {
-    match b.actions.iter().max() {
-        Some(Action::Deny) => (Severity::High, true),
-        Some(Action::Warn) => (Severity::Medium, false),
-        Some(Action::Audit) | None => (Severity::Low, false),
-    }
+/// Whether the API server rejects what a binding's policy flags (else it warns or audits).
+fn denies(b: &Binding) -> bool {
+    b.actions.iter().max() == Some(&Action::Deny)
 }
 
 /// The label of a finding about `route` (a node that exists, or the deepest one that does);

@@ -17,7 +17,7 @@
 use std::borrow::Cow;
 
 use crate::model::{Container, PodSpec};
-use crate::rule::{Context, LATEST_PSS_MINOR, PssLevel, RuleMeta, Severity, registry};
+use crate::rule::{Context, LATEST_PSS_MINOR, PssLevel, RuleMeta, registry};
 use crate::yaml::{Label, NodeRef};
 
 /// Capabilities the Baseline level lets a container add (the container runtimes' defaults),
@@ -37,6 +37,15 @@ pub const BASELINE_CAPABILITIES: [&str; 13] = [
     "SETUID",
     "SYS_CHROOT",
 ];
+
+/// A capability's name as the runtime reads it: upper case, without `CAP_` (`cap_chown` →
+/// `CHOWN`). Pod-security-admission compares the name as written, not this.
+pub fn canonical_capability(cap: &str) -> String {
+    let upper = cap.to_ascii_uppercase();
+    upper
+        .strip_prefix("CAP_")
+        .map_or(upper.clone(), str::to_owned)
+}
 
 /// A set of Kubernetes minor versions `v1.0`…`v1.63` (bit N is `v1.N`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -162,7 +171,6 @@ pub struct Detail {
     message: String,
     help: Cow<'static, str>,
     related: Vec<(Label, String)>,
-    severity: Option<Severity>,
 }
 
 impl Detail {
@@ -172,7 +180,6 @@ impl Detail {
             message: message.into(),
             help: help.into(),
             related: Vec::new(),
-            severity: None,
         }
     }
 
@@ -190,13 +197,6 @@ impl Detail {
             Some(at) => self.related(at, text),
             None => self,
         }
-    }
-
-    /// Lower the severity of this finding.
-    #[must_use]
-    pub fn severity(mut self, s: Severity) -> Detail {
-        self.severity = Some(s);
-        self
     }
 }
 
@@ -284,9 +284,6 @@ pub fn report<C: PssControl>(control: &C, pod: &PodSpec<'_>, cx: &mut Context<'_
         }
         for (at, text) in detail.related {
             draft.related(at, text);
-        }
-        if let Some(s) = detail.severity {
-            draft.severity(s);
         }
     }
 }

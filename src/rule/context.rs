@@ -135,12 +135,6 @@ impl Draft {
         self.sensitive.push(at);
         self
     }
-
-    /// Lower the severity of this finding (never above the rule's).
-    pub fn severity(&mut self, s: Severity) -> &mut Self {
-        self.severity = s.min(self.meta.severity);
-        self
-    }
 }
 
 /// The context of a single-object check.

@@ -15,10 +15,11 @@ pub use crate::rules::network::{
     NamespaceWithoutResourceQuota, NodePortService,
 };
 pub use crate::rules::pod_security::{
-    AdmissionRejected, ApparmorUnconfined, CapabilitiesNotDropped, DangerousCapabilities, HostIpc,
-    HostNetwork, HostPathVolume, HostPid, HostPort, NamespaceWithoutPodSecurity,
-    PrivilegeEscalation, PrivilegedContainer, ProbeCustomHost, RestrictedVolumeTypes, RunAsRoot,
-    SeccompProfile, SelinuxCustomOptions, UnsafeProcMount, UnsafeSysctls, WindowsHostProcess,
+    AdmissionRejected, AllowPrivilegeEscalationUnset, ApparmorUnconfined, CapabilitiesNotDropped,
+    DangerousCapabilities, HostIpc, HostNetwork, HostPathVolume, HostPid, HostPort,
+    MisspeltCapability, NamespaceWithoutPodSecurity, NonRootNotRequired, PrivilegeEscalation,
+    PrivilegedContainer, ProbeCustomHost, RestrictedVolumeTypes, RunAsRoot, SeccompProfile,
+    SeccompProfileUnset, SelinuxCustomOptions, UnsafeProcMount, UnsafeSysctls, WindowsHostProcess,
 };
 pub use crate::rules::policy::AdmissionPolicy;
 pub use crate::rules::rbac::{
@@ -42,6 +43,7 @@ pub use crate::rules::workload::{
 pub static ALL: &[&dyn Rule] = &[
     &AdmissionPolicy,
     &AdmissionRejected,
+    &AllowPrivilegeEscalationUnset,
     &ApparmorUnconfined,
     &AutomountServiceAccountToken,
     &AzureKeyvaultFlexvolumeDeprecated,
@@ -76,10 +78,12 @@ pub static ALL: &[&dyn Rule] = &[
     &KubeSystemWorkload,
     &MissingNetworkPolicy,
     &MissingResourceLimits,
+    &MisspeltCapability,
     &NamespaceWithoutDefaultDeny,
     &NamespaceWithoutPodSecurity,
     &NamespaceWithoutResourceQuota,
     &NodePortService,
+    &NonRootNotRequired,
     &ParseError,
     &PlaintextSecret,
     &PrivilegeEscalation,
@@ -96,6 +100,7 @@ pub static ALL: &[&dyn Rule] = &[
     &RestrictedVolumeTypes,
     &RunAsRoot,
     &SeccompProfile,
+    &SeccompProfileUnset,
     &SelinuxCustomOptions,
     &SuppressionWithoutReason,
     &UnsafeProcMount,
@@ -109,6 +114,7 @@ pub static ALL: &[&dyn Rule] = &[
 
 /// The Pod Security Standards controls (every rule declaring `pss:`), sorted by id.
 pub(crate) static PSS_CONTROLS: &[&dyn PssControl] = &[
+    &AllowPrivilegeEscalationUnset,
     &ApparmorUnconfined,
     &CapabilitiesNotDropped,
     &DangerousCapabilities,
@@ -117,12 +123,15 @@ pub(crate) static PSS_CONTROLS: &[&dyn PssControl] = &[
     &HostPathVolume,
     &HostPid,
     &HostPort,
+    &MisspeltCapability,
+    &NonRootNotRequired,
     &PrivilegeEscalation,
     &PrivilegedContainer,
     &ProbeCustomHost,
     &RestrictedVolumeTypes,
     &RunAsRoot,
     &SeccompProfile,
+    &SeccompProfileUnset,
     &SelinuxCustomOptions,
     &UnsafeProcMount,
     &UnsafeSysctls,

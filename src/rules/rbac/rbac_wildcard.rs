@@ -1,7 +1,7 @@
 use crate::model::{
     Object, RoleView, pod_exec, privilege_escalation, rule_item, secrets_access, wildcards,
 };
-use crate::rule::{Context, Rule, Severity, declare_rule};
+use crate::rule::{Context, Rule, declare_rule};
 
 declare_rule! {
     /// ## What it flags
@@ -15,9 +15,8 @@ declare_rule! {
     /// A wildcard grants more than the author listed, including resources and verbs added by
     /// future Kubernetes releases and CRDs: `resources: ["*"]` covers every subresource too
     /// (`pods/exec`, `secrets`), and `verbs: ["*"]` includes `escalate`, `bind` and
-    /// `impersonate`. The finding is high when the wildcard reaches secrets, exec or RBAC,
-    /// medium for other verb or resource wildcards, and low for an `apiGroups` wildcard alone
-    /// or for wildcards limited to the read-only metrics APIs (`metrics.k8s.io`,
+    /// `impersonate`. The message says when the wildcard reaches secrets, exec or RBAC,
+    /// and when it is limited to the read-only metrics APIs (`metrics.k8s.io`,
     /// `custom.metrics.k8s.io`, `external.metrics.k8s.io`).
     ///
     /// ## Example
@@ -79,13 +78,10 @@ impl Rule for RbacWildcard {
             let dangerous = secrets_access(rule, role.cluster).is_some()
                 || privilege_escalation(rule).is_some()
                 || pod_exec(rule).is_some();
-            let (message, severity) = if rule.is_full_wildcard() {
-                (
-                    format!(
-                        "{} grants every verb on every resource in every API group, which is what cluster-admin grants{note}",
-                        obj.describe()
-                    ),
-                    Severity::High,
+            let message = if rule.is_full_wildcard() {
+                format!(
+                    "{} grants every verb on every resource in every API group, which is what cluster-admin grants{note}",
+                    obj.describe()
                 )
             } else {
                 let axes: Vec<String> = stars.iter().map(|(f, _)| format!("`{f}`")).collect();
@@ -94,15 +90,6 @@ impl Rule for RbacWildcard {
                         .api_groups
                         .iter()
                         .all(|g| READ_ONLY_GROUPS.contains(&g.as_str()));
-                let sev = if dangerous {
-                    Severity::High
-                } else if read_only {
-                    Severity::Low
-                } else if stars.iter().any(|(f, _)| *f != "apiGroups") {
-                    Severity::Medium
-                } else {
-                    Severity::Low
-                };
                 let reach = if dangerous {
                     ", which reaches secrets, pod exec or RBAC itself"
                 } else if read_only {
@@ -110,14 +97,11 @@ impl Rule for RbacWildcard {
                 } else {
                     ""
                 };
-                (
-                    format!(
-                        "{} uses `*` in {} of rule #{}{reach}; wildcards also grant whatever future releases and CRDs add{note}",
-                        obj.describe(),
-                        axes.join(" and "),
-                        i + 1
-                    ),
-                    sev,
+                format!(
+                    "{} uses `*` in {} of rule #{}{reach}; wildcards also grant whatever future releases and CRDs add{note}",
+                    obj.describe(),
+                    axes.join(" and "),
+                    i + 1
                 )
             };
             let d = cx.report(
@@ -125,8 +109,7 @@ impl Rule for RbacWildcard {
                 rule_item(obj, *i, field, j).label(format!("wildcard {}", noun(field))),
             );
             d.message(message)
-                .help("List the verbs, resources and API groups the subject needs explicitly instead of `*`.")
-                .severity(if role.aggregated_into.is_empty() { severity } else { severity.max(Severity::Medium) });
+                .help("List the verbs, resources and API groups the subject needs explicitly instead of `*`.");
             for &(f, k) in &stars[1..] {
                 d.related(rule_item(obj, *i, f, k), format!("wildcard {}", noun(f)));
             }
