@@ -285,3 +285,26 @@ fn configured_severity_reaches_the_sarif_rule() {
     assert_eq!(v["runs"][0]["results"][0]["level"], "note");
     let _ = root();
 }
+
+#[test]
+fn no_two_findings_of_a_run_share_a_fingerprint() {
+    for (input, run) in runs() {
+        let mut seen: HashMap<&str, &serde_json::Value> = HashMap::new();
+        let mut repeated = Vec::new();
+        for f in run.json["findings"].as_array().expect("findings") {
+            let fp = f["fingerprint"].as_str().expect("fingerprint");
+            if let Some(first) = seen.insert(fp, f) {
+                repeated.push(format!(
+                    "{fp}: {} {}:{} and {} {}:{}",
+                    first["rule"], first["path"], first["line"], f["rule"], f["path"], f["line"]
+                ));
+            }
+        }
+        assert!(
+            repeated.is_empty(),
+            "{input}: {} repeated fingerprints, e.g. {:?}",
+            repeated.len(),
+            &repeated[..repeated.len().min(5)]
+        );
+    }
+}

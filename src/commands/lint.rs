@@ -20,20 +20,35 @@ pub(super) fn lint(args: &LintArgs, raw: &[String]) -> Result<u8, Error> {
     )?;
     let mut notes = Vec::new();
     if let Some(path) = &args.baseline {
-        let known = baseline::read(path)?
-            .findings
-            .into_iter()
-            .map(|e| e.fingerprint)
-            .collect();
-        let (dropped, stale) = baseline::filter_known(&mut run, &known);
+        let known = baseline::read(path)?.known();
+        let shown = crate::report::inert::path(&path.to_string_lossy()).into_owned();
+        let (dropped, stale) =
+            baseline::suppress_known(&mut run, &known, &format!("in baseline {shown}"));
         notes.push(format!(
             "baseline: {dropped} known findings not reported, {stale} stale entries"
         ));
+        if known.legacy {
+            notes.push(format!(
+                "baseline {shown} is of format version 1: it still matches, but write it again (`kubeward baseline -o {shown}`) so that it holds this version's fingerprints"
+            ));
+        }
     }
     if let Some(rev) = &args.new_from_rev {
         match baseline::old_findings(rev, &args_for_base(raw))? {
             baseline::Old::Fingerprints(fps, base) => {
-                let (dropped, _) = baseline::filter_known(&mut run, &fps);
+                let known = baseline::Known {
+                    fingerprints: fps,
+                    legacy: false,
+                };
+                let short = &base[..base.len().min(12)];
+                let (dropped, _) = baseline::suppress_known(
+                    &mut run,
+                    &known,
+                    &format!(
+                        "present at the merge base {short} of {}",
+                        crate::report::inert::path(rev)
+                    ),
+                );
                 notes.push(format!(
                     "new from {rev} (merge base {}): {dropped} pre-existing findings not reported",
                     &base[..base.len().min(12)]

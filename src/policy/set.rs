@@ -407,12 +407,20 @@ impl PolicySet {
                 (None, _) => format!("admission policy \"{}\": ", v.policy.name),
             };
             let mut related: Option<(Site, String)> = None;
+            // Several policies, bindings or validations may flag one node: each is a finding
+            // of its own, with a fingerprint of its own.
+            let mut identity = format!(
+                "{}\u{1f}{}",
+                v.policy.name,
+                v.binding.map_or("", |b| b.name.as_str())
+            );
             let (label, message) = match &v.outcome {
                 Outcome::Violation {
                     validation,
                     message,
                     route,
                 } => {
+                    identity.push_str(&format!("\u{1f}{validation}"));
                     if custom.is_none() {
                         related = v.policy.validations.get(*validation).map(|x| {
                             (
@@ -457,6 +465,8 @@ impl PolicySet {
                         }
                         continue;
                     }
+                    identity.push('\u{1f}');
+                    identity.push_str(what);
                     if custom.is_none()
                         && let Some(x) = validation.and_then(|i| v.policy.validations.get(i))
                     {
@@ -484,7 +494,7 @@ impl PolicySet {
                 }
             };
             let d: &mut Draft = cx.report(&MetaOf(meta), label);
-            d.message(message);
+            d.message(message).identity(identity);
             if let Some((site, text)) = related {
                 d.related_site(&site, text);
             }
@@ -570,7 +580,8 @@ impl PolicySet {
             d.message(format!(
                 "admission policy \"{policy}\": {what} could not be evaluated for {object} ({message}); under failurePolicy Ignore the API server admits such objects unchecked"
             ))
-            .label("could not be evaluated");
+            .label("could not be evaluated")
+            .identity(format!("{policy}\u{1f}{what}"));
             out.push(d);
         }
         drop(ignored);
@@ -619,6 +630,7 @@ fn at_site(meta: &'static Meta, site: &Site) -> Draft {
         primary: Target::Site(site.clone()),
         related: Vec::new(),
         help: None,
+        identity: None,
         sensitive: Vec::new(),
         label: None,
     }

@@ -37,6 +37,6 @@ pub use plan::{Context, Error, Mode, Options, Rendered, prepare};
 pub use problem::findings as problem_findings;
 pub use registry::Registry;
 pub use scope::Scope;
-pub use trace::{Sources, Tracer};
+pub use trace::{Sources, Traced, Tracer};
 #[cfg(test)]
 pub use vectors::{RenderTest, chart};

@@ -73,6 +73,9 @@ pub struct Draft {
     pub(crate) help: Option<Cow<'static, str>>,
     pub(crate) sensitive: Vec<Label>,
     pub(crate) label: Option<Cow<'static, str>>,
+    /// What tells this finding apart from others of the rule at the same place (part of the
+    /// fingerprint), e.g. the admission policy that flags it.
+    pub(crate) identity: Option<String>,
 }
 
 impl Draft {
@@ -86,6 +89,7 @@ impl Draft {
             help: None,
             sensitive: Vec::new(),
             label: None,
+            identity: None,
         }
     }
 
@@ -99,6 +103,13 @@ impl Draft {
     /// The finding's message: what was found and what is required.
     pub fn message(&mut self, m: impl Into<String>) -> &mut Self {
         self.message = Some(m.into());
+        self
+    }
+
+    /// What tells this finding apart from other findings of the rule at the same place (the
+    /// fingerprint includes it): e.g. the admission policy, when several flag one node.
+    pub fn identity(&mut self, part: impl Into<String>) -> &mut Self {
+        self.identity = Some(part.into());
         self
     }
 
