@@ -1,3 +1,5 @@
+//! Adoption: a baseline file of accepted findings, and `--new-from-rev` for pull requests.
+//!
 //! Adopting kubeward in an existing repository: a baseline file of accepted findings
 //! (`kubeward baseline FILE`, `--baseline FILE`) and `--new-from-rev REV` for pull requests.
 

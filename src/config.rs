@@ -1,4 +1,5 @@
 //! `.kubeward.yaml`: found from the scan root up to the git root (or `--config FILE`).
+//!
 //! Errors are located (file:line:col) and name the keys that exist.
 
 #![allow(clippy::result_large_err)] // errors carry their source for located diagnostics; the cold path

@@ -1,5 +1,6 @@
-//! Rule metadata → markdown. Feeds `explain`, `rules --format markdown`, `docs/rules/*.md` and
-//! SARIF `help.markdown`.
+//! Rule metadata → markdown.
+//!
+//! Feeds `explain`, `rules --format markdown`, `docs/rules/*.md` and SARIF `help.markdown`.
 
 use std::fmt::Write as _;
 

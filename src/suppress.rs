@@ -1,3 +1,5 @@
+//! Suppressions that live in Git: comments and annotations, their scope, expiry and reason.
+//!
 //! Suppressions that live in Git: `# kubeward: ignore[rule-id, …] reason` comments (on the
 //! flagged line or the line above; at the top of a document for the whole object),
 //! `# kubeward: ignore-file[rule-id] reason`, an optional `until=YYYY-MM-DD`, and the

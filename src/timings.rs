@@ -1,3 +1,5 @@
+//! Phase timings for profiling whole runs (`KUBEWARD_TIMINGS=1`).
+//!
 //! Phase timings for profiling whole runs: with `KUBEWARD_TIMINGS=1` in the environment, each
 //! phase of a `lint` run (walk, per-file lint, merge, cross-object rules, sort, output) prints
 //! its wall time and the process's peak resident memory so far to stderr when the run ends.

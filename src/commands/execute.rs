@@ -1,3 +1,5 @@
+//! One lint run over the plan, shared by every command that lints.
+//!
 //! One lint run over the plan: discover, render, lint every file, then the findings the
 //! configuration and ignore files add or change. What every command that lints shares.
 

@@ -1,3 +1,5 @@
+//! The panic guard of the binary: a panic is exit code 2 and a line that never quotes it.
+//!
 //! The panic guard of the binary: a panic (a bug) ends the run with exit code 2 and one line
 //! on standard error that says where in kubeward it happened, never the panic's message.
 

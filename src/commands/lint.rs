@@ -1,3 +1,5 @@
+//! `kubeward lint`: the run, filtered, written in the chosen format, and the exit code.
+//!
 //! `kubeward lint`: the run, filtered by a baseline or a base revision, written in the chosen
 //! format, and the exit code.
 

@@ -1,3 +1,5 @@
+//! The commands on top of the pipeline: parse the command line, dispatch, map errors to exit 2.
+//!
 //! The commands on top of the pipeline: parse the command line, run one subcommand, turn its
 //! error into a diagnostic and exit code 2.
 

@@ -1,3 +1,5 @@
+//! Every path visited accounted for exactly once: linted, failed or skipped, with the reason.
+//!
 //! Every path visited is accounted for exactly once: linted, failed (with the reason) or skipped
 //! (with the reason). The engine notes what went wrong with a file as a
 //! [`Failure`](super::Failure); [`tally`] turns the failures and skips of a run into the

@@ -1,3 +1,5 @@
+//! Suppression directives of a file: its `kubeward:` comments and ignore annotations.
+//!
 //! Suppression directives of a file: its `kubeward:` comments (and those of the files rendered
 //! output was traced to) and the `kubeward.io/ignore` annotation of each object.
 

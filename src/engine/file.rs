@@ -1,3 +1,5 @@
+//! One file's work: read, parse, lint every object, gather facts and suppression directives.
+//!
 //! One file's work: read, decode, parse each document, lint each object with every enabled
 //! rule, gather its facts for the cross-object index and its suppression directives.
 
@@ -303,7 +305,8 @@ pub(super) fn lint_object(
     // What the cross-object index keeps of the object.
     let facts = |res: &mut Resolver<'_>| {
         let strings = res.strings;
-        Facts::extract(obj, ns, pod_security, strings, &mut |l: Label| {
+        let pss = pod_security.then_some(crate::rule::registry::PSS_CONTROLS);
+        Facts::extract(obj, ns, pss, strings, &mut |l: Label| {
             res.site(doc, &l, &ident)
         })
     };

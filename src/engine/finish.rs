@@ -1,3 +1,5 @@
+//! Drafts finished into findings: located, traced, texts shared, fingerprinted.
+//!
 //! Drafts finished into findings: labels located (and traced to the templates that wrote them),
 //! texts shared, related places, fingerprints.
 

@@ -1,3 +1,5 @@
+//! Secrets masked in every text of the finished run.
+//!
 //! Secrets masked: what the secret checks flag is noted per file, and every text of the
 //! finished run is masked with it.
 

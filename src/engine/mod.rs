@@ -1,3 +1,5 @@
+//! The lint pipeline's stages and `lint`, which runs them in order.
+//!
 //! The lint pipeline's stages, in the order of a run: files scheduled across the pool and
 //! merged in order (`schedule`), one file's work (`file`, with `directives` and `finish`), the
 //! Pod Security facts completed (`pod_security`), the policy pass (`policy`), the cross-object
@@ -49,7 +51,7 @@ pub fn reads_world(rules: &[&'static dyn Rule]) -> bool {
 /// Lint the inputs.
 pub fn lint(inputs: Vec<Input>, skipped: Vec<(String, String)>, opts: &Options<'_>) -> Run {
     let started = Instant::now();
-    let registry = render::Registry::new(inputs.len(), opts.render);
+    let registry = render::Registry::new(inputs.len(), opts.render.map(|c| &c.scope));
     let gather = Gather::of(&opts.rules);
     let strings = Interner::default();
     let shared = Shared {

@@ -1,3 +1,5 @@
+//! Pod Security facts completed for the files linted before a level could be known.
+//!
 //! Pod Security facts completed: the files linted before the first one that may set a Pod
 //! Security level are linted again for their workloads' verdicts.
 

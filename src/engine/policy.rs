@@ -1,3 +1,5 @@
+//! The policy pass: admission policies and custom rules evaluated against every object.
+//!
 //! The policy pass: the repository's admission policies and the custom rules, evaluated
 //! against every object once every policy is known.
 

@@ -1,3 +1,5 @@
+//! Scheduling: files handed out to the pool's workers, outcomes merged in file order.
+//!
 //! Scheduling: files handed out in order to the pool's workers, and their outcomes merged into
 //! the run in file order as they arrive.
 

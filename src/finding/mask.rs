@@ -1,3 +1,5 @@
+//! What no output may show: flagged secret values wherever they recur, and known credentials.
+//!
 //! What no output may show: the values a run's secret checks flagged, wherever they recur
 //! (an object, container or variable named with a token, labels quoted in another finding's
 //! message, routes), and credentials in a known form wherever they are written (comments,

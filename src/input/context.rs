@@ -1,3 +1,5 @@
+//! Context and namespaces: the repository's other files for the index, kustomization namespaces.
+//!
 //! Context and namespaces: when explicit files are given (pre-commit passes only the changed
 //! files), the rest of the enclosing repository is read for the cross-object index but not
 //! reported; and objects without `metadata.namespace` take the `namespace:` of the

@@ -1,3 +1,5 @@
+//! Discovery: walk the given paths, pick the manifests, say why every other path is skipped.
+//!
 //! Walk the given paths with `ignore`'s parallel walker (honouring .gitignore/.ignore, also
 //! outside git), pick manifests, and never follow a symlink out of the scanned tree.
 

@@ -1,7 +1,9 @@
-//! Manifests that git tracks but an ignore file leaves out of the walk. A pull request that adds
-//! `deploy/` to `.ignore` (or `.gitignore`) would otherwise make every manifest under it vanish
-//! from the lint without a trace; each one is named in the summary and, with the
-//! `ignored-manifest` rule, is a finding on the line of the ignore file that leaves it out.
+//! Manifests that git tracks but an ignore file leaves out of the walk.
+//!
+//! A pull request that adds `deploy/` to `.ignore` (or `.gitignore`) would otherwise make every
+//! manifest under it vanish from the lint without a trace; each one is named in the summary and,
+//! with the `ignored-manifest` rule, is a finding on the line of the ignore file that leaves it
+//! out.
 //!
 //! Git says what it tracks (`git ls-files`, asked once per walk when ignore rules apply in a git
 //! work tree); what it tracks that the walk did not visit was left out. Reading every directory

@@ -1,3 +1,5 @@
+//! Files looked up by name, read only as capped regular files of the repository.
+//!
 //! Files kubeward looks up by name in the scanned tree (its configuration, the kustomizations
 //! that give objects their namespace, ignore files read again for the summary) are read only
 //! when they are regular files of the repository, and never past a size cap.

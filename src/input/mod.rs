@@ -1,3 +1,5 @@
+//! Input: which files to lint, what an input is, and reading what the run reads.
+//!
 //! Input: which files to lint (and why the others are skipped), what an input is, the
 //! repository's files read as context, asking git what it tracks, files looked up by name, and
 //! reading a file's bytes.

@@ -11,6 +11,11 @@ pub enum InputSource {
     /// Bytes already in memory (standard input, tests).
     Bytes(Arc<[u8]>),
     /// A stream kubeward rendered (Helm chart, Kustomize overlay), with where it came from.
+    ///
+    /// The one import circle between `input/` and `render/`, kept on purpose: rendering is a
+    /// way of reading input (`render::prepare` turns the discovered inputs into the inputs to
+    /// lint), and a rendered stream is one source of an input's bytes like a file or stdin.
+    /// Cutting it would mean a second input type for the renderer to return and a copy step.
     Rendered(Arc<crate::render::Rendered>),
 }
 

@@ -1,3 +1,5 @@
+//! Known credential formats, as hand-written matchers.
+//!
 //! Known credential formats, as hand-written matchers (no regex engine needed: each is a
 //! literal prefix followed by character classes of bounded length).
 //!

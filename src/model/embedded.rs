@@ -1,3 +1,5 @@
+//! Credentials embedded in configuration text: `key = value` lines, URL and SQL passwords.
+//!
 //! Credentials embedded in configuration text (ConfigMap files, Secret files, env values):
 //! secret-like `key = value` lines, passwords in URLs and in SQL statements.
 

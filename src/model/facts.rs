@@ -1,3 +1,5 @@
+//! What the first pass keeps of each object for the cross-object rules.
+//!
 //! What the first pass keeps of each object: identity, effective namespace, labels, and a few
 //! typed facts for the kinds cross-object rules read. Extraction is cheap for every other kind.
 
@@ -10,7 +12,7 @@ use super::rbac::{PolicyRule, RoleView, rule_item};
 use super::rbac_risk::{Hit, risks};
 use super::selector::{LabelPairs, LabelSelector, label_pairs, pod_key};
 use crate::finding::Interner;
-use crate::pss::{self, Levels};
+use crate::pss::{self, Levels, PssControl};
 use crate::yaml::{Label, NodeRef, Region};
 
 /// A resolved place in the input, recorded while the file's tree was alive.
@@ -214,12 +216,13 @@ fn owned<'a>(it: impl Iterator<Item = (&'a str, &'a str)>) -> BTreeMap<String, S
 
 impl Facts {
     /// Gather the facts of `obj`. `default_ns` is the namespace of the kustomization that lists
-    /// the file; `with_pss`: evaluate the Pod Security levels of a workload; `site` resolves
+    /// the file; `pss`: the Pod Security controls to evaluate a workload by (none: leave its
+    /// levels out); `site` resolves
     /// labels of the object's document. `None` for kinds no cross-object rule reads.
     pub fn extract(
         obj: &Object<'_>,
         default_ns: Option<&str>,
-        with_pss: bool,
+        pss: Option<&[&'static dyn PssControl]>,
         strings: &Interner,
         site: &mut dyn FnMut(Label) -> Site,
     ) -> Option<Self> {
@@ -250,11 +253,7 @@ impl Facts {
             }),
             pod_labels: obj.pod.as_ref().map(|p| label_pairs(p.labels(), strings)),
             kind,
-            pod_security: if with_pss {
-                pod_security(obj, site).map(Box::new)
-            } else {
-                None
-            },
+            pod_security: pss.and_then(|controls| pod_security(obj, controls, site).map(Box::new)),
         })
     }
 
@@ -472,11 +471,15 @@ fn name_label(obj: &Object<'_>) -> Label {
 /// Evaluated once per workload, for all levels and versions (see `pss`), without building any
 /// message. Violations of one rule that count at the same levels and versions (the same
 /// setting missing in several containers) are recorded once, with the first one's place.
-fn pod_security(obj: &Object<'_>, site: &mut dyn FnMut(Label) -> Site) -> Option<PodSecurityFacts> {
+fn pod_security(
+    obj: &Object<'_>,
+    controls: &[&'static dyn PssControl],
+    site: &mut dyn FnMut(Label) -> Site,
+) -> Option<PodSecurityFacts> {
     let pod = obj.pod.as_ref()?;
     obj.namespace?;
     let mut violations: Vec<PssFact> = Vec::new();
-    for (rule, v) in pss::evaluate(pod) {
+    for (rule, v) in pss::evaluate(pod, controls) {
         if violations
             .iter()
             .any(|f| f.rule == rule && f.levels == v.levels)
@@ -553,7 +556,7 @@ mod tests {
                     object: None,
                     route: "".into(),
                 };
-                Facts::extract(&obj, None, false, &Interner::default(), &mut site).is_some()
+                Facts::extract(&obj, None, None, &Interner::default(), &mut site).is_some()
             })
             .collect()
     }

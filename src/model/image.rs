@@ -1,3 +1,5 @@
+//! Container image references, parsed the way the kubelet does.
+//!
 //! Container image references, parsed the way the kubelet does (distribution/reference's
 //! `ParseNormalizedNamed`, then Kubernetes' tag defaulting).
 //!

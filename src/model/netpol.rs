@@ -1,3 +1,5 @@
+//! Network policies of every flavour kubeward reads, reduced to what coverage needs.
+//!
 //! Network policies of every flavour kubeward reads, reduced to what coverage needs: which pods
 //! they select and whether they isolate ingress/egress (docs "Network Policies";
 //! kubernetes `pkg/apis/networking/v1/defaults.go`; Cilium and Calico policy references).

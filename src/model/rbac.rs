@@ -1,3 +1,5 @@
+//! RBAC rules as the authorizer reads them: verbs, groups, resources, aggregation.
+//!
 //! RBAC rules as the authorizer reads them (kubernetes `pkg/apis/rbac/v1/evaluation_helpers.go`):
 //! matching of verbs, groups and resources, Roles and ClusterRoles with their aggregation.
 

@@ -1,3 +1,5 @@
+//! The dangerous permissions kubeward looks for in an RBAC rule.
+//!
 //! The dangerous permissions kubeward looks for in an RBAC rule, matched as the authorizer
 //! matches them. Shared by the single-object RBAC rules and `workload-rbac-risk`, so both agree
 //! on what a rule grants.

@@ -1,3 +1,5 @@
+//! Span-free helpers for the secret rules: names, placeholders, base64, entropy, SOPS.
+//!
 //! Span-free helpers for the secret rules: secret-like names, placeholder values, base64,
 //! Shannon entropy and SOPS detection (SEMANTICS §6.1, §6.3).
 

@@ -1,3 +1,5 @@
+//! Label selectors, evaluated the way the API server does.
+//!
 //! Label selectors, evaluated the way the API server does (apimachinery
 //! `LabelSelectorAsSelector`, `Requirement.Matches`), plus the Cilium and Calico forms that
 //! kubeward can evaluate statically.

@@ -1,3 +1,5 @@
+//! The cross-object index: every object's facts, indexed once per namespace.
+//!
 //! The cross-object index: facts gathered from every object in a first pass, indexed once per
 //! namespace after it, so rules that need other objects never read another file's tree.
 

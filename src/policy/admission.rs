@@ -1,3 +1,5 @@
+//! ValidatingAdmissionPolicies and their bindings read from the tree, and what they match.
+//!
 //! `ValidatingAdmissionPolicy` and `ValidatingAdmissionPolicyBinding` objects, read from the
 //! tree, and which objects they match (the API server's `matchConstraints`/`matchResources`
 //! for a `CREATE` of the manifest).

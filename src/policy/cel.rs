@@ -1,3 +1,5 @@
+//! The CEL environment policies are evaluated in, with the API server's cost budget.
+//!
 //! The CEL environment policies are evaluated in: the `cel` crate's standard library, its
 //! strings extension, the Kubernetes list and regex functions, and a cost budget.
 //!

@@ -1,3 +1,5 @@
+//! The team's own CEL rules, from `rules.custom` in `.kubeward.yaml`.
+//!
 //! The team's own rules, from `rules.custom` in `.kubeward.yaml`: an id, a severity, a summary,
 //! help, the kinds they apply to and CEL validations that see what a ValidatingAdmissionPolicy
 //! sees (`object`, `namespaceObject`, `request`, `variables`; `params` is null).

@@ -1,3 +1,5 @@
+//! Evaluating one policy against one object, as the API server does on `CREATE`.
+//!
 //! Evaluating one policy against one object, as the API server does on `CREATE`:
 //! `matchConditions` (all must hold), `variables` (in order; a variable that fails is an error
 //! where it is read), `validations` (each false one is a violation with its message or

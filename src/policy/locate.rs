@@ -1,3 +1,5 @@
+//! Where a failing expression points: the most specific existing node it reads.
+//!
 //! Where a failing expression points: the most specific node of the object that it reads and
 //! that exists (the container's `securityContext.privileged`, not the top of the document).
 //!

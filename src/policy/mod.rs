@@ -1,3 +1,5 @@
+//! Policy as code: admission policies and custom rules in CEL, evaluated per object.
+//!
 //! Policy as code: the cluster's ValidatingAdmissionPolicies found in the repository and the
 //! team's own rules, both in CEL, evaluated against every object they match.
 

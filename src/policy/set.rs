@@ -1,3 +1,5 @@
+//! The policies of a run: gathered before objects are checked, compiled once, asked per object.
+//!
 //! The policies of a run: gathered from the tree (and `--policy` files) before objects are
 //! checked, compiled once, then asked about every object in the parallel per-file phase.
 

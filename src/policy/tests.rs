@@ -1,3 +1,5 @@
+//! The acceptance tests of admission policies on `../shared/corpus/vap`.
+//!
 //! The acceptance data: `../shared/corpus/vap` (Kyverno's published policies as
 //! ValidatingAdmissionPolicies, with the outcome their tests state for each object). Every row
 //! of `EXPECTED.tsv` must hold.

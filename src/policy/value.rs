@@ -1,3 +1,5 @@
+//! YAML nodes as CEL values, as the API server hands an object to CEL.
+//!
 //! YAML nodes as CEL values, as the API server hands an object to CEL: mappings are maps with
 //! string keys, sequences are lists, scalars decode the YAML 1.1 way go-yaml does (`yes` is
 //! `true`, `0x10` is `16`).

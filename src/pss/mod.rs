@@ -17,8 +17,11 @@
 use std::borrow::Cow;
 
 use crate::model::{Container, PodSpec};
-use crate::rule::{Context, LATEST_PSS_MINOR, PssLevel, RuleMeta, registry};
+use crate::rule::{PssLevel, RuleMeta};
 use crate::yaml::{Label, NodeRef};
+
+/// Newest Kubernetes minor version whose Pod Security Standards kubeward knows.
+pub const LATEST_PSS_MINOR: u32 = 37;
 
 /// Capabilities the Baseline level lets a container add (the container runtimes' defaults),
 /// compared exactly as PSA does: upper case, without the `CAP_` prefix.
@@ -262,45 +265,52 @@ pub trait PssControl: RuleMeta + Sync {
     fn check(&self, pod: &PodSpec<'_>, out: &mut Out);
 }
 
+/// Where a control's violations become findings: the rule's [`Context`](crate::rule::Context),
+/// which implements it (so this module, which the model's facts read, knows nothing of how a
+/// finding is drafted).
+pub trait Reporter {
+    /// The level and the version selected for the run (`--profile`; `--pss-version`, at most
+    /// the newest known).
+    fn selected(&self) -> (Option<PssLevel>, u32);
+    /// Report a violation of `control` at `at`: its message and help (the rule's own when
+    /// empty) and related places; the finding has the rule's severity.
+    fn violation(
+        &mut self,
+        control: &dyn PssControl,
+        at: Label,
+        message: String,
+        help: Cow<'static, str>,
+        related: Vec<(Label, String)>,
+    );
+}
+
 /// Run a control for a rule and report what violates under the run's settings.
-pub fn report<C: PssControl>(control: &C, pod: &PodSpec<'_>, cx: &mut Context<'_>) {
-    let minor = cx.settings.pss_minor.min(LATEST_PSS_MINOR);
+pub fn report<C: PssControl, R: Reporter>(control: &C, pod: &PodSpec<'_>, cx: &mut R) {
+    let (profile, minor) = cx.selected();
     let mut out = Out {
-        mode: Mode::Report {
-            profile: cx.settings.profile,
-            minor,
-        },
+        mode: Mode::Report { profile, minor },
         found: Vec::new(),
     };
     control.check(pod, &mut out);
     for v in out.found {
-        let detail = v.detail.unwrap_or_default();
-        let draft = cx.report(control, v.at);
-        if !detail.message.is_empty() {
-            draft.message(detail.message);
-        }
-        if !detail.help.is_empty() {
-            draft.help(detail.help);
-        }
-        for (at, text) in detail.related {
-            draft.related(at, text);
-        }
+        let d = v.detail.unwrap_or_default();
+        cx.violation(control, v.at, d.message, d.help, d.related);
     }
 }
 
-/// Every PSS control, by rule id.
-pub fn controls() -> impl Iterator<Item = &'static dyn PssControl> {
-    registry::PSS_CONTROLS.iter().copied()
-}
-
-/// Every violation of `pod` at any level and version, with the id of the rule that flags it.
-pub fn evaluate(pod: &PodSpec<'_>) -> Vec<(&'static str, Violation)> {
+/// Every violation of `pod` at any level and version, with the id of the rule that flags it;
+/// `controls` are the registry's (`rule::registry::PSS_CONTROLS`), given by the engine so that
+/// the model, which records the violations, need not know the registry.
+pub fn evaluate(
+    pod: &PodSpec<'_>,
+    controls: &[&'static dyn PssControl],
+) -> Vec<(&'static str, Violation)> {
     let mut all = Vec::new();
     let mut out = Out {
         mode: Mode::Facts,
         found: Vec::new(),
     };
-    for control in controls() {
+    for &control in controls {
         control.check(pod, &mut out);
         let id = control.meta().id;
         all.extend(out.found.drain(..).map(|v| (id, v)));
@@ -339,7 +349,8 @@ pub fn shown(n: NodeRef<'_>) -> &str {
 /// Lines of the findings of `rule` on `yaml` at a level and version (for version tests).
 #[cfg(test)]
 pub fn lines<R: RuleMeta>(rule: &R, yaml: &str, profile: Option<PssLevel>, minor: u32) -> Vec<u32> {
-    let rule = registry::by_id(rule.meta().id).expect("internal error: rule not registered");
+    let rule =
+        crate::rule::registry::by_id(rule.meta().id).expect("internal error: rule not registered");
     let settings = crate::rule::Settings {
         profile,
         pss_minor: minor,
@@ -351,7 +362,7 @@ pub fn lines<R: RuleMeta>(rule: &R, yaml: &str, profile: Option<PssLevel>, minor
 
 #[cfg(test)]
 mod tests {
-    use super::{Levels, Versions, controls};
+    use super::{Levels, Versions};
     use crate::rule::{PssLevel, registry};
 
     #[test]
@@ -375,7 +386,7 @@ mod tests {
             .filter(|r| r.meta().pss.is_some())
             .map(|r| r.meta().id)
             .collect();
-        let mut ctl: Vec<&str> = controls().map(|c| c.meta().id).collect();
+        let mut ctl: Vec<&str> = registry::PSS_CONTROLS.iter().map(|c| c.meta().id).collect();
         pss.sort_unstable();
         ctl.sort_unstable();
         assert_eq!(

@@ -1,3 +1,5 @@
+//! Kustomize builds: an overlay rendered with origin annotations, kept per document.
+//!
 //! Kustomize builds: render an overlay with origin and transformer annotations, keep per
 //! document where it came from, and remove the annotations before linting.
 

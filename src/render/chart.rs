@@ -1,3 +1,5 @@
+//! A chart's tree checked before rendering: no link out of it, nothing but regular files.
+//!
 //! Before a chart is rendered, its whole tree (subcharts under `charts/` included) is looked at
 //! without following a link: `helm template` follows symbolic links and opens every file it
 //! finds, so a link that leaves the chart, or a FIFO, socket or device, makes the chart unsafe.

@@ -1,3 +1,5 @@
+//! Finding the renderers, lexical path arithmetic and a private scratch directory.
+//!
 //! Finding the renderers, lexical path arithmetic and a private scratch directory that never
 //! lives inside the user's repository (running them: [`super::sandbox`]).
 

@@ -1,3 +1,5 @@
+//! An overlay checked before rendering for anything that would execute, fetch or leave the repo.
+//!
 //! Before an overlay is rendered, every kustomization it reaches is read the way kustomize reads
 //! it (keys matched as Go's JSON decoder matches them: case-insensitively) and checked for what
 //! would make kustomize execute, fetch or read outside the repository: a remote reference, a

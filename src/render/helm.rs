@@ -1,3 +1,5 @@
+//! Helm: charts rendered with `helm template`, `# Source:` comments resolved to templates.
+//!
 //! Helm: charts in the repository rendered with `helm template`, and `# Source:` comments of
 //! rendered streams resolved to the template files that wrote them.
 

@@ -1,3 +1,5 @@
+//! Kustomize: kustomization files read, entry-point overlays found.
+//!
 //! Kustomize: read kustomization files (resources, components, patches) and find the
 //! entry-point overlays.
 

@@ -1,5 +1,4 @@
-//! A finding that comes from a shared base is reported once, listing every overlay it appears
-//! in.
+//! A finding that comes from a shared base is reported once, listing every overlay it appears in.
 
 use std::collections::HashMap;
 

@@ -1,3 +1,5 @@
+//! Rendering: Helm charts and Kustomize overlays rendered, findings traced to their source.
+//!
 //! Lint what will be applied: Helm charts and Kustomize overlays rendered before linting, and
 //! every finding in rendered output traced back to the file and line that wrote it. Nothing is
 //! rendered that would make a renderer execute, fetch or read outside the repository, renderers

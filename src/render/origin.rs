@@ -1,6 +1,12 @@
+//! Kustomize tracing: the file that wrote the value at a route of a rendered object.
+//!
 //! Kustomize: map a route of a rendered object onto the file that wrote its value — a patch that
 //! set it (strategic merge or JSON 6902, in a file or inline), an `images:` entry, a generator,
 //! else the resource file the object came from (the same route resolved there).
+//!
+//! These are methods of [`Tracer`] (`trace.rs`), kept apart because the Kustomize half is as
+//! long as the rest: the two files import each other as one type's two halves, the one import
+//! circle of `render/` (ARCHITECTURE.md, "Import circles").
 
 use std::path::Path;
 

@@ -1,3 +1,5 @@
+//! What to lint when charts and overlays are rendered, and the notices that say so.
+//!
 //! What to lint when charts and kustomizations are rendered: after discovery, Helm charts and
 //! entry-point Kustomize overlays become rendered inputs, the raw files they were rendered from
 //! are skipped, patches are never linted on their own, and every choice is said in a notice.

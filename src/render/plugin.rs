@@ -1,3 +1,5 @@
+//! Generator, transformer and validator configurations an overlay names, checked.
+//!
 //! Generator, transformer and validator configurations an overlay names: each must configure a
 //! plugin built into kustomize (which runs nothing), carry no function annotation, and name no
 //! file kubeward would refuse in a kustomization.

@@ -1,3 +1,5 @@
+//! A chart or overlay kubeward did not render, as a finding.
+//!
 //! A chart or overlay kubeward did not render, as a finding: `unsafe-render-input` when the input
 //! would have made the renderer execute, fetch or read outside the repository, `render-error`
 //! when the render was tried and failed (or ran out of time or output room). Either way the gate

@@ -1,3 +1,5 @@
+//! The files findings are traced to, registered and numbered during the run.
+//!
 //! The files findings are traced to (templates, bases, patches, kustomizations): registered while
 //! files are linted in parallel, numbered after the run's inputs. Only regular files inside the
 //! run's repositories are read (rendered metadata is data, not a path).
@@ -7,7 +9,6 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use super::exec;
-use super::plan::Context;
 use super::scope::Scope;
 use crate::engine::SourceFile;
 use crate::input::display_path;
@@ -36,11 +37,11 @@ pub struct Registry {
 
 impl Registry {
     /// A registry whose file ids start after the run's `inputs` files, reading inside the
-    /// repositories of `render` (else the working directory's).
-    pub fn new(inputs: usize, render: Option<&Context>) -> Self {
+    /// repositories of `scope`, the render context's (else the working directory's).
+    pub fn new(inputs: usize, scope: Option<&Scope>) -> Self {
         Registry {
             base: u32::try_from(inputs).unwrap_or(u32::MAX),
-            scope: render.map_or_else(Scope::cwd, |c| c.scope.clone()),
+            scope: scope.map_or_else(Scope::cwd, Scope::clone),
             inner: Mutex::new(Inner::default()),
         }
     }

@@ -1,3 +1,5 @@
+//! Routes across a rendered object and the files it came from.
+//!
 //! Routes across a rendered object and the files it came from: list items matched by merge key,
 //! JSON 6902 operations, patch targets, and what a patch repeats only to name its object.
 

@@ -1,3 +1,5 @@
+//! Running a renderer on untrusted input: cleared environment, time limit, output cap.
+//!
 //! Running a renderer on untrusted input: a cleared environment (`PATH`, a fresh home in a
 //! private scratch directory and the few variables a renderer needs; git transports disabled),
 //! standard input closed, a wall-time limit and an output cap that stops reading when it is hit.

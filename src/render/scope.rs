@@ -1,3 +1,5 @@
+//! The repository roots of a run: what a render may read and metadata may lead to.
+//!
 //! The repository roots of a run: what a render may read, and what rendered metadata may be
 //! followed to. A root is the git work tree holding a scanned path (the nearest directory with a
 //! `.git`), else the scanned directory itself (a file's directory for an explicit file). Every

@@ -1,3 +1,5 @@
+//! Tracing checked on many labels at once, over the fixtures and the corpus.
+//!
 //! Tracing checked on many labels at once: a probe rule reports at every object's `kind` and
 //! `metadata.name`, every container's `image` and a missing setting of every container, over
 //! the fixtures and the real repositories of the corpus. Every finding must land on an existing

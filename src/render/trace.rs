@@ -1,3 +1,5 @@
+//! Tracing a finding in rendered output back to the file and line that wrote it.
+//!
 //! Tracing a finding in rendered output back to the file and line that wrote it: the Helm
 //! template named by `# Source:`, or the Kustomize resource, patch or kustomization.
 //!

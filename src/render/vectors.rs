@@ -1,10 +1,12 @@
+//! The test harness of the rules reported while rendering.
+//!
 //! The test harness of the rules reported while rendering (`render-error`,
 //! `unsafe-render-input`): like `crate::testing::RuleTest`, with `#~ rule-id` markers and a
 //! snapshot gallery, but each vector is a small repository (a kustomization, or a chart rendered
 //! by `testdata/helm/fake-helm.sh`) linted through discovery, rendering and the engine.
 
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use crate::engine;
 use crate::input::{DiscoverOptions, discover};
@@ -186,20 +188,6 @@ impl RenderTest {
     /// Run every vector and snapshot the gallery next to the rule's file.
     pub fn snapshot(self) {
         let gallery = self.run();
-        let file = self.source.split('#').next().unwrap_or(self.source);
-        let path = Path::new(file);
-        let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join(path.parent().unwrap_or(Path::new(".")))
-            .join("snapshots");
-        let name = path
-            .file_stem()
-            .and_then(|s| s.to_str())
-            .unwrap_or("rule")
-            .to_owned();
-        let mut settings = insta::Settings::clone_current();
-        settings.set_snapshot_path(dir);
-        settings.set_prepend_module_to_snapshot(false);
-        settings.set_omit_expression(true);
-        settings.bind(|| insta::assert_snapshot!(name, gallery));
+        crate::testing::snapshot_beside(self.source, gallery);
     }
 }

@@ -1,3 +1,5 @@
+//! `--format github`: workflow command annotations and a markdown job summary.
+//!
 //! `--format github`: workflow commands (annotations) with the toolkit's escaping, and a
 //! markdown job summary for `$GITHUB_STEP_SUMMARY`.
 //!

@@ -1,5 +1,6 @@
-//! Rich terminal diagnostics (miette's graphical handler). The only module that configures
-//! rendering; tests pin its theme and width.
+//! Rich terminal diagnostics (miette's graphical handler).
+//!
+//! The only module that configures rendering; tests pin its theme and width.
 
 use std::fmt;
 use std::sync::Arc;

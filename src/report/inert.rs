@@ -1,3 +1,5 @@
+//! Text from the input made inert for a terminal: control characters shown, not obeyed.
+//!
 //! Text from the input (file names, names inside messages, source lines) made inert for a
 //! terminal: a control character in a file name or a manifest (an escape sequence, a bare
 //! carriage return, a bell, a bidirectional override) is shown, never interpreted.

@@ -1,3 +1,5 @@
+//! JSON text for the SARIF results: strings escaped exactly as serde_json does, and integers.
+//!
 //! JSON text for the SARIF results, which are written directly (`sarif::write_result`): strings
 //! escaped exactly as serde_json escapes them, and integers. Strings that need no escape (nearly
 //! all of them) are copied at once; serde_json looks up every byte of every string in a table,

@@ -1,3 +1,5 @@
+//! `--format junit`: JUnit XML, a test case per finding and per clean file.
+//!
 //! `--format junit`: JUnit XML, one test case per finding (classname = file path), plus one
 //! passing case per linted file without findings so CI dashboards count them.
 

@@ -1,3 +1,5 @@
+//! What the user sees: one format per file, and `Report`, the one entry point among them.
+//!
 //! What the user sees: one output format per file, and [`Report`], the one entry point that
 //! chooses among them. Report never decides what is found, at what severity or whether a run
 //! fails; it draws the finished run.

@@ -1,3 +1,5 @@
+//! Output files written whole or not at all, and standard output with its errors told apart.
+//!
 //! Output files written whole or not at all (`--output`, `--sarif-file`, the baseline file,
 //! `init`'s configuration), and standard output written with its errors told apart.
 

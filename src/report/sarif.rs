@@ -1,3 +1,5 @@
+//! SARIF 2.1.0 for GitHub code scanning.
+//!
 //! SARIF 2.1.0 for GitHub code scanning (INTEGRATION.md §1): every enabled rule in
 //! `driver.rules` (stable `ruleIndex`), tight regions, related locations, a stable
 //! `partialFingerprints["kubeward/v1"]`, and masked-free messages (rules never put secrets in

@@ -6,8 +6,8 @@ use super::meta::{Meta, PssLevel, RuleMeta, Severity};
 use crate::model::{NsIndex, NsKey, Site, World};
 use crate::yaml::{Focus, Label};
 
-/// Newest Kubernetes minor version whose Pod Security Standards kubeward knows.
-pub const LATEST_PSS_MINOR: u32 = 37;
+/// Newest Kubernetes minor version whose Pod Security Standards kubeward knows (kept with them).
+pub use crate::pss::LATEST_PSS_MINOR;
 
 /// Rule settings that come from flags and configuration.
 #[derive(Debug, Clone)]
@@ -170,6 +170,35 @@ impl<'c> Context<'c> {
         self.drafts
             .last_mut()
             .expect("internal error: draft just pushed")
+    }
+}
+
+impl crate::pss::Reporter for Context<'_> {
+    fn selected(&self) -> (Option<PssLevel>, u32) {
+        (
+            self.settings.profile,
+            self.settings.pss_minor.min(LATEST_PSS_MINOR),
+        )
+    }
+
+    fn violation(
+        &mut self,
+        control: &dyn crate::pss::PssControl,
+        at: Label,
+        message: String,
+        help: Cow<'static, str>,
+        related: Vec<(Label, String)>,
+    ) {
+        let draft = self.report(control, at);
+        if !message.is_empty() {
+            draft.message(message);
+        }
+        if !help.is_empty() {
+            draft.help(help);
+        }
+        for (at, text) in related {
+            draft.related(at, text);
+        }
     }
 }
 

@@ -1,3 +1,5 @@
+//! The rule framework: metadata, `declare_rule!`, the `Rule` hooks and the report context.
+//!
 //! The rule framework: metadata, the `declare_rule!` macro, the `Rule` hook ladder and the
 //! context rules report through.
 #![deny(missing_docs)]

@@ -1,6 +1,7 @@
 //! Every rule, in one static list sorted by id: the run order and the docs order.
-//! Adding a rule: write its file, add its `mod` line, add it here. `tests/registry.rs` checks
-//! that nothing is missing.
+//!
+//! Adding a rule: write its file, add its `mod` line, add it here. `tests/registry.rs` checks that
+//! nothing is missing.
 
 use super::Rule;
 use crate::pss::PssControl;

@@ -1,3 +1,5 @@
+//! Lint runs for the black-box tests.
+//!
 //! Lint runs for the black-box tests: one manifest as text, a rule's documented example, an
 //! overlay rendered as `kubeward lint` renders it. Not a stable API.
 

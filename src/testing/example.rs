@@ -1,3 +1,5 @@
+//! Rule examples that are a repository rather than one manifest.
+//!
 //! Examples that are a repository rather than one manifest, for rules about a repository's
 //! layout (`ignored-manifest`): a YAML mapping of file paths to their contents, every file
 //! committed to a fresh git repository, linted as `kubeward lint --render never DIR` would.
@@ -118,7 +120,6 @@ pub(crate) use harness::TreeTest;
 #[cfg(test)]
 mod harness {
     use std::collections::BTreeSet;
-    use std::path::Path;
 
     use super::Tree;
     use crate::report::human::{Style, render};
@@ -247,22 +248,7 @@ mod harness {
         /// Run every vector and snapshot the gallery next to the rule's file.
         pub(crate) fn snapshot(self) {
             let gallery = self.run();
-            let source = self.rule.meta().source;
-            let file = source.split('#').next().unwrap_or(source);
-            let path = Path::new(file);
-            let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
-                .join(path.parent().unwrap_or(Path::new(".")))
-                .join("snapshots");
-            let name = path
-                .file_stem()
-                .and_then(|s| s.to_str())
-                .unwrap_or("rule")
-                .to_owned();
-            let mut settings = insta::Settings::clone_current();
-            settings.set_snapshot_path(dir);
-            settings.set_prepend_module_to_snapshot(false);
-            settings.set_omit_expression(true);
-            settings.bind(|| insta::assert_snapshot!(name, gallery));
+            crate::testing::snapshot_beside(self.rule.meta().source, gallery);
         }
     }
 }

@@ -1,3 +1,5 @@
+//! The rule test harness: inline pass/fail vectors and a snapshot gallery.
+//!
 //! The rule test harness: inline pass/fail vectors with `#~ rule-id` markers, and a snapshot
 //! gallery of every fail case (rendered as the user sees it).
 
@@ -121,21 +123,26 @@ impl RuleTest {
     /// Run every vector and snapshot the gallery next to the rule's file.
     pub fn snapshot(self) {
         let gallery = self.run();
-        let source = self.rule.meta().source;
-        let file = source.split('#').next().unwrap_or(source);
-        let path = Path::new(file);
-        let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join(path.parent().unwrap_or(Path::new(".")))
-            .join("snapshots");
-        let name = path
-            .file_stem()
-            .and_then(|s| s.to_str())
-            .unwrap_or("rule")
-            .to_owned();
-        let mut settings = insta::Settings::clone_current();
-        settings.set_snapshot_path(dir);
-        settings.set_prepend_module_to_snapshot(false);
-        settings.set_omit_expression(true);
-        settings.bind(|| insta::assert_snapshot!(name, gallery));
+        snapshot_beside(self.rule.meta().source, gallery);
     }
+}
+
+/// Snapshot `gallery` in the `snapshots/` folder beside `source` (a path from the crate root,
+/// maybe with a `#fragment`), named after its file.
+pub(crate) fn snapshot_beside(source: &str, gallery: String) {
+    let file = source.split('#').next().unwrap_or(source);
+    let path = Path::new(file);
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join(path.parent().unwrap_or(Path::new(".")))
+        .join("snapshots");
+    let name = path
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or("rule")
+        .to_owned();
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path(dir);
+    settings.set_prepend_module_to_snapshot(false);
+    settings.set_omit_expression(true);
+    settings.bind(|| insta::assert_snapshot!(name, gallery));
 }

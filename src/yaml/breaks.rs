@@ -1,3 +1,5 @@
+//! The line breaks of YAML 1.1 other than LF and CR: NEL, LS and PS.
+//!
 //! The line breaks of YAML 1.1 other than the line feed and the carriage return: NEL (U+0085),
 //! LS (U+2028) and PS (U+2029).
 //!

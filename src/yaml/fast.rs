@@ -16,6 +16,10 @@
 //! hold the two to the same trees and errors. A text holding a control character, NEL, LS or
 //! PS is left to saphyr whole ([`eligible`]; saphyr reads NEL, LS and PS as line breaks,
 //! `super::breaks`).
+//!
+//! This file and `tree.rs` import each other, on purpose: both parsers feed one tree builder
+//! (`tree::Builder`), and the stream (`tree::Docs`) picks the parser document by document
+//! (ARCHITECTURE.md, "Import circles").
 
 use std::borrow::Cow;
 

@@ -1,3 +1,5 @@
+//! Line-based key search in YAML-like text that does not parse (Helm templates).
+//!
 //! Line-based key search in YAML-like text that does not parse: Helm templates, where Go
 //! template actions (`{{ … }}`) sit between the keys. Used to find the line of a template that
 //! wrote a rendered key.

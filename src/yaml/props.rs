@@ -1,3 +1,5 @@
+//! Property tests of the YAML layer.
+//!
 //! Property tests of the YAML layer: spans always inside the source, line/column consistent with
 //! byte offsets, decoding never panics, and on generated manifests every scalar and key resolves
 //! to exactly the bytes it was written as (block and flow style, quotes and escapes, anchors and

@@ -1,5 +1,6 @@
-//! Routes → byte spans → lines and columns. The one place that turns a rule's pointer into a
-//! position in the file.
+//! Routes → byte spans → lines and columns.
+//!
+//! The one place that turns a rule's pointer into a position in the file.
 
 use super::pointer::{Focus, Label, Pointer, Seg};
 use super::scalar::Style;

@@ -1,3 +1,5 @@
+//! Admission policies of the repository.
+//!
 //! Admission policies of the repository (the team's own rules are runtime entries, see
 //! `crate::policy::custom`).
 

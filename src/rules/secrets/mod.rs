@@ -1,3 +1,5 @@
+//! Secrets and workload identity.
+//!
 //! Secrets and workload identity: committed secret values, literal credentials, deprecated
 //! Azure identity mechanisms.
 
