@@ -165,6 +165,53 @@ fn config_is_found_and_applied() {
 }
 
 #[test]
+fn config_globs_are_relative_to_the_config_file_whatever_the_working_directory() {
+    let dir = temp_tree(&[
+        (
+            "repo/.kubeward.yaml",
+            "exclude: [\"vendor/**\"]\noverrides:\n  - paths: [\"legacy/**\"]\n    ignore: [host-pid]\n",
+        ),
+        ("repo/apps/pod.yaml", HOSTPID),
+        ("repo/legacy/pod.yaml", HOSTPID),
+        ("repo/vendor/pod.yaml", HOSTPID),
+    ]);
+    // A repository: the configuration is found from a subdirectory up to its root.
+    git(&dir.path().join("repo"), &["init", "-q"]);
+    let only_apps = vec![("host-pid".to_owned(), "repo/apps/pod.yaml".to_owned(), 5)];
+    // From the directory above, the configuration named.
+    let (_, f, _) = kubeward()
+        .dir(dir.path())
+        .args(["lint", "repo", "--config", "repo/.kubeward.yaml"])
+        .args(["--select", "host-pid"])
+        .json();
+    assert_eq!(f, only_apps);
+    // Each directory given on its own, the configuration found above it.
+    let (_, f, v) = kubeward()
+        .dir(dir.path())
+        .args(["lint", "repo/apps", "repo/legacy", "repo/vendor"])
+        .args(["--select", "host-pid"])
+        .json();
+    assert_eq!(f, only_apps);
+    assert!(
+        v["summary"]["skipped_paths"]
+            .as_array()
+            .is_some_and(|s| s.iter().any(|p| p["path"] == "repo/vendor/pod.yaml")),
+        "{v}"
+    );
+    // From a subdirectory: `legacy/**` is still the legacy beside the configuration.
+    let (_, f, _) = kubeward()
+        .dir(dir.path().join("repo/legacy"))
+        .args(["lint", ".", "--select", "host-pid"])
+        .json();
+    assert_eq!(f, vec![]);
+    let (_, f, _) = kubeward()
+        .dir(dir.path().join("repo/vendor"))
+        .args(["lint", "pod.yaml", "--select", "host-pid"])
+        .json();
+    assert_eq!(f, vec![]);
+}
+
+#[test]
 fn bad_config_is_a_located_error_with_exit_2() {
     let dir = temp_tree(&[
         (

@@ -93,14 +93,26 @@ pub(super) fn execute(args: &LintArgs, sarif: bool) -> Result<(engine::Run, Plan
     Ok((run, plan))
 }
 
-/// Severity changes and per-path ignores from the configuration.
+/// Severity changes and per-path ignores from the configuration. `overrides[].paths` name paths
+/// relative to the configuration file's directory.
 fn apply_config(run: &mut engine::Run, cfg: &config::Config) {
-    let files = &run.files;
+    let scope = cfg.scoped(globset::GlobSet::empty());
+    // Each file's path relative to the configuration's directory, once per file.
+    let relative: Vec<Option<String>> = if cfg.overrides.is_empty() {
+        Vec::new()
+    } else {
+        run.files
+            .iter()
+            .map(|f| scope.relative(std::path::Path::new(&f.path)))
+            .collect()
+    };
     run.findings.retain_mut(|f| {
-        let path = files[f.primary.file as usize].path.as_str();
         if let Some((_, s)) = cfg.severity.iter().find(|(id, _)| *id == f.meta.id) {
             f.severity = *s;
         }
+        let Some(Some(path)) = relative.get(f.primary.file as usize) else {
+            return true;
+        };
         for ov in cfg.overrides.iter().filter(|o| o.globs.is_match(path)) {
             if ov.ignore.contains(&f.meta.id) {
                 return false;

@@ -18,4 +18,4 @@ pub use discover::discover;
 pub use discover::{DiscoverOptions, Error, discover_all};
 pub(crate) use discover::{HIDDEN, IGNORED};
 pub use read::DEFAULT_MAX_FILE_SIZE;
-pub use source::{Input, InputSource, display_path};
+pub use source::{Input, InputSource, ScopedGlobs, display_path, lexical_absolute};
