@@ -364,15 +364,36 @@ fn new_from_rev_reports_only_new_findings() {
     )
     .unwrap();
     git(dir.path(), &["commit", "-qam", "feature"]);
-    let (code, f, _) = kubeward()
+    let (code, f, v) = kubeward()
         .dir(dir.path())
         .args(["lint", "apps", "--new-from-rev", "main"])
         .json();
+    // What existed at the merge base is listed as suppressed (external), not as active.
+    let suppressed: Vec<&serde_json::Value> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| &f["suppressed"])
+        .collect();
+    let active: Vec<_> = f
+        .into_iter()
+        .zip(&suppressed)
+        .filter(|(_, s)| s.is_null())
+        .map(|(f, _)| f)
+        .collect();
     assert_eq!(
-        f,
+        active,
         vec![("host-ipc".to_owned(), "apps/a.yaml".to_owned(), 7)],
         "hostPID existed at the merge base"
     );
+    assert!(
+        suppressed
+            .iter()
+            .filter(|s| !s.is_null())
+            .all(|s| s["kind"] == "external"),
+        "{suppressed:?}"
+    );
+    assert_eq!(v["summary"]["findings"], 1);
     assert_eq!(code, 1);
     let out = kubeward()
         .dir(dir.path())
