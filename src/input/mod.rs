@@ -12,7 +12,7 @@ pub(crate) mod lookup;
 pub(crate) mod read;
 mod source;
 
-pub use context::{add_context, kustomize_namespaces};
+pub use context::{add_context, kustomizations_around, kustomize_namespaces};
 #[cfg(test)]
 pub use discover::discover;
 pub use discover::{DiscoverOptions, Error, discover_all};
