@@ -12,7 +12,7 @@ use crate::model::{Facts, Object, ObjectIdent};
 use crate::render;
 use crate::rule::Context;
 use crate::suppress::Directive;
-use crate::yaml::{Doc, Docs, Label, NodeRef, Pointer, RealComments, Seg, parse_stream};
+use crate::yaml::{Doc, Docs, Label, Pointer, RealComments, parse_stream};
 
 use super::directives::{
     annotation_directive, comment_directives, directives_in, is_directive, render_scoped,
@@ -263,15 +263,8 @@ pub(super) fn lint_doc(
         return;
     };
     if obj.is_list() {
-        for (i, item) in obj
-            .node
-            .get("items")
-            .into_iter()
-            .flat_map(NodeRef::items)
-            .enumerate()
-        {
-            let base = Pointer::root().join([Seg::from("items"), Seg::from(i)]);
-            match Object::from_node(item, base, &input.display, doc.index) {
+        for item in obj.list_items() {
+            match item {
                 Some(o) => lint_object(doc, &o, input, opts, res, out),
                 None => out.stats.skip_document("List item that is not an object"),
             }
@@ -375,17 +368,8 @@ pub(super) fn each_object<'d>(doc: &'d Doc<'d>, path: &'d str, mut f: impl FnMut
         f(&obj);
         return;
     }
-    for (i, item) in obj
-        .node
-        .get("items")
-        .into_iter()
-        .flat_map(NodeRef::items)
-        .enumerate()
-    {
-        let base = Pointer::root().join([Seg::from("items"), Seg::from(i)]);
-        if let Some(o) = Object::from_node(item, base, path, doc.index) {
-            f(&o);
-        }
+    for o in obj.list_items().flatten() {
+        f(&o);
     }
 }
 

@@ -92,6 +92,20 @@ impl<'d> Object<'d> {
         self.kind.ends_with("List") && self.node.get("items").is_some_and(NodeRef::is_seq)
     }
 
+    /// The items of a list (see [`Object::is_list`]) viewed as objects, routed under `items`
+    /// (`None` for an item that is not an object).
+    pub fn list_items(&self) -> impl Iterator<Item = Option<Object<'d>>> + '_ {
+        self.node
+            .get("items")
+            .into_iter()
+            .flat_map(NodeRef::items)
+            .enumerate()
+            .map(|(i, item)| {
+                let base = Pointer::root().join([Seg::from("items"), Seg::from(i)]);
+                Object::from_node(item, base, self.path, self.doc_index)
+            })
+    }
+
     /// A label on a node of this object.
     pub fn at<I, S>(&self, segs: I) -> Label
     where

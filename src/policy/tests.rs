@@ -11,7 +11,7 @@ use std::sync::Arc;
 use super::eval::Outcome;
 use super::set::{Collector, PolicySet};
 use crate::model::{Object, Site};
-use crate::yaml::{Label, NodeRef, Pointer, Seg, parse_stream};
+use crate::yaml::{Label, Pointer, parse_stream};
 
 /// Rows of one resource file: (kind, namespace, name, expected to fail).
 type Rows = Vec<(String, String, String, bool)>;
@@ -49,17 +49,8 @@ fn objects(text: &str, mut f: impl FnMut(&Object<'_>)) {
             continue;
         };
         if obj.is_list() {
-            for (i, item) in obj
-                .node
-                .get("items")
-                .into_iter()
-                .flat_map(NodeRef::items)
-                .enumerate()
-            {
-                let base = Pointer::root().join([Seg::from("items"), Seg::from(i)]);
-                if let Some(o) = Object::from_node(item, base, "t.yaml", doc.index) {
-                    f(&o);
-                }
+            for o in obj.list_items().flatten() {
+                f(&o);
             }
         } else {
             f(&obj);
