@@ -170,7 +170,45 @@ pub fn check_replaceable(path: &Path) -> Result<(), Error> {
 pub fn read(path: &Path) -> Result<Baseline, Error> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| Error::Baseline(path.display().to_string(), e.to_string()))?;
-    let b: Baseline = serde_json::from_str(&text)
+    parse(path, &text)
+}
+
+/// The largest baseline the configuration may name (a baseline of a million findings is about
+/// 200 MB).
+const MAX_CONFIGURED_SIZE: u64 = 1 << 30;
+
+/// Read the baseline a configuration file names (`baseline:`, relative to `dir`, the
+/// configuration's directory). The configuration is part of the scanned repository, so the
+/// path stays in it: relative, with no `..`, a regular file or a link to one inside `dir`.
+pub fn read_configured(dir: &Path, rel: &str) -> Result<Baseline, Error> {
+    let shown = crate::report::inert::path(rel).into_owned();
+    let p = Path::new(rel);
+    if p.is_absolute()
+        || p.components().any(|c| {
+            !matches!(
+                c,
+                std::path::Component::Normal(_) | std::path::Component::CurDir
+            )
+        })
+    {
+        return Err(Error::Baseline(
+            shown,
+            "the configuration's `baseline` must be a path inside its directory (relative, no `..`)"
+                .into(),
+        ));
+    }
+    let path = dir.join(p);
+    let text = crate::input::lookup::read_regular(
+        &path,
+        crate::input::lookup::Links::Within(dir),
+        MAX_CONFIGURED_SIZE,
+    )
+    .map_err(|e| Error::Baseline(path.display().to_string(), e.to_string()))?;
+    parse(&path, &text)
+}
+
+fn parse(path: &Path, text: &str) -> Result<Baseline, Error> {
+    let b: Baseline = serde_json::from_str(text)
         .map_err(|e| Error::Baseline(path.display().to_string(), e.to_string()))?;
     if b.version != VERSION && b.version != 1 {
         return Err(Error::Baseline(

@@ -71,7 +71,7 @@ pub enum FailOn {
 /// `--color`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ColorChoice {
-    /// Colour when stderr is a terminal and NO_COLOR is unset.
+    /// Colour when the output is a terminal, NO_COLOR is unset and TERM is not `dumb`.
     Auto,
     /// Always colour.
     Always,
@@ -88,18 +88,38 @@ pub struct LintArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,
-    /// Write the report to this file instead of standard output.
+    /// Write the report (diagnostics too, with --format human) to this file instead of
+    /// standard output.
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
-    /// Run only these rules (comma-separated ids).
-    #[arg(long, value_delimiter = ',', value_name = "RULE")]
+    /// Run only these rules: comma-separated rule ids or categories (`pod-security`, `rbac`,
+    /// …; `kubeward rules` lists both). Not with --profile, which runs exactly its level's
+    /// controls.
+    #[arg(
+        long,
+        value_delimiter = ',',
+        value_name = "RULE",
+        conflicts_with = "profile"
+    )]
     pub select: Vec<String>,
-    /// Do not run these rules (comma-separated ids).
+    /// Do not run these rules: comma-separated rule ids or categories.
     #[arg(long, value_delimiter = ',', value_name = "RULE")]
     pub ignore: Vec<String>,
     /// Also write SARIF to this file (whatever --format is).
     #[arg(long, value_name = "FILE")]
     pub sarif_file: Option<PathBuf>,
+    /// The code scanning category of the SARIF (`runs[0].automationDetails.id` is
+    /// `CATEGORY/`): two runs uploaded for one commit need two categories [default: kubeward].
+    #[arg(long, value_name = "CATEGORY", value_parser = parse_category)]
+    pub sarif_category: Option<String>,
+    /// Where the full SARIF of this run can be seen (e.g. the code scanning page of the pull
+    /// request, or an artifact): the GitHub job summary (`--format github`) links to it.
+    #[arg(long, value_name = "URL", value_parser = crate::report::github::check_link)]
+    pub sarif_link: Option<String>,
+    /// Print how many findings each rule has (most first) instead of the findings: a table,
+    /// or a JSON array with `--format json`.
+    #[arg(long)]
+    pub statistics: bool,
     /// Exit with 1 when a finding at or above this severity remains [default: low].
     #[arg(long, value_enum)]
     pub fail_on: Option<FailOn>,
@@ -136,7 +156,7 @@ pub struct LintArgs {
     /// Docker Hub images).
     #[arg(long = "trusted-registry", value_name = "PREFIX")]
     pub trusted_registries: Vec<String>,
-    /// When to colour the human output (NO_COLOR is honoured).
+    /// When to colour the human output (NO_COLOR and TERM=dumb are honoured).
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
     /// Print only the diagnostics, no summary.
@@ -237,6 +257,18 @@ impl Profile {
 pub fn parse_pss_version(s: &str) -> Result<u32, String> {
     crate::rule::parse_pss_version(s)
         .ok_or_else(|| format!("expected `v1.N`, `1.N` or `latest`, got `{s}`"))
+}
+
+/// `--sarif-category`: a code scanning category, one line of printable characters.
+pub fn parse_category(s: &str) -> Result<String, String> {
+    if s.is_empty() || s.len() > 200 || s.chars().any(|c| c.is_control() || c.is_whitespace()) {
+        return Err(format!(
+            "expected a category such as `kubeward` or `kubeward-staging` (no spaces, at most 200 \
+             bytes), got `{}`",
+            crate::report::inert::path(s)
+        ));
+    }
+    Ok(s.to_owned())
 }
 
 /// `--new-from-rev`: a revision git cannot read as an option (see [`crate::input::git::check_revision`]).

@@ -28,6 +28,7 @@ const TOP_KEYS: &[&str] = &[
     "render-max-output",
     "max-file-size",
     "policies",
+    "baseline",
 ];
 const RULES_KEYS: &[&str] = &["select", "ignore", "severity", "custom"];
 const OVERRIDE_KEYS: &[&str] = &["paths", "ignore", "severity"];
@@ -95,6 +96,9 @@ pub struct Config {
     /// `policies`: files or directories of admission policies, relative to the configuration
     /// file, linted with the input (as `--policy`).
     pub policies: Vec<String>,
+    /// `baseline`: a baseline file inside the configuration's directory, relative to it
+    /// (`--baseline` wins).
+    pub baseline: Option<String>,
 }
 
 impl Config {
@@ -305,6 +309,7 @@ pub fn parse(path: &str, text: &str) -> Result<Config, Error> {
         &["critical", "high", "medium", "low", "never"],
     )?;
     render_limits(&l, doc, root, &mut cfg)?;
+    cfg.baseline = scalar(&l, doc, root.get("baseline"), &at("baseline"))?;
     if let Some(v) = scalar(&l, doc, root.get("max-file-size"), &at("max-file-size"))? {
         cfg.max_file_size = Some(crate::cli::parse_size(&v).map_err(|why| {
             l.err(
@@ -436,7 +441,10 @@ fn check_keys(
                 &Label::at(at.key(k.to_owned())).key(),
                 format!("unknown {where_} `{k}`"),
                 "unknown key",
-                &format!("The keys that exist here are: {}.", known.join(", ")),
+                &did_you_mean(
+                    registry::nearest(k, known),
+                    &format!("The keys that exist here are: {}.", known.join(", ")),
+                ),
             ));
         }
     }
@@ -534,20 +542,35 @@ fn rule_list(
     at: &Pointer,
 ) -> Result<Vec<&'static str>, Error> {
     let raw = strings(l, doc, n, at)?;
-    raw.iter()
-        .enumerate()
-        .map(|(i, id)| {
-            l.rule(id).ok_or_else(|| {
+    let mut out = Vec::new();
+    for (i, id) in raw.iter().enumerate() {
+        let ids = l
+            .rule(id)
+            .map(|r| vec![r])
+            .or_else(|| registry::select(id))
+            .ok_or_else(|| {
                 l.err(
                     doc,
                     &Label::at(at.join([Seg::from(i)])).value(),
                     format!("unknown rule `{id}`"),
                     "unknown rule",
-                    "Run `kubeward rules` to list the rule ids.",
+                    &did_you_mean(
+                        registry::suggest(id),
+                        "Run `kubeward rules` to list the rule ids; a category (e.g. `pod-security`) selects all its rules.",
+                    ),
                 )
-            })
-        })
-        .collect()
+            })?;
+        out.extend(ids);
+    }
+    Ok(out)
+}
+
+/// `help`, after "Did you mean `near`?" when there is a nearest name.
+fn did_you_mean(near: Option<&str>, help: &str) -> String {
+    match near {
+        Some(n) => format!("Did you mean `{n}`? {help}"),
+        None => help.to_owned(),
+    }
 }
 
 /// `rules.custom`: a list of custom rules (see `crate::policy::custom`).
@@ -613,7 +636,10 @@ fn severity_map(
                 &Label::at(p.clone()).key(),
                 format!("unknown rule `{k}`"),
                 "unknown rule",
-                "Run `kubeward rules` to list the rule ids.",
+                &did_you_mean(
+                    registry::suggest(k).filter(|n| registry::by_id(n).is_some()),
+                    "Run `kubeward rules` to list the rule ids.",
+                ),
             )
         })?;
         let sev = match v.text() {
@@ -662,6 +688,9 @@ rules:
 # ValidatingAdmissionPolicies to check the input against besides those in it (files or
 # directories, relative to this file).
 # policies: [cluster/policies]
+# Findings recorded by `kubeward baseline` are not reported (relative to this file; --baseline
+# wins).
+# baseline: kubeward-baseline.json
 
 # Paths not to lint (globset syntax, relative to this file), in addition to .gitignore.
 exclude:
@@ -745,6 +774,21 @@ mod tests {
         assert!(e.help.contains("critical, high"));
         let e = parse("c.yaml", "overrides:\n  - ignore: [host-pid]\n").unwrap_err();
         assert!(e.message.contains("needs `paths`"));
+    }
+
+    #[test]
+    fn unknown_names_suggest_the_nearest_and_categories_select_their_rules() {
+        let e = parse("c.yaml", "fail_on: high\n").unwrap_err();
+        assert!(e.help.starts_with("Did you mean `fail-on`?"), "{}", e.help);
+        let e = parse("c.yaml", "rules:\n  slect: [host-pid]\n").unwrap_err();
+        assert!(e.help.starts_with("Did you mean `select`?"), "{}", e.help);
+        let e = parse("c.yaml", "rules:\n  ignore: [host-pd]\n").unwrap_err();
+        assert!(e.help.starts_with("Did you mean `host-pid`?"), "{}", e.help);
+        let e = parse("c.yaml", "rules:\n  severity: {host-pd: low}\n").unwrap_err();
+        assert!(e.help.starts_with("Did you mean `host-pid`?"), "{}", e.help);
+        let c = parse("c.yaml", "rules:\n  select: [pod-security]\n").unwrap();
+        assert!(c.select.contains(&"host-pid") && c.select.contains(&"run-as-root"));
+        assert!(!c.select.contains(&"image-latest-tag"));
     }
 
     #[test]

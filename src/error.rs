@@ -24,12 +24,19 @@ pub enum Error {
     #[diagnostic(transparent)]
     Input(#[from] crate::input::Error),
     /// An unknown rule id in `--select`/`--ignore`/`explain`.
-    #[error("unknown rule `{0}`")]
-    #[diagnostic(
-        code(kubeward::unknown_rule),
-        help("Run `kubeward rules` to list the rule ids.")
-    )]
-    UnknownRule(String),
+    #[error("unknown rule `{id}`")]
+    #[diagnostic(code(kubeward::unknown_rule))]
+    UnknownRule {
+        /// As given.
+        id: String,
+        /// The nearest known id, or how to list them.
+        #[help]
+        help: String,
+    },
+    /// Flags that cannot be used together.
+    #[error("{0}")]
+    #[diagnostic(code(kubeward::usage))]
+    Usage(String, #[help] String),
     /// A bad `--exclude` glob.
     #[error("invalid glob `{0}`: {1}")]
     #[diagnostic(code(kubeward::bad_glob))]
@@ -38,4 +45,34 @@ pub enum Error {
     #[error("cannot write {0}: {1}")]
     #[diagnostic(code(kubeward::io))]
     Write(String, std::io::Error),
+}
+
+impl Error {
+    /// An unknown rule id or category, with the nearest known one when there is one
+    /// (`categories`: whether a category would have done).
+    pub(crate) fn unknown_rule(id: &str, categories: bool) -> Self {
+        let near = if categories {
+            crate::rule::registry::suggest(id.trim())
+        } else {
+            crate::rule::registry::nearest(
+                id.trim(),
+                &crate::rule::registry::ALL
+                    .iter()
+                    .map(|r| r.meta().id)
+                    .collect::<Vec<_>>(),
+            )
+        };
+        let list = if categories {
+            "Run `kubeward rules` to list the rule ids; a category (e.g. `pod-security`) selects all its rules."
+        } else {
+            "Run `kubeward rules` to list the rule ids."
+        };
+        Error::UnknownRule {
+            id: crate::report::inert::path(id).into_owned(),
+            help: match near {
+                Some(n) => format!("Did you mean `{n}`? {list}"),
+                None => list.to_owned(),
+            },
+        }
+    }
 }

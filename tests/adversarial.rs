@@ -351,7 +351,7 @@ fn a_100_mb_manifest_is_linted_in_bounded_memory() {
         } else {
             assert_eq!(
                 m.out
-                    .stderr
+                    .stdout
                     .matches("privileged-container (critical)")
                     .count(),
                 expected_findings
@@ -486,9 +486,9 @@ fn hostile_file_names_are_escaped_in_every_format() {
         "tab\\there.yaml",
     ] {
         assert!(
-            human.stderr.contains(&format!("[{shown}:10:9]")),
+            human.stdout.contains(&format!("[{shown}:10:9]")),
             "{shown}: {}",
-            human.stderr
+            human.stdout
         );
     }
 }

@@ -10,10 +10,11 @@ fn demo_tree_exits_1_with_findings_and_summary() {
         .args(["lint", "testdata/demo", "--color", "never"])
         .run();
     assert_eq!(out.code, 1, "{}", out.stderr);
+    // Diagnostics on standard output (`| head`, `> file`), the summary on standard error.
     assert!(
-        out.stderr.contains("privileged-container (critical)"),
+        out.stdout.contains("privileged-container (critical)"),
         "{}",
-        out.stderr
+        out.stdout
     );
     assert!(out.stderr.contains("files linted"), "{}", out.stderr);
     assert!(
@@ -21,7 +22,10 @@ fn demo_tree_exits_1_with_findings_and_summary() {
         "{}",
         out.stderr
     );
-    assert!(out.stdout.is_empty(), "human output goes to stderr");
+    assert!(
+        !out.stderr.contains("privileged-container (critical)"),
+        "diagnostics go to standard output"
+    );
 }
 
 #[test]
@@ -492,8 +496,8 @@ fn no_color_and_plain_output_when_not_a_tty() {
         .args(["lint", &testdata("cli/workloads/pod.yaml")])
         .run();
     assert!(
-        !out.stderr.contains('\u{1b}'),
-        "no ANSI escapes when stderr is not a terminal"
+        !out.stdout.contains('\u{1b}') && !out.stderr.contains('\u{1b}'),
+        "no ANSI escapes when the output is not a terminal"
     );
     let out = kubeward()
         .args([
@@ -503,7 +507,7 @@ fn no_color_and_plain_output_when_not_a_tty() {
             "always",
         ])
         .run();
-    assert!(out.stderr.contains('\u{1b}'));
+    assert!(out.stdout.contains('\u{1b}'));
 }
 
 #[test]
@@ -521,5 +525,6 @@ fn human_output_snapshot() {
             "duplicate-key,privileged-container",
         ])
         .run();
-    insta::assert_snapshot!(out.stderr);
+    assert!(out.stderr.is_empty(), "{}", out.stderr);
+    insta::assert_snapshot!(out.stdout);
 }

@@ -234,7 +234,7 @@ fn human_output_lists_the_chain_across_files() {
         ])
         .output()
         .unwrap();
-    let text = String::from_utf8_lossy(&out.stderr).into_owned();
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
     insta::assert_snapshot!(text, @r#"
     workload-rbac-risk (high) (https://github.com/kubeward/kubeward/blob/main/docs/rules/workload-rbac-risk.md)
 

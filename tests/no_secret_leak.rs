@@ -43,7 +43,9 @@ fn run(args: &[&str]) -> String {
 
 #[test]
 fn no_secret_in_any_format() {
-    for format in ["human", "json", "sarif", "github", "gitlab", "junit"] {
+    for format in [
+        "human", "concise", "json", "sarif", "github", "gitlab", "junit",
+    ] {
         for color in ["never", "always"] {
             let out = run(&["--format", format, "--color", color]);
             for rule in [

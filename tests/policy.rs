@@ -138,9 +138,11 @@ fn repository_policy_is_reported_at_the_offending_line() {
         ])
         .env("COLUMNS", "100")
         .run();
+    // The diagnostics (standard output), then the summary (standard error).
     let shown: String = human
-        .stderr
+        .stdout
         .lines()
+        .chain(human.stderr.lines())
         .filter(|l| !l.contains("files linted"))
         .map(|l| format!("{l}\n"))
         .collect();
@@ -436,6 +438,7 @@ fn cel_errors_in_the_configuration_are_located_and_exit_2() {
     let out = kubeward()
         .dir(d.path())
         .args(["lint", ".", "--color", "never"])
+        .env("COLUMNS", "200")
         .run();
     assert_eq!(out.code, 2, "{}", out.stderr);
     assert!(
@@ -560,4 +563,106 @@ data: {password: not-a-secret}
         assert!(all.contains("static message"), "{all}");
         assert!(all.contains("value: not-a-secret"), "{all}");
     }
+}
+
+#[test]
+fn a_variable_choosing_the_pod_spec_by_kind_is_followed_to_the_line() {
+    // The usual way to write one policy for every workload kind: a variable that picks the pod
+    // spec with `?:`. The finding is on the field the failing validation reads, in the branch
+    // the object takes, not on the top of the object.
+    let policy = r#"apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicy
+metadata:
+  name: no-host-network
+spec:
+  matchConstraints:
+    resourceRules:
+    - apiGroups: ["", apps, batch]
+      apiVersions: ["*"]
+      operations: [CREATE]
+      resources: [pods, deployments, cronjobs]
+  variables:
+  - name: pod
+    expression: "object.kind == 'Pod' ? object.spec : (object.kind == 'CronJob' ? object.spec.jobTemplate.spec.template.spec : object.spec.template.spec)"
+  - name: containers
+    expression: "variables.pod.containers + (has(variables.pod.initContainers) ? variables.pod.initContainers : [])"
+  validations:
+  - expression: "!has(variables.pod.hostNetwork) || variables.pod.hostNetwork == false"
+    message: no host network
+  - expression: "variables.containers.all(c, !c.image.endsWith(':latest'))"
+    message: no latest tag
+---
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicyBinding
+metadata:
+  name: no-host-network
+spec:
+  policyName: no-host-network
+  validationActions: [Deny]
+"#;
+    let workloads = "apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  template:
+    spec:
+      hostNetwork: true
+      containers:
+      - name: web
+        image: registry.example.com/web:1.0
+---
+apiVersion: batch/v1
+kind: CronJob
+metadata:
+  name: nightly
+spec:
+  schedule: '0 3 * * *'
+  jobTemplate:
+    spec:
+      template:
+        spec:
+          initContainers:
+          - name: setup
+            image: registry.example.com/setup:1.0
+          containers:
+          - name: job
+            image: registry.example.com/job:latest
+";
+    let d = tempfile::tempdir().expect("tempdir");
+    write(d.path(), "policies/no-host-network.yaml", policy);
+    write(d.path(), "apps/workloads.yaml", workloads);
+    let out = kubeward()
+        .dir(d.path())
+        .args([
+            "lint",
+            ".",
+            "--select",
+            "admission-policy",
+            "--format",
+            "json",
+        ])
+        .run();
+    let f = findings(&out.stdout, "admission-policy");
+    let routes: Vec<(u64, String)> = f
+        .iter()
+        .map(|f| {
+            (
+                f["line"].as_u64().unwrap_or(0),
+                f["route"].as_str().unwrap_or("").to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        routes,
+        [
+            (8, "spec.template.spec.hostNetwork".to_owned()),
+            (
+                28,
+                "spec.jobTemplate.spec.template.spec.containers[name=job].image".to_owned()
+            ),
+        ],
+        "{}",
+        out.stdout
+    );
 }

@@ -426,12 +426,12 @@ fn helm_stream_on_stdin_names_the_template_and_keeps_the_rendered_position() {
         .stdin(stream)
         .run();
     assert!(
-        out.stderr
+        out.stdout
             .contains("[charts/webapp/templates/deployment.yaml:19:7]"),
         "{}",
-        out.stderr
+        out.stdout
     );
-    assert!(out.stderr.contains("[<stdin>:38:7]"), "{}", out.stderr);
+    assert!(out.stdout.contains("[<stdin>:38:7]"), "{}", out.stdout);
 }
 
 #[test]
@@ -460,11 +460,11 @@ fn helm_template_outside_the_repository_is_kept_as_a_property() {
         .args(SELECT)
         .run();
     assert!(
-        out.stderr.contains(
+        out.stdout.contains(
             "from Helm template ingress-nginx/templates/controller-daemonset.yaml (not found"
         ),
         "{}",
-        out.stderr
+        out.stdout
     );
 }
 
@@ -585,13 +585,13 @@ fn human_output_shows_the_source_line_and_the_rendering() {
         .args(SELECT)
         .stdin(stream)
         .run();
-    insta::assert_snapshot!("helm_stream_on_stdin", out.stderr);
+    insta::assert_snapshot!("helm_stream_on_stdin", out.stdout);
     if kustomize_renderer() {
         let out = kubeward()
             .args(["lint", "testdata/kustomize", "--color", "never", "--quiet"])
             .args(SELECT)
             .run();
-        insta::assert_snapshot!("kustomize_overlays", out.stderr);
+        insta::assert_snapshot!("kustomize_overlays", out.stdout);
     }
 }
 

@@ -2,7 +2,10 @@
 # Run kubeward once for the kubeward GitHub Action (action.yml, step "run").
 #
 #   kubeward lint --format github|human --sarif-file "$RUNNER_TEMP/kubeward.sarif" \
-#     --fail-on "$KW_FAIL_ON" --render "$KW_RENDER" --no-progress [--config "$KW_CONFIG"] -- <paths>
+#     --fail-on "$KW_FAIL_ON" --render "$KW_RENDER" --no-progress \
+#     --sarif-category "$KW_CATEGORY" [--sarif-link <code scanning page>] \
+#     [--config "$KW_CONFIG"] [--baseline "$KW_BASELINE"] [--new-from-rev <base sha>] \
+#     [<KW_ARGS words>] -- <paths>
 #
 # The exit code is recorded, not propagated: the step succeeds so that the
 # SARIF upload runs first, and the action's last step ("gate") fails the job.
@@ -16,9 +19,21 @@
 #   KW_RENDER       auto|never: run helm/kustomize on the charts and overlays
 #                   of the checkout (sandboxed, see SECURITY.md) or never
 #                   (default: auto)
+#   KW_CATEGORY     code scanning category (default: kubeward): the SARIF's
+#                   automationDetails.id, as the upload step's category
+#   KW_UPLOAD_SARIF true: the job summary links to the code scanning results
+#   KW_BASELINE     baseline file (optional): its findings are not reported
+#   KW_NEW_FROM_BASE true: report only findings that are not in the pull
+#                   request's base (--new-from-rev KW_BASE_SHA); false (default)
+#   KW_BASE_SHA     the base commit (the action passes the pull request's
+#                   base sha); fetched if the checkout lacks it
+#   KW_ARGS         more kubeward flags, split on whitespace like KW_PATHS (no
+#                   quoting, no globbing, no shell); the flags the other inputs
+#                   set are refused
 #   KW_SARIF_FILE   SARIF path (default: $RUNNER_TEMP/kubeward.sarif)
 #   KUBEWARD        kubeward executable (default: kubeward on PATH)
-#   RUNNER_TEMP, GITHUB_OUTPUT (set by the runner)
+#   RUNNER_TEMP, GITHUB_OUTPUT, GITHUB_SERVER_URL, GITHUB_REPOSITORY,
+#   GITHUB_REF (set by the runner)
 #
 # Step outputs: sarif-file (empty if none was written), findings (number of
 # unsuppressed results in the SARIF, all severities; results suppressed in
@@ -94,9 +109,23 @@ print(sum(1 for run in doc.get("runs") or [] for r in run.get("results") or []
   printf '%s' "$n"
 }
 
+# Set variable $1 to true or false from input value $2 (true|True|TRUE, false|False|FALSE or
+# empty); anything else is a usage error naming input $3.
+boolean() {
+  case "$2" in
+  true | True | TRUE) printf -v "$1" true ;;
+  false | False | FALSE | '') printf -v "$1" false ;;
+  *) usage_error "invalid $3 '$2' (expected true or false)" ;;
+  esac
+}
+
+# The flags that the action's own inputs set, refused in `args`.
+MANAGED_FLAGS=" --format --output -o --sarif-file --fail-on --render --no-progress --config --baseline --new-from-rev --sarif-category --sarif-link -- "
+
 main() {
   local fail_on annotations format render config sarif kw rc findings
-  local -a paths args
+  local category upload baseline new_from_base base_sha word flag link
+  local -a paths args extra
 
   fail_on=$(trim "${KW_FAIL_ON:-low}")
   [[ -n $fail_on ]] || fail_on=low
@@ -124,6 +153,55 @@ main() {
   read -r -d '' -a paths <<<"${KW_PATHS:-}" || true
   ((${#paths[@]})) || paths=(.)
 
+  category=$(trim "${KW_CATEGORY:-kubeward}")
+  [[ -n $category ]] || category=kubeward
+  if [[ ${#category} -gt 200 || $category =~ [[:space:][:cntrl:]] ]]; then
+    usage_error "invalid category '$category' (no spaces, at most 200 characters)"
+  fi
+  boolean upload "$(trim "${KW_UPLOAD_SARIF:-false}")" upload-sarif
+  boolean new_from_base "$(trim "${KW_NEW_FROM_BASE:-false}")" new-findings-only
+  baseline=$(trim "${KW_BASELINE:-}")
+
+  # More flags: split on whitespace (no quoting, globbing or expansion), placed before `--`.
+  read -r -d '' -a extra <<<"${KW_ARGS:-}" || true
+  for word in ${extra[@]+"${extra[@]}"}; do
+    flag=${word%%=*}
+    case "$MANAGED_FLAGS" in
+    *" $flag "*) usage_error "args: $flag is set by the action's inputs (paths, config, fail-on, render, annotations, category, baseline, new-findings-only); use those instead" ;;
+    esac
+    # -o in a cluster of short options (`-ofile`, `-qo file`) is refused as `-o` is.
+    case "$word" in
+    --*) ;;
+    -*o*) usage_error "args: -o is set by the action; remove '$word'" ;;
+    esac
+  done
+
+  base_sha=""
+  if [[ $new_from_base == true ]]; then
+    base_sha=$(trim "${KW_BASE_SHA:-}")
+    if [[ -z $base_sha ]]; then
+      printf '::notice title=kubeward::%s\n' "$(gh_escape "new-findings-only: this run is not for a pull request (no base commit), so every finding is reported")"
+    elif [[ ! $base_sha =~ ^[0-9a-fA-F]{7,64}$ ]]; then
+      usage_error "invalid base sha '$base_sha' (expected a commit sha)"
+    elif ! git cat-file -e "$base_sha^{commit}" 2>/dev/null; then
+      # actions/checkout fetches one commit by default: fetch the base (history stays shallow,
+      # so kubeward compares with it directly; fetch-depth: 0 lets it use the merge base).
+      printf 'kubeward: fetching the base commit %s\n' "$base_sha" >&2
+      if ! git fetch --no-tags --no-recurse-submodules --depth=1 origin "$base_sha" >&2 ||
+        ! git cat-file -e "$base_sha^{commit}" 2>/dev/null; then
+        usage_error "new-findings-only: the base commit $base_sha is not in the checkout and could not be fetched; set fetch-depth: 0 on actions/checkout"
+      fi
+    fi
+  fi
+
+  link=""
+  if [[ $upload == true && -n ${GITHUB_SERVER_URL:-} && ${GITHUB_REPOSITORY:-} =~ ^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$ ]]; then
+    link="$GITHUB_SERVER_URL/$GITHUB_REPOSITORY/security/code-scanning?query=is%3Aopen+tool%3Akubeward"
+    if [[ ${GITHUB_REF:-} =~ ^refs/pull/([0-9]+)/ ]]; then
+      link+="+pr%3A${BASH_REMATCH[1]}"
+    fi
+  fi
+
   config=$(trim "${KW_CONFIG:-}")
   if [[ -n ${KW_SARIF_FILE:-} ]]; then
     sarif=$KW_SARIF_FILE
@@ -135,7 +213,12 @@ main() {
   kw=${KUBEWARD:-kubeward}
 
   args=(lint --format "$format" --sarif-file "$sarif" --fail-on "$fail_on" --render "$render" --no-progress)
+  args+=(--sarif-category "$category")
+  [[ -n $link ]] && args+=(--sarif-link "$link")
   [[ -n $config ]] && args+=(--config "$config")
+  [[ -n $baseline ]] && args+=(--baseline "$baseline")
+  [[ -n $base_sha ]] && args+=(--new-from-rev "$base_sha")
+  args+=(${extra[@]+"${extra[@]}"})
 
   rm -f -- "$sarif"
   printf '+ %s' "$kw" >&2

@@ -22,8 +22,9 @@ pub(super) fn execute(args: &LintArgs, sarif: bool) -> Result<(engine::Run, Plan
         // (about 2 ms of the tool section's help texts, a twentieth of a small run).
         let rules = plan.rules.clone();
         let severities = plan.config.severity.clone();
+        let category = args.sarif_category.clone();
         plan.sarif_frame = Some(std::thread::spawn(move || {
-            report::sarif::frame(&rules, &severities, None)
+            report::sarif::frame(&rules, &severities, category.as_deref())
         }));
     }
     if let Some(j) = args.jobs {
@@ -164,6 +165,7 @@ fn show_progress(args: &LintArgs) -> bool {
         && std::io::stderr().is_terminal()
         && std::env::var_os("CI").is_none()
         && std::env::var_os("PRE_COMMIT").is_none()
+        && std::env::var_os("TERM").is_none_or(|t| t != "dumb")
 }
 
 /// Lint the directory `dir` as `kubeward lint --render never DIR` would (every rule, no

@@ -13,6 +13,6 @@ pub(super) fn explain(args: &ExplainArgs) -> Result<u8, Error> {
         .or_else(|| rules.iter().copied().find(|r| r.meta().id == args.rule));
     match found {
         Some(r) => to_stdout(&format!("{}\n", docs::rule_markdown(r.meta()))).map(|()| EXIT_OK),
-        None => Err(Error::UnknownRule(args.rule.clone())),
+        None => Err(Error::unknown_rule(&args.rule, false)),
     }
 }

@@ -46,7 +46,7 @@ pub(crate) fn run(raw: &[String]) -> u8 {
             return match to_stdout(&e.render().to_string()) {
                 Ok(()) => EXIT_OK,
                 Err(e) => {
-                    outfile::stderr(&format!("{:?}\n", miette::Report::new(e)));
+                    outfile::stderr(&error_text(&e));
                     EXIT_ERROR
                 }
             };
@@ -64,10 +64,19 @@ pub(crate) fn run(raw: &[String]) -> u8 {
     match result {
         Ok(code) => code,
         Err(e) => {
-            outfile::stderr(&format!("{:?}\n", miette::Report::new(e)));
+            outfile::stderr(&error_text(&e));
             EXIT_ERROR
         }
     }
+}
+
+/// An error as the user reads it on standard error (coloured when that is a terminal).
+fn error_text(e: &Error) -> String {
+    let color = lint::use_color(
+        crate::cli::ColorChoice::Auto,
+        std::io::stderr().is_terminal(),
+    );
+    format!("{}\n", crate::report::human::error(e, color))
 }
 
 /// What could not be written to standard output, unless the reader closed it.

@@ -55,6 +55,25 @@ pub(crate) fn plan_with(args: &LintArgs, config: config::Config) -> Result<Plan,
     } else {
         rule_ids(&args.select, &config.custom)?
     };
+    if profile.is_some() && !select.is_empty() {
+        let from = |cli: bool, key: &str| {
+            if cli {
+                format!("--{key}")
+            } else {
+                format!("the configuration's `{key}`")
+            }
+        };
+        return Err(Error::Usage(
+            format!(
+                "{} and {} cannot be used together",
+                from(args.profile.is_some(), "profile"),
+                from(!args.select.is_empty(), "select").replace("`select`", "`rules.select`")
+            ),
+            "A profile runs exactly the Pod Security controls of its level; leave some out with \
+             --ignore, or drop the profile to choose rules with --select."
+                .into(),
+        ));
+    }
     let mut ignore = rule_ids(&args.ignore, &config.custom)?;
     ignore.extend(config.ignore.iter().copied());
     let rules: Vec<&'static dyn Rule> = registry::ALL
@@ -137,15 +156,21 @@ fn rule_ids(
     list: &[String],
     custom: &[policy::custom::CustomRule],
 ) -> Result<Vec<&'static str>, Error> {
-    list.iter()
-        .map(|id| {
-            let id_ = id.trim();
-            registry::by_id(id_)
-                .map(|r| r.meta().id)
-                .or_else(|| custom.iter().map(|c| c.meta.id).find(|c| *c == id_))
-                .ok_or_else(|| Error::UnknownRule(id.clone()))
-        })
-        .collect()
+    let mut out = Vec::new();
+    for id in list {
+        let id_ = id.trim();
+        let ids = registry::select(id_)
+            .or_else(|| {
+                custom
+                    .iter()
+                    .map(|c| c.meta.id)
+                    .find(|c| *c == id_)
+                    .map(|c| vec![c])
+            })
+            .ok_or_else(|| Error::unknown_rule(id, true))?;
+        out.extend(ids);
+    }
+    Ok(out)
 }
 
 /// Under a profile: exactly the Pod Security controls of its level (Restricted includes

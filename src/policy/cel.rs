@@ -869,6 +869,20 @@ pub(crate) fn evaluate_tree(
     (out, spent)
 }
 
+/// Evaluate `program` to a value that stays a CEL `Val`, borrowing the object's text, for a
+/// variable: the result of [`evaluate`] is a `Value`, which would copy the value out of the
+/// object and back again when it is bound.
+pub(crate) fn evaluate_val<'v>(
+    program: &Program,
+    ctx: &cel::Context<'_, 'v>,
+    units: u64,
+) -> (Result<Box<dyn Val + 'v>, ExecutionError>, u64) {
+    set_budget(units);
+    let out = Value::resolve_val(&program.run, ctx).map(CowVal::into_owned);
+    let spent = units - budget_left();
+    (out, spent)
+}
+
 /// Whether `e` is the error a spent budget raises.
 pub(crate) fn is_cost_error(e: &ExecutionError) -> bool {
     matches!(e, ExecutionError::FunctionError { message, .. } if message == COST_EXCEEDED)

@@ -6,11 +6,12 @@
 //! `messageExpression`), evaluation errors kept apart for `failurePolicy`.
 
 use cel::common::ast::IdedExpr;
+use cel::common::value::Val;
 use cel::{Context, Value};
 
 use super::admission::{Expression, Policy, Request};
 use super::cel::{
-    PER_EVALUATION_LIMIT, PER_EXPRESSION_LIMIT, Program, env, evaluate, is_cost_error,
+    PER_EVALUATION_LIMIT, PER_EXPRESSION_LIMIT, Program, env, evaluate, evaluate_val, is_cost_error,
 };
 use super::locate::{Locator, Route};
 use super::value;
@@ -102,6 +103,18 @@ impl Budget {
         self.0 = self.0.saturating_sub(spent);
         v
     }
+
+    /// A variable's value, kept as a CEL `Val` (see [`evaluate_val`]).
+    fn run_val<'v>(
+        &mut self,
+        p: &Program,
+        ctx: &Context<'_, 'v>,
+    ) -> Result<Box<dyn Val + 'v>, cel::ExecutionError> {
+        let units = self.0.min(PER_EXPRESSION_LIMIT);
+        let (v, spent) = evaluate_val(p, ctx, units);
+        self.0 = self.0.saturating_sub(spent);
+        v
+    }
 }
 
 /// Evaluate `policy` against the object of `root` (built by [`object_context`]) with `params`:
@@ -154,8 +167,10 @@ fn outcomes(
             }
         }
     }
-    // Variables the validations read, in declaration order (each sees those before it).
-    let mut values: Vec<(&str, Value)> = Vec::new();
+    // Variables the validations read, in declaration order (each sees those before it). Each
+    // is bound under its qualified name `variables.<name>`, which CEL resolves before the
+    // `variables` map (that map stays empty: a variable that failed reads as a missing key):
+    // binding a value costs no copy of the ones before it.
     let mut failed: Vec<(&str, String, bool)> = Vec::new();
     let needed = needed(policy);
     for (name, e) in &policy.variables {
@@ -163,11 +178,8 @@ fn outcomes(
             continue;
         }
         let Some(p) = program(e) else { continue };
-        match budget.run(p, &ctx) {
-            Ok(v) => {
-                values.push((name.as_str(), v));
-                ctx.add_variable_from_value("variables", value::map(values.iter().cloned()));
-            }
+        match budget.run_val(p, &ctx) {
+            Ok(v) => ctx.add_variable_as_val(format!("variables.{name}"), v),
             Err(e) => failed.push((name.as_str(), e.to_string(), is_cost_error(&e))),
         }
     }

@@ -4,11 +4,12 @@
 //! that exists (the container's `securityContext.privileged`, not the top of the document).
 //!
 //! The expression is walked again after it failed, evaluating its parts: the false operand of
-//! an `&&`, the taken branch of a `?:`, the first element an `all` fails on (with the loop
-//! variable bound to that element's route). What remains is a leaf such as a comparison; of
-//! the field paths it reads (`c.securityContext.privileged`, `object.?spec.?x`), the one that
-//! goes deepest into the object wins. List elements keep their routes through `+`
-//! (`containers + initContainers`), `orValue` and variables that name such lists.
+//! an `&&`, the taken branch of a `?:` (in the expression and in the paths variables name),
+//! the first element an `all` fails on (with the loop variable bound to that element's route).
+//! What remains is a leaf such as a comparison; of the field paths it reads
+//! (`c.securityContext.privileged`, `object.?spec.?x`), the one that goes deepest into the
+//! object wins. List elements keep their routes through `+` (`containers + initContainers`),
+//! `orValue` and variables that name such lists.
 
 use cel::common::ast::{Expr, IdedExpr, operators};
 use cel::{Context, Value};
@@ -149,6 +150,13 @@ impl<'a, 'd> Locator<'a, 'd> {
                     let t = call.target.as_deref()?;
                     self.chain(t, ctx)
                 }
+                // The taken branch (`object.kind == 'Pod' ? object.spec :
+                // object.spec.template.spec`, the pod spec of any workload kind).
+                (operators::CONDITIONAL, [c, t, f]) => match self.eval(c, ctx)? {
+                    Value::Bool(true) => self.chain(t, ctx),
+                    Value::Bool(false) => self.chain(f, ctx),
+                    _ => None,
+                },
                 _ => None,
             },
             _ => None,

@@ -48,7 +48,7 @@ pub fn render(run: &Run) -> String {
         let mut message = f.message.to_string();
         if let Some(h) = &f.help {
             message.push('\n');
-            message.push_str(h);
+            message.push_str(&super::plain::help(h));
         }
         let _ = writeln!(
             out,
@@ -119,18 +119,72 @@ fn plural(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 
-/// The markdown job summary.
-pub fn step_summary(run: &Run) -> String {
-    let active: Vec<_> = run
+/// The markdown job summary. It leads with what matters: how many findings at each severity
+/// and for each rule, and a link to the full SARIF report (`sarif_link`, when it was uploaded
+/// somewhere); then what was linted; then the findings, most severe first.
+pub fn step_summary(run: &Run, sarif_link: Option<&str>) -> String {
+    let mut active: Vec<_> = run
         .findings
         .iter()
         .filter(|f| f.suppressed().is_none())
         .collect();
+    // Most severe first; within a severity, in the run's order (by file and place).
+    active.sort_by_key(|f| std::cmp::Reverse(f.severity));
     let mut out = String::from("## kubeward\n\n");
+    let suppressed = run.findings.len() - active.len();
+    if active.is_empty() {
+        out.push_str("**No findings.**");
+    } else {
+        let parts: Vec<String> = Severity::ALL
+            .iter()
+            .filter_map(|sev| {
+                let n = active.iter().filter(|f| f.severity == *sev).count();
+                (n > 0).then(|| format!("{n} {sev}"))
+            })
+            .collect();
+        let _ = write!(
+            out,
+            "**{}**: {}.",
+            plural(active.len(), "finding", "findings"),
+            parts.join(", ")
+        );
+    }
+    if suppressed > 0 {
+        let _ = write!(out, " {suppressed} suppressed.");
+    }
+    out.push('\n');
+    if let Some(link) = sarif_link {
+        let _ = writeln!(out, "\nFull report: [SARIF results]({link}).");
+    }
+    if !active.is_empty() {
+        out.push_str("\n| severity | findings |\n|---|---:|\n");
+        for sev in &Severity::ALL {
+            let n = active.iter().filter(|f| f.severity == *sev).count();
+            if n > 0 {
+                let _ = writeln!(out, "| {sev} | {n} |");
+            }
+        }
+        // Per rule: most findings first, then by severity and id.
+        let mut rules: Vec<(&crate::rule::Meta, Severity, usize)> = Vec::new();
+        for f in &active {
+            match rules.iter_mut().find(|(m, _, _)| m.id == f.meta.id) {
+                Some((_, sev, n)) => {
+                    *n += 1;
+                    *sev = (*sev).max(f.severity);
+                }
+                None => rules.push((f.meta, f.severity, 1)),
+            }
+        }
+        rules.sort_by(|a, b| b.2.cmp(&a.2).then(b.1.cmp(&a.1)).then(a.0.id.cmp(b.0.id)));
+        out.push_str("\n| rule | severity | findings |\n|---|---|---:|\n");
+        for (m, sev, n) in &rules {
+            let _ = writeln!(out, "| [`{}`]({}) | {sev} | {n} |", m.id, m.url);
+        }
+    }
     let s = &run.stats;
     let _ = writeln!(
         out,
-        "{} files linted, {} documents ({} Kubernetes objects). ",
+        "\n{} files linted, {} documents ({} Kubernetes objects). ",
         s.files_linted, s.documents, s.objects
     );
     // What ignore files and hidden names kept out of the walk, with the flag that lints it.
@@ -181,20 +235,7 @@ pub fn step_summary(run: &Run) -> String {
         }
     }
     if active.is_empty() {
-        out.push_str("\n**No findings.**\n");
         return out;
-    }
-    out.push('\n');
-    out.push_str("| severity | findings |\n|---|---:|\n");
-    for sev in Severity::ALL {
-        let n = active.iter().filter(|f| f.severity == sev).count();
-        if n > 0 {
-            let _ = writeln!(out, "| {sev} | {n} |");
-        }
-    }
-    let suppressed = run.findings.len() - active.len();
-    if suppressed > 0 {
-        let _ = writeln!(out, "\n{suppressed} suppressed.");
     }
     out.push_str("\n| | rule | location | message |\n|---|---|---|---|\n");
     for f in active.iter().take(200) {
@@ -214,13 +255,30 @@ pub fn step_summary(run: &Run) -> String {
         );
     }
     if active.len() > 200 {
-        let _ = writeln!(
-            out,
-            "\n… and {} more (see the SARIF report or the log).",
-            active.len() - 200
-        );
+        let rest = active.len() - 200;
+        let _ = match sarif_link {
+            Some(link) => writeln!(
+                out,
+                "\n… and {rest} more, less severe: see the [SARIF results]({link}) or the log."
+            ),
+            None => writeln!(out, "\n… and {rest} more, less severe (see the log)."),
+        };
     }
     out
+}
+
+/// `--sarif-link`: an `http(s)` URL whose characters need no escaping in a Markdown link
+/// (no spaces, parentheses, angle brackets, quotes, backslashes or control characters).
+pub fn check_link(s: &str) -> Result<String, String> {
+    let ok = (s.starts_with("https://") || s.starts_with("http://"))
+        && s.len() <= 2000
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-._~:/?#[]@!$&*+,;=%".contains(c));
+    if ok {
+        Ok(s.to_owned())
+    } else {
+        Err("expected an http(s) URL without spaces, quotes, parentheses or angle brackets".into())
+    }
 }
 
 #[cfg(test)]
@@ -240,6 +298,20 @@ mod tests {
         assert_eq!(code("", false), "` `");
         // A backslash before a pipe cannot take the pipe's escape for itself.
         assert_eq!(code("a\\|b\\\\|c", true), "`a\\\\\\|b\\\\\\|c`");
+    }
+
+    #[test]
+    fn sarif_links_are_plain_urls() {
+        assert!(check_link("https://github.com/o/r/security/code-scanning?query=pr%3A7").is_ok());
+        for bad in [
+            "javascript:alert(1)",
+            "https://x/a b",
+            "https://x/a)[b](c",
+            "https://x/<img>",
+            "https://x/\"",
+        ] {
+            assert!(check_link(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

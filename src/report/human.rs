@@ -2,13 +2,14 @@
 //!
 //! The only module that configures rendering; tests pin its theme and width.
 
-use std::fmt;
+use std::fmt::{self, Write as _};
 use std::sync::Arc;
 
 use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, SourceSpan};
 
 use super::clip::{self, Cut};
 use super::inert::{self, Shift};
+use super::plain;
 use crate::engine::{Run, SourceFile};
 use crate::finding::{Finding, Location, Trace};
 use crate::rule::Severity;
@@ -248,11 +249,7 @@ impl Diagnostic for Diag<'_> {
     }
 
     fn severity(&self) -> Option<miette::Severity> {
-        Some(match self.f.severity {
-            Severity::Critical | Severity::High => miette::Severity::Error,
-            Severity::Medium => miette::Severity::Warning,
-            Severity::Low => miette::Severity::Advice,
-        })
+        Some(miette_severity(self.f.severity))
     }
 
     fn url<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
@@ -413,7 +410,7 @@ fn render_masked(
         .collect();
     let source = Snippet::new(&file.path, &text, &spans, &masks.of(f.primary.file, &text));
     drop(text);
-    let mut help = f.help.as_deref().map(str::to_owned);
+    let mut help = f.help.as_deref().map(|h| plain::help(h).into_owned());
     // Related places in other files are listed under the diagnostic (`related_elsewhere`).
     let mut elsewhere: Vec<String> = Vec::new();
     if let Some(t) = f.trace() {
@@ -452,18 +449,8 @@ fn render_masked(
         help: help.map(|h| inert::text(&h).into_owned()),
         rendered,
     };
-    let theme = match (style.unicode, style.color) {
-        (true, true) => GraphicalTheme::unicode(),
-        (true, false) => GraphicalTheme::unicode_nocolor(),
-        (false, true) => GraphicalTheme::ascii(),
-        (false, false) => GraphicalTheme::none(),
-    };
-    let handler = GraphicalReportHandler::new_themed(theme)
-        .with_width(style.width)
-        .with_links(false)
-        .with_urls(true);
     let mut out = String::new();
-    if handler.render_report(&mut out, &diag).is_err() {
+    if handler(style).render_report(&mut out, &diag).is_err() {
         out = format!(
             "{}:{}:{}: {} [{}]\n",
             inert::path(&file.path),
@@ -540,6 +527,197 @@ fn trace_lines(f: &Finding, t: &Trace, files: &[SourceFile]) -> Vec<String> {
     out
 }
 
+/// The handler that draws a diagnostic in `style`. Text is wrapped between words only: never
+/// inside a word, at a hyphen (`run-as-root`), nor inside a code span (an image reference such
+/// as `nginx:1.27@sha256:…` or `key: value` stays on one line, even when that line runs long).
+fn handler(style: Style) -> GraphicalReportHandler {
+    let theme = match (style.unicode, style.color) {
+        (true, true) => GraphicalTheme::unicode(),
+        (true, false) => GraphicalTheme::unicode_nocolor(),
+        (false, true) => GraphicalTheme::ascii(),
+        (false, false) => GraphicalTheme::none(),
+    };
+    GraphicalReportHandler::new_themed(theme)
+        .with_width(style.width)
+        .with_links(false)
+        .with_urls(true)
+        .with_break_words(false)
+        .with_word_splitter(textwrap::WordSplitter::NoHyphenation)
+        .with_word_separator(textwrap::WordSeparator::Custom(words))
+}
+
+/// The words of `line` for wrapping: split after each run of spaces, except inside a code span
+/// (when the line's backticks pair up).
+fn words(line: &str) -> Box<dyn Iterator<Item = textwrap::core::Word<'_>> + '_> {
+    let spans = line.bytes().filter(|&b| b == b'`').count() % 2 == 0;
+    let bytes = line.as_bytes();
+    let mut out = Vec::new();
+    let (mut start, mut i, mut code) = (0, 0, false);
+    while i < bytes.len() {
+        match bytes[i] {
+            b'`' if spans => code = !code,
+            b' ' if !code => {
+                while i < bytes.len() && bytes[i] == b' ' {
+                    i += 1;
+                }
+                out.push(textwrap::core::Word::from(&line[start..i]));
+                start = i;
+                continue;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    if start < bytes.len() {
+        out.push(textwrap::core::Word::from(&line[start..]));
+    }
+    Box::new(out.into_iter())
+}
+
+/// Whether `f` may be drawn in a group with others at its place: it points at one node and
+/// says nothing more about other places (no related labels, no render trace).
+fn groupable(f: &Finding) -> bool {
+    f.related().is_empty() && f.trace().is_none()
+}
+
+/// Several findings on the same node (a bare container has five or six): its snippet once, then
+/// each finding with its rule id, severity, message, help and docs link.
+struct Group<'a> {
+    members: &'a [&'a Finding],
+    source: Snippet,
+    span: SourceSpan,
+}
+
+impl fmt::Debug for Group<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("group")
+    }
+}
+
+impl fmt::Display for Group<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let ids: Vec<&str> = self.members.iter().map(|m| m.meta.id).collect();
+        write!(
+            f,
+            "{} findings here: {}",
+            self.members.len(),
+            ids.join(", ")
+        )
+    }
+}
+
+impl std::error::Error for Group<'_> {}
+
+impl Diagnostic for Group<'_> {
+    fn severity(&self) -> Option<miette::Severity> {
+        let top = self.members.iter().map(|m| m.severity).max()?;
+        Some(miette_severity(top))
+    }
+
+    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+        Some(&self.source)
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        let text = format!("{} findings", self.members.len());
+        Some(Box::new(std::iter::once(
+            LabeledSpan::new_primary_with_span(Some(text), self.span),
+        )))
+    }
+}
+
+fn miette_severity(s: Severity) -> miette::Severity {
+    match s {
+        Severity::Critical | Severity::High => miette::Severity::Error,
+        Severity::Medium => miette::Severity::Warning,
+        Severity::Low => miette::Severity::Advice,
+    }
+}
+
+/// The mark drawn before a finding of severity `s` in a group.
+fn mark(s: Severity, style: Style) -> String {
+    let (sym, colour) = match (miette_severity(s), style.unicode) {
+        (miette::Severity::Error, true) => ("\u{d7}", "31"),
+        (miette::Severity::Warning, true) => ("\u{26a0}", "33"),
+        (miette::Severity::Advice, true) => ("\u{261e}", "36"),
+        (miette::Severity::Error, false) => ("x", "31"),
+        (miette::Severity::Warning, false) => ("!", "33"),
+        (miette::Severity::Advice, false) => (">", "36"),
+    };
+    if style.color {
+        format!("\x1b[{colour}m{sym}\x1b[0m")
+    } else {
+        sym.to_owned()
+    }
+}
+
+/// Draw the findings of `members` (two or more, at one place of one file) as one group.
+fn render_group(
+    members: &[&Finding],
+    files: &[SourceFile],
+    style: Style,
+    masks: &mut FileMasks<'_>,
+) -> String {
+    let first = members[0];
+    let file = &files[first.primary.file as usize];
+    let text: Arc<str> = file.load();
+    let source = Snippet::new(
+        &file.path,
+        &text,
+        &[first.primary.region],
+        &masks.of(first.primary.file, &text),
+    );
+    drop(text);
+    let span = source.span(&first.primary.region);
+    let group = Group {
+        members,
+        source,
+        span,
+    };
+    let mut out = String::new();
+    if handler(style).render_report(&mut out, &group).is_err() {
+        out.clear();
+        let _ = writeln!(
+            out,
+            "{}:{}:{}: {group}",
+            inert::path(&file.path),
+            first.primary.region.line,
+            first.primary.region.col
+        );
+    }
+    let wrap = |text: &str, first: &str, rest: &str| {
+        let opts = textwrap::Options::new(style.width)
+            .initial_indent(first)
+            .subsequent_indent(rest)
+            .break_words(false)
+            .word_splitter(textwrap::WordSplitter::NoHyphenation)
+            .word_separator(textwrap::WordSeparator::Custom(words));
+        let mut s = textwrap::fill(text, opts);
+        s.push('\n');
+        s
+    };
+    for m in members {
+        let head = format!("  {} ", mark(m.severity, style));
+        let line = format!(
+            "{} ({}): {}",
+            m.meta.id,
+            m.severity,
+            inert::text(&m.message)
+        );
+        // The mark is one column wide whatever its bytes; the wrap counts display width.
+        out.push_str(&wrap(&line, &head, "    "));
+        if let Some(h) = &m.help {
+            out.push_str(&wrap(
+                &inert::text(&plain::help(h)),
+                "    help: ",
+                "          ",
+            ));
+        }
+        let _ = writeln!(out, "    docs: {}", m.meta.url);
+    }
+    out
+}
+
 /// Render every unsuppressed finding. A snippet shows neighbouring lines, so every secret the
 /// run knows of is masked in every snippet of its file: the regions the checks marked
 /// (`Run::masks`: from suppressed, filtered and disabled checks too), the values they flagged
@@ -555,9 +733,85 @@ pub fn render(run: &Run, style: Style) -> String {
 pub fn render_each(run: &Run, style: Style, emit: &mut dyn FnMut(&str)) {
     // The masks of each file, gathered once (not searched again for every finding).
     let mut masks = FileMasks::new(run);
-    for f in run.findings.iter().filter(|f| f.suppressed().is_none()) {
-        let mut d = render_masked(f, &run.files, style, &mut masks);
+    let mut active = run
+        .findings
+        .iter()
+        .filter(|f| f.suppressed().is_none())
+        .peekable();
+    let mut group: Vec<&Finding> = Vec::new();
+    while let Some(f) = active.next() {
+        group.clear();
+        group.push(f);
+        if groupable(f) {
+            while let Some(next) = active.next_if(|n| {
+                groupable(n)
+                    && n.primary.file == f.primary.file
+                    && n.primary.region == f.primary.region
+            }) {
+                group.push(next);
+            }
+        }
+        let mut d = if group.len() > 1 {
+            render_group(&group, &run.files, style, &mut masks)
+        } else {
+            render_masked(f, &run.files, style, &mut masks)
+        };
         d.push('\n');
         emit(&d);
     }
+}
+
+/// An error that ends the run, drawn as diagnostics are (wrapped between words only), without
+/// its internal code: users read what went wrong and what to do, not `kubeward::config`.
+pub(crate) fn error(e: &dyn Diagnostic, color: bool) -> String {
+    struct Plain<'a>(&'a dyn Diagnostic);
+    impl fmt::Debug for Plain<'_> {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            fmt::Display::fmt(self.0, f)
+        }
+    }
+    impl fmt::Display for Plain<'_> {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            fmt::Display::fmt(self.0, f)
+        }
+    }
+    impl std::error::Error for Plain<'_> {
+        fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+            self.0.source()
+        }
+    }
+    impl Diagnostic for Plain<'_> {
+        fn severity(&self) -> Option<miette::Severity> {
+            self.0.severity()
+        }
+        fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+            self.0.help()
+        }
+        fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+            self.0.source_code()
+        }
+        fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+            self.0.labels()
+        }
+        fn related<'b>(&'b self) -> Option<Box<dyn Iterator<Item = &'b dyn Diagnostic> + 'b>> {
+            self.0.related()
+        }
+        fn diagnostic_source(&self) -> Option<&dyn Diagnostic> {
+            self.0.diagnostic_source()
+        }
+    }
+    let style = Style {
+        color,
+        unicode: color,
+        width: super::width(),
+    };
+    let mut out = String::new();
+    if handler(style)
+        .with_cause_chain()
+        .render_report(&mut out, &Plain(e))
+        .is_err()
+    {
+        out = format!("error: {e}\n");
+    }
+    out
 }

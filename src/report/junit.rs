@@ -72,7 +72,10 @@ pub fn render(run: &Run) -> String {
             r.line,
             r.col,
             f.message,
-            f.help.as_deref().unwrap_or(""),
+            f.help
+                .as_deref()
+                .map(super::plain::help)
+                .unwrap_or_default(),
             f.meta.url
         );
         let _ = writeln!(

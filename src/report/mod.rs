@@ -5,6 +5,7 @@
 //! fails; it draws the finished run.
 
 mod clip;
+pub mod concise;
 pub mod github;
 pub mod gitlab;
 pub mod human;
@@ -13,7 +14,9 @@ pub mod json;
 mod json_text;
 pub mod junit;
 pub(crate) mod outfile;
+pub(crate) mod plain;
 pub mod sarif;
+pub mod statistics;
 mod summary;
 
 use std::io::{self, Write};
@@ -26,8 +29,10 @@ use crate::rule::Rule;
 /// Output formats of `lint`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
-    /// Rich diagnostics on stderr, then a summary.
+    /// Rich diagnostics with snippets (the summary goes to standard error).
     Human,
+    /// One line per finding: `path:line:col: severity rule-id message`.
+    Concise,
     /// SARIF 2.1.0 for GitHub code scanning.
     Sarif,
     /// kubeward's versioned JSON.
@@ -46,12 +51,6 @@ impl Format {
     pub fn draws_snippets(self) -> bool {
         matches!(self, Format::Human | Format::Github)
     }
-
-    /// Whether the format's report is diagnostics on standard error (drawn by
-    /// [`Report::draw`]) rather than a document for standard output or `--output`.
-    pub fn is_diagnostics(self) -> bool {
-        self == Format::Human
-    }
 }
 
 /// A finished run and its rules, to be written in any format.
@@ -60,6 +59,8 @@ pub(crate) struct Report<'a> {
     rules: &'a [&'static dyn Rule],
     /// The SARIF log's frame, when it was built while the files were linted.
     frame: Option<io::Result<sarif::Frame>>,
+    /// How the human format draws (colour when its reader is a terminal).
+    style: human::Style,
 }
 
 impl<'a> Report<'a> {
@@ -69,7 +70,22 @@ impl<'a> Report<'a> {
         rules: &'a [&'static dyn Rule],
         frame: Option<io::Result<sarif::Frame>>,
     ) -> Self {
-        Report { run, rules, frame }
+        Report {
+            run,
+            rules,
+            frame,
+            style: human::Style {
+                color: false,
+                unicode: true,
+                width: width(),
+            },
+        }
+    }
+
+    /// The human format in colour (or not).
+    pub(crate) fn with_color(mut self, color: bool) -> Self {
+        self.style.color = color;
+        self
     }
 
     /// The run as a SARIF log (`--format sarif`, `--sarif-file`).
@@ -82,11 +98,21 @@ impl<'a> Report<'a> {
         }
     }
 
-    /// The document of `format`, for standard output or `--output` (nothing for diagnostics).
+    /// The document of `format`, for standard output or `--output`. The human diagnostics are
+    /// written as they are drawn (a large run is never held as one string).
     pub(crate) fn write(&self, format: Format, w: &mut dyn Write) -> io::Result<()> {
         let run = self.run;
         match format {
-            Format::Human => Ok(()),
+            Format::Human => {
+                let mut result = Ok(());
+                human::render_each(run, self.style, &mut |d| {
+                    if result.is_ok() {
+                        result = w.write_all(d.as_bytes());
+                    }
+                });
+                result
+            }
+            Format::Concise => concise::write(run, w),
             Format::Sarif => self.sarif(w),
             Format::Json => json::write(run, w),
             Format::Github => w.write_all(github::render(run).as_bytes()),
@@ -95,41 +121,20 @@ impl<'a> Report<'a> {
         }
     }
 
-    /// The diagnostics of `format` on standard error, written as they are drawn (a large run is
-    /// never held as one string), `COLUMNS` wide (else 100).
-    pub(crate) fn draw(&self, format: Format, color: bool) {
-        if !format.is_diagnostics() {
-            return;
-        }
-        let width = std::env::var("COLUMNS")
-            .ok()
-            .and_then(|c| c.parse().ok())
-            .unwrap_or(100);
-        let mut err = io::BufWriter::new(io::stderr().lock());
-        human::render_each(
-            self.run,
-            human::Style {
-                color,
-                unicode: true,
-                width,
-            },
-            &mut |d| {
-                let _ = err.write_all(d.as_bytes());
-            },
-        );
-        let _ = err.flush();
-    }
-
     /// What `format` appends to the job summary of a GitHub workflow (`GITHUB_STEP_SUMMARY`),
     /// if it appends anything there; on failure, the file's path and the error.
-    pub(crate) fn append_step_summary(&self, format: Format) -> Result<(), (String, io::Error)> {
+    pub(crate) fn append_step_summary(
+        &self,
+        format: Format,
+        sarif_link: Option<&str>,
+    ) -> Result<(), (String, io::Error)> {
         if format != Format::Github {
             return Ok(());
         }
         let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty()) else {
             return Ok(());
         };
-        let summary = github::step_summary(self.run);
+        let summary = github::step_summary(self.run, sarif_link);
         std::fs::OpenOptions::new()
             .create(true)
             .append(true)
@@ -137,4 +142,13 @@ impl<'a> Report<'a> {
             .and_then(|mut f| f.write_all(summary.as_bytes()))
             .map_err(|e| (std::path::PathBuf::from(&path).display().to_string(), e))
     }
+}
+
+/// The width human diagnostics wrap at: `COLUMNS`, else 100.
+pub(crate) fn width() -> usize {
+    std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.parse().ok())
+        .filter(|&c: &usize| c >= 20)
+        .unwrap_or(100)
 }

@@ -344,7 +344,7 @@ fn message_text(f: &crate::finding::Finding, out: &mut String) {
     out.push_str(&f.message);
     if let Some(h) = &f.help {
         out.push_str(". ");
-        out.push_str(h);
+        out.push_str(&super::plain::help(h));
     }
 }
 
@@ -471,7 +471,14 @@ pub fn frame(
     sarif_run.column_kind = Some(json!("unicodeCodePoints"));
     sarif_run.original_uri_base_ids = Some(base);
     sarif_run.automation_details = Some(RunAutomationDetails {
-        id: Some(format!("{}/", category.unwrap_or("kubeward"))),
+        id: Some({
+            let c = category.unwrap_or("kubeward");
+            if c.ends_with('/') {
+                c.to_owned()
+            } else {
+                format!("{c}/")
+            }
+        }),
         ..Default::default()
     });
     let log = Log {

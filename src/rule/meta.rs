@@ -86,6 +86,20 @@ pub enum Category {
 }
 
 impl Category {
+    /// Every category, in the order of the docs.
+    pub const ALL: [Category; 10] = [
+        Category::Validity,
+        Category::PodSecurity,
+        Category::Workload,
+        Category::Rbac,
+        Category::Network,
+        Category::Images,
+        Category::Secrets,
+        Category::Deprecation,
+        Category::Suppression,
+        Category::Policy,
+    ];
+
     /// kebab-case name.
     pub fn as_str(self) -> &'static str {
         match self {

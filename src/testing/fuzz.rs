@@ -84,7 +84,7 @@ pub(crate) fn check_run(run: &Run, rules: &[&'static dyn Rule]) {
         },
     );
     let _ = report::summary(run, true, true);
-    let _ = report::github::step_summary(run);
+    let _ = report::github::step_summary(run, None);
 
     let mut sarif = Vec::new();
     report::sarif::write(run, rules, &[], None, &mut sarif).expect("SARIF is written to memory");
@@ -253,7 +253,7 @@ fn check_github(out: &str, run: &Run) {
         let mut message = f.message.to_string();
         if let Some(h) = &f.help {
             message.push('\n');
-            message.push_str(h);
+            message.push_str(&report::plain::help(h));
         }
         assert_eq!(
             a.message,

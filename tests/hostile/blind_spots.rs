@@ -73,7 +73,7 @@ fn a_comment_ending_in_nel_ls_or_ps_does_not_hide_the_next_line() {
         .collect();
     assert_eq!(regions, vec![(10, 20); 3]);
     // The human snippet shows the line with its break drawn, the caret under the key.
-    let human = &outputs.of("human").stderr;
+    let human = &outputs.of("human").stdout;
     assert!(
         human.contains("# note\u{21b5}      privileged: true"),
         "{human}"

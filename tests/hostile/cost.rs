@@ -177,7 +177,7 @@ fn a_label_past_column_65535_is_drawn_on_a_cut_line() {
     scene.write("long.yaml", &doc);
     let outputs = scene.every_output(&["long.yaml"], &[]);
     scene.assert_untouched(&outputs);
-    let human = &outputs.of("human").stderr;
+    let human = &outputs.of("human").stdout;
     assert!(!human.contains("panicked"), "{human}");
     assert!(human.contains("characters cut]"), "{human}");
     // Bounded: no snippet line is drawn whole.

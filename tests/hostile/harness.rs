@@ -30,7 +30,9 @@ pub const CANARY_ENV: &[(&str, &str)] = &[
 ];
 
 /// Every output format of `kubeward lint`.
-pub const FORMATS: &[&str] = &["human", "json", "sarif", "github", "gitlab", "junit"];
+pub const FORMATS: &[&str] = &[
+    "human", "concise", "json", "sarif", "github", "gitlab", "junit",
+];
 
 /// A repository to scan and the canaries around it.
 pub struct Scene {

@@ -338,7 +338,7 @@ spec:
     let out = scene.every_output(&["."], &[]);
     let json = out.of("json").json();
     assert_eq!(of_rule(&out, "parse-error").len(), 4, "{json}");
-    let human = &out.of("human").stderr;
+    let human = &out.of("human").stdout;
     // The lines are shown, their secrets masked.
     for shown in [
         "  password: hu*****************",
