@@ -1,7 +1,7 @@
 //! The gate means one thing: on the repository's test data and the shared corpus, every
 //! finding has its rule's one severity in every format (JSON, SARIF result level, the SARIF
-//! rule's `security-severity` band, GitLab, GitHub annotations, JUnit) and for `--fail-on`;
-//! and no two findings of a run share a fingerprint.
+//! rule's `security-severity` band, GitLab, GitHub annotations, JUnit, concise) and for
+//! `--fail-on`; and no two findings of a run share a fingerprint.
 
 mod common;
 
@@ -213,6 +213,36 @@ fn the_other_formats_and_fail_on_use_the_same_severity() {
         titles += 1;
     }
     assert_eq!(titles, active.len(), "one annotation per active finding");
+
+    // Concise: `path:line:col: severity rule-id message`, one line per active finding.
+    let out = kubeward()
+        .args([
+            "lint",
+            "testdata",
+            "--format",
+            "concise",
+            "--fail-on",
+            "never",
+        ])
+        .run();
+    let mut lines = 0;
+    for line in out.stdout.lines() {
+        // The path may hold `: `; the severity and the rule follow the column's `: `.
+        let rest = line
+            .match_indices(": ")
+            .map(|(i, _)| &line[i + 2..])
+            .find(|r| {
+                r.split(' ')
+                    .next()
+                    .is_some_and(|s| ["critical", "high", "medium", "low"].contains(&s))
+            })
+            .unwrap_or_else(|| panic!("not a concise line: {line}"));
+        let mut words = rest.split(' ');
+        let (sev, rule) = (words.next().unwrap_or(""), words.next().unwrap_or(""));
+        assert_eq!(declared.get(rule).map(String::as_str), Some(sev), "{line}");
+        lines += 1;
+    }
+    assert_eq!(lines, active.len(), "one concise line per active finding");
 
     // JUnit: each failure's type is its severity.
     let out = kubeward()
