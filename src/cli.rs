@@ -1,4 +1,4 @@
-//! Command-line interface (clap derive): `lint`, `rules`, `explain`.
+//! Command-line interface (clap derive): `lint`, `rules`, `explain`, `init`, `baseline`, `completions`.
 
 use std::path::PathBuf;
 
@@ -31,6 +31,16 @@ pub enum Command {
     /// `kubeward baseline -o FILE [PATHS]...`. An existing FILE is replaced only if it is a
     /// kubeward baseline.
     Baseline(BaselineArgs),
+    /// Print the shell completion script for bash, zsh, fish, elvish or powershell.
+    Completions(CompletionsArgs),
+}
+
+/// Arguments of `completions`.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 /// Arguments of `init`.

@@ -6,10 +6,10 @@ use std::fmt::Write as _;
 
 use crate::rule::{Meta, Rule};
 
-/// Link to the declaration of a rule in the repository.
+/// Link to the declaration of a rule in the repository, at this version's tag.
 pub fn source_url(meta: &Meta) -> String {
     let (file, line) = meta.source.split_once('#').unwrap_or((meta.source, ""));
-    format!("https://github.com/kubeward/kubeward/blob/main/{file}#{line}")
+    format!("{}{file}#{line}", crate::rule::REPO_URL_AT_VERSION)
 }
 
 /// The full markdown page of a rule.

@@ -526,5 +526,5 @@ fn human_output_snapshot() {
         ])
         .run();
     assert!(out.stderr.is_empty(), "{}", out.stderr);
-    insta::assert_snapshot!(out.stdout);
+    insta::assert_snapshot!(kubeward::testing::unversioned(&out.stdout));
 }

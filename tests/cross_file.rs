@@ -234,9 +234,9 @@ fn human_output_lists_the_chain_across_files() {
         ])
         .output()
         .unwrap();
-    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let text = kubeward::testing::unversioned(&String::from_utf8_lossy(&out.stdout));
     insta::assert_snapshot!(text, @r#"
-    workload-rbac-risk (high) (https://github.com/kubeward/kubeward/blob/main/docs/rules/workload-rbac-risk.md)
+    workload-rbac-risk (high) (https://github.com/kubeward/kubeward/blob/v[VERSION]/docs/rules/workload-rbac-risk.md)
 
       × Deployment "web" runs as ServiceAccount "shop/web", which can read secrets (list on secrets)
       │ cluster-wide through ClusterRoleBinding "web"

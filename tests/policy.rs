@@ -146,8 +146,8 @@ fn repository_policy_is_reported_at_the_offending_line() {
         .filter(|l| !l.contains("files linted"))
         .map(|l| format!("{l}\n"))
         .collect();
-    insta::assert_snapshot!(shown, @r#"
-    admission-policy (high) (https://github.com/kubeward/kubeward/blob/main/docs/rules/admission-policy.md)
+    insta::assert_snapshot!(kubeward::testing::unversioned(&shown), @r#"
+    admission-policy (high) (https://github.com/kubeward/kubeward/blob/v[VERSION]/docs/rules/admission-policy.md)
 
       × admission policy "no-privileged": privileged containers are not allowed
         ╭─[apps/debug.yaml:13:7]

@@ -585,13 +585,19 @@ fn human_output_shows_the_source_line_and_the_rendering() {
         .args(SELECT)
         .stdin(stream)
         .run();
-    insta::assert_snapshot!("helm_stream_on_stdin", out.stdout);
+    insta::assert_snapshot!(
+        "helm_stream_on_stdin",
+        kubeward::testing::unversioned(&out.stdout)
+    );
     if kustomize_renderer() {
         let out = kubeward()
             .args(["lint", "testdata/kustomize", "--color", "never", "--quiet"])
             .args(SELECT)
             .run();
-        insta::assert_snapshot!("kustomize_overlays", out.stdout);
+        insta::assert_snapshot!(
+            "kustomize_overlays",
+            kubeward::testing::unversioned(&out.stdout)
+        );
     }
 }
 

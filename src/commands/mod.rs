@@ -4,6 +4,7 @@
 //! error into a diagnostic and exit code 2.
 
 mod baseline;
+mod completions;
 mod execute;
 mod explain;
 pub(crate) mod guard;
@@ -60,6 +61,7 @@ pub(crate) fn run(raw: &[String]) -> u8 {
             .and_then(|rules| rules::print_rules(args.format, &rules))
             .map(|()| EXIT_OK),
         Command::Explain(args) => explain::explain(&args),
+        Command::Completions(args) => completions::print(args.shell),
     };
     match result {
         Ok(code) => code,

@@ -16,8 +16,7 @@ use crate::rule::{Category, Meta, Severity};
 use crate::yaml::{Label, NodeRef, Pointer, Seg};
 
 /// Where custom rules' docs point (the page explaining them).
-pub(crate) const DOCS_URL: &str =
-    "https://github.com/kubeward/kubeward/blob/main/docs/policies.md#custom-rules";
+pub(crate) const DOCS_URL: &str = crate::rule::repo_url!("docs/policies.md#custom-rules");
 
 /// Keys of a custom rule.
 pub(crate) const KEYS: &[&str] = &[

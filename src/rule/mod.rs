@@ -57,6 +57,25 @@ pub trait Rule: RuleMeta + Sync + Send {
     }
 }
 
+/// A file of the repository at the tag of this build's version (`v` + the package version, the
+/// tag the release workflow publishes), so the links a release prints (docs, rule help, SARIF
+/// `helpUri`, "View source") open the files of that release, not of `main`:
+/// `repo_url!("docs/rules/", "host-pid", ".md")`. Literals only, so it stays a `&'static str`.
+macro_rules! repo_url {
+    ($($part:expr),* $(,)?) => {
+        concat!(
+            "https://github.com/kubeward/kubeward/blob/v",
+            env!("CARGO_PKG_VERSION"),
+            "/",
+            $($part),*
+        )
+    };
+}
+pub(crate) use repo_url;
+
+/// The repository's files at this version: what [`repo_url!`] puts before a path.
+pub const REPO_URL_AT_VERSION: &str = repo_url!();
+
 /// Declare a rule: its docs (the doc comment) and metadata, once.
 ///
 /// Generates the unit struct, `const META` and the `RuleMeta` impl.
@@ -88,7 +107,7 @@ macro_rules! declare_rule {
                 since: $since,
                 docs: concat!($($doc, "\n"),*),
                 source: concat!(file!(), "#L", line!()),
-                url: concat!("https://github.com/kubeward/kubeward/blob/main/docs/rules/", $id, ".md"),
+                url: $crate::rule::repo_url!("docs/rules/", $id, ".md"),
                 pss: $crate::rule::declare_rule!(@pss $($pss)?),
             };
         }

@@ -144,5 +144,5 @@ pub(crate) fn snapshot_beside(source: &str, gallery: String) {
     settings.set_snapshot_path(dir);
     settings.set_prepend_module_to_snapshot(false);
     settings.set_omit_expression(true);
-    settings.bind(|| insta::assert_snapshot!(name, gallery));
+    settings.bind(|| insta::assert_snapshot!(name, super::unversioned(&gallery)));
 }
