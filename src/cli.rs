@@ -209,6 +209,33 @@ pub struct LintArgs {
     /// the configuration's `max-file-size`].
     #[arg(long, value_name = "SIZE", value_parser = parse_size)]
     pub max_file_size: Option<u64>,
+    /// Apply the safe automatic fixes to the plain manifests (atomically, file by file), then
+    /// report what remains. Helm templates and rendered output are never edited.
+    #[arg(long)]
+    pub fix: bool,
+    /// Print the automatic fixes as a unified diff on standard output and write nothing
+    /// (exit code 1 when there is something to fix).
+    #[arg(long, conflicts_with = "fix")]
+    pub diff: bool,
+    /// With --fix or --diff, make the unsafe fixes too (they may change what a workload does).
+    #[arg(long)]
+    pub unsafe_fixes: bool,
+    /// Suppress every finding that remains with a `# kubeward: ignore[rule-id] REASON` comment
+    /// above its line (plain manifests only), to adopt kubeward in an existing repository.
+    #[arg(long, value_name = "REASON", conflicts_with = "diff", value_parser = parse_reason)]
+    pub add_suppressions: Option<String>,
+}
+
+/// A suppression reason: one line of text, without control characters.
+pub fn parse_reason(s: &str) -> Result<String, String> {
+    let s = s.trim();
+    if s.is_empty() {
+        return Err("a suppression needs a reason".into());
+    }
+    if s.chars().any(char::is_control) {
+        return Err("a reason is one line of text, without control characters".into());
+    }
+    Ok(s.to_owned())
 }
 
 /// A size: bytes, or a number followed by K, M or G (powers of 1024; `KB`, `KiB` … too).

@@ -4,7 +4,7 @@
 
 use std::fmt::Write as _;
 
-use crate::rule::{Meta, Rule};
+use crate::rule::{FixKind, Meta, Rule};
 
 /// Link to the declaration of a rule in the repository, at this version's tag.
 pub fn source_url(meta: &Meta) -> String {
@@ -25,8 +25,24 @@ pub fn rule_markdown(meta: &Meta) -> String {
     }
     let _ = writeln!(out, "| Since | {} |\n", meta.since);
     out.push_str(meta.docs_text().trim_end());
-    let _ = writeln!(out, "\n\n[View source]({})", source_url(meta));
+    let _ = writeln!(out, "\n\n## Fix\n\n{}", fix_text(meta));
+    let _ = writeln!(out, "\n[View source]({})", source_url(meta));
     out
+}
+
+/// The `## Fix` section of a rule's page, from its declaration.
+pub fn fix_text(meta: &Meta) -> String {
+    match meta.fix.kind {
+        FixKind::Safe => format!(
+            "Safe: `kubeward lint --fix` makes it (`--diff` shows it first). {}",
+            meta.fix.why
+        ),
+        FixKind::Unsafe => format!(
+            "Unsafe: `kubeward lint --fix --unsafe-fixes` makes it (`--diff --unsafe-fixes` shows it first). {}",
+            meta.fix.why
+        ),
+        FixKind::None => "No automatic fix.".to_owned(),
+    }
 }
 
 /// The documentation body only (for SARIF `fullDescription`): the "What it flags" section.
@@ -75,18 +91,23 @@ fn capitalize(s: &str) -> String {
 
 /// The markdown rule table (README and `rules --format markdown`).
 pub fn rules_table(rules: &[&dyn Rule]) -> String {
-    let mut out =
-        String::from("| Rule | Severity | Category | PSS | Summary |\n|---|---|---|---|---|\n");
+    let mut out = String::from(
+        "| Rule | Severity | Category | PSS | Fix | Summary |\n|---|---|---|---|---|---|\n",
+    );
     for r in rules {
         let m = r.meta();
         let _ = writeln!(
             out,
-            "| [`{}`](docs/rules/{}.md) | {} | {} | {} | {} |",
+            "| [`{}`](docs/rules/{}.md) | {} | {} | {} | {} | {} |",
             m.id,
             m.id,
             m.severity,
             m.category,
             m.pss.map_or("", |p| p.as_str()),
+            match m.fix.kind {
+                FixKind::None => "",
+                k => k.as_str(),
+            },
             m.summary
         );
     }

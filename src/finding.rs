@@ -95,23 +95,41 @@ pub struct Extra {
     /// that uses it (see [`RelatedLists`]). `None` when there are none.
     pub related: Option<Arc<[Related]>>,
     /// Regions whose text must never be printed.
-    pub sensitive: Vec<Location>,
+    pub sensitive: Box<[Location]>,
     /// Set when suppressed (boxed, as the trace: most findings with other parts have related
     /// places only).
     pub suppressed: Option<Box<Suppression>>,
     /// Set when the finding was found in rendered output.
     pub trace: Option<Box<Trace>>,
+    /// The automatic fix, when the run wants fixes and the rule has one here.
+    pub fix: Option<Box<Fixable>>,
+}
+
+/// A finding's automatic fix, where it applies.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fixable {
+    /// What it changes, by route.
+    pub fix: crate::rule::Fix,
+    /// The file the fix edits: the finding's own, or for rendered Kustomize output the
+    /// resource file that wrote the object.
+    pub file: u32,
+    /// The document (0-based, in that file) the routes start from.
+    pub doc: u32,
+    /// Whether `file` is text the user owns and kubeward may edit: a plain manifest on disk,
+    /// or the Kustomize resource that alone wrote what the fix changes. Helm output, other
+    /// rendered output and standard input are not: "no automatic fix here".
+    pub editable: bool,
 }
 
 impl Extra {
     /// The box for a finding: `None` when there is nothing in it.
-    pub fn boxed(mut self) -> Option<Box<Extra>> {
+    pub fn boxed(self) -> Option<Box<Extra>> {
         let empty = self.label.is_none()
             && self.related.is_none()
             && self.sensitive.is_empty()
             && self.suppressed.is_none()
-            && self.trace.is_none();
-        self.sensitive.shrink_to_fit();
+            && self.trace.is_none()
+            && self.fix.is_none();
         (!empty).then(|| Box::new(self))
     }
 }
@@ -149,6 +167,11 @@ impl Finding {
     /// Why it is not reported, if it is suppressed.
     pub fn suppressed(&self) -> Option<&Suppression> {
         self.extra.as_ref()?.suppressed.as_deref()
+    }
+
+    /// The automatic fix, if the run built one.
+    pub fn fix(&self) -> Option<&Fixable> {
+        self.extra.as_ref()?.fix.as_deref()
     }
 
     /// How it was traced to its source, if it was found in rendered output.

@@ -13,6 +13,7 @@ pub(crate) mod baseline;
 pub mod docs;
 pub(crate) mod engine;
 pub(crate) mod finding;
+pub(crate) mod fix;
 pub(crate) mod input;
 pub(crate) mod model;
 pub(crate) mod policy;

@@ -54,6 +54,7 @@ struct Seen {
     no_object: bool,
     failed_paths: bool,
     skipped_paths: bool,
+    fix: bool,
 }
 
 impl Seen {
@@ -72,6 +73,7 @@ impl Seen {
             self.suppressed_in_source |= f["suppressed"]["kind"] == "inSource";
             self.related |= f["related"].as_array().is_some_and(|a| !a.is_empty());
             self.no_object |= f["object"].is_null();
+            self.fix |= f["fix"]["changes"].is_array();
         }
     }
 }
@@ -113,6 +115,9 @@ fn testdata_output_matches_the_json_schema() {
         &["testdata/cli/pod.json", "testdata/cli/multi-doc.yaml"],
         &["--render", "never", "testdata"],
         &["--profile", "pss-restricted", "testdata/demo"],
+        // The automatic fixes are in the report when the run builds them (SARIF beside it).
+        &["testdata/demo", "--sarif-file", "/dev/null"],
+        &["testdata/kustomize/overlays", "--sarif-file", "/dev/null"],
     ] {
         runs.push((format!("{args:?}"), json_in(&here, args)));
     }
@@ -139,6 +144,7 @@ fn testdata_output_matches_the_json_schema() {
     assert!(seen.suppressed_in_source, "{seen:?}");
     assert!(seen.notices && seen.related && seen.no_object, "{seen:?}");
     assert!(seen.failed_paths && seen.skipped_paths, "{seen:?}");
+    assert!(seen.fix, "{seen:?}");
 }
 
 #[test]

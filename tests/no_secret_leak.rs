@@ -44,7 +44,7 @@ fn run(args: &[&str]) -> String {
 #[test]
 fn no_secret_in_any_format() {
     for format in [
-        "human", "concise", "json", "sarif", "github", "gitlab", "junit",
+        "human", "concise", "json", "sarif", "github", "gitlab", "junit", "rdjson",
     ] {
         for color in ["never", "always"] {
             let out = run(&["--format", format, "--color", color]);

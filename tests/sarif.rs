@@ -27,6 +27,14 @@ fn sarif_is_schema_valid() {
             .map(|e| format!("{e} at {}", e.instance_path()))
             .collect();
         assert!(errors.is_empty(), "{target}: {errors:#?}");
+        // The automatic fixes are part of what is validated.
+        let fixes = sarif["runs"][0]["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r.get("fixes").is_some())
+            .count();
+        assert!(fixes > 0, "{target}: no result carries a fix");
     }
     // The validator does catch what GitHub rejects.
     let mut bad = sarif_of(&["testdata/cli/multi-doc.yaml"]);

@@ -33,11 +33,21 @@ pub(super) fn lint(args: &LintArgs, raw: &[String]) -> Result<u8, Error> {
     if let Some(note) = stdin_notice(&args.paths, std::io::stdin().is_terminal()) {
         outfile::stderr(note);
     }
+    if args.diff {
+        return super::fix::diff(args);
+    }
+    let mut notes = Vec::new();
+    if args.fix {
+        notes.push(super::fix::fix(args)?);
+    }
+    if let Some(reason) = &args.add_suppressions {
+        notes.push(super::fix::add_suppressions(args, reason)?);
+    }
     let (mut run, mut plan) = execute(
         args,
         args.format == Format::Sarif || args.sarif_file.is_some(),
     )?;
-    let mut notes = Vec::new();
+    super::fix::say_not_here(&mut run);
     // `--baseline`, else the configuration's `baseline` (inside the configuration's directory).
     let configured = plan
         .config
@@ -178,8 +188,18 @@ fn args_for_base(raw: &[String]) -> Vec<String> {
         "--baseline",
         "--fail-on",
         "--color",
+        "--add-suppressions",
     ];
-    const DROP: &[&str] = &["--quiet", "-q", "--verbose", "-v", "--no-progress"];
+    const DROP: &[&str] = &[
+        "--quiet",
+        "-q",
+        "--verbose",
+        "-v",
+        "--no-progress",
+        "--fix",
+        "--diff",
+        "--unsafe-fixes",
+    ];
     let mut out = Vec::new();
     let mut it = raw.iter().skip_while(|a| *a != "lint").skip(1);
     while let Some(a) = it.next() {

@@ -7,6 +7,7 @@ mod baseline;
 mod completions;
 mod execute;
 mod explain;
+mod fix;
 pub(crate) mod guard;
 mod init;
 mod lint;

@@ -121,6 +121,13 @@ pub(crate) fn plan_with(args: &LintArgs, config: config::Config) -> Result<Plan,
         settings.pss_minor = v;
     }
     settings.profile = profile;
+    // Rules build their fixes only for a run that applies, shows or exports them.
+    // (--add-suppressions reads the files again, as a fix does.)
+    settings.fixes = args.fix
+        || args.diff
+        || args.add_suppressions.is_some()
+        || matches!(args.format, report::Format::Sarif | report::Format::Rdjson)
+        || args.sarif_file.is_some();
     settings.policies.custom = config.custom.clone();
     let fail_on = args
         .fail_on

@@ -21,6 +21,7 @@ pub(super) fn print_rules(format: RulesFormat, all: &[&'static dyn Rule]) -> Res
                         "category": m.category.as_str(),
                         "summary": m.summary,
                         "pss": m.pss.map(|p| p.as_str()),
+                        "fix": m.fix.kind.as_str(),
                         "since": m.since,
                         "url": m.url,
                     })

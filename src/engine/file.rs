@@ -168,6 +168,8 @@ pub(super) fn lint_text(
         gather,
         dormant: &shared.dormant,
         covered: input.report,
+        // Only a plain manifest on disk is edited by a fix, never rendered output.
+        editable: matches!(input.source, InputSource::Path(_)) && tracer.is_none(),
     };
     // Where each document's content starts and ends (suppression comments are scoped by them).
     let mut spans = Vec::new();

@@ -6,7 +6,8 @@
 use std::sync::Arc;
 
 use crate::finding::{
-    Extra, Finding, Fingerprint, Interner, Location, Related, RelatedLists, Text, stable_hash,
+    Extra, Finding, Fingerprint, Fixable, Interner, Location, Related, RelatedLists, Text,
+    stable_hash,
 };
 use crate::model::{ObjectIdent, Site};
 use crate::render;
@@ -34,6 +35,8 @@ pub(super) struct Resolver<'t> {
     /// The file's objects are checked by the secret checks (it is not context only): the texts
     /// made of them are covered (`Interner::get_covered`).
     pub(super) covered: bool,
+    /// The file is a plain manifest on disk, which a fix may edit.
+    pub(super) editable: bool,
 }
 
 impl Resolver<'_> {
@@ -129,7 +132,7 @@ pub(super) fn finish_label_draft(
     let sensitive = if snippets {
         drawn(&d.sensitive).map(|l| res.traced(doc, l)).collect()
     } else {
-        Vec::new()
+        Box::default()
     };
     let identity = d.identity.as_deref();
     // A finding that stays in the rendered input (its template is not in the repository) is
@@ -196,6 +199,28 @@ pub(super) fn finish_label_draft(
             sensitive,
             suppressed: None,
             trace,
+            fix: d.fix.map(|f| {
+                let f = *f;
+                // Rendered Kustomize output: edited in the resource file that wrote the object,
+                // where nothing else wrote what the fix changes.
+                let moved = (!res.editable)
+                    .then(|| res.tracer?.fix_target(doc, &f.changes))
+                    .flatten();
+                Box::new(match moved {
+                    Some((file, at, changes)) => Fixable {
+                        fix: crate::rule::Fix { changes, ..f },
+                        file,
+                        doc: u32::try_from(at).unwrap_or(u32::MAX),
+                        editable: true,
+                    },
+                    None => Fixable {
+                        fix: f,
+                        file: res.file,
+                        doc: u32::try_from(doc.index).unwrap_or(u32::MAX),
+                        editable: res.editable,
+                    },
+                })
+            }),
         }
         .boxed(),
     }

@@ -101,7 +101,8 @@ pub fn lint(inputs: Vec<Input>, skipped: Vec<(String, String)>, opts: &Options<'
                     path: input.display,
                     text,
                     // Only snippets read a file again.
-                    disk: opts.keep_text.then_some(p),
+                    // A fix reads the file again too.
+                    disk: (opts.keep_text || opts.settings.fixes).then_some(p),
                     report,
                 });
                 continue;

@@ -57,6 +57,7 @@ pub(super) fn policy_pass(
             // are scanned for credentials like any other (`mask_run`).
             dormant: &[],
             covered: false,
+            editable: false,
         };
         for doc in Docs::new(&text) {
             each_object(&doc, &input.display, |obj| {

@@ -295,6 +295,7 @@ pub(crate) fn parse(
         source: leak(source.to_owned()),
         url: DOCS_URL,
         pss: None,
+        fix: crate::rule::FixDecl::NONE,
     }));
     Ok(CustomRule {
         meta,

@@ -625,15 +625,5 @@ fn label_for(obj: &Object<'_>, route: Option<&[Seg]>) -> Label {
 
 /// A draft located at a recorded site (findings about policies, made outside any rule).
 fn at_site(meta: &'static Meta, site: &Site) -> Draft {
-    Draft {
-        meta,
-        severity: meta.severity,
-        message: None,
-        primary: Target::Site(site.clone()),
-        related: Vec::new(),
-        help: None,
-        identity: None,
-        sensitive: Vec::new(),
-        label: None,
-    }
+    Draft::new(meta, Target::Site(site.clone()), false)
 }

@@ -17,7 +17,7 @@
 use std::borrow::Cow;
 
 use crate::model::{Container, PodSpec};
-use crate::rule::{PssLevel, RuleMeta};
+use crate::rule::{Fix, PssLevel, RuleMeta};
 use crate::yaml::{Label, NodeRef};
 
 /// Newest Kubernetes minor version whose Pod Security Standards kubeward knows.
@@ -171,9 +171,15 @@ pub fn userns_exempt(pod: &PodSpec<'_>) -> Versions {
 /// What a rule says about a violation it reports.
 #[derive(Debug, Default)]
 pub struct Detail {
-    message: String,
-    help: Cow<'static, str>,
-    related: Vec<(Label, String)>,
+    /// What was found (the rule's own message when empty).
+    pub message: String,
+    /// How to fix it (the rule's own help when empty).
+    pub help: Cow<'static, str>,
+    /// Other places that explain it.
+    pub related: Vec<(Label, String)>,
+    /// The automatic fix (built only when the run wants fixes); the finding always has the
+    /// rule's one severity.
+    pub fix: Option<Fix>,
 }
 
 impl Detail {
@@ -183,7 +189,17 @@ impl Detail {
             message: message.into(),
             help: help.into(),
             related: Vec::new(),
+            fix: None,
         }
+    }
+
+    /// The automatic fix, built only when `wanted` (the run wants fixes: [`Out::fixes`]).
+    #[must_use]
+    pub fn fix_if(mut self, wanted: bool, fix: impl FnOnce() -> Option<Fix>) -> Detail {
+        if wanted {
+            self.fix = fix();
+        }
+        self
     }
 
     /// Another place that explains it (e.g. the pod-level setting a container inherits).
@@ -231,6 +247,8 @@ pub struct Out {
     mode: Mode,
     /// The violations kept.
     pub found: Vec<Violation>,
+    /// The run wants automatic fixes with the details.
+    pub fixes: bool,
 }
 
 impl Out {
@@ -272,16 +290,11 @@ pub trait Reporter {
     /// The level and the version selected for the run (`--profile`; `--pss-version`, at most
     /// the newest known).
     fn selected(&self) -> (Option<PssLevel>, u32);
-    /// Report a violation of `control` at `at`: its message and help (the rule's own when
-    /// empty) and related places; the finding has the rule's severity.
-    fn violation(
-        &mut self,
-        control: &dyn PssControl,
-        at: Label,
-        message: String,
-        help: Cow<'static, str>,
-        related: Vec<(Label, String)>,
-    );
+    /// The run wants automatic fixes (`--fix`, `--diff`, formats that carry them).
+    fn fixes(&self) -> bool;
+    /// Report a violation of `control` at `at` as `detail` says (message and help: the
+    /// rule's own when empty); the finding has the rule's severity.
+    fn violation(&mut self, control: &dyn PssControl, at: Label, detail: Detail);
 }
 
 /// Run a control for a rule and report what violates under the run's settings.
@@ -290,11 +303,11 @@ pub fn report<C: PssControl, R: Reporter>(control: &C, pod: &PodSpec<'_>, cx: &m
     let mut out = Out {
         mode: Mode::Report { profile, minor },
         found: Vec::new(),
+        fixes: cx.fixes(),
     };
     control.check(pod, &mut out);
     for v in out.found {
-        let d = v.detail.unwrap_or_default();
-        cx.violation(control, v.at, d.message, d.help, d.related);
+        cx.violation(control, v.at, v.detail.unwrap_or_default());
     }
 }
 
@@ -309,6 +322,7 @@ pub fn evaluate(
     let mut out = Out {
         mode: Mode::Facts,
         found: Vec::new(),
+        fixes: false,
     };
     for &control in controls {
         control.check(pod, &mut out);

@@ -19,7 +19,7 @@ use super::routes::{
 use super::trace::Tracer;
 use crate::finding::{Location, Text};
 use crate::model::ObjectIdent;
-use crate::yaml::{Doc, Label, NodeRef, Pointer, Seg, block_scalar_span, span_of};
+use crate::yaml::{Change, Doc, Label, NodeRef, Pointer, Seg, block_scalar_span, span_of};
 
 /// Where a label of a rendered object was written.
 pub(super) struct Mapped {
@@ -139,6 +139,55 @@ impl Tracer<'_> {
         }
         let (k, generator) = kd.generated.as_ref()?;
         self.generated(k, generator, root, label).map(Mapped::at)
+    }
+
+    /// Where a fix of the rendered document `doc` is made: the resource file the object came
+    /// from, as (file id, document index, the changes at the routes of that document). Only
+    /// where what the changes touch was written by that file alone: no patch may apply to the
+    /// object (a patch that selects it, or one without a target), the object is not generated,
+    /// and the document is the one that names the object (not a guess). `None` elsewhere: "no
+    /// automatic fix here".
+    pub(super) fn kustomize_fix(
+        &self,
+        kd: &KDoc,
+        doc: &Doc<'_>,
+        changes: &[Change],
+    ) -> Option<(u32, usize, Vec<Change>)> {
+        let root = doc.root();
+        let kind = str_at(root, &["kind"])?;
+        let name = str_at(root, &["metadata", "name"])?;
+        if kd.generated.is_some()
+            || kd
+                .patches
+                .iter()
+                .any(|p| p.target.as_ref().is_none_or(|t| selects(t, kind, name)))
+        {
+            return None;
+        }
+        let f = self.file(kd.origin.as_deref()?)?;
+        let docs = &self.streams.get(f)?.as_ref()?.docs;
+        // The document of that kind whose name the rendered one is (kustomize may add a prefix
+        // or a suffix), the longest such name; no other guess.
+        let odoc = docs
+            .iter()
+            .filter(|d| str_at(d.root(), &["kind"]) == Some(kind))
+            .filter(|d| str_at(d.root(), &["metadata", "name"]).is_some_and(|n| name.contains(n)))
+            .max_by_key(|d| str_at(d.root(), &["metadata", "name"]).map_or(0, str::len))?;
+        let mut moved = Vec::with_capacity(changes.len());
+        for c in changes {
+            let segs = c.at().segs();
+            let (mut route, found) = translate(Some(root), odoc.root(), segs);
+            if found.is_none() {
+                // What the resource lacks is created: keys only (an item it lacks is not its).
+                let rest = segs.get(route.len()..)?;
+                if rest.iter().any(|s| matches!(s, Seg::Index(_))) {
+                    return None;
+                }
+                route.extend(rest.iter().cloned());
+            }
+            moved.push(c.moved(Pointer::from_segs(&route)));
+        }
+        Some((self.src.files[f].id, odoc.index, moved))
     }
 
     /// The location in patch `p` that set the rendered node `rn`, if it did.

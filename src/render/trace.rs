@@ -243,6 +243,22 @@ impl<'s> Tracer<'s> {
         })
     }
 
+    /// Where a fix of rendered document `doc` is made, if anywhere: a Kustomize resource file
+    /// that alone wrote what the changes touch, as (file id, document index, changes there).
+    /// Helm output is never edited (its templates are not YAML kubeward may rewrite).
+    pub fn fix_target(
+        &self,
+        doc: &Doc<'_>,
+        changes: &[crate::yaml::Change],
+    ) -> Option<(u32, usize, Vec<crate::yaml::Change>)> {
+        match self.src.rendered.as_deref().map(|r| &r.via) {
+            Some(Via::Kustomize { docs, .. }) => {
+                self.kustomize_fix(docs.get(doc.index)?, doc, changes)
+            }
+            _ => None,
+        }
+    }
+
     /// The traced primary location of a finding at `label` of `doc`, rendered at `rendered`;
     /// `None` when the document was not rendered.
     pub fn primary(&self, doc: &Doc<'_>, label: &Label, rendered: Location) -> Option<Traced> {

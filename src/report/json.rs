@@ -79,7 +79,61 @@ struct Finding<'a> {
     suppressed: Option<&'a Suppression>,
     #[serde(skip_serializing_if = "Option::is_none")]
     trace: Option<TraceOut<'a>>,
+    /// The automatic fix, when the run built fixes (`--fix`, `--diff`, SARIF output).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    fix: Option<FixOut<'a>>,
     docs: &'static str,
+}
+
+/// A finding's automatic fix: what it changes, by route in the finding's document.
+#[derive(Serialize)]
+struct FixOut<'a> {
+    kind: &'static str,
+    title: &'a str,
+    /// Whether kubeward edits the finding's file (a plain manifest; not rendered output).
+    editable: bool,
+    /// The file the fix edits (the finding's own, or the Kustomize resource that wrote it).
+    path: &'a str,
+    document: u32,
+    changes: Vec<ChangeOut>,
+}
+
+#[derive(Serialize)]
+struct ChangeOut {
+    /// `set` (the scalar at the route) or `append` (to the sequence at the route).
+    op: &'static str,
+    route: String,
+    value: serde_json::Value,
+}
+
+fn fix_out<'a>(f: &'a crate::finding::Fixable, run: &'a crate::engine::Run) -> FixOut<'a> {
+    use crate::yaml::Change;
+    FixOut {
+        kind: f.fix.kind.as_str(),
+        title: &f.fix.title,
+        editable: f.editable,
+        path: run
+            .files
+            .get(f.file as usize)
+            .map_or("", |s| s.path.as_str()),
+        document: f.doc,
+        changes: f
+            .fix
+            .changes
+            .iter()
+            .map(|c| {
+                let (op, at, value) = match c {
+                    Change::Set { at, value } => ("set", at, value),
+                    Change::Append { at, value } => ("append", at, value),
+                };
+                ChangeOut {
+                    op,
+                    route: at.to_string(),
+                    value: value.json(),
+                }
+            })
+            .collect(),
+    }
 }
 
 /// Where a finding in rendered output came from.
@@ -129,6 +183,7 @@ fn finding<'a>(run: &'a Run, f: &'a crate::finding::Finding) -> Finding<'a> {
             })
             .collect(),
         suppressed: f.suppressed(),
+        fix: f.fix().map(|x| fix_out(x, run)),
         trace: f.trace().map(|t| TraceOut {
             via: t.via,
             template: t.template.as_deref(),

@@ -15,6 +15,7 @@ mod json_text;
 pub mod junit;
 pub(crate) mod outfile;
 pub(crate) mod plain;
+pub mod rdjson;
 pub mod sarif;
 pub mod statistics;
 mod summary;
@@ -43,6 +44,8 @@ pub enum Format {
     Gitlab,
     /// JUnit XML.
     Junit,
+    /// reviewdog's Diagnostic Format, with the automatic fixes as suggestions.
+    Rdjson,
 }
 
 impl Format {
@@ -118,6 +121,7 @@ impl<'a> Report<'a> {
             Format::Github => w.write_all(github::render(run).as_bytes()),
             Format::Gitlab => w.write_all(gitlab::render(run).as_bytes()),
             Format::Junit => w.write_all(junit::render(run).as_bytes()),
+            Format::Rdjson => w.write_all(rdjson::render(run).as_bytes()),
         }
     }
 

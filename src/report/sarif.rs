@@ -97,6 +97,57 @@ struct Shared<'a> {
     index: &'a BTreeMap<&'a str, i64>,
     /// Per file of the run, its `artifactLocation` as written (once, not per location).
     artifacts: Vec<Vec<u8>>,
+    /// Per finding, its `"fixes"` member as written (none when the run built no fixes).
+    fixes: Vec<Option<Vec<u8>>>,
+}
+
+/// The `fixes` of a result: one fix, its changes to the finding's file as replacements (an
+/// insertion is an empty `deletedRegion`).
+fn fixes_json(path: &str, s: &crate::fix::Suggestion) -> serde_json::Value {
+    let uri = if path.starts_with('/') {
+        json!({"uri": file_uri(path)})
+    } else {
+        json!({"uri": relative_uri(path), "uriBaseId": "%SRCROOT%"})
+    };
+    let replacements: Vec<serde_json::Value> = s
+        .edits
+        .iter()
+        .map(|(r, text)| {
+            let mut rep = json!({
+                "deletedRegion": {
+                    "endColumn": r.end_col,
+                    "endLine": r.end_line,
+                    "startColumn": r.col,
+                    "startLine": r.line,
+                }
+            });
+            if !text.is_empty() {
+                rep["insertedContent"] = json!({ "text": text });
+            }
+            rep
+        })
+        .collect();
+    json!([{
+        "artifactChanges": [{"artifactLocation": uri, "replacements": replacements}],
+        "description": {"text": format!("{} ({} fix)", s.title, s.kind.as_str())},
+    }])
+}
+
+/// Each finding's `"fixes": […]` member as `write_result` writes it (10 spaces in).
+fn fixes_members(run: &Run) -> Vec<Option<Vec<u8>>> {
+    crate::fix::suggestions(run)
+        .into_iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let s = s?;
+            let file = run.findings[i].fix()?.file;
+            let path = &run.files[file as usize].path;
+            let pretty = serde_json::to_string_pretty(&fixes_json(path, &s)).ok()?;
+            let mut out = b"\"fixes\": ".to_vec();
+            out.extend_from_slice(pretty.replace('\n', "\n          ").as_bytes());
+            Some(out)
+        })
+        .collect()
 }
 
 /// A file's `artifactLocation`, as written in a location: a repository-relative URI under
@@ -179,9 +230,14 @@ mod uri_tests {
 // finding of the test data and the shared corpus.
 
 /// One SARIF result into `out`; `text` is the message with its help (see [`message_text`]).
-fn write_result(out: &mut Vec<u8>, shared: &Shared<'_>, f: &Finding, text: &str) {
+fn write_result(out: &mut Vec<u8>, shared: &Shared<'_>, at: usize, f: &Finding, text: &str) {
     let run = shared.run;
-    out.extend_from_slice(b"{\n          \"level\": \"");
+    out.extend_from_slice(b"{\n          ");
+    if let Some(Some(fixes)) = shared.fixes.get(at) {
+        out.extend_from_slice(fixes);
+        out.extend_from_slice(b",\n          ");
+    }
+    out.extend_from_slice(b"\"level\": \"");
     out.extend_from_slice(f.severity.sarif_level().as_bytes());
     out.extend_from_slice(b"\",\n          \"locations\": [\n            ");
     write_location(out, shared, &f.primary, None);
@@ -381,7 +437,7 @@ fn write_results(shared: &Shared<'_>, w: &mut dyn Write) -> std::io::Result<()> 
                     out.extend_from_slice(if first { b"\n" } else { b",\n" });
                     out.extend_from_slice(INDENT);
                     message_text(f, &mut text);
-                    write_result(&mut out, shared, f, &text);
+                    write_result(&mut out, shared, b * BLOCK + c * CHUNK + i, f, &text);
                 }
                 out
             })
@@ -533,6 +589,7 @@ pub fn write_framed(
         run,
         index: &index,
         artifacts: run.files.iter().map(|f| artifact(&f.path)).collect(),
+        fixes: fixes_members(run),
     };
     write_results(&shared, &mut w)?;
     w.write_all(&frame.log[frame.at + frame.mark..])?;
@@ -553,6 +610,7 @@ mod reference {
         run: &'a Run,
         index: &'a BTreeMap<&'a str, i64>,
         artifacts: Vec<ArtifactOut>,
+        suggestions: Vec<Option<crate::fix::Suggestion>>,
     }
 
     fn level(s: Severity) -> ResultLevel {
@@ -569,6 +627,8 @@ mod reference {
     #[derive(Serialize)]
     #[serde(rename_all = "camelCase")]
     struct ResultOut<'a> {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        fixes: Option<[FixOut<'a>; 1]>,
         level: ResultLevel,
         locations: [LocationOut<'a>; 1],
         message: MessageOut<'a>,
@@ -586,6 +646,28 @@ mod reference {
     #[derive(Serialize)]
     struct MessageOut<'a> {
         text: std::borrow::Cow<'a, str>,
+    }
+
+    #[derive(Serialize)]
+    #[serde(rename_all = "camelCase")]
+    struct FixOut<'a> {
+        artifact_changes: [ChangeOut<'a>; 1],
+        description: MessageOut<'a>,
+    }
+
+    #[derive(Serialize)]
+    #[serde(rename_all = "camelCase")]
+    struct ChangeOut<'a> {
+        artifact_location: &'a ArtifactOut,
+        replacements: Vec<ReplacementOut<'a>>,
+    }
+
+    #[derive(Serialize)]
+    #[serde(rename_all = "camelCase")]
+    struct ReplacementOut<'a> {
+        deleted_region: RegionOut,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        inserted_content: Option<MessageOut<'a>>,
     }
 
     #[derive(Serialize)]
@@ -710,6 +792,7 @@ mod reference {
     /// One SARIF result; `text` is the message with its help (see [`message_text`]).
     fn result<'a>(
         shared: &'a Spec<'_>,
+        at: usize,
         f: &'a crate::finding::Finding,
         text: &'a str,
     ) -> ResultOut<'a> {
@@ -768,7 +851,33 @@ mod reference {
                 .map(|o| run.files[o.file as usize].path.as_str())
                 .collect();
         }
+        let fixes = shared.suggestions[at].as_ref().map(|s| {
+            [FixOut {
+                artifact_changes: [ChangeOut {
+                    artifact_location: &shared.artifacts
+                        [f.fix().map_or(f.primary.file, |x| x.file) as usize],
+                    replacements: s
+                        .edits
+                        .iter()
+                        .map(|(r, t)| ReplacementOut {
+                            deleted_region: RegionOut {
+                                end_column: r.end_col,
+                                end_line: r.end_line,
+                                start_column: r.col,
+                                start_line: r.line,
+                            },
+                            inserted_content: (!t.is_empty())
+                                .then(|| MessageOut { text: t.into() }),
+                        })
+                        .collect(),
+                }],
+                description: MessageOut {
+                    text: format!("{} ({} fix)", s.title, s.kind.as_str()).into(),
+                },
+            }]
+        });
         ResultOut {
+            fixes,
             level: level(f.severity),
             locations: [location(shared, &f.primary, None, None)],
             message: MessageOut { text: text.into() },
@@ -798,19 +907,21 @@ mod reference {
             run,
             index: &index,
             artifacts: run.files.iter().map(|f| super::artifact(&f.path)).collect(),
+            fixes: super::fixes_members(run),
         };
         let spec = Spec {
             run,
             index: &index,
             artifacts: run.files.iter().map(|f| artifact(&f.path)).collect(),
+            suggestions: crate::fix::suggestions(run),
         };
         let mut text = String::new();
-        for f in &run.findings {
+        for (i, f) in run.findings.iter().enumerate() {
             message_text(f, &mut text);
             let mut ours = Vec::new();
-            write_result(&mut ours, &shared, f, &text);
+            write_result(&mut ours, &shared, i, f, &text);
             // serde_json's layout of the result alone, moved to its depth in the log.
-            let theirs = serde_json::to_string_pretty(&result(&spec, f, &text))
+            let theirs = serde_json::to_string_pretty(&result(&spec, i, f, &text))
                 .expect("a result serializes")
                 .replace(
                     '\n',
@@ -840,7 +951,11 @@ mod reference {
             prepared.skipped,
             &crate::engine::Options {
                 rules: registry::ALL.to_vec(),
-                settings: &Settings::default(),
+                // With the fixes, which results carry.
+                settings: &Settings {
+                    fixes: true,
+                    ..Settings::default()
+                },
                 keep_text: false,
                 progress: None,
                 render: None,
@@ -863,9 +978,10 @@ mod reference {
             .iter()
             .filter(|f| !f.related().is_empty())
             .count();
+        let fixed = crate::fix::suggestions(&run).iter().flatten().count();
         assert!(
-            traced > 0 && suppressed > 0 && related > 0,
-            "{traced} {suppressed} {related}"
+            traced > 0 && suppressed > 0 && related > 0 && fixed > 0,
+            "{traced} {suppressed} {related} {fixed}"
         );
         assert!(compare(&run) > 100);
         // Absent names (`null`), an absolute path (a `file://` URI without a base) and text

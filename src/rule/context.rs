@@ -2,9 +2,9 @@
 
 use std::borrow::Cow;
 
-use super::meta::{Meta, PssLevel, RuleMeta, Severity};
+use super::meta::{Fix, FixKind, Meta, PssLevel, RuleMeta, Severity};
 use crate::model::{NsIndex, NsKey, Site, World};
-use crate::yaml::{Focus, Label};
+use crate::yaml::{Change, Focus, Label};
 
 /// Newest Kubernetes minor version whose Pod Security Standards kubeward knows (kept with them).
 pub use crate::pss::LATEST_PSS_MINOR;
@@ -22,6 +22,9 @@ pub struct Settings {
     pub env_words: Vec<String>,
     /// Admission policies and custom rules (`admission-policy` reads the run's policy set).
     pub(crate) policies: crate::policy::Setup,
+    /// Rules attach their automatic fixes to their findings (`--fix`, `--diff`, SARIF, rdjson);
+    /// else they do not build them.
+    pub fixes: bool,
 }
 
 impl Default for Settings {
@@ -48,6 +51,7 @@ impl Default for Settings {
             .map(|s| (*s).to_owned())
             .collect(),
             policies: crate::policy::Setup::default(),
+            fixes: false,
         }
     }
 }
@@ -76,10 +80,13 @@ pub struct Draft {
     /// What tells this finding apart from others of the rule at the same place (part of the
     /// fingerprint), e.g. the admission policy that flags it.
     pub(crate) identity: Option<String>,
+    /// The automatic fix, when the run wants fixes and the rule has one here.
+    pub(crate) fix: Option<Box<Fix>>,
+    wants_fix: bool,
 }
 
 impl Draft {
-    fn new(meta: &'static Meta, primary: Target) -> Self {
+    pub(crate) fn new(meta: &'static Meta, primary: Target, wants_fix: bool) -> Self {
         Draft {
             meta,
             severity: meta.severity,
@@ -90,7 +97,41 @@ impl Draft {
             sensitive: Vec::new(),
             label: None,
             identity: None,
+            fix: None,
+            wants_fix,
         }
+    }
+
+    /// The automatic fix of this finding: `changes` is called only when the run wants fixes.
+    /// The fix is never safer than the rule declares; a rule that declares none has none.
+    pub fn fix(
+        &mut self,
+        kind: FixKind,
+        title: impl Into<Cow<'static, str>>,
+        changes: impl FnOnce() -> Vec<Change>,
+    ) -> &mut Self {
+        let kind = kind.max(self.meta.fix.kind);
+        if self.wants_fix && kind != FixKind::None {
+            let changes = changes();
+            if !changes.is_empty() {
+                self.fix = Some(Box::new(Fix {
+                    kind,
+                    title: title.into(),
+                    changes,
+                }));
+            }
+        }
+        self
+    }
+
+    /// Attach a fix built already (the Pod Security controls build theirs with their details).
+    pub(crate) fn set_fix(&mut self, fix: Fix) -> &mut Self {
+        let Fix {
+            kind,
+            title,
+            changes,
+        } = fix;
+        self.fix(kind, title, || changes)
     }
 
     /// The text under the primary underline, for findings at a recorded site (a label
@@ -166,7 +207,11 @@ impl<'c> Context<'c> {
 
     /// Report a finding of `rule` at `at`.
     pub fn report<R: RuleMeta + ?Sized>(&mut self, rule: &R, at: Label) -> &mut Draft {
-        self.drafts.push(Draft::new(rule.meta(), Target::Label(at)));
+        self.drafts.push(Draft::new(
+            rule.meta(),
+            Target::Label(at),
+            self.settings.fixes,
+        ));
         self.drafts
             .last_mut()
             .expect("internal error: draft just pushed")
@@ -181,23 +226,28 @@ impl crate::pss::Reporter for Context<'_> {
         )
     }
 
+    fn fixes(&self) -> bool {
+        self.settings.fixes
+    }
+
     fn violation(
         &mut self,
         control: &dyn crate::pss::PssControl,
         at: Label,
-        message: String,
-        help: Cow<'static, str>,
-        related: Vec<(Label, String)>,
+        detail: crate::pss::Detail,
     ) {
         let draft = self.report(control, at);
-        if !message.is_empty() {
-            draft.message(message);
+        if !detail.message.is_empty() {
+            draft.message(detail.message);
         }
-        if !help.is_empty() {
-            draft.help(help);
+        if !detail.help.is_empty() {
+            draft.help(detail.help);
         }
-        for (at, text) in related {
+        for (at, text) in detail.related {
             draft.related(at, text);
+        }
+        if let Some(f) = detail.fix {
+            draft.set_fix(f);
         }
     }
 }
@@ -250,7 +300,7 @@ impl<'c> WorldContext<'c> {
     pub fn report<R: RuleMeta + ?Sized>(&mut self, rule: &R, at: &Site) -> &mut Draft {
         self.flush();
         self.pending
-            .insert(Draft::new(rule.meta(), Target::Site(at.clone())))
+            .insert(Draft::new(rule.meta(), Target::Site(at.clone()), false))
     }
 
     /// Finish the pending draft (also once the check is done).

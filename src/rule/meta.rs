@@ -142,6 +142,58 @@ impl PssLevel {
     }
 }
 
+/// Whether a rule's findings can be fixed automatically, and how safely (ruff's fix
+/// applicability). Ordered from the safest.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum FixKind {
+    /// Cannot stop a workload that runs today from being admitted or starting in the usual
+    /// case: `kubeward lint --fix` applies it.
+    Safe,
+    /// May change what the workload does: applied only with `--unsafe-fixes`.
+    Unsafe,
+    /// No automatic fix.
+    None,
+}
+
+impl FixKind {
+    /// Lower-case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FixKind::Safe => "safe",
+            FixKind::Unsafe => "unsafe",
+            FixKind::None => "none",
+        }
+    }
+}
+
+/// The automatic fix of one finding: what it changes in the finding's document, by route.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fix {
+    /// Safe or unsafe (never safer than the rule declares).
+    pub kind: FixKind,
+    /// What it does, as a short imperative phrase (`set allowPrivilegeEscalation: false`).
+    pub title: std::borrow::Cow<'static, str>,
+    /// The changes, in the finding's document.
+    pub changes: Vec<crate::yaml::Change>,
+}
+
+/// A rule's fix as declared: its kind and why it is that kind (the docs' `## Fix` section).
+#[derive(Debug, Clone, Copy)]
+pub struct FixDecl {
+    /// Safe, unsafe or none.
+    pub kind: FixKind,
+    /// Why (markdown).
+    pub why: &'static str,
+}
+
+impl FixDecl {
+    /// No automatic fix.
+    pub const NONE: FixDecl = FixDecl {
+        kind: FixKind::None,
+        why: "",
+    };
+}
+
 /// Everything declared about a rule.
 #[derive(Debug)]
 pub struct Meta {
@@ -165,6 +217,8 @@ pub struct Meta {
     pub url: &'static str,
     /// PSS level, for the Pod Security Standards controls.
     pub pss: Option<PssLevel>,
+    /// The automatic fix, if any.
+    pub fix: FixDecl,
 }
 
 impl Meta {

@@ -11,7 +11,7 @@ pub mod registry;
 pub use context::{
     Context, Draft, LATEST_PSS_MINOR, Settings, Target, WorldContext, parse_pss_version,
 };
-pub use meta::{Category, Meta, PssLevel, RuleMeta, Severity};
+pub use meta::{Category, Fix, FixDecl, FixKind, Meta, PssLevel, RuleMeta, Severity};
 
 use crate::model::{Container, Object, PodSpec, World};
 
@@ -89,6 +89,7 @@ macro_rules! declare_rule {
             summary: $summary:literal,
             since: $since:literal
             $(, pss: $pss:ident)?
+            $(, fix: $fix:ident($why:literal))?
             $(,)?
         }
     ) => {
@@ -109,6 +110,7 @@ macro_rules! declare_rule {
                 source: concat!(file!(), "#L", line!()),
                 url: $crate::rule::repo_url!("docs/rules/", $id, ".md"),
                 pss: $crate::rule::declare_rule!(@pss $($pss)?),
+                fix: $crate::rule::declare_rule!(@fix $($fix $why)?),
             };
         }
 
@@ -120,5 +122,9 @@ macro_rules! declare_rule {
     };
     (@pss) => { None };
     (@pss $pss:ident) => { Some($crate::rule::PssLevel::$pss) };
+    (@fix) => { $crate::rule::FixDecl::NONE };
+    (@fix $fix:ident $why:literal) => {
+        $crate::rule::FixDecl { kind: $crate::rule::FixKind::$fix, why: $why }
+    };
 }
 pub(crate) use declare_rule;

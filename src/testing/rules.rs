@@ -8,7 +8,10 @@ use std::path::Path;
 
 use crate::engine::lint_str;
 use crate::report::human::{Style, render};
-use crate::rule::{Rule, RuleMeta, Settings, registry};
+use crate::rule::{FixKind, Rule, RuleMeta, Settings, registry};
+
+/// A finding as the fix vectors tell findings apart: rule id and message.
+type Seen = (&'static str, String);
 
 /// Builder for a rule's vectors.
 pub struct RuleTest {
@@ -16,6 +19,8 @@ pub struct RuleTest {
     settings: Settings,
     passes: Vec<String>,
     fails: Vec<String>,
+    /// (before, after, with unsafe fixes)
+    fixes: Vec<(String, String, bool)>,
 }
 
 impl RuleTest {
@@ -29,6 +34,87 @@ impl RuleTest {
             settings: Settings::default(),
             passes: Vec::new(),
             fails: Vec::new(),
+            fixes: Vec::new(),
+        }
+    }
+
+    /// A manifest whose findings of this rule `--fix` fixes: the text after, byte for byte.
+    /// The fixed findings are gone, no finding of any rule is new, and fixing again changes
+    /// nothing.
+    #[must_use]
+    pub fn fixes(mut self, before: &str, after: &str) -> Self {
+        self.fixes
+            .push((before.to_owned(), after.to_owned(), false));
+        self
+    }
+
+    /// As [`RuleTest::fixes`], with `--unsafe-fixes`.
+    #[must_use]
+    pub fn unsafe_fixes(mut self, before: &str, after: &str) -> Self {
+        self.fixes.push((before.to_owned(), after.to_owned(), true));
+        self
+    }
+
+    /// The text with this rule's fixes made; the findings (of every rule) before, as (rule id,
+    /// message), and those whose fix was made. (A finding is told by its rule and message: its
+    /// route may move when a fix adds the mapping it was anchored beside.)
+    fn fix_once(&self, yaml: &str, unsafe_fixes: bool) -> (String, Vec<Seen>, Vec<Seen>) {
+        let settings = Settings {
+            fixes: true,
+            ..self.settings.clone()
+        };
+        let run = lint_str("fix.yaml", yaml, registry::ALL.to_vec(), &settings);
+        let id = self.rule.meta().id;
+        let mine: Vec<(&crate::finding::Finding, &crate::finding::Fixable)> = run
+            .findings
+            .iter()
+            .filter(|f| f.meta.id == id && f.suppressed().is_none())
+            .filter_map(|f| f.fix().map(|x| (f, x)))
+            .filter(|(_, x)| x.fix.kind == FixKind::Safe || unsafe_fixes)
+            .collect();
+        let fixables: Vec<&crate::finding::Fixable> = mine.iter().map(|(_, x)| *x).collect();
+        let (out, _, made) = crate::fix::fix_fixables(yaml, &fixables);
+        let seen = |f: &crate::finding::Finding| (f.meta.id, f.message.to_string());
+        let fixed = mine
+            .iter()
+            .zip(made)
+            .filter(|(_, m)| *m)
+            .map(|((f, _), _)| seen(f))
+            .collect();
+        let all = run.findings.iter().map(seen).collect();
+        (out, all, fixed)
+    }
+
+    fn check_fixes(&self) {
+        let id = self.rule.meta().id;
+        let declared = self.rule.meta().fix.kind;
+        assert!(
+            declared == FixKind::None || !self.fixes.is_empty(),
+            "{id}: declares a {} fix but has no fix vector",
+            declared.as_str()
+        );
+        for (i, (before, after, unsafe_fixes)) in self.fixes.iter().enumerate() {
+            let (out, mut left, fixed) = self.fix_once(before, *unsafe_fixes);
+            assert_eq!(&out, after, "{id}: fix #{i} of:\n{before}\ngave:\n{out}");
+            assert!(!fixed.is_empty(), "{id}: fix #{i} fixed nothing");
+            let (again, after_fix, _) = self.fix_once(&out, *unsafe_fixes);
+            assert_eq!(again, out, "{id}: fix #{i}: a second run changes the text");
+            // What remains is what was there, less what was fixed: nothing fixed remains and
+            // nothing is new.
+            for f in &fixed {
+                if let Some(p) = left.iter().position(|x| x == f) {
+                    left.remove(p);
+                }
+            }
+            for f in &after_fix {
+                let Some(p) = left.iter().position(|x| x == f) else {
+                    panic!(
+                        "{id}: fix #{i}: {} `{}` after the fix is not one that remains:\n{out}",
+                        f.0, f.1
+                    );
+                };
+                left.remove(p);
+            }
         }
     }
 
@@ -66,6 +152,7 @@ impl RuleTest {
     /// Run every vector and return the rendered gallery of the fail cases.
     pub fn run(&self) -> String {
         let id = self.rule.meta().id;
+        self.check_fixes();
         assert!(
             !self.passes.is_empty() && !self.fails.is_empty(),
             "{id}: needs at least one pass and one fail vector"

@@ -52,11 +52,21 @@ pub(crate) struct Node<'a> {
     weight: u32,
 }
 
+impl Node<'_> {
+    /// A scalar's style and tag; `None` for collections.
+    pub(crate) fn kind_scalar(&self) -> Option<(Style, TagHint)> {
+        match &self.kind {
+            Kind::Scalar { style, tag, .. } => Some((*style, *tag)),
+            _ => None,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Entry {
     pub(crate) key: NodeId,
     pub(crate) value: NodeId,
-    merged: bool,
+    pub(crate) merged: bool,
 }
 
 /// A key that appeared twice in one mapping; the later value is the one applied.

@@ -31,7 +31,7 @@ pub const CANARY_ENV: &[(&str, &str)] = &[
 
 /// Every output format of `kubeward lint`.
 pub const FORMATS: &[&str] = &[
-    "human", "concise", "json", "sarif", "github", "gitlab", "junit",
+    "human", "concise", "json", "sarif", "github", "gitlab", "junit", "rdjson",
 ];
 
 /// A repository to scan and the canaries around it.

@@ -1,6 +1,7 @@
 use crate::model::image::container_image;
 use crate::model::{Container, PodSpec};
-use crate::rule::{Context, Rule, declare_rule};
+use crate::rule::{Context, FixKind, Rule, declare_rule};
+use crate::yaml::{Change, Scalar};
 
 declare_rule! {
     /// ## What it flags
@@ -48,6 +49,7 @@ declare_rule! {
         severity: Low,
         summary: "image pull policy does not re-check the registry",
         since: "0.1.0",
+        fix: Unsafe("Sets `imagePullPolicy: Always` (in place of the value written, or after the container's last key). Unsafe: every start then asks the registry, so a registry outage or an expired pull secret stops pods from starting that would have started from the node's cache; pinning the image by digest is the better fix, and needs the network, which fixes never use."),
     }
 }
 
@@ -68,7 +70,8 @@ impl Rule for ImagePullPolicy {
                 }
                 cx.report(self, c.at(["imagePullPolicy"]).label("does not re-check the registry"))
                     .message(format!("{} pulls `{text}` with `imagePullPolicy: {policy}`; an image without a digest should be pulled `Always`", c.describe()))
-                    .help(help);
+                    .help(help)
+                    .fix(FixKind::Unsafe, TITLE, || always(c));
             }
             None => {
                 if r.default_pull_policy() == "Always" {
@@ -76,10 +79,20 @@ impl Rule for ImagePullPolicy {
                 }
                 cx.report(self, c.at(["image"]).label("imagePullPolicy defaults to IfNotPresent"))
                     .message(format!("{} pulls `{text}` with the default `imagePullPolicy: IfNotPresent`; an image without a digest should be pulled `Always`", c.describe()))
-                    .help(help);
+                    .help(help)
+                    .fix(FixKind::Unsafe, TITLE, || always(c));
             }
         }
     }
+}
+
+const TITLE: &str = "set `imagePullPolicy: Always`";
+
+fn always(c: &Container<'_>) -> Vec<Change> {
+    vec![Change::set(
+        c.ptr.key("imagePullPolicy"),
+        Scalar::str("Always"),
+    )]
 }
 
 #[cfg(test)]
@@ -113,6 +126,10 @@ mod tests {
             ))
             .fail(&pod("nginx:latest", Some("Never   #~ image-pull-policy")))
             .fail(&pod("nginx:1.27   #~ image-pull-policy", None))
+            .unsafe_fixes(
+                "apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: Pod\n  metadata: {name: a}\n  spec:\n    containers:\n    - {name: a, image: nginx:1.27, imagePullPolicy: 'IfNotPresent'}\n    - name: b\n      image: nginx:1.27\n",
+                "apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: Pod\n  metadata: {name: a}\n  spec:\n    containers:\n    - {name: a, image: nginx:1.27, imagePullPolicy: 'Always'}\n    - name: b\n      image: nginx:1.27\n      imagePullPolicy: Always\n",
+            )
             .snapshot();
     }
 }

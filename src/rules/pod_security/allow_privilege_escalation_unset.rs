@@ -1,7 +1,7 @@
-use crate::model::{Object, PodSpec};
+use crate::model::{Container, Object, PodSpec};
 use crate::pss::{self, Detail, Levels, Out, PssControl, Versions};
-use crate::rule::{Context, Rule, declare_rule};
-use crate::yaml::NodeRef;
+use crate::rule::{Context, Fix, FixKind, Rule, declare_rule};
+use crate::yaml::{Change, NodeRef, Scalar};
 
 declare_rule! {
     /// ## What it flags
@@ -52,6 +52,7 @@ declare_rule! {
         summary: "container does not forbid privilege escalation",
         since: "0.1.0",
         pss: Restricted,
+        fix: Safe("Sets `allowPrivilegeEscalation: false` in the container's `securityContext`. Safe: it sets `no_new_privs`, which only stops setuid/setgid binaries and file capabilities from raising privileges; a program that runs today without relying on them starts as before. Not offered for a privileged container or one that adds `CAP_SYS_ADMIN`: the API server rejects `allowPrivilegeEscalation: false` there."),
     }
 }
 
@@ -63,9 +64,30 @@ impl Rule for AllowPrivilegeEscalationUnset {
 
 const FIX: &str = "Set it explicitly in the container:\n```yaml\nsecurityContext:\n  allowPrivilegeEscalation: false\n```";
 
+/// `allowPrivilegeEscalation: false`, unless the API server would reject it beside what the
+/// container sets (`privileged: true`, `CAP_SYS_ADMIN` added).
+fn fix(c: &Container<'_>) -> Option<Fix> {
+    let privileged = c.sc("privileged").and_then(NodeRef::as_bool) == Some(true);
+    let sys_admin = c
+        .sc("capabilities")
+        .and_then(|caps| caps.get("add"))
+        .into_iter()
+        .flat_map(NodeRef::items)
+        .any(|i| matches!(pss::shown(i), "SYS_ADMIN" | "CAP_SYS_ADMIN"));
+    (!privileged && !sys_admin).then(|| Fix {
+        kind: FixKind::Safe,
+        title: "set `allowPrivilegeEscalation: false`".into(),
+        changes: vec![Change::set(
+            c.ptr.join(["securityContext", "allowPrivilegeEscalation"]),
+            Scalar::Bool(false),
+        )],
+    })
+}
+
 impl PssControl for AllowPrivilegeEscalationUnset {
     fn check(&self, pod: &PodSpec<'_>, out: &mut Out) {
         let levels = Levels::restricted(Versions::since(8).minus(pss::windows_exempt(pod)));
+        let fixes = out.fixes;
         for c in &pod.containers {
             if c.sc("allowPrivilegeEscalation")
                 .and_then(NodeRef::as_bool)
@@ -83,6 +105,7 @@ impl PssControl for AllowPrivilegeEscalationUnset {
                     ),
                     FIX,
                 )
+                .fix_if(fixes, || fix(c))
             });
         }
     }
@@ -114,6 +137,26 @@ mod tests {
                 "      containers:\n      - name: migrate\n        image: migrate:4\n",
                 "        securityContext:   #~ allow-privilege-escalation-unset\n          runAsNonRoot: true\n",
             ))
+            .fixes(
+                concat!(
+                    "apiVersion: batch/v1\nkind: Job\nmetadata: {name: migrate}\nspec:\n  template:\n    spec:\n",
+                    "      initContainers:\n      - image: busybox:1.36\n        name: wait\n",
+                    "      containers:\n      - name: migrate\n        image: migrate:4\n",
+                    "        securityContext:\n          runAsNonRoot: true  # uid from the image\n",
+                    "      - name: admin   # privileged: cannot be fixed\n        image: busybox:1.36\n",
+                    "        securityContext: {privileged: true}\n",
+                ),
+                concat!(
+                    "apiVersion: batch/v1\nkind: Job\nmetadata: {name: migrate}\nspec:\n  template:\n    spec:\n",
+                    "      initContainers:\n      - image: busybox:1.36\n        name: wait\n",
+                    "        securityContext:\n          allowPrivilegeEscalation: false\n",
+                    "      containers:\n      - name: migrate\n        image: migrate:4\n",
+                    "        securityContext:\n          runAsNonRoot: true  # uid from the image\n",
+                    "          allowPrivilegeEscalation: false\n",
+                    "      - name: admin   # privileged: cannot be fixed\n        image: busybox:1.36\n",
+                    "        securityContext: {privileged: true}\n",
+                ),
+            )
             .snapshot();
     }
 

@@ -1,7 +1,7 @@
-use crate::model::{Object, PodSpec};
+use crate::model::{Container, Object, PodSpec};
 use crate::pss::{self, BASELINE_CAPABILITIES, Detail, Levels, Out, PssControl, Versions};
-use crate::rule::{Context, Rule, declare_rule};
-use crate::yaml::{Label, NodeRef, Seg};
+use crate::rule::{Context, Fix, FixKind, Rule, declare_rule};
+use crate::yaml::{Change, Label, NodeRef, Scalar, Seg};
 
 declare_rule! {
     /// ## What it flags
@@ -55,6 +55,7 @@ declare_rule! {
         summary: "container does not drop ALL capabilities",
         since: "0.1.0",
         pss: Restricted,
+        fix: Unsafe("Adds `ALL` to the container's `capabilities.drop` (creating the list, and the `capabilities` and `securityContext` around it, where missing). Unsafe: a program that needs a capability of the runtime's default set (an entrypoint that changes file ownership needs `CHOWN`, one that switches user needs `SETUID` and `SETGID`) fails once they are dropped; add back the ones it needs. No fix for a capability added back."),
     }
 }
 
@@ -66,8 +67,20 @@ impl Rule for CapabilitiesNotDropped {
 
 const FIX: &str = "Drop every capability and add back only what the program needs:\n```yaml\nsecurityContext:\n  capabilities:\n    drop: [ALL]\n    add: [NET_BIND_SERVICE]  # only if it binds a port below 1024\n```";
 
+fn drop_all(c: &Container<'_>) -> Option<Fix> {
+    Some(Fix {
+        kind: FixKind::Unsafe,
+        title: "drop ALL capabilities".into(),
+        changes: vec![Change::append(
+            c.ptr.join(["securityContext", "capabilities", "drop"]),
+            Scalar::str("ALL"),
+        )],
+    })
+}
+
 impl PssControl for CapabilitiesNotDropped {
     fn check(&self, pod: &PodSpec<'_>, out: &mut Out) {
+        let fixes = out.fixes;
         let levels = Levels::restricted(Versions::since(22).minus(pss::windows_exempt(pod)));
         for c in &pod.containers {
             let Some(caps) = c.sc("capabilities") else {
@@ -78,6 +91,7 @@ impl PssControl for CapabilitiesNotDropped {
                         format!("{} keeps the runtime's default capabilities; the Restricted level requires `capabilities.drop: [ALL]`", c.describe()),
                         FIX,
                     )
+                    .fix_if(fixes, || drop_all(c))
                 });
                 continue;
             };
@@ -109,6 +123,7 @@ impl PssControl for CapabilitiesNotDropped {
                         ),
                         FIX,
                     )
+                    .fix_if(fixes, || drop_all(c))
                 });
             }
             for (i, item) in caps
@@ -171,6 +186,25 @@ mod tests {
                 "            add:\n            - NET_BIND_SERVICE\n            - CHOWN   #~ capabilities-not-dropped\n",
                 "      - name: sidecar\n        image: envoy:1.30\n        securityContext:   #~ capabilities-not-dropped\n          runAsNonRoot: true\n",
             ))
+            .unsafe_fixes(
+                concat!(
+                    "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  template:\n    spec:\n",
+                    "      initContainers:\n      - name: init\n        image: busybox:1.36\n        securityContext:\n",
+                    "          capabilities:\n            add: [NET_BIND_SERVICE]\n",
+                    "      containers:\n      - name: web\n        image: nginx:1.27\n        securityContext:\n          capabilities:\n",
+                    "            drop:\n            - CHOWN\n            - KILL\n",
+                    "      - name: sidecar\n        image: envoy:1.30\n",
+                ),
+                concat!(
+                    "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  template:\n    spec:\n",
+                    "      initContainers:\n      - name: init\n        image: busybox:1.36\n        securityContext:\n",
+                    "          capabilities:\n            add: [NET_BIND_SERVICE]\n            drop:\n            - ALL\n",
+                    "      containers:\n      - name: web\n        image: nginx:1.27\n        securityContext:\n          capabilities:\n",
+                    "            drop:\n            - CHOWN\n            - KILL\n            - ALL\n",
+                    "      - name: sidecar\n        image: envoy:1.30\n",
+                    "        securityContext:\n          capabilities:\n            drop:\n            - ALL\n",
+                ),
+            )
             .snapshot();
     }
 

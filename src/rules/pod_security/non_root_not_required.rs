@@ -1,7 +1,7 @@
 use crate::model::{Object, PodSpec};
 use crate::pss::{self, Detail, Levels, Out, PssControl, Versions};
-use crate::rule::{Context, Rule, declare_rule};
-use crate::yaml::{Label, NodeRef};
+use crate::rule::{Context, Fix, FixKind, Rule, declare_rule};
+use crate::yaml::{Change, Label, NodeRef, Pointer, Scalar};
 
 declare_rule! {
     /// ## What it flags
@@ -54,6 +54,7 @@ declare_rule! {
         summary: "container does not require a non-root user",
         since: "0.1.0",
         pss: Restricted,
+        fix: Unsafe("Sets `runAsNonRoot: true` in the pod's `securityContext` (one change for every container that leaves it out; containers that set it keep their own). Unsafe: the kubelet then refuses to start a container whose image runs as root (user 0 or a user name) and sets no numeric `runAsUser`, and many images do. No fix where the pod or a container asks for `runAsUser: 0`: the two together never start."),
     }
 }
 
@@ -65,12 +66,28 @@ impl Rule for NonRootNotRequired {
 
 const FIX: &str = "Require a non-root user for the whole pod:\n```yaml\nsecurityContext:\n  runAsNonRoot: true\n  runAsUser: 10001  # any non-zero UID the image works with\n```";
 
+/// `runAsNonRoot: true` in the security context at `sc`, unless user 0 is asked for somewhere
+/// in the pod (the two together never start).
+fn require_non_root(pod: &PodSpec<'_>, sc: Pointer) -> Option<Fix> {
+    let uid0 = |n: Option<NodeRef<'_>>| n.and_then(NodeRef::as_i64) == Some(0);
+    if uid0(pod.sc("runAsUser")) || pod.containers.iter().any(|c| uid0(c.sc("runAsUser"))) {
+        return None;
+    }
+    Some(Fix {
+        kind: FixKind::Unsafe,
+        title: "set `runAsNonRoot: true`".into(),
+        changes: vec![Change::set(sc.key("runAsNonRoot"), Scalar::Bool(true))],
+    })
+}
+
 impl PssControl for NonRootNotRequired {
     fn check(&self, pod: &PodSpec<'_>, out: &mut Out) {
         // The pod's value, when set, is inherited: `false` is `run-as-root`, `true` passes.
         if pod.sc("runAsNonRoot").and_then(NodeRef::as_bool).is_some() {
             return;
         }
+        let fixes = out.fixes;
+        let pod_sc = pod.ptr.key("securityContext");
         let levels = Levels::restricted(Versions::ALL.minus(pss::userns_exempt(pod)));
         let pod_uid = pod.sc("runAsUser").and_then(NodeRef::as_i64);
         for c in &pod.containers {
@@ -100,6 +117,7 @@ impl PssControl for NonRootNotRequired {
                         .map(|_| Label::missing(pod.ptr.join(["securityContext", "runAsNonRoot"]))),
                     "the pod-level securityContext does not set it either",
                 )
+                .fix_if(fixes, || require_non_root(pod, pod_sc.clone()))
             });
         }
     }
@@ -134,6 +152,18 @@ mod tests {
                 "  - name: b\n    image: nginx:1.27\n    securityContext:   #~ non-root-not-required\n      runAsGroup: 1000\n",
                 "  - name: c\n    image: nginx:1.27\n    securityContext: {runAsNonRoot: true}\n",
             ))
+            .unsafe_fixes(
+                concat!(
+                    "apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec:\n  securityContext:\n    runAsUser: 1000\n",
+                    "  containers:\n  - name: a\n    image: nginx:1.27\n",
+                    "  - name: b\n    image: nginx:1.27\n    securityContext: {runAsGroup: 1000}\n",
+                ),
+                concat!(
+                    "apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec:\n  securityContext:\n    runAsUser: 1000\n    runAsNonRoot: true\n",
+                    "  containers:\n  - name: a\n    image: nginx:1.27\n",
+                    "  - name: b\n    image: nginx:1.27\n    securityContext: {runAsGroup: 1000}\n",
+                ),
+            )
             .snapshot();
     }
 

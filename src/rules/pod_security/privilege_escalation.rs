@@ -1,7 +1,7 @@
-use crate::model::{Object, PodSpec};
+use crate::model::{Container, Object, PodSpec};
 use crate::pss::{self, Detail, Levels, Out, PssControl, Versions};
-use crate::rule::{Context, Rule, declare_rule};
-use crate::yaml::NodeRef;
+use crate::rule::{Context, Fix, FixKind, Rule, declare_rule};
+use crate::yaml::{Change, NodeRef, Scalar};
 
 declare_rule! {
     /// ## What it flags
@@ -54,6 +54,7 @@ declare_rule! {
         summary: "container is allowed to gain more privileges than its parent process",
         since: "0.1.0",
         pss: Restricted,
+        fix: Safe("Sets `allowPrivilegeEscalation: false` in place of the explicit `true` (a setting left out is `allow-privilege-escalation-unset`, which has the same fix). Safe: it sets `no_new_privs`, which only stops setuid/setgid binaries and file capabilities from raising privileges; a program that runs today without relying on them starts as before. Not offered for a privileged container or one that adds `CAP_SYS_ADMIN`: the API server rejects `allowPrivilegeEscalation: false` there."),
     }
 }
 
@@ -65,9 +66,30 @@ impl Rule for PrivilegeEscalation {
 
 const FIX: &str = "Set it explicitly in the container:\n```yaml\nsecurityContext:\n  allowPrivilegeEscalation: false\n```";
 
+/// `allowPrivilegeEscalation: false`, unless the API server would reject it beside what the
+/// container sets (`privileged: true`, `CAP_SYS_ADMIN` added).
+fn fix(c: &Container<'_>) -> Option<Fix> {
+    let privileged = c.sc("privileged").and_then(NodeRef::as_bool) == Some(true);
+    let sys_admin = c
+        .sc("capabilities")
+        .and_then(|caps| caps.get("add"))
+        .into_iter()
+        .flat_map(NodeRef::items)
+        .any(|i| matches!(pss::shown(i), "SYS_ADMIN" | "CAP_SYS_ADMIN"));
+    (!privileged && !sys_admin).then(|| Fix {
+        kind: FixKind::Safe,
+        title: "set `allowPrivilegeEscalation: false`".into(),
+        changes: vec![Change::set(
+            c.ptr.join(["securityContext", "allowPrivilegeEscalation"]),
+            Scalar::Bool(false),
+        )],
+    })
+}
+
 impl PssControl for PrivilegeEscalation {
     fn check(&self, pod: &PodSpec<'_>, out: &mut Out) {
         let levels = Levels::restricted(Versions::since(8).minus(pss::windows_exempt(pod)));
+        let fixes = out.fixes;
         for c in &pod.containers {
             // Not set at all is `allow-privilege-escalation-unset`.
             if c.sc("allowPrivilegeEscalation").and_then(NodeRef::as_bool) != Some(true) {
@@ -84,6 +106,7 @@ impl PssControl for PrivilegeEscalation {
                     ),
                     FIX,
                 )
+                .fix_if(fixes, || fix(c))
             });
         }
     }
@@ -118,6 +141,22 @@ mod tests {
                 "      - name: debug\n        image: busybox:1.36\n",
                 "        securityContext: {allowPrivilegeEscalation: yes}   #~ privilege-escalation\n",
             ))
+            .fixes(
+                concat!(
+                    "apiVersion: batch/v1\nkind: Job\nmetadata: {name: migrate}\nspec:\n  template:\n    spec:\n",
+                    "      containers:\n      - name: debug\n        image: busybox:1.36\n",
+                    "        securityContext: {allowPrivilegeEscalation: yes}\n",
+                    "      - name: admin   # privileged: cannot be fixed\n        image: busybox:1.36\n",
+                    "        securityContext: {privileged: true, allowPrivilegeEscalation: true}\n",
+                ),
+                concat!(
+                    "apiVersion: batch/v1\nkind: Job\nmetadata: {name: migrate}\nspec:\n  template:\n    spec:\n",
+                    "      containers:\n      - name: debug\n        image: busybox:1.36\n",
+                    "        securityContext: {allowPrivilegeEscalation: false}\n",
+                    "      - name: admin   # privileged: cannot be fixed\n        image: busybox:1.36\n",
+                    "        securityContext: {privileged: true, allowPrivilegeEscalation: true}\n",
+                ),
+            )
             .snapshot();
     }
 

@@ -1,7 +1,7 @@
 use crate::model::{Object, PodSpec};
 use crate::pss::{self, Detail, Levels, Out, PssControl, Versions};
-use crate::rule::{Context, Rule, declare_rule};
-use crate::yaml::NodeRef;
+use crate::rule::{Context, Fix, FixKind, Rule, declare_rule};
+use crate::yaml::{Change, NodeRef, Pointer, Scalar};
 
 declare_rule! {
     /// ## What it flags
@@ -56,6 +56,7 @@ declare_rule! {
         summary: "pod or container explicitly allows running as root",
         since: "0.1.0",
         pss: Restricted,
+        fix: Unsafe("Sets `runAsNonRoot: true` in place of an explicit `runAsNonRoot: false` (a setting left out is `non-root-not-required`, which has the same fix). Unsafe: the kubelet then refuses to start a container whose image runs as root (user 0 or a user name) and sets no numeric `runAsUser`, and many images do. No fix for `runAsUser: 0`: which user the image works as is not known here."),
     }
 }
 
@@ -67,8 +68,24 @@ impl Rule for RunAsRoot {
 
 const FIX: &str = "Require a non-root user for the whole pod:\n```yaml\nsecurityContext:\n  runAsNonRoot: true\n  runAsUser: 10001  # any non-zero UID the image works with\n```";
 
+/// `runAsNonRoot: true` in the security context at `sc`, unless user 0 is asked for somewhere
+/// in the pod (the two together never start).
+fn require_non_root(pod: &PodSpec<'_>, sc: Pointer) -> Option<Fix> {
+    let uid0 = |n: Option<NodeRef<'_>>| n.and_then(NodeRef::as_i64) == Some(0);
+    if uid0(pod.sc("runAsUser")) || pod.containers.iter().any(|c| uid0(c.sc("runAsUser"))) {
+        return None;
+    }
+    Some(Fix {
+        kind: FixKind::Unsafe,
+        title: "set `runAsNonRoot: true`".into(),
+        changes: vec![Change::set(sc.key("runAsNonRoot"), Scalar::Bool(true))],
+    })
+}
+
 impl PssControl for RunAsRoot {
     fn check(&self, pod: &PodSpec<'_>, out: &mut Out) {
+        let fixes = out.fixes;
+        let pod_sc = pod.ptr.key("securityContext");
         let userns = pss::userns_exempt(pod);
         let non_root = Levels::restricted(Versions::ALL.minus(userns));
         let uid0 = Levels::restricted(Versions::since(23).minus(userns));
@@ -81,6 +98,7 @@ impl PssControl for RunAsRoot {
                     "pod sets `runAsNonRoot: false`; the Restricted level requires `runAsNonRoot: true` for the pod and every container",
                     FIX,
                 )
+                .fix_if(fixes, || require_non_root(pod, pod_sc.clone()))
             });
         }
         if pod_uid == Some(0) {
@@ -112,6 +130,7 @@ impl PssControl for RunAsRoot {
                         (pod_non_root == Some(true)).then(|| pod.at(["securityContext", "runAsNonRoot"])),
                         "overrides the pod-level setting",
                     )
+                    .fix_if(fixes, || require_non_root(pod, c.ptr.key("securityContext")))
                 });
             }
             if c.sc("runAsUser").and_then(NodeRef::as_i64) == Some(0) {
@@ -171,6 +190,26 @@ mod tests {
                 "    runAsNonRoot: false   #~ run-as-root\n    runAsUser: 0x0   #~ run-as-root\n",
                 "  containers:\n  - name: a\n    image: nginx:1.27\n    securityContext: {runAsNonRoot: true}\n",
             ))
+            .unsafe_fixes(
+                concat!(
+                    "apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec:\n  securityContext:\n    runAsUser: 1000\n",
+                    "  containers:\n  - name: b\n    image: nginx:1.27\n    securityContext:\n      runAsNonRoot: false\n",
+                ),
+                concat!(
+                    "apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec:\n  securityContext:\n    runAsUser: 1000\n",
+                    "  containers:\n  - name: b\n    image: nginx:1.27\n    securityContext:\n      runAsNonRoot: true\n",
+                ),
+            )
+            .unsafe_fixes(
+                concat!(
+                    "apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec:\n  securityContext:\n    runAsNonRoot: false\n",
+                    "  containers:\n  - name: a\n    image: nginx:1.27\n",
+                ),
+                concat!(
+                    "apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec:\n  securityContext:\n    runAsNonRoot: true\n",
+                    "  containers:\n  - name: a\n    image: nginx:1.27\n",
+                ),
+            )
             .snapshot();
     }
 

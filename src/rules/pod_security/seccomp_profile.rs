@@ -1,7 +1,7 @@
 use crate::model::{Object, PodSpec};
 use crate::pss::{self, Detail, Levels, Out, PssControl, Versions};
-use crate::rule::{Context, Rule, declare_rule};
-use crate::yaml::{Label, NodeRef, Seg};
+use crate::rule::{Context, Fix, FixKind, Rule, declare_rule};
+use crate::yaml::{Change, Label, NodeRef, Pointer, Scalar, Seg};
 
 declare_rule! {
     /// ## What it flags
@@ -59,6 +59,7 @@ declare_rule! {
         summary: "seccomp is disabled",
         since: "0.1.0",
         pss: Baseline,
+        fix: Unsafe("Sets `type: RuntimeDefault` in the profile that says `Unconfined` (or no type). Unsafe: someone switched seccomp off on purpose, and the program may need a system call the default profile blocks. A profile left out is `seccomp-profile-unset`, whose fix is safe. No fix for the alpha annotations, nor for a profile that names a `localhostProfile`."),
     }
 }
 
@@ -71,6 +72,26 @@ impl Rule for SeccompProfile {
 const POD_KEY: &str = "seccomp.security.alpha.kubernetes.io/pod";
 const CONTAINER_KEY: &str = "container.seccomp.security.alpha.kubernetes.io/";
 const FIX: &str = "Apply the container runtime's default profile to the whole pod:\n```yaml\nsecurityContext:\n  seccompProfile:\n    type: RuntimeDefault\n```";
+
+/// `type: RuntimeDefault` in the profile at `profile_ptr` (a `localhostProfile` beside it would
+/// be rejected).
+fn runtime_default(
+    kind: FixKind,
+    profile_ptr: &Pointer,
+    profile: Option<NodeRef<'_>>,
+) -> Option<Fix> {
+    if profile.is_some_and(|p| p.get("localhostProfile").is_some()) {
+        return None;
+    }
+    Some(Fix {
+        kind,
+        title: "set `seccompProfile.type: RuntimeDefault`".into(),
+        changes: vec![Change::set(
+            profile_ptr.key("type"),
+            Scalar::str("RuntimeDefault"),
+        )],
+    })
+}
 
 /// The `type` of a set `seccompProfile` (empty when missing), and whether it is allowed.
 fn profile_type(profile: NodeRef<'_>) -> (&str, bool) {
@@ -93,18 +114,18 @@ impl PssControl for SeccompProfile {
         // overrides the baseline one) rejects it too, except for Windows pods from v1.25.
         let explicit = Levels::baseline(Versions::since(19)).restricted_minus(windows);
 
+        let fixes = out.fixes;
         let pod_profile = pod.sc("seccompProfile");
+        let pod_ptr = pod.ptr.join(["securityContext", "seccompProfile"]);
         let pod_state = pod_profile.map(profile_type);
         if let Some((t, false)) = pod_state {
-            let at = type_label(
-                pod.ptr.join(["securityContext", "seccompProfile"]),
-                pod_profile,
-            );
+            let at = type_label(pod_ptr.clone(), pod_profile);
             out.flag(explicit, at.label("seccomp disabled for the whole pod"), || {
                 Detail::new(
                     format!("pod sets `seccompProfile.type: {}`; the Baseline level allows only RuntimeDefault or Localhost", or_empty(t)),
                     FIX,
                 )
+                .fix_if(fixes, || runtime_default(FixKind::Unsafe, &pod_ptr, pod_profile))
             });
         }
         for c in &pod.containers {
@@ -117,10 +138,8 @@ impl PssControl for SeccompProfile {
             if ok {
                 continue;
             }
-            let at = type_label(
-                c.ptr.join(["securityContext", "seccompProfile"]),
-                Some(profile),
-            );
+            let ptr = c.ptr.join(["securityContext", "seccompProfile"]);
+            let at = type_label(ptr.clone(), Some(profile));
             out.flag(explicit, at.label("seccomp disabled here"), || {
                 Detail::new(
                     format!(
@@ -134,6 +153,7 @@ impl PssControl for SeccompProfile {
                     matches!(pod_state, Some((_, true))).then(|| pod.at(["securityContext", "seccompProfile"])),
                     "overrides the pod-level profile",
                 )
+                .fix_if(fixes, || runtime_default(FixKind::Unsafe, &ptr, Some(profile)))
             });
         }
     }
@@ -224,6 +244,21 @@ mod tests {
                 "    seccompProfile:\n      type: Unconfined   #~ seccomp-profile\n",
                 "  containers:\n  - name: a\n    image: nginx:1.27\n",
             ))
+            // `Unconfined` on purpose: only with --unsafe-fixes, in the quoting it was written in.
+            .unsafe_fixes(
+                concat!(
+                    "apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec:\n  securityContext:\n",
+                    "    seccompProfile: {type: \"Unconfined\"}  # legacy tracer\n",
+                    "  containers:\n  - name: a\n    image: nginx:1.27\n",
+                    "    securityContext:\n      seccompProfile: {}\n",
+                ),
+                concat!(
+                    "apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec:\n  securityContext:\n",
+                    "    seccompProfile: {type: \"RuntimeDefault\"}  # legacy tracer\n",
+                    "  containers:\n  - name: a\n    image: nginx:1.27\n",
+                    "    securityContext:\n      seccompProfile: {type: RuntimeDefault}\n",
+                ),
+            )
             .snapshot();
     }
 

@@ -1,7 +1,7 @@
 use crate::model::{Object, PodSpec};
 use crate::pss::{self, Detail, Levels, Out, PssControl, Versions};
-use crate::rule::{Context, Rule, declare_rule};
-use crate::yaml::Label;
+use crate::rule::{Context, Fix, FixKind, Rule, declare_rule};
+use crate::yaml::{Change, Label, Pointer, Scalar};
 
 declare_rule! {
     /// ## What it flags
@@ -53,6 +53,7 @@ declare_rule! {
         summary: "container runs without a seccomp profile",
         since: "0.1.0",
         pss: Restricted,
+        fix: Safe("Sets `seccompProfile: {type: RuntimeDefault}` in the pod's `securityContext` (one change for every container of the pod that sets no profile of its own). Safe: the runtime's default profile blocks only system calls that ordinary programs do not make (`RuntimeDefault` is what most managed clusters apply by default)."),
     }
 }
 
@@ -64,12 +65,26 @@ impl Rule for SeccompProfileUnset {
 
 const FIX: &str = "Apply the container runtime's default profile to the whole pod:\n```yaml\nsecurityContext:\n  seccompProfile:\n    type: RuntimeDefault\n```";
 
+/// `seccompProfile: {type: RuntimeDefault}` at `profile_ptr` (the pod's, which sets none).
+fn runtime_default(profile_ptr: &Pointer) -> Fix {
+    Fix {
+        kind: FixKind::Safe,
+        title: "set `seccompProfile.type: RuntimeDefault`".into(),
+        changes: vec![Change::set(
+            profile_ptr.key("type"),
+            Scalar::str("RuntimeDefault"),
+        )],
+    }
+}
+
 impl PssControl for SeccompProfileUnset {
     fn check(&self, pod: &PodSpec<'_>, out: &mut Out) {
         // A pod-level profile is inherited: valid passes, explicitly bad is `seccomp-profile`.
         if pod.sc("seccompProfile").is_some() {
             return;
         }
+        let fixes = out.fixes;
+        let pod_ptr = pod.ptr.join(["securityContext", "seccompProfile"]);
         let levels = Levels::restricted(Versions::since(19).minus(pss::windows_exempt(pod)));
         for c in &pod.containers {
             if c.sc("seccompProfile").is_some() {
@@ -91,6 +106,7 @@ impl PssControl for SeccompProfileUnset {
                     }),
                     "the pod-level securityContext sets no profile",
                 )
+                .fix_if(fixes, || Some(runtime_default(&pod_ptr)))
             });
         }
     }
@@ -122,6 +138,20 @@ mod tests {
                 "  - name: b\n    image: nginx:1.27\n    securityContext:   #~ seccomp-profile-unset\n      runAsUser: 1000\n",
                 "  - name: c\n    image: nginx:1.27\n    securityContext:\n      seccompProfile: {type: Localhost, localhostProfile: p.json}\n",
             ))
+            // Unset everywhere: one pod-level profile for both containers.
+            .fixes(
+                concat!(
+                    "apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec:\n  securityContext:\n    runAsNonRoot: true\n",
+                    "  containers:\n  - name: a\n    image: nginx:1.27\n",
+                    "  - name: b\n    image: nginx:1.27\n    securityContext:\n      runAsUser: 1000\n",
+                ),
+                concat!(
+                    "apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec:\n  securityContext:\n    runAsNonRoot: true\n",
+                    "    seccompProfile:\n      type: RuntimeDefault\n",
+                    "  containers:\n  - name: a\n    image: nginx:1.27\n",
+                    "  - name: b\n    image: nginx:1.27\n    securityContext:\n      runAsUser: 1000\n",
+                ),
+            )
             .snapshot();
     }
 

@@ -1,6 +1,6 @@
 use crate::model::{Object, PodSpec};
-use crate::rule::{Context, Rule, declare_rule};
-use crate::yaml::NodeRef;
+use crate::rule::{Context, FixKind, Rule, declare_rule};
+use crate::yaml::{Change, NodeRef, Scalar};
 
 declare_rule! {
     /// ## What it flags
@@ -49,6 +49,7 @@ declare_rule! {
         severity: Low,
         summary: "pod mounts a service account API token",
         since: "0.1.0",
+        fix: Safe("Sets `automountServiceAccountToken: false` in the pod spec. Safe where nothing in the pod reads the token: no container names the token's path (`/var/run/secrets/kubernetes.io/serviceaccount`) in a command, argument, environment variable or mount, and the pod runs as the namespace's `default` service account (a service account of its own is usually there to call the API). Unsafe otherwise, and where the pod sets `automountServiceAccountToken: true` on purpose: a program that calls the API (any client using in-cluster configuration) fails without the token."),
     }
 }
 
@@ -65,15 +66,48 @@ impl Rule for AutomountServiceAccountToken {
             Some(true) => {
                 cx.report(self, pod.at(["automountServiceAccountToken"]).label("API token mounted into every container"))
                     .message("pod sets `automountServiceAccountToken: true`: every container gets a Kubernetes API token")
-                    .help(FIX);
+                    .help(FIX)
+                    .fix(FixKind::Unsafe, TITLE, || opt_out(pod));
             }
             None => {
+                let kind = if reads_token(pod) {
+                    FixKind::Unsafe
+                } else {
+                    FixKind::Safe
+                };
                 cx.report(self, pod.missing(["automountServiceAccountToken"]).label("no `automountServiceAccountToken: false`"))
                     .message("pod does not set `automountServiceAccountToken: false`: unless its ServiceAccount opts out, every container gets a Kubernetes API token")
-                    .help(FIX);
+                    .help(FIX)
+                    .fix(kind, TITLE, || opt_out(pod));
             }
         }
     }
+}
+
+const TITLE: &str = "set `automountServiceAccountToken: false`";
+
+fn opt_out(pod: &PodSpec<'_>) -> Vec<Change> {
+    vec![Change::set(
+        pod.ptr.key("automountServiceAccountToken"),
+        Scalar::Bool(false),
+    )]
+}
+
+/// Whether something in the pod may read the token: a service account of its own, or a
+/// string (command, argument, environment value, mount path) naming the token's directory.
+fn reads_token(pod: &PodSpec<'_>) -> bool {
+    let own_account = ["serviceAccountName", "serviceAccount"].iter().any(|k| {
+        pod.node
+            .get_set(k)
+            .is_some_and(|n| n.as_str().is_none_or(|s| s != "default" && !s.is_empty()))
+    });
+    let mut named = false;
+    pod.node.walk_strings(14, |_, n| {
+        named |= n
+            .as_str()
+            .is_some_and(|s| s.contains("secrets/kubernetes.io/serviceaccount"));
+    });
+    own_account || named
 }
 
 #[cfg(test)]
@@ -92,6 +126,32 @@ mod tests {
                 "          automountServiceAccountToken: true   #~ automount-service-account-token\n",
                 "          containers: [{name: a, image: app:1}]\n",
             ))
+            .fixes(
+                "apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec:\n  serviceAccountName: default\n  containers: [{name: a, image: app:1}]\n",
+                "apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec:\n  serviceAccountName: default\n  containers: [{name: a, image: app:1}]\n  automountServiceAccountToken: false\n",
+            )
+            // A service account of its own, or a container that reads the token: unsafe.
+            .fixes(
+                concat!(
+                    "apiVersion: v1\nkind: List\nitems:\n",
+                    "- apiVersion: v1\n  kind: Pod\n  metadata: {name: a}\n  spec:\n    serviceAccountName: operator\n    containers: [{name: a, image: app:1}]\n",
+                    "- apiVersion: v1\n  kind: Pod\n  metadata: {name: b}\n  spec:\n    containers:\n    - name: b\n      image: app:1\n",
+                    "      args: [--token-file=/var/run/secrets/kubernetes.io/serviceaccount/token]\n",
+                    "- apiVersion: v1\n  kind: Pod\n  metadata: {name: c}\n  spec:\n    containers: [{name: c, image: app:1}]\n",
+                ),
+                concat!(
+                    "apiVersion: v1\nkind: List\nitems:\n",
+                    "- apiVersion: v1\n  kind: Pod\n  metadata: {name: a}\n  spec:\n    serviceAccountName: operator\n    containers: [{name: a, image: app:1}]\n",
+                    "- apiVersion: v1\n  kind: Pod\n  metadata: {name: b}\n  spec:\n    containers:\n    - name: b\n      image: app:1\n",
+                    "      args: [--token-file=/var/run/secrets/kubernetes.io/serviceaccount/token]\n",
+                    "- apiVersion: v1\n  kind: Pod\n  metadata: {name: c}\n  spec:\n    containers: [{name: c, image: app:1}]\n",
+                    "    automountServiceAccountToken: false\n",
+                ),
+            )
+            .unsafe_fixes(
+                "apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec:\n  serviceAccountName: operator\n  automountServiceAccountToken: yes # needs the API\n  containers: [{name: a, image: app:1}]\n",
+                "apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec:\n  serviceAccountName: operator\n  automountServiceAccountToken: false # needs the API\n  containers: [{name: a, image: app:1}]\n",
+            )
             .snapshot();
     }
 }

@@ -1,7 +1,7 @@
 use crate::model::{Container, ContainerKind, PodSpec};
 use crate::pss;
-use crate::rule::{Context, Rule, declare_rule};
-use crate::yaml::NodeRef;
+use crate::rule::{Context, FixKind, Rule, declare_rule};
+use crate::yaml::{Change, NodeRef, Scalar, Value};
 
 declare_rule! {
     /// ## What it flags
@@ -49,6 +49,7 @@ declare_rule! {
         severity: Low,
         summary: "container has no memory limit or no resource requests",
         since: "0.1.0",
+        fix: Unsafe("Only where the memory limit is all that is missing and the container requests memory: sets `resources.limits.memory` to the container's memory request, the one size its owner has stated. Unsafe: a container that uses more than it requests is then killed (OOMKilled) where it used to run. No fix where requests are missing: no sensible value is known here."),
     }
 }
 
@@ -83,9 +84,28 @@ impl Rule for MissingResourceLimits {
         let what: Vec<&str> = missing.iter().map(|(_, w)| *w).collect();
         let at = pss::missing_in_container(c, &["resources", section])
             .label(format!("no {}", join_or(&what)));
+        let request = own
+            .and_then(|r| r.get("requests"))
+            .and_then(|r| r.get_set("memory"))
+            .filter(|_| what == ["memory limit"]);
         cx.report(self, at)
             .message(format!("{} has no {}", c.describe(), join_or(&what)))
-            .help(FIX);
+            .help(FIX)
+            .fix(
+                FixKind::Unsafe,
+                "set the memory limit to the memory request",
+                || {
+                    let value = match request.and_then(NodeRef::value) {
+                        Some(Value::Int(i)) => Scalar::Int(i),
+                        Some(Value::Str(s)) => Scalar::Str(s.to_owned().into()),
+                        _ => return Vec::new(),
+                    };
+                    vec![Change::set(
+                        c.ptr.join(["resources", "limits", "memory"]),
+                        value,
+                    )]
+                },
+            );
     }
 }
 
@@ -122,6 +142,20 @@ mod tests {
                 "      - name: sidecar\n        image: envoy:1.30\n        resources:\n",
                 "          requests: {cpu: 10m, memory: 32Mi}\n          limits: {cpu: 100m}   #~ missing-resource-limits\n",
             ))
+            // Only the limit of the container that requests memory and CPU.
+            .unsafe_fixes(
+                concat!(
+                    "apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec:\n  containers:\n",
+                    "  - name: a\n    image: app:1\n    resources:\n      requests:\n        cpu: 100m\n        memory: \"64Mi\"\n",
+                    "  - name: b\n    image: app:1\n    resources: {requests: {memory: 64Mi}}\n",
+                ),
+                concat!(
+                    "apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec:\n  containers:\n",
+                    "  - name: a\n    image: app:1\n    resources:\n      requests:\n        cpu: 100m\n        memory: \"64Mi\"\n",
+                    "      limits:\n        memory: 64Mi\n",
+                    "  - name: b\n    image: app:1\n    resources: {requests: {memory: 64Mi}}\n",
+                ),
+            )
             .snapshot();
     }
 }

@@ -1,7 +1,7 @@
 use crate::model::{Container, PodSpec};
 use crate::pss;
-use crate::rule::{Context, Rule, declare_rule};
-use crate::yaml::NodeRef;
+use crate::rule::{Context, FixKind, Rule, declare_rule};
+use crate::yaml::{Change, NodeRef, Scalar};
 
 declare_rule! {
     /// ## What it flags
@@ -51,6 +51,7 @@ declare_rule! {
         severity: Low,
         summary: "container root filesystem is writable",
         since: "0.1.0",
+        fix: Unsafe("Sets `readOnlyRootFilesystem: true` in the container's `securityContext`. Unsafe: a program that writes anywhere outside its volumes (a cache, a PID file, `/tmp`) fails once the root filesystem is read-only; give it an `emptyDir` volume for those paths."),
     }
 }
 
@@ -73,7 +74,8 @@ impl Rule for WritableRootFilesystem {
                     "{} sets `readOnlyRootFilesystem: false`: its root filesystem is writable",
                     c.describe()
                 ))
-                .help(FIX);
+                .help(FIX)
+                .fix(FixKind::Unsafe, TITLE, || read_only(c));
             }
             None => {
                 cx.report(
@@ -85,10 +87,20 @@ impl Rule for WritableRootFilesystem {
                     "{} has a writable root filesystem (`readOnlyRootFilesystem` is not set)",
                     c.describe()
                 ))
-                .help(FIX);
+                .help(FIX)
+                .fix(FixKind::Unsafe, TITLE, || read_only(c));
             }
         }
     }
+}
+
+const TITLE: &str = "set `readOnlyRootFilesystem: true`";
+
+fn read_only(c: &Container<'_>) -> Vec<Change> {
+    vec![Change::set(
+        c.ptr.join(["securityContext", "readOnlyRootFilesystem"]),
+        Scalar::Bool(true),
+    )]
 }
 
 #[cfg(test)]
@@ -108,6 +120,23 @@ mod tests {
                 "          readOnlyRootFilesystem: false   #~ writable-root-filesystem\n",
                 "      - name: sidecar\n        image: envoy:1.30\n        securityContext:   #~ writable-root-filesystem\n          runAsNonRoot: true\n",
             ))
+            .unsafe_fixes(
+                concat!(
+                    "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  template:\n    spec:\n",
+                    "      initContainers:\n      - name: init\n        image: busybox:1.36\n",
+                    "      containers:\n      - name: web\n        image: nginx:1.27\n        securityContext:\n",
+                    "          readOnlyRootFilesystem: false\n",
+                    "      - name: sidecar\n        image: envoy:1.30\n        securityContext: {runAsNonRoot: true}\n",
+                ),
+                concat!(
+                    "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  template:\n    spec:\n",
+                    "      initContainers:\n      - name: init\n        image: busybox:1.36\n",
+                    "        securityContext:\n          readOnlyRootFilesystem: true\n",
+                    "      containers:\n      - name: web\n        image: nginx:1.27\n        securityContext:\n",
+                    "          readOnlyRootFilesystem: true\n",
+                    "      - name: sidecar\n        image: envoy:1.30\n        securityContext: {runAsNonRoot: true, readOnlyRootFilesystem: true}\n",
+                ),
+            )
             .snapshot();
     }
 }
