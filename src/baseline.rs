@@ -11,8 +11,47 @@ use serde::{Deserialize, Serialize};
 
 use crate::engine::Run;
 
-/// Baseline file format version.
-pub const VERSION: u32 = 1;
+/// Baseline file format version. Version 2 (kubeward 0.1.0 after issue 21): fingerprints take the
+/// file that holds a finding in rendered output (not the Helm template), tell apart the
+/// admission policies that flag one node and repeated objects of one file, and some findings
+/// moved to rules of their own (`legacy_rule_id`). A version 1 file still works: its entries
+/// match findings by the fingerprints of version 1 too (`legacy_fingerprint`).
+pub const VERSION: u32 = 2;
+
+/// Rules that were split out of another rule (new id, the id findings had before), so that a
+/// baseline of format version 1 still matches their findings.
+const SPLIT_RULES: &[(&str, &str)] = &[
+    ("allow-privilege-escalation-unset", "privilege-escalation"),
+    ("misspelt-capability", "dangerous-capabilities"),
+    ("non-root-not-required", "run-as-root"),
+    ("seccomp-profile-unset", "seccomp-profile"),
+];
+
+/// The id a rule's findings had in baselines of format version 1.
+pub fn legacy_rule_id(id: &str) -> &str {
+    SPLIT_RULES
+        .iter()
+        .find(|(new, _)| *new == id)
+        .map_or(id, |(_, old)| old)
+}
+
+/// A finding's fingerprint as a baseline of format version 1 holds it.
+pub fn legacy_fingerprint(run: &Run, f: &crate::finding::Finding) -> crate::finding::Fingerprint {
+    if let Some(t) = f.trace() {
+        return t.legacy;
+    }
+    let path = run
+        .files
+        .get(f.primary.file as usize)
+        .map_or("", |file| file.path.as_str());
+    crate::engine::fingerprint(
+        legacy_rule_id(f.meta.id),
+        path,
+        f.object.as_deref(),
+        &f.route,
+        None,
+    )
+}
 
 /// One accepted finding.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord)]
@@ -48,6 +87,15 @@ pub enum Error {
         help("Write one with `kubeward baseline FILE [PATH]...`.")
     )]
     Baseline(String, String),
+    /// The file to write exists and is not a kubeward baseline.
+    #[error("{0} exists and is not a kubeward baseline: not replaced")]
+    #[diagnostic(
+        code(kubeward::baseline),
+        help(
+            "Name the baseline file with `-o`: `kubeward baseline -o kubeward-baseline.json [PATH]...` (paths are what to lint)."
+        )
+    )]
+    NotABaseline(String),
     /// Writing failed.
     #[error("cannot write baseline {0}: {1}")]
     #[diagnostic(code(kubeward::baseline))]
@@ -95,6 +143,29 @@ pub fn write(path: &Path, b: &Baseline) -> Result<(), Error> {
         .map_err(|e| Error::Write(path.display().to_string(), e))
 }
 
+/// Whether the file at `path` may be replaced by a baseline: it does not exist, or it is a
+/// kubeward baseline (of any format version). `kubeward baseline manifest.yaml` must never
+/// replace the manifest.
+pub fn check_replaceable(path: &Path) -> Result<(), Error> {
+    let shown = || crate::report::inert::path(&path.to_string_lossy()).into_owned();
+    let meta = match std::fs::symlink_metadata(path) {
+        Ok(m) => m,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(Error::Baseline(shown(), e.to_string())),
+    };
+    let is_baseline = meta.is_file()
+        && meta.len() <= 1 << 30
+        && std::fs::read(path)
+            .ok()
+            .and_then(|bytes| serde_json::from_slice::<Baseline>(&bytes).ok())
+            .is_some();
+    if is_baseline {
+        Ok(())
+    } else {
+        Err(Error::NotABaseline(shown()))
+    }
+}
+
 /// Read a baseline file.
 pub fn read(path: &Path) -> Result<Baseline, Error> {
     let text = std::fs::read_to_string(path)
@@ -139,7 +210,7 @@ pub fn read_configured(dir: &Path, rel: &str) -> Result<Baseline, Error> {
 fn parse(path: &Path, text: &str) -> Result<Baseline, Error> {
     let b: Baseline = serde_json::from_str(text)
         .map_err(|e| Error::Baseline(path.display().to_string(), e.to_string()))?;
-    if b.version != VERSION {
+    if b.version != VERSION && b.version != 1 {
         return Err(Error::Baseline(
             path.display().to_string(),
             format!("unsupported version {}", b.version),
@@ -148,19 +219,58 @@ fn parse(path: &Path, text: &str) -> Result<Baseline, Error> {
     Ok(b)
 }
 
-/// Drop findings whose fingerprint is known; returns (dropped, stale known fingerprints).
-pub fn filter_known(run: &mut Run, known: &BTreeSet<String>) -> (usize, usize) {
-    let before = run.findings.len();
-    let mut matched = BTreeSet::new();
-    run.findings.retain(|f| {
-        if f.suppressed().is_none() && known.contains(&f.fingerprint.to_string()) {
-            matched.insert(f.fingerprint);
-            false
-        } else {
-            true
+/// Fingerprints of accepted findings, and which format version holds them.
+pub struct Known {
+    /// The fingerprints, as 16 hex digits.
+    pub fingerprints: BTreeSet<String>,
+    /// Whether they are of format version 1 (matched by `legacy_fingerprint` too).
+    pub legacy: bool,
+}
+
+impl Baseline {
+    /// Its fingerprints.
+    pub fn known(self) -> Known {
+        Known {
+            legacy: self.version == 1,
+            fingerprints: self.findings.into_iter().map(|e| e.fingerprint).collect(),
         }
-    });
-    (before - run.findings.len(), known.len() - matched.len())
+    }
+}
+
+/// Mark as suppressed (`external`, with `justification`) the unsuppressed findings whose
+/// fingerprint is known: they stay in the run, so SARIF keeps them (code scanning does not take
+/// them for fixed), and no format counts them as active. Returns (suppressed, stale known
+/// fingerprints).
+pub fn suppress_known(run: &mut Run, known: &Known, justification: &str) -> (usize, usize) {
+    let mut matched = BTreeSet::new();
+    let mut suppressed = 0;
+    let mut hits = Vec::new();
+    for (i, f) in run.findings.iter().enumerate() {
+        if f.suppressed().is_some() {
+            continue;
+        }
+        let own = f.fingerprint.to_string();
+        let hit = if known.fingerprints.contains(&own) {
+            Some(own)
+        } else if known.legacy {
+            Some(legacy_fingerprint(run, f).to_string())
+                .filter(|old| known.fingerprints.contains(old))
+        } else {
+            None
+        };
+        if let Some(fp) = hit {
+            matched.insert(fp);
+            hits.push(i);
+        }
+    }
+    for i in hits {
+        run.findings[i].extra_mut().suppressed = Some(Box::new(crate::finding::Suppression {
+            kind: "external",
+            justification: justification.to_owned(),
+        }));
+        suppressed += 1;
+    }
+    (suppressed, known.fingerprints.len() - matched.len())
 }
 
 fn git(dir: &Path, args: &[&str]) -> Result<String, String> {

@@ -27,7 +27,9 @@ pub enum Command {
     Explain(ExplainArgs),
     /// Write a commented starter `.kubeward.yaml`.
     Init(InitArgs),
-    /// Lint and write the unsuppressed findings to a baseline file (for `--baseline`).
+    /// Lint and write the unsuppressed findings to a baseline file (for `--baseline`):
+    /// `kubeward baseline -o FILE [PATHS]...`. An existing FILE is replaced only if it is a
+    /// kubeward baseline.
     Baseline(BaselineArgs),
     /// Print the shell completion script for bash, zsh, fish, elvish or powershell.
     Completions(CompletionsArgs),
@@ -52,12 +54,11 @@ pub struct InitArgs {
     pub force: bool,
 }
 
-/// Arguments of `baseline`.
+/// Arguments of `baseline`: the lint arguments, whose `-o/--output FILE` is the baseline file.
+/// Without `-o`, the first path is the file (the form of earlier versions).
 #[derive(Debug, Args)]
 pub struct BaselineArgs {
-    /// The baseline file to write.
-    pub file: PathBuf,
-    /// What to lint, and how.
+    /// What to lint, and how; `-o/--output FILE` names the baseline file.
     #[command(flatten)]
     pub lint: LintArgs,
 }

@@ -50,7 +50,7 @@ pub struct Error {
 /// Per-path settings.
 #[derive(Debug, Clone, Default)]
 pub struct Override {
-    /// Compiled globs.
+    /// Compiled globs (relative to the configuration file's directory: [`Config::scoped`]).
     pub globs: GlobSet,
     /// Rules not reported under these paths.
     pub ignore: Vec<&'static str>,
@@ -69,7 +69,7 @@ pub struct Config {
     pub ignore: Vec<&'static str>,
     /// `rules.severity`.
     pub severity: Vec<(&'static str, Severity)>,
-    /// `exclude`.
+    /// `exclude` (relative to the configuration file's directory: [`Config::scoped`]).
     pub exclude: Vec<String>,
     /// `profile`: `pss-baseline` or `pss-restricted`.
     pub profile: Option<String>,
@@ -99,6 +99,19 @@ pub struct Config {
     /// `baseline`: a baseline file inside the configuration's directory, relative to it
     /// (`--baseline` wins).
     pub baseline: Option<String>,
+}
+
+impl Config {
+    /// `set` (globs of this file) scoped to the file's directory: `exclude` and
+    /// `overrides[].paths` name paths relative to it, whatever the working directory.
+    pub fn scoped(&self, set: GlobSet) -> crate::input::ScopedGlobs {
+        let dir = self
+            .path
+            .as_deref()
+            .map(crate::input::lexical_absolute)
+            .and_then(|p| p.parent().map(Path::to_path_buf));
+        crate::input::ScopedGlobs::new(dir.as_deref(), set)
+    }
 }
 
 /// Look for a config file from `start` up to the git work tree root.
@@ -679,7 +692,7 @@ rules:
 # wins).
 # baseline: kubeward-baseline.json
 
-# Paths not to lint (globset syntax), in addition to .gitignore.
+# Paths not to lint (globset syntax, relative to this file), in addition to .gitignore.
 exclude:
   - "**/testdata/**"
 
@@ -705,7 +718,7 @@ fail-on: low
 # A file larger than this is a parse-error, not read (bytes, or K, M, G: powers of 1024).
 # max-file-size: 64M
 
-# Settings for some paths only.
+# Settings for some paths only (globs relative to this file).
 overrides: []
   # - paths: ["legacy/**"]
   #   ignore: [image-not-pinned]

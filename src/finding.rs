@@ -56,6 +56,9 @@ pub struct Trace {
     pub rendered_is_input: bool,
     /// The Kustomize overlays (their kustomization files) the object is rendered in.
     pub overlays: Vec<Location>,
+    /// The finding's fingerprint as baselines of format version 1 hold it (for rendered output
+    /// the parts differ from the finding's own: see `baseline::legacy_fingerprint`).
+    pub legacy: Fingerprint,
 }
 
 /// One problem found.

@@ -46,7 +46,7 @@ fn fix_makes_the_safe_fixes_and_a_second_run_changes_nothing() {
     for f in json["findings"].as_array().unwrap() {
         let rule = f["rule"].as_str().unwrap();
         assert!(
-            !["privilege-escalation", "seccomp-profile",].contains(&rule),
+            !["allow-privilege-escalation-unset", "seccomp-profile-unset"].contains(&rule),
             "{rule} remains"
         );
     }
@@ -134,7 +134,7 @@ fn rendered_output_gets_no_automatic_fix() {
         .as_array()
         .unwrap()
         .iter()
-        .find(|f| f["rule"] == "privilege-escalation")
+        .find(|f| f["rule"] == "allow-privilege-escalation-unset")
         .expect("the finding remains");
     assert!(
         pe["help"]
@@ -156,7 +156,7 @@ fn sarif_results_carry_their_fix() {
     let results = sarif["runs"][0]["results"].as_array().unwrap();
     let pe: Vec<&serde_json::Value> = results
         .iter()
-        .filter(|r| r["ruleId"] == "privilege-escalation")
+        .filter(|r| r["ruleId"] == "allow-privilege-escalation-unset")
         .collect();
     assert_eq!(pe.len(), 2);
     // The first container's: `, allowPrivilegeEscalation: false` inserted before the `}`.
@@ -205,7 +205,7 @@ fn rdjson_carries_suggestions() {
             "--format",
             "rdjson",
             "--select",
-            "privilege-escalation",
+            "allow-privilege-escalation-unset",
             "--no-progress",
         ])
         .run();
@@ -214,7 +214,7 @@ fn rdjson_carries_suggestions() {
     assert_eq!(rd["source"]["name"], "kubeward");
     let d = rd["diagnostics"].as_array().unwrap();
     assert_eq!(d.len(), 2);
-    assert_eq!(d[0]["code"]["value"], "privilege-escalation");
+    assert_eq!(d[0]["code"]["value"], "allow-privilege-escalation-unset");
     assert_eq!(d[0]["severity"], "WARNING");
     assert_eq!(d[0]["location"]["path"], "web.yaml");
     assert_eq!(
@@ -237,7 +237,7 @@ fn add_suppressions_adopts_what_remains_and_is_done_once() {
             "--add-suppressions",
             "reviewed by platform team",
             "--select",
-            "privilege-escalation,image-pull-policy",
+            "allow-privilege-escalation-unset,image-pull-policy",
             "--no-progress",
         ])
         .run();
@@ -258,11 +258,11 @@ fn add_suppressions_adopts_what_remains_and_is_done_once() {
         DEPLOYMENT
             .replace(
                 "        image: nginx:1.27\r\n        securityContext",
-                "        # kubeward: ignore[image-pull-policy] reviewed by platform team\r\n        image: nginx:1.27\r\n        # kubeward: ignore[privilege-escalation] reviewed by platform team\r\n        securityContext",
+                "        # kubeward: ignore[image-pull-policy] reviewed by platform team\r\n        image: nginx:1.27\r\n        # kubeward: ignore[allow-privilege-escalation-unset] reviewed by platform team\r\n        securityContext",
             )
             .replace(
                 "      - name: log\r\n        image",
-                "      # kubeward: ignore[privilege-escalation] reviewed by platform team\r\n      - name: log\r\n        # kubeward: ignore[image-pull-policy] reviewed by platform team\r\n        image",
+                "      # kubeward: ignore[allow-privilege-escalation-unset] reviewed by platform team\r\n      - name: log\r\n        # kubeward: ignore[image-pull-policy] reviewed by platform team\r\n        image",
             )
     );
     // The findings are suppressed with the reason, none is new, and a second run adds nothing.
@@ -272,7 +272,7 @@ fn add_suppressions_adopts_what_remains_and_is_done_once() {
             "lint",
             ".",
             "--select",
-            "privilege-escalation,image-pull-policy,unused-suppression",
+            "allow-privilege-escalation-unset,image-pull-policy,unused-suppression",
             "--format",
             "json",
             "--no-progress",
@@ -288,7 +288,7 @@ fn add_suppressions_adopts_what_remains_and_is_done_once() {
             "again",
             "--no-progress",
             "--select",
-            "privilege-escalation,image-pull-policy",
+            "allow-privilege-escalation-unset,image-pull-policy",
         ])
         .run();
     assert!(
@@ -351,7 +351,7 @@ fn kustomize_resources_are_fixed_where_they_were_written_and_patched_objects_are
             "/dev/null",
             "--no-progress",
             "--select",
-            "privilege-escalation",
+            "allow-privilege-escalation-unset",
         ])
         .run();
     let json: serde_json::Value = serde_json::from_str(&before.stdout).unwrap();
@@ -378,7 +378,7 @@ fn kustomize_resources_are_fixed_where_they_were_written_and_patched_objects_are
             "--fix",
             "--no-progress",
             "--select",
-            "privilege-escalation",
+            "allow-privilege-escalation-unset",
         ])
         .run();
     assert!(
@@ -408,7 +408,7 @@ fn kustomize_resources_are_fixed_where_they_were_written_and_patched_objects_are
             "--diff",
             "--no-progress",
             "--select",
-            "privilege-escalation",
+            "allow-privilege-escalation-unset",
         ])
         .run();
     assert_eq!((again.code, again.stdout.as_str()), (0, ""));

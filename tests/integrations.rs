@@ -165,6 +165,53 @@ fn config_is_found_and_applied() {
 }
 
 #[test]
+fn config_globs_are_relative_to_the_config_file_whatever_the_working_directory() {
+    let dir = temp_tree(&[
+        (
+            "repo/.kubeward.yaml",
+            "exclude: [\"vendor/**\"]\noverrides:\n  - paths: [\"legacy/**\"]\n    ignore: [host-pid]\n",
+        ),
+        ("repo/apps/pod.yaml", HOSTPID),
+        ("repo/legacy/pod.yaml", HOSTPID),
+        ("repo/vendor/pod.yaml", HOSTPID),
+    ]);
+    // A repository: the configuration is found from a subdirectory up to its root.
+    git(&dir.path().join("repo"), &["init", "-q"]);
+    let only_apps = vec![("host-pid".to_owned(), "repo/apps/pod.yaml".to_owned(), 5)];
+    // From the directory above, the configuration named.
+    let (_, f, _) = kubeward()
+        .dir(dir.path())
+        .args(["lint", "repo", "--config", "repo/.kubeward.yaml"])
+        .args(["--select", "host-pid"])
+        .json();
+    assert_eq!(f, only_apps);
+    // Each directory given on its own, the configuration found above it.
+    let (_, f, v) = kubeward()
+        .dir(dir.path())
+        .args(["lint", "repo/apps", "repo/legacy", "repo/vendor"])
+        .args(["--select", "host-pid"])
+        .json();
+    assert_eq!(f, only_apps);
+    assert!(
+        v["summary"]["skipped_paths"]
+            .as_array()
+            .is_some_and(|s| s.iter().any(|p| p["path"] == "repo/vendor/pod.yaml")),
+        "{v}"
+    );
+    // From a subdirectory: `legacy/**` is still the legacy beside the configuration.
+    let (_, f, _) = kubeward()
+        .dir(dir.path().join("repo/legacy"))
+        .args(["lint", ".", "--select", "host-pid"])
+        .json();
+    assert_eq!(f, vec![]);
+    let (_, f, _) = kubeward()
+        .dir(dir.path().join("repo/vendor"))
+        .args(["lint", "pod.yaml", "--select", "host-pid"])
+        .json();
+    assert_eq!(f, vec![]);
+}
+
+#[test]
 fn bad_config_is_a_located_error_with_exit_2() {
     let dir = temp_tree(&[
         (
@@ -317,15 +364,36 @@ fn new_from_rev_reports_only_new_findings() {
     )
     .unwrap();
     git(dir.path(), &["commit", "-qam", "feature"]);
-    let (code, f, _) = kubeward()
+    let (code, f, v) = kubeward()
         .dir(dir.path())
         .args(["lint", "apps", "--new-from-rev", "main"])
         .json();
+    // What existed at the merge base is listed as suppressed (external), not as active.
+    let suppressed: Vec<&serde_json::Value> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| &f["suppressed"])
+        .collect();
+    let active: Vec<_> = f
+        .into_iter()
+        .zip(&suppressed)
+        .filter(|(_, s)| s.is_null())
+        .map(|(f, _)| f)
+        .collect();
     assert_eq!(
-        f,
+        active,
         vec![("host-ipc".to_owned(), "apps/a.yaml".to_owned(), 7)],
         "hostPID existed at the merge base"
     );
+    assert!(
+        suppressed
+            .iter()
+            .filter(|s| !s.is_null())
+            .all(|s| s["kind"] == "external"),
+        "{suppressed:?}"
+    );
+    assert_eq!(v["summary"]["findings"], 1);
     assert_eq!(code, 1);
     let out = kubeward()
         .dir(dir.path())

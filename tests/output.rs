@@ -107,10 +107,7 @@ fn human_output_can_be_saved_and_piped() {
         .run();
     assert_eq!(out.code, 1, "{}", out.stderr);
     let saved = std::fs::read_to_string(&file).unwrap();
-    assert!(
-        saved.contains("run-as-root (") || saved.contains("run-as-root"),
-        "{saved}"
-    );
+    assert!(saved.contains("non-root-not-required ("), "{saved}");
     assert!(
         saved.contains("╭─[testdata/cli/workloads/pod.yaml:"),
         "{saved}"
@@ -138,7 +135,13 @@ fn no_markdown_fences_where_markdown_is_not_rendered() {
     }
     // The help's example is still there, as indented lines.
     let out = kubeward()
-        .args(["lint", "-", "--no-context", "--select", "run-as-root"])
+        .args([
+            "lint",
+            "-",
+            "--no-context",
+            "--select",
+            "non-root-not-required",
+        ])
         .stdin(BARE)
         .run();
     assert!(
@@ -220,9 +223,9 @@ fn findings_on_one_node_are_one_group_and_stay_selectable() {
     let container = [
         "capabilities-not-dropped",
         "missing-resource-limits",
-        "privilege-escalation",
-        "run-as-root",
-        "seccomp-profile",
+        "allow-privilege-escalation-unset",
+        "non-root-not-required",
+        "seccomp-profile-unset",
         "writable-root-filesystem",
     ];
     assert!(out.stdout.contains("6 findings here"), "{}", out.stdout);
@@ -242,11 +245,17 @@ fn findings_on_one_node_are_one_group_and_stay_selectable() {
     }
     // Each rule is still selected and ignored on its own.
     let out = kubeward()
-        .args(["lint", "-", "--no-context", "--select", "run-as-root"])
+        .args([
+            "lint",
+            "-",
+            "--no-context",
+            "--select",
+            "non-root-not-required",
+        ])
         .stdin(BARE)
         .run();
     assert!(
-        out.stdout.contains("run-as-root (medium)"),
+        out.stdout.contains("non-root-not-required (medium)"),
         "{}",
         out.stdout
     );
@@ -260,11 +269,15 @@ fn findings_on_one_node_are_one_group_and_stay_selectable() {
             "--format",
             "concise",
             "--ignore",
-            "run-as-root",
+            "non-root-not-required",
         ])
         .stdin(BARE)
         .run();
-    assert!(!out.stdout.contains("run-as-root"), "{}", out.stdout);
+    assert!(
+        !out.stdout.contains("non-root-not-required"),
+        "{}",
+        out.stdout
+    );
     assert!(out.stdout.contains("seccomp-profile"), "{}", out.stdout);
 }
 
@@ -376,7 +389,7 @@ fn unknown_rules_suggest_the_nearest_and_categories_select() {
     let rules: std::collections::BTreeSet<&str> =
         findings.iter().map(|(r, _, _)| r.as_str()).collect();
     assert!(
-        rules.contains("run-as-root") && rules.contains("seccomp-profile"),
+        rules.contains("non-root-not-required") && rules.contains("seccomp-profile-unset"),
         "{rules:?}"
     );
     assert!(!rules.contains("image-latest-tag"), "{rules:?}");
@@ -393,7 +406,7 @@ fn unknown_rules_suggest_the_nearest_and_categories_select() {
     assert!(
         findings
             .iter()
-            .all(|(r, _, _)| r != "run-as-root" && r != "image-latest-tag"),
+            .all(|(r, _, _)| r != "non-root-not-required" && r != "image-latest-tag"),
         "{findings:?}"
     );
 }
@@ -511,7 +524,7 @@ fn on_a_terminal_stdin_is_announced_and_dumb_means_no_colour() {
     }
     for env in [[("TERM", "dumb")], [("NO_COLOR", "1")]] {
         if let Some(out) = on_terminal(cmd, &env, b"") {
-            assert!(out.contains("run-as-root"), "{out}");
+            assert!(out.contains("non-root-not-required"), "{out}");
             assert!(!out.contains('\u{1b}'), "{env:?}: {out}");
         }
     }

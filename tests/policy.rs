@@ -277,7 +277,10 @@ metadata:
     assert_eq!(f.len(), 1, "{f:?}");
     assert_eq!(f[0]["path"], "shop.yaml");
     assert_eq!(f[0]["route"], "spec.replicas");
-    assert_eq!(f[0]["severity"], "medium", "Warn is medium");
+    assert_eq!(
+        f[0]["severity"], "high",
+        "one severity per rule id: Warn changes the wording, not the severity"
+    );
     assert!(
         f[0]["message"]
             .as_str()
@@ -476,7 +479,7 @@ fn failure_policy_ignore_admits_and_says_so_on_the_policy() {
     let f = findings(&out.stdout, "admission-policy");
     assert_eq!(f.len(), 1, "{}", out.stdout);
     assert_eq!(f[0]["path"], "policy.yaml");
-    assert_eq!(f[0]["severity"], "low");
+    assert_eq!(f[0]["severity"], "high", "the rule's one severity");
     assert!(
         f[0]["message"]
             .as_str()

@@ -736,3 +736,71 @@ fn suppressions_in_sources_and_rendered_annotations_cover_traced_findings() {
         "{fs:#?}"
     );
 }
+
+/// (rule, path, line, fingerprint) of every finding of `kubeward lint ARGS` run in `dir`.
+fn identities(dir: &Path, args: &[&str], path: Option<&str>) -> Vec<(String, String, u64, String)> {
+    let mut k = kubeward().dir(dir).args(["lint"]).args(args);
+    if let Some(p) = path {
+        k = k.env("PATH", p);
+    }
+    let (_, _, v) = k.json();
+    findings(&v)
+        .into_iter()
+        .map(|(rule, path, line, f)| {
+            let fp = f["fingerprint"].as_str().unwrap_or_default().to_owned();
+            (rule, path, line, fp)
+        })
+        .collect()
+}
+
+#[test]
+fn explicit_files_are_linted_as_the_repository_run_lints_them() {
+    // pre-commit passes only the changed files: a patch is linted through its overlay, a base
+    // through the overlays that use it, and the result (findings and fingerprints, cross-object
+    // findings too) is the repository run's restricted to the files given.
+    let repo = kustomize_copy("", str::to_owned);
+    let patch = "overlays/production/privileged-patch.yaml";
+    let base = "base/deployment.yaml";
+    let empty = tempfile::tempdir().expect("tempdir");
+    let no_renderer = empty.path().to_string_lossy().into_owned();
+    let mut cases = vec![
+        (vec!["--render", "never"], None),
+        (vec![], Some(no_renderer.as_str())),
+    ];
+    if kustomize_renderer() {
+        cases.push((vec![], None));
+    }
+    for (flags, path) in cases {
+        let mut whole = vec!["."];
+        whole.extend(&flags);
+        let all = identities(repo.path(), &whole, path);
+        assert!(all.iter().any(|f| f.1 == base), "{all:#?}");
+        for given in [
+            vec![patch],
+            vec![base],
+            vec![patch, base],
+            vec!["overlays/production/kustomization.yaml"],
+            vec!["base/kustomization.yaml", "base/service.yaml"],
+        ] {
+            let mut args = given.clone();
+            args.extend(&flags);
+            let expected: Vec<_> = all
+                .iter()
+                .filter(|f| given.contains(&f.1.as_str()))
+                .cloned()
+                .collect();
+            assert_eq!(
+                identities(repo.path(), &args, path),
+                expected,
+                "{given:?} {flags:?} (renderer: {})",
+                path.is_none()
+            );
+        }
+    }
+    if kustomize_renderer() {
+        // The 12-line patch: the one finding its overlay renders from it, no partial object.
+        let fs = identities(repo.path(), &[patch], None);
+        let rules: Vec<&str> = fs.iter().map(|f| f.0.as_str()).collect();
+        assert_eq!(rules, ["privileged-container"], "{fs:#?}");
+    }
+}

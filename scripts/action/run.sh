@@ -36,7 +36,8 @@
 #   GITHUB_REF (set by the runner)
 #
 # Step outputs: sarif-file (empty if none was written), findings (number of
-# results in the SARIF, all severities; empty if unknown), exit-code.
+# unsuppressed results in the SARIF, all severities; results suppressed in
+# source or by a baseline are not counted; empty if unknown), exit-code.
 set -euo pipefail
 
 gh_escape() {
@@ -72,7 +73,8 @@ usage_error() {
   exit 2
 }
 
-# Number of results in a SARIF file, or nothing if it cannot be determined.
+# Number of unsuppressed results in a SARIF file (a result with a non-empty
+# `suppressions` array is suppressed), or nothing if it cannot be determined.
 count_findings() {
   local f=$1 n="" py
   for py in python3 python; do
@@ -81,18 +83,27 @@ count_findings() {
 import json, sys
 with open(sys.argv[1], encoding="utf-8-sig") as fh:
     doc = json.load(fh)
-print(sum(len(run.get("results") or []) for run in doc.get("runs") or []))
+print(sum(1 for run in doc.get("runs") or [] for r in run.get("results") or []
+          if not r.get("suppressions")))
 ' "$f" 2>/dev/null) || n=""
     [[ $n =~ ^[0-9]+$ ]] && break
     n=""
   done
   if [[ -z $n ]] && command -v jq >/dev/null 2>&1; then
-    n=$(jq '[.runs[]?.results[]?] | length' "$f" 2>/dev/null) || n=""
+    n=$(jq '[.runs[]?.results[]? | select((.suppressions // []) | length == 0)] | length' "$f" 2>/dev/null) || n=""
     [[ $n =~ ^[0-9]+$ ]] || n=""
   fi
   if [[ -z $n ]]; then
-    # Approximation: every kubeward result carries a ruleId; rules use "id".
-    n=$(grep -o '"ruleId"[[:space:]]*:' "$f" 2>/dev/null | wc -l | tr -d '[:space:]') || n=""
+    # Approximation: every kubeward result carries a ruleId (rules use "id"),
+    # and a suppressed one exactly one "suppressions" key.
+    local results suppressed
+    results=$(grep -o '"ruleId"[[:space:]]*:' "$f" 2>/dev/null | wc -l | tr -d '[:space:]') || results=""
+    suppressed=$(grep -o '"suppressions"[[:space:]]*:' "$f" 2>/dev/null | wc -l | tr -d '[:space:]') || suppressed=""
+    if [[ $results =~ ^[0-9]+$ && $suppressed =~ ^[0-9]+$ ]] && ((suppressed <= results)); then
+      n=$((results - suppressed))
+    else
+      n=""
+    fi
     [[ $n =~ ^[0-9]+$ ]] || n=""
   fi
   printf '%s' "$n"

@@ -1,4 +1,6 @@
-//! `kubeward baseline FILE`: write the run's findings as the accepted ones.
+//! `kubeward baseline -o FILE [PATH]...`: write the run's findings as the accepted ones.
+
+use std::path::PathBuf;
 
 use crate::baseline;
 use crate::cli::BaselineArgs;
@@ -8,14 +10,28 @@ use crate::report::outfile;
 use super::EXIT_OK;
 use super::execute::execute;
 
-pub(super) fn write_baseline(args: &BaselineArgs) -> Result<u8, Error> {
-    let (run, _) = execute(&args.lint, false)?;
+pub(super) fn write_baseline(args: BaselineArgs) -> Result<u8, Error> {
+    let mut lint = args.lint;
+    let file = match lint.output.take() {
+        Some(file) => file,
+        // The form of earlier versions: `kubeward baseline FILE [PATH]...`.
+        None => {
+            let first = PathBuf::from(lint.paths.remove(0));
+            if lint.paths.is_empty() {
+                lint.paths.push(".".to_owned());
+            }
+            first
+        }
+    };
+    // Refused before linting: a mistyped command line must not cost a run, nor a manifest.
+    baseline::check_replaceable(&file)?;
+    let (run, _) = execute(&lint, false)?;
     let b = baseline::of(&run);
-    baseline::write(&args.file, &b)?;
+    baseline::write(&file, &b)?;
     outfile::stderr(&format!(
         "wrote {} findings to {}\n",
         b.findings.len(),
-        args.file.display()
+        crate::report::inert::path(&file.to_string_lossy())
     ));
     Ok(EXIT_OK)
 }

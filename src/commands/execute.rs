@@ -21,9 +21,10 @@ pub(super) fn execute(args: &LintArgs, sarif: bool) -> Result<(engine::Run, Plan
         // It depends only on the rules: a thread builds it while the files are read and linted
         // (about 2 ms of the tool section's help texts, a twentieth of a small run).
         let rules = plan.rules.clone();
+        let severities = plan.config.severity.clone();
         let category = args.sarif_category.clone();
         plan.sarif_frame = Some(std::thread::spawn(move || {
-            report::sarif::frame(&rules, category.as_deref())
+            report::sarif::frame(&rules, &severities, category.as_deref())
         }));
     }
     if let Some(j) = args.jobs {
@@ -32,7 +33,13 @@ pub(super) fn execute(args: &LintArgs, sarif: bool) -> Result<(engine::Run, Plan
             .num_threads(j.max(1))
             .build_global();
     }
-    let render_opts = render_options(args, &plan.config)?;
+    let mut render_opts = render_options(args, &plan.config)?;
+    // Files given one by one are linted as the repository run lints them: through the overlays
+    // of their repository that build from them.
+    render_opts.explicit = render::Explicit::of(
+        &args.paths,
+        input::kustomizations_around(&args.paths, &plan.discover),
+    );
     let found = input::discover_all(&lint_paths(args, &plan.config), &plan.discover)?;
     let mut discovery_notices = found.notices;
     let mut prepared = render::prepare(found.inputs, found.skipped, &render_opts);
@@ -42,9 +49,11 @@ pub(super) fn execute(args: &LintArgs, sarif: bool) -> Result<(engine::Run, Plan
             &args.paths,
             &mut prepared.inputs,
             &prepared.skipped,
+            &prepared.not_context,
             &plan.discover,
         ));
     }
+    let restricted = std::mem::take(&mut prepared.restricted);
     discovery_notices.extend(input::ignored::notice(&found.hidden));
     input::kustomize_namespaces(&mut prepared.inputs);
     timings::mark("discover and render");
@@ -89,18 +98,33 @@ pub(super) fn execute(args: &LintArgs, sarif: bool) -> Result<(engine::Run, Plan
     {
         input::ignored::report(&mut run, &found.hidden, human);
     }
+    if !restricted.is_empty() {
+        restrict(&mut run, &restricted, &render_opts.explicit);
+    }
     apply_config(&mut run, &plan.config);
     Ok((run, plan))
 }
 
-/// Severity changes and per-path ignores from the configuration.
+/// Severity changes and per-path ignores from the configuration. `overrides[].paths` name paths
+/// relative to the configuration file's directory.
 fn apply_config(run: &mut engine::Run, cfg: &config::Config) {
-    let files = &run.files;
+    let scope = cfg.scoped(globset::GlobSet::empty());
+    // Each file's path relative to the configuration's directory, once per file.
+    let relative: Vec<Option<String>> = if cfg.overrides.is_empty() {
+        Vec::new()
+    } else {
+        run.files
+            .iter()
+            .map(|f| scope.relative(std::path::Path::new(&f.path)))
+            .collect()
+    };
     run.findings.retain_mut(|f| {
-        let path = files[f.primary.file as usize].path.as_str();
         if let Some((_, s)) = cfg.severity.iter().find(|(id, _)| *id == f.meta.id) {
             f.severity = *s;
         }
+        let Some(Some(path)) = relative.get(f.primary.file as usize) else {
+            return true;
+        };
         for ov in cfg.overrides.iter().filter(|o| o.globs.is_match(path)) {
             if ov.ignore.contains(&f.meta.id) {
                 return false;
@@ -110,6 +134,27 @@ fn apply_config(run: &mut engine::Run, cfg: &config::Config) {
             }
         }
         true
+    });
+}
+
+/// Of what the overlays rendered only for files given one by one found (traced from their
+/// rendered output, or by the cross-object rules on the files only they build from), keep what
+/// lands on the paths given: the repository run's result restricted to them.
+fn restrict(run: &mut engine::Run, overlays: &render::Restricted, explicit: &render::Explicit) {
+    let mut rendered = Vec::with_capacity(run.files.len());
+    let mut only_theirs = Vec::with_capacity(run.files.len());
+    let mut covered = Vec::with_capacity(run.files.len());
+    for f in &run.files {
+        let path = input::lexical_absolute(std::path::Path::new(&f.path));
+        rendered.push(overlays.renders.contains(&f.path));
+        only_theirs.push(overlays.files.contains(&path));
+        covered.push(explicit.covers(&path));
+    }
+    let at = |v: &[bool], file: u32| v.get(file as usize).copied().unwrap_or(false);
+    run.findings.retain(|f| {
+        let from = f.trace().map_or(f.primary.file, |t| t.rendered.file);
+        let theirs = at(&rendered, from) || at(&only_theirs, f.primary.file);
+        !theirs || at(&covered, f.primary.file)
     });
 }
 

@@ -55,7 +55,10 @@ pub(super) fn lint(args: &LintArgs, raw: &[String]) -> Result<u8, Error> {
         .as_deref()
         .filter(|_| args.baseline.is_none());
     let read = match (&args.baseline, configured) {
-        (Some(path), _) => Some(baseline::read(path)?),
+        (Some(path), _) => Some((
+            baseline::read(path)?,
+            crate::report::inert::path(&path.to_string_lossy()).into_owned(),
+        )),
         (None, Some(rel)) => {
             let dir = plan
                 .config
@@ -63,21 +66,42 @@ pub(super) fn lint(args: &LintArgs, raw: &[String]) -> Result<u8, Error> {
                 .as_deref()
                 .and_then(std::path::Path::parent)
                 .unwrap_or(std::path::Path::new(""));
-            Some(baseline::read_configured(dir, rel)?)
+            Some((
+                baseline::read_configured(dir, rel)?,
+                crate::report::inert::path(rel).into_owned(),
+            ))
         }
         (None, None) => None,
     };
-    if let Some(b) = read {
-        let known = b.findings.into_iter().map(|e| e.fingerprint).collect();
-        let (dropped, stale) = baseline::filter_known(&mut run, &known);
+    if let Some((b, shown)) = read {
+        let known = b.known();
+        let (dropped, stale) =
+            baseline::suppress_known(&mut run, &known, &format!("in baseline {shown}"));
         notes.push(format!(
             "baseline: {dropped} known findings not reported, {stale} stale entries"
         ));
+        if known.legacy {
+            notes.push(format!(
+                "baseline {shown} is of format version 1: it still matches, but write it again (`kubeward baseline -o {shown}`) so that it holds this version's fingerprints"
+            ));
+        }
     }
     if let Some(rev) = &args.new_from_rev {
         match baseline::old_findings(rev, &args_for_base(raw))? {
             baseline::Old::Fingerprints(fps, base) => {
-                let (dropped, _) = baseline::filter_known(&mut run, &fps);
+                let known = baseline::Known {
+                    fingerprints: fps,
+                    legacy: false,
+                };
+                let short = &base[..base.len().min(12)];
+                let (dropped, _) = baseline::suppress_known(
+                    &mut run,
+                    &known,
+                    &format!(
+                        "present at the merge base {short} of {}",
+                        crate::report::inert::path(rev)
+                    ),
+                );
                 notes.push(format!(
                     "new from {rev} (merge base {}): {dropped} pre-existing findings not reported",
                     &base[..base.len().min(12)]

@@ -57,7 +57,7 @@ pub(crate) fn run(raw: &[String]) -> u8 {
     let result = match cli.command {
         Command::Lint(args) => lint::lint(&args, raw),
         Command::Init(args) => init::init(&args),
-        Command::Baseline(args) => baseline::write_baseline(&args),
+        Command::Baseline(args) => baseline::write_baseline(args),
         Command::Rules(args) => all_rules(args.config.as_deref())
             .and_then(|rules| rules::print_rules(args.format, &rules))
             .map(|()| EXIT_OK),

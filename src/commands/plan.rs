@@ -84,13 +84,19 @@ pub(crate) fn plan_with(args: &LintArgs, config: config::Config) -> Result<Plan,
         .filter(|r| select.is_empty() || select.contains(&r.meta().id))
         .filter(|r| !ignore.contains(&r.meta().id))
         .collect();
-    let mut globs = GlobSetBuilder::new();
-    for g in args.exclude.iter().chain(&config.exclude) {
-        globs.add(Glob::new(g).map_err(|e| Error::Glob(g.clone(), e.to_string()))?);
-    }
-    let exclude = globs
-        .build()
-        .map_err(|e| Error::Glob(args.exclude.join(","), e.to_string()))?;
+    let globs_of = |list: &[String]| {
+        let mut globs = GlobSetBuilder::new();
+        for g in list {
+            globs.add(Glob::new(g).map_err(|e| Error::Glob(g.clone(), e.to_string()))?);
+        }
+        globs
+            .build()
+            .map_err(|e| Error::Glob(list.join(","), e.to_string()))
+    };
+    // `--exclude` names paths as the command line does; the configuration's, paths relative to
+    // its own directory.
+    let exclude = globs_of(&args.exclude)?;
+    let config_exclude = config.scoped(globs_of(&config.exclude)?);
     let mut settings = Settings::default();
     if !config.trusted_registries.is_empty() {
         settings
@@ -135,6 +141,7 @@ pub(crate) fn plan_with(args: &LintArgs, config: config::Config) -> Result<Plan,
         no_ignore: args.no_ignore,
         hidden: args.hidden,
         exclude,
+        config_exclude,
         threads: args.jobs.unwrap_or(0),
         account: true,
         max_files: 0,

@@ -134,16 +134,41 @@ pub(super) fn finish_label_draft(
     } else {
         Box::default()
     };
-    let fingerprint = match &traced {
+    let identity = d.identity.as_deref();
+    // A finding that stays in the rendered input (its template is not in the repository) is
+    // held by that file.
+    let traced_path = |t: &render::Traced| {
+        if t.at.file == res.file {
+            res.path.to_owned()
+        } else {
+            t.fingerprint_path.clone()
+        }
+    };
+    let print = match &traced {
         Some(t) => fingerprint(
             d.meta.id,
-            &t.fingerprint_path,
+            &traced_path(t),
             Some(t.fingerprint_ident.as_ref().unwrap_or(ident)),
             &route,
+            identity,
         ),
-        None => fingerprint(d.meta.id, res.path, Some(ident), &route),
+        None => fingerprint(d.meta.id, res.path, Some(ident), &route, identity),
     };
-    let trace = traced.map(|t| {
+    let trace = traced.map(|mut t| {
+        // What baselines of format version 1 hold: the rule id before the split of a rule, the
+        // Helm template's path for rendered output whose template is not in the repository, no
+        // identity part.
+        let path = t
+            .legacy_path
+            .clone()
+            .unwrap_or_else(|| t.fingerprint_path.clone());
+        t.trace.legacy = fingerprint(
+            crate::baseline::legacy_rule_id(d.meta.id),
+            &path,
+            Some(t.fingerprint_ident.as_ref().unwrap_or(ident)),
+            &route,
+            None,
+        );
         let strings = res.strings;
         related.extend(t.related.into_iter().map(|(at, text)| Related {
             at,
@@ -164,7 +189,7 @@ pub(super) fn finish_label_draft(
         primary,
         object: Some(ident.clone()),
         route,
-        fingerprint,
+        fingerprint: print,
         extra: Extra {
             label: label_text
                 .filter(|_| snippets)
@@ -247,7 +272,13 @@ pub(super) fn finish_site_draft(
         },
         object: site.object.clone(),
         route: site.route.clone(),
-        fingerprint: fingerprint(d.meta.id, path, site.object.as_deref(), &site.route),
+        fingerprint: fingerprint(
+            d.meta.id,
+            path,
+            site.object.as_deref(),
+            &site.route,
+            d.identity.as_deref(),
+        ),
         extra: Extra {
             label: d.label.filter(|_| snippets).map(|l| intern(&l)),
             related: lists.get(related),
@@ -257,15 +288,19 @@ pub(super) fn finish_site_draft(
     }
 }
 
-pub(super) fn fingerprint(
+/// A finding's fingerprint: its rule, the file that holds it, its object, the route in the
+/// object and, when the rule gives one, what tells it apart from the rule's other findings at
+/// that place (absent for most: their fingerprints are the same as before it existed).
+pub(crate) fn fingerprint(
     rule: &str,
     path: &str,
     ident: Option<&ObjectIdent>,
     route: &str,
+    identity: Option<&str>,
 ) -> Fingerprint {
     let empty = ObjectIdent::default();
     let i = ident.unwrap_or(&empty);
-    stable_hash(&[
+    let parts = [
         rule,
         path,
         &i.api_version,
@@ -273,7 +308,9 @@ pub(super) fn fingerprint(
         i.namespace.as_deref().unwrap_or(""),
         i.name.as_deref().unwrap_or(""),
         route,
-    ])
+        identity.unwrap_or(""),
+    ];
+    stable_hash(&parts[..parts.len() - usize::from(identity.is_none())])
 }
 
 /// The route as text, with list items named by their `name` where they have one

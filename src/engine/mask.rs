@@ -292,7 +292,8 @@ mod tests {
                 "hardcoded-credential",
                 "pod.yaml",
                 Some(&raw),
-                "metadata.name"
+                "metadata.name",
+                None
             )
         );
         assert_eq!(

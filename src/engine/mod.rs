@@ -30,6 +30,7 @@ use crate::render;
 use crate::rule::{Draft, Rule, Settings, Target, WorldContext};
 use crate::suppress::{self, Directive};
 
+pub(crate) use finish::fingerprint;
 pub use options::Options;
 pub(crate) use order::order;
 pub use run::{Run, SourceFile};

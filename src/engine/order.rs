@@ -2,7 +2,7 @@
 
 use rayon::prelude::*;
 
-use crate::finding::Finding;
+use crate::finding::{Finding, Fingerprint, WordHasher, stable_hash};
 
 use super::run::SourceFile;
 
@@ -30,6 +30,27 @@ pub(crate) fn order(findings: &mut Vec<Finding>, files: &[SourceFile]) {
             .then_with(|| (a.primary.region, rendered(a)).cmp(&(b.primary.region, rendered(b))))
     });
     findings.dedup_by(|a, b| a.fingerprint == b.fingerprint && a.primary == b.primary);
+    distinct_fingerprints(findings);
+}
+
+/// No two findings of a run share a fingerprint (a baseline entry then hides exactly one
+/// finding): what is left with one after the repeats are dropped is the same object written
+/// twice in one file (two documents of one kind, namespace and name). In the run's order, the
+/// second and later take the first's fingerprint hashed with their rank (`#2`, `#3`, …), so the
+/// first keeps its own and the others stay stable while the file's order does.
+fn distinct_fingerprints(findings: &mut [Finding]) {
+    use std::collections::HashMap;
+    use std::hash::BuildHasherDefault;
+    let mut seen: HashMap<Fingerprint, u32, BuildHasherDefault<WordHasher>> =
+        HashMap::with_capacity_and_hasher(findings.len(), BuildHasherDefault::default());
+    for f in findings.iter_mut() {
+        let n = seen.entry(f.fingerprint).or_insert(0);
+        *n += 1;
+        if *n > 1 {
+            let rank = format!("#{n}");
+            f.fingerprint = stable_hash(&[&f.fingerprint.to_string(), &rank]);
+        }
+    }
 }
 
 /// Each file's rank in the order of paths; files with one path share a rank.

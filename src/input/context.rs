@@ -22,17 +22,19 @@ pub const MAX_LOOSE_CONTEXT_FILES: usize = 1_000;
 /// Add the rest of the repository enclosing the explicit files in `paths` as context inputs
 /// (`report: false`); directories and standard input need no context. The context of a file in
 /// a git work tree is that work tree; of a file outside any, the files of its own directory.
-/// Each walk is capped (see [`MAX_CONTEXT_FILES`]). Returns what the summary must say.
+/// Each walk is capped (see [`MAX_CONTEXT_FILES`]). Files in `not_context` (patches, files of
+/// rendered overlays: not objects of their own in a repository run) are not read. Returns what
+/// the summary must say.
 pub fn add_context(
     paths: &[String],
     inputs: &mut Vec<Input>,
     skipped: &[(String, String)],
+    not_context: &[PathBuf],
     opts: &DiscoverOptions,
 ) -> Vec<String> {
     add_context_within(
         paths,
-        inputs,
-        skipped,
+        (inputs, skipped, not_context),
         opts,
         (MAX_CONTEXT_FILES, MAX_LOOSE_CONTEXT_FILES),
     )
@@ -41,8 +43,7 @@ pub fn add_context(
 /// [`add_context`] with the caps `(work tree, loose directory)`.
 fn add_context_within(
     paths: &[String],
-    inputs: &mut Vec<Input>,
-    skipped: &[(String, String)],
+    (inputs, skipped, not_context): (&mut Vec<Input>, &[(String, String)], &[PathBuf]),
     opts: &DiscoverOptions,
     (tree_cap, loose_cap): (usize, usize),
 ) -> Vec<String> {
@@ -96,6 +97,11 @@ fn add_context_within(
                 .iter()
                 .filter_map(|(p, _)| std::fs::canonicalize(p).ok()),
         )
+        .chain(
+            not_context
+                .iter()
+                .filter_map(|p| std::fs::canonicalize(p).ok()),
+        )
         .collect();
     for (root, shallow) in roots {
         let walk = DiscoverOptions {
@@ -131,6 +137,62 @@ fn add_context_within(
     notices
 }
 
+/// The directories holding a kustomization file in the git work trees of the explicit files
+/// among `paths`, as a walk of each work tree finds them (its ignore rules and exclusions, as
+/// `kubeward lint` of the work tree discovers them): where to look for the overlays that build
+/// from a file given one by one. A work tree whose walk meets more than
+/// [`MAX_CONTEXT_FILES`] files gives none (its files are linted as they are).
+pub fn kustomizations_around(paths: &[String], opts: &DiscoverOptions) -> Vec<PathBuf> {
+    let mut roots: Vec<PathBuf> = paths
+        .iter()
+        .filter(|p| *p != "-")
+        .map(Path::new)
+        .filter(|p| p.is_file())
+        .filter_map(|p| std::fs::canonicalize(p).ok())
+        .filter_map(|f| crate::input::git::work_tree_of(f.parent()?).map(Path::to_path_buf))
+        .collect();
+    roots.sort();
+    roots.dedup();
+    let mut dirs = Vec::new();
+    for root in roots {
+        let walk = DiscoverOptions {
+            account: false,
+            max_files: MAX_CONTEXT_FILES,
+            ..opts.clone()
+        };
+        let Ok(found) = discover_all(&[root.to_string_lossy().into_owned()], &walk) else {
+            continue;
+        };
+        if found.capped {
+            continue;
+        }
+        let walked = found.inputs.iter().filter_map(|i| match &i.source {
+            InputSource::Path(p) => Some(p.clone()),
+            _ => None,
+        });
+        let skipped = found
+            .skipped
+            .iter()
+            .map(|(p, _)| super::lexical_absolute(Path::new(p)));
+        dirs.extend(
+            walked
+                .chain(skipped)
+                .filter(|p| {
+                    p.file_name()
+                        .and_then(|n| n.to_str())
+                        .is_some_and(|n| KUSTOMIZATION_NAMES.contains(&n))
+                })
+                .filter_map(|p| p.parent().map(Path::to_path_buf)),
+        );
+    }
+    dirs.sort();
+    dirs.dedup();
+    dirs
+}
+
+/// File names kustomize reads as a kustomization.
+const KUSTOMIZATION_NAMES: [&str; 3] = ["kustomization.yaml", "kustomization.yml", "Kustomization"];
+
 /// A kustomization's namespace and the files it lists in its own directory.
 struct Kustomization {
     namespace: String,
@@ -144,16 +206,14 @@ fn read_kustomization(dir: &Path) -> Option<Kustomization> {
     // A regular file of the repository only: never a FIFO (an open that never returns) or a
     // link out of the repository.
     let top = crate::input::git::work_tree_of(dir).unwrap_or(dir);
-    let text = ["kustomization.yaml", "kustomization.yml", "Kustomization"]
-        .iter()
-        .find_map(|n| {
-            super::lookup::read_regular(
-                &dir.join(n),
-                super::lookup::Links::Within(top),
-                MAX_KUSTOMIZATION_SIZE,
-            )
-            .ok()
-        })?;
+    let text = KUSTOMIZATION_NAMES.iter().find_map(|n| {
+        super::lookup::read_regular(
+            &dir.join(n),
+            super::lookup::Links::Within(top),
+            MAX_KUSTOMIZATION_SIZE,
+        )
+        .ok()
+    })?;
     let stream = parse_stream(&text);
     let doc = stream.docs.first()?;
     let root = doc.root();
@@ -226,8 +286,12 @@ mod tests {
         let mut inputs = discover_all(std::slice::from_ref(&path), &DiscoverOptions::default())
             .unwrap()
             .inputs;
-        let notices =
-            add_context_within(&[path], &mut inputs, &[], &DiscoverOptions::default(), caps);
+        let notices = add_context_within(
+            &[path],
+            (&mut inputs, &[], &[]),
+            &DiscoverOptions::default(),
+            caps,
+        );
         let names = inputs
             .iter()
             .filter(|i| !i.report)

@@ -43,6 +43,8 @@ pub struct DiscoverOptions {
     pub hidden: bool,
     /// `--exclude` globs.
     pub exclude: GlobSet,
+    /// The configuration's `exclude` globs, relative to its directory.
+    pub config_exclude: super::ScopedGlobs,
     /// Walker threads (0 = automatic).
     pub threads: usize,
     /// Account for what ignore files and hidden names leave out of a directory walk (skipped
@@ -59,6 +61,9 @@ pub struct DiscoverOptions {
     /// as too large); `None`: the default cap.
     pub max_file_size: Option<u64>,
 }
+
+/// Why a file the configuration's `exclude` names is skipped.
+const CONFIG_EXCLUDED: &str = "excluded by the configuration's exclude";
 
 /// What [`discover_all`] found.
 #[derive(Debug, Default)]
@@ -210,6 +215,8 @@ pub fn discover_all(paths: &[String], opts: &DiscoverOptions) -> Result<Discover
             skipped.push((display, NOT_REGULAR.into()));
         } else if opts.exclude.is_match(&display) {
             skipped.push((display, "excluded by --exclude".into()));
+        } else if opts.config_exclude.is_match(&path) {
+            skipped.push((display, CONFIG_EXCLUDED.into()));
         } else if helm_template(&path, &mut charts) {
             skipped.push((display, "Helm template (not rendered)".into()));
         } else {
@@ -543,6 +550,8 @@ fn walk(
                 let rel = p.strip_prefix(root).unwrap_or(&p);
                 if opts.exclude.is_match(&display) || opts.exclude.is_match(rel) {
                     skipped.push((display, "excluded by --exclude".into()));
+                } else if opts.config_exclude.is_match(&p) {
+                    skipped.push((display, CONFIG_EXCLUDED.into()));
                 } else if helm_template(&p, charts) {
                     skipped.push((display, "Helm template (not rendered)".into()));
                 } else {

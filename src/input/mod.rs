@@ -12,10 +12,10 @@ pub(crate) mod lookup;
 pub(crate) mod read;
 mod source;
 
-pub use context::{add_context, kustomize_namespaces};
+pub use context::{add_context, kustomizations_around, kustomize_namespaces};
 #[cfg(test)]
 pub use discover::discover;
 pub use discover::{DiscoverOptions, Error, discover_all};
 pub(crate) use discover::{HIDDEN, IGNORED};
 pub use read::DEFAULT_MAX_FILE_SIZE;
-pub use source::{Input, InputSource, display_path};
+pub use source::{Input, InputSource, ScopedGlobs, display_path, lexical_absolute};

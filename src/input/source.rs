@@ -56,3 +56,61 @@ pub(crate) fn display_path_in(p: &Path, cwd: Option<&Path>) -> String {
     let s = rel.to_string_lossy().replace('\\', "/");
     if s.is_empty() { ".".to_owned() } else { s }
 }
+
+/// `p` as an absolute path, `.` and `..` resolved by name (no file system access, links kept):
+/// what a path given on the command line names, to compare with a configuration's directory.
+pub fn lexical_absolute(p: &Path) -> PathBuf {
+    use std::path::Component;
+    let joined = std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
+    let mut out = PathBuf::new();
+    for c in joined.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// Globs of a configuration file, matched against paths relative to its directory
+/// (`exclude: [vendor/**]` means the `vendor` beside `.kubeward.yaml`, wherever kubeward runs).
+#[derive(Debug, Clone, Default)]
+pub struct ScopedGlobs {
+    /// The configuration file's directory, as named ([`lexical_absolute`]) and with its links
+    /// resolved (the repository's files read as context are walked from resolved paths); empty:
+    /// the working directory.
+    pub bases: Vec<PathBuf>,
+    /// The globs.
+    pub set: globset::GlobSet,
+}
+
+impl ScopedGlobs {
+    /// Globs relative to the directory `dir` (`None`: the working directory).
+    pub fn new(dir: Option<&Path>, set: globset::GlobSet) -> Self {
+        let dir = dir.map_or_else(|| PathBuf::from("."), Path::to_path_buf);
+        let named = lexical_absolute(&dir);
+        let mut bases = vec![named.clone()];
+        if let Ok(real) = std::fs::canonicalize(&named)
+            && real != named
+        {
+            bases.push(real);
+        }
+        ScopedGlobs { bases, set }
+    }
+
+    /// `path` (as walked or shown) relative to the base, with `/` separators; `None` when it
+    /// is outside the base (no glob of the file can name it).
+    pub fn relative(&self, path: &Path) -> Option<String> {
+        let abs = lexical_absolute(path);
+        let rel = self.bases.iter().find_map(|b| abs.strip_prefix(b).ok())?;
+        Some(rel.to_string_lossy().replace('\\', "/"))
+    }
+
+    /// Whether a glob matches `path`.
+    pub fn is_match(&self, path: &Path) -> bool {
+        !self.set.is_empty() && self.relative(path).is_some_and(|r| self.set.is_match(r))
+    }
+}

@@ -13,7 +13,7 @@ use super::custom::CustomRule;
 use super::eval::{Outcome, evaluate_policy, object_context};
 use super::value;
 use crate::model::{Object, Site};
-use crate::rule::{Context, Draft, Meta, RuleMeta, Severity, Target};
+use crate::rule::{Context, Draft, Meta, RuleMeta, Target};
 use crate::yaml::{Label, Seg};
 
 /// A Namespace of the input: its labels and itself as a value (`namespaceObject`).
@@ -395,10 +395,9 @@ impl PolicySet {
                 Some(_) => None,
             };
             let meta = custom.map_or(admission, |c| c.meta);
-            let (severity, deny) = match v.binding {
-                Some(b) => severity_of(b),
-                None => (meta.severity, true),
-            };
+            // One severity per rule id (the gate, SARIF and every format agree): a binding's
+            // actions change the wording, not the severity.
+            let deny = v.binding.is_none_or(denies);
             let who = match (custom, v.binding) {
                 (Some(_), _) => String::new(),
                 (None, Some(b)) if b.name != format!("{}-binding", v.policy.name) => {
@@ -410,12 +409,20 @@ impl PolicySet {
                 (None, _) => format!("admission policy \"{}\": ", v.policy.name),
             };
             let mut related: Option<(Site, String)> = None;
+            // Several policies, bindings or validations may flag one node: each is a finding
+            // of its own, with a fingerprint of its own.
+            let mut identity = format!(
+                "{}\u{1f}{}",
+                v.policy.name,
+                v.binding.map_or("", |b| b.name.as_str())
+            );
             let (label, message) = match &v.outcome {
                 Outcome::Violation {
                     validation,
                     message,
                     route,
                 } => {
+                    identity.push_str(&format!("\u{1f}{validation}"));
                     if custom.is_none() {
                         related = v.policy.validations.get(*validation).map(|x| {
                             (
@@ -460,6 +467,8 @@ impl PolicySet {
                         }
                         continue;
                     }
+                    identity.push('\u{1f}');
+                    identity.push_str(what);
                     if custom.is_none()
                         && let Some(x) = validation.and_then(|i| v.policy.validations.get(i))
                     {
@@ -487,7 +496,7 @@ impl PolicySet {
                 }
             };
             let d: &mut Draft = cx.report(&MetaOf(meta), label);
-            d.message(message).severity(severity);
+            d.message(message).identity(identity);
             if let Some((site, text)) = related {
                 d.related_site(&site, text);
             }
@@ -557,8 +566,7 @@ impl PolicySet {
                     "admission policy \"{}\" has no ValidatingAdmissionPolicyBinding in the input: it is not evaluated",
                     p.name
                 ))
-                .label("no binding")
-                .severity(Severity::Low);
+                .label("no binding");
                 out.push(d);
             }
         }
@@ -575,7 +583,7 @@ impl PolicySet {
                 "admission policy \"{policy}\": {what} could not be evaluated for {object} ({message}); under failurePolicy Ignore the API server admits such objects unchecked"
             ))
             .label("could not be evaluated")
-            .severity(Severity::Low);
+            .identity(format!("{policy}\u{1f}{what}"));
             out.push(d);
         }
         drop(ignored);
@@ -590,8 +598,7 @@ impl PolicySet {
                     "binding \"{}\" names policy \"{}\", which is not in the input: nothing is evaluated for it",
                     b.name, b.policy
                 ))
-                .label("policy not found")
-                .severity(Severity::Low);
+                .label("policy not found");
                 out.push(d);
             }
         }
@@ -599,14 +606,9 @@ impl PolicySet {
     }
 }
 
-/// The severity of a binding's findings (Deny → high, Warn → medium, Audit → low), and
-/// whether it denies.
-fn severity_of(b: &Binding) -> (Severity, bool) {
-    match b.actions.iter().max() {
-        Some(Action::Deny) => (Severity::High, true),
-        Some(Action::Warn) => (Severity::Medium, false),
-        Some(Action::Audit) | None => (Severity::Low, false),
-    }
+/// Whether the API server rejects what a binding's policy flags (else it warns or audits).
+fn denies(b: &Binding) -> bool {
+    b.actions.iter().max() == Some(&Action::Deny)
 }
 
 /// The label of a finding about `route` (a node that exists, or the deepest one that does);

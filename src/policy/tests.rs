@@ -192,7 +192,10 @@ fn print_locations() {
 /// The Pod Security (baseline) policies of the corpus and the kubeward rules that speak about
 /// the same control.
 const PSS_PAIRS: &[(&str, &[&str])] = &[
-    ("disallow-capabilities", &["dangerous-capabilities"]),
+    (
+        "disallow-capabilities",
+        &["dangerous-capabilities", "misspelt-capability"],
+    ),
     (
         "disallow-host-namespaces",
         &["host-network", "host-pid", "host-ipc"],
@@ -203,7 +206,10 @@ const PSS_PAIRS: &[(&str, &[&str])] = &[
     ("disallow-privileged-containers", &["privileged-container"]),
     ("disallow-proc-mount", &["unsafe-proc-mount"]),
     ("disallow-selinux", &["selinux-custom-options"]),
-    ("restrict-seccomp", &["seccomp-profile"]),
+    (
+        "restrict-seccomp",
+        &["seccomp-profile", "seccomp-profile-unset"],
+    ),
     ("restrict-sysctls", &["unsafe-sysctls"]),
 ];
 

@@ -17,7 +17,7 @@
 use std::borrow::Cow;
 
 use crate::model::{Container, PodSpec};
-use crate::rule::{Fix, PssLevel, RuleMeta, Severity};
+use crate::rule::{Fix, PssLevel, RuleMeta};
 use crate::yaml::{Label, NodeRef};
 
 /// Newest Kubernetes minor version whose Pod Security Standards kubeward knows.
@@ -40,6 +40,15 @@ pub const BASELINE_CAPABILITIES: [&str; 13] = [
     "SETUID",
     "SYS_CHROOT",
 ];
+
+/// A capability's name as the runtime reads it: upper case, without `CAP_` (`cap_chown` →
+/// `CHOWN`). Pod-security-admission compares the name as written, not this.
+pub fn canonical_capability(cap: &str) -> String {
+    let upper = cap.to_ascii_uppercase();
+    upper
+        .strip_prefix("CAP_")
+        .map_or(upper.clone(), str::to_owned)
+}
 
 /// A set of Kubernetes minor versions `v1.0`…`v1.63` (bit N is `v1.N`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -168,9 +177,8 @@ pub struct Detail {
     pub help: Cow<'static, str>,
     /// Other places that explain it.
     pub related: Vec<(Label, String)>,
-    /// A severity other than the rule's.
-    pub severity: Option<Severity>,
-    /// The automatic fix (built only when the run wants fixes).
+    /// The automatic fix (built only when the run wants fixes); the finding always has the
+    /// rule's one severity.
     pub fix: Option<Fix>,
 }
 
@@ -181,7 +189,6 @@ impl Detail {
             message: message.into(),
             help: help.into(),
             related: Vec::new(),
-            severity: None,
             fix: None,
         }
     }
@@ -209,13 +216,6 @@ impl Detail {
             Some(at) => self.related(at, text),
             None => self,
         }
-    }
-
-    /// Lower the severity of this finding.
-    #[must_use]
-    pub fn severity(mut self, s: Severity) -> Detail {
-        self.severity = Some(s);
-        self
     }
 }
 
@@ -292,7 +292,8 @@ pub trait Reporter {
     fn selected(&self) -> (Option<PssLevel>, u32);
     /// The run wants automatic fixes (`--fix`, `--diff`, formats that carry them).
     fn fixes(&self) -> bool;
-    /// Report a violation of `control` at `at` as `detail` says.
+    /// Report a violation of `control` at `at` as `detail` says (message and help: the
+    /// rule's own when empty); the finding has the rule's severity.
     fn violation(&mut self, control: &dyn PssControl, at: Label, detail: Detail);
 }
 

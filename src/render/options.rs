@@ -1,5 +1,6 @@
 //! How to render (the flags and the configuration), and what rendering leaves for the lint run.
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use super::exec;
@@ -30,6 +31,55 @@ pub struct Options {
     pub limits: Limits,
     /// The repositories of the scanned paths.
     pub scope: Scope,
+    /// The files given one by one and the overlays of their repositories.
+    pub explicit: Explicit,
+}
+
+/// Files given one by one on the command line (pre-commit passes only the changed files), and
+/// the overlays of their git work trees: a file that a Kustomize overlay of its repository
+/// builds from (a resource, a patch, a kustomization) is linted through the repository's
+/// overlays that build from it, as `kubeward lint` of the repository lints it, and of what those
+/// overlays render only what lands on the paths given is reported.
+#[derive(Debug, Clone, Default)]
+pub struct Explicit {
+    /// The files given (absolute, `.` and `..` resolved by name).
+    pub files: BTreeSet<PathBuf>,
+    /// The directories given (absolute): what lands under them is reported too.
+    pub dirs: Vec<PathBuf>,
+    /// The directories of the kustomization files in the git work trees of `files` (absolute),
+    /// as the walk of each work tree finds them.
+    pub kustomizations: Vec<PathBuf>,
+}
+
+impl Explicit {
+    /// The paths of a run: `paths` as given, and the kustomization directories of their
+    /// repositories (see [`crate::input::kustomizations_around`]).
+    pub fn of(paths: &[String], kustomizations: Vec<PathBuf>) -> Explicit {
+        let mut files = BTreeSet::new();
+        let mut dirs = Vec::new();
+        for p in paths.iter().filter(|p| *p != "-").map(Path::new) {
+            if p.is_file() {
+                files.insert(exec::absolute(p));
+            } else if p.is_dir() {
+                dirs.push(exec::absolute(p));
+            }
+        }
+        let kustomizations = if files.is_empty() {
+            Vec::new()
+        } else {
+            kustomizations.iter().map(|d| exec::absolute(d)).collect()
+        };
+        Explicit {
+            files,
+            dirs,
+            kustomizations,
+        }
+    }
+
+    /// Whether `path` (absolute) is a path given or lies under a directory given.
+    pub fn covers(&self, path: &Path) -> bool {
+        self.files.contains(path) || self.dirs.iter().any(|d| path.starts_with(d))
+    }
 }
 
 /// A render option that cannot be used (exit code 2).
@@ -60,6 +110,7 @@ impl Default for Options {
             helm_values: Vec::new(),
             limits: Limits::default(),
             scope: Scope::cwd(),
+            explicit: Explicit::default(),
         }
     }
 }
@@ -111,6 +162,7 @@ impl Options {
             helm_values: values,
             limits,
             scope,
+            explicit: Explicit::default(),
         })
     }
 }

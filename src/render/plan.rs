@@ -14,7 +14,7 @@ use super::build::{self, KDoc, Renderer};
 use super::exec;
 use super::helm;
 use super::kustomize::{self, Graph};
-pub use super::options::{Context, Error, Mode, Options};
+pub use super::options::{Context, Error, Explicit, Mode, Options};
 use super::problem::{Kind, Problem};
 use super::{chart, guard};
 use crate::input::{Input, InputSource, display_path};
@@ -57,6 +57,29 @@ pub struct Prepared {
     pub notices: Vec<String>,
     /// For the lint run.
     pub context: Context,
+    /// What was rendered only because a file given one by one builds into it: of what it
+    /// finds, only what lands on the paths given is reported.
+    pub restricted: Restricted,
+    /// Files that are not objects of their own in a repository run (patches, and the files of
+    /// the overlays rendered): never read raw as context.
+    pub not_context: Vec<PathBuf>,
+}
+
+/// The overlays rendered only because a file given one by one builds into them.
+#[derive(Debug, Default)]
+pub struct Restricted {
+    /// Their rendered inputs, by display.
+    pub renders: Vec<String>,
+    /// The files they build from that no other overlay rendered builds from (absolute): the
+    /// findings of the cross-object rules on their objects land there.
+    pub files: BTreeSet<PathBuf>,
+}
+
+impl Restricted {
+    /// Whether nothing was rendered for files given one by one only.
+    pub fn is_empty(&self) -> bool {
+        self.renders.is_empty()
+    }
 }
 
 /// Reason for patches listed by a kustomization.
@@ -92,6 +115,8 @@ pub fn prepare(inputs: Vec<Input>, skipped: Vec<(String, String)>, opts: &Option
             scope: opts.scope.clone(),
             problems: Vec::new(),
         },
+        restricted: Restricted::default(),
+        not_context: Vec::new(),
     };
     let mut skip: BTreeMap<PathBuf, &'static str> = BTreeMap::new();
     let mut rendered = Vec::new();
@@ -108,7 +133,7 @@ pub fn prepare(inputs: Vec<Input>, skipped: Vec<(String, String)>, opts: &Option
         .collect::<BTreeSet<_>>()
         .into_iter()
         .collect();
-    if !roots.is_empty() {
+    if !roots.is_empty() || !opts.explicit.kustomizations.is_empty() {
         kustomize_all(roots, opts, &mut out, &mut skip, &mut rendered);
     }
     let charts: Vec<PathBuf> = inputs
@@ -186,11 +211,24 @@ fn kustomize_all(
         }
         false
     });
+    let restricted = explicit_overlays(&mut graph, &mut roots, &opts.explicit);
     let entries = graph.entry_points(&roots);
     let trees: Vec<BTreeSet<PathBuf>> = entries.iter().map(|e| graph.tree(e)).collect();
     for file in kustomize::patch_files(&graph).into_keys() {
+        out.not_context.push(file.clone());
         skip.insert(file, PATCH);
     }
+    // What an overlay rendered only for files given one by one reports elsewhere is left out.
+    let covered = |dir: &PathBuf, problems: Vec<Problem>| -> Vec<Problem> {
+        if restricted.contains(dir) {
+            problems
+                .into_iter()
+                .filter(|p| opts.explicit.covers(&p.file))
+                .collect()
+        } else {
+            problems
+        }
+    };
     if entries.is_empty() && refused.is_empty() {
         return;
     }
@@ -215,6 +253,7 @@ fn kustomize_all(
         if problems.is_empty() {
             safe.push((dir, tree));
         } else {
+            let problems = covered(&dir, problems);
             unsafe_overlay(&dir, problems, out);
         }
     }
@@ -233,6 +272,9 @@ fn kustomize_all(
         .map(|(dir, _)| build::build(&renderer, dir, &graph, &opts.scope, &opts.limits))
         .collect();
     let mut ok = 0;
+    // Files built into the overlays rendered for files given one by one, and into the others.
+    let mut only_given = BTreeSet::new();
+    let mut unrestricted = BTreeSet::new();
     for ((dir, tree), build) in safe.iter().zip(builds) {
         let shown = display_path(dir);
         match build {
@@ -250,13 +292,21 @@ fn kustomize_all(
                         RENDERED_RESOURCE
                     };
                     skip.entry(f.clone()).or_insert(reason);
+                    out.not_context.push(f.clone());
                 }
                 let kustomization = graph
                     .cached(dir)
                     .map_or_else(|| dir.join("kustomization.yaml"), |k| k.path.clone());
                 let text: Arc<str> = Arc::from(b.text);
+                let display = format!("{shown} ({})", renderer.name());
+                if restricted.contains(dir) {
+                    out.restricted.renders.push(display.clone());
+                    only_given.extend(tree.iter().cloned());
+                } else {
+                    unrestricted.extend(tree.iter().cloned());
+                }
                 rendered.push(Input {
-                    display: format!("{shown} ({})", renderer.name()),
+                    display,
                     source: InputSource::Rendered(Arc::new(Rendered {
                         text,
                         via: Via::Kustomize {
@@ -277,16 +327,16 @@ fn kustomize_all(
                     Some(k) => (k.path.clone(), overlay_label(k)),
                     None => (dir.join(kustomize::FILE_NAMES[0]), None),
                 };
-                out.context.problems.push(
-                    Problem::at(Kind::Error, &file, 0, label).says(
-                        format!("the overlay was not rendered: {message}"),
-                        "overlay not rendered",
-                        "Fix the overlay so that `kustomize build` succeeds within the limits (--render-timeout, --render-max-output), or lint it with --render never.",
-                    ),
+                let problem = Problem::at(Kind::Error, &file, 0, label).says(
+                    format!("the overlay was not rendered: {message}"),
+                    "overlay not rendered",
+                    "Fix the overlay so that `kustomize build` succeeds within the limits (--render-timeout, --render-max-output), or lint it with --render never.",
                 );
+                out.context.problems.extend(covered(dir, vec![problem]));
             }
         }
     }
+    out.restricted.files = only_given.difference(&unrestricted).cloned().collect();
     if ok > 0 {
         out.notices.push(format!(
             "Kustomize: rendered {} with `{}`",
@@ -294,6 +344,50 @@ fn kustomize_all(
             renderer.name()
         ));
     }
+}
+
+/// The overlays to render for the files given one by one, as the repository run renders them:
+/// the repository's entry points (among every kustomization of the files' work trees) whose
+/// tree holds a path given (a file, or a file under a directory given), added to `roots`, from which the directories of kustomization
+/// files given one by one are taken out (they are built through those entry points, not on
+/// their own). Returns the entry points added that the directories given would not render:
+/// only what they render on the paths given is reported.
+fn explicit_overlays(
+    graph: &mut Graph,
+    roots: &mut Vec<PathBuf>,
+    explicit: &Explicit,
+) -> BTreeSet<PathBuf> {
+    if explicit.files.is_empty() || explicit.kustomizations.is_empty() {
+        return BTreeSet::new();
+    }
+    roots.retain(|d| {
+        explicit.dirs.iter().any(|x| d.starts_with(x))
+            || !kustomize::FILE_NAMES
+                .iter()
+                .any(|n| explicit.files.contains(&d.join(n)))
+    });
+    let walked: BTreeSet<PathBuf> = graph.entry_points(roots).into_iter().collect();
+    let mut every: Vec<PathBuf> = explicit
+        .kustomizations
+        .iter()
+        .chain(roots.iter())
+        .cloned()
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    every.retain(|d| graph.get(d).is_some());
+    let mut added = BTreeSet::new();
+    for entry in graph.entry_points(&every) {
+        if graph.tree(&entry).iter().any(|f| explicit.covers(f)) {
+            if !walked.contains(&entry) {
+                added.insert(entry.clone());
+            }
+            roots.push(entry);
+        }
+    }
+    roots.sort();
+    roots.dedup();
+    added
 }
 
 fn helm_all(charts: &[PathBuf], opts: &Options, out: &mut Prepared, rendered: &mut Vec<Input>) {

@@ -14,7 +14,7 @@ use super::exec;
 use super::plan::{Rendered, Via};
 use super::registry::Registry;
 use super::routes::node_at;
-use crate::finding::{Location, Trace};
+use crate::finding::{Fingerprint, Location, Trace};
 use crate::input::{Input, InputSource, display_path};
 use crate::model::ObjectIdent;
 use crate::yaml::{
@@ -172,8 +172,12 @@ pub struct Traced {
     pub at: Location,
     /// What to attach to the finding.
     pub trace: Trace,
-    /// Path for the fingerprint (the file the finding now points at).
+    /// Path for the fingerprint (the file the finding now points at; empty when that is the
+    /// rendered input itself).
     pub fingerprint_path: String,
+    /// Path the fingerprint took before baseline format version 2: the Helm template named by
+    /// `# Source:` when the finding stayed in rendered output the user committed.
+    pub legacy_path: Option<String>,
     /// Identity for the fingerprint: the object as its source file names it.
     pub fingerprint_ident: Option<ObjectIdent>,
     /// Further places that explain the finding (e.g. the object a patch changed).
@@ -276,7 +280,9 @@ impl<'s> Tracer<'s> {
                         rendered,
                         rendered_is_input,
                         overlays: overlay.into_iter().collect(),
+                        legacy: Fingerprint::default(),
                     },
+                    legacy_path: None,
                     related: k.related,
                 })
             }
@@ -289,10 +295,15 @@ impl<'s> Tracer<'s> {
                     .helm(doc, label)
                     .or_else(|| self.fallback())
                     .unwrap_or(rendered);
-                let fingerprint_path = match hd {
-                    Some(hd) if at.file == rendered.file => hd.source.clone(),
-                    _ => self.display_of(at.file),
-                };
+                // The file that holds the finding is part of its identity: one chart rendered
+                // into `envs/staging/` and `envs/prod/` gives two findings, not one. When the
+                // finding stays in rendered output (its template is not in the repository), that
+                // is the rendered file (the finishing of the finding knows its path; it is not
+                // among the sources), not the template the `# Source:` comment names.
+                let fingerprint_path = self.display_of(at.file);
+                let legacy_path = hd
+                    .filter(|_| at.file == rendered.file)
+                    .map(|hd| hd.source.clone());
                 Some(Traced {
                     at,
                     trace: Trace {
@@ -301,8 +312,10 @@ impl<'s> Tracer<'s> {
                         rendered,
                         rendered_is_input,
                         overlays: Vec::new(),
+                        legacy: Fingerprint::default(),
                     },
                     fingerprint_path,
+                    legacy_path,
                     fingerprint_ident: None,
                     related: Vec::new(),
                 })

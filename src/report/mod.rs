@@ -96,7 +96,8 @@ impl<'a> Report<'a> {
         match &self.frame {
             Some(Ok(f)) => sarif::write_framed(self.run, self.rules, f, w),
             Some(Err(e)) => Err(io::Error::new(e.kind(), e.to_string())),
-            None => sarif::write(self.run, self.rules, None, w),
+            // The lint command always builds the frame (with the configuration's severities).
+            None => sarif::write(self.run, self.rules, &[], None, w),
         }
     }
 

@@ -26,20 +26,23 @@ use crate::rule::{Rule, Severity};
 const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 const INFO_URI: &str = "https://github.com/kubeward/kubeward";
 
-fn descriptor(rule: &dyn Rule) -> ReportingDescriptor {
+/// A rule's descriptor. `severity` is the severity of every finding of the rule in the run: the
+/// rule's own, or the one the configuration gives it (`rules.severity`). GitHub takes an alert's
+/// severity from `security-severity` only, so it must be the findings' severity.
+fn descriptor(rule: &dyn Rule, severity: Severity) -> ReportingDescriptor {
     let m = rule.meta();
     let mut props = BTreeMap::new();
     props.insert(
         "security-severity".to_owned(),
-        json!(m.severity.security_score()),
+        json!(severity.security_score()),
     );
     props.insert(
         "precision".to_owned(),
         json!(if m.pss.is_some() { "very-high" } else { "high" }),
     );
     props.insert(
-        "problem.severity".to_owned(),
-        json!(match m.severity {
+        "probleseverity".to_owned(),
+        json!(match severity {
             Severity::Low => "recommendation",
             Severity::Medium => "warning",
             Severity::High | Severity::Critical => "error",
@@ -61,7 +64,7 @@ fn descriptor(rule: &dyn Rule) -> ReportingDescriptor {
         }),
         help_uri: Some(m.url.to_owned()),
         default_configuration: Some(ReportingConfiguration {
-            level: Some(json!(m.severity.sarif_level())),
+            level: Some(json!(severity.sarif_level())),
             ..Default::default()
         }),
         properties: Some(PropertyBag {
@@ -486,8 +489,13 @@ pub struct Frame {
     mark: usize,
 }
 
-/// The frame of a log for `rules` (the enabled rules, in registry order).
-pub fn frame(rules: &[&'static dyn Rule], category: Option<&str>) -> std::io::Result<Frame> {
+/// The frame of a log for `rules` (the enabled rules, in registry order); `severities` are the
+/// configuration's severity changes (`rules.severity`).
+pub fn frame(
+    rules: &[&'static dyn Rule],
+    severities: &[(&'static str, Severity)],
+    category: Option<&str>,
+) -> std::io::Result<Frame> {
     let mut base = BTreeMap::new();
     base.insert(
         "%SRCROOT%".to_owned(),
@@ -503,7 +511,16 @@ pub fn frame(rules: &[&'static dyn Rule], category: Option<&str>) -> std::io::Re
     driver.semantic_version = Some(env!("CARGO_PKG_VERSION").to_owned());
     driver.version = Some(env!("CARGO_PKG_VERSION").to_owned());
     driver.information_uri = Some(INFO_URI.to_owned());
-    driver.rules = Some(rules.iter().map(|r| descriptor(*r)).collect());
+    driver.rules = Some(
+        rules
+            .iter()
+            .map(|r| {
+                let id = r.meta().id;
+                let configured = severities.iter().find(|(s, _)| *s == id);
+                descriptor(*r, configured.map_or(r.meta().severity, |(_, s)| *s))
+            })
+            .collect(),
+    );
     let mut sarif_run = SarifRun::builder()
         .tool(Tool::builder().driver(driver).build())
         .build();
@@ -547,10 +564,11 @@ pub fn frame(rules: &[&'static dyn Rule], category: Option<&str>) -> std::io::Re
 pub fn write(
     run: &Run,
     rules: &[&'static dyn Rule],
+    severities: &[(&'static str, Severity)],
     category: Option<&str>,
     w: &mut dyn Write,
 ) -> std::io::Result<()> {
-    write_framed(run, rules, &frame(rules, category)?, w)
+    write_framed(run, rules, &frame(rules, severities, category)?, w)
 }
 
 /// Write the run as SARIF to `w` in a frame built for the same `rules`.

@@ -77,6 +77,9 @@ pub struct Draft {
     pub(crate) help: Option<Cow<'static, str>>,
     pub(crate) sensitive: Vec<Label>,
     pub(crate) label: Option<Cow<'static, str>>,
+    /// What tells this finding apart from others of the rule at the same place (part of the
+    /// fingerprint), e.g. the admission policy that flags it.
+    pub(crate) identity: Option<String>,
     /// The automatic fix, when the run wants fixes and the rule has one here.
     pub(crate) fix: Option<Box<Fix>>,
     wants_fix: bool,
@@ -93,6 +96,7 @@ impl Draft {
             help: None,
             sensitive: Vec::new(),
             label: None,
+            identity: None,
             fix: None,
             wants_fix,
         }
@@ -143,6 +147,13 @@ impl Draft {
         self
     }
 
+    /// What tells this finding apart from other findings of the rule at the same place (the
+    /// fingerprint includes it): e.g. the admission policy, when several flag one node.
+    pub fn identity(&mut self, part: impl Into<String>) -> &mut Self {
+        self.identity = Some(part.into());
+        self
+    }
+
     /// How to fix it: an imperative sentence ending with a period.
     pub fn help(&mut self, h: impl Into<Cow<'static, str>>) -> &mut Self {
         self.help = Some(h.into());
@@ -174,12 +185,6 @@ impl Draft {
             at.value()
         };
         self.sensitive.push(at);
-        self
-    }
-
-    /// Lower the severity of this finding (never above the rule's).
-    pub fn severity(&mut self, s: Severity) -> &mut Self {
-        self.severity = s.min(self.meta.severity);
         self
     }
 }
@@ -240,9 +245,6 @@ impl crate::pss::Reporter for Context<'_> {
         }
         for (at, text) in detail.related {
             draft.related(at, text);
-        }
-        if let Some(s) = detail.severity {
-            draft.severity(s);
         }
         if let Some(f) = detail.fix {
             draft.set_fix(f);

@@ -18,11 +18,12 @@ pub use crate::rules::network::{
     NodePortService, ServiceExternalIps,
 };
 pub use crate::rules::pod_security::{
-    AdmissionRejected, ApparmorUnconfined, CapabilitiesNotDropped, DangerousCapabilities, HostIpc,
-    HostNetwork, HostPathPersistentVolume, HostPathVolume, HostPid, HostPort,
-    NamespaceWithoutPodSecurity, PrivilegeEscalation, PrivilegedContainer, ProbeCustomHost,
-    RestrictedVolumeTypes, RunAsRoot, RunAsRootGroup, SeccompProfile, SelinuxCustomOptions,
-    UnsafeProcMount, UnsafeSysctls, WindowsHostProcess,
+    AdmissionRejected, AllowPrivilegeEscalationUnset, ApparmorUnconfined, CapabilitiesNotDropped,
+    DangerousCapabilities, HostIpc, HostNetwork, HostPathPersistentVolume, HostPathVolume, HostPid,
+    HostPort, MisspeltCapability, NamespaceWithoutPodSecurity, NonRootNotRequired,
+    PrivilegeEscalation, PrivilegedContainer, ProbeCustomHost, RestrictedVolumeTypes, RunAsRoot,
+    RunAsRootGroup, SeccompProfile, SeccompProfileUnset, SelinuxCustomOptions, UnsafeProcMount,
+    UnsafeSysctls, WindowsHostProcess,
 };
 pub use crate::rules::policy::AdmissionPolicy;
 pub use crate::rules::rbac::{
@@ -47,6 +48,7 @@ pub use crate::rules::workload::{
 pub static ALL: &[&dyn Rule] = &[
     &AdmissionPolicy,
     &AdmissionRejected,
+    &AllowPrivilegeEscalationUnset,
     &ApparmorUnconfined,
     &AutomountServiceAccountToken,
     &AzureKeyvaultFlexvolumeDeprecated,
@@ -89,11 +91,13 @@ pub static ALL: &[&dyn Rule] = &[
     &MissingEgressPolicy,
     &MissingNetworkPolicy,
     &MissingResourceLimits,
+    &MisspeltCapability,
     &NamespaceWithoutDefaultDeny,
     &NamespaceWithoutEgressDeny,
     &NamespaceWithoutPodSecurity,
     &NamespaceWithoutResourceQuota,
     &NodePortService,
+    &NonRootNotRequired,
     &ParseError,
     &PlaintextSecret,
     &PrivilegeEscalation,
@@ -115,6 +119,7 @@ pub static ALL: &[&dyn Rule] = &[
     &RunAsRoot,
     &RunAsRootGroup,
     &SeccompProfile,
+    &SeccompProfileUnset,
     &SelinuxCustomOptions,
     &ServiceExternalIps,
     &SuppressionWithoutReason,
@@ -129,6 +134,7 @@ pub static ALL: &[&dyn Rule] = &[
 
 /// The Pod Security Standards controls (every rule declaring `pss:`), sorted by id.
 pub(crate) static PSS_CONTROLS: &[&dyn PssControl] = &[
+    &AllowPrivilegeEscalationUnset,
     &ApparmorUnconfined,
     &CapabilitiesNotDropped,
     &DangerousCapabilities,
@@ -137,12 +143,15 @@ pub(crate) static PSS_CONTROLS: &[&dyn PssControl] = &[
     &HostPathVolume,
     &HostPid,
     &HostPort,
+    &MisspeltCapability,
+    &NonRootNotRequired,
     &PrivilegeEscalation,
     &PrivilegedContainer,
     &ProbeCustomHost,
     &RestrictedVolumeTypes,
     &RunAsRoot,
     &SeccompProfile,
+    &SeccompProfileUnset,
     &SelinuxCustomOptions,
     &UnsafeProcMount,
     &UnsafeSysctls,

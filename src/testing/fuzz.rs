@@ -87,7 +87,7 @@ pub(crate) fn check_run(run: &Run, rules: &[&'static dyn Rule]) {
     let _ = report::github::step_summary(run, None);
 
     let mut sarif = Vec::new();
-    report::sarif::write(run, rules, None, &mut sarif).expect("SARIF is written to memory");
+    report::sarif::write(run, rules, &[], None, &mut sarif).expect("SARIF is written to memory");
     let sarif = String::from_utf8(sarif).expect("SARIF is UTF-8");
     check_sarif(&sarif, run.findings.len());
 

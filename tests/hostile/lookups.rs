@@ -68,7 +68,7 @@ fn a_configuration_that_links_inside_the_repository_is_read() {
         .filter_map(|f| f["rule"].as_str())
         .collect();
     assert!(!rules.contains(&"host-network"), "{rules:?}");
-    assert!(rules.contains(&"run-as-root"), "{rules:?}");
+    assert!(rules.contains(&"non-root-not-required"), "{rules:?}");
 }
 
 #[cfg(unix)]

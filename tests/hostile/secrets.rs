@@ -374,7 +374,7 @@ kind: Pod
 metadata:
   name: web
   annotations:
-    kubeward.io/ignore: \"run-as-root: approved, see {slack}\"
+    kubeward.io/ignore: \"non-root-not-required: approved, see {slack}\"
 spec:
   containers:
   - name: web

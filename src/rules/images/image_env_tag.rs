@@ -2,7 +2,7 @@ use std::ops::Range;
 
 use crate::model::image::container_image;
 use crate::model::{Container, PodSpec};
-use crate::rule::{Context, Rule, Severity, declare_rule};
+use crate::rule::{Context, Rule, declare_rule};
 
 declare_rule! {
     /// ## What it flags
@@ -13,7 +13,7 @@ declare_rule! {
     /// `qa`, `test`, `uat`, `prod`, `production`, `prd`), case-insensitively, optionally followed
     /// by digits (`qa2`, `prod01`). Substrings never match (`product`, `devtools`, `devel`,
     /// `testing`), and the registry host is never examined (`dev.example.com/app` is fine).
-    /// A match in the tag is medium severity, one in the repository path low; in the path,
+    /// In the repository path,
     /// `test` and `qa` count only as a whole namespace component (`acme/qa/app`; not
     /// `test-webserver` or `quay.io/test`, which name test images).
     ///
@@ -89,16 +89,13 @@ impl Rule for ImageEnvTag {
             }
         };
         let word = text[range.clone()].to_owned();
-        let d = cx
+        cx
             .report(self, c.at(["image"]).sub(range).label(format!("`{word}` names an environment")))
             .message(format!(
                 "{} uses image `{text}` whose {place} names the environment `{word}`; environment-specific images hint at configuration baked into the image",
                 c.describe()
             ))
             .help("Build one image for every environment, promote the same digest from test to production, and inject environment settings at deploy time (ConfigMap, Secret, env).");
-        if place != "tag" {
-            d.severity(Severity::Low);
-        }
     }
 }
 

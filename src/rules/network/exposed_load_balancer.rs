@@ -1,5 +1,5 @@
 use crate::model::Object;
-use crate::rule::{Context, Rule, Severity, declare_rule};
+use crate::rule::{Context, Rule, declare_rule};
 use crate::yaml::{NodeRef, Seg};
 
 declare_rule! {
@@ -18,8 +18,7 @@ declare_rule! {
     ///
     /// Services handled by the AWS Load Balancer Controller (`loadBalancerClass:
     /// service.k8s.aws/nlb`, or `aws-load-balancer-type: external`/`nlb-ip`) without a scheme
-    /// default to internal there but are public with the in-tree controller; they are reported
-    /// at low severity.
+    /// default to internal there but are public with the in-tree controller; the message says so.
     ///
     /// ## Why it matters
     /// Cloud load balancers are public by default: the Service is reachable from the whole
@@ -190,9 +189,6 @@ impl Rule for ExposedLoadBalancer {
         d.message(message).help(
             "Make it internal (e.g. `service.beta.kubernetes.io/azure-load-balancer-internal: \"true\"`, `service.beta.kubernetes.io/aws-load-balancer-scheme: internal`, `networking.gke.io/load-balancer-type: Internal`), or list the client networks in `spec.loadBalancerSourceRanges`.",
         );
-        if ambiguous {
-            d.severity(Severity::Low);
-        }
     }
 }
 

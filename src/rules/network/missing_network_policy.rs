@@ -2,7 +2,7 @@ use std::collections::HashMap;
 
 use crate::finding::Text;
 use crate::model::{Facts, Flavor, PolicyFacts, World, describe_ns};
-use crate::rule::{Rule, Severity, WorldContext, declare_rule};
+use crate::rule::{Rule, WorldContext, declare_rule};
 
 declare_rule! {
     /// ## What it flags
@@ -208,9 +208,6 @@ impl Rule for MissingNetworkPolicy {
                         "Add a NetworkPolicy in {} whose `podSelector` matches these labels and lists the allowed `ingress` sources, or a default-deny policy (`podSelector: {{}}`, `policyTypes: [Ingress]`).",
                         ns.name().map_or("the workload's namespace".to_owned(), |n| format!("namespace \"{n}\""))
                     ));
-                if !unknown.is_empty() {
-                    d.severity(Severity::Low);
-                }
                 for p in others
                     .map(|i| policies[i])
                     .chain(unknown.iter().copied())

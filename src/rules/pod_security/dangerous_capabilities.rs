@@ -1,6 +1,6 @@
 use crate::model::{Object, PodSpec};
 use crate::pss::{self, BASELINE_CAPABILITIES, Detail, Levels, Out, PssControl, Versions};
-use crate::rule::{Context, Rule, Severity, declare_rule};
+use crate::rule::{Context, Rule, declare_rule};
 use crate::yaml::{Label, Seg};
 
 declare_rule! {
@@ -8,9 +8,11 @@ declare_rule! {
     /// A container (init and ephemeral included) whose `securityContext.capabilities.add` lists a
     /// capability outside the container runtime's default set: AUDIT_WRITE, CHOWN, DAC_OVERRIDE,
     /// FOWNER, FSETID, KILL, MKNOD, NET_BIND_SERVICE, SETFCAP, SETGID, SETPCAP, SETUID and
-    /// SYS_CHROOT. Names are compared exactly, as pod-security-admission does: `chown` and
-    /// `CAP_CHOWN` are outside the set too. `drop` is not examined here (see
-    /// `capabilities-not-dropped`).
+    /// SYS_CHROOT. `drop` is not examined here (see `capabilities-not-dropped`).
+    ///
+    /// Pod-security-admission compares names exactly, so `chown` and `CAP_CHOWN` are outside the
+    /// set too; such a default capability spelt otherwise is the separate rule
+    /// `misspelt-capability` (medium), so that every finding of this rule is high.
     ///
     /// ## Why it matters
     /// Capabilities such as SYS_ADMIN, SYS_PTRACE, SYS_MODULE, NET_ADMIN or NET_RAW hand the
@@ -89,47 +91,26 @@ impl PssControl for DangerousCapabilities {
                     Seg::from("add"),
                     Seg::from(i),
                 ];
-                let canonical = canonical(cap);
-                let misspelt = BASELINE_CAPABILITIES.contains(&canonical.as_str());
-                let label = if misspelt {
-                    "not spelt as PSA expects"
-                } else {
-                    "capability outside the Baseline set"
-                };
-                out.flag(levels, Label::at(c.ptr.join(route)).label(label), || {
-                    if misspelt {
-                        Detail::new(
-                            format!(
-                                "{} adds capability `{cap}`; the Baseline level compares names exactly and allows `{canonical}`, not `{cap}`",
-                                c.describe()
-                            ),
-                            format!("Write the capability as `{canonical}`: upper case, without the `CAP_` prefix."),
-                        )
-                        .severity(Severity::Medium)
-                    } else {
-                        Detail::new(
-                            format!(
-                                "{} adds capability `{cap}`; the Baseline level allows adding only the runtime's defaults ({})",
-                                c.describe(),
-                                BASELINE_CAPABILITIES.join(", ")
-                            ),
-                            format!(
-                                "Remove `{cap}` from `securityContext.capabilities.add`; if the workload cannot run without it, isolate it in a namespace whose `pod-security.kubernetes.io/enforce` level is `privileged`."
-                            ),
-                        )
-                    }
+                // A runtime default spelt otherwise (`chown`, `CAP_CHOWN`): `misspelt-capability`.
+                if BASELINE_CAPABILITIES.contains(&pss::canonical_capability(cap).as_str()) {
+                    continue;
+                }
+                let at = Label::at(c.ptr.join(route)).label("capability outside the Baseline set");
+                out.flag(levels, at, || {
+                    Detail::new(
+                        format!(
+                            "{} adds capability `{cap}`; the Baseline level allows adding only the runtime's defaults ({})",
+                            c.describe(),
+                            BASELINE_CAPABILITIES.join(", ")
+                        ),
+                        format!(
+                            "Remove `{cap}` from `securityContext.capabilities.add`; if the workload cannot run without it, isolate it in a namespace whose `pod-security.kubernetes.io/enforce` level is `privileged`."
+                        ),
+                    )
                 });
             }
         }
     }
-}
-
-/// `cap_chown` → `CHOWN`.
-fn canonical(cap: &str) -> String {
-    let upper = cap.to_ascii_uppercase();
-    upper
-        .strip_prefix("CAP_")
-        .map_or(upper.clone(), str::to_owned)
 }
 
 #[cfg(test)]
@@ -158,7 +139,7 @@ mod tests {
             .fail(concat!(
                 "apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec:\n  containers:\n  - name: a\n    image: nginx:1.27\n",
                 "    securityContext:\n      capabilities:\n        add:\n",
-                "        - CAP_CHOWN   #~ dangerous-capabilities\n        - net_raw   #~ dangerous-capabilities\n",
+                "        - CAP_CHOWN\n        - net_raw   #~ dangerous-capabilities\n",
             ))
             .snapshot();
     }

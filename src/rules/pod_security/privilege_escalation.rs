@@ -1,14 +1,17 @@
 use crate::model::{Container, Object, PodSpec};
 use crate::pss::{self, Detail, Levels, Out, PssControl, Versions};
-use crate::rule::{Context, Fix, FixKind, Rule, Severity, declare_rule};
+use crate::rule::{Context, Fix, FixKind, Rule, declare_rule};
 use crate::yaml::{Change, NodeRef, Scalar};
 
 declare_rule! {
     /// ## What it flags
-    /// A container (init and ephemeral included) that does not set
-    /// `securityContext.allowPrivilegeEscalation: false` explicitly: unset means allowed.
+    /// A container (init and ephemeral included) that sets
+    /// `securityContext.allowPrivilegeEscalation: true`.
     /// Pod-security-admission applies this Restricted control from v1.8 (when the field appeared);
     /// Windows pods (`spec.os.name: windows`) are exempt from v1.25.
+    ///
+    /// A container that leaves the setting out (unset means allowed) is the separate rule
+    /// `allow-privilege-escalation-unset` (medium), so that every finding of this rule is high.
     ///
     /// ## Why it matters
     /// Unless `no_new_privs` is set, which is what `allowPrivilegeEscalation: false` does, a
@@ -25,6 +28,8 @@ declare_rule! {
     ///   containers:
     ///   - name: web
     ///     image: nginx:1.27
+    ///     securityContext:
+    ///       allowPrivilegeEscalation: true
     /// ```
     /// Use instead:
     /// ```yaml
@@ -46,10 +51,10 @@ declare_rule! {
         id: "privilege-escalation",
         category: PodSecurity,
         severity: High,
-        summary: "container may gain more privileges than its parent process",
+        summary: "container is allowed to gain more privileges than its parent process",
         since: "0.1.0",
         pss: Restricted,
-        fix: Safe("Sets `allowPrivilegeEscalation: false` in the container's `securityContext`. Safe: it sets `no_new_privs`, which only stops setuid/setgid binaries and file capabilities from raising privileges; a program that runs today without relying on them starts as before. Not offered for a privileged container or one that adds `CAP_SYS_ADMIN`: the API server rejects `allowPrivilegeEscalation: false` there."),
+        fix: Safe("Sets `allowPrivilegeEscalation: false` in place of the explicit `true` (a setting left out is `allow-privilege-escalation-unset`, which has the same fix). Safe: it sets `no_new_privs`, which only stops setuid/setgid binaries and file capabilities from raising privileges; a program that runs today without relying on them starts as before. Not offered for a privileged container or one that adds `CAP_SYS_ADMIN`: the API server rejects `allowPrivilegeEscalation: false` there."),
     }
 }
 
@@ -86,42 +91,23 @@ impl PssControl for PrivilegeEscalation {
         let levels = Levels::restricted(Versions::since(8).minus(pss::windows_exempt(pod)));
         let fixes = out.fixes;
         for c in &pod.containers {
-            match c.sc("allowPrivilegeEscalation").and_then(NodeRef::as_bool) {
-                Some(false) => {}
-                Some(true) => {
-                    let at = c
-                        .at(["securityContext", "allowPrivilegeEscalation"])
-                        .label("privilege escalation allowed here");
-                    out.flag(levels, at, || {
-                        Detail::new(
-                            format!(
-                                "{} sets `allowPrivilegeEscalation: true`; the Restricted level requires `allowPrivilegeEscalation: false`",
-                                c.describe()
-                            ),
-                            FIX,
-                        )
-                        .fix_if(fixes, || fix(c))
-                    });
-                }
-                None => {
-                    let at = pss::missing_in_container(
-                        c,
-                        &["securityContext", "allowPrivilegeEscalation"],
-                    )
-                    .label("no `allowPrivilegeEscalation: false`");
-                    out.flag(levels, at, || {
-                        Detail::new(
-                            format!(
-                                "{} does not set `allowPrivilegeEscalation: false` (unset allows setuid binaries to gain privileges); the Restricted level requires it",
-                                c.describe()
-                            ),
-                            FIX,
-                        )
-                        .severity(Severity::Medium)
-                        .fix_if(fixes, || fix(c))
-                    });
-                }
+            // Not set at all is `allow-privilege-escalation-unset`.
+            if c.sc("allowPrivilegeEscalation").and_then(NodeRef::as_bool) != Some(true) {
+                continue;
             }
+            let at = c
+                .at(["securityContext", "allowPrivilegeEscalation"])
+                .label("privilege escalation allowed here");
+            out.flag(levels, at, || {
+                Detail::new(
+                    format!(
+                        "{} sets `allowPrivilegeEscalation: true`; the Restricted level requires `allowPrivilegeEscalation: false`",
+                        c.describe()
+                    ),
+                    FIX,
+                )
+                .fix_if(fixes, || fix(c))
+            });
         }
     }
 }
@@ -140,37 +126,35 @@ mod tests {
                 "apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec:\n  containers:\n  - name: a\n    image: nginx:1.27\n",
                 "    securityContext: {allowPrivilegeEscalation: false}\n",
             ))
-            .pass("apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec:\n  os: {name: windows}\n  containers:\n  - name: a\n    image: app:1\n")
+            // Not set is `allow-privilege-escalation-unset`, not this rule.
+            .pass("apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec:\n  containers:\n  - name: a\n    image: app:1\n")
+            .pass(concat!(
+                "apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec:\n  os: {name: windows}\n  containers:\n  - name: a\n    image: app:1\n",
+                "    securityContext: {allowPrivilegeEscalation: true}\n",
+            ))
             .fail(concat!(
                 "apiVersion: batch/v1\nkind: Job\nmetadata: {name: migrate}\nspec:\n  template:\n    spec:\n",
-                "      initContainers:\n      - image: busybox:1.36\n        name: wait   #~ privilege-escalation\n",
+                "      initContainers:\n      - image: busybox:1.36\n        name: wait\n",
+                "        securityContext:\n          allowPrivilegeEscalation: true   #~ privilege-escalation\n",
                 "      containers:\n      - name: migrate\n        image: migrate:4\n",
-                "        securityContext:   #~ privilege-escalation\n          runAsNonRoot: true\n",
+                "        securityContext:\n          runAsNonRoot: true\n",
                 "      - name: debug\n        image: busybox:1.36\n",
                 "        securityContext: {allowPrivilegeEscalation: yes}   #~ privilege-escalation\n",
             ))
             .fixes(
                 concat!(
                     "apiVersion: batch/v1\nkind: Job\nmetadata: {name: migrate}\nspec:\n  template:\n    spec:\n",
-                    "      initContainers:\n      - image: busybox:1.36\n        name: wait\n",
-                    "      containers:\n      - name: migrate\n        image: migrate:4\n",
-                    "        securityContext:\n          runAsNonRoot: true  # uid from the image\n",
-                    "      - name: debug\n        image: busybox:1.36\n",
+                    "      containers:\n      - name: debug\n        image: busybox:1.36\n",
                     "        securityContext: {allowPrivilegeEscalation: yes}\n",
                     "      - name: admin   # privileged: cannot be fixed\n        image: busybox:1.36\n",
-                    "        securityContext: {privileged: true}\n",
+                    "        securityContext: {privileged: true, allowPrivilegeEscalation: true}\n",
                 ),
                 concat!(
                     "apiVersion: batch/v1\nkind: Job\nmetadata: {name: migrate}\nspec:\n  template:\n    spec:\n",
-                    "      initContainers:\n      - image: busybox:1.36\n        name: wait\n",
-                    "        securityContext:\n          allowPrivilegeEscalation: false\n",
-                    "      containers:\n      - name: migrate\n        image: migrate:4\n",
-                    "        securityContext:\n          runAsNonRoot: true  # uid from the image\n",
-                    "          allowPrivilegeEscalation: false\n",
-                    "      - name: debug\n        image: busybox:1.36\n",
+                    "      containers:\n      - name: debug\n        image: busybox:1.36\n",
                     "        securityContext: {allowPrivilegeEscalation: false}\n",
                     "      - name: admin   # privileged: cannot be fixed\n        image: busybox:1.36\n",
-                    "        securityContext: {privileged: true}\n",
+                    "        securityContext: {privileged: true, allowPrivilegeEscalation: true}\n",
                 ),
             )
             .snapshot();
@@ -178,14 +162,14 @@ mod tests {
 
     #[test]
     fn versions() {
-        let pod = "apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec:\n  os: {name: windows}\n  containers:\n  - name: a\n    image: app:1\n";
+        let pod = "apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec:\n  os: {name: windows}\n  containers:\n  - name: a\n    image: app:1\n    securityContext: {allowPrivilegeEscalation: true}\n";
         let r = Some(PssLevel::Restricted);
         assert!(
             lines(&PrivilegeEscalation, pod, r, 7).is_empty(),
             "the field exists from v1.8"
         );
-        assert_eq!(lines(&PrivilegeEscalation, pod, r, 8), [7]);
-        assert_eq!(lines(&PrivilegeEscalation, pod, r, 24), [7]);
+        assert_eq!(lines(&PrivilegeEscalation, pod, r, 8), [9]);
+        assert_eq!(lines(&PrivilegeEscalation, pod, r, 24), [9]);
         assert!(
             lines(&PrivilegeEscalation, pod, r, 25).is_empty(),
             "Windows pods are exempt from v1.25"

@@ -1,14 +1,16 @@
 use crate::model::{Object, PodSpec};
 use crate::pss::{self, Detail, Levels, Out, PssControl, Versions};
-use crate::rule::{Context, Fix, FixKind, Rule, Severity, declare_rule};
-use crate::yaml::{Change, Label, NodeRef, Pointer, Scalar};
+use crate::rule::{Context, Fix, FixKind, Rule, declare_rule};
+use crate::yaml::{Change, NodeRef, Pointer, Scalar};
 
 declare_rule! {
     /// ## What it flags
-    /// A container (init and ephemeral included) that may run as root:
-    /// - `runAsNonRoot` is not `true` once the container inherits the pod's `securityContext`
-    ///   (a container value overrides the pod's; `false` anywhere, the pod included, fails);
+    /// A pod or container (init and ephemeral included) that asks for root explicitly:
+    /// - `runAsNonRoot: false`, at pod or container level (a container value overrides the pod's);
     /// - or `runAsUser: 0`, at pod or container level (pod-security-admission checks this from v1.23).
+    ///
+    /// A container that sets neither `runAsNonRoot: true` nor inherits it is the separate rule
+    /// `non-root-not-required` (medium), so that every finding of this rule is high.
     ///
     /// Both are Restricted controls. From v1.35, pods with `hostUsers: false` are exempt: in a user
     /// namespace, root in the container is an unprivileged user on the node.
@@ -51,10 +53,10 @@ declare_rule! {
         id: "run-as-root",
         category: PodSecurity,
         severity: High,
-        summary: "container may run as root",
+        summary: "pod or container explicitly allows running as root",
         since: "0.1.0",
         pss: Restricted,
-        fix: Unsafe("Sets `runAsNonRoot: true`: in the pod's `securityContext` where neither the pod nor a container sets it (one change for every container), or in place of an explicit `runAsNonRoot: false`. Unsafe: the kubelet then refuses to start a container whose image runs as root (user 0 or a user name) and sets no numeric `runAsUser`, and many images do. No fix for `runAsUser: 0`: which user the image works as is not known here."),
+        fix: Unsafe("Sets `runAsNonRoot: true` in place of an explicit `runAsNonRoot: false` (a setting left out is `non-root-not-required`, which has the same fix). Unsafe: the kubelet then refuses to start a container whose image runs as root (user 0 or a user name) and sets no numeric `runAsUser`, and many images do. No fix for `runAsUser: 0`: which user the image works as is not known here."),
     }
 }
 
@@ -114,47 +116,22 @@ impl PssControl for RunAsRoot {
         }
 
         for c in &pod.containers {
-            match c.sc("runAsNonRoot").and_then(NodeRef::as_bool) {
-                Some(true) => {}
-                Some(false) => {
-                    let at = c
-                        .at(["securityContext", "runAsNonRoot"])
-                        .label("root allowed here");
-                    out.flag(non_root, at, || {
-                        Detail::new(
-                            format!("{} sets `runAsNonRoot: false`; the Restricted level requires `runAsNonRoot: true`", c.describe()),
-                            "Set `runAsNonRoot: true` (or remove the container's setting so that it inherits the pod's `runAsNonRoot: true`).",
-                        )
-                        .related_opt(
-                            (pod_non_root == Some(true)).then(|| pod.at(["securityContext", "runAsNonRoot"])),
-                            "overrides the pod-level setting",
-                        )
-                        .fix_if(fixes, || require_non_root(pod, c.ptr.key("securityContext")))
-                    });
-                }
-                // Inherits the pod's value: covered by the pod finding when it is false.
-                None if pod_non_root.is_some() => {}
-                None => {
-                    let at = pss::missing_in_container(c, &["securityContext", "runAsNonRoot"])
-                        .label("no `runAsNonRoot: true`");
-                    out.flag(non_root, at, || {
-                        let uid = c.sc("runAsUser").and_then(NodeRef::as_i64).or(pod_uid).filter(|u| *u != 0);
-                        let note = uid.map_or(String::new(), |u| format!(" (`runAsUser: {u}` is not enough)"));
-                        Detail::new(
-                            format!(
-                                "{} may run as root: neither it nor the pod sets `runAsNonRoot: true`{note}; the Restricted level requires it",
-                                c.describe()
-                            ),
-                            FIX,
-                        )
-                        .related_opt(
-                            pod.security_context().map(|_| Label::missing(pod.ptr.join(["securityContext", "runAsNonRoot"]))),
-                            "the pod-level securityContext does not set it either",
-                        )
-                        .severity(Severity::Medium)
-                        .fix_if(fixes, || require_non_root(pod, pod_sc.clone()))
-                    });
-                }
+            // Not set at all (neither here nor on the pod) is `non-root-not-required`.
+            if c.sc("runAsNonRoot").and_then(NodeRef::as_bool) == Some(false) {
+                let at = c
+                    .at(["securityContext", "runAsNonRoot"])
+                    .label("root allowed here");
+                out.flag(non_root, at, || {
+                    Detail::new(
+                        format!("{} sets `runAsNonRoot: false`; the Restricted level requires `runAsNonRoot: true`", c.describe()),
+                        "Set `runAsNonRoot: true` (or remove the container's setting so that it inherits the pod's `runAsNonRoot: true`).",
+                    )
+                    .related_opt(
+                        (pod_non_root == Some(true)).then(|| pod.at(["securityContext", "runAsNonRoot"])),
+                        "overrides the pod-level setting",
+                    )
+                    .fix_if(fixes, || require_non_root(pod, c.ptr.key("securityContext")))
+                });
             }
             if c.sc("runAsUser").and_then(NodeRef::as_i64) == Some(0) {
                 let at = c
@@ -203,10 +180,10 @@ mod tests {
                 "      containers:\n      - name: web\n        image: nginx:1.27\n        securityContext:\n",
                 "          runAsNonRoot: false   #~ run-as-root\n          runAsUser: 0   #~ run-as-root\n",
             ))
-            .fail(concat!(
+            // Not set is `non-root-not-required`, not this rule.
+            .pass(concat!(
                 "apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec:\n  securityContext:\n    runAsUser: 1000\n",
-                "  containers:\n  - name: a   #~ run-as-root\n    image: nginx:1.27\n",
-                "  - name: b\n    image: nginx:1.27\n    securityContext:   #~ run-as-root\n      runAsGroup: 1000\n",
+                "  containers:\n  - name: a\n    image: nginx:1.27\n",
             ))
             .fail(concat!(
                 "apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec:\n  securityContext:\n",
@@ -216,13 +193,21 @@ mod tests {
             .unsafe_fixes(
                 concat!(
                     "apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec:\n  securityContext:\n    runAsUser: 1000\n",
-                    "  containers:\n  - name: a\n    image: nginx:1.27\n",
-                    "  - name: b\n    image: nginx:1.27\n    securityContext:\n      runAsNonRoot: false\n",
+                    "  containers:\n  - name: b\n    image: nginx:1.27\n    securityContext:\n      runAsNonRoot: false\n",
                 ),
                 concat!(
-                    "apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec:\n  securityContext:\n    runAsUser: 1000\n    runAsNonRoot: true\n",
+                    "apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec:\n  securityContext:\n    runAsUser: 1000\n",
+                    "  containers:\n  - name: b\n    image: nginx:1.27\n    securityContext:\n      runAsNonRoot: true\n",
+                ),
+            )
+            .unsafe_fixes(
+                concat!(
+                    "apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec:\n  securityContext:\n    runAsNonRoot: false\n",
                     "  containers:\n  - name: a\n    image: nginx:1.27\n",
-                    "  - name: b\n    image: nginx:1.27\n    securityContext:\n      runAsNonRoot: true\n",
+                ),
+                concat!(
+                    "apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec:\n  securityContext:\n    runAsNonRoot: true\n",
+                    "  containers:\n  - name: a\n    image: nginx:1.27\n",
                 ),
             )
             .snapshot();

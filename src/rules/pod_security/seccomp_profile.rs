@@ -1,19 +1,21 @@
 use crate::model::{Object, PodSpec};
 use crate::pss::{self, Detail, Levels, Out, PssControl, Versions};
-use crate::rule::{Context, Fix, FixKind, Rule, Severity, declare_rule};
+use crate::rule::{Context, Fix, FixKind, Rule, declare_rule};
 use crate::yaml::{Change, Label, NodeRef, Pointer, Scalar, Seg};
 
 declare_rule! {
     /// ## What it flags
-    /// Seccomp switched off or left unset, as pod-security-admission judges it:
+    /// Seccomp switched off explicitly, as pod-security-admission judges it:
     /// - Baseline: a `seccompProfile.type` other than `RuntimeDefault` or `Localhost` at pod or
     ///   container level (i.e. `Unconfined`). Before policy v1.19, the alpha annotations
     ///   `seccomp.security.alpha.kubernetes.io/pod` and
     ///   `container.seccomp.security.alpha.kubernetes.io/<container>` instead, whose value must be
     ///   `runtime/default`, `docker/default` or `localhost/<profile>`.
-    /// - Restricted (v1.19+): a container whose effective profile, after inheriting the pod's
-    ///   `securityContext.seccompProfile`, is not `RuntimeDefault` or `Localhost`. Windows pods
-    ///   (`spec.os.name: windows`) are exempt from v1.25.
+    /// - Restricted (v1.19+): the same explicit values; Windows pods (`spec.os.name: windows`)
+    ///   are exempt from v1.25.
+    ///
+    /// A container with no profile at all (neither it nor the pod sets `seccompProfile`) is the
+    /// separate rule `seccomp-profile-unset` (medium), so that every finding of this rule is high.
     ///
     /// ## Why it matters
     /// Seccomp filters the system calls a container may make. Without it, every syscall of the
@@ -54,10 +56,10 @@ declare_rule! {
         id: "seccomp-profile",
         category: PodSecurity,
         severity: High,
-        summary: "seccomp is disabled or not set",
+        summary: "seccomp is disabled",
         since: "0.1.0",
         pss: Baseline,
-        fix: Safe("Where neither the pod nor the container sets a profile, sets `seccompProfile: {type: RuntimeDefault}` in the pod's `securityContext` (one change for every container of the pod). Safe: the runtime's default profile blocks only system calls that ordinary programs do not make (`RuntimeDefault` is what most managed clusters apply by default). Unsafe where a profile says `Unconfined`: someone switched seccomp off on purpose, and the program may need a call the default profile blocks; the fix sets `type: RuntimeDefault` there. No fix for the alpha annotations, nor for a profile that names a `localhostProfile`."),
+        fix: Unsafe("Sets `type: RuntimeDefault` in the profile that says `Unconfined` (or no type). Unsafe: someone switched seccomp off on purpose, and the program may need a system call the default profile blocks. A profile left out is `seccomp-profile-unset`, whose fix is safe. No fix for the alpha annotations, nor for a profile that names a `localhostProfile`."),
     }
 }
 
@@ -111,8 +113,6 @@ impl PssControl for SeccompProfile {
         // An explicit bad value: baseline from v1.19; at restricted the restricted check (which
         // overrides the baseline one) rejects it too, except for Windows pods from v1.25.
         let explicit = Levels::baseline(Versions::since(19)).restricted_minus(windows);
-        // No profile at all: restricted only.
-        let unset = Levels::restricted(Versions::since(19).minus(windows));
 
         let fixes = out.fixes;
         let pod_profile = pod.sc("seccompProfile");
@@ -129,52 +129,32 @@ impl PssControl for SeccompProfile {
             });
         }
         for c in &pod.containers {
-            match c.sc("seccompProfile") {
-                Some(profile) => {
-                    let (t, ok) = profile_type(profile);
-                    if ok {
-                        continue;
-                    }
-                    let ptr = c.ptr.join(["securityContext", "seccompProfile"]);
-                    let at = type_label(ptr.clone(), Some(profile));
-                    out.flag(explicit, at.label("seccomp disabled here"), || {
-                        Detail::new(
-                            format!(
-                                "{} sets `seccompProfile.type: {}`; the Baseline level allows only RuntimeDefault or Localhost",
-                                c.describe(),
-                                or_empty(t)
-                            ),
-                            "Set `seccompProfile: {type: RuntimeDefault}` on the container, or remove it so that the container inherits the pod's profile.",
-                        )
-                        .related_opt(
-                            matches!(pod_state, Some((_, true))).then(|| pod.at(["securityContext", "seccompProfile"])),
-                            "overrides the pod-level profile",
-                        )
-                        .fix_if(fixes, || runtime_default(FixKind::Unsafe, &ptr, Some(profile)))
-                    });
-                }
-                // Inherits the pod's profile: fine if valid, already reported if explicitly bad.
-                None if pod_state.is_some() => {}
-                None => {
-                    let at = pss::missing_in_container(c, &["securityContext", "seccompProfile"])
-                        .label("no seccomp profile");
-                    out.flag(unset, at, || {
-                        Detail::new(
-                            format!(
-                                "{} runs without a seccomp profile: neither it nor the pod sets `seccompProfile`; the Restricted level requires RuntimeDefault or Localhost",
-                                c.describe()
-                            ),
-                            FIX,
-                        )
-                        .related_opt(
-                            pod.security_context().map(|_| Label::missing(pod.ptr.join(["securityContext", "seccompProfile"]))),
-                            "the pod-level securityContext sets no profile",
-                        )
-                        .severity(Severity::Medium)
-                        .fix_if(fixes, || runtime_default(FixKind::Safe, &pod_ptr, None))
-                    });
-                }
+            // Without its own profile a container inherits the pod's (fine if valid, already
+            // reported if explicitly bad), or has none at all: `seccomp-profile-unset`.
+            let Some(profile) = c.sc("seccompProfile") else {
+                continue;
+            };
+            let (t, ok) = profile_type(profile);
+            if ok {
+                continue;
             }
+            let ptr = c.ptr.join(["securityContext", "seccompProfile"]);
+            let at = type_label(ptr.clone(), Some(profile));
+            out.flag(explicit, at.label("seccomp disabled here"), || {
+                Detail::new(
+                    format!(
+                        "{} sets `seccompProfile.type: {}`; the Baseline level allows only RuntimeDefault or Localhost",
+                        c.describe(),
+                        or_empty(t)
+                    ),
+                    "Set `seccompProfile: {type: RuntimeDefault}` on the container, or remove it so that the container inherits the pod's profile.",
+                )
+                .related_opt(
+                    matches!(pod_state, Some((_, true))).then(|| pod.at(["securityContext", "seccompProfile"])),
+                    "overrides the pod-level profile",
+                )
+                .fix_if(fixes, || runtime_default(FixKind::Unsafe, &ptr, Some(profile)))
+            });
         }
     }
 }
@@ -256,8 +236,7 @@ mod tests {
             ))
             .fail(concat!(
                 "apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec:\n  securityContext:\n    runAsNonRoot: true\n",
-                "  containers:\n  - name: a   #~ seccomp-profile\n    image: nginx:1.27\n",
-                "  - name: b\n    image: nginx:1.27\n    securityContext:   #~ seccomp-profile\n      runAsUser: 1000\n",
+                "  containers:\n  - name: a\n    image: nginx:1.27\n",
                 "  - name: c\n    image: nginx:1.27\n    securityContext:\n      seccompProfile: {}   #~ seccomp-profile\n",
             ))
             .fail(concat!(
@@ -265,20 +244,6 @@ mod tests {
                 "    seccompProfile:\n      type: Unconfined   #~ seccomp-profile\n",
                 "  containers:\n  - name: a\n    image: nginx:1.27\n",
             ))
-            // Unset everywhere: one pod-level profile for both containers.
-            .fixes(
-                concat!(
-                    "apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec:\n  securityContext:\n    runAsNonRoot: true\n",
-                    "  containers:\n  - name: a\n    image: nginx:1.27\n",
-                    "  - name: b\n    image: nginx:1.27\n    securityContext:\n      runAsUser: 1000\n",
-                ),
-                concat!(
-                    "apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec:\n  securityContext:\n    runAsNonRoot: true\n",
-                    "    seccompProfile:\n      type: RuntimeDefault\n",
-                    "  containers:\n  - name: a\n    image: nginx:1.27\n",
-                    "  - name: b\n    image: nginx:1.27\n    securityContext:\n      runAsUser: 1000\n",
-                ),
-            )
             // `Unconfined` on purpose: only with --unsafe-fixes, in the quoting it was written in.
             .unsafe_fixes(
                 concat!(
@@ -317,10 +282,9 @@ mod tests {
             lines(&SeccompProfile, annotated, b, 19).is_empty(),
             "from v1.19 only the field counts"
         );
-        assert_eq!(
-            lines(&SeccompProfile, annotated, r, 19),
-            [10],
-            "restricted requires a profile from v1.19"
+        assert!(
+            lines(&SeccompProfile, annotated, r, 19).is_empty(),
+            "no profile at all is seccomp-profile-unset"
         );
 
         let windows = "apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec:\n  os: {name: windows}\n  securityContext: {seccompProfile: {type: Unconfined}}\n  containers: [{name: a, image: app:1}]\n";

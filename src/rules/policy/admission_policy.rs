@@ -18,8 +18,9 @@ declare_rule! {
     /// Namespace not in the input has only its `kubernetes.io/metadata.name` label —,
     /// `objectSelector`, `matchPolicy`), `paramKind`/`paramRef` with params objects from the
     /// input, `matchConditions`, `variables`, `validations` with `message` and
-    /// `messageExpression`, `failurePolicy`. `validationActions` set the severity: `Deny` →
-    /// high, `Warn` → medium, `Audit` → low. `oldObject` is null, `request` is a `CREATE`
+    /// `messageExpression`, `failurePolicy`. `validationActions` set the wording (`Deny`:
+    /// the API server rejects it; `Warn`, `Audit`: the policy flags it), not the severity: every
+    /// finding of this rule is high (`rules.severity` in the configuration changes it). `oldObject` is null, `request` is a `CREATE`
     /// by no one, `authorizer` is not available.
     ///
     /// CEL as Kubernetes speaks it: the standard macros (`all`, `exists`, `exists_one`,

@@ -1,5 +1,5 @@
 use crate::model::{Object, describe_subjects};
-use crate::rule::{Context, Rule, Severity, declare_rule};
+use crate::rule::{Context, Rule, declare_rule};
 use crate::yaml::NodeRef;
 
 declare_rule! {
@@ -69,25 +69,18 @@ impl Rule for ClusterAdminBinding {
             return;
         }
         let cluster = obj.kind == "ClusterRoleBinding";
-        let (scope, sev) = if cluster {
-            (
-                "every action on every resource in the cluster".to_owned(),
-                Severity::Critical,
-            )
+        let scope = if cluster {
+            "every action on every resource in the cluster".to_owned()
         } else {
-            (
-                format!(
-                    "every action on every resource of namespace {}",
-                    obj.namespace
-                        .map_or("(its namespace)".to_owned(), |n| format!("\"{n}\""))
-                ),
-                Severity::High,
+            format!(
+                "every action on every resource of namespace {}",
+                obj.namespace
+                    .map_or("(its namespace)".to_owned(), |n| format!("\"{n}\""))
             )
         };
         cx.report(self, obj.at(["roleRef", "name"]).value().label("cluster-admin"))
             .message(format!("{} grants cluster-admin to {}: {scope}", obj.describe(), describe_subjects(obj)))
-            .help("Bind a role with only the permissions the subjects need (for a namespace, a RoleBinding to `edit` or `view`, or a dedicated Role).")
-            .severity(sev);
+            .help("Bind a role with only the permissions the subjects need (for a namespace, a RoleBinding to `edit` or `view`, or a dedicated Role).");
     }
 }
 

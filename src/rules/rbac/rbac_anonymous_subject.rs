@@ -1,12 +1,12 @@
 use crate::model::Object;
-use crate::rule::{Context, Rule, Severity, declare_rule};
+use crate::rule::{Context, Rule, declare_rule};
 use crate::yaml::{NodeRef, Seg};
 
 declare_rule! {
     /// ## What it flags
     /// A RoleBinding or ClusterRoleBinding with the subject `User system:anonymous` or
-    /// `Group system:unauthenticated` (critical, whatever the role), or `Group
-    /// system:authenticated` (high) unless the role is one of the harmless discovery roles
+    /// `Group system:unauthenticated` (whatever the role), or `Group
+    /// system:authenticated` unless the role is one of the harmless discovery roles
     /// (`system:basic-user`, `system:discovery`, `system:public-info-viewer`). Both `kind` and
     /// `name` must match.
     ///
@@ -76,17 +76,12 @@ impl Rule for RbacAnonymousSubject {
         {
             let kind = s.get("kind").and_then(NodeRef::text);
             let name = s.get("name").and_then(NodeRef::text);
-            let (who, sev) = match (kind, name) {
-                (Some("User"), Some("system:anonymous")) => {
-                    ("every anonymous request", Severity::Critical)
+            let who = match (kind, name) {
+                (Some("User"), Some("system:anonymous")) => "every anonymous request",
+                (Some("Group"), Some("system:unauthenticated")) => "every unauthenticated request",
+                (Some("Group"), Some("system:authenticated")) if !HARMLESS.contains(&role) => {
+                    "every authenticated identity, including every pod's service account"
                 }
-                (Some("Group"), Some("system:unauthenticated")) => {
-                    ("every unauthenticated request", Severity::Critical)
-                }
-                (Some("Group"), Some("system:authenticated")) if !HARMLESS.contains(&role) => (
-                    "every authenticated identity, including every pod's service account",
-                    Severity::High,
-                ),
                 _ => continue,
             };
             let name = name.unwrap_or_default();
@@ -100,8 +95,7 @@ impl Rule for RbacAnonymousSubject {
                 "{} grants {role_kind} \"{role}\" to {name}: {who}",
                 obj.describe()
             ))
-            .help("Bind the role to the specific groups or service accounts that need it.")
-            .severity(sev);
+            .help("Bind the role to the specific groups or service accounts that need it.");
         }
     }
 }

@@ -6,8 +6,8 @@ declare_rule! {
     /// A rule of a Role or ClusterRole that allows `create` on `pods/exec` or `pods/attach`,
     /// `patch`/`update` on `pods/ephemeralcontainers`, or `get`/`create` on `nodes/proxy`,
     /// directly or through `"*"` and `"*/exec"` (matched as the API server does; `pods/*` is a
-    /// literal and matches nothing). `get` on `pods/exec` is
-    /// reported at medium: WebSocket clients open exec sessions with it. A rule with `"*"` in
+    /// literal and matches nothing). `get` on `pods/exec` counts: WebSocket clients open exec
+    /// sessions with it. A rule with `"*"` in
     /// verbs, resources and API groups is left to `rbac-wildcard`.
     ///
     /// ## Why it matters
@@ -74,8 +74,7 @@ impl Rule for RbacPodExec {
             cx.report(self, rule_item(obj, i, "verbs", hit.at.verb).label("allows running commands in pods"))
                 .message(format!("{} allows {}: {why}{note}", obj.describe(), hit.all.join("; ")))
                 .related(rule_item(obj, i, "resources", hit.at.resource), "on this subresource")
-                .help("Remove exec, attach, ephemeral-container and nodes/proxy access; use `kubectl logs` (`pods/log`) or ephemeral debug containers granted just in time.")
-                .severity(hit.severity);
+                .help("Remove exec, attach, ephemeral-container and nodes/proxy access; use `kubectl logs` (`pods/log`) or ephemeral debug containers granted just in time.");
         }
     }
 }

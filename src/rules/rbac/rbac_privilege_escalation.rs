@@ -4,10 +4,10 @@ use crate::rule::{Context, Rule, Severity, declare_rule};
 declare_rule! {
     /// ## What it flags
     /// A rule of a Role or ClusterRole that lets its holder gain permissions it was not given:
-    /// - `escalate` or `bind` on `roles`/`clusterroles` (high);
-    /// - `impersonate` on `users`, `groups`, `serviceaccounts`, `uids` or `userextras` (high);
-    /// - `create` on `serviceaccounts/token` (high);
-    /// - `create`, `update`, `patch`, `delete` on roles, clusterroles and their bindings (medium).
+    /// - `escalate` or `bind` on `roles`/`clusterroles`;
+    /// - `impersonate` on `users`, `groups`, `serviceaccounts`, `uids` or `userextras`;
+    /// - `create` on `serviceaccounts/token`;
+    /// - `create`, `update`, `patch`, `delete` on roles, clusterroles and their bindings.
     ///
     /// `"*"` counts, matched as the API server does. A rule with `"*"` in verbs, resources and
     /// API groups is left to `rbac-wildcard`.
@@ -92,8 +92,7 @@ impl Rule for RbacPrivilegeEscalation {
             cx.report(self, rule_item(obj, i, "verbs", hit.at.verb).label(label))
                 .message(format!("{} allows {}: {}{note}", obj.describe(), hit.all.join("; "), reason(&hit.all)))
                 .related(rule_item(obj, i, "resources", hit.at.resource), "on this resource")
-                .help("Remove these verbs; let an administrator or a GitOps controller manage RBAC, and bind existing roles instead of granting `bind`/`escalate`.")
-                .severity(hit.severity);
+                .help("Remove these verbs; let an administrator or a GitOps controller manage RBAC, and bind existing roles instead of granting `bind`/`escalate`.");
         }
     }
 }

@@ -91,16 +91,10 @@ impl Rule for RbacSecretsAccess {
                     "reads any secret by name",
                 )
             };
-            let sev = if role.aggregated_into.is_empty() {
-                hit.severity
-            } else {
-                Severity::High
-            };
             cx.report(self, rule_item(obj, i, "verbs", hit.at.verb).label(label))
                 .message(message)
                 .related(rule_item(obj, i, "resources", hit.at.resource), "on secrets")
-                .help("Grant `get` on the secrets the workload needs with `resourceNames: [...]`, or mount them as volumes instead of reading them through the API.")
-                .severity(sev);
+                .help("Grant `get` on the secrets the workload needs with `resourceNames: [...]`, or mount them as volumes instead of reading them through the API.");
         }
     }
 }

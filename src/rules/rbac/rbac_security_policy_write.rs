@@ -80,8 +80,7 @@ impl Rule for RbacSecurityPolicyWrite {
             cx.report(self, rule_item(obj, i, "verbs", hit.at.verb).label("can rewrite security policy"))
                 .message(format!("{} allows {}: {}{note}", obj.describe(), hit.all.join("; "), reason(&hit.all)))
                 .related(rule_item(obj, i, "resources", hit.at.resource), "on this resource")
-                .help("Grant read-only verbs (get, list, watch) and leave these writes to cluster administrators or the GitOps controller.")
-                .severity(hit.severity);
+                .help("Grant read-only verbs (get, list, watch) and leave these writes to cluster administrators or the GitOps controller.");
         }
         if let Some((ai, approve, ui, update, sev)) =
             csr_approval(&role.specific_rules().collect::<Vec<_>>())

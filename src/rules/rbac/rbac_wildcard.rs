@@ -2,7 +2,7 @@ use crate::model::{
     Object, PolicyRule, RoleView, pod_exec, privilege_escalation, rule_item, secrets_access,
     wildcards, workload_create,
 };
-use crate::rule::{Context, Rule, Severity, declare_rule};
+use crate::rule::{Context, Rule, declare_rule};
 
 declare_rule! {
     /// ## What it flags
@@ -17,11 +17,9 @@ declare_rule! {
     /// future Kubernetes releases and CRDs: `resources: ["*"]` covers every subresource too
     /// (`pods/exec`, `secrets`), and `verbs: ["*"]` includes `escalate`, `bind` and
     /// `impersonate`. The message spells out what the rule grants (`every verb on
-    /// deployments of API group apps`) and the dangerous permissions that includes (`list on
-    /// secrets`, `create on pods/exec`, `create on pods`). The finding is high when the
-    /// wildcard reaches secrets, exec, workload creation or RBAC, medium for other verb or
-    /// resource wildcards, and low for an `apiGroups` wildcard alone
-    /// or for wildcards limited to the read-only metrics APIs (`metrics.k8s.io`,
+    /// deployments of API group apps`), the dangerous permissions that includes (`list on
+    /// secrets`, `create on pods/exec`, `create on pods`), and when the wildcards are limited to
+    /// the read-only metrics APIs (`metrics.k8s.io`,
     /// `custom.metrics.k8s.io`, `external.metrics.k8s.io`).
     ///
     /// ## Example
@@ -136,13 +134,10 @@ impl Rule for RbacWildcard {
             .flat_map(|h| h.all)
             .collect();
             let dangerous = !reaches.is_empty();
-            let (message, severity) = if rule.is_full_wildcard() {
-                (
-                    format!(
-                        "{} grants every verb on every resource in every API group, which is what cluster-admin grants{note}",
-                        obj.describe()
-                    ),
-                    Severity::High,
+            let message = if rule.is_full_wildcard() {
+                format!(
+                    "{} grants every verb on every resource in every API group, which is what cluster-admin grants{note}",
+                    obj.describe()
                 )
             } else {
                 let axes: Vec<String> = stars.iter().map(|(f, _)| format!("`{f}`")).collect();
@@ -151,15 +146,6 @@ impl Rule for RbacWildcard {
                         .api_groups
                         .iter()
                         .all(|g| READ_ONLY_GROUPS.contains(&g.as_str()));
-                let sev = if dangerous {
-                    Severity::High
-                } else if read_only {
-                    Severity::Low
-                } else if stars.iter().any(|(f, _)| *f != "apiGroups") {
-                    Severity::Medium
-                } else {
-                    Severity::Low
-                };
                 let reach = if dangerous {
                     format!(", which includes {}", reaches.join("; "))
                 } else if read_only {
@@ -167,15 +153,12 @@ impl Rule for RbacWildcard {
                 } else {
                     String::new()
                 };
-                (
-                    format!(
-                        "{} rule #{} grants {} (`*` in {}){reach}; a wildcard also grants whatever future releases and CRDs add{note}",
-                        obj.describe(),
-                        i + 1,
-                        grants(rule),
-                        axes.join(" and "),
-                    ),
-                    sev,
+                format!(
+                    "{} rule #{} grants {} (`*` in {}){reach}; a wildcard also grants whatever future releases and CRDs add{note}",
+                    obj.describe(),
+                    i + 1,
+                    grants(rule),
+                    axes.join(" and "),
                 )
             };
             let d = cx.report(
@@ -183,8 +166,7 @@ impl Rule for RbacWildcard {
                 rule_item(obj, *i, field, j).label(format!("wildcard {}", noun(field))),
             );
             d.message(message)
-                .help("List the verbs, resources and API groups the subject needs explicitly instead of `*`.")
-                .severity(if role.aggregated_into.is_empty() { severity } else { severity.max(Severity::Medium) });
+                .help("List the verbs, resources and API groups the subject needs explicitly instead of `*`.");
             for &(f, k) in &stars[1..] {
                 d.related(rule_item(obj, *i, f, k), format!("wildcard {}", noun(f)));
             }

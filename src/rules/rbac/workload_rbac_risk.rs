@@ -5,7 +5,7 @@ use crate::model::{
 };
 use rayon::prelude::*;
 
-use crate::rule::{Rule, Severity, WorldContext, declare_rule};
+use crate::rule::{Rule, WorldContext, declare_rule};
 
 declare_rule! {
     /// ## What it flags
@@ -25,9 +25,9 @@ declare_rule! {
     /// built-in `cluster-admin`, `admin`, `edit` and `view`, plus ClusterRoles aggregated into
     /// them by their `aggregate-to-*` labels; a chain through a built-in `admin`, `edit` or
     /// `cluster-admin` says so, and the help asks for a custom least-privilege Role instead (the
-    /// hardening guides' advice). Severity is high for cluster-wide reach, medium
-    /// for one namespace, low when the pod does not mount its token
-    /// (`automountServiceAccountToken: false`).
+    /// hardening guides' advice). The message says whether the reach is cluster-wide or limited
+    /// to the bound namespaces, and whether the pods mount the token
+    /// (`automountServiceAccountToken: false` does not mount it).
     ///
     /// ## Why it matters
     /// The permissions of a role matter once a pod can use them: anyone who compromises the
@@ -413,11 +413,6 @@ impl Rule for WorkloadRbacRisk {
                         _ => None,
                     });
                 let mounted = w.automount.or(sa_automount) != Some(false);
-                let sev = match (mounted, reach.cluster_wide) {
-                    (false, _) => Severity::Low,
-                    (true, true) => Severity::High,
-                    (true, false) => Severity::Medium,
-                };
                 let scope = if reach.cluster_wide {
                     "cluster-wide"
                 } else {
@@ -466,8 +461,7 @@ impl Rule for WorkloadRbacRisk {
                     .help(format!(
                         "Give the workload its own ServiceAccount{} bound to a custom Role with only the verbs and resources it needs{instead}; set `automountServiceAccountToken: false` if it does not call the API.",
                         if w.service_account.is_none() { " (it runs as `default`)" } else { "" }
-                    ))
-                    .severity(sev);
+                    ));
                 let mut step = 0;
                 for c in &reach.top {
                     let b = c.binding;

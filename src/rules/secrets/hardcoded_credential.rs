@@ -1,7 +1,7 @@
 use crate::model::Object;
 use crate::model::credentials::{MIN_CREDENTIAL_LEN, find_credentials};
 use crate::model::secret::decoded;
-use crate::rule::{Context, Rule, Severity, declare_rule};
+use crate::rule::{Context, Rule, declare_rule};
 use crate::yaml::{NodeRef, Pointer, Seg, Step};
 
 declare_rule! {
@@ -10,8 +10,8 @@ declare_rule! {
     /// values, `args`, `command`, names, labels, annotations, ConfigMap `data` (and decoded
     /// `binaryData`), decoded Secret `data` and `stringData`. Formats (gitleaks' default rules): AWS access key
     /// ids, GitHub and GitLab tokens, Slack tokens and webhook URLs, Google API keys, Stripe live
-    /// keys, npm tokens, JSON Web Tokens, PEM private keys (passphrase-protected ones at medium
-    /// severity), Azure storage account keys (`AccountKey=`), Azure AD client secrets, and GCP
+    /// keys, npm tokens, JSON Web Tokens, PEM private keys (passphrase-protected ones
+    /// too), Azure storage account keys (`AccountKey=`), Azure AD client secrets, and GCP
     /// service-account key files. Each match must pass the rule's entropy gate; documented
     /// example keys (`AKIAIOSFODNN7EXAMPLE`, Azurite's development key) are allowed. The
     /// `kubectl.kubernetes.io/last-applied-configuration` annotation (a copy of the object) is
@@ -147,8 +147,7 @@ impl Rule for HardcodedCredential {
                 } else {
                     Label::at(ptr.clone()).value()
                 };
-                let d = cx
-                    .report(self, at.clone().label(c.what))
+                cx.report(self, at.clone().label(c.what))
                     .message(format!(
                         "{} holds {} {} in `{}`{}",
                         obj.describe(),
@@ -159,9 +158,6 @@ impl Rule for HardcodedCredential {
                     ))
                     .help(help)
                     .sensitive(at);
-                if c.encrypted {
-                    d.severity(Severity::Medium);
-                }
             }
         });
     }
