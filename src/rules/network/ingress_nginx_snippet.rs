@@ -1,5 +1,5 @@
 use crate::model::Object;
-use crate::rule::{Context, Rule, Severity, declare_rule};
+use crate::rule::{Context, Rule, declare_rule};
 use crate::yaml::{NodeRef, Seg};
 
 declare_rule! {
@@ -158,9 +158,6 @@ impl Rule for IngressNginxSnippet {
                     worse.map_or(String::new(), |w| format!(", and the snippet {w}")),
                 ))
                 .help("Replace the snippet with the dedicated annotation or a `custom-headers` ConfigMap, and keep `allow-snippet-annotations: \"false\"` on the controller.");
-                if worse.is_none() {
-                    d.severity(Severity::Medium);
-                }
             } else if COPIED.contains(&name)
                 && text.contains([';', '{', '}', '"', '\'', '\n', '\r'])
             {

@@ -1,5 +1,5 @@
 use crate::model::Object;
-use crate::rule::{Context, Rule, Severity, declare_rule};
+use crate::rule::{Context, Rule, declare_rule};
 use crate::yaml::{Label, NodeRef, Seg};
 
 declare_rule! {
@@ -11,8 +11,9 @@ declare_rule! {
     /// - a `DestinationRule` whose `trafficPolicy.tls.mode` (or a `portLevelSettings` or
     ///   subset's) is `DISABLE`: clients send plain text to that host.
     ///
-    /// `PERMISSIVE` is reported at medium severity: it accepts plain text but still uses mTLS
-    /// between sidecars, and is the usual step of a migration.
+    /// `PERMISSIVE` is reported too (the message says it accepts plain text): it still uses mTLS
+    /// between sidecars and is the usual step of a migration, but a migration that never ends
+    /// leaves plain text accepted. One severity per rule: suppress with a reason while migrating.
     ///
     /// ## Why it matters
     /// Without mutual TLS, traffic between pods crosses the node and cloud network in clear
@@ -94,11 +95,9 @@ impl IstioMtlsDisabled {
             }
         }
         for (at, mode, scope) in modes {
-            let sev = match mode {
-                "DISABLE" => Severity::High,
-                "PERMISSIVE" => Severity::Medium,
-                _ => continue,
-            };
+            if mode != "DISABLE" && mode != "PERMISSIVE" {
+                continue;
+            }
             let what = if mode == "DISABLE" {
                 "turns mutual TLS off"
             } else {
@@ -109,8 +108,7 @@ impl IstioMtlsDisabled {
                     "{} {what} for {scope}: traffic can cross the network unencrypted, and callers are not authenticated",
                     obj.describe()
                 ))
-                .help("Set `mtls.mode: STRICT` once every client has a sidecar (or is in ambient mode); keep exceptions to the one port or workload that needs them.")
-                .severity(sev);
+                .help("Set `mtls.mode: STRICT` once every client has a sidecar (or is in ambient mode); keep exceptions to the one port or workload that needs them.");
         }
     }
 

@@ -5,14 +5,14 @@ declare_rule! {
     /// ## What it flags
     /// A rule of a Role or ClusterRole that can change the cluster's security policy:
     /// - write (`create`, `update`, `patch`, `delete`, `deletecollection`) on validating or
-    ///   mutating webhook configurations and admission policies (high);
-    /// - write on NetworkPolicies (core, Cilium, Calico) (medium);
-    /// - `update`/`patch` on `namespaces`, whose labels set Pod Security Admission levels (medium);
+    ///   mutating webhook configurations and admission policies;
+    /// - write on NetworkPolicies (core, Cilium, Calico);
+    /// - `update`/`patch` on `namespaces`, whose labels set Pod Security Admission levels;
     /// - approving certificate signing requests, which takes both `update` (or `patch`) on
     ///   `certificatesigningrequests/approval` and `approve` on `signers`, in rules of the same
-    ///   role (high when the signers include the API server's client signer: no
-    ///   `resourceNames`, `kubernetes.io/*` or `kubernetes.io/kube-apiserver-client`; medium for
-    ///   other signers). Either half alone approves nothing and is not reported.
+    ///   role (the message says when the signers include the API server's client signer: no
+    ///   `resourceNames`, `kubernetes.io/*` or `kubernetes.io/kube-apiserver-client`). Either
+    ///   half alone approves nothing and is not reported.
     ///
     /// `"*"` counts. A rule with `"*"` in verbs, resources and API groups is left to
     /// `rbac-wildcard`.
@@ -99,8 +99,7 @@ impl Rule for RbacSecurityPolicyWrite {
                 ))
                 .related(rule_item(obj, ai, "resources", approve.resource), "on signers")
                 .related(rule_item(obj, ui, "verbs", update.verb), "with the approval subresource")
-                .help("Leave approving certificate requests to the controller that needs it, and name its signer in `resourceNames` (never `kubernetes.io/kube-apiserver-client`).")
-                .severity(sev);
+                .help("Leave approving certificate requests to the controller that needs it, and name its signer in `resourceNames` (never `kubernetes.io/kube-apiserver-client`).");
         }
     }
 }

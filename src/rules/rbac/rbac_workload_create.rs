@@ -7,8 +7,8 @@ declare_rule! {
     /// a kind whose objects become pods: `deployments`, `daemonsets`, `statefulsets`,
     /// `replicasets`, `jobs`, `cronjobs`, `replicationcontrollers` (and OpenShift
     /// `deploymentconfigs`), in their API groups, directly or through `"*"` (matched as the API
-    /// server does). `patch`/`update` limited by `resourceNames` is medium; `resourceNames` can
-    /// never limit `create`. A rule with `"*"` in verbs, resources and API groups is left to
+    /// server does), `patch`/`update` limited by `resourceNames` included (the message names
+    /// them); `resourceNames` can never limit `create`. A rule with `"*"` in verbs, resources and API groups is left to
     /// `rbac-wildcard`. `workload-rbac-risk` counts it for the workloads whose ServiceAccount
     /// holds it.
     ///
@@ -73,8 +73,7 @@ impl Rule for RbacWorkloadCreate {
                     hit.all.join("; ")
                 ))
                 .related(rule_item(obj, i, "resources", hit.at.resource), "on this resource")
-                .help("Leave creating and changing workloads to the deployment pipeline or GitOps controller; grant people and applications get, list and watch.")
-                .severity(hit.severity);
+                .help("Leave creating and changing workloads to the deployment pipeline or GitOps controller; grant people and applications get, list and watch.");
         }
     }
 }

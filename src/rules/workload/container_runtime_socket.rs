@@ -12,13 +12,13 @@ declare_rule! {
     /// one (`/var/run`, `/run`, `/run/containerd`, `/var/run/docker`, `/var`, `/`, …).
     /// Read-only mounts count: connecting to a socket needs no write access to the mount.
     ///
-    /// The finding is graded by who can reach the socket, which root owns with mode 0660:
-    /// critical when a container mounting it may run as root; high when it runs as a non-root
-    /// user that may still get in (its group may be the socket's: `runAsGroup` 0 or unset, or
-    /// extra groups; or `allowPrivilegeEscalation` is not `false`, so a setuid binary gives
-    /// root back); medium for a non-root user and group with no extra groups and no
-    /// escalation; low when no container mounts the volume. A `subPath` that leaves the socket
-    /// out of the mount is not reported.
+    /// The message says who can reach the socket, which root owns with mode 0660: a container
+    /// mounting it that may run as root; a non-root user that may still get in (its group may be
+    /// the socket's: `runAsGroup` 0 or unset, or extra groups; or `allowPrivilegeEscalation` is
+    /// not `false`, so a setuid binary gives root back); a non-root user and group with no extra
+    /// groups and no escalation; no container mounting the volume yet. The rule has one
+    /// severity, so every case is critical. A `subPath` that leaves the socket out of the mount
+    /// is not reported.
     ///
     /// ## Why it matters
     /// Whoever can talk to the runtime socket can start a privileged container with the node's
@@ -153,12 +153,11 @@ impl Rule for ContainerRuntimeSocket {
                 continue;
             }
             reach.sort_by_key(|(a, _, _)| std::cmp::Reverse(a.severity()));
-            let (severity, consequence) = match reach.first() {
-                None => (
-                    Severity::Low,
-                    "no container mounts it yet, but any container added to the pod can".to_owned(),
-                ),
-                Some((a, _, text)) => (a.severity(), a.consequence(text)),
+            let consequence = match reach.first() {
+                None => {
+                    "no container mounts it yet, but any container added to the pod can".to_owned()
+                }
+                Some((a, _, text)) => a.consequence(text),
             };
             let at = Label::at(pod.ptr.join([
                 Seg::from("volumes"),
@@ -169,8 +168,7 @@ impl Rule for ContainerRuntimeSocket {
             let draft = cx
                 .report(self, at.label("runtime socket reachable through this mount"))
                 .message(format!("volume \"{name}\" mounts {what}: {consequence}"))
-                .help("Remove the volume: build images with a rootless builder (BuildKit rootless, kaniko, buildah) and read container metadata from the Kubernetes API instead of the runtime.")
-                .severity(severity);
+                .help("Remove the volume: build images with a rootless builder (BuildKit rootless, kaniko, buildah) and read container metadata from the Kubernetes API instead of the runtime.");
             for (_, mount, text) in reach {
                 draft.related(mount, text);
             }
