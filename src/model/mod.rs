@@ -20,7 +20,7 @@ pub use facts::{
     dashboard_image, datastore_image,
 };
 #[allow(unused_imports)]
-pub use netpol::{Flavor, PodSel, PolicyFacts, PolicyPart};
+pub use netpol::{Flavor, Gated, PodSel, PolicyFacts, PolicyPart};
 #[allow(unused_imports)]
 pub use object::{DuplicateKey, Object, ObjectIdent};
 #[allow(unused_imports)]

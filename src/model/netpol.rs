@@ -4,9 +4,12 @@
 //! they select and whether they isolate ingress/egress (docs "Network Policies";
 //! kubernetes `pkg/apis/networking/v1/defaults.go`; Cilium and Calico policy references).
 
+use std::collections::HashMap;
+
 use super::object::Object;
 use super::selector::{
-    CalicoExpr, Key, LabelSelector, Op, PodTarget, calico_key, calico_ns_key, cilium_key, pod_key,
+    CalicoExpr, Key, LabelPairs, LabelSelector, Op, PodTarget, calico_key, calico_ns_key,
+    cilium_key, pod_key,
 };
 use crate::yaml::NodeRef;
 
@@ -214,6 +217,53 @@ impl PolicyFacts {
             }
         }
         if unknown { None } else { Some(false) }
+    }
+}
+
+/// The policies of a namespace indexed by the pod label pairs one of which a pod needs for a
+/// policy to select it in one direction ([`PolicyFacts::ingress_gates`] or
+/// [`PolicyFacts::egress_gates`]); the others are read for every pod. A workload then reads
+/// only the policies its labels can meet, not every policy of a namespace whose workloads and
+/// policies both grow with the repository.
+pub struct Gated<'p> {
+    gated: HashMap<(&'p str, &'p str), Vec<usize>>,
+    always: Vec<usize>,
+}
+
+impl<'p> Gated<'p> {
+    /// Index the policies (by position; `None` for an object without policy facts, never a
+    /// candidate) with `gates`.
+    pub fn new(
+        policies: impl IntoIterator<Item = Option<&'p PolicyFacts>>,
+        gates: impl Fn(&'p PolicyFacts) -> Option<Vec<(&'p str, &'p str)>>,
+    ) -> Self {
+        let mut gated: HashMap<(&str, &str), Vec<usize>> = HashMap::new();
+        let mut always = Vec::new();
+        for (i, p) in policies.into_iter().enumerate() {
+            match p.map(&gates) {
+                Some(Some(gs)) => {
+                    for g in gs {
+                        gated.entry(g).or_default().push(i);
+                    }
+                }
+                None => {}
+                Some(None) => always.push(i),
+            }
+        }
+        Gated { gated, always }
+    }
+
+    /// The positions of the policies that may select a pod with `labels`, sorted, once each.
+    pub fn candidates(&self, labels: Option<&LabelPairs>) -> Vec<usize> {
+        let mut out = self.always.clone();
+        for (k, v) in labels.map_or(&[][..], |l| &l[..]) {
+            if let Some(ps) = self.gated.get(&(&**k, &**v)) {
+                out.extend(ps);
+            }
+        }
+        out.sort_unstable();
+        out.dedup();
+        out
     }
 }
 

@@ -1,6 +1,4 @@
-use std::collections::HashMap;
-
-use crate::model::{Facts, PolicyFacts, World, describe_ns};
+use crate::model::{Facts, Gated, PolicyFacts, World, describe_ns};
 use crate::rule::{Rule, WorldContext, declare_rule};
 
 declare_rule! {
@@ -83,21 +81,8 @@ impl Rule for MissingEgressPolicy {
                 .map(|&i| &world.objects[i])
                 .chain(cluster.iter().copied())
                 .collect();
-            // Policies under the label pairs a pod needs one of to be selected (see
-            // `missing-network-policy`), the rest under `always`.
-            let mut gated: HashMap<(&str, &str), Vec<usize>> = HashMap::new();
-            let mut always: Vec<usize> = Vec::new();
-            for (i, p) in policies.iter().enumerate() {
-                match p.policy().map(PolicyFacts::egress_gates) {
-                    Some(Some(gates)) => {
-                        for g in gates {
-                            gated.entry(g).or_default().push(i);
-                        }
-                    }
-                    None => {}
-                    Some(None) => always.push(i),
-                }
-            }
+            // Each workload reads only the policies its labels can meet.
+            let gated = Gated::new(policies.iter().map(|p| p.policy()), PolicyFacts::egress_gates);
             for &wi in &index.workloads {
                 let f = &world.objects[wi];
                 let Some(w) = f.workload() else { continue };
@@ -105,14 +90,7 @@ impl Rule for MissingEgressPolicy {
                     continue;
                 }
                 let target = world.pod_target(f);
-                let mut candidates = always.clone();
-                for (k, v) in f.pod_labels.as_deref().unwrap_or(&[]) {
-                    if let Some(ps) = gated.get(&(&**k, &**v)) {
-                        candidates.extend(ps);
-                    }
-                }
-                candidates.sort_unstable();
-                candidates.dedup();
+                let candidates = gated.candidates(f.pod_labels.as_ref());
                 // Selected, or undecided: not reported.
                 if candidates.iter().any(|&i| {
                     policies[i]

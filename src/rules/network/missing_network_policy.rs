@@ -1,7 +1,5 @@
-use std::collections::HashMap;
-
 use crate::finding::Text;
-use crate::model::{Facts, Flavor, PolicyFacts, World, describe_ns};
+use crate::model::{Facts, Flavor, Gated, PolicyFacts, World, describe_ns};
 use crate::rule::{Rule, WorldContext, declare_rule};
 
 declare_rule! {
@@ -116,24 +114,8 @@ impl Rule for MissingNetworkPolicy {
                 .map(|&i| &world.objects[i])
                 .chain(cluster.iter().copied())
                 .collect();
-            // Each policy under the label pairs one of which a pod needs for the policy to be
-            // anything but "does not select it"; the rest under `always`. A workload then
-            // reads only the policies its labels can meet (not every policy of a namespace
-            // whose workloads and policies both grow with the repository).
-            let mut gated: HashMap<(&str, &str), Vec<usize>> = HashMap::new();
-            let mut always: Vec<usize> = Vec::new();
-            for (i, p) in policies.iter().enumerate() {
-                match p.policy().map(PolicyFacts::ingress_gates) {
-                    Some(Some(gates)) => {
-                        for g in gates {
-                            gated.entry(g).or_default().push(i);
-                        }
-                    }
-                    // No policy facts: never read (the loop below skips them too).
-                    None => {}
-                    Some(None) => always.push(i),
-                }
-            }
+            // Each workload reads only the policies its labels can meet.
+            let gated = Gated::new(policies.iter().map(|p| p.policy()), PolicyFacts::ingress_gates);
             for &wi in &index.workloads {
                 let f = &world.objects[wi];
                 let Some(w) = f.workload() else { continue };
@@ -141,14 +123,7 @@ impl Rule for MissingNetworkPolicy {
                     continue;
                 }
                 let target = world.pod_target(f);
-                let mut candidates = always.clone();
-                for (k, v) in f.pod_labels.as_deref().unwrap_or(&[]) {
-                    if let Some(ps) = gated.get(&(&**k, &**v)) {
-                        candidates.extend(ps);
-                    }
-                }
-                candidates.sort_unstable();
-                candidates.dedup();
+                let candidates = gated.candidates(f.pod_labels.as_ref());
                 let mut unknown: Vec<usize> = Vec::new();
                 let mut selected = false;
                 for &i in &candidates {
