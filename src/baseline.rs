@@ -14,26 +14,9 @@ use crate::engine::Run;
 /// Baseline file format version. Version 2 (kubeward 0.1.0 after issue 21): fingerprints take the
 /// file that holds a finding in rendered output (not the Helm template), tell apart the
 /// admission policies that flag one node and repeated objects of one file, and some findings
-/// moved to rules of their own (`legacy_rule_id`). A version 1 file still works: its entries
+/// moved to rules of their own (`finding::legacy_rule_id`). A version 1 file still works: its entries
 /// match findings by the fingerprints of version 1 too (`legacy_fingerprint`).
 pub const VERSION: u32 = 2;
-
-/// Rules that were split out of another rule (new id, the id findings had before), so that a
-/// baseline of format version 1 still matches their findings.
-const SPLIT_RULES: &[(&str, &str)] = &[
-    ("allow-privilege-escalation-unset", "privilege-escalation"),
-    ("misspelt-capability", "dangerous-capabilities"),
-    ("non-root-not-required", "run-as-root"),
-    ("seccomp-profile-unset", "seccomp-profile"),
-];
-
-/// The id a rule's findings had in baselines of format version 1.
-pub fn legacy_rule_id(id: &str) -> &str {
-    SPLIT_RULES
-        .iter()
-        .find(|(new, _)| *new == id)
-        .map_or(id, |(_, old)| old)
-}
 
 /// A finding's fingerprint as a baseline of format version 1 holds it.
 pub fn legacy_fingerprint(run: &Run, f: &crate::finding::Finding) -> crate::finding::Fingerprint {
@@ -45,7 +28,7 @@ pub fn legacy_fingerprint(run: &Run, f: &crate::finding::Finding) -> crate::find
         .get(f.primary.file as usize)
         .map_or("", |file| file.path.as_str());
     crate::engine::fingerprint(
-        legacy_rule_id(f.meta.id),
+        crate::finding::legacy_rule_id(f.meta.id),
         path,
         f.object.as_deref(),
         &f.route,

@@ -246,6 +246,23 @@ impl Serialize for Fingerprint {
     }
 }
 
+/// Rules that were split out of another rule (new id, the id findings had before), so that a
+/// baseline of format version 1 still matches their findings (`baseline::legacy_fingerprint`).
+const SPLIT_RULES: &[(&str, &str)] = &[
+    ("allow-privilege-escalation-unset", "privilege-escalation"),
+    ("misspelt-capability", "dangerous-capabilities"),
+    ("non-root-not-required", "run-as-root"),
+    ("seccomp-profile-unset", "seccomp-profile"),
+];
+
+/// The id a rule's findings had in baselines of format version 1.
+pub fn legacy_rule_id(id: &str) -> &str {
+    SPLIT_RULES
+        .iter()
+        .find(|(new, _)| *new == id)
+        .map_or(id, |(_, old)| old)
+}
+
 /// FNV-1a 64: stable across platforms and releases, unlike `DefaultHasher`.
 pub fn stable_hash(parts: &[&str]) -> Fingerprint {
     const PRIME: u64 = 0x0100_0000_01b3;

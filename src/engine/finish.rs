@@ -163,7 +163,7 @@ pub(super) fn finish_label_draft(
             .clone()
             .unwrap_or_else(|| t.fingerprint_path.clone());
         t.trace.legacy = fingerprint(
-            crate::baseline::legacy_rule_id(d.meta.id),
+            crate::finding::legacy_rule_id(d.meta.id),
             &path,
             Some(t.fingerprint_ident.as_ref().unwrap_or(ident)),
             &route,
