@@ -13,6 +13,7 @@
 use std::fmt::Write as _;
 
 use super::inert;
+use super::summary::{active_by_severity, plural};
 use crate::engine::Run;
 use crate::rule::Severity;
 
@@ -115,19 +116,11 @@ fn table_cell(s: &str) -> String {
     out
 }
 
-fn plural(n: usize, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
-}
-
 /// The markdown job summary. It leads with what matters: how many findings at each severity
 /// and for each rule, and a link to the full SARIF report (`sarif_link`, when it was uploaded
 /// somewhere); then what was linted; then the findings, most severe first.
 pub fn step_summary(run: &Run, sarif_link: Option<&str>) -> String {
-    let mut active: Vec<_> = run
-        .findings
-        .iter()
-        .filter(|f| f.suppressed().is_none())
-        .collect();
+    let (mut active, counts) = active_by_severity(run);
     // Most severe first; within a severity, in the run's order (by file and place).
     active.sort_by_key(|f| std::cmp::Reverse(f.severity));
     let mut out = String::from("## kubeward\n\n");
@@ -135,18 +128,10 @@ pub fn step_summary(run: &Run, sarif_link: Option<&str>) -> String {
     if active.is_empty() {
         out.push_str("**No findings.**");
     } else {
-        let parts: Vec<String> = Severity::ALL
-            .iter()
-            .filter_map(|sev| {
-                let n = active.iter().filter(|f| f.severity == *sev).count();
-                (n > 0).then(|| format!("{n} {sev}"))
-            })
-            .collect();
         let _ = write!(
             out,
-            "**{}**: {}.",
+            "**{}**: {counts}.",
             plural(active.len(), "finding", "findings"),
-            parts.join(", ")
         );
     }
     if suppressed > 0 {

@@ -4,10 +4,30 @@ use std::fmt::Write as _;
 
 use super::inert;
 use crate::engine::Run;
+use crate::finding::Finding;
 use crate::rule::Severity;
 
-fn plural(n: usize, one: &str, many: &str) -> String {
+/// `1 file`, `2 files`.
+pub(super) fn plural(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// The run's unsuppressed findings, and how many there are at each severity, most severe first
+/// (`1 critical, 2 high`): what both the summary line and the job summary lead with.
+pub(super) fn active_by_severity(run: &Run) -> (Vec<&Finding>, String) {
+    let active: Vec<&Finding> = run
+        .findings
+        .iter()
+        .filter(|f| f.suppressed().is_none())
+        .collect();
+    let parts: Vec<String> = Severity::ALL
+        .iter()
+        .filter_map(|sev| {
+            let n = active.iter().filter(|f| f.severity == *sev).count();
+            (n > 0).then(|| format!("{n} {sev}"))
+        })
+        .collect();
+    (active, parts.join(", "))
 }
 
 /// `N reason, M reason` for counts by reason.
@@ -93,27 +113,15 @@ pub fn summary(run: &Run, verbose: bool, show_time: bool) -> String {
     for n in &run.notices {
         let _ = writeln!(out, "  note: {}", inert::text(n));
     }
-    let active: Vec<_> = run
-        .findings
-        .iter()
-        .filter(|f| f.suppressed().is_none())
-        .collect();
+    let (active, counts) = active_by_severity(run);
     let suppressed = run.findings.len() - active.len();
     if active.is_empty() {
         let _ = write!(out, "no findings");
     } else {
-        let parts: Vec<String> = Severity::ALL
-            .iter()
-            .filter_map(|sev| {
-                let n = active.iter().filter(|f| f.severity == *sev).count();
-                (n > 0).then(|| format!("{n} {sev}"))
-            })
-            .collect();
         let _ = write!(
             out,
-            "{}: {}",
+            "{}: {counts}",
             plural(active.len(), "finding", "findings"),
-            parts.join(", ")
         );
     }
     if suppressed > 0 {
