@@ -485,6 +485,16 @@ fn ns_key(ix: &Index, f: &Facts) -> NsKey {
 }
 
 impl World {
+    /// The network policies that apply in a namespace: its own, then the cluster-wide ones
+    /// (Cilium and Calico).
+    pub fn policies_in<'w>(&'w self, index: &'w NsIndex) -> impl Iterator<Item = &'w Facts> {
+        index
+            .policies
+            .iter()
+            .chain(&self.index.cluster_policies)
+            .map(|&i| &self.objects[i])
+    }
+
     /// Where to report a namespace-level finding: the Namespace object's `metadata.name` if it
     /// is in the input, else the `metadata.name` of its first workload.
     pub fn namespace_site(&self, ns: &NsKey, index: &NsIndex) -> Option<&Site> {

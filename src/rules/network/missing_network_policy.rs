@@ -101,19 +101,8 @@ impl Rule for MissingNetworkPolicy {
     }
 
     fn check_world(&self, world: &World, cx: &mut WorldContext<'_>) {
-        let cluster: Vec<&Facts> = world
-            .index
-            .cluster_policies
-            .iter()
-            .map(|&i| &world.objects[i])
-            .collect();
         cx.each_namespace(world, |ns, index, cx| {
-            let policies: Vec<&Facts> = index
-                .policies
-                .iter()
-                .map(|&i| &world.objects[i])
-                .chain(cluster.iter().copied())
-                .collect();
+            let policies: Vec<&Facts> = world.policies_in(index).collect();
             // Each workload reads only the policies its labels can meet.
             let gated = Gated::new(policies.iter().map(|p| p.policy()), PolicyFacts::ingress_gates);
             for &wi in &index.workloads {

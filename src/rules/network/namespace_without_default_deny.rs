@@ -71,22 +71,11 @@ impl Rule for NamespaceWithoutDefaultDeny {
     }
 
     fn check_world(&self, world: &World, cx: &mut WorldContext<'_>) {
-        let cluster: Vec<&Facts> = world
-            .index
-            .cluster_policies
-            .iter()
-            .map(|&i| &world.objects[i])
-            .collect();
         for (ns, index) in &world.index.namespaces {
             if index.workloads.is_empty() {
                 continue;
             }
-            let policies: Vec<&Facts> = index
-                .policies
-                .iter()
-                .map(|&i| &world.objects[i])
-                .chain(cluster.iter().copied())
-                .collect();
+            let policies: Vec<&Facts> = world.policies_in(index).collect();
             let deny_in = policies
                 .iter()
                 .find(|p| p.policy().is_some_and(|p| p.default_deny_ingress()));

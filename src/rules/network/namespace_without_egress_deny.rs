@@ -1,4 +1,4 @@
-use crate::model::{Facts, World, describe_ns};
+use crate::model::{World, describe_ns};
 use crate::rule::{Rule, WorldContext, declare_rule};
 
 declare_rule! {
@@ -71,21 +71,12 @@ impl Rule for NamespaceWithoutEgressDeny {
     }
 
     fn check_world(&self, world: &World, cx: &mut WorldContext<'_>) {
-        let cluster: Vec<&Facts> = world
-            .index
-            .cluster_policies
-            .iter()
-            .map(|&i| &world.objects[i])
-            .collect();
         for (ns, index) in &world.index.namespaces {
             if index.workloads.is_empty() {
                 continue;
             }
-            let denied = index
-                .policies
-                .iter()
-                .map(|&i| &world.objects[i])
-                .chain(cluster.iter().copied())
+            let denied = world
+                .policies_in(index)
                 .any(|p| p.policy().is_some_and(|p| p.default_deny_egress()));
             if denied {
                 continue;
