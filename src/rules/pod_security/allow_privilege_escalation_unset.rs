@@ -1,7 +1,10 @@
-use crate::model::{Container, Object, PodSpec};
+// The help and the fix are `privilege-escalation`'s: both rules end at
+// `allowPrivilegeEscalation: false`.
+use super::privilege_escalation::{FIX, fix};
+use crate::model::{Object, PodSpec};
 use crate::pss::{self, Detail, Levels, Out, PssControl, Versions};
-use crate::rule::{Context, Fix, FixKind, Rule, declare_rule};
-use crate::yaml::{Change, NodeRef, Scalar};
+use crate::rule::{Context, Rule, declare_rule};
+use crate::yaml::NodeRef;
 
 declare_rule! {
     /// ## What it flags
@@ -60,28 +63,6 @@ impl Rule for AllowPrivilegeEscalationUnset {
     fn check_pod(&self, _obj: &Object<'_>, pod: &PodSpec<'_>, cx: &mut Context<'_>) {
         pss::report(self, pod, cx);
     }
-}
-
-const FIX: &str = "Set it explicitly in the container:\n```yaml\nsecurityContext:\n  allowPrivilegeEscalation: false\n```";
-
-/// `allowPrivilegeEscalation: false`, unless the API server would reject it beside what the
-/// container sets (`privileged: true`, `CAP_SYS_ADMIN` added).
-fn fix(c: &Container<'_>) -> Option<Fix> {
-    let privileged = c.sc("privileged").and_then(NodeRef::as_bool) == Some(true);
-    let sys_admin = c
-        .sc("capabilities")
-        .and_then(|caps| caps.get("add"))
-        .into_iter()
-        .flat_map(NodeRef::items)
-        .any(|i| matches!(pss::shown(i), "SYS_ADMIN" | "CAP_SYS_ADMIN"));
-    (!privileged && !sys_admin).then(|| Fix {
-        kind: FixKind::Safe,
-        title: "set `allowPrivilegeEscalation: false`".into(),
-        changes: vec![Change::set(
-            c.ptr.join(["securityContext", "allowPrivilegeEscalation"]),
-            Scalar::Bool(false),
-        )],
-    })
 }
 
 impl PssControl for AllowPrivilegeEscalationUnset {

@@ -64,11 +64,12 @@ impl Rule for PrivilegeEscalation {
     }
 }
 
-const FIX: &str = "Set it explicitly in the container:\n```yaml\nsecurityContext:\n  allowPrivilegeEscalation: false\n```";
+pub(super) const FIX: &str = "Set it explicitly in the container:\n```yaml\nsecurityContext:\n  allowPrivilegeEscalation: false\n```";
 
 /// `allowPrivilegeEscalation: false`, unless the API server would reject it beside what the
-/// container sets (`privileged: true`, `CAP_SYS_ADMIN` added).
-fn fix(c: &Container<'_>) -> Option<Fix> {
+/// container sets (`privileged: true`, `CAP_SYS_ADMIN` added). `allow-privilege-escalation-unset`
+/// makes the same fix.
+pub(super) fn fix(c: &Container<'_>) -> Option<Fix> {
     let privileged = c.sc("privileged").and_then(NodeRef::as_bool) == Some(true);
     let sys_admin = c
         .sc("capabilities")
