@@ -439,3 +439,237 @@ fn namespace_less_objects_share_a_namespace_only_within_their_directory() {
     let alone = findings(dir.path(), &[select[0], select[1], "team-b"]);
     assert_eq!(alone, whole[..1].to_vec());
 }
+
+/// A repository of the given files, with the policy of namespace `shop` that selects
+/// `app: web` in `dir/policy.yaml` (so that linting that directory alone sees it).
+fn shop_repo(policy_dir: &str, files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = repo_without_files();
+    write(dir.path(), &format!("{policy_dir}/policy.yaml"), POLICY);
+    for (path, text) in files {
+        write(dir.path(), path, text);
+    }
+    dir
+}
+
+fn repo_without_files() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join(".git")).unwrap();
+    dir
+}
+
+fn deploy_without_namespace() -> String {
+    DEPLOY.replace(", namespace: shop", "")
+}
+
+/// `missing-network-policy` findings when linting `paths` (raw manifests: nothing rendered).
+fn unpoliced(dir: &Path, paths: &[&str]) -> Vec<(String, String, u64)> {
+    let mut args = vec!["--select", "missing-network-policy", "--render", "never"];
+    args.extend(paths);
+    findings(dir, &args)
+}
+
+#[test]
+fn a_base_is_applied_in_the_namespace_of_the_overlay_that_includes_it_scanned_or_not() {
+    let deploy = deploy_without_namespace();
+    let files = [
+        ("base/deploy.yaml", deploy.as_str()),
+        ("base/kustomization.yaml", "resources: [deploy.yaml]\n"),
+        ("middle/kustomization.yaml", "resources: [../base]\n"),
+        (
+            "overlays/prod/kustomization.yaml",
+            "namespace: shop\nresources: [../../middle]\n",
+        ),
+    ];
+    let dir = shop_repo("base", &files);
+    assert_eq!(unpoliced(dir.path(), &["."]), vec![]);
+    // The overlay is found whether the base's directory or file is linted alone (the policy
+    // is beside the file: a directory linted alone sees no other).
+    assert_eq!(unpoliced(dir.path(), &["base"]), vec![]);
+    assert_eq!(unpoliced(dir.path(), &["base/deploy.yaml"]), vec![]);
+    // An overlay of another namespace: the policy of `shop` no longer covers it.
+    write(
+        dir.path(),
+        "overlays/prod/kustomization.yaml",
+        "namespace: web\nresources: [../../middle]\n",
+    );
+    let expected = vec![(
+        "missing-network-policy".to_owned(),
+        "base/deploy.yaml".to_owned(),
+        7,
+    )];
+    assert_eq!(unpoliced(dir.path(), &["."]), expected);
+    assert_eq!(unpoliced(dir.path(), &["base"]), expected);
+}
+
+#[test]
+fn argo_cd_applications_and_flux_kustomizations_give_the_namespace_of_their_path() {
+    let deploy = deploy_without_namespace();
+    let argo = "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {name: web, namespace: argocd}\nspec:\n  source: {repoURL: https://git.example.com/repo.git, path: apps/web}\n  destination: {server: https://kubernetes.default.svc, namespace: shop}\n";
+    let flux = "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {name: web, namespace: flux-system}\nspec:\n  sourceRef: {kind: GitRepository, name: repo}\n  path: ./apps/web\n  targetNamespace: shop\n";
+    for deployer in [argo, flux] {
+        let dir = shop_repo(
+            "apps/web",
+            &[
+                ("apps/web/deploy.yaml", deploy.as_str()),
+                ("deploy/web.yaml", deployer),
+            ],
+        );
+        assert_eq!(unpoliced(dir.path(), &["."]), vec![], "{deployer}");
+        assert_eq!(unpoliced(dir.path(), &["apps"]), vec![], "{deployer}");
+        // Deploying another path leaves the workload in its directory's namespace.
+        write(
+            dir.path(),
+            "deploy/web.yaml",
+            &deployer.replace("apps/web", "apps/api"),
+        );
+        let expected = vec![(
+            "missing-network-policy".to_owned(),
+            "apps/web/deploy.yaml".to_owned(),
+            7,
+        )];
+        assert_eq!(unpoliced(dir.path(), &["."]), expected, "{deployer}");
+        assert_eq!(unpoliced(dir.path(), &["apps"]), expected, "{deployer}");
+    }
+}
+
+#[test]
+fn committed_helm_output_split_into_subdirectories_is_one_release() {
+    let deny = "---\n# Source: demo/templates/deny.yaml\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: default-deny}\nspec:\n  podSelector: {}\n";
+    let deploy = format!(
+        "---\n# Source: demo/charts/web/templates/deploy.yaml\n{}",
+        deploy_without_namespace()
+    );
+    let dir = repo_without_files();
+    write(dir.path(), "example/rendered/deny.yaml", deny);
+    write(dir.path(), "example/rendered/web/web/deploy.yaml", &deploy);
+    // Another rendering of the chart beside it is another release.
+    write(dir.path(), "other/rendered/web/deploy.yaml", &deploy);
+    assert_eq!(
+        unpoliced(dir.path(), &["."]),
+        vec![(
+            "missing-network-policy".to_owned(),
+            "other/rendered/web/deploy.yaml".to_owned(),
+            9
+        )]
+    );
+}
+
+#[test]
+fn each_rendered_chart_is_a_release_of_its_own_and_takes_its_application_namespace() {
+    let dir = repo_without_files();
+    // A helm that renders `templates/*.yaml` of the chart as they are.
+    let helm = dir.path().join("helm.sh");
+    write(
+        dir.path(),
+        "helm.sh",
+        "#!/bin/sh\nchart=$3\nfor t in \"$chart\"/templates/*.yaml; do printf -- '---\\n# Source: %s/templates/%s\\n' \"$(basename \"$chart\")\" \"$(basename \"$t\")\"; cat \"$t\"; done\n",
+    );
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&helm, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let deploy = deploy_without_namespace();
+    for chart in ["a", "b"] {
+        write(
+            dir.path(),
+            &format!("charts/{chart}/Chart.yaml"),
+            &format!("apiVersion: v2\nname: {chart}\nversion: 1.0.0\n"),
+        );
+        write(
+            dir.path(),
+            &format!("charts/{chart}/templates/deploy.yaml"),
+            &deploy,
+        );
+    }
+    write(
+        dir.path(),
+        "charts/a/templates/deny.yaml",
+        "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: default-deny}\nspec:\n  podSelector: {}\n",
+    );
+    let lint = || {
+        findings(
+            dir.path(),
+            &[
+                "--select",
+                "missing-network-policy",
+                "--helm",
+                helm.to_str().unwrap(),
+                "charts",
+            ],
+        )
+    };
+    // Chart a's default deny says nothing about chart b.
+    let b = vec![(
+        "missing-network-policy".to_owned(),
+        "charts/b/templates/deploy.yaml".to_owned(),
+        7,
+    )];
+    assert_eq!(lint(), b);
+    // An Application that installs chart b in namespace shop, where a policy selects it.
+    write(dir.path(), "policies/web.yaml", POLICY);
+    write(
+        dir.path(),
+        "argocd/b.yaml",
+        "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {name: b}\nspec:\n  source: {repoURL: https://git.example.com/repo.git, path: charts/b}\n  destination: {namespace: shop}\n",
+    );
+    let all = |extra: &str| {
+        findings(
+            dir.path(),
+            &[
+                "--select",
+                "missing-network-policy",
+                "--helm",
+                helm.to_str().unwrap(),
+                extra,
+            ],
+        )
+    };
+    assert_eq!(all("."), vec![]);
+    // Without the Application's namespace the policy of shop does not cover it.
+    write(
+        dir.path(),
+        "argocd/b.yaml",
+        "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {name: b}\nspec:\n  source: {repoURL: https://git.example.com/repo.git, path: charts/b}\n  destination: {namespace: web}\n",
+    );
+    assert_eq!(all("."), b);
+}
+
+#[test]
+fn a_base_applied_in_two_namespaces_keeps_its_directory_and_says_which() {
+    let dir = repo_without_files();
+    write(dir.path(), "base/deploy.yaml", &deploy_without_namespace());
+    write(
+        dir.path(),
+        "base/kustomization.yaml",
+        "resources: [deploy.yaml]\n",
+    );
+    for ns in ["dev", "prod"] {
+        write(
+            dir.path(),
+            &format!("overlays/{ns}/kustomization.yaml"),
+            &format!("namespace: {ns}\nresources: [../../base]\n"),
+        );
+    }
+    let out = kubeward(dir.path())
+        .args([
+            "lint",
+            "--select",
+            "missing-network-policy",
+            "--render",
+            "never",
+        ])
+        .args(["--format", "json", "--fail-on", "never", "base"])
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let messages: Vec<&str> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["message"].as_str().unwrap())
+        .collect();
+    assert_eq!(messages.len(), 1, "{messages:?}");
+    assert!(
+        messages[0].contains("the namespace of directory `base/`")
+            && messages[0].contains("applies them in several: dev, prod"),
+        "{messages:?}"
+    );
+}

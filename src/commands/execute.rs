@@ -55,7 +55,16 @@ pub(super) fn execute(args: &LintArgs, sarif: bool) -> Result<(engine::Run, Plan
     }
     let restricted = std::mem::take(&mut prepared.restricted);
     discovery_notices.extend(input::ignored::notice(&found.hidden));
-    input::kustomize_namespaces(&mut prepared.inputs);
+    // Where objects that name no namespace are applied: the repository's kustomizations.
+    let layout = engine::reads_world(&plan.rules).then(|| {
+        input::layout(
+            &args.paths,
+            &prepared.inputs,
+            &prepared.skipped,
+            &prepared.not_context,
+            &plan.discover,
+        )
+    });
     timings::mark("discover and render");
     let bar = show_progress(args).then(|| {
         let bar = indicatif::ProgressBar::new(prepared.inputs.len() as u64);
@@ -83,6 +92,7 @@ pub(super) fn execute(args: &LintArgs, sarif: bool) -> Result<(engine::Run, Plan
             progress: Some(&tick),
             render: Some(&prepared.context),
             max_file_size: plan.max_file_size,
+            namespaces: layout.as_ref(),
         },
     );
     run.notices = prepared.notices;

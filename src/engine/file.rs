@@ -33,6 +33,9 @@ pub(super) struct FileOutcome {
     pub(super) directives: Vec<Directive>,
     pub(super) stats: Stats,
     pub(super) text: Option<Arc<str>>,
+    /// The chart the file was rendered from, when it is Helm output a user committed (the top
+    /// chart of its first `# Source:` comment): its objects share the release's namespace.
+    pub(super) chart: Option<Box<str>>,
     /// What went wrong with this file, if anything.
     pub(super) failure: Option<Failure>,
 }
@@ -55,6 +58,7 @@ pub(super) fn lint_file(
         directives: Vec::new(),
         stats: Stats::default(),
         text: None,
+        chart: None,
         failure: None,
     };
     // A file that cannot be read at all: one `parse-error` at its start. Its text is kept
@@ -126,6 +130,9 @@ pub(super) fn lint_file(
         ..shared.gather
     };
     lint_text(file, input, &text, opts, shared, gather, &mut out);
+    if shared.gather.world && matches!(input.source, InputSource::Path(_)) {
+        out.chart = helm_chart(&text).map(Box::from);
+    }
     if !input.report {
         out.findings.clear();
         out.masks.clear();
@@ -292,7 +299,6 @@ pub(super) fn lint_object(
         namespace: obj.namespace.map(|n| res.intern(n)),
         name: obj.name.map(|n| res.intern(n)),
     });
-    let ns = input.namespace.as_deref();
     let Gather {
         world,
         pod_security,
@@ -301,7 +307,8 @@ pub(super) fn lint_object(
     let facts = |res: &mut Resolver<'_>| {
         let strings = res.strings;
         let pss = pod_security.then_some(crate::rule::registry::PSS_CONTROLS);
-        Facts::extract(obj, ns, pss, strings, &mut |l: Label| {
+        let input = res.file;
+        Facts::extract(obj, input, pss, strings, &mut |l: Label| {
             res.site(doc, &l, &ident)
         })
     };
@@ -384,6 +391,14 @@ pub(super) fn may_set_pss(bytes: &[u8]) -> bool {
 
 /// Whether `text` holds `needle`: memmem, where `str::contains` runs a two-way search a byte
 /// at a time over every file.
+/// The top chart of the first `# Source: <chart>/…` comment of Helm output, if the text has one.
+fn helm_chart(text: &str) -> Option<&str> {
+    let at = memchr::memmem::find(text.as_bytes(), b"# Source:")?;
+    let rest = text[at + "# Source:".len()..].trim_start_matches([' ', '\t']);
+    let chart = &rest[..rest.find('/')?];
+    (!chart.is_empty() && !chart.contains(char::is_whitespace)).then_some(chart)
+}
+
 pub(super) fn has(text: &[u8], needle: &str) -> bool {
     memchr::memmem::find(text, needle.as_bytes()).is_some()
 }

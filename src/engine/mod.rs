@@ -2,8 +2,8 @@
 //!
 //! The lint pipeline's stages, in the order of a run: files scheduled across the pool and
 //! merged in order (`schedule`), one file's work (`file`, with `directives` and `finish`), the
-//! Pod Security facts completed (`pod_security`), the policy pass (`policy`), the cross-object
-//! rules over the index, suppressions, masking (`mask`), ordering (`order`) and the summary's
+//! Pod Security facts completed (`pod_security`), the policy pass (`policy`), the namespaces of
+//! objects that name none (`namespaces`), the cross-object rules over the index, suppressions, masking (`mask`), ordering (`order`) and the summary's
 //! accounting (`accounting`).
 
 pub(crate) mod accounting;
@@ -11,6 +11,7 @@ mod directives;
 mod file;
 mod finish;
 mod mask;
+mod namespaces;
 mod options;
 mod order;
 mod pod_security;
@@ -73,9 +74,14 @@ pub fn lint(inputs: Vec<Input>, skipped: Vec<(String, String)>, opts: &Options<'
         kept,
         facts,
         secrets,
+        charts,
         ..
     } = merged;
     complete_pod_security(&inputs, &mut world, &facts, opts, &shared);
+    if gather.world {
+        namespaces::assign(&mut world, &inputs, opts.namespaces, &charts);
+    }
+    drop(charts);
     // Admission policies and custom rules: a pass of their own once the policies are known.
     let policy_drafts = match &shared.policy {
         Some(pending) => policy_pass(pending, &inputs, opts, &shared, &mut run),
@@ -208,6 +214,7 @@ pub fn lint_str(path: &str, text: &str, rules: Vec<&'static dyn Rule>, settings:
             progress: None,
             render: None,
             max_file_size: DEFAULT_MAX_FILE_SIZE,
+            namespaces: None,
         },
     )
 }

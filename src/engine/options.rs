@@ -23,6 +23,9 @@ pub struct Options<'a> {
     /// Files (and standard input, rendered streams) larger than this many bytes are a
     /// `parse-error` without being read whole (`--max-file-size`).
     pub max_file_size: u64,
+    /// The kustomizations of the run's repositories and their files outside the run, for the
+    /// namespace of objects that name none (`None`: only what the inputs say).
+    pub namespaces: Option<&'a crate::input::Layout>,
 }
 
 /// Which cross-object facts each object contributes.

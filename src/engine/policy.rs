@@ -101,6 +101,7 @@ pub(super) fn policy_pass(
         keep_text: opts.keep_text,
         progress: None,
         render: opts.render,
+        namespaces: None,
     };
     let pshared = Shared {
         gather: Gather {

@@ -51,6 +51,8 @@ pub(super) struct Merge {
     pub(super) directives: Vec<Directive>,
     /// Each merged file's text, if it was kept.
     pub(super) kept: Vec<Option<Arc<str>>>,
+    /// Each merged file's Helm chart, if it holds rendered Helm output.
+    pub(super) charts: Vec<Option<Box<str>>>,
     /// Each merged file's facts.
     pub(super) facts: Vec<FileFacts>,
     /// The values the secret checks flagged.
@@ -66,6 +68,7 @@ impl Merge {
             world: World::default(),
             directives: Vec::new(),
             kept: Vec::with_capacity(total),
+            charts: Vec::with_capacity(total),
             facts: Vec::with_capacity(total),
             secrets: Vec::new(),
         }
@@ -118,6 +121,7 @@ impl Merge {
             pod_security: outcome.pod_security,
         });
         self.kept.push(outcome.text);
+        self.charts.push(outcome.chart);
     }
 }
 
@@ -256,6 +260,7 @@ mod tests {
             progress: None,
             render: None,
             max_file_size: DEFAULT_MAX_FILE_SIZE,
+            namespaces: None,
         };
         let registry = render::Registry::new(inputs.len(), None);
         let strings = Interner::default();

@@ -1,16 +1,13 @@
-//! Context and namespaces: the repository's other files for the index, kustomization namespaces.
+//! Context: the repository's other files, read for the cross-object index.
 //!
-//! Context and namespaces: when explicit files are given (pre-commit passes only the changed
-//! files), the rest of the enclosing repository is read for the cross-object index but not
-//! reported; and objects without `metadata.namespace` take the `namespace:` of the
-//! kustomization that lists their file.
+//! Context: when explicit files are given (pre-commit passes only the changed files), the rest
+//! of the enclosing repository is read for the cross-object index but not reported.
 
-use std::collections::{HashMap, HashSet};
-use std::path::{Path, PathBuf};
+use std::collections::HashSet;
+use std::path::PathBuf;
 
 use super::discover::{DiscoverOptions, discover_all};
 use super::source::{Input, InputSource, display_path};
-use crate::yaml::{NodeRef, parse_stream};
 
 /// A git work tree gives context only if its walk meets at most this many files (all or
 /// nothing: a partial context would depend on the walk's order); the summary says so otherwise.
@@ -137,137 +134,10 @@ fn add_context_within(
     notices
 }
 
-/// The directories holding a kustomization file in the git work trees of the explicit files
-/// among `paths`, as a walk of each work tree finds them (its ignore rules and exclusions, as
-/// `kubeward lint` of the work tree discovers them): where to look for the overlays that build
-/// from a file given one by one. A work tree whose walk meets more than
-/// [`MAX_CONTEXT_FILES`] files gives none (its files are linted as they are).
-pub fn kustomizations_around(paths: &[String], opts: &DiscoverOptions) -> Vec<PathBuf> {
-    let mut roots: Vec<PathBuf> = paths
-        .iter()
-        .filter(|p| *p != "-")
-        .map(Path::new)
-        .filter(|p| p.is_file())
-        .filter_map(|p| std::fs::canonicalize(p).ok())
-        .filter_map(|f| crate::input::git::work_tree_of(f.parent()?).map(Path::to_path_buf))
-        .collect();
-    roots.sort();
-    roots.dedup();
-    let mut dirs = Vec::new();
-    for root in roots {
-        let walk = DiscoverOptions {
-            account: false,
-            max_files: MAX_CONTEXT_FILES,
-            ..opts.clone()
-        };
-        let Ok(found) = discover_all(&[root.to_string_lossy().into_owned()], &walk) else {
-            continue;
-        };
-        if found.capped {
-            continue;
-        }
-        let walked = found.inputs.iter().filter_map(|i| match &i.source {
-            InputSource::Path(p) => Some(p.clone()),
-            _ => None,
-        });
-        let skipped = found
-            .skipped
-            .iter()
-            .map(|(p, _)| super::lexical_absolute(Path::new(p)));
-        dirs.extend(
-            walked
-                .chain(skipped)
-                .filter(|p| {
-                    p.file_name()
-                        .and_then(|n| n.to_str())
-                        .is_some_and(|n| KUSTOMIZATION_NAMES.contains(&n))
-                })
-                .filter_map(|p| p.parent().map(Path::to_path_buf)),
-        );
-    }
-    dirs.sort();
-    dirs.dedup();
-    dirs
-}
-
-/// File names kustomize reads as a kustomization.
-const KUSTOMIZATION_NAMES: [&str; 3] = ["kustomization.yaml", "kustomization.yml", "Kustomization"];
-
-/// A kustomization's namespace and the files it lists in its own directory.
-struct Kustomization {
-    namespace: String,
-    resources: HashSet<String>,
-}
-
-/// The largest kustomization file read for namespaces.
-const MAX_KUSTOMIZATION_SIZE: u64 = 16 << 20;
-
-fn read_kustomization(dir: &Path) -> Option<Kustomization> {
-    // A regular file of the repository only: never a FIFO (an open that never returns) or a
-    // link out of the repository.
-    let top = crate::input::git::work_tree_of(dir).unwrap_or(dir);
-    let text = KUSTOMIZATION_NAMES.iter().find_map(|n| {
-        super::lookup::read_regular(
-            &dir.join(n),
-            super::lookup::Links::Within(top),
-            MAX_KUSTOMIZATION_SIZE,
-        )
-        .ok()
-    })?;
-    let stream = parse_stream(&text);
-    let doc = stream.docs.first()?;
-    let root = doc.root();
-    let namespace = root.get("namespace").and_then(NodeRef::as_str)?.to_owned();
-    let resources = root
-        .get("resources")
-        .into_iter()
-        .flat_map(NodeRef::items)
-        .filter_map(NodeRef::as_str)
-        .map(|r| r.strip_prefix("./").unwrap_or(r).to_owned())
-        .collect();
-    Some(Kustomization {
-        namespace,
-        resources,
-    })
-}
-
-/// Set `Input::namespace` from the kustomization in each file's directory that lists it.
-pub fn kustomize_namespaces(inputs: &mut [Input]) {
-    use rayon::prelude::*;
-    // Each directory is looked at once, side by side (a large repository has tens of thousands
-    // of directories, most without a kustomization).
-    let dirs: HashSet<&Path> = inputs
-        .iter()
-        .filter_map(|input| match &input.source {
-            InputSource::Path(p) => p.parent(),
-            _ => None,
-        })
-        .collect();
-    let found: HashMap<PathBuf, Kustomization> = dirs
-        .into_par_iter()
-        .filter_map(|dir| read_kustomization(dir).map(|k| (dir.to_path_buf(), k)))
-        .collect();
-    if found.is_empty() {
-        return;
-    }
-    for input in inputs.iter_mut() {
-        let InputSource::Path(p) = &input.source else {
-            continue;
-        };
-        let (Some(dir), Some(name)) = (p.parent(), p.file_name().and_then(|n| n.to_str())) else {
-            continue;
-        };
-        if let Some(k) = found.get(dir)
-            && k.resources.contains(name)
-        {
-            input.namespace = Some(k.namespace.clone());
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::path::Path;
 
     const CM: &str = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n";
 

@@ -28,18 +28,15 @@ pub struct Input {
     pub source: InputSource,
     /// Report its findings (else it is context: read only for the cross-object index).
     pub report: bool,
-    /// Namespace of the kustomization that lists the file, for objects that name none.
-    pub namespace: Option<String>,
 }
 
 impl Input {
-    /// A reported input with no kustomization namespace.
+    /// A reported input.
     pub fn new(display: String, source: InputSource) -> Self {
         Input {
             display,
             source,
             report: true,
-            namespace: None,
         }
     }
 }

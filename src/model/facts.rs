@@ -33,7 +33,8 @@ pub struct Site {
 pub enum NsOrigin {
     /// `metadata.namespace`.
     Explicit,
-    /// The `namespace:` of the kustomization that lists the file.
+    /// The `namespace:` of the kustomizations that include the file (base through overlay),
+    /// or of the Argo CD Application or Flux Kustomization that applies it.
     Kustomization,
     /// Neither: the unnamed namespace of the object's directory.
     Unknown,
@@ -50,6 +51,9 @@ pub struct Facts {
     pub namespace: Option<String>,
     /// Where `namespace` comes from.
     pub ns_origin: NsOrigin,
+    /// The input (file id) the object was read from: for a rendered stream the stream, where
+    /// `site` may be in the template or base it was traced to.
+    pub input: u32,
     /// `metadata.labels` of Namespaces and ClusterRoles, and a Namespace's Pod Security labels
     /// (`None` for other kinds: no rule reads them; boxed, the index holds every object).
     pub object_labels: Option<Box<ObjectLabels>>,
@@ -136,6 +140,9 @@ pub enum KindFacts {
     HostPathVolume(Box<HostPathVolumeFacts>),
     /// A PersistentVolumeClaim that names its volume (`spec.volumeName`).
     Claim(Box<ClaimFacts>),
+    /// An Argo CD Application or Flux Kustomization: the paths it applies, and in which
+    /// namespace.
+    Deployer(Box<super::deployer::Deployer>),
 }
 
 /// What the claim analysis keeps of a PersistentVolumeClaim.
@@ -263,22 +270,21 @@ fn owned<'a>(it: impl Iterator<Item = (&'a str, &'a str)>) -> BTreeMap<String, S
 }
 
 impl Facts {
-    /// Gather the facts of `obj`. `default_ns` is the namespace of the kustomization that lists
-    /// the file; `pss`: the Pod Security controls to evaluate a workload by (none: leave its
+    /// Gather the facts of `obj` (the engine sets the namespace of an object that names none
+    /// once every file is read: see `NsOrigin`). `pss`: the Pod Security controls to evaluate a workload by (none: leave its
     /// levels out); `site` resolves
     /// labels of the object's document. `None` for kinds no cross-object rule reads.
     pub fn extract(
         obj: &Object<'_>,
-        default_ns: Option<&str>,
+        input: u32,
         pss: Option<&[&'static dyn PssControl]>,
         strings: &Interner,
         site: &mut dyn FnMut(Label) -> Site,
     ) -> Option<Self> {
         let kind = kind_facts(obj, site)?;
-        let (namespace, ns_origin) = match (obj.namespace, default_ns) {
-            (Some(ns), _) => (Some(ns.to_owned()), NsOrigin::Explicit),
-            (None, Some(ns)) => (Some(ns.to_owned()), NsOrigin::Kustomization),
-            (None, None) => (None, NsOrigin::Unknown),
+        let (namespace, ns_origin) = match obj.namespace {
+            Some(ns) => (Some(ns.to_owned()), NsOrigin::Explicit),
+            None => (None, NsOrigin::Unknown),
         };
         let kind_site = site(obj.at(["kind"]));
         Some(Facts {
@@ -290,6 +296,7 @@ impl Facts {
             site: kind_site,
             namespace,
             ns_origin,
+            input,
             // Only Namespace labels (namespaceSelector, PSA) and ClusterRole labels
             // (aggregation) are read across objects; keeping every object's labels costed
             // ~0.5 KB per object on large inputs.
@@ -510,6 +517,13 @@ fn kind_facts(obj: &Object<'_>, site: &mut dyn FnMut(Label) -> Site) -> Option<K
             }))
         }
         ("", "Namespace") => KindFacts::Namespace(Box::new(site(name_label(obj)))),
+        (group @ ("argoproj.io" | "kustomize.toolkit.fluxcd.io"), kind) => {
+            let paths = super::deployer::deployed_paths(obj.node, group, kind, obj.name?);
+            if paths.is_empty() {
+                return None;
+            }
+            KindFacts::Deployer(Box::new(super::deployer::Deployer { paths }))
+        }
         ("", "ServiceAccount") => KindFacts::ServiceAccount {
             automount: obj
                 .node
@@ -746,8 +760,9 @@ mod tests {
     fn index_facts_stay_compact() {
         // The index holds one per workload, policy, role, binding, account and namespace of the
         // run (about half of a large run's objects), until the cross-object rules are done.
+        // (144 since each object keeps the input it was read from, for its namespace.)
         let size = std::mem::size_of::<Facts>();
-        assert!(size <= 136, "Facts grew to {size} bytes");
+        assert!(size <= 144, "Facts grew to {size} bytes");
         let size = std::mem::size_of::<super::KindFacts>();
         assert!(size <= 16, "KindFacts grew to {size} bytes");
     }
@@ -767,7 +782,7 @@ mod tests {
                     object: None,
                     route: "".into(),
                 };
-                Facts::extract(&obj, None, None, &Interner::default(), &mut site).is_some()
+                Facts::extract(&obj, 0, None, &Interner::default(), &mut site).is_some()
             })
             .collect()
     }

@@ -1,6 +1,7 @@
 //! Typed, span-free views of Kubernetes objects. Each view carries its route.
 
 pub mod credentials;
+mod deployer;
 pub mod embedded;
 mod facts;
 pub mod image;
@@ -13,6 +14,8 @@ mod selector;
 mod workload;
 mod world;
 
+#[allow(unused_imports)]
+pub use deployer::{DeployedPath, Deployer, deployed_paths};
 #[allow(unused_imports)]
 pub use facts::{
     BindingFacts, ClaimFacts, Facts, HostPathVolumeFacts, KindFacts, NsOrigin, PSA_PREFIX,

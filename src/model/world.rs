@@ -21,6 +21,18 @@ pub enum NsKey {
     /// The namespace, not named in the input, of the objects of one directory (its display
     /// path, `""` for the current directory).
     Directory(std::sync::Arc<str>),
+    /// The namespace, not named in the input, of a Helm release rendered into files under one
+    /// directory (its display path): the files of one `helm template` output, whatever
+    /// subdirectories they were split into.
+    Release(std::sync::Arc<str>),
+    /// The objects of one directory that name no namespace and are applied in several (by the
+    /// kustomizations or deployers that include them): one scope, as nothing tells which.
+    Several {
+        /// The directory's display path.
+        dir: std::sync::Arc<str>,
+        /// The namespaces, sorted (`dev, prod`; `none` when also applied without one).
+        names: std::sync::Arc<str>,
+    },
 }
 
 impl NsKey {
@@ -28,7 +40,7 @@ impl NsKey {
     pub fn name(&self) -> Option<&str> {
         match self {
             NsKey::Named(n) => Some(n),
-            NsKey::Directory(_) => None,
+            NsKey::Directory(_) | NsKey::Release(_) | NsKey::Several { .. } => None,
         }
     }
 }
@@ -57,6 +69,8 @@ pub struct Index {
     pub dirs: Vec<Box<[u32]>>,
     /// The directory of each file id, as text (the scope of namespace-less objects).
     pub dir_names: Vec<std::sync::Arc<str>>,
+    /// [`World::scopes`], taken when the index is built.
+    pub scopes: Vec<Option<NsKey>>,
     /// Namespaced objects by effective namespace.
     pub namespaces: BTreeMap<NsKey, NsIndex>,
     /// Namespace objects by name.
@@ -86,6 +100,10 @@ pub struct Index {
 pub struct World {
     /// One entry per linted object, in input order.
     pub objects: Vec<Facts>,
+    /// Per file id, the scope of its objects that name no namespace when it is not the file's
+    /// directory: the Helm release of rendered Helm output, the overlay of a rendered
+    /// Kustomize stream. Set by the engine before [`World::finalise`].
+    pub scopes: Vec<Option<NsKey>>,
     /// Built by [`World::finalise`].
     pub index: Index,
 }
@@ -132,7 +150,10 @@ impl World {
     /// Build the indexes; the engine calls this once after the first pass, with the display
     /// path of each file id (to prefer the nearest of objects that share a name).
     pub fn finalise<'p>(&mut self, paths: impl Iterator<Item = &'p str>) {
-        let mut ix = Index::default();
+        let mut ix = Index {
+            scopes: std::mem::take(&mut self.scopes),
+            ..Index::default()
+        };
         // Directories as interned components, so that `proximity` compares numbers.
         let mut components: HashMap<&str, u32> = HashMap::new();
         let mut names: HashMap<&str, std::sync::Arc<str>> = HashMap::new();
@@ -192,6 +213,8 @@ impl World {
                     .push(i),
                 // Read by the claim analysis from the object list.
                 KindFacts::HostPathVolume(_) | KindFacts::Claim(_) => {}
+                // Read by the engine before the index is built (the namespaces they give).
+                KindFacts::Deployer(_) => {}
                 KindFacts::Binding(b) => {
                     ix.bindings.push(i);
                     for (s, subj) in b.subjects.iter().enumerate() {
@@ -465,8 +488,18 @@ pub fn describe_ns(ns: &NsKey) -> String {
     match ns {
         NsKey::Named(n) => format!("namespace \"{n}\""),
         NsKey::Directory(d) => format!(
-            "the namespace of directory `{}/` (its objects name none, and no kustomization gives one)",
+            "the namespace of directory `{}/` (its objects name none, and no kustomization, Argo CD \
+             Application or Flux Kustomization gives one)",
             if d.is_empty() { "." } else { d }
+        ),
+        NsKey::Release(d) => format!(
+            "the namespace of the Helm release rendered under `{}/` (its objects name none)",
+            if d.is_empty() { "." } else { d }
+        ),
+        NsKey::Several { dir, names } => format!(
+            "the namespace of directory `{}/` (its objects name none, and what includes them \
+             applies them in several: {names})",
+            if dir.is_empty() { "." } else { dir }
         ),
     }
 }
@@ -475,12 +508,15 @@ pub fn describe_ns(ns: &NsKey) -> String {
 fn ns_key(ix: &Index, f: &Facts) -> NsKey {
     match &f.namespace {
         Some(n) => NsKey::Named(n.clone()),
-        None => NsKey::Directory(
-            ix.dir_names
-                .get(f.site.file as usize)
-                .cloned()
-                .unwrap_or_else(|| "".into()),
-        ),
+        None => match ix.scopes.get(f.input as usize) {
+            Some(Some(scope)) => scope.clone(),
+            _ => NsKey::Directory(
+                ix.dir_names
+                    .get(f.input as usize)
+                    .cloned()
+                    .unwrap_or_else(|| "".into()),
+            ),
+        },
     }
 }
 

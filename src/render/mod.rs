@@ -35,7 +35,7 @@ pub use limits::{
     CONFIG_MAX_OUTPUT, CONFIG_MAX_TIMEOUT, DEFAULT_MAX_OUTPUT, DEFAULT_TIMEOUT, Limits,
 };
 pub use merge::merge_overlays;
-pub use plan::{Context, Error, Explicit, Mode, Options, Rendered, Restricted, prepare};
+pub use plan::{Context, Error, Explicit, Mode, Options, Rendered, Restricted, Via, prepare};
 pub use problem::findings as problem_findings;
 pub use registry::Registry;
 pub use scope::Scope;

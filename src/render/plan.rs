@@ -315,7 +315,6 @@ fn kustomize_all(
                         },
                     })),
                     report: true,
-                    namespace: None,
                 });
             }
             Err(e) => {
@@ -448,7 +447,6 @@ fn helm_all(charts: &[PathBuf], opts: &Options, out: &mut Prepared, rendered: &m
                         },
                     })),
                     report: true,
-                    namespace: None,
                 });
                 out.notices
                     .push(format!("Helm chart {shown}: rendered with `helm template`"));

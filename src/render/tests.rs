@@ -77,6 +77,7 @@ fn lint(path: &str) -> Run {
             progress: None,
             render: Some(&prepared.context),
             max_file_size: crate::engine::DEFAULT_MAX_FILE_SIZE,
+            namespaces: None,
         },
     );
     run.notices = prepared.notices;

@@ -120,6 +120,7 @@ impl RenderTest {
                 progress: None,
                 render: Some(&prepared.context),
                 max_file_size: engine::DEFAULT_MAX_FILE_SIZE,
+                namespaces: None,
             },
         );
         run.findings.retain(|f| f.meta.id == self.id);

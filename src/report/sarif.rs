@@ -944,10 +944,15 @@ mod reference {
             crate::input::discover(&[dir.to_owned()], &crate::input::DiscoverOptions::default())
                 .expect("the directory exists");
         let prepared = crate::render::prepare(inputs, skipped, &crate::render::Options::default());
-        let mut inputs = prepared.inputs;
-        crate::input::kustomize_namespaces(&mut inputs);
+        let layout = crate::input::layout(
+            &[dir.to_owned()],
+            &prepared.inputs,
+            &prepared.skipped,
+            &prepared.not_context,
+            &crate::input::DiscoverOptions::default(),
+        );
         crate::engine::lint(
-            inputs,
+            prepared.inputs,
             prepared.skipped,
             &crate::engine::Options {
                 rules: registry::ALL.to_vec(),
@@ -960,6 +965,7 @@ mod reference {
                 progress: None,
                 render: None,
                 max_file_size: crate::engine::DEFAULT_MAX_FILE_SIZE,
+                namespaces: Some(&layout),
             },
         )
     }

@@ -102,6 +102,7 @@ pub fn check_kustomization(
             progress: None,
             render: Some(&prepared.context),
             max_file_size: engine::DEFAULT_MAX_FILE_SIZE,
+            namespaces: None,
         },
     );
     let shown = input::display_path(&file);

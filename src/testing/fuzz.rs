@@ -38,6 +38,7 @@ pub fn fuzz_lint(data: &[u8]) {
             progress: None,
             render: None,
             max_file_size: engine::DEFAULT_MAX_FILE_SIZE,
+            namespaces: None,
         },
     );
     check_run(&run, &rules);

@@ -13,8 +13,10 @@ declare_rule! {
     /// count when kubeward can evaluate their selectors; otherwise the message says that a
     /// policy exists that was not analysed.
     ///
-    /// The namespace is `metadata.namespace`, else the `namespace:` of the kustomization that
-    /// lists the file; objects with neither count as one namespace per directory. `hostNetwork` pods
+    /// The namespace is `metadata.namespace`, else the one the object will be applied in: the
+    /// kustomizations that include the file (base through overlay), or the Argo CD Application
+    /// or Flux Kustomization whose path holds it. Objects with none count as one namespace per
+    /// directory (per release for committed Helm output). `hostNetwork` pods
     /// are skipped: NetworkPolicy does not reliably apply to them (`host-network` reports them).
     ///
     /// ## Why it matters

@@ -5,8 +5,9 @@ declare_rule! {
     /// ## What it flags
     /// A namespace with workloads in the input but no ResourceQuota. The finding sits on the
     /// Namespace's `metadata.name` when the Namespace is in the input, else on the first
-    /// workload of the namespace. Objects with no namespace (and no kustomization namespace)
-    /// count as one namespace per directory.
+    /// workload of the namespace. Objects with no namespace (and none from the kustomizations,
+    /// Argo CD Application or Flux Kustomization that apply them) count as one namespace per
+    /// directory (per release for committed Helm output).
     ///
     /// ## Why it matters
     /// Without a quota, one namespace can exhaust the cluster's CPU, memory, pods or load
