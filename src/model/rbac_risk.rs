@@ -203,19 +203,14 @@ const WORKLOADS: &[(&[&str], &str)] = &[
 
 /// create on pods or pod controllers (and patch/update, which rewrite the pod template of one
 /// that exists): the holder runs any pod, so any ServiceAccount, Secret and ConfigMap of the
-/// namespace and whatever host access Pod Security lets a pod have. A rule limited by
-/// `resourceNames` cannot limit `create`; when it grants only patch/update on named objects it
-/// is medium.
+/// namespace and whatever host access Pod Security lets a pod have. `resourceNames` cannot
+/// limit `create`; limiting patch/update to named objects leaves their pod templates, which is
+/// as much.
 pub fn workload_create(rule: &PolicyRule) -> Option<Hit> {
     let verbs: &[&str] = &["create", "patch", "update"];
-    let sev = if rule.named() && rule.verb("create").is_none() {
-        Severity::Medium
-    } else {
-        Severity::High
-    };
     let checks: Vec<(&[&str], &[&str], &str, Severity)> = WORKLOADS
         .iter()
-        .map(|&(groups, resource)| (verbs, groups, resource, sev))
+        .map(|&(groups, resource)| (verbs, groups, resource, Severity::High))
         .collect();
     collect(rule, &checks, Risk::WorkloadCreate)
 }
