@@ -37,7 +37,8 @@ MAP = {
     ("kube-linter", "host-ipc"): ({"host-ipc"}, WORKLOADS),
     ("kube-linter", "env-var-secret"): ({"env-literal-secret"}, WORKLOADS),
     ("kube-linter", "sensitive-host-mounts"): ({"host-path-volume"}, WORKLOADS),
-    ("kube-linter", "docker-sock"): ({"container-runtime-socket"}, WORKLOADS),
+    ("kube-linter", "docker-sock"): (
+        {"container-runtime-socket", "runtime-socket-unreachable-mount"}, WORKLOADS),
     ("kube-linter", "unsafe-sysctls"): ({"unsafe-sysctls"}, WORKLOADS),
     ("kube-linter", "unsafe-proc-mount"): ({"unsafe-proc-mount"}, WORKLOADS),
     ("kube-linter", "exposed-services"): ({"node-port-service", "exposed-load-balancer"}, {"Service"}),
@@ -75,7 +76,8 @@ MAP = {
     ("checkov", "CKV_K8S_43"): ({"image-not-pinned"}, WORKLOADS),
     ("checkov", "CKV_K8S_31"): ({"seccomp-profile"}, WORKLOADS),
     ("checkov", "CKV_K8S_38"): ({"automount-service-account-token"}, WORKLOADS),
-    ("checkov", "CKV_K8S_27"): ({"container-runtime-socket"}, WORKLOADS),
+    ("checkov", "CKV_K8S_27"): (
+        {"container-runtime-socket", "runtime-socket-unreachable-mount"}, WORKLOADS),
     ("checkov", "CKV_K8S_49"): ({"rbac-wildcard"}, RBAC_ROLES),
     ("checkov", "CKV_K8S_42"): ({"rbac-shared-service-account"}, BINDINGS),
     ("checkov", "CKV_K8S_153"): ({"ingress-nginx-snippet"}, {"Ingress"}),

@@ -250,8 +250,14 @@ impl Serialize for Fingerprint {
 /// baseline of format version 1 still matches their findings (`baseline::legacy_fingerprint`).
 const SPLIT_RULES: &[(&str, &str)] = &[
     ("allow-privilege-escalation-unset", "privilege-escalation"),
+    ("istio-mtls-permissive", "istio-mtls-disabled"),
     ("misspelt-capability", "dangerous-capabilities"),
     ("non-root-not-required", "run-as-root"),
+    ("rbac-named-signer-approval", "rbac-security-policy-write"),
+    (
+        "runtime-socket-unreachable-mount",
+        "container-runtime-socket",
+    ),
     ("seccomp-profile-unset", "seccomp-profile"),
 ];
 

@@ -9,6 +9,7 @@ mod netpol;
 mod object;
 mod rbac;
 mod rbac_risk;
+mod runtime_socket;
 pub mod secret;
 mod selector;
 mod workload;
@@ -30,10 +31,12 @@ pub use object::{DuplicateKey, Object, ObjectIdent};
 pub use rbac::{AGGREGATE_LABELS, Grant, PolicyRule, RoleView, describe_subjects, rule_item};
 #[allow(unused_imports)]
 pub use rbac_risk::{
-    Hit, Risk, builtin_cluster_role, csr_approval, persistent_volume_create, pod_exec,
+    Hit, Risk, Signers, builtin_cluster_role, csr_approval, persistent_volume_create, pod_exec,
     privilege_escalation, risks, secrets_access, security_policy_write, service_status_write,
     wildcards, workload_create,
 };
+#[allow(unused_imports)]
+pub use runtime_socket::{Access, SocketMount, SocketVolume, socket_volumes};
 #[allow(unused_imports)]
 pub use selector::{
     CalicoExpr, Key, LabelPairs, LabelSelector, Labels, Op, PodTarget, Requirement,

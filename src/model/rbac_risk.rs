@@ -203,19 +203,14 @@ const WORKLOADS: &[(&[&str], &str)] = &[
 
 /// create on pods or pod controllers (and patch/update, which rewrite the pod template of one
 /// that exists): the holder runs any pod, so any ServiceAccount, Secret and ConfigMap of the
-/// namespace and whatever host access Pod Security lets a pod have. A rule limited by
-/// `resourceNames` cannot limit `create`; when it grants only patch/update on named objects it
-/// is medium.
+/// namespace and whatever host access Pod Security lets a pod have. `resourceNames` cannot
+/// limit `create`; limiting patch/update to named objects leaves their pod templates, which is
+/// as much.
 pub fn workload_create(rule: &PolicyRule) -> Option<Hit> {
     let verbs: &[&str] = &["create", "patch", "update"];
-    let sev = if rule.named() && rule.verb("create").is_none() {
-        Severity::Medium
-    } else {
-        Severity::High
-    };
     let checks: Vec<(&[&str], &[&str], &str, Severity)> = WORKLOADS
         .iter()
-        .map(|&(groups, resource)| (verbs, groups, resource, sev))
+        .map(|&(groups, resource)| (verbs, groups, resource, Severity::High))
         .collect();
     collect(rule, &checks, Risk::WorkloadCreate)
 }
@@ -287,23 +282,40 @@ pub fn security_policy_write(rule: &PolicyRule) -> Option<Hit> {
     )
 }
 
-/// Signers whose certificates the API server accepts as client credentials: approving CSRs
-/// for them mints a login as any user or group.
+/// Signers whose certificates the API server accepts as client credentials of any user or
+/// group: approving CSRs for them mints a login as any user, `system:masters` included.
 const CLIENT_SIGNERS: &[&str] = &[
     "kubernetes.io/kube-apiserver-client",
     "kubernetes.io/*",
     "*",
 ];
 
+/// The signer of the kubelets' client certificates: the API server accepts what it signs as a
+/// node (`system:node:<name>`, group `system:nodes`).
+const KUBELET_CLIENT_SIGNER: &str = "kubernetes.io/kube-apiserver-client-kubelet";
+
+/// Whose certificates a role can approve, the most powerful first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Signers {
+    /// Only the signers named in `resourceNames`, none of them a client signer of the API
+    /// server (`kubernetes.io/kubelet-serving`, a custom signer).
+    Named,
+    /// The kubelets' client signer: a login as any node.
+    KubeletClient,
+    /// The API server's client signer (no `resourceNames`, `kubernetes.io/*` or
+    /// `kubernetes.io/kube-apiserver-client`): a login as any user or group.
+    ApiServerClient,
+}
+
 /// Approving certificate signing requests: it takes both `update` (or `patch`) on
 /// `certificatesigningrequests/approval` and `approve` on `signers` in `certificates.k8s.io`
 /// (Kubernetes docs, "Certificates and Certificate Signing Requests", Authorization). Either
 /// half alone approves nothing. `(rule with approve, its grant, rule with the approval update,
-/// its grant, severity)`: high when the signers include the API server's client signer (no
-/// `resourceNames`, `kubernetes.io/*` or `kubernetes.io/kube-apiserver-client`), else medium.
+/// its grant, the signers)`: of the rules granting `approve`, the one reaching the most
+/// powerful signers.
 pub fn csr_approval(
     rules: &[(usize, &PolicyRule)],
-) -> Option<(usize, Grant, usize, Grant, Severity)> {
+) -> Option<(usize, Grant, usize, Grant, Signers)> {
     let cert = &["certificates.k8s.io"][..];
     let approval = rules.iter().find_map(|&(i, r)| {
         r.grant(
@@ -313,27 +325,25 @@ pub fn csr_approval(
         )
         .map(|g| (i, g))
     })?;
-    // Of the rules granting `approve`, the one reaching the client signer if any.
-    let mut approve: Option<(usize, Grant, Severity)> = None;
+    let mut approve: Option<(usize, Grant, Signers)> = None;
     for &(i, r) in rules {
         let Some(g) = r.grant(&["approve"], cert, "signers") else {
             continue;
         };
-        let client = !r.named()
-            || r.resource_names
-                .iter()
-                .any(|n| CLIENT_SIGNERS.contains(&n.as_str()));
-        let sev = if client {
-            Severity::High
+        let named = |list: &[&str]| r.resource_names.iter().any(|n| list.contains(&n.as_str()));
+        let signers = if !r.named() || named(CLIENT_SIGNERS) {
+            Signers::ApiServerClient
+        } else if named(&[KUBELET_CLIENT_SIGNER]) {
+            Signers::KubeletClient
         } else {
-            Severity::Medium
+            Signers::Named
         };
-        if approve.as_ref().is_none_or(|(_, _, s)| sev > *s) {
-            approve = Some((i, g, sev));
+        if approve.as_ref().is_none_or(|(_, _, s)| signers > *s) {
+            approve = Some((i, g, signers));
         }
     }
-    let (ai, ag, sev) = approve?;
-    Some((ai, ag, approval.0, approval.1, sev))
+    let (ai, ag, signers) = approve?;
+    Some((ai, ag, approval.0, approval.1, signers))
 }
 
 /// `*` entries of a rule: (field, index) for verbs, resources and apiGroups, in that order.

@@ -12,10 +12,10 @@ pub use crate::rules::images::{
 };
 pub use crate::rules::network::{
     DatastoreInExposedNamespace, DefaultNamespace, ExposedLoadBalancer, IngressNginxSnippet,
-    IngressWithoutTls, IngressWithoutWaf, InsecureDashboard, IstioMtlsDisabled, KubeSystemWorkload,
-    MetadataEndpointReachable, MissingEgressPolicy, MissingNetworkPolicy,
-    NamespaceWithoutDefaultDeny, NamespaceWithoutEgressDeny, NamespaceWithoutResourceQuota,
-    NodePortService, ServiceExternalIps,
+    IngressWithoutTls, IngressWithoutWaf, InsecureDashboard, IstioMtlsDisabled,
+    IstioMtlsPermissive, KubeSystemWorkload, MetadataEndpointReachable, MissingEgressPolicy,
+    MissingNetworkPolicy, NamespaceWithoutDefaultDeny, NamespaceWithoutEgressDeny,
+    NamespaceWithoutResourceQuota, NodePortService, ServiceExternalIps,
 };
 pub use crate::rules::pod_security::{
     AdmissionRejected, AllowPrivilegeEscalationUnset, ApparmorUnconfined, CapabilitiesNotDropped,
@@ -27,9 +27,10 @@ pub use crate::rules::pod_security::{
 };
 pub use crate::rules::policy::AdmissionPolicy;
 pub use crate::rules::rbac::{
-    ClusterAdminBinding, RbacAnonymousSubject, RbacPersistentVolumeCreate, RbacPodExec,
-    RbacPrivilegeEscalation, RbacSecretsAccess, RbacSecurityPolicyWrite, RbacServiceStatusWrite,
-    RbacSharedServiceAccount, RbacUserBinding, RbacWildcard, RbacWorkloadCreate, WorkloadRbacRisk,
+    ClusterAdminBinding, RbacAnonymousSubject, RbacNamedSignerApproval, RbacPersistentVolumeCreate,
+    RbacPodExec, RbacPrivilegeEscalation, RbacSecretsAccess, RbacSecurityPolicyWrite,
+    RbacServiceStatusWrite, RbacSharedServiceAccount, RbacUserBinding, RbacWildcard,
+    RbacWorkloadCreate, WorkloadRbacRisk,
 };
 pub use crate::rules::secrets::{
     AzureKeyvaultFlexvolumeDeprecated, AzurePodIdentityDeprecated, CommandLineSecret,
@@ -41,7 +42,7 @@ pub use crate::rules::suppression::{
 pub use crate::rules::validity::{DuplicateKey, ParseError, RenderError, UnsafeRenderInput};
 pub use crate::rules::workload::{
     AutomountServiceAccountToken, ContainerRuntimeSocket, DefaultServiceAccount,
-    MissingResourceLimits, WritableRootFilesystem,
+    MissingResourceLimits, RuntimeSocketUnreachableMount, WritableRootFilesystem,
 };
 
 /// All rules, sorted by id.
@@ -86,6 +87,7 @@ pub static ALL: &[&dyn Rule] = &[
     &InsecureDashboard,
     &InvalidImageReference,
     &IstioMtlsDisabled,
+    &IstioMtlsPermissive,
     &KubeSystemWorkload,
     &MetadataEndpointReachable,
     &MissingEgressPolicy,
@@ -104,6 +106,7 @@ pub static ALL: &[&dyn Rule] = &[
     &PrivilegedContainer,
     &ProbeCustomHost,
     &RbacAnonymousSubject,
+    &RbacNamedSignerApproval,
     &RbacPersistentVolumeCreate,
     &RbacPodExec,
     &RbacPrivilegeEscalation,
@@ -118,6 +121,7 @@ pub static ALL: &[&dyn Rule] = &[
     &RestrictedVolumeTypes,
     &RunAsRoot,
     &RunAsRootGroup,
+    &RuntimeSocketUnreachableMount,
     &SeccompProfile,
     &SeccompProfileUnset,
     &SelinuxCustomOptions,

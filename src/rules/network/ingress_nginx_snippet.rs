@@ -23,6 +23,12 @@ declare_rule! {
     /// and a syntax error takes down routing for all Ingresses. ingress-nginx turns snippets off
     /// by default since v1.9 for that reason.
     ///
+    /// One severity, whatever the snippet says: a harmless `more_set_headers` snippet shows that
+    /// the controller accepts snippets, and then anyone who may edit an Ingress, in any
+    /// namespace, can write the Lua or `alias` one. The risk is the door, not what the current
+    /// snippet does with it, and the fix is the same (the dedicated annotation, snippets off).
+    /// The message still says when a snippet runs Lua or serves files, so that one is read first.
+    ///
     /// ## Example
     /// ```yaml
     /// apiVersion: networking.k8s.io/v1

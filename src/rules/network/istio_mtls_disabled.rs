@@ -4,22 +4,21 @@ use crate::yaml::{Label, NodeRef, Seg};
 
 declare_rule! {
     /// ## What it flags
-    /// Istio settings that let service-to-service traffic go unencrypted:
-    /// - a `PeerAuthentication` whose `mtls.mode` (or a `portLevelMtls` entry) is `PERMISSIVE`
-    ///   or `DISABLE`: mesh-wide when it sits in the root namespace (`istio-system`) with no
-    ///   selector, namespace-wide with no selector, else for the selected workloads;
+    /// Istio settings that turn mutual TLS off for service-to-service traffic:
+    /// - a `PeerAuthentication` whose `mtls.mode` (or a `portLevelMtls` entry) is `DISABLE`:
+    ///   mesh-wide when it sits in the root namespace (`istio-system`) with no selector,
+    ///   namespace-wide with no selector, else for the selected workloads;
     /// - a `DestinationRule` whose `trafficPolicy.tls.mode` (or a `portLevelSettings` or
     ///   subset's) is `DISABLE`: clients send plain text to that host.
     ///
-    /// `PERMISSIVE` is reported too (the message says it accepts plain text): it still uses mTLS
-    /// between sidecars and is the usual step of a migration, but a migration that never ends
-    /// leaves plain text accepted. One severity per rule: suppress with a reason while migrating.
+    /// `PERMISSIVE`, which keeps mTLS between sidecars and also accepts plain text, is
+    /// `istio-mtls-permissive` (medium).
     ///
     /// ## Why it matters
     /// Without mutual TLS, traffic between pods crosses the node and cloud network in clear
     /// text, and the receiving workload cannot tell which workload called it, so
-    /// `AuthorizationPolicy` rules on principals mean nothing. `PERMISSIVE` accepts plain-text
-    /// connections from anything that can reach the pod, sidecar or not.
+    /// `AuthorizationPolicy` rules on principals mean nothing. `DISABLE` does that to every
+    /// connection, from sidecars too.
     ///
     /// ## Example
     /// ```yaml
@@ -27,7 +26,7 @@ declare_rule! {
     /// kind: PeerAuthentication
     /// metadata: {name: default, namespace: istio-system}
     /// spec:
-    ///   mtls: {mode: PERMISSIVE}
+    ///   mtls: {mode: DISABLE}
     /// ```
     /// Use instead:
     /// ```yaml
@@ -39,14 +38,14 @@ declare_rule! {
     /// ```
     ///
     /// ## References
-    /// - Istio, "Mutual TLS Migration" and PeerAuthentication: <https://istio.io/latest/docs/reference/config/security/peer_authentication/>
+    /// - Istio PeerAuthentication: <https://istio.io/latest/docs/reference/config/security/peer_authentication/>
     /// - Istio security best practices: <https://istio.io/latest/docs/ops/best-practices/security/>
     /// - Istio DestinationRule `ClientTLSSettings`: <https://istio.io/latest/docs/reference/config/networking/destination-rule/#ClientTLSSettings>
     pub IstioMtlsDisabled {
         id: "istio-mtls-disabled",
         category: Network,
         severity: High,
-        summary: "service mesh accepts or sends traffic without mutual TLS (Istio)",
+        summary: "service mesh turns mutual TLS off (Istio)",
         since: "0.2.0",
     }
 }
@@ -66,46 +65,13 @@ impl Rule for IstioMtlsDisabled {
 
 impl IstioMtlsDisabled {
     fn peer(&self, obj: &Object<'_>, cx: &mut Context<'_>) {
-        let selected = obj
-            .get(&["spec", "selector", "matchLabels"])
-            .is_some_and(|m| !m.is_empty());
-        let scope = match (selected, obj.namespace) {
-            (true, _) => "the workloads it selects".to_owned(),
-            (false, Some(ROOT_NAMESPACE)) => "the whole mesh".to_owned(),
-            (false, Some(ns)) => format!("every workload of namespace \"{ns}\""),
-            (false, None) => {
-                "every workload of its namespace (the whole mesh in the root namespace)".to_owned()
-            }
-        };
-        let mut modes: Vec<(Label, &str, String)> = Vec::new();
-        if let Some(m) = obj.get(&["spec", "mtls", "mode"]).and_then(NodeRef::text) {
-            modes.push((obj.at(["spec", "mtls", "mode"]), m, scope.clone()));
-        }
-        if let Some(ports) = obj.get(&["spec", "portLevelMtls"]) {
-            for (port, v) in ports.entries() {
-                if let Some(m) = v.get("mode").and_then(NodeRef::text) {
-                    let at = obj.at([
-                        Seg::from("spec"),
-                        Seg::from("portLevelMtls"),
-                        Seg::from(port.to_owned()),
-                        Seg::from("mode"),
-                    ]);
-                    modes.push((at, m, format!("port {port} of {scope}")));
-                }
-            }
-        }
-        for (at, mode, scope) in modes {
-            if mode != "DISABLE" && mode != "PERMISSIVE" {
+        for (at, mode, scope) in peer_modes(obj) {
+            if mode != "DISABLE" {
                 continue;
             }
-            let what = if mode == "DISABLE" {
-                "turns mutual TLS off"
-            } else {
-                "accepts plain-text connections"
-            };
-            cx.report(self, at.value().label(format!("mTLS mode {mode}")))
+            cx.report(self, at.value().label("mTLS mode DISABLE"))
                 .message(format!(
-                    "{} {what} for {scope}: traffic can cross the network unencrypted, and callers are not authenticated",
+                    "{} turns mutual TLS off for {scope}: traffic can cross the network unencrypted, and callers are not authenticated",
                     obj.describe()
                 ))
                 .help("Set `mtls.mode: STRICT` once every client has a sidecar (or is in ambient mode); keep exceptions to the one port or workload that needs them.");
@@ -176,6 +142,41 @@ impl IstioMtlsDisabled {
     }
 }
 
+/// The mTLS modes a `PeerAuthentication` sets (`spec.mtls.mode`, each `portLevelMtls` entry),
+/// where, and for whom ("the whole mesh", "port 8080 of the workloads it selects").
+/// `istio-mtls-permissive` reports the `PERMISSIVE` ones.
+pub(super) fn peer_modes<'a>(obj: &Object<'a>) -> Vec<(Label, &'a str, String)> {
+    let selected = obj
+        .get(&["spec", "selector", "matchLabels"])
+        .is_some_and(|m| !m.is_empty());
+    let scope = match (selected, obj.namespace) {
+        (true, _) => "the workloads it selects".to_owned(),
+        (false, Some(ROOT_NAMESPACE)) => "the whole mesh".to_owned(),
+        (false, Some(ns)) => format!("every workload of namespace \"{ns}\""),
+        (false, None) => {
+            "every workload of its namespace (the whole mesh in the root namespace)".to_owned()
+        }
+    };
+    let mut modes: Vec<(Label, &str, String)> = Vec::new();
+    if let Some(m) = obj.get(&["spec", "mtls", "mode"]).and_then(NodeRef::text) {
+        modes.push((obj.at(["spec", "mtls", "mode"]), m, scope.clone()));
+    }
+    if let Some(ports) = obj.get(&["spec", "portLevelMtls"]) {
+        for (port, v) in ports.entries() {
+            if let Some(m) = v.get("mode").and_then(NodeRef::text) {
+                let at = obj.at([
+                    Seg::from("spec"),
+                    Seg::from("portLevelMtls"),
+                    Seg::from(port.to_owned()),
+                    Seg::from("mode"),
+                ]);
+                modes.push((at, m, format!("port {port} of {scope}")));
+            }
+        }
+    }
+    modes
+}
+
 #[cfg(test)]
 mod tests {
     use super::IstioMtlsDisabled;
@@ -192,6 +193,13 @@ spec:
   mtls: {mode: STRICT}
   portLevelMtls: {"8080": {mode: STRICT}}
 ---
+apiVersion: security.istio.io/v1
+kind: PeerAuthentication
+metadata: {name: migrating, namespace: shop}
+spec:
+  mtls: {mode: PERMISSIVE}
+  portLevelMtls: {"8080": {mode: PERMISSIVE}}
+---
 apiVersion: networking.istio.io/v1
 kind: DestinationRule
 metadata: {name: db, namespace: shop}
@@ -207,7 +215,7 @@ kind: PeerAuthentication
 metadata: {name: default, namespace: istio-system}
 spec:
   mtls:
-    mode: PERMISSIVE   #~ istio-mtls-disabled
+    mode: PERMISSIVE
 ---
 apiVersion: security.istio.io/v1
 kind: PeerAuthentication

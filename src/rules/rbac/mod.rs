@@ -2,6 +2,7 @@
 
 mod cluster_admin_binding;
 mod rbac_anonymous_subject;
+mod rbac_named_signer_approval;
 mod rbac_persistent_volume_create;
 mod rbac_pod_exec;
 mod rbac_privilege_escalation;
@@ -16,6 +17,7 @@ mod workload_rbac_risk;
 
 pub use cluster_admin_binding::ClusterAdminBinding;
 pub use rbac_anonymous_subject::RbacAnonymousSubject;
+pub use rbac_named_signer_approval::RbacNamedSignerApproval;
 pub use rbac_persistent_volume_create::RbacPersistentVolumeCreate;
 pub use rbac_pod_exec::RbacPodExec;
 pub use rbac_privilege_escalation::RbacPrivilegeEscalation;

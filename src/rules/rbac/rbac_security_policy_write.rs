@@ -1,5 +1,5 @@
-use crate::model::{Object, RoleView, csr_approval, rule_item, security_policy_write};
-use crate::rule::{Context, Rule, Severity, declare_rule};
+use crate::model::{Object, RoleView, Signers, csr_approval, rule_item, security_policy_write};
+use crate::rule::{Context, Rule, declare_rule};
 
 declare_rule! {
     /// ## What it flags
@@ -8,20 +8,25 @@ declare_rule! {
     ///   mutating webhook configurations and admission policies;
     /// - write on NetworkPolicies (core, Cilium, Calico);
     /// - `update`/`patch` on `namespaces`, whose labels set Pod Security Admission levels;
-    /// - approving certificate signing requests, which takes both `update` (or `patch`) on
-    ///   `certificatesigningrequests/approval` and `approve` on `signers`, in rules of the same
-    ///   role (the message says when the signers include the API server's client signer: no
-    ///   `resourceNames`, `kubernetes.io/*` or `kubernetes.io/kube-apiserver-client`). Either
-    ///   half alone approves nothing and is not reported.
+    /// - approving certificate signing requests for a signer whose certificates the API server
+    ///   accepts as client credentials: the API server's client signer (`approve` on `signers`
+    ///   with no `resourceNames`, `kubernetes.io/*` or `kubernetes.io/kube-apiserver-client`) or
+    ///   the kubelets' (`kubernetes.io/kube-apiserver-client-kubelet`). Approving takes both
+    ///   `update` (or `patch`) on `certificatesigningrequests/approval` and `approve` on
+    ///   `signers`, in rules of the same role; either half alone approves nothing and is not
+    ///   reported.
     ///
-    /// `"*"` counts. A rule with `"*"` in verbs, resources and API groups is left to
-    /// `rbac-wildcard`.
+    /// Approving only for other named signers (`kubernetes.io/kubelet-serving`, a custom
+    /// signer) is `rbac-named-signer-approval` (medium). `"*"` counts. A rule with `"*"` in
+    /// verbs, resources and API groups is left to `rbac-wildcard`.
     ///
     /// ## Why it matters
     /// Whoever can rewrite admission webhooks can read or mutate every object sent to the API
     /// server, or switch policy enforcement off. NetworkPolicy writes open the network;
     /// relabelling a namespace to `pod-security.kubernetes.io/enforce: privileged` switches Pod
-    /// Security Admission off for it; approving CSRs issues client certificates.
+    /// Security Admission off for it; approving CSRs for a client signer issues a login as any
+    /// user, `system:masters` included (or as any node, which reads the Secrets of the pods
+    /// scheduled to it).
     ///
     /// ## Example
     /// ```yaml
@@ -82,13 +87,18 @@ impl Rule for RbacSecurityPolicyWrite {
                 .related(rule_item(obj, i, "resources", hit.at.resource), "on this resource")
                 .help("Grant read-only verbs (get, list, watch) and leave these writes to cluster administrators or the GitOps controller.");
         }
-        if let Some((ai, approve, ui, update, sev)) =
+        if let Some((ai, approve, ui, update, signers)) =
             csr_approval(&role.specific_rules().collect::<Vec<_>>())
         {
-            let signer = if sev == Severity::High {
-                "client certificates the API server accepts as any user or group, `system:masters` included"
-            } else {
-                "certificates of the signers it names"
+            let signer = match signers {
+                Signers::ApiServerClient => {
+                    "client certificates the API server accepts as any user or group, `system:masters` included"
+                }
+                Signers::KubeletClient => {
+                    "client certificates the API server accepts as any node (`system:node:<name>`), which reads the Secrets of the pods scheduled to it"
+                }
+                // Other named signers only: `rbac-named-signer-approval`.
+                Signers::Named => return,
             };
             cx.report(self, rule_item(obj, ai, "verbs", approve.verb).label("can approve certificate requests"))
                 .message(format!(
@@ -185,6 +195,18 @@ rules:
 - apiGroups: [certificates.k8s.io]
   resources: [signers]
   resourceNames: [kubernetes.io/kubelet-serving]
+  verbs: [approve]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {name: node-client-approver}
+rules:
+- apiGroups: [certificates.k8s.io]
+  resources: [certificatesigningrequests/approval]
+  verbs: [patch]
+- apiGroups: [certificates.k8s.io]
+  resources: [signers]
+  resourceNames: [example.com/metrics, kubernetes.io/kube-apiserver-client-kubelet]
   verbs: [approve]   #~ rbac-security-policy-write
 "##,
             )

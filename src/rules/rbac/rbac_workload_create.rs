@@ -8,15 +8,23 @@ declare_rule! {
     /// `replicasets`, `jobs`, `cronjobs`, `replicationcontrollers` (and OpenShift
     /// `deploymentconfigs`), in their API groups, directly or through `"*"` (matched as the API
     /// server does), `patch`/`update` limited by `resourceNames` included (the message names
-    /// them); `resourceNames` can never limit `create`. A rule with `"*"` in verbs, resources and API groups is left to
-    /// `rbac-wildcard`. `workload-rbac-risk` counts it for the workloads whose ServiceAccount
-    /// holds it.
+    /// them); `resourceNames` can never limit `create`. A rule with `"*"` in verbs, resources
+    /// and API groups is left to `rbac-wildcard`. `workload-rbac-risk` counts it for the
+    /// workloads whose ServiceAccount holds it.
     ///
     /// ## Why it matters
     /// Whoever can create a pod, or rewrite the pod template of a Deployment, runs any image
     /// with any command under any ServiceAccount of the namespace, mounts any of its Secrets
     /// and ConfigMaps, and gets whatever host access Pod Security lets a pod have (`hostPath`,
     /// `privileged`): the permission is worth everything those reach.
+    ///
+    /// One severity, named objects included: `patch` on the Deployment `web` alone (the usual
+    /// grant for `kubectl rollout restart` or an image bump) still rewrites its whole pod
+    /// template, `serviceAccountName`, volumes and `securityContext` included, and the
+    /// controller then runs that pod for the holder. `resourceNames` limits which object is
+    /// rewritten, not what it can become, so it is no separate, lesser risk. To allow restarts
+    /// and image bumps only, let the deployment pipeline hold the grant, or enforce what the pod
+    /// template may say with an admission policy.
     ///
     /// ## Example
     /// ```yaml
@@ -66,9 +74,20 @@ impl Rule for RbacWorkloadCreate {
             } else {
                 "of its namespace"
             };
+            // `resourceNames` limits patch/update (never create) to the objects it names.
+            let names = if rule.named() && rule.verb("create").is_none() {
+                let names: Vec<String> = rule
+                    .resource_names
+                    .iter()
+                    .map(|n| format!("`{n}`"))
+                    .collect();
+                format!(" (only {})", names.join(", "))
+            } else {
+                String::new()
+            };
             cx.report(self, rule_item(obj, i, "verbs", hit.at.verb).label("can run any pod"))
                 .message(format!(
-                    "{} allows {}: the holder can run any image and command as any ServiceAccount {scope}, mount its Secrets, and use the host access Pod Security allows{note}",
+                    "{} allows {}{names}: the holder can run any image and command as any ServiceAccount {scope}, mount its Secrets, and use the host access Pod Security allows{note}",
                     obj.describe(),
                     hit.all.join("; ")
                 ))
