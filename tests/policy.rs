@@ -666,3 +666,63 @@ spec:
         out.stdout
     );
 }
+
+#[test]
+fn a_failed_variable_is_one_finding_naming_types_not_values() {
+    let d = tempfile::tempdir().expect("tempdir");
+    let policy = r#"apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicy
+metadata: {name: broken}
+spec:
+  failurePolicy: Fail
+  matchConstraints:
+    resourceRules:
+    - {apiGroups: [""], apiVersions: [v1], operations: [CREATE], resources: [secrets]}
+  variables:
+  - name: bad
+    expression: "object.stringData + [1]"
+  validations:
+  - expression: "size(variables.bad) > 0"
+  - expression: "size(variables.bad) < 10"
+---
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicyBinding
+metadata: {name: broken}
+spec: {policyName: broken, validationActions: [Deny]}
+---
+apiVersion: v1
+kind: Secret
+metadata: {name: db}
+stringData: {password: hunter2-canary, user: admin, host: db.example.com}
+"#;
+    write(d.path(), "all.yaml", policy);
+    let run = || {
+        kubeward()
+            .dir(d.path())
+            .args([
+                "lint",
+                ".",
+                "--select",
+                "admission-policy",
+                "--format",
+                "json",
+            ])
+            .run()
+    };
+    let out = run();
+    let found = findings(&out.stdout, "admission-policy");
+    assert_eq!(found.len(), 1, "{found:#?}");
+    let message = found[0]["message"].as_str().expect("message");
+    assert!(
+        message.contains(
+            "variable bad could not be evaluated (Unsupported binary operator 'add': map, list)"
+        ),
+        "{message}"
+    );
+    assert!(!out.stdout.contains("db.example.com"), "{}", out.stdout);
+    // At the first validation that reads it.
+    assert_eq!(found[0]["related"][0]["line"], 13, "{found:#?}");
+    for _ in 0..3 {
+        assert_eq!(run().stdout, out.stdout);
+    }
+}

@@ -143,7 +143,7 @@ fn outcomes(
     ctx.add_variable_from_value("variables", value::map([]));
     let error = |what: String, e: &cel::ExecutionError, validation: Option<usize>| Outcome::Error {
         what,
-        message: e.to_string(),
+        message: error_text(e),
         validation,
         cost: is_cost_error(e),
     };
@@ -180,7 +180,7 @@ fn outcomes(
         let Some(p) = program(e) else { continue };
         match budget.run_val(p, &ctx) {
             Ok(v) => ctx.add_variable_as_val(format!("variables.{name}"), v),
-            Err(e) => failed.push((name.as_str(), e.to_string(), is_cost_error(&e))),
+            Err(e) => failed.push((name.as_str(), error_text(&e), is_cost_error(&e))),
         }
     }
     // A read of a variable that failed is that variable's error.
@@ -228,7 +228,18 @@ fn outcomes(
                 validation: Some(i),
                 cost: false,
             }),
-            Err(e) => out.push(error_of(format!("validation {i}"), &e, i)),
+            Err(e) => {
+                // A variable that failed is one error, at the first validation that reads it
+                // (every later one would be the same finding).
+                let o = error_of(format!("validation {i}"), &e, i);
+                let said = |x: &Outcome| match (x, &o) {
+                    (Outcome::Error { what: a, .. }, Outcome::Error { what: b, .. }) => a == b,
+                    _ => false,
+                };
+                if !out.iter().any(said) {
+                    out.push(o);
+                }
+            }
         }
     }
     out
@@ -281,4 +292,75 @@ fn needed(policy: &Policy) -> Vec<String> {
     want.sort();
     want.dedup();
     want
+}
+
+/// What an evaluation error says, every value in it named by its type only: the text is the
+/// same from run to run (a map's entries have no order), stays short, and never quotes the
+/// object's content (a Secret's data among it).
+#[allow(deprecated)]
+fn error_text(e: &cel::ExecutionError) -> String {
+    use cel::ExecutionError as E;
+    let t = |v: &Value| v.type_of().to_string();
+    match e {
+        E::UnsupportedTargetType { target } => format!("Invalid argument type: {}", t(target)),
+        E::NotSupportedAsMethod { method, target } => {
+            format!("Method '{method}' not supported on type '{}'", t(target))
+        }
+        E::UnsupportedKeyType(v) => format!("Unable to use a value of type {} as a key", t(v)),
+        E::ValuesNotComparable(a, b) => {
+            format!(
+                "a value of type {} can not be compared to one of type {}",
+                t(a),
+                t(b)
+            )
+        }
+        E::UnsupportedUnaryOperator(op, v) => {
+            format!("Unsupported unary operator '{op}': {}", t(v))
+        }
+        E::UnsupportedBinaryOperator(op, a, b) | E::Overflow(op, a, b) => {
+            let what = if matches!(e, E::Overflow(..)) {
+                "Overflow from binary operator"
+            } else {
+                "Unsupported binary operator"
+            };
+            format!("{what} '{op}': {}, {}", t(a), t(b))
+        }
+        E::UnsupportedMapIndex(v) => format!("Cannot use a value of type {} as map index", t(v)),
+        E::UnsupportedListIndex(v) => format!("Cannot use a value of type {} as list index", t(v)),
+        E::UnsupportedIndex(a, b) => {
+            format!("Cannot use a value of type {} to index a {}", t(a), t(b))
+        }
+        E::DivisionByZero(v) => format!("Division by zero of a {}", t(v)),
+        E::RemainderByZero(v) => format!("Remainder by zero of a {}", t(v)),
+        E::IndexOutOfBounds(v) => match v {
+            Value::Int(i) => format!("Index out of bounds: {i}"),
+            Value::UInt(i) => format!("Index out of bounds: {i}"),
+            _ => format!("Index out of bounds: a {}", t(v)),
+        },
+        E::DuplicateKey(v) => format!("Failed with repeated key of type {}", t(v)),
+        other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_name_values_by_type_never_by_content() {
+        let secret = value::map(
+            (0..20)
+                .map(|i| {
+                    let v = Value::String(std::sync::Arc::new("hunter2-token".to_owned()));
+                    (["a", "b", "c", "d", "e"][i % 5], v)
+                })
+                .collect::<Vec<_>>(),
+        );
+        let e = cel::ExecutionError::UnsupportedBinaryOperator("+", secret.clone(), Value::Int(1));
+        assert_eq!(error_text(&e), "Unsupported binary operator '+': map, int");
+        let e = cel::ExecutionError::ValuesNotComparable(secret, Value::Int(1));
+        assert!(!error_text(&e).contains("hunter2"), "{}", error_text(&e));
+        let e = cel::ExecutionError::IndexOutOfBounds(Value::Int(3));
+        assert_eq!(error_text(&e), "Index out of bounds: 3");
+    }
 }
