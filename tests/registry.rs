@@ -199,3 +199,51 @@ fn rules_that_read_pod_security_verdicts_say_so() {
         );
     }
 }
+
+/// A rule split out of another (`SPLIT_RULES` in src/finding.rs) reports what the other
+/// reported before: every peer mapping of `bench/peers.py` that names the old rule names the new
+/// one too, or the agreement measured with the peers drops for no change of behaviour.
+#[test]
+fn peer_mappings_follow_split_rules() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let finding = std::fs::read_to_string(root.join("src/finding.rs")).unwrap();
+    let table = finding
+        .split("const SPLIT_RULES")
+        .nth(1)
+        .and_then(|t| t.split("];").next())
+        .expect("SPLIT_RULES in src/finding.rs");
+    let quoted = |text: &str| -> Vec<String> {
+        text.split('"')
+            .skip(1)
+            .step_by(2)
+            .map(str::to_owned)
+            .collect()
+    };
+    let ids = quoted(table);
+    assert!(ids.len() >= 2 && ids.len() % 2 == 0, "{ids:?}");
+    let known: BTreeSet<&str> = ALL.iter().map(|r| r.meta().id).collect();
+    let peers = std::fs::read_to_string(root.join("bench/peers.py")).unwrap();
+    // The rule sets of the mappings: `{"a", "b"}`.
+    let sets: Vec<Vec<String>> = peers
+        .split('{')
+        .skip(1)
+        .filter_map(|t| t.split_once('}').map(|(set, _)| set))
+        .filter(|set| !set.contains('{') && set.contains('"'))
+        .map(quoted)
+        .filter(|set| set.iter().all(|id| known.contains(id.as_str())))
+        .collect();
+    assert!(sets.len() > 30, "{} mappings found", sets.len());
+    for pair in ids.chunks(2) {
+        let (new, old) = (&pair[0], &pair[1]);
+        assert!(
+            known.contains(new.as_str()) && known.contains(old.as_str()),
+            "{pair:?}"
+        );
+        for set in &sets {
+            assert!(
+                !set.contains(old) || set.contains(new),
+                "bench/peers.py maps {set:?} with `{old}` but not `{new}`, split from it"
+            );
+        }
+    }
+}
