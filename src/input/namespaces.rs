@@ -68,46 +68,16 @@ pub fn layout(
     let mut seen: Vec<PathBuf> = known.iter().cloned().collect();
     let mut outside = Vec::new();
     for root in partial_trees(paths) {
-        let walk = DiscoverOptions {
-            account: false,
-            max_files: MAX_CONTEXT_FILES,
-            ..opts.clone()
-        };
-        let Ok(found) = discover_all(&[root.to_string_lossy().into_owned()], &walk) else {
+        let Some((walked, skipped)) = walk_tree(&root, opts) else {
             continue;
         };
-        if found.capped {
-            continue;
-        }
-        for p in found.inputs.iter().filter_map(|i| match &i.source {
-            InputSource::Path(p) => Some(lexical_absolute(p)),
-            _ => None,
-        }) {
-            if !known.contains(&p) {
-                outside.push(p.clone());
-            }
-            seen.push(p);
-        }
-        seen.extend(
-            found
-                .skipped
-                .iter()
-                .map(|(p, _)| lexical_absolute(Path::new(p))),
-        );
+        outside.extend(walked.iter().filter(|p| !known.contains(*p)).cloned());
+        seen.extend(walked);
+        seen.extend(skipped);
     }
     outside.sort();
     outside.dedup();
-    let mut dirs: Vec<PathBuf> = seen
-        .into_iter()
-        .filter(|p| {
-            p.file_name()
-                .and_then(|n| n.to_str())
-                .is_some_and(|n| KUSTOMIZATION_NAMES.contains(&n))
-        })
-        .filter_map(|p| p.parent().map(Path::to_path_buf))
-        .collect();
-    dirs.sort();
-    dirs.dedup();
+    let dirs = kustomization_dirs(seen);
     Layout {
         kustomizations: read_all(dirs),
         outside,
@@ -152,38 +122,55 @@ pub fn kustomizations_around(paths: &[String], opts: &DiscoverOptions) -> Vec<Pa
         .collect();
     roots.sort();
     roots.dedup();
-    let mut dirs = Vec::new();
-    for root in roots {
-        let walk = DiscoverOptions {
-            account: false,
-            max_files: MAX_CONTEXT_FILES,
-            ..opts.clone()
-        };
-        let Ok(found) = discover_all(&[root.to_string_lossy().into_owned()], &walk) else {
-            continue;
-        };
-        if found.capped {
-            continue;
-        }
-        let walked = found.inputs.iter().filter_map(|i| match &i.source {
-            InputSource::Path(p) => Some(p.clone()),
-            _ => None,
-        });
-        let skipped = found
-            .skipped
+    kustomization_dirs(
+        roots
             .iter()
-            .map(|(p, _)| super::lexical_absolute(Path::new(p)));
-        dirs.extend(
-            walked
-                .chain(skipped)
-                .filter(|p| {
-                    p.file_name()
-                        .and_then(|n| n.to_str())
-                        .is_some_and(|n| KUSTOMIZATION_NAMES.contains(&n))
-                })
-                .filter_map(|p| p.parent().map(Path::to_path_buf)),
-        );
+            .filter_map(|root| walk_tree(root, opts))
+            .flat_map(|(walked, skipped)| walked.into_iter().chain(skipped)),
+    )
+}
+
+/// What a walk of the work tree `root` finds, as discovery walks it (its ignore rules and
+/// exclusions): the files it would lint and the files it skips (absolute). `None` when the walk
+/// meets more than [`MAX_CONTEXT_FILES`] files (all or nothing: a partial walk would depend on
+/// its order) or fails.
+fn walk_tree(root: &Path, opts: &DiscoverOptions) -> Option<(Vec<PathBuf>, Vec<PathBuf>)> {
+    let walk = DiscoverOptions {
+        account: false,
+        max_files: MAX_CONTEXT_FILES,
+        ..opts.clone()
+    };
+    let found = discover_all(&[root.to_string_lossy().into_owned()], &walk).ok()?;
+    if found.capped {
+        return None;
     }
+    let walked = found
+        .inputs
+        .iter()
+        .filter_map(|i| match &i.source {
+            InputSource::Path(p) => Some(lexical_absolute(p)),
+            _ => None,
+        })
+        .collect();
+    let skipped = found
+        .skipped
+        .iter()
+        .map(|(p, _)| lexical_absolute(Path::new(p)))
+        .collect();
+    Some((walked, skipped))
+}
+
+/// The directories of the kustomization files among `files`, sorted, each once.
+fn kustomization_dirs(files: impl IntoIterator<Item = PathBuf>) -> Vec<PathBuf> {
+    let mut dirs: Vec<PathBuf> = files
+        .into_iter()
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| KUSTOMIZATION_NAMES.contains(&n))
+        })
+        .filter_map(|p| p.parent().map(Path::to_path_buf))
+        .collect();
     dirs.sort();
     dirs.dedup();
     dirs
