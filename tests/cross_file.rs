@@ -516,6 +516,8 @@ fn argo_cd_applications_and_flux_kustomizations_give_the_namespace_of_their_path
         );
         assert_eq!(unpoliced(dir.path(), &["."]), vec![], "{deployer}");
         assert_eq!(unpoliced(dir.path(), &["apps"]), vec![], "{deployer}");
+        let file = ["apps/web/deploy.yaml"];
+        assert_eq!(unpoliced(dir.path(), &file), vec![], "{deployer}");
         // Deploying another path leaves the workload in its directory's namespace.
         write(
             dir.path(),
@@ -529,6 +531,7 @@ fn argo_cd_applications_and_flux_kustomizations_give_the_namespace_of_their_path
         )];
         assert_eq!(unpoliced(dir.path(), &["."]), expected, "{deployer}");
         assert_eq!(unpoliced(dir.path(), &["apps"]), expected, "{deployer}");
+        assert_eq!(unpoliced(dir.path(), &file), expected, "{deployer}");
     }
 }
 

@@ -59,9 +59,8 @@ pub(super) fn execute(args: &LintArgs, sarif: bool) -> Result<(engine::Run, Plan
     let layout = engine::reads_world(&plan.rules).then(|| {
         input::layout(
             &args.paths,
-            &prepared.inputs,
-            &prepared.skipped,
-            &prepared.not_context,
+            (&prepared.inputs, &prepared.skipped, &prepared.not_context),
+            &render_opts.explicit.kustomizations,
             &plan.discover,
         )
     });

@@ -249,7 +249,9 @@ fn read_deployers(path: &Path) -> Vec<DeployedPath> {
         return Vec::new();
     };
     let has = |n: &str| memchr::memmem::find(text.as_bytes(), n.as_bytes()).is_some();
-    if !has("argoproj.io/") && !has("kustomize.toolkit.fluxcd.io/") {
+    // Their apiVersion (`argoproj.io/v1alpha1`), not the group's annotations
+    // (`argocd.argoproj.io/sync-wave`), which many manifests carry.
+    if !has("argoproj.io/v") && !has("kustomize.toolkit.fluxcd.io/v") {
         return Vec::new();
     }
     let stream = parse_stream(&text);

@@ -46,14 +46,14 @@ pub struct Layout {
 }
 
 /// Read the kustomizations of the run: those among `inputs`, `skipped` and `not_context`
-/// (every file discovery and rendering met), and, for each path of `paths` inside a git work
-/// tree but not its top, those of the whole work tree (its walk capped at
-/// [`MAX_CONTEXT_FILES`] files, as the context is).
+/// (every file discovery and rendering met) and in `around` (the directories
+/// [`kustomizations_around`] found for the files given one by one, whose work trees are read as
+/// context), and, for each directory of `paths` inside a git work tree but not its top, those of
+/// the whole work tree (its walk capped at [`MAX_CONTEXT_FILES`] files, as the context is).
 pub fn layout(
     paths: &[String],
-    inputs: &[Input],
-    skipped: &[(String, String)],
-    not_context: &[PathBuf],
+    (inputs, skipped, not_context): (&[Input], &[(String, String)], &[PathBuf]),
+    around: &[PathBuf],
     opts: &DiscoverOptions,
 ) -> Layout {
     let known: HashSet<PathBuf> = inputs
@@ -77,7 +77,10 @@ pub fn layout(
     }
     outside.sort();
     outside.dedup();
-    let dirs = kustomization_dirs(seen);
+    let mut dirs = kustomization_dirs(seen);
+    dirs.extend(around.iter().map(|d| lexical_absolute(d)));
+    dirs.sort();
+    dirs.dedup();
     Layout {
         kustomizations: read_all(dirs),
         outside,
@@ -289,9 +292,9 @@ mod tests {
                 ("overlays/prod/extra.yaml", "kind: Service\n"),
             ],
         );
-        // Only a file of the overlay given: the work tree is walked for the rest.
-        let given = root.join("base/deploy.yaml").to_string_lossy().into_owned();
-        let l = layout(&[given], &[], &[], &[], &DiscoverOptions::default());
+        // Only a directory of the work tree given: the work tree is walked for the rest.
+        let given = root.join("base").to_string_lossy().into_owned();
+        let l = layout(&[given], (&[], &[], &[]), &[], &DiscoverOptions::default());
         let k = |d: &str| {
             l.kustomizations
                 .get(&root.join(d))

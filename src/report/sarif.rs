@@ -946,9 +946,8 @@ mod reference {
         let prepared = crate::render::prepare(inputs, skipped, &crate::render::Options::default());
         let layout = crate::input::layout(
             &[dir.to_owned()],
-            &prepared.inputs,
-            &prepared.skipped,
-            &prepared.not_context,
+            (&prepared.inputs, &prepared.skipped, &prepared.not_context),
+            &[],
             &crate::input::DiscoverOptions::default(),
         );
         crate::engine::lint(
