@@ -633,6 +633,19 @@ fn each_rendered_chart_is_a_release_of_its_own_and_takes_its_application_namespa
         "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {name: b}\nspec:\n  source: {repoURL: https://git.example.com/repo.git, path: charts/b}\n  destination: {namespace: web}\n",
     );
     assert_eq!(all("."), b);
+    // App of apps: a chart that renders the Application.
+    std::fs::remove_file(dir.path().join("argocd/b.yaml")).unwrap();
+    write(
+        dir.path(),
+        "apps/Chart.yaml",
+        "apiVersion: v2\nname: apps\nversion: 1.0.0\n",
+    );
+    write(
+        dir.path(),
+        "apps/templates/b.yaml",
+        "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {name: b}\nspec:\n  source: {repoURL: https://git.example.com/repo.git, path: charts/b}\n  destination: {namespace: shop}\n",
+    );
+    assert_eq!(all("."), vec![]);
 }
 
 #[test]

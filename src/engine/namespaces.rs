@@ -44,7 +44,20 @@ pub(super) fn assign(
             _ => None,
         })
         .collect();
-    let deployers = deployers(world, &files, &layout.outside);
+    // Where each input's deployers sit: its file, or for a stream kubeward rendered (an
+    // app-of-apps chart rendering Applications), a file of the chart or overlay.
+    let homes: Vec<Option<PathBuf>> = inputs
+        .iter()
+        .zip(&files)
+        .map(|(i, f)| match &i.source {
+            InputSource::Rendered(r) => Some(match &r.via {
+                Via::Helm { chart } => lexical_absolute(&chart.join("Chart.yaml")),
+                Via::Kustomize { kustomization, .. } => lexical_absolute(kustomization),
+            }),
+            _ => f.clone(),
+        })
+        .collect();
+    let deployers = deployers(world, &homes, &layout.outside);
     if layout.kustomizations.is_empty() && deployers.is_empty() {
         return;
     }
@@ -192,16 +205,17 @@ struct Deploy {
     recurse: bool,
 }
 
-/// The deployers of the run (objects of the index) and of the files outside it, their paths
-/// resolved against the work tree that holds each (a path that leaves it is dropped).
-fn deployers(world: &World, files: &[Option<PathBuf>], outside: &[PathBuf]) -> Vec<Deploy> {
+/// The deployers of the run (objects of the index, `homes` the file each input's sit in) and of
+/// the files outside it, their paths resolved against the work tree that holds each (a path
+/// that leaves it is dropped).
+fn deployers(world: &World, homes: &[Option<PathBuf>], outside: &[PathBuf]) -> Vec<Deploy> {
     use rayon::prelude::*;
     let mut found: Vec<(PathBuf, DeployedPath)> = world
         .objects
         .iter()
         .filter_map(|f| match &f.kind {
             KindFacts::Deployer(d) => {
-                let file = files.get(f.input as usize)?.clone()?;
+                let file = homes.get(f.input as usize)?.clone()?;
                 Some(d.paths.iter().map(move |p| (file.clone(), p.clone())))
             }
             _ => None,
