@@ -689,3 +689,53 @@ fn a_base_applied_in_two_namespaces_keeps_its_directory_and_says_which() {
         "{messages:?}"
     );
 }
+
+#[test]
+fn default_in_helm_output_is_the_release_namespace() {
+    let source = |t: &str| format!("---\n# Source: demo/templates/{t}.yaml\n");
+    let deny = format!(
+        "{}apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {{name: default-deny, namespace: default}}\nspec:\n  podSelector: {{}}\n",
+        source("deny")
+    );
+    let deploy = format!(
+        "{}{}",
+        source("deploy"),
+        DEPLOY.replace("namespace: shop", "namespace: default")
+    );
+    let binding = format!(
+        "{}apiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata: {{name: web-admin, namespace: default}}\nroleRef: {{apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: admin}}\nsubjects:\n- {{kind: ServiceAccount, name: web, namespace: default}}\n",
+        source("binding")
+    );
+    let dir = repo_without_files();
+    // Two renderings of the chart: the default deny of one says nothing of the other.
+    write(dir.path(), "one/rendered/deny.yaml", &deny);
+    write(dir.path(), "one/rendered/deploy.yaml", &deploy);
+    write(dir.path(), "two/rendered/deploy.yaml", &deploy);
+    write(dir.path(), "two/rendered/binding.yaml", &binding);
+    let got = findings(
+        dir.path(),
+        &[
+            "--select",
+            "missing-network-policy,workload-rbac-risk",
+            "--render",
+            "never",
+            ".",
+        ],
+    );
+    assert_eq!(
+        got,
+        vec![
+            (
+                "missing-network-policy".to_owned(),
+                "two/rendered/deploy.yaml".to_owned(),
+                9
+            ),
+            // The binding of the same release still reaches its workload.
+            (
+                "workload-rbac-risk".to_owned(),
+                "two/rendered/deploy.yaml".to_owned(),
+                11
+            ),
+        ]
+    );
+}

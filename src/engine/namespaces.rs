@@ -35,6 +35,13 @@ pub(super) fn assign(
     charts: &[Option<Box<str>>],
 ) {
     world.scopes = scopes(inputs, charts);
+    // In Helm output, `default` is the release's namespace (refined below where an Application
+    // installs the chart in a namespace of its own).
+    world.helm_default = world
+        .scopes
+        .iter()
+        .map(|s| s.clone().filter(|s| matches!(s, NsKey::Release(_))))
+        .collect();
     let empty = Layout::default();
     let layout = layout.unwrap_or(&empty);
     let files: Vec<Option<PathBuf>> = inputs
@@ -101,6 +108,13 @@ pub(super) fn assign(
                 dir: dir.into(),
                 names: names.as_str().into(),
             });
+        }
+    }
+    for (&id, decided) in &by_file {
+        if let (Decided::One(ns), Some(Some(release))) =
+            (decided, world.helm_default.get_mut(id as usize))
+        {
+            *release = NsKey::Named(ns.to_string());
         }
     }
     for f in &mut world.objects {

@@ -71,6 +71,8 @@ pub struct Index {
     pub dir_names: Vec<std::sync::Arc<str>>,
     /// [`World::scopes`], taken when the index is built.
     pub scopes: Vec<Option<NsKey>>,
+    /// [`World::helm_default`], taken when the index is built.
+    pub helm_default: Vec<Option<NsKey>>,
     /// Namespaced objects by effective namespace.
     pub namespaces: BTreeMap<NsKey, NsIndex>,
     /// Namespace objects by name.
@@ -104,6 +106,11 @@ pub struct World {
     /// directory: the Helm release of rendered Helm output, the overlay of a rendered
     /// Kustomize stream. Set by the engine before [`World::finalise`].
     pub scopes: Vec<Option<NsKey>>,
+    /// Per file id, for Helm output (rendered by kubeward or committed): the namespace that
+    /// `default` stands for in it — `helm template` writes `.Release.Namespace` as `default`, so
+    /// it is the namespace the release is installed in (an Argo CD Application's, else the
+    /// release's own scope). Set by the engine before [`World::finalise`].
+    pub helm_default: Vec<Option<NsKey>>,
     /// Built by [`World::finalise`].
     pub index: Index,
 }
@@ -152,6 +159,7 @@ impl World {
     pub fn finalise<'p>(&mut self, paths: impl Iterator<Item = &'p str>) {
         let mut ix = Index {
             scopes: std::mem::take(&mut self.scopes),
+            helm_default: std::mem::take(&mut self.helm_default),
             ..Index::default()
         };
         // Directories as interned components, so that `proximity` compares numbers.
@@ -223,7 +231,7 @@ impl World {
                                 // A RoleBinding's ServiceAccount subject defaults to the
                                 // binding's namespace.
                                 let sns = match (&subj.namespace, b.cluster) {
-                                    (Some(n), _) => NsKey::Named(n.clone()),
+                                    (Some(n), _) => named(&ix, f.input, n),
                                     (None, false) => ns.clone(),
                                     (None, true) => continue,
                                 };
@@ -493,7 +501,8 @@ pub fn describe_ns(ns: &NsKey) -> String {
             if d.is_empty() { "." } else { d }
         ),
         NsKey::Release(d) => format!(
-            "the namespace of the Helm release rendered under `{}/` (its objects name none)",
+            "the namespace of the Helm release rendered under `{}/` (its objects name none, or \
+             `default`, which `helm template` writes for the release's namespace)",
             if d.is_empty() { "." } else { d }
         ),
         NsKey::Several { dir, names } => format!(
@@ -504,10 +513,18 @@ pub fn describe_ns(ns: &NsKey) -> String {
     }
 }
 
+/// The namespace named `n` in the file `input`: in Helm output, `default` is the release's.
+fn named(ix: &Index, input: u32, n: &str) -> NsKey {
+    match ix.helm_default.get(input as usize) {
+        Some(Some(release)) if n == "default" => release.clone(),
+        _ => NsKey::Named(n.to_owned()),
+    }
+}
+
 /// The effective namespace of an object, with the index's directories.
 fn ns_key(ix: &Index, f: &Facts) -> NsKey {
     match &f.namespace {
-        Some(n) => NsKey::Named(n.clone()),
+        Some(n) => named(ix, f.input, n),
         None => match ix.scopes.get(f.input as usize) {
             Some(Some(scope)) => scope.clone(),
             _ => NsKey::Directory(
