@@ -8,8 +8,9 @@ use common::kubeward;
 const DEPLOYMENT: &str = "# web, reviewed 2026-11\r\napiVersion: apps/v1\r\nkind: Deployment\r\nmetadata:\r\n  name: web\r\n  namespace: shop\r\nspec:\r\n  selector: {matchLabels: {app: web}}\r\n  template:\r\n    metadata:\r\n      labels: {app: web}\r\n    spec:\r\n      containers:\r\n      - name: web   # the app\r\n        image: nginx:1.27\r\n        securityContext: {runAsNonRoot: true}\r\n      # the sidecar below ships logs\r\n      - name: log\r\n        image: fluent-bit:3.1\r\n";
 
 /// The same after the safe fixes: one line each where a key was added, the flow mapping still
-/// flow, CRLF kept, the comments where they were.
-const FIXED: &str = "# web, reviewed 2026-11\r\napiVersion: apps/v1\r\nkind: Deployment\r\nmetadata:\r\n  name: web\r\n  namespace: shop\r\nspec:\r\n  selector: {matchLabels: {app: web}}\r\n  template:\r\n    metadata:\r\n      labels: {app: web}\r\n    spec:\r\n      containers:\r\n      - name: web   # the app\r\n        image: nginx:1.27\r\n        securityContext: {runAsNonRoot: true, allowPrivilegeEscalation: false}\r\n      # the sidecar below ships logs\r\n      - name: log\r\n        image: fluent-bit:3.1\r\n        securityContext:\r\n          allowPrivilegeEscalation: false\r\n      securityContext:\r\n        seccompProfile:\r\n          type: RuntimeDefault\r\n";
+/// flow, CRLF kept, the comments where they were. (`automountServiceAccountToken` is a fix of a
+/// cross-object finding: the pod's ServiceAccount is not in the input to opt out.)
+const FIXED: &str = "# web, reviewed 2026-11\r\napiVersion: apps/v1\r\nkind: Deployment\r\nmetadata:\r\n  name: web\r\n  namespace: shop\r\nspec:\r\n  selector: {matchLabels: {app: web}}\r\n  template:\r\n    metadata:\r\n      labels: {app: web}\r\n    spec:\r\n      containers:\r\n      - name: web   # the app\r\n        image: nginx:1.27\r\n        securityContext: {runAsNonRoot: true, allowPrivilegeEscalation: false}\r\n      # the sidecar below ships logs\r\n      - name: log\r\n        image: fluent-bit:3.1\r\n        securityContext:\r\n          allowPrivilegeEscalation: false\r\n      automountServiceAccountToken: false\r\n      securityContext:\r\n        seccompProfile:\r\n          type: RuntimeDefault\r\n";
 
 fn repo() -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("a temporary directory");
@@ -37,7 +38,7 @@ fn fix_makes_the_safe_fixes_and_a_second_run_changes_nothing() {
     assert_eq!(read(&dir), FIXED);
     assert!(
         out.stderr
-            .contains("fixed 4 findings in 1 files; 7 more with --unsafe-fixes"),
+            .contains("fixed 5 findings in 1 files; 7 more with --unsafe-fixes"),
         "{}",
         out.stderr
     );
@@ -46,7 +47,12 @@ fn fix_makes_the_safe_fixes_and_a_second_run_changes_nothing() {
     for f in json["findings"].as_array().unwrap() {
         let rule = f["rule"].as_str().unwrap();
         assert!(
-            !["allow-privilege-escalation-unset", "seccomp-profile-unset"].contains(&rule),
+            ![
+                "allow-privilege-escalation-unset",
+                "seccomp-profile-unset",
+                "automount-service-account-token"
+            ]
+            .contains(&rule),
             "{rule} remains"
         );
     }
@@ -86,11 +92,11 @@ fn diff_prints_the_fixes_and_writes_nothing() {
     assert_eq!(out.code, 1, "there is something to fix");
     assert_eq!(
         out.stdout,
-        "--- a/web.yaml\n+++ b/web.yaml\n@@ -13,7 +13,12 @@\n       containers:\r\n       - name: web   # the app\r\n         image: nginx:1.27\r\n-        securityContext: {runAsNonRoot: true}\r\n+        securityContext: {runAsNonRoot: true, allowPrivilegeEscalation: false}\r\n       # the sidecar below ships logs\r\n       - name: log\r\n         image: fluent-bit:3.1\r\n+        securityContext:\r\n+          allowPrivilegeEscalation: false\r\n+      securityContext:\r\n+        seccompProfile:\r\n+          type: RuntimeDefault\r\n"
+        "--- a/web.yaml\n+++ b/web.yaml\n@@ -13,7 +13,13 @@\n       containers:\r\n       - name: web   # the app\r\n         image: nginx:1.27\r\n-        securityContext: {runAsNonRoot: true}\r\n+        securityContext: {runAsNonRoot: true, allowPrivilegeEscalation: false}\r\n       # the sidecar below ships logs\r\n       - name: log\r\n         image: fluent-bit:3.1\r\n+        securityContext:\r\n+          allowPrivilegeEscalation: false\r\n+      automountServiceAccountToken: false\r\n+      securityContext:\r\n+        seccompProfile:\r\n+          type: RuntimeDefault\r\n"
     );
     assert!(
         out.stderr
-            .contains("4 fixes in 1 files (--fix to make them)")
+            .contains("5 fixes in 1 files (--fix to make them)")
     );
     // With the unsafe fixes: one securityContext per container, every key in it.
     let out = kubeward()
@@ -412,4 +418,387 @@ fn kustomize_resources_are_fixed_where_they_were_written_and_patched_objects_are
         ])
         .run();
     assert_eq!((again.code, again.stdout.as_str()), (0, ""));
+}
+
+/// A front end whose pods run as their namespace's `default` ServiceAccount (not in the input)
+/// and read no token: the cross-object finding's fix is safe. Its Deployment is the second
+/// document of its file.
+const WEB: &str = "# the shop's front end\napiVersion: v1\nkind: Service\nmetadata: {name: web, namespace: shop}\nspec:\n  selector: {app: web}\n  ports: [{port: 80}]\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  namespace: shop\nspec:\n  selector: {matchLabels: {app: web}}\n  template:\n    metadata:\n      labels: {app: web}\n    spec:   # nginx only\n      containers:\n      - name: web\n        image: nginx:1.27\n";
+
+/// An API whose pods run as a ServiceAccount of their own, which does not opt out: the fix is
+/// unsafe (an account of its own is usually there to call the API).
+const API: &str = "apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: api, namespace: shop}\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: api, namespace: shop}\nspec:\n  selector: {matchLabels: {app: api}}\n  template:\n    metadata:\n      labels: {app: api}\n    spec:\n      serviceAccountName: api\n      containers:\n      - name: api\n        image: api:1.0\n";
+
+const AUTOMOUNT: &str = "automount-service-account-token";
+
+fn shop() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    std::fs::write(dir.path().join("web.yaml"), WEB).expect("written");
+    std::fs::write(dir.path().join("api.yaml"), API).expect("written");
+    dir
+}
+
+/// The findings of every rule, as (rule, path, message), sorted.
+fn findings(dir: &std::path::Path) -> Vec<(String, String, String)> {
+    let out = kubeward()
+        .dir(dir)
+        .args([
+            "lint",
+            ".",
+            "--format",
+            "json",
+            "--no-progress",
+            "--fail-on",
+            "never",
+        ])
+        .run();
+    let json: serde_json::Value = serde_json::from_str(&out.stdout).expect(&out.stderr);
+    let mut v: Vec<_> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            let s = |k: &str| f[k].as_str().unwrap().to_owned();
+            (s("rule"), s("path"), s("message"))
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn cross_object_fixes_are_made_where_nothing_reads_the_token_and_a_second_run_changes_nothing() {
+    let dir = shop();
+    let before = findings(dir.path());
+    let web_finding = (
+        AUTOMOUNT.to_owned(),
+        "web.yaml".to_owned(),
+        "Deployment \"web\" does not set `automountServiceAccountToken: false` and its ServiceAccount \"default\" is not in the input to opt out: every container gets a Kubernetes API token".to_owned(),
+    );
+    assert!(before.contains(&web_finding), "{before:#?}");
+    let fix = |extra: &[&str]| {
+        kubeward()
+            .dir(dir.path())
+            .args(["lint", ".", "--fix", "--no-progress", "--select", AUTOMOUNT])
+            .args(extra)
+            .run()
+    };
+    let out = fix(&[]);
+    assert!(
+        out.stderr
+            .contains("fixed 1 findings in 1 files; 1 more with --unsafe-fixes"),
+        "{}",
+        out.stderr
+    );
+    let read = |name: &str| std::fs::read_to_string(dir.path().join(name)).unwrap();
+    // One line at the end of the pod spec; the comment on `spec:` and the first document kept.
+    assert_eq!(
+        read("web.yaml"),
+        format!("{WEB}      automountServiceAccountToken: false\n")
+    );
+    assert_eq!(
+        read("api.yaml"),
+        API,
+        "an unsafe fix waits for --unsafe-fixes"
+    );
+    // The fixed finding is gone and nothing is new.
+    let after = findings(dir.path());
+    let mut expected = before.clone();
+    expected.retain(|f| *f != web_finding);
+    assert_eq!(after, expected);
+    // Fixing again changes nothing.
+    let again = fix(&[]);
+    assert!(
+        again.stderr.contains("fixed 0 findings in 0 files"),
+        "{}",
+        again.stderr
+    );
+    assert_eq!(
+        read("web.yaml"),
+        format!("{WEB}      automountServiceAccountToken: false\n")
+    );
+    // With --unsafe-fixes, the API's pods opt out too; then nothing is left to fix.
+    let out = fix(&["--unsafe-fixes"]);
+    assert!(
+        out.stderr.contains("fixed 1 findings in 1 files"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(
+        read("api.yaml"),
+        API.replace(
+            "        image: api:1.0\n",
+            "        image: api:1.0\n      automountServiceAccountToken: false\n"
+        )
+    );
+    let after_unsafe = findings(dir.path());
+    expected.retain(|f| !(f.0 == AUTOMOUNT && f.1 == "api.yaml"));
+    assert_eq!(after_unsafe, expected);
+    let diff = kubeward()
+        .dir(dir.path())
+        .args([
+            "lint",
+            ".",
+            "--diff",
+            "--unsafe-fixes",
+            "--no-progress",
+            "--select",
+            AUTOMOUNT,
+        ])
+        .run();
+    assert_eq!((diff.code, diff.stdout.as_str()), (0, ""));
+}
+
+#[test]
+fn cross_object_findings_carry_their_fix_in_diff_json_sarif_and_rdjson() {
+    let dir = shop();
+    let args = |more: &[&str]| {
+        kubeward()
+            .dir(dir.path())
+            .args(["lint", ".", "--no-progress", "--select", AUTOMOUNT])
+            .args(more)
+            .run()
+    };
+    let diff = args(&["--diff"]);
+    assert_eq!(diff.code, 1);
+    assert_eq!(
+        diff.stdout,
+        "--- a/web.yaml\n+++ b/web.yaml\n@@ -20,3 +20,4 @@\n       containers:\n       - name: web\n         image: nginx:1.27\n+      automountServiceAccountToken: false\n"
+    );
+    // JSON (fixes are built for the SARIF file): the document and route the fix edits.
+    let json = args(&["--format", "json", "--sarif-file", "/dev/null"]);
+    let json: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    let of = |path: &str| {
+        json["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["path"] == path)
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(
+        of("web.yaml")["fix"],
+        serde_json::json!({
+            "kind": "safe",
+            "title": "set `automountServiceAccountToken: false`",
+            "editable": true,
+            "path": "web.yaml",
+            "document": 1,
+            "changes": [{"op": "set", "route": "spec.template.spec.automountServiceAccountToken", "value": false}]
+        })
+    );
+    assert_eq!(of("api.yaml")["fix"]["kind"], "unsafe");
+    // SARIF: an insertion after the last line of the pod spec.
+    let sarif = args(&["--format", "sarif"]);
+    let sarif: serde_json::Value = serde_json::from_str(&sarif.stdout).unwrap();
+    let results = sarif["runs"][0]["results"].as_array().unwrap();
+    let web = results
+        .iter()
+        .find(|r| r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "web.yaml")
+        .unwrap();
+    let fix = &web["fixes"][0];
+    assert_eq!(
+        fix["description"]["text"],
+        "set `automountServiceAccountToken: false` (safe fix)"
+    );
+    assert_eq!(
+        fix["artifactChanges"][0]["artifactLocation"]["uri"],
+        "web.yaml"
+    );
+    assert_eq!(
+        fix["artifactChanges"][0]["replacements"][0],
+        serde_json::json!({
+            "deletedRegion": {"startLine": 23, "startColumn": 1, "endLine": 23, "endColumn": 1},
+            "insertedContent": {"text": "      automountServiceAccountToken: false\n"}
+        })
+    );
+    // rdjson: the same as a suggestion.
+    let rd = args(&["--format", "rdjson"]);
+    let rd: serde_json::Value = serde_json::from_str(&rd.stdout).unwrap();
+    let d = rd["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["location"]["path"] == "web.yaml")
+        .unwrap();
+    assert_eq!(
+        d["suggestions"][0],
+        serde_json::json!({
+            "range": {"start": {"line": 23, "column": 1}, "end": {"line": 23, "column": 1}},
+            "text": "      automountServiceAccountToken: false\n"
+        })
+    );
+}
+
+#[test]
+fn cross_object_fixes_are_never_offered_on_rendered_output() {
+    // Helm output a user committed (its `# Source:` comments tell): never edited, and the
+    // cross-object finding carries no fix at all (nor does SARIF or rdjson offer one).
+    let dir = tempfile::tempdir().unwrap();
+    let rendered = "---\n# Source: web/templates/deployment.yaml\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, namespace: shop}\nspec:\n  selector: {matchLabels: {app: web}}\n  template:\n    metadata:\n      labels: {app: web}\n    spec:\n      containers:\n      - name: web\n        image: nginx:1.27\n";
+    std::fs::write(dir.path().join("rendered.yaml"), rendered).unwrap();
+    let run = |more: &[&str]| {
+        kubeward()
+            .dir(dir.path())
+            .args(["lint", ".", "--no-progress", "--select", AUTOMOUNT])
+            .args(more)
+            .run()
+    };
+    let json = run(&["--format", "json", "--sarif-file", "/dev/null"]);
+    let json: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    let found = json["findings"].as_array().unwrap();
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(found[0].get("fix").is_none(), "{}", found[0]);
+    let sarif = run(&["--format", "sarif"]);
+    assert!(!sarif.stdout.contains("\"fixes\""), "{}", sarif.stdout);
+    let rd = run(&["--format", "rdjson"]);
+    assert!(!rd.stdout.contains("suggestions"), "{}", rd.stdout);
+    let diff = run(&["--diff"]);
+    assert_eq!((diff.code, diff.stdout.as_str()), (0, ""));
+    let out = run(&["--fix", "--unsafe-fixes"]);
+    assert!(
+        out.stderr.contains("fixed 0 findings in 0 files"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("rendered.yaml")).unwrap(),
+        rendered
+    );
+
+    // Standard input is not written back: the fix is there, but not here (as a single-object
+    // finding's).
+    let stdin = kubeward()
+        .args([
+            "lint",
+            "-",
+            "--format",
+            "json",
+            "--sarif-file",
+            "/dev/null",
+            "--no-progress",
+            "--select",
+            AUTOMOUNT,
+        ])
+        .stdin(WEB)
+        .run();
+    let json: serde_json::Value = serde_json::from_str(&stdin.stdout).unwrap();
+    let f = &json["findings"][0];
+    assert_eq!(f["fix"]["editable"], false, "{f}");
+    assert!(
+        f["help"]
+            .as_str()
+            .unwrap()
+            .contains("No automatic fix here: the input is not a file kubeward can write back"),
+        "{f}"
+    );
+}
+
+#[test]
+fn cross_object_fixes_of_kustomize_output_are_made_in_unpatched_resources_only() {
+    if !kustomize_renderer() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let put = |p: &str, t: &str| {
+        let p = dir.path().join(p);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, t).unwrap();
+    };
+    let web = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  selector: {matchLabels: {app: web}}\n  template:\n    metadata:\n      labels: {app: web}\n    spec:\n      containers:\n      - name: web  # the app\n        image: nginx:1.27\n";
+    let api = web.replace("web", "api");
+    put(
+        "base/kustomization.yaml",
+        "resources:\n- web.yaml\n- api.yaml\n",
+    );
+    put("base/web.yaml", web);
+    put("base/api.yaml", &api);
+    // The overlay patches `api`, not `web`.
+    put(
+        "prod/kustomization.yaml",
+        "resources:\n- ../base\nnamespace: shop\nnamePrefix: prod-\npatches:\n- target: {kind: Deployment, name: api}\n  patch: |-\n    - op: add\n      path: /spec/replicas\n      value: 3\n",
+    );
+    let run = |more: &[&str]| {
+        kubeward()
+            .dir(dir.path())
+            .args(["lint", ".", "--no-progress", "--select", AUTOMOUNT])
+            .args(more)
+            .run()
+    };
+    let json = run(&["--format", "json", "--sarif-file", "/dev/null"]);
+    let parsed: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    let found = parsed["findings"].as_array().unwrap();
+    let web_fixes: Vec<_> = found
+        .iter()
+        .filter(|f| f["path"] == "base/web.yaml")
+        .map(|f| &f["fix"])
+        .collect();
+    assert!(!web_fixes.is_empty(), "{}", json.stdout);
+    for fix in &web_fixes {
+        assert_eq!(
+            (&fix["path"], &fix["editable"], &fix["document"]),
+            (&"base/web.yaml".into(), &true.into(), &0.into()),
+            "{}",
+            json.stdout
+        );
+    }
+    assert!(
+        found
+            .iter()
+            .filter(|f| f["path"] == "base/api.yaml")
+            .all(|f| f.get("fix").is_none()),
+        "{}",
+        json.stdout
+    );
+    let out = run(&["--fix"]);
+    assert!(out.stderr.contains("fixed"), "{}", out.stderr);
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("base/web.yaml")).unwrap(),
+        format!("{web}      automountServiceAccountToken: false\n")
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("base/api.yaml")).unwrap(),
+        api
+    );
+    let again = run(&["--diff"]);
+    assert_eq!((again.code, again.stdout.as_str()), (0, ""));
+    let left = run(&["--format", "json"]);
+    let left: serde_json::Value = serde_json::from_str(&left.stdout).unwrap();
+    assert!(
+        left["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|f| f["path"] != "base/web.yaml"),
+        "{left}"
+    );
+
+    // A second overlay renders the same resource: each overlay's pods were judged apart (in
+    // `staging` a binding may grant its default account what the API needs), so an edit of the
+    // shared resource is not offered for either.
+    put("base/web.yaml", web);
+    put(
+        "staging/kustomization.yaml",
+        "resources:\n- ../base\nnamespace: staging\n",
+    );
+    let json = run(&["--format", "json", "--sarif-file", "/dev/null"]);
+    let parsed: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    let found = parsed["findings"].as_array().unwrap();
+    assert_eq!(
+        found
+            .iter()
+            .filter(|f| f["path"] == "base/web.yaml")
+            .count(),
+        2,
+        "{}",
+        json.stdout
+    );
+    assert!(
+        found.iter().all(|f| f.get("fix").is_none()),
+        "{}",
+        json.stdout
+    );
+    let diff = run(&["--diff", "--unsafe-fixes"]);
+    assert_eq!((diff.code, diff.stdout.as_str()), (0, ""));
 }

@@ -8,11 +8,11 @@ use std::sync::Arc;
 use crate::finding::{Finding, Location};
 use crate::input::read::{Refused, read};
 use crate::input::{Input, InputSource};
-use crate::model::{Facts, Object, ObjectIdent};
+use crate::model::{DocRef, Facts, Home, Object, ObjectIdent};
 use crate::render;
 use crate::rule::Context;
 use crate::suppress::Directive;
-use crate::yaml::{Doc, Docs, Label, Pointer, RealComments, parse_stream};
+use crate::yaml::{Change, Doc, Docs, Label, Pointer, RealComments, Scalar, parse_stream};
 
 use super::directives::{
     annotation_directive, comment_directives, directives_in, is_directive, render_scoped,
@@ -303,14 +303,23 @@ pub(super) fn lint_object(
         world,
         pod_security,
     } = res.gather;
+    // Where fixes of cross-object findings edit the object, when the run builds fixes.
+    let fixes = opts.settings.fixes && input.report;
     // What the cross-object index keeps of the object.
     let facts = |res: &mut Resolver<'_>| {
         let strings = res.strings;
         let pss = pod_security.then_some(crate::rule::registry::PSS_CONTROLS);
-        let input = res.file;
-        Facts::extract(obj, input, pss, strings, &mut |l: Label| {
-            res.site(doc, &l, &ident)
-        })
+        let input_id = res.file;
+        let (tracer, editable) = (res.tracer, res.editable);
+        let mut home = |route: &Pointer| fix_home(doc, route, input, input_id, tracer, editable);
+        Facts::extract(
+            obj,
+            input_id,
+            pss,
+            strings,
+            &mut |l: Label| res.site(doc, &l, &ident),
+            fixes.then_some(&mut home as Home<'_>),
+        )
     };
     if !input.report {
         if !world {
@@ -366,6 +375,36 @@ pub(super) fn lint_object(
     if world {
         out.facts.extend(facts(res));
     }
+}
+
+/// Where a fix of the node at `route` of `doc` is made, for the fixes of cross-object findings
+/// (their drafts are finished once every file is read, without the document): as a fix of a
+/// single-object finding is, in the document itself (editable when it is a plain manifest on
+/// disk, not standard input), or for rendered Kustomize output in the resource file that alone
+/// wrote the object; never in other rendered output.
+fn fix_home(
+    doc: &Doc<'_>,
+    route: &Pointer,
+    input: &Input,
+    file: u32,
+    tracer: Option<&render::Tracer<'_>>,
+    editable: bool,
+) -> Option<(DocRef, Pointer)> {
+    let at = |file, doc: usize, editable| DocRef {
+        file,
+        doc: u32::try_from(doc).unwrap_or(u32::MAX),
+        editable,
+    };
+    if let Some(t) = tracer {
+        // The route moved as a change there would be (no patch or generator wrote the object).
+        let probe = [Change::set(route.clone(), Scalar::Bool(false))];
+        let (file, doc, mut moved) = t.fix_target(doc, &probe)?;
+        return Some((at(file, doc, true), moved.pop()?.at().clone()));
+    }
+    if matches!(input.source, InputSource::Rendered(_)) {
+        return None;
+    }
+    Some((at(file, doc.index, editable), route.clone()))
 }
 
 /// The objects of a document: its root, or each item of a List.

@@ -282,6 +282,16 @@ pub(super) fn finish_site_draft(
         extra: Extra {
             label: d.label.filter(|_| snippets).map(|l| intern(&l)),
             related: lists.get(related),
+            // Edited in the document the facts recorded (a plain manifest, or the Kustomize
+            // resource that alone wrote the object), planned and verified as any other fix.
+            fix: d.fix.zip(d.fix_doc).map(|(f, doc)| {
+                Box::new(Fixable {
+                    fix: *f,
+                    file: doc.file,
+                    doc: doc.doc,
+                    editable: doc.editable,
+                })
+            }),
             ..Extra::default()
         }
         .boxed(),

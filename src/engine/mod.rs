@@ -3,8 +3,9 @@
 //! The lint pipeline's stages, in the order of a run: files scheduled across the pool and
 //! merged in order (`schedule`), one file's work (`file`, with `directives` and `finish`), the
 //! Pod Security facts completed (`pod_security`), the policy pass (`policy`), the namespaces of
-//! objects that name none (`namespaces`), the cross-object rules over the index, suppressions, masking (`mask`), ordering (`order`) and the summary's
-//! accounting (`accounting`).
+//! objects that name none (`namespaces`), the cross-object rules over the index (the documents
+//! their fixes may edit: `world_fix`), suppressions, masking (`mask`), ordering (`order`) and
+//! the summary's accounting (`accounting`).
 
 pub(crate) mod accounting;
 mod directives;
@@ -18,6 +19,7 @@ mod pod_security;
 mod policy;
 mod run;
 mod schedule;
+mod world_fix;
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -143,11 +145,20 @@ pub fn lint(inputs: Vec<Input>, skipped: Vec<(String, String)>, opts: &Options<'
     // Their texts name what the index holds: covered (`Interner::get_covered`) when the secret
     // checks read all of it, that is when no file was read as context only.
     let covered = run.stats.files_context == 0;
-    let finish = |d: Draft| {
+    // Where their fixes may not edit (Kustomize resources several renders share).
+    let barred = if opts.settings.fixes {
+        world_fix::Barred::of(&world)
+    } else {
+        world_fix::Barred::default()
+    };
+    let finish = |mut d: Draft| {
         // Findings located in context files are not reported.
         if let Target::Site(s) = &d.primary
             && files.get(s.file as usize).is_some_and(|f| f.report)
         {
+            if d.fix_doc.is_some_and(|doc| barred.bars(&doc)) {
+                d.fix = None;
+            }
             let f = finish_site_draft(d, files, &strings, &lists, opts.keep_text, covered);
             sink.lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner)

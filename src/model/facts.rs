@@ -13,7 +13,7 @@ use super::rbac_risk::{Hit, risks};
 use super::selector::{LabelPairs, LabelSelector, label_pairs, pod_key};
 use crate::finding::Interner;
 use crate::pss::{self, Levels, PssControl};
-use crate::yaml::{Label, NodeRef, Region};
+use crate::yaml::{Label, NodeRef, Pointer, Region};
 
 /// A resolved place in the input, recorded while the file's tree was alive.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,6 +27,23 @@ pub struct Site {
     /// Stable route inside the object (for fingerprints; shared with equal texts of the run).
     pub route: crate::finding::Text,
 }
+
+/// The document a fix of a cross-object finding edits (its routes start at its root): the
+/// object's own document when it is a plain manifest, or the Kustomize resource that alone
+/// wrote the object. Never other rendered output (see [`Home`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DocRef {
+    /// File id.
+    pub file: u32,
+    /// 0-based document index in the file.
+    pub doc: u32,
+    /// Whether kubeward may write the file (not standard input): as `finding::Fixable`.
+    pub editable: bool,
+}
+
+/// Where a fix of the node at a route of the object's document is made, and its route there
+/// (`None`: nowhere). Given to [`Facts::extract`] only when the run builds fixes.
+pub type Home<'h> = &'h mut dyn FnMut(&Pointer) -> Option<(DocRef, Pointer)>;
 
 /// Where an object's effective namespace comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -202,6 +219,20 @@ pub struct WorkloadFacts {
     pub datastore: Option<&'static str>,
     /// The PersistentVolumeClaims its volumes mount, each with its `claimName` value.
     pub claims: Vec<(String, Site)>,
+    /// Where a fix of the pod spec is made, when the run builds fixes and there is a place.
+    pub edit: Option<Box<PodEdit>>,
+}
+
+/// Where a fix of a workload's pod spec is made, and what the fixes of cross-object findings
+/// must know of the pod that only its tree tells.
+#[derive(Debug, Clone)]
+pub struct PodEdit {
+    /// The document.
+    pub doc: DocRef,
+    /// The pod spec's route in it.
+    pub pod: Pointer,
+    /// Something in the pod may read the service account token (`PodSpec::reads_token`).
+    pub reads_token: bool,
 }
 
 impl WorkloadFacts {
@@ -273,15 +304,17 @@ impl Facts {
     /// Gather the facts of `obj` (the engine sets the namespace of an object that names none
     /// once every file is read: see `NsOrigin`). `pss`: the Pod Security controls to evaluate a workload by (none: leave its
     /// levels out); `site` resolves
-    /// labels of the object's document. `None` for kinds no cross-object rule reads.
+    /// labels of the object's document; `home`, when the run builds fixes, tells where a fix
+    /// of a node of it is made. `None` for kinds no cross-object rule reads.
     pub fn extract(
         obj: &Object<'_>,
         input: u32,
         pss: Option<&[&'static dyn PssControl]>,
         strings: &Interner,
         site: &mut dyn FnMut(Label) -> Site,
+        home: Option<Home<'_>>,
     ) -> Option<Self> {
-        let kind = kind_facts(obj, site)?;
+        let kind = kind_facts(obj, site, home)?;
         let (namespace, ns_origin) = match obj.namespace {
             Some(ns) => (Some(ns.to_owned()), NsOrigin::Explicit),
             None => (None, NsOrigin::Unknown),
@@ -370,7 +403,11 @@ impl Facts {
     }
 }
 
-fn kind_facts(obj: &Object<'_>, site: &mut dyn FnMut(Label) -> Site) -> Option<KindFacts> {
+fn kind_facts(
+    obj: &Object<'_>,
+    site: &mut dyn FnMut(Label) -> Site,
+    home: Option<Home<'_>>,
+) -> Option<KindFacts> {
     if let Some(pod) = &obj.pod {
         let sa_key = if pod.node.get_set("serviceAccountName").is_some() {
             "serviceAccountName"
@@ -434,6 +471,13 @@ fn kind_facts(obj: &Object<'_>, site: &mut dyn FnMut(Label) -> Site) -> Option<K
             dashboard,
             datastore,
             claims,
+            edit: home.and_then(|h| h(&pod.ptr)).map(|(doc, route)| {
+                Box::new(PodEdit {
+                    doc,
+                    pod: route,
+                    reads_token: pod.reads_token(),
+                })
+            }),
         })));
     }
     if let Some(p) = PolicyFacts::of(obj) {
@@ -782,7 +826,7 @@ mod tests {
                     object: None,
                     route: "".into(),
                 };
-                Facts::extract(&obj, 0, None, &Interner::default(), &mut site).is_some()
+                Facts::extract(&obj, 0, None, &Interner::default(), &mut site, None).is_some()
             })
             .collect()
     }

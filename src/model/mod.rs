@@ -19,9 +19,9 @@ mod world;
 pub use deployer::{DeployedPath, Deployer, deployed_paths};
 #[allow(unused_imports)]
 pub use facts::{
-    BindingFacts, ClaimFacts, Facts, HostPathVolumeFacts, KindFacts, NsOrigin, PSA_PREFIX,
-    PodSecurityFacts, PsaLabel, PssFact, RoleFacts, RuleFacts, Site, SubjectFacts, WorkloadFacts,
-    dashboard_image, datastore_image,
+    BindingFacts, ClaimFacts, DocRef, Facts, Home, HostPathVolumeFacts, KindFacts, NsOrigin,
+    PSA_PREFIX, PodEdit, PodSecurityFacts, PsaLabel, PssFact, RoleFacts, RuleFacts, Site,
+    SubjectFacts, WorkloadFacts, dashboard_image, datastore_image,
 };
 #[allow(unused_imports)]
 pub use netpol::{Flavor, Gated, PodSel, PolicyFacts, PolicyPart};

@@ -275,11 +275,91 @@ impl<'d> PodSpec<'d> {
             .flat_map(NodeRef::items)
             .enumerate()
     }
+
+    /// Whether something in the pod may read the service account token the kubelet mounts at
+    /// [`TOKEN_DIR`]: a string of the pod spec (a command, an argument, an environment value,
+    /// a mount or projected path) names the directory, or a container mounts a projected
+    /// volume with a `serviceAccountToken` source at it, inside it or above it
+    /// (`/var/run/secrets`). Where it may, opting out of the token can break the pod.
+    pub fn reads_token(&self) -> bool {
+        // Under `/var/run` or `/run`, or a projected path (`kubernetes.io/serviceaccount/token`).
+        const NAMED: &str = "kubernetes.io/serviceaccount";
+        let mut named = false;
+        self.node.walk_strings(NAMED.len(), |_, n| {
+            named = named || n.as_str().is_some_and(|s| s.contains(NAMED));
+        });
+        named
+            || self.containers.iter().any(|c| {
+                c.node
+                    .get("volumeMounts")
+                    .into_iter()
+                    .flat_map(NodeRef::items)
+                    .any(|m| {
+                        m.get("mountPath")
+                            .and_then(NodeRef::text)
+                            .is_some_and(on_token_dir)
+                            && m.get("name")
+                                .and_then(NodeRef::text)
+                                .is_some_and(|name| self.token_volume(name))
+                    })
+            })
+    }
+
+    /// Whether the volume `name` is projected with a `serviceAccountToken` source.
+    fn token_volume(&self, name: &str) -> bool {
+        self.volumes().any(|(_, v)| {
+            v.get("name").and_then(NodeRef::text) == Some(name)
+                && v.path(&["projected", "sources"])
+                    .into_iter()
+                    .flat_map(NodeRef::items)
+                    .any(|s| s.get("serviceAccountToken").is_some())
+        })
+    }
+}
+
+/// Where the kubelet mounts a pod's service account token (`token`, `ca.crt`, `namespace`),
+/// unless the pod opts out with `automountServiceAccountToken: false`.
+pub const TOKEN_DIR: &str = "/var/run/secrets/kubernetes.io/serviceaccount";
+
+/// Whether a mount at `path` is at [`TOKEN_DIR`], inside it or above it (`/run` as `/var/run`).
+fn on_token_dir(path: &str) -> bool {
+    let path = path.trim_end_matches('/');
+    let path = match path.strip_prefix("/run") {
+        Some(rest) if rest.is_empty() || rest.starts_with('/') => format!("/var/run{rest}"),
+        _ => path.to_owned(),
+    };
+    let within = |outer: &str, inner: &str| {
+        inner == outer || (inner.starts_with(outer) && inner[outer.len()..].starts_with('/'))
+    };
+    path.is_empty() || within(&path, TOKEN_DIR) || within(TOKEN_DIR, &path)
 }
 
 #[cfg(test)]
 mod tests {
-    use super::pod_template_route;
+    use super::{on_token_dir, pod_template_route};
+
+    #[test]
+    fn mounts_on_the_token_directory() {
+        for at in [
+            "/var/run/secrets/kubernetes.io/serviceaccount",
+            "/var/run/secrets/kubernetes.io/serviceaccount/",
+            "/var/run/secrets/kubernetes.io/serviceaccount/token",
+            "/var/run/secrets",
+            "/run/secrets/kubernetes.io",
+            "/run",
+            "/",
+        ] {
+            assert!(on_token_dir(at), "{at}");
+        }
+        for at in [
+            "/var/run/secrets/kubernetes.io/serviceaccounts",
+            "/var/run/sec",
+            "/runner",
+            "/etc/secrets",
+        ] {
+            assert!(!on_token_dir(at), "{at}");
+        }
+    }
 
     #[test]
     fn openshift_deployment_configs_have_a_pod_template() {

@@ -3,7 +3,7 @@
 use std::borrow::Cow;
 
 use super::meta::{Fix, FixKind, Meta, PssLevel, RuleMeta, Severity};
-use crate::model::{NsIndex, NsKey, Site, World};
+use crate::model::{DocRef, NsIndex, NsKey, Site, World};
 use crate::yaml::{Change, Focus, Label};
 
 /// Newest Kubernetes minor version whose Pod Security Standards kubeward knows (kept with them).
@@ -82,6 +82,9 @@ pub struct Draft {
     pub(crate) identity: Option<String>,
     /// The automatic fix, when the run wants fixes and the rule has one here.
     pub(crate) fix: Option<Box<Fix>>,
+    /// For a draft at a recorded site: the document the fix's routes start from (a draft of a
+    /// single-object check edits the document it was drafted in).
+    pub(crate) fix_doc: Option<DocRef>,
     wants_fix: bool,
 }
 
@@ -98,12 +101,14 @@ impl Draft {
             label: None,
             identity: None,
             fix: None,
+            fix_doc: None,
             wants_fix,
         }
     }
 
     /// The automatic fix of this finding: `changes` is called only when the run wants fixes.
-    /// The fix is never safer than the rule declares; a rule that declares none has none.
+    /// The fix is never safer than the rule declares; a rule that declares none has none. (A
+    /// finding at a recorded site names the document it edits: [`Draft::fix_in`].)
     pub fn fix(
         &mut self,
         kind: FixKind,
@@ -122,6 +127,24 @@ impl Draft {
             }
         }
         self
+    }
+
+    /// The automatic fix of a finding at a recorded site (a cross-object finding): `changes`
+    /// are routes in the document `doc` names (from the facts, e.g. `PodEdit`), and are called
+    /// only when the run wants fixes. A cross-object finding has no fix but through here.
+    pub fn fix_in(
+        &mut self,
+        doc: &DocRef,
+        kind: FixKind,
+        title: impl Into<Cow<'static, str>>,
+        changes: impl FnOnce() -> Vec<Change>,
+    ) -> &mut Self {
+        debug_assert!(
+            matches!(self.primary, Target::Site(_)),
+            "internal error: a single-object draft fixes its own document"
+        );
+        self.fix_doc = Some(*doc);
+        self.fix(kind, title, changes)
     }
 
     /// Attach a fix built already (the Pod Security controls build theirs with their details).
@@ -299,8 +322,11 @@ impl<'c> WorldContext<'c> {
     /// Report a finding of `rule` at a recorded site.
     pub fn report<R: RuleMeta + ?Sized>(&mut self, rule: &R, at: &Site) -> &mut Draft {
         self.flush();
-        self.pending
-            .insert(Draft::new(rule.meta(), Target::Site(at.clone()), false))
+        self.pending.insert(Draft::new(
+            rule.meta(),
+            Target::Site(at.clone()),
+            self.settings.fixes,
+        ))
     }
 
     /// Finish the pending draft (also once the check is done).

@@ -1,6 +1,6 @@
 use crate::model::{KindFacts, Object, PodSpec, World};
 use crate::rule::{Context, FixKind, Rule, WorldContext, declare_rule};
-use crate::yaml::{Change, NodeRef, Scalar};
+use crate::yaml::{Change, NodeRef, Pointer, Scalar};
 
 declare_rule! {
     /// ## What it flags
@@ -52,7 +52,7 @@ declare_rule! {
         severity: Low,
         summary: "pod mounts a service account API token",
         since: "0.1.0",
-        fix: Unsafe("Where the pod sets `automountServiceAccountToken: true`, sets it to `false`. Unsafe: the pod asked for the token, and a program that calls the API (any client using in-cluster configuration) fails without it. A pod that leaves the field unset is judged with its ServiceAccount, across objects; that finding has no automatic fix yet (opt out in the pod spec or on the ServiceAccount by hand)."),
+        fix: Safe("Sets `automountServiceAccountToken: false` in the pod spec. Safe where nothing tells that the pod uses the token: the pod leaves the field unset and runs as its namespace's `default` service account (a service account of its own is usually there to call the API), which does not set `automountServiceAccountToken: true` and which no RoleBinding or ClusterRoleBinding of the input names (by name, or through the group `system:serviceaccounts:<namespace>`), and no container reads the token: no command, argument, environment value or mount path names its directory (`/var/run/secrets/kubernetes.io/serviceaccount`), no projected service account token is mounted at or above it. Unsafe otherwise, and where the pod sets `automountServiceAccountToken: true`: a program that calls the API (any client using in-cluster configuration) fails without the token. Made in plain manifests, and for Kustomize output in the resource file that wrote the pod when one overlay alone renders it and no patch or generator touches it; never in rendered Helm output."),
     }
 }
 
@@ -70,7 +70,7 @@ impl Rule for AutomountServiceAccountToken {
                 cx.report(self, pod.at(["automountServiceAccountToken"]).label("API token mounted into every container"))
                     .message("pod sets `automountServiceAccountToken: true`: every container gets a Kubernetes API token")
                     .help(FIX)
-                    .fix(FixKind::Unsafe, TITLE, || opt_out(pod));
+                    .fix(FixKind::Unsafe, TITLE, || opt_out(&pod.ptr));
             }
             // Unset: the ServiceAccount decides, read across objects below.
             None => {}
@@ -117,6 +117,20 @@ impl Rule for AutomountServiceAccountToken {
                 if let Some(a) = account {
                     d.related_site(&a.site, format!("ServiceAccount \"{sa}\" mounts its token by default"));
                 }
+                if let Some(e) = &w.edit {
+                    // Safe only where nothing tells that the pod uses the token: it runs as the
+                    // namespace's `default` account, which does not ask for the token and which
+                    // no binding of the input grants anything (by name, or as one of the
+                    // namespace's accounts; a grant to every account says nothing of this pod),
+                    // and nothing in the pod reads the token's directory.
+                    let uses_api = e.reads_token
+                        || !matches!(sa, "default" | "")
+                        || opt == Some(true)
+                        || !world.bindings_of_account(ns, sa).is_empty()
+                        || !world.bindings_of_namespace_accounts(ns).is_empty();
+                    let kind = if uses_api { FixKind::Unsafe } else { FixKind::Safe };
+                    d.fix_in(&e.doc, kind, TITLE, || opt_out(&e.pod));
+                }
             }
         });
     }
@@ -124,9 +138,10 @@ impl Rule for AutomountServiceAccountToken {
 
 const TITLE: &str = "set `automountServiceAccountToken: false`";
 
-fn opt_out(pod: &PodSpec<'_>) -> Vec<Change> {
+/// `automountServiceAccountToken: false` in the pod spec at `pod`.
+fn opt_out(pod: &Pointer) -> Vec<Change> {
     vec![Change::set(
-        pod.ptr.key("automountServiceAccountToken"),
+        pod.key("automountServiceAccountToken"),
         Scalar::Bool(false),
     )]
 }
@@ -158,6 +173,72 @@ mod tests {
                 "          automountServiceAccountToken: true   #~ automount-service-account-token\n",
                 "          containers: [{name: a, image: app:1}]\n",
             ))
+            // Unset, and nothing tells that the pod uses the token: safe.
+            .fixes(
+                "apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec:\n  serviceAccountName: default\n  containers: [{name: a, image: app:1}]\n",
+                "apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec:\n  serviceAccountName: default\n  containers: [{name: a, image: app:1}]\n  automountServiceAccountToken: false\n",
+            )
+            // A service account of its own, a container that reads the token, a projected token
+            // mounted above its directory: unsafe. Only the last pod is fixed.
+            .fixes(
+                concat!(
+                    "apiVersion: v1\nkind: List\nitems:\n",
+                    "- apiVersion: v1\n  kind: Pod\n  metadata: {name: a}\n  spec:\n    serviceAccountName: operator\n    containers: [{name: a, image: app:1}]\n",
+                    "- apiVersion: v1\n  kind: Pod\n  metadata: {name: b}\n  spec:\n    containers:\n    - name: b\n      image: app:1\n",
+                    "      args: [--token-file=/var/run/secrets/kubernetes.io/serviceaccount/token]\n",
+                    "- apiVersion: v1\n  kind: Pod\n  metadata: {name: c}\n  spec:\n    containers:\n    - name: c\n      image: app:1\n",
+                    "      volumeMounts: [{name: token, mountPath: /var/run/secrets}]\n",
+                    "    volumes:\n    - name: token\n      projected:\n        sources: [{serviceAccountToken: {path: serviceaccount/token}}]\n",
+                    "- apiVersion: v1\n  kind: Pod\n  metadata: {name: d}\n  spec:\n    containers: [{name: d, image: app:1}]\n",
+                ),
+                concat!(
+                    "apiVersion: v1\nkind: List\nitems:\n",
+                    "- apiVersion: v1\n  kind: Pod\n  metadata: {name: a}\n  spec:\n    serviceAccountName: operator\n    containers: [{name: a, image: app:1}]\n",
+                    "- apiVersion: v1\n  kind: Pod\n  metadata: {name: b}\n  spec:\n    containers:\n    - name: b\n      image: app:1\n",
+                    "      args: [--token-file=/var/run/secrets/kubernetes.io/serviceaccount/token]\n",
+                    "- apiVersion: v1\n  kind: Pod\n  metadata: {name: c}\n  spec:\n    containers:\n    - name: c\n      image: app:1\n",
+                    "      volumeMounts: [{name: token, mountPath: /var/run/secrets}]\n",
+                    "    volumes:\n    - name: token\n      projected:\n        sources: [{serviceAccountToken: {path: serviceaccount/token}}]\n",
+                    "- apiVersion: v1\n  kind: Pod\n  metadata: {name: d}\n  spec:\n    containers: [{name: d, image: app:1}]\n",
+                    "    automountServiceAccountToken: false\n",
+                ),
+            )
+            // A `default` account that a binding grants something (by name, or as one of its
+            // namespace's accounts) or that asks for the token: unsafe. Only the CronJob is fixed.
+            .fixes(
+                concat!(
+                    "apiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata: {name: reader, namespace: shop}\n",
+                    "roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: view}\n",
+                    "subjects: [{kind: ServiceAccount, name: default, namespace: shop}]\n---\n",
+                    "apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: default, namespace: tools}\nautomountServiceAccountToken: true\n---\n",
+                    "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata: {name: ops-readers}\n",
+                    "roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: view}\n",
+                    "subjects: [{kind: Group, name: \"system:serviceaccounts:ops\"}]\n---\n",
+                    "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: o, namespace: ops}\nspec:\n  template:\n    spec:\n      containers: [{name: o, image: app:1}]\n---\n",
+                    "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: a, namespace: shop}\nspec:\n  template:\n    spec:\n      containers: [{name: a, image: app:1}]\n---\n",
+                    "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: b, namespace: tools}\nspec:\n  template:\n    spec:\n      containers: [{name: b, image: app:1}]\n---\n",
+                    "apiVersion: batch/v1\nkind: CronJob\nmetadata: {name: c, namespace: web}\nspec:\n  jobTemplate:\n    spec:\n      template:\n        spec:\n          containers: [{name: c, image: app:1}]\n",
+                ),
+                concat!(
+                    "apiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata: {name: reader, namespace: shop}\n",
+                    "roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: view}\n",
+                    "subjects: [{kind: ServiceAccount, name: default, namespace: shop}]\n---\n",
+                    "apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: default, namespace: tools}\nautomountServiceAccountToken: true\n---\n",
+                    "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata: {name: ops-readers}\n",
+                    "roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: view}\n",
+                    "subjects: [{kind: Group, name: \"system:serviceaccounts:ops\"}]\n---\n",
+                    "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: o, namespace: ops}\nspec:\n  template:\n    spec:\n      containers: [{name: o, image: app:1}]\n---\n",
+                    "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: a, namespace: shop}\nspec:\n  template:\n    spec:\n      containers: [{name: a, image: app:1}]\n---\n",
+                    "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: b, namespace: tools}\nspec:\n  template:\n    spec:\n      containers: [{name: b, image: app:1}]\n---\n",
+                    "apiVersion: batch/v1\nkind: CronJob\nmetadata: {name: c, namespace: web}\nspec:\n  jobTemplate:\n    spec:\n      template:\n        spec:\n          containers: [{name: c, image: app:1}]\n",
+                    "          automountServiceAccountToken: false\n",
+                ),
+            )
+            // With `--unsafe-fixes`, a pod that runs as an account of its own too.
+            .unsafe_fixes(
+                "apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec:\n  serviceAccountName: operator\n  containers:\n  - {name: a, image: app:1}\n",
+                "apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec:\n  serviceAccountName: operator\n  containers:\n  - {name: a, image: app:1}\n  automountServiceAccountToken: false\n",
+            )
             .unsafe_fixes(
                 "apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec:\n  serviceAccountName: operator\n  automountServiceAccountToken: yes # needs the API\n  containers: [{name: a, image: app:1}]\n",
                 "apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec:\n  serviceAccountName: operator\n  automountServiceAccountToken: false # needs the API\n  containers: [{name: a, image: app:1}]\n",
