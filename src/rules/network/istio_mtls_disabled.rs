@@ -1,6 +1,6 @@
 use crate::model::Object;
-use crate::rule::{Context, Rule, declare_rule};
-use crate::yaml::{Label, NodeRef, Seg};
+use crate::rule::{Context, FixKind, Rule, declare_rule};
+use crate::yaml::{Change, Label, NodeRef, Scalar, Seg};
 
 declare_rule! {
     /// ## What it flags
@@ -47,6 +47,7 @@ declare_rule! {
         severity: High,
         summary: "service mesh turns mutual TLS off (Istio)",
         since: "0.2.0",
+        fix: Unsafe("Sets a PeerAuthentication's `DISABLE` mode to `STRICT`, and a DestinationRule's `tls.mode: DISABLE` to `ISTIO_MUTUAL`. Unsafe: a client without a sidecar (or a destination without one) can no longer connect, which is why the mode was turned off; move such workloads into the mesh first."),
     }
 }
 
@@ -69,12 +70,16 @@ impl IstioMtlsDisabled {
             if mode != "DISABLE" {
                 continue;
             }
+            let route = at.pointer.clone();
             cx.report(self, at.value().label("mTLS mode DISABLE"))
                 .message(format!(
                     "{} turns mutual TLS off for {scope}: traffic can cross the network unencrypted, and callers are not authenticated",
                     obj.describe()
                 ))
-                .help("Set `mtls.mode: STRICT` once every client has a sidecar (or is in ambient mode); keep exceptions to the one port or workload that needs them.");
+                .help("Set `mtls.mode: STRICT` once every client has a sidecar (or is in ambient mode); keep exceptions to the one port or workload that needs them.")
+                .fix(FixKind::Unsafe, "set the mTLS mode to `STRICT`", || {
+                    vec![Change::set(route, Scalar::str("STRICT"))]
+                });
         }
     }
 
@@ -86,12 +91,17 @@ impl IstioMtlsDisabled {
         let mut report = |route: Vec<Seg>, where_: String| {
             let mut full = route;
             full.extend([Seg::from("tls"), Seg::from("mode")]);
-            cx.report(self, obj.at(full).value().label("TLS disabled"))
+            let at = obj.at(full);
+            let mode = at.pointer.clone();
+            cx.report(self, at.value().label("TLS disabled"))
                 .message(format!(
                     "{} sends traffic to `{host}`{where_} in plain text (`tls.mode: DISABLE`)",
                     obj.describe()
                 ))
-                .help("Use `tls.mode: ISTIO_MUTUAL` (or remove the `tls` block and let auto-mTLS apply), or `SIMPLE`/`MUTUAL` for a host outside the mesh.");
+                .help("Use `tls.mode: ISTIO_MUTUAL` (or remove the `tls` block and let auto-mTLS apply), or `SIMPLE`/`MUTUAL` for a host outside the mesh.")
+                .fix(FixKind::Unsafe, "set `tls.mode: ISTIO_MUTUAL`", || {
+                    vec![Change::set(mode, Scalar::str("ISTIO_MUTUAL"))]
+                });
         };
         let disabled = |p: Option<NodeRef<'_>>| {
             p.and_then(|t| t.path(&["tls", "mode"]))
@@ -243,6 +253,10 @@ spec:
       - port: {number: 8443}
         tls: {mode: DISABLE}   #~ istio-mtls-disabled
 "##,
+            )
+            .unsafe_fixes(
+                "apiVersion: security.istio.io/v1\nkind: PeerAuthentication\nmetadata: {name: off, namespace: shop}\nspec:\n  mtls: {mode: DISABLE}   # legacy clients\n---\napiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: {name: db, namespace: shop}\nspec:\n  host: db\n  trafficPolicy:\n    tls:\n      mode: DISABLE\n",
+                "apiVersion: security.istio.io/v1\nkind: PeerAuthentication\nmetadata: {name: off, namespace: shop}\nspec:\n  mtls: {mode: STRICT}   # legacy clients\n---\napiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: {name: db, namespace: shop}\nspec:\n  host: db\n  trafficPolicy:\n    tls:\n      mode: ISTIO_MUTUAL\n",
             )
             .snapshot();
     }

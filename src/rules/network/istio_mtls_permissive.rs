@@ -2,7 +2,8 @@
 // reports `DISABLE`, this one `PERMISSIVE`.
 use super::istio_mtls_disabled::peer_modes;
 use crate::model::Object;
-use crate::rule::{Context, Rule, declare_rule};
+use crate::rule::{Context, FixKind, Rule, declare_rule};
+use crate::yaml::{Change, Scalar};
 
 declare_rule! {
     /// ## What it flags
@@ -52,6 +53,7 @@ declare_rule! {
         severity: Medium,
         summary: "service mesh accepts plain text beside mutual TLS (Istio)",
         since: "0.2.0",
+        fix: Unsafe("Sets the `PERMISSIVE` mode to `STRICT`. Unsafe: a client without a sidecar, which connects in plain text today, can no longer connect; move every client into the mesh first."),
     }
 }
 
@@ -64,12 +66,16 @@ impl Rule for IstioMtlsPermissive {
             if mode != "PERMISSIVE" {
                 continue;
             }
+            let route = at.pointer.clone();
             cx.report(self, at.value().label("mTLS mode PERMISSIVE"))
                 .message(format!(
                     "{} accepts plain-text connections for {scope}: callers without a sidecar can connect unencrypted and are not authenticated",
                     obj.describe()
                 ))
-                .help("Set `mtls.mode: STRICT` once every client has a sidecar (or is in ambient mode); keep exceptions to the one port or workload that needs them.");
+                .help("Set `mtls.mode: STRICT` once every client has a sidecar (or is in ambient mode); keep exceptions to the one port or workload that needs them.")
+                .fix(FixKind::Unsafe, "set the mTLS mode to `STRICT`", || {
+                    vec![Change::set(route, Scalar::str("STRICT"))]
+                });
         }
     }
 }
@@ -116,6 +122,10 @@ spec:
     "9000":
       mode: PERMISSIVE   #~ istio-mtls-permissive
 "##,
+            )
+            .unsafe_fixes(
+                "apiVersion: security.istio.io/v1\nkind: PeerAuthentication\nmetadata: {name: legacy, namespace: shop}\nspec:\n  mtls: {mode: STRICT}\n  portLevelMtls:\n    \"9000\":\n      mode: PERMISSIVE\n",
+                "apiVersion: security.istio.io/v1\nkind: PeerAuthentication\nmetadata: {name: legacy, namespace: shop}\nspec:\n  mtls: {mode: STRICT}\n  portLevelMtls:\n    \"9000\":\n      mode: STRICT\n",
             )
             .snapshot();
     }
