@@ -130,9 +130,6 @@ pub(super) fn lint_file(
         ..shared.gather
     };
     lint_text(file, input, &text, opts, shared, gather, &mut out);
-    if shared.gather.world && matches!(input.source, InputSource::Path(_)) {
-        out.chart = helm_chart(&text).map(Box::from);
-    }
     if !input.report {
         out.findings.clear();
         out.masks.clear();
@@ -158,8 +155,16 @@ pub(super) fn lint_text(
     // once; anything else is parsed and linted one document at a time, so a large stream costs
     // the memory of one document's tree. Context files are never traced: what they hold is never
     // reported.
-    let traceable = input.report
-        && (matches!(input.source, InputSource::Rendered(_)) || has(text.as_bytes(), "# Source:"));
+    // (One search for `# Source:` serves the trace and the Helm chart of committed output.)
+    let rendered = matches!(input.source, InputSource::Rendered(_));
+    let path = matches!(input.source, InputSource::Path(_));
+    let source = (!rendered && (input.report || (gather.world && path)))
+        .then(|| memchr::memmem::find(text.as_bytes(), b"# Source:"))
+        .flatten();
+    if gather.world && path {
+        out.chart = source.and_then(|at| helm_chart(&text[at..])).map(Box::from);
+    }
+    let traceable = input.report && (rendered || source.is_some());
     let stream = traceable.then(|| parse_stream(text));
     let sources = stream
         .as_ref()
@@ -430,10 +435,11 @@ pub(super) fn may_set_pss(bytes: &[u8]) -> bool {
 
 /// Whether `text` holds `needle`: memmem, where `str::contains` runs a two-way search a byte
 /// at a time over every file.
-/// The top chart of the first `# Source: <chart>/…` comment of Helm output, if the text has one.
+/// The top chart of a `# Source: <chart>/…` comment of Helm output (`text` starts with it).
 fn helm_chart(text: &str) -> Option<&str> {
-    let at = memchr::memmem::find(text.as_bytes(), b"# Source:")?;
-    let rest = text[at + "# Source:".len()..].trim_start_matches([' ', '\t']);
+    let rest = text
+        .strip_prefix("# Source:")?
+        .trim_start_matches([' ', '\t']);
     let chart = &rest[..rest.find('/')?];
     (!chart.is_empty() && !chart.contains(char::is_whitespace)).then_some(chart)
 }
