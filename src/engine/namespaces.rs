@@ -44,6 +44,14 @@ pub(super) fn assign(
         .collect();
     let empty = Layout::default();
     let layout = layout.unwrap_or(&empty);
+    // Most runs have neither kustomizations nor deployers: nothing more to decide.
+    let deployer_objects = world
+        .objects
+        .iter()
+        .any(|f| matches!(f.kind, KindFacts::Deployer(_)));
+    if layout.kustomizations.is_empty() && layout.outside.is_empty() && !deployer_objects {
+        return;
+    }
     let files: Vec<Option<PathBuf>> = inputs
         .iter()
         .map(|i| match &i.source {

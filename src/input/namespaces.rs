@@ -56,24 +56,34 @@ pub fn layout(
     around: &[PathBuf],
     opts: &DiscoverOptions,
 ) -> Layout {
-    let known: HashSet<PathBuf> = inputs
-        .iter()
-        .filter_map(|i| match &i.source {
-            InputSource::Path(p) => Some(lexical_absolute(p)),
-            _ => None,
-        })
-        .chain(skipped.iter().map(|(p, _)| lexical_absolute(Path::new(p))))
-        .chain(not_context.iter().map(|p| lexical_absolute(p)))
+    // Every file discovery and rendering met, as named (made absolute only where needed: a
+    // large run has tens of thousands).
+    let met = || {
+        inputs
+            .iter()
+            .filter_map(|i| match &i.source {
+                InputSource::Path(p) => Some(p.as_path()),
+                _ => None,
+            })
+            .chain(skipped.iter().map(|(p, _)| Path::new(p)))
+            .chain(not_context.iter().map(PathBuf::as_path))
+    };
+    let mut seen: Vec<PathBuf> = met()
+        .filter(|p| is_kustomization(p))
+        .map(lexical_absolute)
         .collect();
-    let mut seen: Vec<PathBuf> = known.iter().cloned().collect();
     let mut outside = Vec::new();
-    for root in partial_trees(paths) {
-        let Some((walked, skipped)) = walk_tree(&root, opts) else {
-            continue;
-        };
-        outside.extend(walked.iter().filter(|p| !known.contains(*p)).cloned());
-        seen.extend(walked);
-        seen.extend(skipped);
+    let trees = partial_trees(paths);
+    if !trees.is_empty() {
+        let known: HashSet<PathBuf> = met().map(lexical_absolute).collect();
+        for root in trees {
+            let Some((walked, skipped)) = walk_tree(&root, opts) else {
+                continue;
+            };
+            outside.extend(walked.iter().filter(|p| !known.contains(*p)).cloned());
+            seen.extend(walked);
+            seen.extend(skipped);
+        }
     }
     outside.sort();
     outside.dedup();
@@ -163,15 +173,18 @@ fn walk_tree(root: &Path, opts: &DiscoverOptions) -> Option<(Vec<PathBuf>, Vec<P
     Some((walked, skipped))
 }
 
+/// Whether kustomize reads the file as a kustomization (by its name).
+fn is_kustomization(p: &Path) -> bool {
+    p.file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(|n| KUSTOMIZATION_NAMES.contains(&n))
+}
+
 /// The directories of the kustomization files among `files`, sorted, each once.
 fn kustomization_dirs(files: impl IntoIterator<Item = PathBuf>) -> Vec<PathBuf> {
     let mut dirs: Vec<PathBuf> = files
         .into_iter()
-        .filter(|p| {
-            p.file_name()
-                .and_then(|n| n.to_str())
-                .is_some_and(|n| KUSTOMIZATION_NAMES.contains(&n))
-        })
+        .filter(|p| is_kustomization(p))
         .filter_map(|p| p.parent().map(Path::to_path_buf))
         .collect();
     dirs.sort();
