@@ -153,6 +153,20 @@ mod tests {
 
     #[test]
     fn automount_service_account_token() {
+        // A `default` account that a binding grants something or that asks for the token.
+        const GRANTED: &str = concat!(
+            "apiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata: {name: reader, namespace: shop}\n",
+            "roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: view}\n",
+            "subjects: [{kind: ServiceAccount, name: default, namespace: shop}]\n---\n",
+            "apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: default, namespace: tools}\nautomountServiceAccountToken: true\n---\n",
+            "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata: {name: ops-readers}\n",
+            "roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: view}\n",
+            "subjects: [{kind: Group, name: \"system:serviceaccounts:ops\"}]\n---\n",
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: o, namespace: ops}\nspec:\n  template:\n    spec:\n      containers: [{name: o, image: app:1}]\n---\n",
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: a, namespace: shop}\nspec:\n  template:\n    spec:\n      containers: [{name: a, image: app:1}]\n---\n",
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: b, namespace: tools}\nspec:\n  template:\n    spec:\n      containers: [{name: b, image: app:1}]\n---\n",
+            "apiVersion: batch/v1\nkind: CronJob\nmetadata: {name: c, namespace: web}\nspec:\n  jobTemplate:\n    spec:\n      template:\n        spec:\n          containers: [{name: c, image: app:1}]\n",
+        );
         RuleTest::of(&AutomountServiceAccountToken)
             .pass("apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec:\n  automountServiceAccountToken: false\n  containers: [{name: a, image: app:1}]\n")
             .pass("apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: a}\nautomountServiceAccountToken: true\n")
@@ -206,33 +220,8 @@ mod tests {
             // A `default` account that a binding grants something (by name, or as one of its
             // namespace's accounts) or that asks for the token: unsafe. Only the CronJob is fixed.
             .fixes(
-                concat!(
-                    "apiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata: {name: reader, namespace: shop}\n",
-                    "roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: view}\n",
-                    "subjects: [{kind: ServiceAccount, name: default, namespace: shop}]\n---\n",
-                    "apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: default, namespace: tools}\nautomountServiceAccountToken: true\n---\n",
-                    "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata: {name: ops-readers}\n",
-                    "roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: view}\n",
-                    "subjects: [{kind: Group, name: \"system:serviceaccounts:ops\"}]\n---\n",
-                    "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: o, namespace: ops}\nspec:\n  template:\n    spec:\n      containers: [{name: o, image: app:1}]\n---\n",
-                    "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: a, namespace: shop}\nspec:\n  template:\n    spec:\n      containers: [{name: a, image: app:1}]\n---\n",
-                    "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: b, namespace: tools}\nspec:\n  template:\n    spec:\n      containers: [{name: b, image: app:1}]\n---\n",
-                    "apiVersion: batch/v1\nkind: CronJob\nmetadata: {name: c, namespace: web}\nspec:\n  jobTemplate:\n    spec:\n      template:\n        spec:\n          containers: [{name: c, image: app:1}]\n",
-                ),
-                concat!(
-                    "apiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata: {name: reader, namespace: shop}\n",
-                    "roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: view}\n",
-                    "subjects: [{kind: ServiceAccount, name: default, namespace: shop}]\n---\n",
-                    "apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: default, namespace: tools}\nautomountServiceAccountToken: true\n---\n",
-                    "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata: {name: ops-readers}\n",
-                    "roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: view}\n",
-                    "subjects: [{kind: Group, name: \"system:serviceaccounts:ops\"}]\n---\n",
-                    "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: o, namespace: ops}\nspec:\n  template:\n    spec:\n      containers: [{name: o, image: app:1}]\n---\n",
-                    "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: a, namespace: shop}\nspec:\n  template:\n    spec:\n      containers: [{name: a, image: app:1}]\n---\n",
-                    "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: b, namespace: tools}\nspec:\n  template:\n    spec:\n      containers: [{name: b, image: app:1}]\n---\n",
-                    "apiVersion: batch/v1\nkind: CronJob\nmetadata: {name: c, namespace: web}\nspec:\n  jobTemplate:\n    spec:\n      template:\n        spec:\n          containers: [{name: c, image: app:1}]\n",
-                    "          automountServiceAccountToken: false\n",
-                ),
+                GRANTED,
+                &format!("{GRANTED}          automountServiceAccountToken: false\n"),
             )
             // With `--unsafe-fixes`, a pod that runs as an account of its own too.
             .unsafe_fixes(
