@@ -755,6 +755,15 @@ fn assigned_values_into(text: &str, form: Form, out: &mut Vec<Range<usize>>) {
         while v < b.len() && matches!(b[v], b' ' | b'\t') {
             v += 1;
         }
+        // In a sentence, a quoted name before `: ` assigns only a quoted value
+        // (`"token": "t"`): `policy "no-secrets": variable x …` is punctuation.
+        if form == Form::Prose
+            && quoted_key
+            && next.is_some_and(|c| c.is_ascii_whitespace())
+            && !matches!(b.get(v), Some(b'"' | b'\'' | b'\\'))
+        {
+            continue;
+        }
         // YAML structure, not a literal: its keys are looked at in turn.
         if matches!(
             b.get(v),
@@ -1029,7 +1038,7 @@ mod tests {
             got(config, Form::Config),
             ["hunter2-real", "k-9", "t-json", "pw-comment", "pw-flow"]
         );
-        let prose = "Deployment \"web\" (pod labels app=web, password=hunter2-real) allows get on secrets: list and watch; password:pw-tight; \"token\": \"t-quoted\"";
+        let prose = "Deployment \"web\" (pod labels app=web, password=hunter2-real) allows get on secrets: list and watch; password:pw-tight; \"token\": \"t-quoted\"; admission policy \"no-secrets\": variable x failed";
         assert_eq!(
             got(prose, Form::Prose),
             ["hunter2-real", "pw-tight", "t-quoted"]
