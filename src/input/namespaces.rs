@@ -97,20 +97,17 @@ pub fn layout(
     }
 }
 
-/// The git work trees that hold a path of `paths` without the path being the work tree itself
-/// (a directory or file inside it): the rest of each is walked.
+/// The git work trees that hold a directory of `paths` without being it: the rest of each is
+/// walked. (A file given one by one has its work tree read as context, and its kustomizations
+/// found by [`kustomizations_around`].)
 fn partial_trees(paths: &[String]) -> Vec<PathBuf> {
     let mut roots: Vec<PathBuf> = paths
         .iter()
         .filter(|p| *p != "-")
         .map(|p| lexical_absolute(Path::new(p)))
+        .filter(|p| p.is_dir())
         .filter_map(|p| {
-            let dir = if p.is_dir() {
-                p.clone()
-            } else {
-                p.parent()?.to_path_buf()
-            };
-            let tree = super::git::work_tree_of(&dir)?;
+            let tree = super::git::work_tree_of(&p)?;
             (tree != p).then(|| tree.to_path_buf())
         })
         .collect();
@@ -157,18 +154,26 @@ fn walk_tree(root: &Path, opts: &DiscoverOptions) -> Option<(Vec<PathBuf>, Vec<P
     if found.capped {
         return None;
     }
+    // Under an absolute root (as `root` is) the walk names absolute paths already.
+    let absolute = |p: &Path| {
+        if p.is_absolute() {
+            p.to_path_buf()
+        } else {
+            lexical_absolute(p)
+        }
+    };
     let walked = found
         .inputs
         .iter()
         .filter_map(|i| match &i.source {
-            InputSource::Path(p) => Some(lexical_absolute(p)),
+            InputSource::Path(p) => Some(absolute(p)),
             _ => None,
         })
         .collect();
     let skipped = found
         .skipped
         .iter()
-        .map(|(p, _)| lexical_absolute(Path::new(p)))
+        .map(|(p, _)| absolute(Path::new(p)))
         .collect();
     Some((walked, skipped))
 }
@@ -335,5 +340,9 @@ mod tests {
             partial_trees(&[root.join("team").to_string_lossy().into_owned()]),
             std::slice::from_ref(&root)
         );
+        // A file given one by one: its work tree is read as context already.
+        std::fs::write(root.join("team/a.yaml"), "kind: Pod\n").unwrap();
+        let file = root.join("team/a.yaml").to_string_lossy().into_owned();
+        assert!(partial_trees(&[file]).is_empty());
     }
 }
