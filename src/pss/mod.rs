@@ -18,7 +18,7 @@ use std::borrow::Cow;
 
 use crate::model::{Container, PodSpec};
 use crate::rule::{Fix, PssLevel, RuleMeta};
-use crate::yaml::{Label, NodeRef};
+use crate::yaml::{Label, NodeRef, Seg};
 
 /// Newest Kubernetes minor version whose Pod Security Standards kubeward knows.
 pub const LATEST_PSS_MINOR: u32 = 37;
@@ -349,6 +349,28 @@ pub fn missing_in_container(c: &Container<'_>, path: &[&'static str]) -> Label {
         return c.at(["name"]);
     }
     Label::missing(c.ptr.join(path.iter().copied()))
+}
+
+/// The capabilities a container adds (`securityContext.capabilities.add`) as admission reads
+/// them, each with the label of its item (null items, which add nothing, left out).
+pub fn added_capabilities<'d>(
+    c: &Container<'d>,
+) -> impl Iterator<Item = (&'d str, Label)> + use<'d> {
+    let ptr = c.ptr.clone();
+    c.get(&["securityContext", "capabilities", "add"])
+        .into_iter()
+        .flat_map(NodeRef::items)
+        .enumerate()
+        .filter(|(_, item)| !item.is_null())
+        .map(move |(i, item)| {
+            let route = [
+                Seg::from("securityContext"),
+                Seg::from("capabilities"),
+                Seg::from("add"),
+                Seg::from(i),
+            ];
+            (shown(item), Label::at(ptr.join(route)))
+        })
 }
 
 /// A scalar's text as a string field sees it: strings as written, null as empty (Go's zero

@@ -1,7 +1,7 @@
 use crate::model::{Container, Object, PodSpec};
 use crate::pss::{self, BASELINE_CAPABILITIES, Detail, Levels, Out, PssControl, Versions};
 use crate::rule::{Context, Fix, FixKind, Rule, declare_rule};
-use crate::yaml::{Change, Label, NodeRef, Scalar, Seg};
+use crate::yaml::{Change, Label, NodeRef, Scalar};
 
 declare_rule! {
     /// ## What it flags
@@ -139,24 +139,12 @@ impl PssControl for CapabilitiesNotDropped {
                     .fix_if(fixes, || drop_all(c))
                 });
             }
-            for (i, item) in caps
-                .get("add")
-                .into_iter()
-                .flat_map(NodeRef::items)
-                .enumerate()
-            {
-                let cap = pss::shown(item);
+            for (cap, at) in pss::added_capabilities(c) {
                 // Capabilities outside the default set are `dangerous-capabilities` findings.
                 if cap == "NET_BIND_SERVICE" || !BASELINE_CAPABILITIES.contains(&cap) {
                     continue;
                 }
-                let route = [
-                    Seg::from("securityContext"),
-                    Seg::from("capabilities"),
-                    Seg::from("add"),
-                    Seg::from(i),
-                ];
-                out.flag(levels, Label::at(c.ptr.join(route)).label("only NET_BIND_SERVICE may be added"), || {
+                out.flag(levels, at.label("only NET_BIND_SERVICE may be added"), || {
                     Detail::new(
                         format!(
                             "{} adds back capability `{cap}`; the Restricted level allows adding only NET_BIND_SERVICE",

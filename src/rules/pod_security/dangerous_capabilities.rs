@@ -1,7 +1,6 @@
 use crate::model::{Object, PodSpec};
 use crate::pss::{self, BASELINE_CAPABILITIES, Detail, Levels, Out, PssControl, Versions};
 use crate::rule::{Context, Rule, declare_rule};
-use crate::yaml::{Label, Seg};
 
 declare_rule! {
     /// ## What it flags
@@ -74,28 +73,15 @@ impl PssControl for DangerousCapabilities {
         // the same values but exempts Windows pods from v1.25.
         let levels = Levels::baseline(Versions::ALL).restricted_minus(pss::windows_exempt(pod));
         for c in &pod.containers {
-            let Some(add) = c.get(&["securityContext", "capabilities", "add"]) else {
-                continue;
-            };
-            for (i, item) in add.items().enumerate() {
-                if item.is_null() {
-                    continue;
-                }
-                let cap = pss::shown(item);
+            for (cap, at) in pss::added_capabilities(c) {
                 if BASELINE_CAPABILITIES.contains(&cap) {
                     continue;
                 }
-                let route = [
-                    Seg::from("securityContext"),
-                    Seg::from("capabilities"),
-                    Seg::from("add"),
-                    Seg::from(i),
-                ];
                 // A runtime default spelt otherwise (`chown`, `CAP_CHOWN`): `misspelt-capability`.
                 if BASELINE_CAPABILITIES.contains(&pss::canonical_capability(cap).as_str()) {
                     continue;
                 }
-                let at = Label::at(c.ptr.join(route)).label("capability outside the Baseline set");
+                let at = at.label("capability outside the Baseline set");
                 out.flag(levels, at, || {
                     Detail::new(
                         format!(

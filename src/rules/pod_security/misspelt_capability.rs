@@ -1,7 +1,6 @@
 use crate::model::{Object, PodSpec};
 use crate::pss::{self, BASELINE_CAPABILITIES, Detail, Levels, Out, PssControl, Versions};
 use crate::rule::{Context, Rule, declare_rule};
-use crate::yaml::{Label, Seg};
 
 declare_rule! {
     /// ## What it flags
@@ -70,27 +69,14 @@ impl PssControl for MisspeltCapability {
         // replaces from v1.22 with a check that exempts Windows pods from v1.25).
         let levels = Levels::baseline(Versions::ALL).restricted_minus(pss::windows_exempt(pod));
         for c in &pod.containers {
-            let Some(add) = c.get(&["securityContext", "capabilities", "add"]) else {
-                continue;
-            };
-            for (i, item) in add.items().enumerate() {
-                if item.is_null() {
-                    continue;
-                }
-                let cap = pss::shown(item);
+            for (cap, at) in pss::added_capabilities(c) {
                 let canonical = pss::canonical_capability(cap);
                 if BASELINE_CAPABILITIES.contains(&cap)
                     || !BASELINE_CAPABILITIES.contains(&canonical.as_str())
                 {
                     continue;
                 }
-                let route = [
-                    Seg::from("securityContext"),
-                    Seg::from("capabilities"),
-                    Seg::from("add"),
-                    Seg::from(i),
-                ];
-                let at = Label::at(c.ptr.join(route)).label("not spelt as PSA expects");
+                let at = at.label("not spelt as PSA expects");
                 out.flag(levels, at, || {
                     Detail::new(
                         format!(
