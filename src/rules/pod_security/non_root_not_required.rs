@@ -1,7 +1,8 @@
+use super::run_as_root::{FIX, require_non_root};
 use crate::model::{Object, PodSpec};
 use crate::pss::{self, Detail, Levels, Out, PssControl, Versions};
-use crate::rule::{Context, Fix, FixKind, Rule, declare_rule};
-use crate::yaml::{Change, Label, NodeRef, Pointer, Scalar};
+use crate::rule::{Context, Rule, declare_rule};
+use crate::yaml::{Label, NodeRef};
 
 declare_rule! {
     /// ## What it flags
@@ -62,22 +63,6 @@ impl Rule for NonRootNotRequired {
     fn check_pod(&self, _obj: &Object<'_>, pod: &PodSpec<'_>, cx: &mut Context<'_>) {
         pss::report(self, pod, cx);
     }
-}
-
-const FIX: &str = "Require a non-root user for the whole pod:\n```yaml\nsecurityContext:\n  runAsNonRoot: true\n  runAsUser: 10001  # any non-zero UID the image works with\n```";
-
-/// `runAsNonRoot: true` in the security context at `sc`, unless user 0 is asked for somewhere
-/// in the pod (the two together never start).
-fn require_non_root(pod: &PodSpec<'_>, sc: Pointer) -> Option<Fix> {
-    let uid0 = |n: Option<NodeRef<'_>>| n.and_then(NodeRef::as_i64) == Some(0);
-    if uid0(pod.sc("runAsUser")) || pod.containers.iter().any(|c| uid0(c.sc("runAsUser"))) {
-        return None;
-    }
-    Some(Fix {
-        kind: FixKind::Unsafe,
-        title: "set `runAsNonRoot: true`".into(),
-        changes: vec![Change::set(sc.key("runAsNonRoot"), Scalar::Bool(true))],
-    })
 }
 
 impl PssControl for NonRootNotRequired {

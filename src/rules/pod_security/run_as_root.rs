@@ -66,11 +66,12 @@ impl Rule for RunAsRoot {
     }
 }
 
-const FIX: &str = "Require a non-root user for the whole pod:\n```yaml\nsecurityContext:\n  runAsNonRoot: true\n  runAsUser: 10001  # any non-zero UID the image works with\n```";
+/// The help of both halves of the check (`non-root-not-required` shares it).
+pub(super) const FIX: &str = "Require a non-root user for the whole pod:\n```yaml\nsecurityContext:\n  runAsNonRoot: true\n  runAsUser: 10001  # any non-zero UID the image works with\n```";
 
 /// `runAsNonRoot: true` in the security context at `sc`, unless user 0 is asked for somewhere
-/// in the pod (the two together never start).
-fn require_non_root(pod: &PodSpec<'_>, sc: Pointer) -> Option<Fix> {
+/// in the pod (the two together never start). `non-root-not-required` makes the same fix.
+pub(super) fn require_non_root(pod: &PodSpec<'_>, sc: Pointer) -> Option<Fix> {
     let uid0 = |n: Option<NodeRef<'_>>| n.and_then(NodeRef::as_i64) == Some(0);
     if uid0(pod.sc("runAsUser")) || pod.containers.iter().any(|c| uid0(c.sc("runAsUser"))) {
         return None;
