@@ -1,6 +1,6 @@
 use crate::model::Object;
 use crate::rule::{Context, FixKind, Rule, declare_rule};
-use crate::yaml::{Change, Label, NodeRef, Scalar, Seg};
+use crate::yaml::{Change, Label, NodeRef, Pointer, Scalar, Seg};
 
 declare_rule! {
     /// ## What it flags
@@ -76,10 +76,8 @@ impl IstioMtlsDisabled {
                     "{} turns mutual TLS off for {scope}: traffic can cross the network unencrypted, and callers are not authenticated",
                     obj.describe()
                 ))
-                .help("Set `mtls.mode: STRICT` once every client has a sidecar (or is in ambient mode); keep exceptions to the one port or workload that needs them.")
-                .fix(FixKind::Unsafe, "set the mTLS mode to `STRICT`", || {
-                    vec![Change::set(route, Scalar::str("STRICT"))]
-                });
+                .help(STRICT_HELP)
+                .fix(FixKind::Unsafe, STRICT_TITLE, || strict(route));
         }
     }
 
@@ -150,6 +148,17 @@ impl IstioMtlsDisabled {
             }
         }
     }
+}
+
+/// What both mTLS rules ask of a PeerAuthentication's mode (`istio-mtls-permissive` too).
+pub(super) const STRICT_HELP: &str = "Set `mtls.mode: STRICT` once every client has a sidecar (or is in ambient mode); keep exceptions to the one port or workload that needs them.";
+
+/// The title of their fix.
+pub(super) const STRICT_TITLE: &str = "set the mTLS mode to `STRICT`";
+
+/// Their fix: the mode at `mode` set to `STRICT`.
+pub(super) fn strict(mode: Pointer) -> Vec<Change> {
+    vec![Change::set(mode, Scalar::str("STRICT"))]
 }
 
 /// The mTLS modes a `PeerAuthentication` sets (`spec.mtls.mode`, each `portLevelMtls` entry),

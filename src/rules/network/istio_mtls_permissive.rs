@@ -1,9 +1,8 @@
 // Which modes a PeerAuthentication sets, and for whom, is `istio-mtls-disabled`'s: that rule
 // reports `DISABLE`, this one `PERMISSIVE`.
-use super::istio_mtls_disabled::peer_modes;
+use super::istio_mtls_disabled::{STRICT_HELP, STRICT_TITLE, peer_modes, strict};
 use crate::model::Object;
 use crate::rule::{Context, FixKind, Rule, declare_rule};
-use crate::yaml::{Change, Scalar};
 
 declare_rule! {
     /// ## What it flags
@@ -72,10 +71,8 @@ impl Rule for IstioMtlsPermissive {
                     "{} accepts plain-text connections for {scope}: callers without a sidecar can connect unencrypted and are not authenticated",
                     obj.describe()
                 ))
-                .help("Set `mtls.mode: STRICT` once every client has a sidecar (or is in ambient mode); keep exceptions to the one port or workload that needs them.")
-                .fix(FixKind::Unsafe, "set the mTLS mode to `STRICT`", || {
-                    vec![Change::set(route, Scalar::str("STRICT"))]
-                });
+                .help(STRICT_HELP)
+                .fix(FixKind::Unsafe, STRICT_TITLE, || strict(route));
         }
     }
 }
