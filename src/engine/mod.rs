@@ -80,9 +80,11 @@ pub fn lint(inputs: Vec<Input>, skipped: Vec<(String, String)>, opts: &Options<'
         ..
     } = merged;
     complete_pod_security(&inputs, &mut world, &facts, opts, &shared);
-    if gather.world {
-        namespaces::assign(&mut world, &inputs, opts.namespaces, &charts);
-    }
+    let scopes = if gather.world {
+        namespaces::assign(&mut world, &inputs, opts.namespaces, &charts)
+    } else {
+        crate::model::FileScopes::default()
+    };
     drop(charts);
     // Admission policies and custom rules: a pass of their own once the policies are known.
     let policy_drafts = match &shared.policy {
@@ -133,7 +135,7 @@ pub fn lint(inputs: Vec<Input>, skipped: Vec<(String, String)>, opts: &Options<'
     // Room for the cross-object findings (at most a few per indexed object; capacity that is
     // never written costs no memory), so adding them copies nothing.
     run.findings.reserve(world.objects.len() * CROSS_PER_OBJECT);
-    world.finalise(run.files.iter().map(|f| f.path.as_str()));
+    world.finalise(run.files.iter().map(|f| f.path.as_str()), scopes);
     crate::timings::mark("merge and index");
     // Cross-object rules read the finished index side by side; each draft becomes a finding as
     // soon as it is complete.

@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::input::{Input, InputSource, Layout, display_path, lexical_absolute};
-use crate::model::{DeployedPath, KindFacts, NsKey, NsOrigin, World, deployed_paths};
+use crate::model::{DeployedPath, FileScopes, KindFacts, NsKey, NsOrigin, World, deployed_paths};
 use crate::render::Via;
 use crate::yaml::{NodeRef, parse_stream};
 
@@ -26,22 +26,25 @@ const MAX_DEPLOYER_EDGES: usize = 4_000_000;
 /// The largest file outside the run read for Applications and Flux Kustomizations.
 const MAX_DEPLOYER_FILE: u64 = 16 << 20;
 
-/// Set the namespace of the objects that name none from `layout` and the run's deployers, and
-/// the release scope of the files of committed Helm output (`charts`, per file id).
+/// Set the namespace of the objects that name none from `layout` and the run's deployers; the
+/// scopes of the rest (the release of Helm output: `charts`, per file id) are for the index.
 pub(super) fn assign(
     world: &mut World,
     inputs: &[Input],
     layout: Option<&Layout>,
     charts: &[Option<Box<str>>],
-) {
-    world.scopes = scopes(inputs, charts);
+) -> FileScopes {
+    let scopes = scopes(inputs, charts);
     // In Helm output, `default` is the release's namespace (refined below where an Application
     // installs the chart in a namespace of its own).
-    world.helm_default = world
-        .scopes
+    let helm_default = scopes
         .iter()
         .map(|s| s.clone().filter(|s| matches!(s, NsKey::Release(_))))
         .collect();
+    let mut out = FileScopes {
+        scopes,
+        helm_default,
+    };
     let empty = Layout::default();
     let layout = layout.unwrap_or(&empty);
     // Most runs have neither kustomizations nor deployers: nothing more to decide.
@@ -50,7 +53,7 @@ pub(super) fn assign(
         .iter()
         .any(|f| matches!(f.kind, KindFacts::Deployer(_)));
     if layout.kustomizations.is_empty() && layout.outside.is_empty() && !deployer_objects {
-        return;
+        return out;
     }
     let files: Vec<Option<PathBuf>> = inputs
         .iter()
@@ -74,7 +77,7 @@ pub(super) fn assign(
         .collect();
     let deployers = deployers(world, &homes, &layout.outside);
     if layout.kustomizations.is_empty() && deployers.is_empty() {
-        return;
+        return out;
     }
     // What kubeward rendered: a chart's stream is applied as the chart's directory is, an
     // overlay's as its kustomization is.
@@ -96,21 +99,18 @@ pub(super) fn assign(
         .collect();
     let by_file = namespaces(layout, &files, &rendered, &deployers);
     if by_file.is_empty() {
-        return;
+        return out;
     }
     // A file applied in several namespaces keeps its directory's scope, named for messages.
     for (&id, decided) in &by_file {
         let Decided::Several(names) = decided else {
             continue;
         };
-        if world.scopes.len() < inputs.len() {
-            world.scopes.resize(inputs.len(), None);
+        if out.scopes.len() < inputs.len() {
+            out.scopes.resize(inputs.len(), None);
         }
-        let dir = inputs[id as usize]
-            .display
-            .rsplit_once('/')
-            .map_or("", |(d, _)| d);
-        let scope = &mut world.scopes[id as usize];
+        let dir = display_dir(&inputs[id as usize].display);
+        let scope = &mut out.scopes[id as usize];
         if scope.is_none() {
             *scope = Some(NsKey::Several {
                 dir: dir.into(),
@@ -120,7 +120,7 @@ pub(super) fn assign(
     }
     for (&id, decided) in &by_file {
         if let (Decided::One(ns), Some(Some(release))) =
-            (decided, world.helm_default.get_mut(id as usize))
+            (decided, out.helm_default.get_mut(id as usize))
         {
             *release = NsKey::Named(ns.to_string());
         }
@@ -134,6 +134,7 @@ pub(super) fn assign(
             f.ns_origin = NsOrigin::Kustomization;
         }
     }
+    out
 }
 
 /// What is decided for a file.
@@ -445,6 +446,11 @@ fn namespaces(
         .collect()
 }
 
+/// The directory of a display path (`""` for the current one).
+fn display_dir(display: &str) -> &str {
+    display.rsplit_once('/').map_or("", |(d, _)| d)
+}
+
 /// Per file id, the scope of its objects that name no namespace, when it is not the file's
 /// directory: a chart's rendered stream and committed Helm output are their release's (for
 /// committed output, the highest directory above the file, or its own, that directly holds a
@@ -462,7 +468,7 @@ fn scopes(inputs: &[Input], charts: &[Option<Box<str>>]) -> Vec<Option<NsKey>> {
     if charts.iter().all(Option::is_none) && !inputs.iter().any(|i| rendered(i).is_some()) {
         return Vec::new();
     }
-    let dir = |i: usize| inputs[i].display.rsplit_once('/').map_or("", |(d, _)| d);
+    let dir = |i: usize| display_dir(&inputs[i].display);
     let chart = |i: usize| charts.get(i).and_then(|c| c.as_deref());
     let holders: HashSet<(&str, &str)> = (0..inputs.len())
         .filter_map(|i| Some((dir(i), chart(i)?)))

@@ -44,4 +44,6 @@ pub use selector::{
 #[allow(unused_imports)]
 pub use workload::{Container, ContainerKind, PodSpec, pod_template_route};
 #[allow(unused_imports)]
-pub use world::{BindingUse, Index, NsIndex, NsKey, RoleRisk, World, describe_ns, shared_prefix};
+pub use world::{
+    BindingUse, FileScopes, Index, NsIndex, NsKey, RoleRisk, World, describe_ns, shared_prefix,
+};

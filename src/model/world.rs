@@ -69,10 +69,8 @@ pub struct Index {
     pub dirs: Vec<Box<[u32]>>,
     /// The directory of each file id, as text (the scope of namespace-less objects).
     pub dir_names: Vec<std::sync::Arc<str>>,
-    /// [`World::scopes`], taken when the index is built.
-    pub scopes: Vec<Option<NsKey>>,
-    /// [`World::helm_default`], taken when the index is built.
-    pub helm_default: Vec<Option<NsKey>>,
+    /// Where the objects that name no namespace of each file belong, as the engine decided.
+    pub files: FileScopes,
     /// Namespaced objects by effective namespace.
     pub namespaces: BTreeMap<NsKey, NsIndex>,
     /// Namespace objects by name.
@@ -102,17 +100,22 @@ pub struct Index {
 pub struct World {
     /// One entry per linted object, in input order.
     pub objects: Vec<Facts>,
-    /// Per file id, the scope of its objects that name no namespace when it is not the file's
-    /// directory: the Helm release of rendered Helm output, the overlay of a rendered
-    /// Kustomize stream. Set by the engine before [`World::finalise`].
-    pub scopes: Vec<Option<NsKey>>,
-    /// Per file id, for Helm output (rendered by kubeward or committed): the namespace that
-    /// `default` stands for in it — `helm template` writes `.Release.Namespace` as `default`, so
-    /// it is the namespace the release is installed in (an Argo CD Application's, else the
-    /// release's own scope). Set by the engine before [`World::finalise`].
-    pub helm_default: Vec<Option<NsKey>>,
     /// Built by [`World::finalise`].
     pub index: Index,
+}
+
+/// Per file id, where its objects that name no namespace belong when it is not the file's
+/// directory (the engine decides it once every file is read; missing entries: the directory).
+#[derive(Debug, Default)]
+pub struct FileScopes {
+    /// Their scope: the Helm release of Helm output, the overlay of a rendered Kustomize
+    /// stream, a directory applied in several namespaces.
+    pub scopes: Vec<Option<NsKey>>,
+    /// For Helm output (rendered by kubeward or committed): the namespace that `default` stands
+    /// for in it — `helm template` writes `.Release.Namespace` as `default`, so it is the
+    /// namespace the release is installed in (an Argo CD Application's, else the release's own
+    /// scope).
+    pub helm_default: Vec<Option<NsKey>>,
 }
 
 /// A dangerous permission reached through a role reference.
@@ -155,11 +158,11 @@ impl World {
     }
 
     /// Build the indexes; the engine calls this once after the first pass, with the display
-    /// path of each file id (to prefer the nearest of objects that share a name).
-    pub fn finalise<'p>(&mut self, paths: impl Iterator<Item = &'p str>) {
+    /// path of each file id (to prefer the nearest of objects that share a name) and the scopes
+    /// it decided for the objects that name no namespace.
+    pub fn finalise<'p>(&mut self, paths: impl Iterator<Item = &'p str>, files: FileScopes) {
         let mut ix = Index {
-            scopes: std::mem::take(&mut self.scopes),
-            helm_default: std::mem::take(&mut self.helm_default),
+            files,
             ..Index::default()
         };
         // Directories as interned components, so that `proximity` compares numbers.
@@ -515,7 +518,7 @@ pub fn describe_ns(ns: &NsKey) -> String {
 
 /// The namespace named `n` in the file `input`: in Helm output, `default` is the release's.
 fn named(ix: &Index, input: u32, n: &str) -> NsKey {
-    match ix.helm_default.get(input as usize) {
+    match ix.files.helm_default.get(input as usize) {
         Some(Some(release)) if n == "default" => release.clone(),
         _ => NsKey::Named(n.to_owned()),
     }
@@ -525,7 +528,7 @@ fn named(ix: &Index, input: u32, n: &str) -> NsKey {
 fn ns_key(ix: &Index, f: &Facts) -> NsKey {
     match &f.namespace {
         Some(n) => named(ix, f.input, n),
-        None => match ix.scopes.get(f.input as usize) {
+        None => match ix.files.scopes.get(f.input as usize) {
             Some(Some(scope)) => scope.clone(),
             _ => NsKey::Directory(
                 ix.dir_names
